@@ -1,0 +1,216 @@
+import * as path from 'node:path'
+import { ErrorCode, WorkbenchError } from '../errors'
+import type { LogLevel } from '../logger'
+
+/**
+ * The one typed configuration of the workbench, parsed once from an environment record.
+ * Every key, its default and its meaning is declared in `parseConfig` below; `configKeys()`
+ * lists them (docs and the docker-compose agreement test read that list).
+ */
+export interface WorkbenchConfig {
+  /** Address the native stack binds to and clients connect to (loopback by default). */
+  readonly host: string
+  readonly paths: {
+    /** Project root: where package.json, stack/ and notebooks/ are. */
+    readonly root: string
+    /** Downloaded and built artefacts (Kafka jars, MinIO binary, Python venv). Git-ignored. */
+    readonly cache: string
+    /** Service data, logs, pid files and generated credentials; survives `stack down`. */
+    readonly state: string
+  }
+  readonly kafka: {
+    readonly port: number
+    readonly controllerPort: number
+    readonly brokers: readonly string[]
+    readonly clientId: string
+  }
+  readonly schemaRegistry: { readonly port: number; readonly url: string }
+  readonly catalog: { readonly port: number; readonly url: string; readonly warehouse: string }
+  readonly s3: {
+    readonly port: number
+    readonly consolePort: number
+    readonly endpoint: string
+    readonly region: string
+    readonly bucket: string
+    /** Secret: from the environment (or the stack's generated credentials file), never code. */
+    readonly accessKeyId: string | undefined
+    readonly secretAccessKey: string | undefined
+  }
+  readonly prometheus: { readonly port: number; readonly url: string }
+  readonly jupyter: { readonly port: number; readonly url: string; readonly token: string | undefined }
+  readonly log: { readonly level: LogLevel; readonly format: 'pretty' | 'json' }
+}
+
+/** One configuration key as documented. */
+export interface ConfigKey {
+  readonly key: string
+  readonly default: string | undefined
+  readonly description: string
+  readonly secret: boolean
+}
+
+type Env = Readonly<Record<string, string | undefined>>
+
+/** Reads keys from `env`, records what it read, and gathers every bad value before failing. */
+class EnvReader {
+  readonly keys: ConfigKey[] = []
+  readonly problems: string[] = []
+  constructor(private readonly env: Env) {}
+
+  str(key: string, fallback: string, description: string): string {
+    this.keys.push({ key, default: fallback, description, secret: false })
+    const raw = this.env[key]?.trim()
+    return raw ? raw : fallback
+  }
+
+  secret(key: string, description: string): string | undefined {
+    this.keys.push({ key, default: undefined, description, secret: true })
+    const raw = this.env[key]?.trim()
+    return raw ? raw : undefined
+  }
+
+  port(key: string, fallback: number, description: string): number {
+    const raw = this.str(key, String(fallback), description)
+    const value = Number(raw)
+    if (!/^\d+$/.test(raw) || value < 1 || value > 65535) {
+      this.problems.push(`${key}=${JSON.stringify(raw)} is not a TCP port (expected a whole number 1-65535)`)
+      return fallback
+    }
+    return value
+  }
+
+  int(key: string, fallback: number, description: string, min: number, max: number): number {
+    const raw = this.str(key, String(fallback), description)
+    const value = Number(raw)
+    if (!/^-?\d+$/.test(raw) || value < min || value > max) {
+      this.problems.push(`${key}=${JSON.stringify(raw)} is not a whole number from ${min} to ${max}`)
+      return fallback
+    }
+    return value
+  }
+
+  oneOf<T extends string>(key: string, fallback: T, allowed: readonly T[], description: string): T {
+    const raw = this.str(key, fallback, description)
+    if (!(allowed as readonly string[]).includes(raw)) {
+      this.problems.push(`${key}=${JSON.stringify(raw)} is not one of ${allowed.join(', ')}`)
+      return fallback
+    }
+    return raw as T
+  }
+
+  url(key: string, fallback: string, description: string): string {
+    const raw = this.str(key, fallback, description)
+    try {
+      new URL(raw)
+    } catch {
+      this.problems.push(`${key}=${JSON.stringify(raw)} is not a URL (expected e.g. ${fallback})`)
+      return fallback
+    }
+    return raw.replace(/\/+$/, '')
+  }
+}
+
+/** The project root, found from this file's place in lib/config/. */
+export const projectRoot = path.resolve(__dirname, '..', '..')
+
+/**
+ * Parses and validates the configuration. Throws one CONFIG_INVALID error that lists every bad
+ * key, so a user fixes them all in one go. `K2_PORT_OFFSET` shifts every default port, which is
+ * how a second stack runs beside the first on one machine.
+ */
+export function parseConfig(env: Env, root: string = projectRoot): WorkbenchConfig {
+  return read(env, root).config
+}
+
+/** Every configuration key with its default and description, in declaration order. */
+export function configKeys(): readonly ConfigKey[] {
+  return read({}, projectRoot).keys
+}
+
+function read(env: Env, root: string): { config: WorkbenchConfig; keys: ConfigKey[] } {
+  const r = new EnvReader(env)
+  const host = r.str('K2_HOST', '127.0.0.1', 'address the native stack binds to and clients connect to')
+  const offset = r.int('K2_PORT_OFFSET', 0, 'added to every default port: run a second stack beside the first', 0, 50_000)
+  const cache = path.resolve(root, r.str('K2_CACHE_DIR', path.join(root, '.cache'), 'downloads and builds (git-ignored)'))
+  const state = path.resolve(root, r.str('K2_STATE_DIR', path.join(root, '.state'), 'service data, logs and generated credentials'))
+
+  const kafkaPort = r.port('K2_KAFKA_PORT', 9092 + offset, 'Kafka broker listener')
+  const controllerPort = r.port('K2_KAFKA_CONTROLLER_PORT', 9093 + offset, 'Kafka KRaft controller listener')
+  const brokers = r
+    .str('K2_KAFKA_BROKERS', `${host}:${kafkaPort}`, 'bootstrap servers, comma-separated host:port')
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean)
+  for (const b of brokers) if (!/^[^:\s]+:\d+$/.test(b)) r.problems.push(`K2_KAFKA_BROKERS entry ${JSON.stringify(b)} is not host:port`)
+  const clientId = r.str('K2_KAFKA_CLIENT_ID', 'k2-workbench', 'Kafka client id prefix')
+
+  const registryPort = r.port('K2_SCHEMA_REGISTRY_PORT', 8081 + offset, 'schema registry HTTP port')
+  const registryUrl = r.url('K2_SCHEMA_REGISTRY_URL', `http://${host}:${registryPort}`, 'Confluent-compatible schema registry base URL')
+
+  const catalogPort = r.port('K2_CATALOG_PORT', 8181 + offset, 'Iceberg REST catalog HTTP port')
+  const catalogUrl = r.url('K2_CATALOG_URL', `http://${host}:${catalogPort}`, 'Iceberg REST catalog base URL')
+
+  const s3Port = r.port('K2_S3_PORT', 9000 + offset, 'object store (MinIO) S3 API port')
+  const s3ConsolePort = r.port('K2_S3_CONSOLE_PORT', 9001 + offset, 'object store web console port')
+  const s3Endpoint = r.url('K2_S3_ENDPOINT', `http://${host}:${s3Port}`, 'S3 endpoint (path-style addressing)')
+  const region = r.str('K2_S3_REGION', 'us-east-1', 'S3 region')
+  const bucket = r.str('K2_S3_BUCKET', 'warehouse', 'bucket that holds the Iceberg warehouse')
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) r.problems.push(`K2_S3_BUCKET=${JSON.stringify(bucket)} is not a valid bucket name`)
+  const accessKeyId = r.secret('K2_S3_ACCESS_KEY', 'object store access key (generated into the state folder by `stack up`)')
+  const secretAccessKey = r.secret('K2_S3_SECRET_KEY', 'object store secret key (generated into the state folder by `stack up`)')
+  const warehouse = r.str('K2_WAREHOUSE', `s3://${bucket}/`, 'Iceberg warehouse location')
+
+  const promPort = r.port('K2_PROMETHEUS_PORT', 9090 + offset, 'Prometheus HTTP port')
+  const promUrl = r.url('K2_PROMETHEUS_URL', `http://${host}:${promPort}`, 'Prometheus base URL')
+
+  const jupyterPort = r.port('K2_JUPYTER_PORT', 8888 + offset, 'JupyterLab HTTP port')
+  const jupyterUrl = r.url('K2_JUPYTER_URL', `http://${host}:${jupyterPort}`, 'JupyterLab base URL')
+  const jupyterToken = r.secret('K2_JUPYTER_TOKEN', 'JupyterLab access token (generated into the state folder by `stack up`)')
+
+  const level = r.oneOf<LogLevel>('K2_LOG_LEVEL', 'info', ['debug', 'info', 'warn', 'error', 'silent'], 'log threshold')
+  const format = r.oneOf('K2_LOG_FORMAT', 'pretty', ['pretty', 'json'] as const, 'log line format')
+
+  const ports: Array<[string, number]> = [
+    ['K2_KAFKA_PORT', kafkaPort],
+    ['K2_KAFKA_CONTROLLER_PORT', controllerPort],
+    ['K2_SCHEMA_REGISTRY_PORT', registryPort],
+    ['K2_CATALOG_PORT', catalogPort],
+    ['K2_S3_PORT', s3Port],
+    ['K2_S3_CONSOLE_PORT', s3ConsolePort],
+    ['K2_PROMETHEUS_PORT', promPort],
+    ['K2_JUPYTER_PORT', jupyterPort],
+  ]
+  const seen = new Map<number, string>()
+  for (const [key, port] of ports) {
+    const other = seen.get(port)
+    if (other) r.problems.push(`${key} and ${other} are both ${port}: every service needs its own port`)
+    seen.set(port, key)
+  }
+
+  if (r.problems.length > 0) {
+    throw new WorkbenchError(ErrorCode.ConfigInvalid, `invalid configuration:\n  - ${r.problems.join('\n  - ')}`)
+  }
+  return {
+    config: {
+      host,
+      paths: { root, cache, state },
+      kafka: { port: kafkaPort, controllerPort, brokers, clientId },
+      schemaRegistry: { port: registryPort, url: registryUrl },
+      catalog: { port: catalogPort, url: catalogUrl, warehouse },
+      s3: { port: s3Port, consolePort: s3ConsolePort, endpoint: s3Endpoint, region, bucket, accessKeyId, secretAccessKey },
+      prometheus: { port: promPort, url: promUrl },
+      jupyter: { port: jupyterPort, url: jupyterUrl, token: jupyterToken },
+      log: { level, format },
+    },
+    keys: r.keys,
+  }
+}
+
+/** Returns a secret from the config or throws a clear error naming the key to set. */
+export function requireSecret(value: string | undefined, key: string): string {
+  if (value) return value
+  throw new WorkbenchError(
+    ErrorCode.ConfigInvalid,
+    `${key} is not set: export it, or run \`npm run stack -- up\`, which generates local credentials into the state folder`,
+  )
+}

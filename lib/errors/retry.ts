@@ -1,0 +1,76 @@
+import { ErrorCode, WorkbenchError } from './workbench-error'
+
+/** How often and how patiently to retry; tests pass a fast policy explicitly. */
+export interface RetryPolicy {
+  /** Attempts in total, the first included. */
+  readonly attempts: number
+  readonly initialDelayMs: number
+  readonly maxDelayMs: number
+  /** Multiplier between consecutive delays. */
+  readonly factor: number
+  /** 0..1: share of each delay that is randomised, so many clients do not retry in step. */
+  readonly jitter: number
+}
+
+export const defaultRetryPolicy: RetryPolicy = {
+  attempts: 6,
+  initialDelayMs: 200,
+  maxDelayMs: 10_000,
+  factor: 2,
+  jitter: 0.2,
+}
+
+/** Delay before attempt `attempt + 1` (attempt counts from 1), jittered with `random` in [0,1). */
+export function backoffDelay(policy: RetryPolicy, attempt: number, random: () => number = Math.random): number {
+  const base = Math.min(policy.maxDelayMs, policy.initialDelayMs * policy.factor ** (attempt - 1))
+  const spread = base * policy.jitter
+  return Math.max(0, Math.round(base - spread + 2 * spread * random()))
+}
+
+/** Resolves after `ms`, or rejects with an ABORTED error when `signal` fires first. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(abortError(signal))
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
+    const onAbort = (): void => {
+      clearTimeout(timer)
+      reject(abortError(signal))
+    }
+    signal?.addEventListener('abort', onAbort, { once: true })
+  })
+}
+
+function abortError(signal?: AbortSignal): WorkbenchError {
+  return new WorkbenchError(ErrorCode.Aborted, 'aborted', false, { cause: signal?.reason })
+}
+
+/**
+ * Runs `fn` until it succeeds, it throws an error that is not retryable (a WorkbenchError with
+ * `retryable === false`, or anything `isRetryable` rejects), the attempts run out, or `signal`
+ * fires. `onRetry` sees each failure that will be retried (for a log line or a metric).
+ */
+export async function retry<T>(
+  fn: (attempt: number) => Promise<T>,
+  policy: RetryPolicy = defaultRetryPolicy,
+  signal?: AbortSignal,
+  options: {
+    isRetryable?: (err: unknown) => boolean
+    onRetry?: (err: unknown, attempt: number, delayMs: number) => void
+  } = {},
+): Promise<T> {
+  const isRetryable = options.isRetryable ?? ((err: unknown) => err instanceof WorkbenchError && err.retryable)
+  for (let attempt = 1; ; attempt++) {
+    if (signal?.aborted) throw abortError(signal)
+    try {
+      return await fn(attempt)
+    } catch (err) {
+      if (attempt >= policy.attempts || !isRetryable(err)) throw err
+      const delay = backoffDelay(policy, attempt)
+      options.onRetry?.(err, attempt, delay)
+      await sleep(delay, signal)
+    }
+  }
+}

@@ -1,0 +1,76 @@
+import * as path from 'node:path'
+import type { WorkbenchConfig } from '../../lib'
+import type { StartSpec } from './process'
+import type { Reporter, Requirement } from './provision'
+
+/** The services of the local stack, in the order `up` considers them. */
+export const serviceNames = ['minio', 'iceberg-rest', 'kafka', 'schema-registry', 'prometheus', 'jupyter'] as const
+export type ServiceName = (typeof serviceNames)[number]
+
+/** What a service definition gets to work with. */
+export interface ServiceContext {
+  readonly config: WorkbenchConfig
+  readonly reporter: Reporter
+  /** This service's download/build cache folder. */
+  readonly cacheDir: string
+  /** This service's data folder (kept across down/up). */
+  readonly stateDir: string
+  /** The service's own log file (its stdout and stderr). */
+  readonly logFile: string
+  /** Log of provisioning steps (downloads, builds). */
+  readonly provisionLog: string
+}
+
+/**
+ * One real service of the local stack: how to get it onto the machine, how to start it, how to
+ * tell it is healthy. Definitions hold no state; the manager owns processes and pid files.
+ */
+export interface ServiceDefinition {
+  readonly name: ServiceName
+  /** What runs, for status lines: "Apache Kafka 4.1.1 (KRaft)". */
+  readonly title: string
+  readonly version: string
+  /** Services that must be healthy before this one starts. */
+  readonly dependsOn: readonly ServiceName[]
+  readonly requirements: readonly Requirement[]
+  /** Ports it listens on, for collision checks. */
+  ports(config: WorkbenchConfig): readonly number[]
+  /** Where a user reaches it. */
+  address(config: WorkbenchConfig): string
+  /** Idempotent: downloads or builds what is missing into `cacheDir`; quick when all is there. */
+  provision(ctx: ServiceContext): Promise<void>
+  /** Writes config files into `stateDir` (and formats storage once), returns the command. */
+  prepare(ctx: ServiceContext): Promise<StartSpec>
+  /** A string in the process command line that identifies it as this stack's service. */
+  marker(ctx: ServiceContext): string
+  /**
+   * Resolves when the service answers as it should (with the version it reports, when it
+   * reports one); throws while it does not.
+   */
+  health(ctx: ServiceContext): Promise<string | void>
+  /** Runs once the service is healthy on every `up` (e.g. create the bucket); idempotent. */
+  afterStart?(ctx: ServiceContext): Promise<void>
+  /** How long a start may take before `up` gives up, in ms. */
+  readonly startTimeoutMs: number
+}
+
+export function serviceContext(config: WorkbenchConfig, reporter: Reporter, name: ServiceName): ServiceContext {
+  const stateDir = path.join(config.paths.state, name)
+  return {
+    config,
+    reporter,
+    cacheDir: path.join(config.paths.cache, name),
+    stateDir,
+    logFile: path.join(config.paths.state, 'logs', `${name}.log`),
+    provisionLog: path.join(config.paths.cache, 'logs', `provision-${name}.log`),
+  }
+}
+
+/** Replaces `${NAME}` placeholders; an unknown placeholder is an error, not an empty string. */
+export function renderTemplate(template: string, values: Readonly<Record<string, string | number>>): string {
+  return template.replace(/\$\{([A-Z0-9_]+)\}/g, (_, key: string) => {
+    const v = values[key]
+    if (v === undefined) throw new Error(`template placeholder \${${key}} has no value`)
+    return String(v)
+  })
+}

@@ -1,0 +1,20 @@
+import { defineConfig } from 'vitest/config'
+
+// Two projects: `unit` (pure logic, no services) and `integration` (real services on
+// loopback, started by `npm test` through the stack manager before vitest runs).
+export default defineConfig({
+  test: {
+    projects: [
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+})
