@@ -130,7 +130,10 @@ export function configKeys(): readonly ConfigKey[] {
 function read(env: Env, root: string): { config: WorkbenchConfig; keys: ConfigKey[] } {
   const r = new EnvReader(env)
   const host = r.str('K2_HOST', '127.0.0.1', 'address the native stack binds to and clients connect to')
-  const offset = r.int('K2_PORT_OFFSET', 0, 'added to every default port: run a second stack beside the first', 0, 50_000)
+  // A multiple of 1000, because the default ports sit within 1000 of each other (8081 + 100
+  // would land on the first stack's 8181).
+  const offset = r.int('K2_PORT_OFFSET', 0, 'a multiple of 1000 added to every default port: run a second stack beside the first', 0, 50_000)
+  if (offset % 1000 !== 0) r.problems.push(`K2_PORT_OFFSET=${offset} is not a multiple of 1000 (default ports are within 1000 of each other, so other offsets collide)`)
   const cache = path.resolve(root, r.str('K2_CACHE_DIR', path.join(root, '.cache'), 'downloads and builds (git-ignored)'))
   const state = path.resolve(root, r.str('K2_STATE_DIR', path.join(root, '.state'), 'service data, logs and generated credentials'))
 

@@ -77,7 +77,7 @@ export function createStack(config: WorkbenchConfig, definitions: readonly Servi
         if (await portInUse(config.host, port)) {
           throw new WorkbenchError(
             ErrorCode.ServiceStartFailed,
-            `${d.name}: port ${port} on ${config.host} is taken by another program. Stop it, or give this stack other ports (K2_PORT_OFFSET=100 shifts them all).`,
+            `${d.name}: port ${port} on ${config.host} is taken by another program. Stop it, or give this stack other ports (K2_PORT_OFFSET=1000 shifts them all).`,
           )
         }
       }

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import type { WorkbenchConfig } from '../../lib'
-import { httpJson, httpText } from '../lib/http'
+import { requestJson } from '../../lib'
 import { renderTemplate, type ServiceContext, type ServiceDefinition } from '../lib/service'
 import { runStep, which } from '../lib/provision'
 
@@ -58,8 +58,8 @@ export const prometheus: ServiceDefinition = {
   marker: (ctx) => `--web.listen-address=${ctx.config.host}:${ctx.config.prometheus.port}`,
 
   async health(ctx: ServiceContext) {
-    await httpText(`${ctx.config.prometheus.url}/-/ready`)
-    const info = await httpJson<{ data?: { version?: string } }>(`${ctx.config.prometheus.url}/api/v1/status/buildinfo`)
+    await requestJson(`${ctx.config.prometheus.url}/-/ready`, { timeoutMs: 2000 })
+    const info = await requestJson<{ data?: { version?: string } }>(`${ctx.config.prometheus.url}/api/v1/status/buildinfo`, { timeoutMs: 2000 })
     return info.data?.version
   },
 }

@@ -1,0 +1,2 @@
+export { createSchemaRegistryClient } from './registry-confluent'
+export type { SchemaRegistryClient, SchemaRegistryOptions, RegisteredSchema, Compatibility } from './registry-confluent'
