@@ -15,6 +15,6 @@ describe('logger', () => {
   it('writes one readable line in pretty format', () => {
     const lines: string[] = []
     createLogger({ write: (l) => lines.push(l) }).warn('lag high', { records: 5 })
-    expect(lines[0]).toMatch(/WARN  lag high records=5\n$/)
+    expect(lines[0]).toMatch(/WARN {2}lag high records=5\n$/)
   })
 })
