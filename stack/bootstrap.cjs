@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+// Entry for every npm script: on a fresh clone node_modules is missing, so install it first
+// (npm ci, from the lockfile), then run the TypeScript command with tsx. Plain CommonJS with
+// no dependencies, because nothing is installed yet when it runs.
+'use strict'
+const { spawnSync } = require('node:child_process')
+const fs = require('node:fs')
+const path = require('node:path')
+
+const root = path.resolve(__dirname, '..')
+const [major, minor] = process.versions.node.split('.').map(Number)
+if (major < 20 || (major === 20 && minor < 19)) {
+  process.stderr.write(`K2 needs Node.js 20.19 or newer; this is ${process.version}. Install a current Node.js LTS and retry.\n`)
+  process.exit(1)
+}
+
+const lock = path.join(root, 'package-lock.json')
+const stamp = path.join(root, 'node_modules', '.package-lock.json')
+const stale = !fs.existsSync(stamp) || fs.statSync(stamp).mtimeMs < fs.statSync(lock).mtimeMs
+if (stale) {
+  process.stderr.write('installing npm dependencies (npm ci) …\n')
+  const r = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' })
+  if (r.status !== 0) {
+    process.stderr.write('npm ci failed: see the output above (is the npm registry reachable?)\n')
+    process.exit(r.status || 1)
+  }
+}
+
+const [script, ...args] = process.argv.slice(2)
+const tsx = path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs')
+const r = spawnSync(process.execPath, [tsx, path.join(root, script), ...args], { cwd: process.cwd(), stdio: 'inherit' })
+process.exit(r.status === null ? 1 : r.status)

@@ -1,0 +1,60 @@
+/**
+ * `npm test`: the whole suite on a fresh machine. Type-checks and lints, brings the local stack
+ * up (provisioning it on first use), runs every vitest project (unit, integration against the
+ * real services, notebooks through tslab), prints one closing `tests: N passed, N failed` line,
+ * and stops the services it started itself (K2_KEEP_STACK=1 keeps them).
+ */
+import { spawnSync } from 'node:child_process'
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import { loadConfig } from '../../lib'
+import { bold, consoleReporter, formatStatus, red, runCli } from '../lib/cli'
+import { ensureCredentials } from '../lib/credentials'
+import { createStack } from '../lib/manager'
+import { allServices } from '../services'
+
+interface VitestJson {
+  numPassedTests: number
+  numFailedTests: number
+  numPendingTests: number
+  numTodoTests: number
+}
+
+runCli(async (initial, args) => {
+  const root = initial.paths.root
+  const bin = (name: string): string => path.join(root, 'node_modules', '.bin', name)
+  const step = (title: string, command: string, argv: string[], env?: NodeJS.ProcessEnv): number => {
+    consoleReporter.line('test', title)
+    return spawnSync(command, argv, { cwd: root, stdio: 'inherit', env: env ?? process.env }).status ?? 1
+  }
+
+  if (step('type-check (tsc)', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']) !== 0) throw new Error('type-check failed (see above)')
+  if (step('lint (eslint)', bin('eslint'), ['.']) !== 0) throw new Error('lint failed (see above)')
+
+  ensureCredentials(initial)
+  const config = loadConfig(process.env)
+  const stack = createStack(config, allServices, consoleReporter)
+  const before = await stack.status()
+  await stack.up()
+  process.stdout.write(`\n${bold('K2 stack')}\n${formatStatus(await stack.status())}\n\n`)
+
+  const report = path.join(config.paths.state, 'test-results.json')
+  fs.rmSync(report, { force: true })
+  const status = step('vitest: unit, integration and notebook tests', bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...args])
+
+  const keep = process.env.K2_KEEP_STACK === '1'
+  const startedHere = before.filter((s) => s.state === 'down').map((s) => s.name)
+  if (!keep && startedHere.length > 0) {
+    consoleReporter.line('test', `stopping the services this run started: ${startedHere.join(', ')} (K2_KEEP_STACK=1 keeps them)`)
+    await stack.down(startedHere)
+  }
+
+  if (!fs.existsSync(report)) {
+    process.stdout.write(`${red('vitest wrote no report')}: it failed before running tests (exit ${status})\n`)
+    return status || 1
+  }
+  const r = JSON.parse(fs.readFileSync(report, 'utf8')) as VitestJson
+  const skipped = r.numPendingTests + r.numTodoTests
+  process.stdout.write(`\ntests: ${r.numPassedTests} passed, ${r.numFailedTests} failed${skipped ? `, ${skipped} skipped` : ''}\n`)
+  return status === 0 && r.numFailedTests === 0 ? 0 : 1
+})

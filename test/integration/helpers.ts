@@ -1,0 +1,28 @@
+import { randomBytes } from 'node:crypto'
+import { loadConfig, type WorkbenchConfig } from '../../lib'
+
+/** The running stack's config, as entry points see it (environment over generated credentials). */
+export function stackConfig(): WorkbenchConfig {
+  return loadConfig(process.env)
+}
+
+/** A name no other test run uses: `k2-test-<what>-<random>` (underscores where dashes are not allowed). */
+export function uniqueName(what: string, separator: '-' | '_' = '-'): string {
+  return ['k2', 'test', what, randomBytes(4).toString('hex')].join(separator)
+}
+
+/** Polls `check` until it returns a value (not undefined) or the time is up. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  let last: unknown
+  while (Date.now() < deadline) {
+    try {
+      const v = await check()
+      if (v !== undefined) return v
+    } catch (err) {
+      last = err
+    }
+    await new Promise((r) => setTimeout(r, 250))
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`)
+}
