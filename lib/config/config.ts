@@ -148,7 +148,7 @@ function read(env: Env, root: string): { config: WorkbenchConfig; keys: ConfigKe
   const clientId = r.str('K2_KAFKA_CLIENT_ID', 'k2-workbench', 'Kafka client id prefix')
 
   const registryPort = r.port('K2_SCHEMA_REGISTRY_PORT', 8081 + offset, 'schema registry HTTP port')
-  const registryUrl = r.url('K2_SCHEMA_REGISTRY_URL', `http://${host}:${registryPort}`, 'Confluent-compatible schema registry base URL')
+  const registryUrl = r.url('K2_SCHEMA_REGISTRY_URL', `http://${host}:${registryPort}/apis/ccompat/v7`, 'Confluent-compatible schema registry base URL (Apicurio serves it under /apis/ccompat/v7)')
 
   const catalogPort = r.port('K2_CATALOG_PORT', 8181 + offset, 'Iceberg REST catalog HTTP port')
   const catalogUrl = r.url('K2_CATALOG_URL', `http://${host}:${catalogPort}`, 'Iceberg REST catalog base URL')

@@ -47,7 +47,7 @@ export function formatStatus(rows: readonly ServiceStatus[]): string {
       const owner = s.owner === 'external' ? dim(' (external)') : ''
       const proc = s.pid ? dim(` pid ${s.pid}${s.rssBytes ? `, ${Math.round(s.rssBytes / 2 ** 20)} MiB` : ''}`) : ''
       const problem = s.state !== 'up' && s.problem ? `\n${' '.repeat(29)}${dim(s.problem.split('\n')[0]!)}` : ''
-      return `${s.name.padEnd(16)} ${mark} ${s.address.padEnd(24)} ${s.title} ${dim(s.version)}${owner}${proc}${problem}`
+      return `${s.name.padEnd(16)} ${mark} ${s.address.padEnd(40)} ${s.title} ${dim(s.version)}${owner}${proc}${problem}`
     })
     .join('\n')
 }

@@ -5,7 +5,7 @@ describe('parseConfig', () => {
   it('gives a loopback stack on the standard ports when nothing is set', () => {
     const c = parseConfig({}, '/repo')
     expect(c.kafka.brokers).toEqual(['127.0.0.1:9092'])
-    expect(c.schemaRegistry.url).toBe('http://127.0.0.1:8081')
+    expect(c.schemaRegistry.url).toBe('http://127.0.0.1:8081/apis/ccompat/v7')
     expect(c.catalog.url).toBe('http://127.0.0.1:8181')
     expect(c.s3.endpoint).toBe('http://127.0.0.1:9000')
     expect(c.prometheus.url).toBe('http://127.0.0.1:9090')
