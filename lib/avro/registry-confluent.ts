@@ -1,5 +1,5 @@
-import { ErrorCode, WorkbenchError, retry, type RetryPolicy } from '../errors'
-import { HttpError, requestJson } from '../http'
+import { ErrorCode, WorkbenchError, retry, type RetryPolicy } from '../errors/index'
+import { HttpError, requestJson } from '../http/index'
 
 /** Compatibility levels of the Confluent Schema Registry API. */
 export type Compatibility = 'NONE' | 'BACKWARD' | 'BACKWARD_TRANSITIVE' | 'FORWARD' | 'FORWARD_TRANSITIVE' | 'FULL' | 'FULL_TRANSITIVE'

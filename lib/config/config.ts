@@ -1,6 +1,6 @@
 import * as path from 'node:path'
-import { ErrorCode, WorkbenchError } from '../errors'
-import type { LogLevel } from '../logger'
+import { ErrorCode, WorkbenchError } from '../errors/index'
+import type { LogLevel } from '../logger/index'
 
 /**
  * The one typed configuration of the workbench, parsed once from an environment record.

@@ -1,5 +1,5 @@
 import { isSafeNumber, parse as parseLossless, stringify as stringifyLossless } from 'lossless-json'
-import { ErrorCode, WorkbenchError } from '../errors'
+import { ErrorCode, WorkbenchError } from '../errors/index'
 
 /** A non-2xx answer: the status and body are kept so clients can map them to domain errors. */
 export class HttpError extends WorkbenchError {

@@ -1,5 +1,5 @@
-import { ErrorCode, WorkbenchError, retry, type RetryPolicy } from '../errors'
-import { HttpError, requestJson } from '../http'
+import { ErrorCode, WorkbenchError, retry, type RetryPolicy } from '../errors/index'
+import { HttpError, requestJson } from '../http/index'
 
 /** An Iceberg schema as the REST catalog and table metadata carry it (spec: Schemas and Data Types). */
 export interface IcebergSchema {

@@ -7,7 +7,7 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3'
-import { ErrorCode, WorkbenchError } from '../errors'
+import { ErrorCode, WorkbenchError } from '../errors/index'
 
 /** Where table files live: the local warehouse folder or an S3 bucket, behind one interface. */
 export interface ObjectStore {

@@ -44,6 +44,7 @@ def main(argv=None):
     ap.add_argument("--timeout", type=int, default=120, help="per-cell timeout, seconds")
     ap.add_argument("--startup-timeout", type=int, default=60)
     ap.add_argument("--no-html", action="store_true")
+    ap.add_argument("--report", default=None, help="also write the outcome as JSON to this file")
     ap.add_argument("--allow-async-errors", action="store_true",
                     help="do not fail on UncaughtException/UnhandledPromiseRejection in stderr")
     args = ap.parse_args(argv)
@@ -126,14 +127,20 @@ def main(argv=None):
             f.write(html)
         print(f"wrote {out_html}")
 
+    if exit_code == 0 and (failures or skipped):
+        exit_code = 1
+    if args.report:
+        import json
+        with open(args.report, "w", encoding="utf-8") as f:
+            json.dump({"notebook": nb_path, "executed": out_nb, "exit_code": exit_code, "elapsed_s": round(elapsed, 2),
+                       "runner_error": runner_error, "not_executed": skipped,
+                       "failures": [{"cell": i, "status": st, "message": m} for i, st, m in failures]}, f, indent=1)
     if runner_error:
         print(f"RUNNER ERROR: {runner_error}", file=sys.stderr)
     for i, status, msg in failures:
         print(f"CELL {i} FAILED ({status}):\n{msg}\n", file=sys.stderr)
     if skipped:
         print(f"CELLS NOT EXECUTED: {skipped}", file=sys.stderr)
-    if exit_code == 0 and (failures or skipped):
-        exit_code = 1
     return exit_code
 
 

@@ -1,0 +1,85 @@
+import { spawn } from 'node:child_process'
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import type { WorkbenchConfig } from '../../lib'
+import { jupyterEnv, jupyterVenv, writeKernelSpec } from '../services/jupyter'
+
+/** What happened to one notebook run headless. */
+export interface NotebookRun {
+  readonly notebook: string
+  /** The executed copy (outputs included). */
+  readonly executed: string
+  readonly html?: string
+  readonly ok: boolean
+  readonly elapsedSeconds: number
+  /** Cells (0-based) that failed, with the error text tslab wrote to stderr. */
+  readonly failures: ReadonlyArray<{ cell: number; status: string; message: string }>
+  /** Code cells that never ran because an earlier one failed (tslab aborts them silently). */
+  readonly notExecuted: readonly number[]
+  readonly runnerError?: string
+  /** The runner's own output, for a failure report. */
+  readonly log: string
+}
+
+export interface RunNotebookOptions {
+  readonly outDir: string
+  readonly html?: boolean
+  /** Seconds one cell may take. */
+  readonly cellTimeoutSeconds?: number
+  /** Extra environment for the kernel (notebook parameters such as quick mode). */
+  readonly env?: Readonly<Record<string, string>>
+}
+
+/**
+ * Executes a notebook headless on the tslab kernel with stack/jupyter/run_notebook.py (nbclient),
+ * which sees what nbconvert misses: tslab's error replies carry no message and the cells after
+ * a failure are aborted without a trace. Needs the jupyter service provisioned (`stack up`).
+ */
+export async function runNotebook(config: WorkbenchConfig, notebook: string, options: RunNotebookOptions): Promise<NotebookRun> {
+  writeKernelSpec(config)
+  fs.mkdirSync(options.outDir, { recursive: true })
+  const report = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'k2-nb-')), 'report.json')
+  const args = [
+    path.join(config.paths.root, 'stack', 'jupyter', 'run_notebook.py'),
+    notebook,
+    '--kernel=tslab',
+    `--cwd=${config.paths.root}`,
+    `--out-dir=${options.outDir}`,
+    `--timeout=${options.cellTimeoutSeconds ?? 300}`,
+    `--report=${report}`,
+  ]
+  if (options.html === false) args.push('--no-html')
+  const python = path.join(jupyterVenv(config), 'bin', 'python')
+  if (!fs.existsSync(python)) throw new Error(`${python} is missing: run \`npm run stack -- up jupyter\` first, which installs JupyterLab and the runner`)
+  let log = ''
+  const code = await new Promise<number | null>((resolve, reject) => {
+    const child = spawn(python, args, { cwd: config.paths.root, env: { ...jupyterEnv(config), ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    child.stdout.on('data', (d: Buffer) => (log += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (log += d.toString()))
+    child.once('error', reject)
+    child.once('exit', resolve)
+  })
+  if (!fs.existsSync(report)) throw new Error(`the notebook runner failed before running ${notebook} (exit ${code}):\n${log.slice(-2000)}`)
+  const r = JSON.parse(fs.readFileSync(report, 'utf8')) as {
+    executed: string
+    exit_code: number
+    elapsed_s: number
+    runner_error: string | null
+    not_executed: number[]
+    failures: Array<{ cell: number; status: string; message: string }>
+  }
+  fs.rmSync(path.dirname(report), { recursive: true, force: true })
+  const html = r.executed.replace(/\.ipynb$/, '.html')
+  return {
+    notebook,
+    executed: r.executed,
+    html: fs.existsSync(html) ? html : undefined,
+    ok: r.exit_code === 0,
+    elapsedSeconds: r.elapsed_s,
+    failures: r.failures,
+    notExecuted: r.not_executed,
+    runnerError: r.runner_error ?? undefined,
+    log,
+  }
+}
