@@ -1,0 +1,65 @@
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import { credentialsFileName, errorMessage, requestJson, type WorkbenchConfig } from '../../lib'
+import type { Stack } from './manager'
+
+/** One line of the doctor's screen: what was checked, whether it holds, and how to fix it. */
+export interface Check {
+  readonly area: 'service' | 'setup' | 'kernel' | 'data'
+  readonly name: string
+  readonly ok: boolean
+  readonly detail: string
+  /** The command or step that turns a red line green. */
+  readonly fix?: string
+}
+
+/**
+ * Everything the story needs, checked against the running stack. Later stages add their own
+ * checks (topics, tables) here, each with its fix.
+ */
+export async function runChecks(config: WorkbenchConfig, stack: Stack): Promise<Check[]> {
+  const checks: Check[] = []
+  const [major, minor] = process.versions.node.split('.').map(Number) as [number, number]
+  checks.push({
+    area: 'setup',
+    name: 'node',
+    ok: major > 20 || (major === 20 && minor >= 19),
+    detail: `Node.js ${process.version}`,
+    fix: 'install Node.js 20.19 or newer',
+  })
+  const credentials = path.join(config.paths.state, credentialsFileName)
+  checks.push({
+    area: 'setup',
+    name: 'credentials',
+    ok: Boolean(config.s3.accessKeyId && config.s3.secretAccessKey && config.jupyter.token),
+    detail: fs.existsSync(credentials) ? `local secrets in ${credentials}` : 'no generated credentials and none in the environment',
+    fix: 'npm run stack -- up (generates them), or export K2_S3_ACCESS_KEY, K2_S3_SECRET_KEY and K2_JUPYTER_TOKEN',
+  })
+
+  for (const s of await stack.status()) {
+    checks.push({
+      area: 'service',
+      name: s.name,
+      ok: s.state === 'up',
+      detail: s.state === 'up' ? `${s.address} ${s.version}${s.owner === 'external' ? ' (external)' : ''}, answered in ${s.latencyMs} ms` : `${s.state}: ${s.problem ?? ''}`,
+      fix: s.state === 'starting' ? `wait, or read: npm run stack -- logs ${s.name}` : `npm run stack -- up ${s.name}`,
+    })
+  }
+
+  checks.push(await kernelCheck(config))
+  return checks
+}
+
+async function kernelCheck(config: WorkbenchConfig): Promise<Check> {
+  const base = { area: 'kernel' as const, name: 'tslab kernel', fix: 'npm run stack -- up jupyter' }
+  try {
+    const res = await requestJson<{ kernelspecs: Record<string, { spec?: { display_name?: string } }> }>(`${config.jupyter.url}/api/kernelspecs`, {
+      headers: { authorization: `token ${config.jupyter.token ?? ''}` },
+      timeoutMs: 3000,
+    })
+    const spec = res.kernelspecs.tslab
+    return { ...base, ok: Boolean(spec), detail: spec ? `JupyterLab offers "${spec.spec?.display_name}"` : 'JupyterLab has no tslab kernel' }
+  } catch (err) {
+    return { ...base, ok: false, detail: `cannot ask JupyterLab: ${errorMessage(err)}` }
+  }
+}
