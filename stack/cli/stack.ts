@@ -15,6 +15,7 @@ const usage = `usage: npm run stack -- <command>
   down [service…]    stop (data is kept in the state folder)
   status             one line per service
   logs <service> [n] last n lines of a service's log
+  run <service>      run one service in the foreground (containers, debugging)
 services: ${serviceNames.join(', ')}`
 
 function parseNames(args: string[]): ServiceName[] | undefined {
@@ -47,6 +48,11 @@ runCli(async (config, [command, ...rest]) => {
       if (!name) throw new Error(usage)
       process.stdout.write(`${stack.logs(parseNames([name])![0]!, lines ? Number(lines) : 80)}\n`)
       return 0
+    }
+    case 'run': {
+      const [name] = rest
+      if (!name) throw new Error(usage)
+      return stack.runForeground(parseNames([name])![0]!)
     }
     default:
       process.stderr.write(`${usage}\n`)

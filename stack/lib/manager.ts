@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process'
 import * as fs from 'node:fs'
+import * as os from 'node:os'
 import { ErrorCode, WorkbenchError, errorMessage, sleep, type WorkbenchConfig } from '../../lib'
 import { portInUse, residentBytes, runningPid, startDetached, stopProcess, tailFile, type ManagedProcess } from './process'
 import { checkRequirement, formatSeconds, indent, type Reporter } from './provision'
@@ -28,6 +30,8 @@ export interface Stack {
   down(names?: readonly ServiceName[]): Promise<void>
   status(names?: readonly ServiceName[]): Promise<ServiceStatus[]>
   logs(name: ServiceName, lines?: number): string
+  /** Provisions and runs one service attached to this terminal until it exits; its exit code. */
+  runForeground(name: ServiceName): Promise<number>
 }
 
 /** The local stack manager over the given service definitions. */
@@ -180,6 +184,19 @@ export function createStack(config: WorkbenchConfig, definitions: readonly Servi
           return h.ok ? { ...base, state: 'up', owner: 'external' } : { ...base, state: 'down', owner: 'none', problem: h.problem }
         }),
       )
+    },
+
+    async runForeground(name) {
+      const d = closure([name]).at(-1)!
+      for (const r of d.requirements) checkRequirement(d.name, r)
+      await d.provision(ctx(d))
+      const spec = await d.prepare(ctx(d))
+      const child = spawn(spec.command, [...spec.args], { stdio: 'inherit', env: (spec.env ?? process.env) as NodeJS.ProcessEnv, cwd: spec.cwd })
+      for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal))
+      return new Promise<number>((resolve, reject) => {
+        child.once('error', reject)
+        child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : 1)))
+      })
     },
 
     logs(name, lines = 80) {
