@@ -28,5 +28,8 @@ if (stale) {
 
 const [script, ...args] = process.argv.slice(2)
 const tsx = path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs')
-const r = spawnSync(process.execPath, [tsx, path.join(root, script), ...args], { cwd: process.cwd(), stdio: 'inherit' })
+// The AWS SDK warns on every process that its releases after January 2027 need Node 22; the
+// locked version works on 20, and the notice would bury the progress lines.
+const env = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...process.env }
+const r = spawnSync(process.execPath, [tsx, path.join(root, script), ...args], { cwd: process.cwd(), stdio: 'inherit', env })
 process.exit(r.status === null ? 1 : r.status)

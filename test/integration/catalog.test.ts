@@ -1,0 +1,66 @@
+import { afterAll, describe, expect, it } from 'vitest'
+import { createRestCatalogClient, createS3Store, isWorkbenchError, requireSecret, type IcebergSchema } from '../../lib'
+import { stackConfig, uniqueName } from './helpers'
+
+const schema: IcebergSchema = {
+  type: 'struct',
+  fields: [
+    { id: 1, name: 'trade_id', required: true, type: 'long' },
+    { id: 2, name: 'symbol', required: true, type: 'string' },
+    { id: 3, name: 'price', required: true, type: 'decimal(18, 8)' },
+    { id: 4, name: 'ts', required: true, type: 'timestamptz' },
+  ],
+}
+
+describe('Iceberg REST catalog', () => {
+  const config = stackConfig()
+  const catalog = createRestCatalogClient({ url: config.catalog.url })
+  const namespace = [uniqueName('ns', '_')]
+  const store = createS3Store({
+    endpoint: config.s3.endpoint,
+    region: config.s3.region,
+    bucket: config.s3.bucket,
+    accessKeyId: requireSecret(config.s3.accessKeyId, 'K2_S3_ACCESS_KEY'),
+    secretAccessKey: requireSecret(config.s3.secretAccessKey, 'K2_S3_SECRET_KEY'),
+  })
+
+  afterAll(async () => {
+    await catalog.dropTable(namespace, 'trades', true).catch(() => {})
+    await catalog.dropNamespace(namespace).catch(() => {})
+    store.close()
+  })
+
+  it('creates a namespace and a table, and loads it back with its schema', async () => {
+    await catalog.ensureNamespace(namespace, { owner: 'k2-test' })
+    await catalog.ensureNamespace(namespace) // idempotent
+    expect(await catalog.listNamespaces()).toContainEqual(namespace)
+
+    const created = await catalog.createTable(namespace, { name: 'trades', schema, properties: { 'write.format.default': 'parquet' } })
+    expect(created.metadata['format-version']).toBe(2)
+    const loaded = await catalog.loadTable(namespace, 'trades')
+    expect(loaded.metadata['table-uuid']).toBe(created.metadata['table-uuid'])
+    const fields = loaded.metadata.schemas?.[0]?.fields.map((f) => [f.id, f.name, f.type])
+    expect(fields).toEqual([
+      [1, 'trade_id', 'long'],
+      [2, 'symbol', 'string'],
+      [3, 'price', 'decimal(18, 8)'],
+      [4, 'ts', 'timestamptz'],
+    ])
+    expect(await catalog.tableExists(namespace, 'trades')).toBe(true)
+  })
+
+  it('writes the table metadata into the warehouse bucket', async () => {
+    const { 'metadata-location': location } = await catalog.loadTable(namespace, 'trades')
+    expect(location.startsWith(`s3://${config.s3.bucket}/`)).toBe(true)
+    const key = location.slice(`s3://${config.s3.bucket}/`.length)
+    const metadata = JSON.parse(Buffer.from(await store.get(key)).toString('utf8')) as { 'table-uuid': string }
+    expect(metadata['table-uuid']).toBe((await catalog.loadTable(namespace, 'trades')).metadata['table-uuid'])
+  })
+
+  it('says NOT_FOUND for a table that does not exist, and CONFLICT for one that does', async () => {
+    const missing = await catalog.loadTable(namespace, 'nope').catch((e: unknown) => e)
+    expect(isWorkbenchError(missing, 'NOT_FOUND')).toBe(true)
+    const dup = await catalog.createTable(namespace, { name: 'trades', schema }).catch((e: unknown) => e)
+    expect(isWorkbenchError(dup, 'CONFLICT')).toBe(true)
+  })
+})
