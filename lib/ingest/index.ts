@@ -1,0 +1,2 @@
+export { createSequenceTracker } from './sequence-tracker'
+export type { SequenceTracker, SequenceTrackerOptions, SequenceCounters, TradeGap } from './sequence-tracker'

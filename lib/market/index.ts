@@ -1,0 +1,1 @@
+export type { Trade, Quote, TradeSide, RejectReason } from './types'
