@@ -17,6 +17,8 @@ export interface WorkbenchConfig {
     readonly cache: string
     /** Service data, logs, pid files and generated credentials; survives `stack down`. */
     readonly state: string
+    /** Where workers drop Prometheus file_sd target files (the native stack scrapes them). */
+    readonly scrapeTargets: string
   }
   readonly kafka: {
     readonly port: number
@@ -39,6 +41,35 @@ export interface WorkbenchConfig {
   readonly prometheus: { readonly port: number; readonly url: string }
   readonly jupyter: { readonly port: number; readonly url: string; readonly token: string | undefined }
   readonly log: { readonly level: LogLevel; readonly format: 'pretty' | 'json' }
+  /** The exchange feed: Binance itself or the local replay exchange (the default). */
+  readonly feed: {
+    readonly wsUrl: string
+    readonly restUrl: string
+    /** Upper-case symbols to subscribe to; empty means every symbol the exchange lists. */
+    readonly symbols: readonly string[]
+    readonly timeUnit: 'ms' | 'us'
+    /** Connections are rolled over before this age (Binance closes them at 24 h). */
+    readonly maxConnectionMs: number
+    readonly maxFrameBytes: number
+  }
+  /** The local replay exchange that speaks Binance's protocol. */
+  readonly replay: { readonly port: number; readonly rate: number | 'max'; readonly seed: number; readonly faults: string }
+  readonly topics: {
+    readonly trades: string
+    readonly quotes: string
+    readonly deadLetter: string
+    readonly partitions: number
+  }
+  readonly ingest: {
+    readonly metricsPort: number
+    readonly compression: 'none' | 'gzip'
+    /** Held-back window for reordered trades before a gap is repaired from REST. */
+    readonly reorderWindowMs: number
+    readonly maxPendingPerSymbol: number
+    /** Records per produce request, and the longest a record waits for its batch. */
+    readonly batchMaxRecords: number
+    readonly lingerMs: number
+  }
 }
 
 /** One configuration key as documented. */
@@ -170,6 +201,38 @@ function read(env: Env, root: string): { config: WorkbenchConfig; keys: ConfigKe
   const jupyterUrl = r.url('K2_JUPYTER_URL', `http://${host}:${jupyterPort}`, 'JupyterLab base URL')
   const jupyterToken = r.secret('K2_JUPYTER_TOKEN', 'JupyterLab access token (generated into the state folder by `stack up`)')
 
+  const replayPort = r.port('K2_REPLAY_PORT', 9443 + offset, 'replay exchange WebSocket and REST port')
+  const rateRaw = r.str('K2_REPLAY_RATE', '1', 'replay speed: 1 = real time, 10 = ten times faster, max = as fast as possible')
+  const rate = rateRaw === 'max' ? 'max' : Number(rateRaw)
+  if (rate !== 'max' && !(rate > 0)) r.problems.push(`K2_REPLAY_RATE=${JSON.stringify(rateRaw)} is not a positive number or "max"`)
+  const seed = r.int('K2_REPLAY_SEED', 42, 'seed of the synthetic market', 0, 2 ** 31 - 1)
+  const faults = r.str('K2_REPLAY_FAULTS', '{}', 'replay fault injection as JSON, e.g. {"duplicate":0.01,"drop":0.001}')
+  const feedWs = r.url('K2_FEED_WS_URL', `ws://${host}:${replayPort}`, 'market-stream WebSocket base (wss://stream.binance.com:9443 for Binance)')
+  const feedRest = r.url('K2_FEED_REST_URL', `http://${host}:${replayPort}`, 'REST base for exchangeInfo and historicalTrades (https://api.binance.com for Binance)')
+  const symbols = r
+    .str('K2_FEED_SYMBOLS', '', 'symbols to ingest, comma-separated (empty: every listed symbol)')
+    .split(',')
+    .map((s) => s.trim().toUpperCase())
+    .filter(Boolean)
+  const timeUnit = r.oneOf('K2_FEED_TIME_UNIT', 'us', ['ms', 'us'] as const, 'ask the exchange for ms or µs timestamps')
+  const maxConnectionMs = r.int('K2_FEED_MAX_CONNECTION_MS', 23 * 3600_000 + 30 * 60_000, 'roll the WebSocket over before this age', 1000, 24 * 3600_000)
+  const maxFrameBytes = r.int('K2_FEED_MAX_FRAME_BYTES', 64 * 1024, 'larger frames go to the dead-letter topic', 256, 16 * 2 ** 20)
+
+  const topicTrades = r.str('K2_TOPIC_TRADES', 'market.crypto.trades.binance', 'Kafka topic of trade records')
+  const topicQuotes = r.str('K2_TOPIC_QUOTES', 'market.crypto.quotes.binance', 'Kafka topic of quote records')
+  const topicDead = r.str('K2_TOPIC_DEAD_LETTER', 'market.crypto.deadletter.binance', 'Kafka topic of frames that could not become records')
+  for (const [key, t] of [['K2_TOPIC_TRADES', topicTrades], ['K2_TOPIC_QUOTES', topicQuotes], ['K2_TOPIC_DEAD_LETTER', topicDead]] as const) {
+    if (!/^[A-Za-z0-9._-]{1,249}$/.test(t)) r.problems.push(`${key}=${JSON.stringify(t)} is not a valid Kafka topic name`)
+  }
+  const partitions = r.int('K2_TOPIC_PARTITIONS', 6, 'partitions of the trade and quote topics (created by the project)', 1, 256)
+
+  const ingestMetricsPort = r.port('K2_INGEST_METRICS_PORT', 9464 + offset, 'ingest worker /metrics port')
+  const compression = r.oneOf('K2_KAFKA_COMPRESSION', 'gzip', ['none', 'gzip'] as const, 'compression of produced batches')
+  const reorderWindowMs = r.int('K2_INGEST_REORDER_WINDOW_MS', 250, 'how long a later trade waits for earlier ids before a REST repair', 0, 60_000)
+  const maxPendingPerSymbol = r.int('K2_INGEST_MAX_PENDING', 5000, 'records held per symbol while a gap is open', 10, 1_000_000)
+  const batchMaxRecords = r.int('K2_INGEST_BATCH_RECORDS', 5000, 'records per produce request', 1, 1_000_000)
+  const lingerMs = r.int('K2_INGEST_LINGER_MS', 20, 'longest a record waits for its produce batch', 0, 10_000)
+
   const level = r.oneOf<LogLevel>('K2_LOG_LEVEL', 'info', ['debug', 'info', 'warn', 'error', 'silent'], 'log threshold')
   const format = r.oneOf('K2_LOG_FORMAT', 'pretty', ['pretty', 'json'] as const, 'log line format')
 
@@ -182,6 +245,8 @@ function read(env: Env, root: string): { config: WorkbenchConfig; keys: ConfigKe
     ['K2_S3_CONSOLE_PORT', s3ConsolePort],
     ['K2_PROMETHEUS_PORT', promPort],
     ['K2_JUPYTER_PORT', jupyterPort],
+    ['K2_REPLAY_PORT', replayPort],
+    ['K2_INGEST_METRICS_PORT', ingestMetricsPort],
   ]
   const seen = new Map<number, string>()
   for (const [key, port] of ports) {
@@ -196,7 +261,7 @@ function read(env: Env, root: string): { config: WorkbenchConfig; keys: ConfigKe
   return {
     config: {
       host,
-      paths: { root, cache, state },
+      paths: { root, cache, state, scrapeTargets: path.join(state, 'prometheus', 'targets') },
       kafka: { port: kafkaPort, controllerPort, brokers, clientId },
       schemaRegistry: { port: registryPort, url: registryUrl },
       catalog: { port: catalogPort, url: catalogUrl, warehouse },
@@ -204,6 +269,10 @@ function read(env: Env, root: string): { config: WorkbenchConfig; keys: ConfigKe
       prometheus: { port: promPort, url: promUrl },
       jupyter: { port: jupyterPort, url: jupyterUrl, token: jupyterToken },
       log: { level, format },
+      feed: { wsUrl: feedWs, restUrl: feedRest, symbols, timeUnit, maxConnectionMs, maxFrameBytes },
+      replay: { port: replayPort, rate, seed, faults },
+      topics: { trades: topicTrades, quotes: topicQuotes, deadLetter: topicDead, partitions },
+      ingest: { metricsPort: ingestMetricsPort, compression, reorderWindowMs, maxPendingPerSymbol, batchMaxRecords, lingerMs },
     },
     keys: r.keys,
   }

@@ -7,7 +7,7 @@ import { runStep, which } from '../lib/provision'
 
 /** Folder where workers drop their file_sd scrape-target files. */
 export function scrapeTargetsDir(config: WorkbenchConfig): string {
-  return path.join(config.paths.state, 'prometheus', 'targets')
+  return config.paths.scrapeTargets
 }
 
 /** Prometheus from Debian's package, scraping itself and every worker that registered a target file. */

@@ -1,0 +1,274 @@
+import type { Kafka } from 'kafkajs'
+import { ErrorCode, WorkbenchError, errorMessage } from '../errors/index'
+import { createBinanceRest, historyRowToTradeEvent, type BinanceRest } from '../feed/history-binance-rest'
+import { createBinanceWsSource, nowMicros, type BinanceWsSource, type BinanceWsSourceEvents, type BinanceWsSourceOptions } from '../feed/source-binance-ws'
+import type { Logger } from '../logger/index'
+import type { Quote, RejectReason, Trade } from '../market/types'
+import type { Metrics } from '../metrics/index'
+import { normaliseBinanceFrame, type NormaliseContext, type SymbolInfo } from './normalise-binance'
+import { createBatchingProducer, type OutgoingRecord } from './producer-kafka'
+import { createSequenceTracker, type TradeGap } from './sequence-tracker'
+import { ensureTopics } from './topics-kafka'
+
+/** Turns records into Kafka values (Confluent wire format, schema ids from the registry). */
+export interface RecordEncoder {
+  encodeTrade(trade: Trade): Buffer
+  encodeQuote(quote: Quote): Buffer
+}
+
+export interface IngestorOptions {
+  readonly exchange: string
+  readonly wsUrl: string
+  readonly restUrl: string
+  /** Symbols to ingest; empty means every symbol the exchange lists as TRADING. */
+  readonly symbols: readonly string[]
+  readonly timeUnit: 'ms' | 'us'
+  readonly maxConnectionMs: number
+  readonly maxFrameBytes: number
+  readonly topics: { readonly trades: string; readonly quotes: string; readonly deadLetter: string; readonly partitions: number }
+  readonly reorderWindowMs: number
+  readonly maxPendingPerSymbol: number
+  readonly batchMaxRecords: number
+  readonly lingerMs: number
+  readonly compression: 'none' | 'gzip'
+  /** Records waiting for Kafka above which the feed sockets are paused (back-pressure). */
+  readonly maxPendingRecords?: number
+}
+
+export interface IngestorDeps {
+  readonly kafka: Kafka
+  readonly encoder: RecordEncoder
+  readonly logger: Logger
+  readonly metrics: Metrics
+  readonly rest?: BinanceRest
+  readonly createSource?: (options: BinanceWsSourceOptions, events: BinanceWsSourceEvents, deps: { logger: Logger }) => BinanceWsSource
+}
+
+/** What a finished run did, for the caller's summary (metrics carry the same live). */
+export interface IngestReport {
+  readonly symbols: number
+  readonly frames: number
+  readonly trades: number
+  readonly quotes: number
+  readonly deadLetters: number
+  readonly duplicates: number
+  readonly outOfOrder: number
+  readonly gaps: number
+  readonly gapTradesRepaired: number
+  readonly gapTradesUnrepairable: bigint
+}
+
+type Meta = { readonly stream: 'trades' | 'quotes' | 'dead_letter'; readonly receivedMicros: bigint }
+
+/**
+ * The ingestion loop: exchange frames → normalised records → per-symbol sequencing (duplicates
+ * dropped, gaps repaired from REST history before the symbol moves on) → Avro → Kafka, keyed by
+ * symbol, idempotent with acks=all. Frames that cannot become records go to the dead-letter
+ * topic with their reason and raw bytes; nothing is dropped silently and no frame stops the loop.
+ * Runs until `signal` fires, then flushes everything acknowledged-pending and returns.
+ */
+export async function runIngestor(options: IngestorOptions, deps: IngestorDeps, signal: AbortSignal): Promise<IngestReport> {
+  const log = deps.logger
+  const m = deps.metrics
+  const rest = deps.rest ?? createBinanceRest({ restUrl: options.restUrl, signal })
+
+  const listed = (await rest.exchangeInfo()).filter((s) => s.status === 'TRADING')
+  const byName = new Map<string, SymbolInfo>(listed.map((s) => [s.symbol, s]))
+  const wanted = options.symbols.length > 0 ? options.symbols : [...byName.keys()]
+  const unknown = wanted.filter((s) => !byName.has(s))
+  if (unknown.length > 0) throw new WorkbenchError(ErrorCode.ConfigInvalid, `symbols not listed by the exchange at ${options.restUrl}: ${unknown.slice(0, 10).join(', ')}`)
+  const symbols = new Map<string, SymbolInfo>(wanted.map((s) => [s, byName.get(s)!]))
+
+  const admin = deps.kafka.admin()
+  await admin.connect()
+  try {
+    const created = await ensureTopics(admin, [
+      { topic: options.topics.trades, partitions: options.topics.partitions },
+      { topic: options.topics.quotes, partitions: options.topics.partitions },
+      { topic: options.topics.deadLetter, partitions: 1, config: { 'retention.ms': String(30 * 24 * 3600_000) } },
+    ])
+    if (created.length) log.info('created topics', { topics: created })
+  } finally {
+    await admin.disconnect()
+  }
+
+  const kafkaProducer = deps.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false })
+  await kafkaProducer.connect()
+
+  const report = { frames: 0, trades: 0, quotes: 0, deadLetters: 0, duplicates: 0, gapTradesRepaired: 0, gapTradesUnrepairable: 0n }
+  const latency = m.get('ingestProduceLatency')
+  const records = m.get('ingestRecords')
+  const producer = createBatchingProducer<Meta>(
+    kafkaProducer,
+    {
+      maxRecords: options.batchMaxRecords,
+      lingerMs: options.lingerMs,
+      compression: options.compression,
+      onAcknowledged: (batch) => {
+        const now = nowMicros()
+        const counts = { trades: 0, quotes: 0, dead_letter: 0 }
+        for (const r of batch) {
+          counts[r.meta.stream]++
+          latency.labels(r.meta.stream).observe(Number(now - r.meta.receivedMicros) / 1e6)
+        }
+        for (const [stream, n] of Object.entries(counts)) if (n) records.labels(stream).inc(n)
+        report.trades += counts.trades
+        report.quotes += counts.quotes
+        report.deadLetters += counts.dead_letter
+      },
+    },
+    { logger: log },
+  )
+
+  let platformSequence = nowMicros()
+  const tracker = createSequenceTracker<Omit<Trade, 'platformSequence'>>({ reorderWindowMs: options.reorderWindowMs, maxPendingPerSymbol: options.maxPendingPerSymbol })
+  const lastQuote = new Map<string, bigint>()
+  const frames = m.get('ingestFrames')
+  const deadLetters = m.get('ingestDeadLetters')
+  const duplicates = m.get('ingestDuplicates')
+  const loggedReasons = new Set<RejectReason>()
+
+  const baseCtx = { exchange: options.exchange, symbols, maxFrameBytes: options.maxFrameBytes }
+  const liveCtx: Omit<NormaliseContext, 'receivedMicros'> = { ...baseCtx, timeUnit: options.timeUnit }
+
+  const produceTrade = (t: Omit<Trade, 'platformSequence'>): void => {
+    const trade: Trade = { ...t, platformSequence: ++platformSequence }
+    producer.enqueue({ topic: options.topics.trades, key: trade.symbol, value: deps.encoder.encodeTrade(trade), meta: { stream: 'trades', receivedMicros: trade.ingestionTimestampMicros } })
+  }
+
+  const deadLetter = (raw: string, reason: RejectReason, detail: string, receivedMicros: bigint, source: 'ws' | 'rest', symbol?: string): void => {
+    deadLetters.labels(reason).inc()
+    if (!loggedReasons.has(reason)) {
+      loggedReasons.add(reason)
+      log.warn('frame sent to the dead-letter topic (logged once per reason; counted in k2_ingest_dead_letters_total)', { reason, detail })
+    }
+    const record: OutgoingRecord<Meta> = {
+      topic: options.topics.deadLetter,
+      key: symbol ?? null,
+      value: Buffer.from(raw, 'utf8'),
+      headers: { reason, detail: detail.slice(0, 500), source, exchange: options.exchange, received_at_us: receivedMicros.toString() },
+      meta: { stream: 'dead_letter', receivedMicros },
+    }
+    producer.enqueue(record)
+  }
+
+  const onFrame = (frame: string, receivedMicros: bigint): void => {
+    report.frames++
+    let n
+    try {
+      n = normaliseBinanceFrame(frame, { ...liveCtx, receivedMicros })
+    } catch (err) {
+      // The normaliser is total; this guards the loop against a bug, never silently.
+      frames.labels('reject').inc()
+      return deadLetter(frame, 'wrong_type', `normaliser failed: ${errorMessage(err)}`, receivedMicros, 'ws')
+    }
+    frames.labels(n.kind).inc()
+    switch (n.kind) {
+      case 'reject':
+        return deadLetter(frame, n.reason, n.detail, receivedMicros, 'ws', n.symbol)
+      case 'control':
+        return
+      case 'quote': {
+        const last = lastQuote.get(n.quote.symbol)
+        if (last !== undefined && n.quote.updateId <= last) {
+          report.duplicates++
+          duplicates.labels('quotes').inc()
+          return
+        }
+        lastQuote.set(n.quote.symbol, n.quote.updateId)
+        const quote: Quote = { ...n.quote, platformSequence: ++platformSequence }
+        producer.enqueue({ topic: options.topics.quotes, key: quote.symbol, value: deps.encoder.encodeQuote(quote), meta: { stream: 'quotes', receivedMicros } })
+        return
+      }
+      case 'trade': {
+        const before = tracker.counters.duplicates
+        for (const t of tracker.offer(n.trade.symbol, n.trade.tradeId, n.trade, Date.now())) produceTrade(t)
+        if (tracker.counters.duplicates > before) {
+          report.duplicates++
+          duplicates.labels('trades').inc()
+        }
+        return
+      }
+    }
+  }
+
+  // Gap repair: due gaps are fetched from REST history, normalised like live frames, and fed
+  // back to the tracker, which then releases the symbol's held trades in order.
+  const repairs = new Set<Promise<void>>()
+  const repair = async (gap: TradeGap): Promise<void> => {
+    m.get('ingestGaps').inc()
+    const started = Date.now()
+    let fetched: Array<{ id: bigint; record: Omit<Trade, 'platformSequence'> }> = []
+    try {
+      const rows = await rest.tradesById(gap.symbol, gap.from, gap.to)
+      const receivedMicros = nowMicros()
+      for (const row of rows) {
+        const text = historyRowToTradeEvent(gap.symbol, row, options.timeUnit)
+        const n = normaliseBinanceFrame(text, { ...liveCtx, receivedMicros })
+        if (n.kind === 'trade') fetched.push({ id: n.trade.tradeId, record: { ...n.trade, vendorData: { ...n.trade.vendorData, repaired_from: 'rest' } } })
+        else if (n.kind === 'reject') deadLetter(text, n.reason, n.detail, receivedMicros, 'rest', gap.symbol)
+      }
+    } catch (err) {
+      if (signal.aborted) return
+      log.error('gap repair failed; the ids are counted as unrepairable', { symbol: gap.symbol, from: gap.from, to: gap.to, error: errorMessage(err) })
+      fetched = []
+    }
+    const { released, missing } = tracker.fill(gap, fetched)
+    for (const t of released) produceTrade(t)
+    report.gapTradesRepaired += fetched.length
+    m.get('ingestGapTradesRepaired').inc(fetched.length)
+    if (missing > 0n) {
+      report.gapTradesUnrepairable += missing
+      m.get('ingestGapTradesUnrepairable').inc(Number(missing))
+      log.warn('trade ids missing from the exchange history', { symbol: gap.symbol, from: gap.from, to: gap.to, missing })
+    }
+    log.debug('gap repaired', { symbol: gap.symbol, from: gap.from, to: gap.to, fetched: fetched.length, ms: Date.now() - started })
+  }
+  let outOfOrderSeen = 0
+  const gapTimer = setInterval(() => {
+    m.get('ingestOutOfOrder').inc(tracker.counters.outOfOrder - outOfOrderSeen)
+    outOfOrderSeen = tracker.counters.outOfOrder
+    for (const gap of tracker.dueGaps(Date.now())) {
+      const p = repair(gap).finally(() => repairs.delete(p))
+      repairs.add(p)
+    }
+    m.get('ingestHeldTrades').set(tracker.held())
+  }, Math.max(10, Math.min(50, Math.floor(options.reorderWindowMs / 2))))
+
+  const streams = [...symbols.keys()].flatMap((s) => [`${s.toLowerCase()}@trade`, `${s.toLowerCase()}@bookTicker`])
+  const connected = m.get('ingestConnected')
+  const source = (deps.createSource ?? createBinanceWsSource)(
+    { wsUrl: options.wsUrl, streams, timeUnit: options.timeUnit, maxConnectionMs: options.maxConnectionMs },
+    {
+      onFrame,
+      onConnected: (_id, reason) => {
+        connected.set(1)
+        if (reason !== 'start') m.get('ingestReconnects').labels(reason).inc()
+      },
+      onDisconnected: (_id, cause) => {
+        if (cause !== 'rolled') connected.set(0)
+      },
+    },
+    { logger: log.child('feed') },
+  )
+
+  log.info('ingesting', { symbols: symbols.size, streams: streams.length, feed: options.wsUrl, topics: options.topics })
+  await source.start()
+  await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })))
+
+  log.info('stopping: closing the feed, finishing repairs, flushing Kafka')
+  await source.close()
+  clearInterval(gapTimer)
+  await Promise.all([...repairs])
+  // Trades still held wait for ids that never came: repair them now rather than drop them.
+  for (const gap of tracker.dueGaps(Number.MAX_SAFE_INTEGER)) await repair(gap)
+  await producer.flush()
+  await kafkaProducer.disconnect()
+  connected.set(0)
+  return {
+    symbols: symbols.size,
+    ...report,
+    outOfOrder: tracker.counters.outOfOrder,
+    gaps: tracker.counters.gaps,
+  }
+}

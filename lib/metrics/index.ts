@@ -1,0 +1,6 @@
+export { metricDefinitions } from './metric-names'
+export type { MetricKey } from './metric-names'
+export { createMetrics } from './registry'
+export type { Metrics } from './registry'
+export { startMetricsServer } from './metrics-server'
+export type { MetricsServer, MetricsServerOptions } from './metrics-server'

@@ -1,0 +1,66 @@
+/**
+ * The ingest worker: exchange WebSocket (Binance or the replay exchange) → Avro → Kafka.
+ * Thin main: config, dependencies, `runIngestor` until SIGTERM/SIGINT; exit 1 on failure.
+ */
+import { Kafka, logLevel } from 'kafkajs'
+import {
+  createLogger,
+  createMetrics,
+  createRecordSerde,
+  createSchemaRegistryClient,
+  errorMessage,
+  loadConfig,
+  runIngestor,
+  startMetricsServer,
+} from '../lib/index'
+
+async function main(): Promise<number> {
+  const config = loadConfig(process.env)
+  const log = createLogger({ level: config.log.level, format: config.log.format, write: (l) => process.stderr.write(l), namespace: 'ingest' })
+  const abort = new AbortController()
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => abort.abort(signal))
+
+  const metrics = createMetrics()
+  const server = await startMetricsServer(metrics.registry, { host: config.host, port: config.ingest.metricsPort, worker: 'ingest', targetsDir: config.paths.scrapeTargets })
+  log.info('metrics served', { url: server.url })
+  try {
+    const serde = createRecordSerde({ registry: createSchemaRegistryClient({ url: config.schemaRegistry.url, signal: abort.signal }) })
+    const ids = await serde.registerSchemas({ trades: config.topics.trades, quotes: config.topics.quotes })
+    log.info('schemas registered', { ...ids })
+    const kafka = new Kafka({ clientId: `${config.kafka.clientId}-ingest`, brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING })
+    const report = await runIngestor(
+      {
+        exchange: 'BINANCE',
+        wsUrl: config.feed.wsUrl,
+        restUrl: config.feed.restUrl,
+        symbols: config.feed.symbols,
+        timeUnit: config.feed.timeUnit,
+        maxConnectionMs: config.feed.maxConnectionMs,
+        maxFrameBytes: config.feed.maxFrameBytes,
+        topics: config.topics,
+        reorderWindowMs: config.ingest.reorderWindowMs,
+        maxPendingPerSymbol: config.ingest.maxPendingPerSymbol,
+        batchMaxRecords: config.ingest.batchMaxRecords,
+        lingerMs: config.ingest.lingerMs,
+        compression: config.ingest.compression,
+      },
+      { kafka, encoder: { encodeTrade: (t) => serde.serializeTrade(t), encodeQuote: (q) => serde.serializeQuote(q) }, logger: log, metrics },
+      abort.signal,
+    )
+    log.info('stopped cleanly', { ...report })
+    return 0
+  } catch (err) {
+    log.error('ingest failed', { error: errorMessage(err) })
+    return 1
+  } finally {
+    await server.close()
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`ingest: ${errorMessage(err)}\n`)
+    process.exit(1)
+  },
+)
