@@ -1,6 +1,6 @@
 export { createSequenceTracker } from './sequence-tracker'
 export type { SequenceTracker, SequenceTrackerOptions, SequenceCounters, TradeGap } from './sequence-tracker'
-export { normaliseBinanceFrame } from './normalise-binance'
+export { normaliseBinanceFrame, parseBinanceFrame, normaliseBinanceEvent } from './normalise-binance'
 export type { Normalised, NormaliseContext, SymbolInfo } from './normalise-binance'
 export { canonicalPositiveDecimal, priceDecimal, quantityDecimal } from './decimal'
 export { createBatchingProducer } from './producer-kafka'

@@ -39,13 +39,22 @@ const maxMicros = 4_102_444_800_000_000n
  * (`<symbol>@bookTicker`: u,s,b,B,a,A).
  */
 export function normaliseBinanceFrame(frame: string, ctx: NormaliseContext): Normalised {
-  if (frame.length > ctx.maxFrameBytes) return reject('oversize_frame', `frame of ${frame.length} bytes exceeds ${ctx.maxFrameBytes}`)
-  let parsed: unknown
+  const parsed = parseBinanceFrame(frame, ctx.maxFrameBytes)
+  return 'kind' in parsed ? parsed : normaliseBinanceEvent(parsed.value, ctx)
+}
+
+/** The parse step alone (size check and JSON), so its cost can be measured apart. */
+export function parseBinanceFrame(frame: string, maxFrameBytes: number): { readonly value: unknown } | Normalised {
+  if (frame.length > maxFrameBytes) return reject('oversize_frame', `frame of ${frame.length} bytes exceeds ${maxFrameBytes}`)
   try {
-    parsed = JSON.parse(frame)
+    return { value: JSON.parse(frame) as unknown }
   } catch {
     return reject('malformed_json', `not JSON: ${frame.slice(0, 60)}`)
   }
+}
+
+/** The normalise step alone: a parsed frame to a record, control event or reject. */
+export function normaliseBinanceEvent(parsed: unknown, ctx: NormaliseContext): Normalised {
   if (!isObject(parsed)) return reject('wrong_type', 'frame is not a JSON object')
   const stream = typeof parsed.stream === 'string' ? parsed.stream : undefined
   const data = 'data' in parsed && stream !== undefined ? parsed.data : parsed

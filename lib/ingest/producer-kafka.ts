@@ -16,6 +16,8 @@ export interface BatchingProducerOptions<M> {
   /** Longest a record waits for a batch to fill while nothing is in flight. */
   readonly lingerMs: number
   readonly compression: 'none' | 'gzip' | 'zstd'
+  /** Called after each produce request with its wall time in ns (acknowledged or not). */
+  readonly onSent?: (records: number, nanos: bigint) => void
   /** Called once per acknowledged batch (acks=all), in produce order. */
   readonly onAcknowledged?: (records: ReadonlyArray<OutgoingRecord<M>>) => void
 }
@@ -64,6 +66,7 @@ export function createBatchingProducer<M>(producer: Producer, options: BatchingP
       if (!list) byTopic.set(r.topic, (list = []))
       list.push({ key: r.key, value: r.value, headers: r.headers as Record<string, string> | undefined })
     }
+    const sentAt = process.hrtime.bigint()
     inFlight = producer
       .sendBatch({ acks: -1, compression: compressionType[options.compression], topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) })
       .then(
@@ -79,6 +82,7 @@ export function createBatchingProducer<M>(producer: Producer, options: BatchingP
         },
       )
       .finally(() => {
+        options.onSent?.(batch.length, process.hrtime.bigint() - sentAt)
         inFlight = undefined
         inFlightCount = 0
         if (queue.length >= options.maxRecords || (queue.length > 0 && options.lingerMs === 0)) pump()
