@@ -10,10 +10,63 @@ export { createLogger, silentLogger } from './logger/index'
 export type { Logger, LogLevel, LogFields, LogRecord, LoggerOptions } from './logger/index'
 export { requestJson, parseJson, stringifyJson, HttpError } from './http/index'
 export type { HttpRequest } from './http/index'
-export { createSchemaRegistryClient } from './avro/index'
-export type { SchemaRegistryClient, SchemaRegistryOptions, RegisteredSchema, Compatibility } from './avro/index'
+export {
+  createSchemaRegistryClient,
+  createRecordSerde,
+  valueSubject,
+  encodeTrade,
+  decodeTrade,
+  createTradeReader,
+  encodeQuote,
+  decodeQuote,
+  createQuoteReader,
+  createAvroType,
+  tradeSchema,
+  tradeSchemaV1,
+  quoteSchema,
+  tradeType,
+  quoteType,
+  encodeDecimal,
+  decodeDecimal,
+  canonicalDecimal,
+  DecimalType,
+  frame,
+  unframe,
+  wireHeaderBytes,
+} from './avro/index'
+export type {
+  SchemaRegistryClient,
+  SchemaRegistryOptions,
+  RegisteredSchema,
+  Compatibility,
+  RecordSerde,
+  RecordSerdeOptions,
+  RecordTopics,
+  RecordSchemaIds,
+  AvroSchema,
+  RecordReader,
+  FramedRecord,
+} from './avro/index'
 export { createRestCatalogClient, encodeNamespace, createS3Store, createS3Client, ensureBucket } from './iceberg/index'
 export type { RestCatalogClient, RestCatalogOptions, LoadedTable, TableMetadata, IcebergSchema, CreateTableRequest, ObjectStore, S3StoreOptions } from './iceberg/index'
 export type { Trade, Quote, TradeSide, RejectReason } from './market/index'
-export { createSequenceTracker } from './ingest/index'
-export type { SequenceTracker, SequenceTrackerOptions, SequenceCounters, TradeGap } from './ingest/index'
+export { createSequenceTracker, normaliseBinanceFrame, canonicalPositiveDecimal, priceDecimal, quantityDecimal, createBatchingProducer, ensureTopics, runIngestor } from './ingest/index'
+export type {
+  SequenceTracker,
+  SequenceTrackerOptions,
+  SequenceCounters,
+  TradeGap,
+  Normalised,
+  NormaliseContext,
+  SymbolInfo,
+  BatchingProducer,
+  BatchingProducerOptions,
+  OutgoingRecord,
+  TopicSpec,
+  IngestorOptions,
+  IngestorDeps,
+  IngestReport,
+  RecordEncoder,
+} from './ingest/index'
+export { metricDefinitions, createMetrics, startMetricsServer } from './metrics/index'
+export type { MetricKey, Metrics, MetricsServer, MetricsServerOptions } from './metrics/index'

@@ -15,6 +15,8 @@ export const ErrorCode = {
   SchemaIncompatible: 'SCHEMA_INCOMPATIBLE',
   NotFound: 'NOT_FOUND',
   Conflict: 'CONFLICT',
+  /** One record cannot be encoded or decoded (a value outside its Avro type, a bad frame): dead-letter it. */
+  RecordInvalid: 'RECORD_INVALID',
 } as const
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]

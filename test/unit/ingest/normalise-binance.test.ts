@@ -108,3 +108,17 @@ describe('canonicalPositiveDecimal', () => {
     expect(canonicalPositiveDecimal(raw, shape)).toEqual({ ok: true, value: expected })
   })
 })
+
+describe('decimal shapes', () => {
+  it('match the Avro schemas the records are written with', async () => {
+    const { tradeSchema, quoteSchema } = await import('../../../lib/avro/index')
+    const shape = (schema: unknown, field: string): unknown => {
+      const f = (schema as { fields: Array<{ name: string; type: { precision: number; scale: number } }> }).fields.find((x) => x.name === field)!
+      return { precision: f.type.precision, scale: f.type.scale }
+    }
+    expect(shape(tradeSchema, 'price')).toEqual(priceDecimal)
+    expect(shape(tradeSchema, 'quantity')).toEqual(quantityDecimal)
+    expect(shape(quoteSchema, 'bid_price')).toEqual(priceDecimal)
+    expect(shape(quoteSchema, 'ask_size')).toEqual(quantityDecimal)
+  })
+})
