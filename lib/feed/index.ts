@@ -1,0 +1,57 @@
+export {
+  streamName,
+  parseStreamName,
+  formatDecimal8,
+  formatBigDecimal8,
+  parseDecimalUnits,
+  significantDecimals,
+  unitString,
+  tradeEventJson,
+  bookTickerEventJson,
+  serverShutdownEventJson,
+  serverShutdownStream,
+  combinedFrameJson,
+  historicalTradeJson,
+  historicalTradesJson,
+  exchangeInfoJson,
+  binanceErrorJson,
+  BinanceErrorCode,
+  toTradeEvent,
+  toBookTickerEvent,
+  toExchangeInfo,
+  captureLine,
+  parseFrame,
+  asTradeEvent,
+  asBookTickerEvent,
+  malformedKinds,
+  malformedRejectReason,
+  malformedFrameJson,
+  unknownSymbol,
+} from './binance-frames'
+export type {
+  BinanceTradeEvent,
+  BinanceBookTickerEvent,
+  BinanceServerShutdownEvent,
+  BinanceCombinedFrame,
+  BinanceHistoricalTrade,
+  BinanceSymbolFilter,
+  BinanceSymbolInfo,
+  BinanceExchangeInfo,
+  BinanceErrorBody,
+  BinanceStreamKind,
+  BinanceTimeUnit,
+  ParsedFrame,
+  MalformedKind,
+} from './binance-frames'
+export { createSyntheticMarket, createSeededRandom } from './synthetic-market'
+export type { Instrument, MarketTrade, MarketQuote, MarketEvent, ReplayMarket, SyntheticMarket, SyntheticMarketOptions, SeededRandom } from './synthetic-market'
+export { createTradeHistory, historicalTradesDefaultLimit, historicalTradesMaxLimit } from './trade-history'
+export type { TradeHistory, TradeHistoryOptions } from './trade-history'
+export { createCaptureMarket } from './capture-market'
+export type { CaptureMarket, CaptureMarketOptions } from './capture-market'
+export { createReplayExchange } from './replay-exchange-server'
+export type { ReplayExchange, ReplayExchangeOptions, ReplayExchangeDeps, ReplayExchangeStats, ReplayFaults, FrameFault, ConnectionFault } from './replay-exchange-server'
+export { createBinanceWsSource, nowMicros } from './source-binance-ws'
+export type { BinanceWsSource, BinanceWsSourceOptions, BinanceWsSourceEvents, DisconnectCause } from './source-binance-ws'
+export { createBinanceRest, historyRowToTradeEvent } from './history-binance-rest'
+export type { BinanceRest, BinanceRestOptions, HistoricalTrade, ListedSymbol } from './history-binance-rest'

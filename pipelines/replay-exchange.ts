@@ -1,0 +1,68 @@
+/**
+ * The replay exchange as a process: a local server that speaks Binance's market-data protocol
+ * and plays the seeded synthetic market (or a capture), so the ingestor runs without Binance.
+ *
+ *   node stack/bootstrap.cjs pipelines/replay-exchange.ts
+ *
+ * Settings come from lib/config: K2_HOST, K2_REPLAY_PORT (default 9443), K2_REPLAY_RATE (1 = real
+ * time, `max` = as fast as clients read), K2_REPLAY_SEED, K2_REPLAY_FAULTS (JSON, e.g.
+ * `{"omit":0.001,"drop":{"afterMs":60000}}`). K2_REPLAY_CAPTURE (a capture file to play instead
+ * of the synthetic market, e.g. data/sample-capture.jsonl) is read here until it moves there too.
+ * Runs until SIGTERM or SIGINT, then sends serverShutdown to every client and exits 0; exits 1
+ * when it cannot start.
+ */
+import * as path from 'node:path'
+import { ErrorCode, WorkbenchError, createLogger, createReplayExchange, errorMessage, loadConfig, projectRoot, type ReplayFaults } from '../lib/index'
+
+function parseFaults(text: string): ReplayFaults {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch (err) {
+    throw new WorkbenchError(ErrorCode.ConfigInvalid, `K2_REPLAY_FAULTS is not JSON (${errorMessage(err)}); expected an object such as {"omit":0.001,"duplicate":0.001}`)
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new WorkbenchError(ErrorCode.ConfigInvalid, `K2_REPLAY_FAULTS=${text} is not a JSON object; expected e.g. {"omit":0.001,"duplicate":0.001}`)
+  }
+  return parsed as ReplayFaults // the exchange validates every fault and names the bad ones
+}
+
+async function main(): Promise<number> {
+  const config = loadConfig(process.env)
+  const logger = createLogger({ level: config.log.level, format: config.log.format, write: (line) => process.stderr.write(line) })
+  try {
+    const capture = process.env.K2_REPLAY_CAPTURE?.trim()
+    const exchange = createReplayExchange(
+      {
+        host: config.host,
+        port: config.replay.port,
+        rate: config.replay.rate,
+        seed: config.replay.seed,
+        faults: parseFaults(config.replay.faults),
+        capturePath: capture ? path.resolve(projectRoot, capture) : undefined,
+      },
+      { logger },
+    )
+    const stop = new AbortController()
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => stop.abort(signal))
+    await exchange.start()
+    logger.info('replay exchange ready', { streams: `${exchange.url}/stream?streams=btcusdt@trade/btcusdt@bookTicker`, rest: `${exchange.restUrl}/api/v3/exchangeInfo` })
+    await new Promise((resolve) => stop.signal.addEventListener('abort', resolve, { once: true }))
+    logger.info('stopping', { signal: String(stop.signal.reason) })
+    await exchange.close()
+    const { faults, ...stats } = exchange.stats()
+    logger.info('stopped', { ...stats, faults: JSON.stringify(faults) })
+    return 0
+  } catch (err) {
+    logger.error('replay exchange failed', { error: errorMessage(err) })
+    return 1
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`replay exchange failed: ${errorMessage(err)}\n`)
+    process.exit(1)
+  },
+)

@@ -1,0 +1,165 @@
+import { describe, expect, it } from 'vitest'
+import { isWorkbenchError } from '../../../lib'
+// lib/index.ts does not re-export feed/ yet; switch to '../../../lib' once it does.
+import { createSyntheticMarket, type MarketEvent, type MarketQuote, type MarketTrade } from '../../../lib/feed/index'
+
+const decimal8 = /^\d+\.\d{8}$/
+/** A decimal string with 8 fractional digits as an integer count of 10^-8 (exact). */
+const units = (text: string): bigint => BigInt(text.replace('.', ''))
+
+function take(seed: number, n: number, options: { historyPerSymbol?: number } = {}): MarketEvent[] {
+  const market = createSyntheticMarket({ seed, ...options })
+  return Array.from({ length: n }, () => market.next())
+}
+
+describe('synthetic market', () => {
+  // One long tape shared by the statistical checks (~0.3 s to generate).
+  const tape = take(42, 200_000)
+  const trades = tape.filter((e): e is MarketTrade => e.kind === 'trade')
+
+  it('is deterministic: the same seed gives the same tape, another seed another', () => {
+    expect(take(7, 20_000)).toEqual(take(7, 20_000))
+    expect(take(8, 2_000)).not.toEqual(take(7, 2_000))
+  })
+
+  it('lists at least 150 plausible symbols, mostly quoted in USDT, some in BTC and FDUSD', () => {
+    const { instruments } = createSyntheticMarket({ seed: 42 })
+    expect(instruments.length).toBeGreaterThanOrEqual(150)
+    expect(new Set(instruments.map((i) => i.symbol)).size).toBe(instruments.length)
+    expect(instruments.slice(0, 3).map((i) => i.symbol)).toEqual(['BTCUSDT', 'ETHUSDT', 'SOLUSDT'])
+    for (const i of instruments) {
+      expect(i.symbol).toMatch(/^[A-Z0-9]{5,14}$/)
+      expect(i.symbol).toBe(i.baseAsset + i.quoteAsset)
+      expect(i.priceDecimals + i.qtyDecimals).toBeLessThanOrEqual(8)
+    }
+    const quotes = instruments.map((i) => i.quoteAsset)
+    expect(quotes.filter((q) => q === 'USDT').length / quotes.length).toBeGreaterThan(0.7)
+    expect(quotes).toContain('BTC')
+    expect(quotes).toContain('FDUSD')
+  })
+
+  it('concentrates activity: the top 20 symbols carry most trades, yet every symbol trades', () => {
+    const perSymbol = new Map<string, number>()
+    for (const t of trades) perSymbol.set(t.symbol, (perSymbol.get(t.symbol) ?? 0) + 1)
+    const counts = [...perSymbol.values()].sort((a, b) => b - a)
+    const top20 = counts.slice(0, 20).reduce((a, b) => a + b, 0) / trades.length
+    expect(top20).toBeGreaterThan(0.65)
+    expect(perSymbol.size).toBeGreaterThanOrEqual(150)
+    expect(counts[0]! / counts[counts.length - 1]!).toBeGreaterThan(100)
+  })
+
+  it('arrives in bursts: trade counts per 100 ms are over-dispersed against a Poisson process', () => {
+    const btc = trades.filter((t) => t.symbol === 'BTCUSDT')
+    const start = btc[0]!.timeMicros
+    const buckets = new Map<number, number>()
+    for (const t of btc) {
+      const b = Math.floor((t.timeMicros - start) / 100_000)
+      buckets.set(b, (buckets.get(b) ?? 0) + 1)
+    }
+    const n = Math.floor((btc[btc.length - 1]!.timeMicros - start) / 100_000) + 1
+    const counts = Array.from({ length: n }, (_, i) => buckets.get(i) ?? 0)
+    const mean = counts.reduce((a, b) => a + b, 0) / n
+    const variance = counts.reduce((a, c) => a + (c - mean) ** 2, 0) / n
+    // Poisson: variance/mean = 1. Self-excitation, multi-fill orders and regimes push it well above.
+    expect(variance / mean).toBeGreaterThan(2)
+  })
+
+  // The per-event checks collect offenders and assert once: expect() per event is slow.
+  it('emits events in time order, with event times at or after trade times', () => {
+    const bad: string[] = []
+    const lastE = new Map<string, number>()
+    for (let i = 1; i < tape.length; i++) if (tape[i]!.timeMicros < tape[i - 1]!.timeMicros) bad.push(`event ${i} goes back in time`)
+    for (const t of trades) {
+      if (t.eventTimeMicros < t.timeMicros) bad.push(`${t.symbol} ${t.tradeId}: E before T`)
+      if (t.eventTimeMicros < (lastE.get(t.symbol) ?? 0)) bad.push(`${t.symbol} ${t.tradeId}: E goes back`)
+      lastE.set(t.symbol, t.eventTimeMicros)
+    }
+    expect(bad).toEqual([])
+  })
+
+  it('numbers trades contiguously per symbol and book updates strictly increasing', () => {
+    const bad: string[] = []
+    const lastTrade = new Map<string, number>()
+    const lastUpdate = new Map<string, number>()
+    for (const e of tape) {
+      if (e.kind === 'trade') {
+        const prev = lastTrade.get(e.symbol)
+        if (prev !== undefined && e.tradeId !== prev + 1) bad.push(`${e.symbol}: trade ${e.tradeId} after ${prev}`)
+        lastTrade.set(e.symbol, e.tradeId)
+      } else {
+        if (e.updateId <= (lastUpdate.get(e.symbol) ?? 0)) bad.push(`${e.symbol}: update ${e.updateId} not above ${lastUpdate.get(e.symbol)}`)
+        lastUpdate.set(e.symbol, e.updateId)
+      }
+    }
+    expect(bad).toEqual([])
+    // Each symbol starts from its own base.
+    expect(new Set(lastTrade.values()).size).toBe(lastTrade.size)
+  })
+
+  it('trades at the prevailing quote: a taker buy at the ask, a taker sell (buyer is maker) at the bid', () => {
+    const bad: string[] = []
+    const book = new Map<string, MarketQuote>()
+    for (const e of tape) {
+      if (e.kind === 'quote') {
+        if (units(e.bidPrice) >= units(e.askPrice)) bad.push(`${e.symbol} ${e.updateId}: crossed ${e.bidPrice} / ${e.askPrice}`)
+        book.set(e.symbol, e)
+        continue
+      }
+      const q = book.get(e.symbol)
+      const expected = q && (e.buyerIsMaker ? q.bidPrice : q.askPrice)
+      if (e.price !== expected) bad.push(`${e.symbol} ${e.tradeId} at ${e.price}, buyer maker ${e.buyerIsMaker}, book ${q?.bidPrice} / ${q?.askPrice}`)
+    }
+    expect(bad).toEqual([])
+    expect(trades.some((t) => t.buyerIsMaker) && trades.some((t) => !t.buyerIsMaker)).toBe(true)
+  })
+
+  it('writes prices and sizes as positive decimals with 8 fractional digits, at realistic levels', () => {
+    const bad: string[] = []
+    for (const e of tape) {
+      const fields = e.kind === 'trade' ? [e.price, e.quantity] : [e.bidPrice, e.bidSize, e.askPrice, e.askSize]
+      for (const f of fields) if (!decimal8.test(f) || units(f) <= 0n) bad.push(`${e.symbol}: ${f}`)
+    }
+    expect(bad).toEqual([])
+    const lastPrice = new Map(trades.map((t) => [t.symbol, Number(t.price)]))
+    expect(lastPrice.get('BTCUSDT')).toBeGreaterThan(30_000)
+    expect(lastPrice.get('BTCUSDT')).toBeLessThan(150_000)
+    expect(lastPrice.get('PEPEUSDT')).toBeLessThan(0.001)
+    expect(lastPrice.get('ETHBTC')).toBeLessThan(1)
+  })
+
+  it('answers history from a bounded ring per symbol, rows matching the trades it emitted', () => {
+    const market = createSyntheticMarket({ seed: 3, historyPerSymbol: 100 })
+    const emitted = new Map<number, MarketTrade>()
+    for (let i = 0; i < 30_000; i++) {
+      const e = market.next()
+      if (e.kind === 'trade' && e.symbol === 'BTCUSDT') emitted.set(e.tradeId, e)
+    }
+    const ids = [...emitted.keys()]
+    expect(ids.length).toBeGreaterThan(300)
+    const last = ids[ids.length - 1]!
+
+    const recent = market.history('BTCUSDT', undefined, 1000)!
+    expect(recent).toHaveLength(100) // bounded: only the last 100 kept
+    expect(recent.map((r) => r.id)).toEqual(Array.from({ length: 100 }, (_, i) => last - 99 + i))
+    for (const r of recent) {
+      const t = emitted.get(r.id)!
+      expect(r).toEqual({ id: t.tradeId, price: t.price, qty: t.quantity, quoteQty: r.quoteQty, time: Math.floor(t.timeMicros / 1000), isBuyerMaker: t.buyerIsMaker, isBestMatch: true })
+      // quoteQty = price × qty exactly (tick and lot decimals add up to at most 8).
+      expect(units(r.quoteQty)).toBe((units(r.price) * units(r.qty)) / 100_000_000n)
+    }
+    expect(market.history('BTCUSDT', last - 10, 3)!.map((r) => r.id)).toEqual([last - 10, last - 9, last - 8])
+    expect(market.history('BTCUSDT', ids[0], 2)!.map((r) => r.id)).toEqual([last - 99, last - 98]) // forgotten: from the oldest kept
+    expect(market.history('BTCUSDT', last + 1, 10)).toEqual([])
+    expect(market.history('NOPEUSDT')).toBeUndefined()
+  })
+
+  it('refuses impossible options with CONFIG_INVALID', () => {
+    expect(() => createSyntheticMarket({ seed: 1, symbols: 0 })).toThrow(/symbols=0/)
+    try {
+      createSyntheticMarket({ seed: 1, actionsPerSecond: -1 })
+      expect.unreachable()
+    } catch (err) {
+      expect(isWorkbenchError(err, 'CONFIG_INVALID')).toBe(true)
+    }
+  })
+})
