@@ -50,7 +50,7 @@ export type {
 export { createRestCatalogClient, encodeNamespace, createS3Store, createS3Client, ensureBucket } from './iceberg/index'
 export type { RestCatalogClient, RestCatalogOptions, LoadedTable, TableMetadata, IcebergSchema, CreateTableRequest, ObjectStore, S3StoreOptions } from './iceberg/index'
 export type { Trade, Quote, TradeSide, RejectReason } from './market/index'
-export { createSequenceTracker, normaliseBinanceFrame, canonicalPositiveDecimal, priceDecimal, quantityDecimal, createBatchingProducer, ensureTopics, runIngestor } from './ingest/index'
+export { createSequenceTracker, normaliseBinanceFrame, canonicalPositiveDecimal, priceDecimal, quantityDecimal, createBatchingProducer, createKafkaSender, createThreadedKafkaSender, cachedDefaultPartitioner, ensureTopics, runIngestor } from './ingest/index'
 export type {
   SequenceTracker,
   SequenceTrackerOptions,
@@ -62,6 +62,7 @@ export type {
   BatchingProducer,
   BatchingProducerOptions,
   OutgoingRecord,
+  BatchSender,
   TopicSpec,
   IngestorOptions,
   IngestorDeps,

@@ -2,17 +2,19 @@
  * The ingest worker: exchange WebSocket (Binance or the replay exchange) → Avro → Kafka.
  * Thin main: config, dependencies, `runIngestor` until SIGTERM/SIGINT; exit 1 on failure.
  */
-import { Kafka, logLevel } from 'kafkajs'
 import {
   createLogger,
   createMetrics,
   createRecordSerde,
   createSchemaRegistryClient,
+  createThreadedKafkaSender,
   errorMessage,
   loadConfig,
   runIngestor,
   startMetricsServer,
 } from '../lib/index'
+// After lib: lib/ingest patches a quadratic kafkajs helper before kafkajs loads it.
+import { Kafka, logLevel } from 'kafkajs'
 
 async function main(): Promise<number> {
   const config = loadConfig(process.env)
@@ -27,6 +29,7 @@ async function main(): Promise<number> {
     const serde = createRecordSerde({ registry: createSchemaRegistryClient({ url: config.schemaRegistry.url, signal: abort.signal }) })
     const ids = await serde.registerSchemas({ trades: config.topics.trades, quotes: config.topics.quotes })
     log.info('schemas registered', { ...ids })
+    const sender = await createThreadedKafkaSender({ brokers: config.kafka.brokers, clientId: `${config.kafka.clientId}-ingest` })
     const kafka = new Kafka({ clientId: `${config.kafka.clientId}-ingest`, brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING })
     const report = await runIngestor(
       {
@@ -35,6 +38,7 @@ async function main(): Promise<number> {
         restUrl: config.feed.restUrl,
         symbols: config.feed.symbols,
         timeUnit: config.feed.timeUnit,
+        streams: config.feed.streams,
         maxConnectionMs: config.feed.maxConnectionMs,
         maxFrameBytes: config.feed.maxFrameBytes,
         topics: config.topics,
@@ -44,7 +48,7 @@ async function main(): Promise<number> {
         lingerMs: config.ingest.lingerMs,
         compression: config.ingest.compression,
       },
-      { kafka, encoder: { encodeTrade: (t) => serde.serializeTrade(t), encodeQuote: (q) => serde.serializeQuote(q) }, logger: log, metrics },
+      { kafka, encoder: { encodeTrade: (t) => serde.serializeTrade(t), encodeQuote: (q) => serde.serializeQuote(q) }, logger: log, metrics, sender },
       abort.signal,
     )
     log.info('stopped cleanly', { ...report })

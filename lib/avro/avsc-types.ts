@@ -18,12 +18,13 @@ const int64Max = (1n << 63n) - 1n
  * Avro long ↔ JS bigint over the whole int64 range (avsc's own long is a JS number and refuses
  * values beyond 2^53). Used for every long, timestamp-micros included.
  */
+/** avsc packs the bytes `toBuffer` returns before it asks for the next long, so one scratch buffer serves every write. */
+const longScratch = Buffer.alloc(8)
 const bigintLong = avro.types.LongType.__with({
   fromBuffer: (buf: Buffer) => buf.readBigInt64LE(),
   toBuffer: (n: bigint) => {
-    const buf = Buffer.alloc(8)
-    buf.writeBigInt64LE(n)
-    return buf
+    longScratch.writeBigInt64LE(n)
+    return longScratch
   },
   // Schema defaults and avsc's random values arrive as JS numbers; only exact ones are taken.
   fromJSON: (value: unknown) => {

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs'
+import { writeTradeV2 } from './trade-writer'
 import * as path from 'node:path'
 import * as avro from 'avsc'
 import { ErrorCode, WorkbenchError, errorMessage } from '../errors/index'
@@ -36,7 +37,12 @@ export const quoteType: avro.Type = createAvroType(quoteSchema)
 
 /** Trade → Avro binary body of trade v2. Throws RECORD_INVALID naming each field that does not fit. */
 export function encodeTrade(trade: Trade): Buffer {
-  return encode(tradeType, toAvroTrade(trade), `trade ${trade.messageId}`)
+  try {
+    return writeTradeV2(trade)
+  } catch {
+    // The fast writer refused something: let avsc say precisely which field and why.
+    return encode(tradeType, toAvroTrade(trade), `trade ${trade.messageId}`)
+  }
 }
 
 /** Avro body → Trade; `writerSchema` (default: trade v2) is the schema the body was written with. */

@@ -13,7 +13,8 @@ const plainDecimal = /^(-?)(\d+)(?:\.(\d+))?$/
  * needing more than `precision` digits. Zeros beyond `scale` are accepted: they lose nothing.
  */
 export function encodeDecimal(value: unknown, precision: number, scale: number): Buffer {
-  return toTwosComplement(parseDecimal(value, precision, scale))
+  const unscaled = parseDecimal(value, precision, scale)
+  return typeof unscaled === 'number' ? smallToTwosComplement(unscaled) : toTwosComplement(unscaled)
 }
 
 /** Unscaled two's-complement big-endian bytes → canonical string with exactly `scale` fractional digits. */
@@ -30,10 +31,14 @@ export function decodeDecimal(bytes: Uint8Array, precision: number, scale: numbe
 
 /** The canonical form of an exact decimal string: `"67012.5"` → `"67012.50000000"` for scale 8. */
 export function canonicalDecimal(value: string, precision: number, scale: number): string {
-  return formatDecimal(parseDecimal(value, precision, scale), scale)
+  return formatDecimal(BigInt(parseDecimal(value, precision, scale)), scale)
 }
 
-function parseDecimal(value: unknown, precision: number, scale: number): bigint {
+/** |unscaled| below 2^47 fits 6 bytes and stays exact in a double: the fast path (prices, most sizes). */
+const smallLimit = 2 ** 47
+
+/** The unscaled value: a number when it is below 2^47 (exact), else a bigint. */
+function parseDecimal(value: unknown, precision: number, scale: number): number | bigint {
   const spec = `decimal(${precision},${scale})`
   if (typeof value !== 'string') {
     throw invalid(`expected an exact decimal string for ${spec}, got ${typeof value} ${show(value)}: pass prices and sizes as strings, never numbers`)
@@ -48,8 +53,27 @@ function parseDecimal(value: unknown, precision: number, scale: number): bigint 
   if (/[^0]/.test(fraction.slice(scale))) {
     throw invalid(`${show(value)} has ${fraction.length} fractional digits; ${spec} keeps ${scale} and will not round`)
   }
-  const unscaled = BigInt(significant + fraction.slice(0, scale).padEnd(scale, '0'))
+  const digits = significant + fraction.slice(0, scale).padEnd(scale, '0')
+  if (digits.length <= 14) {
+    const small = Number(digits) // ≤ 14 digits: exact, and below 2^47
+    return sign === '-' ? -small : small
+  }
+  const unscaled = BigInt(digits)
   return sign === '-' ? -unscaled : unscaled
+}
+
+/** `toTwosComplement` for |n| < 2^47, in plain arithmetic (no bigint, no hex strings). */
+function smallToTwosComplement(n: number): Buffer {
+  if (n >= smallLimit || n < -smallLimit) return toTwosComplement(BigInt(n))
+  let bytes = 1
+  while (n < -(2 ** (8 * bytes - 1)) || n >= 2 ** (8 * bytes - 1)) bytes++
+  let v = n < 0 ? 2 ** (8 * bytes) + n : n
+  const out = Buffer.allocUnsafe(bytes)
+  for (let i = bytes - 1; i >= 0; i--) {
+    out[i] = v % 256
+    v = Math.floor(v / 256)
+  }
+  return out
 }
 
 function formatDecimal(unscaled: bigint, scale: number): string {

@@ -48,6 +48,8 @@ export interface WorkbenchConfig {
     /** Upper-case symbols to subscribe to; empty means every symbol the exchange lists. */
     readonly symbols: readonly string[]
     readonly timeUnit: 'ms' | 'us'
+    /** Streams per symbol: `trade`, `bookTicker`. */
+    readonly streams: ReadonlyArray<'trade' | 'bookTicker'>
     /** Connections are rolled over before this age (Binance closes them at 24 h). */
     readonly maxConnectionMs: number
     readonly maxFrameBytes: number
@@ -214,6 +216,12 @@ function read(env: Env, root: string): { config: WorkbenchConfig; keys: ConfigKe
     .split(',')
     .map((s) => s.trim().toUpperCase())
     .filter(Boolean)
+  const streamKinds = r
+    .str('K2_FEED_STREAMS', 'trade,bookTicker', 'streams per symbol: trade, bookTicker, or both comma-separated')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+  for (const k of streamKinds) if (k !== 'trade' && k !== 'bookTicker') r.problems.push(`K2_FEED_STREAMS entry ${JSON.stringify(k)} is not trade or bookTicker`)
   const timeUnit = r.oneOf('K2_FEED_TIME_UNIT', 'us', ['ms', 'us'] as const, 'ask the exchange for ms or µs timestamps')
   const maxConnectionMs = r.int('K2_FEED_MAX_CONNECTION_MS', 23 * 3600_000 + 30 * 60_000, 'roll the WebSocket over before this age', 1000, 24 * 3600_000)
   const maxFrameBytes = r.int('K2_FEED_MAX_FRAME_BYTES', 64 * 1024, 'larger frames go to the dead-letter topic', 256, 16 * 2 ** 20)
@@ -269,7 +277,7 @@ function read(env: Env, root: string): { config: WorkbenchConfig; keys: ConfigKe
       prometheus: { port: promPort, url: promUrl },
       jupyter: { port: jupyterPort, url: jupyterUrl, token: jupyterToken },
       log: { level, format },
-      feed: { wsUrl: feedWs, restUrl: feedRest, symbols, timeUnit, maxConnectionMs, maxFrameBytes },
+      feed: { wsUrl: feedWs, restUrl: feedRest, symbols, streams: streamKinds as Array<'trade' | 'bookTicker'>, timeUnit, maxConnectionMs, maxFrameBytes },
       replay: { port: replayPort, rate, seed, faults },
       topics: { trades: topicTrades, quotes: topicQuotes, deadLetter: topicDead, partitions },
       ingest: { metricsPort: ingestMetricsPort, compression, reorderWindowMs, maxPendingPerSymbol, batchMaxRecords, lingerMs },

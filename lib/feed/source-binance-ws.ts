@@ -31,6 +31,9 @@ export interface BinanceWsSource {
   start(): Promise<void>
   /** Closes every connection and stops reconnecting. Safe to call twice. */
   close(): Promise<void>
+  /** Stops reading from the sockets (TCP back-pressure reaches the exchange); frames already read still arrive. */
+  pause(): void
+  resume(): void
   stats(): { readonly connections: number; readonly open: number; readonly frames: number }
 }
 
@@ -55,6 +58,7 @@ export function createBinanceWsSource(options: BinanceWsSourceOptions, events: B
   const url = `${options.wsUrl.replace(/\/+$/, '')}/stream?streams=${options.streams.join('/')}${options.timeUnit === 'us' ? '&timeUnit=MICROSECOND' : ''}`
 
   let closed = false
+  let paused = false
   let connectionCount = 0
   let frames = 0
   let failures = 0
@@ -84,6 +88,7 @@ export function createBinanceWsSource(options: BinanceWsSourceOptions, events: B
 
       socket.on('open', () => {
         opened = true
+        if (paused) socket.pause()
         if (reason !== 'roll') failures = 0
         log.info('feed connected', { connection: id, reason, streams: options.streams.length })
         events.onConnected?.(id, reason)
@@ -190,6 +195,19 @@ export function createBinanceWsSource(options: BinanceWsSourceOptions, events: B
       )
       await Promise.all(waits)
       live.clear()
+    },
+
+    pause() {
+      paused = true
+      for (const c of live) c.socket.pause()
+    },
+
+    resume() {
+      paused = false
+      for (const c of live) {
+        c.lastActivity = Date.now()
+        c.socket.resume()
+      }
     },
 
     stats() {

@@ -6,7 +6,7 @@ import type { Logger } from '../logger/index'
 import type { Quote, RejectReason, Trade } from '../market/types'
 import type { Metrics } from '../metrics/index'
 import { normaliseBinanceEvent, normaliseBinanceFrame, parseBinanceFrame, type NormaliseContext, type SymbolInfo } from './normalise-binance'
-import { createBatchingProducer, type OutgoingRecord } from './producer-kafka'
+import { cachedDefaultPartitioner, createBatchingProducer, createKafkaSender, type BatchSender, type OutgoingRecord } from './producer-kafka'
 import { createSequenceTracker, type TradeGap } from './sequence-tracker'
 import { ensureTopics } from './topics-kafka'
 
@@ -23,6 +23,8 @@ export interface IngestorOptions {
   /** Symbols to ingest; empty means every symbol the exchange lists as TRADING. */
   readonly symbols: readonly string[]
   readonly timeUnit: 'ms' | 'us'
+  /** Which streams per symbol: trades, quotes (bookTicker), or both (the default). */
+  readonly streams?: ReadonlyArray<'trade' | 'bookTicker'>
   readonly maxConnectionMs: number
   readonly maxFrameBytes: number
   readonly topics: { readonly trades: string; readonly quotes: string; readonly deadLetter: string; readonly partitions: number }
@@ -31,6 +33,11 @@ export interface IngestorOptions {
   readonly batchMaxRecords: number
   readonly lingerMs: number
   readonly compression: 'none' | 'gzip'
+  /**
+   * Records waiting for Kafka above which the feed sockets are paused, so a slow broker slows the
+   * feed (TCP back-pressure) instead of growing memory; reading resumes below half of it.
+   */
+  readonly maxPendingRecords?: number
   /** Measure time spent per stage (normalise, encode) for the benchmark; off by default. */
   readonly profile?: boolean
 }
@@ -41,6 +48,8 @@ export interface IngestorDeps {
   readonly logger: Logger
   readonly metrics: Metrics
   readonly rest?: BinanceRest
+  /** How batches reach Kafka; by default a kafkajs producer from `kafka` in this thread. */
+  readonly sender?: BatchSender
   readonly createSource?: (options: BinanceWsSourceOptions, events: BinanceWsSourceEvents, deps: { logger: Logger }) => BinanceWsSource
 }
 
@@ -94,17 +103,23 @@ export async function runIngestor(options: IngestorOptions, deps: IngestorDeps, 
     await admin.disconnect()
   }
 
-  const kafkaProducer = deps.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false })
-  await kafkaProducer.connect()
+  let sender = deps.sender
+  if (!sender) {
+    const kafkaProducer = deps.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: cachedDefaultPartitioner })
+    await kafkaProducer.connect()
+    sender = createKafkaSender(kafkaProducer)
+  }
 
   const report = { frames: 0, trades: 0, quotes: 0, deadLetters: 0, duplicates: 0, gapTradesRepaired: 0, gapTradesUnrepairable: 0n }
   const profile = options.profile === true
   const stageNanos = { parse: 0n, normalise: 0n, encode: 0n, produce: 0n }
   const clock = process.hrtime.bigint
+  // Labelled children looked up once: prom-client hashes label values on every labels() call.
   const latency = m.get('ingestProduceLatency')
+  const latencyBy = { trades: latency.labels('trades'), quotes: latency.labels('quotes'), dead_letter: latency.labels('dead_letter') }
   const records = m.get('ingestRecords')
   const producer = createBatchingProducer<Meta>(
-    kafkaProducer,
+    sender,
     {
       maxRecords: options.batchMaxRecords,
       lingerMs: options.lingerMs,
@@ -113,11 +128,15 @@ export async function runIngestor(options: IngestorOptions, deps: IngestorDeps, 
         stageNanos.produce += nanos
       },
       onAcknowledged: (batch) => {
+        if (paused && producer.pending() - batch.length < highWater / 2) {
+          paused = false
+          source?.resume()
+        }
         const now = nowMicros()
         const counts = { trades: 0, quotes: 0, dead_letter: 0 }
         for (const r of batch) {
           counts[r.meta.stream]++
-          latency.labels(r.meta.stream).observe(Number(now - r.meta.receivedMicros) / 1e6)
+          latencyBy[r.meta.stream].observe(Number(now - r.meta.receivedMicros) / 1e6)
         }
         for (const [stream, n] of Object.entries(counts)) if (n) records.labels(stream).inc(n)
         report.trades += counts.trades
@@ -128,16 +147,29 @@ export async function runIngestor(options: IngestorOptions, deps: IngestorDeps, 
     { logger: log },
   )
 
+  const highWater = options.maxPendingRecords ?? 50_000
+  let paused = false
+  // Created below, once the frame handler it calls exists; back-pressure reads it before that.
+  // eslint-disable-next-line prefer-const
+  let source: BinanceWsSource | undefined
+  const checkBackPressure = (): void => {
+    if (!paused && producer.pending() > highWater) {
+      paused = true
+      source?.pause()
+    }
+  }
+
   let platformSequence = nowMicros()
   const tracker = createSequenceTracker<Omit<Trade, 'platformSequence'>>({ reorderWindowMs: options.reorderWindowMs, maxPendingPerSymbol: options.maxPendingPerSymbol })
   const lastQuote = new Map<string, bigint>()
   const frames = m.get('ingestFrames')
+  const framesBy = { trade: frames.labels('trade'), quote: frames.labels('quote'), control: frames.labels('control'), reject: frames.labels('reject') }
   const deadLetters = m.get('ingestDeadLetters')
   const duplicates = m.get('ingestDuplicates')
   const loggedReasons = new Set<RejectReason>()
 
-  const baseCtx = { exchange: options.exchange, symbols, maxFrameBytes: options.maxFrameBytes }
-  const liveCtx: Omit<NormaliseContext, 'receivedMicros'> = { ...baseCtx, timeUnit: options.timeUnit }
+  // One context object, its receive time updated per frame (no allocation on the hot path).
+  const liveCtx: { -readonly [K in keyof NormaliseContext]: NormaliseContext[K] } = { exchange: options.exchange, symbols, maxFrameBytes: options.maxFrameBytes, timeUnit: options.timeUnit, receivedMicros: 0n }
 
   const produceTrade = (t: Omit<Trade, 'platformSequence'>): void => {
     const trade: Trade = { ...t, platformSequence: ++platformSequence }
@@ -145,6 +177,7 @@ export async function runIngestor(options: IngestorOptions, deps: IngestorDeps, 
     const value = deps.encoder.encodeTrade(trade)
     if (profile) stageNanos.encode += clock() - start
     producer.enqueue({ topic: options.topics.trades, key: trade.symbol, value, meta: { stream: 'trades', receivedMicros: trade.ingestionTimestampMicros } })
+    checkBackPressure()
   }
 
   const deadLetter = (raw: string, reason: RejectReason, detail: string, receivedMicros: bigint, source: 'ws' | 'rest', symbol?: string): void => {
@@ -171,16 +204,20 @@ export async function runIngestor(options: IngestorOptions, deps: IngestorDeps, 
         const t0 = clock()
         const parsed = parseBinanceFrame(frame, options.maxFrameBytes)
         const t1 = clock()
-        n = 'kind' in parsed ? parsed : normaliseBinanceEvent(parsed.value, { ...liveCtx, receivedMicros })
+        liveCtx.receivedMicros = receivedMicros
+        n = 'kind' in parsed ? parsed : normaliseBinanceEvent(parsed.value, liveCtx)
         stageNanos.parse += t1 - t0
         stageNanos.normalise += clock() - t1
-      } else n = normaliseBinanceFrame(frame, { ...liveCtx, receivedMicros })
+      } else {
+        liveCtx.receivedMicros = receivedMicros
+        n = normaliseBinanceFrame(frame, liveCtx)
+      }
     } catch (err) {
       // The normaliser is total; this guards the loop against a bug, never silently.
-      frames.labels('reject').inc()
+      framesBy.reject.inc()
       return deadLetter(frame, 'wrong_type', `normaliser failed: ${errorMessage(err)}`, receivedMicros, 'ws')
     }
-    frames.labels(n.kind).inc()
+    framesBy[n.kind].inc()
     switch (n.kind) {
       case 'reject':
         return deadLetter(frame, n.reason, n.detail, receivedMicros, 'ws', n.symbol)
@@ -196,6 +233,7 @@ export async function runIngestor(options: IngestorOptions, deps: IngestorDeps, 
         lastQuote.set(n.quote.symbol, n.quote.updateId)
         const quote: Quote = { ...n.quote, platformSequence: ++platformSequence }
         producer.enqueue({ topic: options.topics.quotes, key: quote.symbol, value: deps.encoder.encodeQuote(quote), meta: { stream: 'quotes', receivedMicros } })
+        checkBackPressure()
         return
       }
       case 'trade': {
@@ -222,7 +260,7 @@ export async function runIngestor(options: IngestorOptions, deps: IngestorDeps, 
       const receivedMicros = nowMicros()
       for (const row of rows) {
         const text = historyRowToTradeEvent(gap.symbol, row, options.timeUnit)
-        const n = normaliseBinanceFrame(text, { ...liveCtx, receivedMicros })
+        const n = normaliseBinanceFrame(text, { ...liveCtx, receivedMicros, timeUnit: options.timeUnit })
         if (n.kind === 'trade') fetched.push({ id: n.trade.tradeId, record: { ...n.trade, vendorData: { ...n.trade.vendorData, repaired_from: 'rest' } } })
         else if (n.kind === 'reject') deadLetter(text, n.reason, n.detail, receivedMicros, 'rest', gap.symbol)
       }
@@ -253,9 +291,10 @@ export async function runIngestor(options: IngestorOptions, deps: IngestorDeps, 
     m.get('ingestHeldTrades').set(tracker.held())
   }, Math.max(10, Math.min(50, Math.floor(options.reorderWindowMs / 2))))
 
-  const streams = [...symbols.keys()].flatMap((s) => [`${s.toLowerCase()}@trade`, `${s.toLowerCase()}@bookTicker`])
+  const kinds = options.streams ?? ['trade', 'bookTicker']
+  const streams = [...symbols.keys()].flatMap((s) => kinds.map((k) => `${s.toLowerCase()}@${k}`))
   const connected = m.get('ingestConnected')
-  const source = (deps.createSource ?? createBinanceWsSource)(
+  source = (deps.createSource ?? createBinanceWsSource)(
     { wsUrl: options.wsUrl, streams, timeUnit: options.timeUnit, maxConnectionMs: options.maxConnectionMs },
     {
       onFrame,
@@ -281,7 +320,7 @@ export async function runIngestor(options: IngestorOptions, deps: IngestorDeps, 
   // Trades still held wait for ids that never came: repair them now rather than drop them.
   for (const gap of tracker.dueGaps(Number.MAX_SAFE_INTEGER)) await repair(gap)
   await producer.flush()
-  await kafkaProducer.disconnect()
+  await sender.close()
   connected.set(0)
   return {
     symbols: symbols.size,

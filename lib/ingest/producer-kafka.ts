@@ -1,4 +1,8 @@
-import { CompressionTypes, type Message, type Producer } from 'kafkajs'
+import './kafkajs-patches'
+import * as path from 'node:path'
+import { Worker } from 'node:worker_threads'
+import { CompressionTypes, Partitioners, type ICustomPartitioner, type Message, type Producer } from 'kafkajs'
+import { ErrorCode, WorkbenchError } from '../errors/index'
 import type { Logger } from '../logger/index'
 
 /** One record waiting to be produced, with what the caller wants back when it is acknowledged. */
@@ -22,6 +26,13 @@ export interface BatchingProducerOptions<M> {
   readonly onAcknowledged?: (records: ReadonlyArray<OutgoingRecord<M>>) => void
 }
 
+/** Sends one batch to Kafka (acks=all) and resolves once it is acknowledged. */
+export interface BatchSender {
+  send(records: ReadonlyArray<OutgoingRecord<unknown>>, compression: 'none' | 'gzip' | 'zstd'): Promise<void>
+  /** Disconnects. Safe to call twice. */
+  close(): Promise<void>
+}
+
 export interface BatchingProducer<M> {
   enqueue(record: OutgoingRecord<M>): void
   /** Records enqueued but not yet acknowledged. */
@@ -38,7 +49,7 @@ const compressionType = { none: CompressionTypes.None, gzip: CompressionTypes.GZ
  * numbers on retry), and whatever arrives meanwhile forms the next batch. Batches therefore grow
  * with load, which is what keeps throughput up with acks=all.
  */
-export function createBatchingProducer<M>(producer: Producer, options: BatchingProducerOptions<M>, deps: { logger: Logger }): BatchingProducer<M> {
+export function createBatchingProducer<M>(sender: BatchSender, options: BatchingProducerOptions<M>, deps: { logger: Logger }): BatchingProducer<M> {
   let queue: OutgoingRecord<M>[] = []
   let inFlight: Promise<void> | undefined
   let inFlightCount = 0
@@ -60,15 +71,9 @@ export function createBatchingProducer<M>(producer: Producer, options: BatchingP
     if (inFlight || queue.length === 0 || failure !== undefined) return settleWaiters()
     const batch = queue.splice(0, options.maxRecords)
     inFlightCount = batch.length
-    const byTopic = new Map<string, Message[]>()
-    for (const r of batch) {
-      let list = byTopic.get(r.topic)
-      if (!list) byTopic.set(r.topic, (list = []))
-      list.push({ key: r.key, value: r.value, headers: r.headers as Record<string, string> | undefined })
-    }
     const sentAt = process.hrtime.bigint()
-    inFlight = producer
-      .sendBatch({ acks: -1, compression: compressionType[options.compression], topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) })
+    inFlight = sender
+      .send(batch, options.compression)
       .then(
         () => {
           options.onAcknowledged?.(batch)
@@ -106,6 +111,125 @@ export function createBatchingProducer<M>(producer: Producer, options: BatchingP
       return new Promise<void>((resolve, reject) => {
         waiters.push({ resolve, reject })
         pump()
+      })
+    },
+  }
+}
+
+/**
+ * kafkajs's default (Java-compatible murmur2) partitioner with its answer cached per topic, key
+ * and partition count: records are keyed by symbol, so a few hundred keys repeat millions of
+ * times and hashing each one again was measurable in the ingest profile.
+ */
+export const cachedDefaultPartitioner: ICustomPartitioner = () => {
+  const inner = Partitioners.DefaultPartitioner()
+  const cache = new Map<string, number>()
+  return (args) => {
+    const key = args.message.key
+    if (typeof key !== 'string') return inner(args)
+    const id = `${args.topic}\u0000${args.partitionMetadata.length}\u0000${key}`
+    let partition = cache.get(id)
+    if (partition === undefined) {
+      partition = inner(args)
+      if (cache.size < 100_000) cache.set(id, partition)
+    }
+    return partition
+  }
+}
+
+/** Sends batches with a kafkajs producer in this thread. */
+export function createKafkaSender(producer: Producer): BatchSender {
+  let closed = false
+  return {
+    async send(records, compression) {
+      const byTopic = new Map<string, Message[]>()
+      for (const r of records) {
+        let list = byTopic.get(r.topic)
+        if (!list) byTopic.set(r.topic, (list = []))
+        list.push({ key: r.key, value: r.value, headers: r.headers as Record<string, string> | undefined })
+      }
+      await producer.sendBatch({ acks: -1, compression: compressionType[compression], topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) })
+    },
+    async close() {
+      if (closed) return
+      closed = true
+      await producer.disconnect()
+    },
+  }
+}
+
+/**
+ * Sends batches from a worker thread running its own idempotent kafkajs producer
+ * (lib/ingest/producer-thread.cjs), so building, compressing and checksumming record batches
+ * uses the other core while this thread keeps ingesting. Values travel in one transferred buffer.
+ */
+export async function createThreadedKafkaSender(options: { brokers: readonly string[]; clientId: string }): Promise<BatchSender> {
+  const worker = new Worker(path.join(__dirname, 'producer-thread.cjs'), { workerData: { brokers: [...options.brokers], clientId: options.clientId } })
+  const waiting = new Map<number, { resolve: () => void; reject: (e: unknown) => void }>()
+  let nextId = 0
+  let fatal: Error | undefined
+  const failAll = (err: Error): void => {
+    fatal = err
+    for (const w of waiting.values()) w.reject(err)
+    waiting.clear()
+  }
+  await new Promise<void>((resolve, reject) => {
+    worker.once('error', reject)
+    worker.on('message', (msg: { type: string; id?: number; error?: string }) => {
+      if (msg.type === 'ready') return resolve()
+      if (msg.type === 'fatal') {
+        const err = new WorkbenchError(ErrorCode.ServiceUnavailable, `Kafka producer thread could not start: ${msg.error}`, true)
+        reject(err)
+        return failAll(err)
+      }
+      const w = msg.id === undefined ? undefined : waiting.get(msg.id)
+      if (!w) return
+      waiting.delete(msg.id!)
+      if (msg.type === 'sent') w.resolve()
+      else w.reject(new WorkbenchError(ErrorCode.ServiceUnavailable, `produce failed: ${msg.error}`, true))
+    })
+  })
+  worker.on('error', (err) => failAll(err))
+  worker.on('exit', (code) => {
+    if (waiting.size > 0) failAll(new Error(`Kafka producer thread exited (code ${code})`))
+  })
+  let closed = false
+  return {
+    send(records, compression) {
+      if (fatal) return Promise.reject(fatal)
+      const topics: string[] = []
+      const topicIndex = new Map<string, number>()
+      let size = 0
+      for (const r of records) size += r.value.length
+      const data = new Uint8Array(size)
+      const rows: Array<[number, string | null, number, number, Readonly<Record<string, string>> | 0]> = []
+      let offset = 0
+      for (const r of records) {
+        let t = topicIndex.get(r.topic)
+        if (t === undefined) {
+          t = topics.length
+          topics.push(r.topic)
+          topicIndex.set(r.topic, t)
+        }
+        data.set(r.value, offset)
+        rows.push([t, r.key, offset, r.value.length, r.headers ?? 0])
+        offset += r.value.length
+      }
+      const id = nextId++
+      return new Promise<void>((resolve, reject) => {
+        waiting.set(id, { resolve, reject })
+        worker.postMessage({ type: 'send', id, compression, topics, records: rows, data: data.buffer }, [data.buffer])
+      })
+    },
+    async close() {
+      if (closed) return
+      closed = true
+      await new Promise<void>((resolve) => {
+        const done = (): void => resolve()
+        worker.once('exit', done)
+        worker.on('message', (m: { type: string }) => m.type === 'closed' && void worker.terminate())
+        worker.postMessage({ type: 'close' })
+        setTimeout(() => void worker.terminate(), 10_000).unref()
       })
     },
   }

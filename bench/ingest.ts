@@ -1,0 +1,159 @@
+/**
+ * `npm run bench:ingest [-- --seconds 60] [--streams trade|all] [--compression gzip|none]`
+ *
+ * Replay exchange at maximum rate (its own process, 160 symbols) → ingestor (this process) →
+ * Kafka with acks=all, on the running local stack. Reports trades/s end to end (acknowledged by
+ * Kafka), µs per record for parse, normalise, encode and produce measured in the same run, and
+ * RSS over time (peak, and after warm-up vs the end, for memory flatness). Writes
+ * docs/bench/ingest.json and docs/bench/ingest.md.
+ */
+import { spawn } from 'node:child_process'
+import * as fs from 'node:fs'
+import * as net from 'node:net'
+import * as path from 'node:path'
+import { createLogger, createMetrics, createRecordSerde, createSchemaRegistryClient, createThreadedKafkaSender, loadConfig, requestJson, runIngestor } from '../lib/index'
+// After lib: lib/ingest patches a quadratic kafkajs helper before kafkajs loads it.
+import { Kafka, logLevel } from 'kafkajs'
+import { describeMachine } from './machine'
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`)
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback
+}
+
+async function freePort(): Promise<number> {
+  const s = net.createServer()
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()))
+  const port = (s.address() as net.AddressInfo).port
+  await new Promise((r) => s.close(r))
+  return port
+}
+
+async function main(): Promise<void> {
+  const seconds = Number(arg('seconds', '60'))
+  const streamsArg = arg('streams', 'trade')
+  const compression = arg('compression', 'gzip') as 'gzip' | 'none'
+  const config = loadConfig(process.env)
+  const log = createLogger({ level: 'info', write: (l) => process.stderr.write(l), namespace: 'bench' })
+  const root = config.paths.root
+
+  const port = await freePort()
+  const replay = spawn(process.execPath, [path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(root, 'pipelines', 'replay-exchange.ts')], {
+    env: { ...process.env, K2_REPLAY_PORT: String(port), K2_REPLAY_RATE: 'max', K2_REPLAY_SEED: '1', K2_LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  })
+  const restUrl = `http://127.0.0.1:${port}`
+  for (let i = 0; ; i++) {
+    try {
+      await requestJson(`${restUrl}/api/v3/exchangeInfo`, { timeoutMs: 500 })
+      break
+    } catch {
+      if (i > 100) throw new Error('replay exchange did not start')
+      await new Promise((r) => setTimeout(r, 100))
+    }
+  }
+
+  const run = `bench-${Date.now()}`
+  const topics = { trades: `k2-${run}-trades`, quotes: `k2-${run}-quotes`, deadLetter: `k2-${run}-dead`, partitions: config.topics.partitions }
+  const serde = createRecordSerde({ registry: createSchemaRegistryClient({ url: config.schemaRegistry.url }) })
+  await serde.registerSchemas({ trades: topics.trades, quotes: topics.quotes })
+  const kafka = new Kafka({ clientId: `k2-${run}`, brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING })
+  const metrics = createMetrics()
+  const abort = new AbortController()
+  const threaded = arg('thread', 'yes') === 'yes'
+  const sender = threaded ? await createThreadedKafkaSender({ brokers: config.kafka.brokers, clientId: `k2-${run}` }) : undefined
+
+  const rss: Array<{ s: number; mib: number }> = []
+  const started = Date.now()
+  const sampler = setInterval(() => rss.push({ s: Math.round((Date.now() - started) / 1000), mib: Math.round(process.memoryUsage().rss / 2 ** 20) }), 1000)
+  log.info('running', { seconds, streams: streamsArg, compression, topics: topics.trades })
+  const running = runIngestor(
+    {
+      exchange: 'BINANCE',
+      wsUrl: `ws://127.0.0.1:${port}`,
+      restUrl,
+      symbols: [],
+      streams: streamsArg === 'all' ? ['trade', 'bookTicker'] : ['trade'],
+      timeUnit: 'us',
+      maxConnectionMs: config.feed.maxConnectionMs,
+      maxFrameBytes: config.feed.maxFrameBytes,
+      topics,
+      reorderWindowMs: config.ingest.reorderWindowMs,
+      maxPendingPerSymbol: config.ingest.maxPendingPerSymbol,
+      batchMaxRecords: config.ingest.batchMaxRecords,
+      lingerMs: config.ingest.lingerMs,
+      compression,
+      profile: true,
+    },
+    { kafka, encoder: { encodeTrade: (t) => serde.serializeTrade(t), encodeQuote: (q) => serde.serializeQuote(q) }, logger: log.child('ingest'), metrics, sender },
+    abort.signal,
+  )
+  await new Promise((r) => setTimeout(r, seconds * 1000))
+  abort.abort()
+  const report = await running
+  const elapsed = (Date.now() - started) / 1000
+  clearInterval(sampler)
+  replay.kill('SIGTERM')
+
+  const admin = kafka.admin()
+  await admin.connect()
+  await admin.deleteTopics({ topics: [topics.trades, topics.quotes, topics.deadLetter] }).catch(() => {})
+  await admin.disconnect()
+
+  const records = report.trades + report.quotes
+  const perRecord = (ns: bigint | undefined, n: number): number => (ns === undefined || n === 0 ? 0 : Number(ns) / n / 1000)
+  const warm = rss.find((r) => r.s >= Math.min(10, seconds / 3))?.mib ?? 0
+  const result = {
+    benchmark: 'ingest',
+    command: `npm run bench:ingest -- --seconds ${seconds} --streams ${streamsArg} --compression ${compression} --thread ${threaded ? 'yes' : 'no'}`,
+    date: new Date().toISOString(),
+    machine: describeMachine(),
+    settings: { streams: streamsArg, compression, producerThread: threaded, partitions: topics.partitions, batchMaxRecords: config.ingest.batchMaxRecords, lingerMs: config.ingest.lingerMs, acks: 'all', idempotent: true },
+    seconds: Math.round(elapsed),
+    symbols: report.symbols,
+    trades: report.trades,
+    quotes: report.quotes,
+    tradesPerSecond: Math.round(report.trades / elapsed),
+    recordsPerSecond: Math.round(records / elapsed),
+    microsPerRecord: {
+      parse: +perRecord(report.stageNanos?.parse, report.frames).toFixed(2),
+      normalise: +perRecord(report.stageNanos?.normalise, report.frames).toFixed(2),
+      encode: +perRecord(report.stageNanos?.encode, records).toFixed(2),
+      produce: +perRecord(report.stageNanos?.produce, records).toFixed(2),
+    },
+    rssMiB: { peak: Math.max(...rss.map((r) => r.mib)), afterWarmup: warm, end: rss[rss.length - 1]?.mib ?? 0, samples: rss },
+    deadLetters: report.deadLetters,
+    gapTradesUnrepairable: String(report.gapTradesUnrepairable),
+  }
+  const dir = path.join(root, 'docs', 'bench')
+  fs.mkdirSync(dir, { recursive: true })
+  const name = `ingest-${streamsArg}-${compression}${threaded ? '' : '-nothread'}`
+  fs.writeFileSync(path.join(dir, `${name}.json`), JSON.stringify(result, null, 1) + '\n')
+  const md = [
+    `# Ingest benchmark (${streamsArg === 'all' ? 'trades + quotes' : 'trades only'}, ${compression})`,
+    '',
+    `Command: \`${result.command}\` on ${result.date.slice(0, 10)}.`,
+    `Machine: ${result.machine.cpu}, ${result.machine.cores} cores, ${result.machine.memoryGiB} GiB, ${result.machine.node}; Kafka 4.3.1 (local KRaft, acks=all, idempotent producer).`,
+    '',
+    '| figure | value | target |',
+    '|---|---|---|',
+    `| trades/s into Kafka (acknowledged) | ${result.tradesPerSecond.toLocaleString('en')} | ≥ 60,000 |`,
+    `| records/s (trades + quotes) | ${result.recordsPerSecond.toLocaleString('en')} | |`,
+    `| µs per frame: parse (JSON) | ${result.microsPerRecord.parse} | |`,
+    `| µs per frame: normalise | ${result.microsPerRecord.normalise} | |`,
+    `| µs per record: Avro encode | ${result.microsPerRecord.encode} | |`,
+    `| µs per record: produce (request wall time / records) | ${result.microsPerRecord.produce} | |`,
+    `| RSS after warm-up → end (MiB) | ${result.rssMiB.afterWarmup} → ${result.rssMiB.end} | flat |`,
+    `| peak RSS (MiB) | ${result.rssMiB.peak} | |`,
+    `| symbols / seconds | ${result.symbols} / ${result.seconds} | |`,
+    '',
+  ].join('\n')
+  fs.writeFileSync(path.join(dir, `${name}.md`), md)
+  process.stdout.write(md)
+  process.exit(0)
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench:ingest failed: ${(err as Error).message}\n`)
+  process.exit(1)
+})

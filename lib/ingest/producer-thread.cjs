@@ -1,0 +1,85 @@
+'use strict'
+// The Kafka side of the ingest producer, in a worker thread: kafkajs builds, compresses and
+// checksums record batches in JavaScript, which took ~40% of the ingest thread. Here it uses the
+// machine's other core while the main thread keeps parsing frames. Plain CommonJS so it loads
+// the same under tsx, vitest and the notebook kernel (none of them transpile a worker's file).
+//
+// Protocol (main → worker): {type:'send', id, compression, topics, records, data} where data is
+// one transferred ArrayBuffer holding every value, and records are [topicIndex, key, offset,
+// length, headers?]; {type:'close'}. Worker → main: {type:'ready'} | {type:'sent', id} |
+// {type:'failed', id, error} | {type:'fatal', error} | {type:'closed'}.
+const path = require('node:path')
+const { parentPort, workerData } = require('node:worker_threads')
+
+// Same linear partition grouping as lib/ingest/kafkajs-patches.ts (kafkajs 2.2.4's is quadratic).
+function groupMessagesPerPartition({ topic, partitionMetadata, messages, partitioner }) {
+  const result = {}
+  if (partitionMetadata.length === 0) return result
+  for (const message of messages) {
+    const partition = partitioner({ topic, partitionMetadata, message })
+    ;(result[partition] || (result[partition] = [])).push(message)
+  }
+  return result
+}
+const kafkajsDir = path.dirname(require.resolve('kafkajs'))
+const groupFile = path.join(kafkajsDir, 'src', 'producer', 'groupMessagesPerPartition.js')
+if (!require.cache[path.join(kafkajsDir, 'src', 'producer', 'sendMessages.js')]) {
+  const Module = require('node:module')
+  const mod = new Module(groupFile)
+  mod.filename = groupFile
+  mod.loaded = true
+  mod.exports = groupMessagesPerPartition
+  require.cache[groupFile] = mod
+}
+
+const { Kafka, CompressionTypes, Partitioners, logLevel } = require('kafkajs')
+
+function cachedPartitioner() {
+  const inner = Partitioners.DefaultPartitioner()
+  const cache = new Map()
+  return (args) => {
+    const key = args.message.key
+    if (typeof key !== 'string') return inner(args)
+    const id = `${args.topic}\u0000${args.partitionMetadata.length}\u0000${key}`
+    let p = cache.get(id)
+    if (p === undefined) {
+      p = inner(args)
+      if (cache.size < 100000) cache.set(id, p)
+    }
+    return p
+  }
+}
+
+const compressionTypes = { none: CompressionTypes.None, gzip: CompressionTypes.GZIP }
+
+async function main() {
+  const kafka = new Kafka({ clientId: workerData.clientId, brokers: workerData.brokers, logLevel: logLevel.NOTHING })
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: cachedPartitioner })
+  await producer.connect()
+  parentPort.postMessage({ type: 'ready' })
+  parentPort.on('message', async (msg) => {
+    if (msg.type === 'close') {
+      await producer.disconnect().catch(() => {})
+      parentPort.postMessage({ type: 'closed' })
+      return
+    }
+    if (msg.type !== 'send') return
+    const data = Buffer.from(msg.data)
+    const byTopic = msg.topics.map(() => [])
+    for (const [topicIndex, key, offset, length, headers] of msg.records) {
+      byTopic[topicIndex].push({ key, value: data.subarray(offset, offset + length), headers: headers || undefined })
+    }
+    try {
+      await producer.sendBatch({
+        acks: -1,
+        compression: compressionTypes[msg.compression],
+        topicMessages: msg.topics.map((topic, i) => ({ topic, messages: byTopic[i] })).filter((t) => t.messages.length > 0),
+      })
+      parentPort.postMessage({ type: 'sent', id: msg.id })
+    } catch (err) {
+      parentPort.postMessage({ type: 'failed', id: msg.id, error: String((err && err.message) || err) })
+    }
+  })
+}
+
+main().catch((err) => parentPort.postMessage({ type: 'fatal', error: String((err && err.message) || err) }))

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest'
+import { tradeType } from '../../../lib/avro/codec'
+import { writeTradeV2 } from '../../../lib/avro/trade-writer'
+import { decodeTrade } from '../../../lib/avro/index'
+import type { Trade } from '../../../lib/market/types'
+
+/** The avsc record for a trade, written the slow, reference way. */
+const reference = (t: Trade): Buffer =>
+  tradeType.toBuffer({
+    message_id: t.messageId,
+    trade_id: t.tradeId,
+    symbol: t.symbol,
+    exchange: t.exchange,
+    asset_class: t.assetClass,
+    timestamp: t.timestampMicros,
+    price: t.price,
+    quantity: t.quantity,
+    currency: t.currency,
+    side: t.side,
+    trade_conditions: t.tradeConditions,
+    source_sequence: t.sourceSequence,
+    ingestion_timestamp: t.ingestionTimestampMicros,
+    platform_sequence: t.platformSequence,
+    vendor_data: t.vendorData,
+  })
+
+function prng(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+describe('writeTradeV2 (the hot-path writer)', () => {
+  const random = prng(99)
+  const int = (max: number): number => Math.floor(random() * max)
+  const bigint = (): bigint => {
+    const magnitudes = [0n, 1n, 63n, 64n, 127n, 128n, 2n ** 31n, 2n ** 52n - 1n, 2n ** 52n, 2n ** 53n + 7n, 2n ** 62n, 2n ** 63n - 1n]
+    const base = random() < 0.5 ? magnitudes[int(magnitudes.length)]! : BigInt(int(2 ** 31)) * BigInt(int(2 ** 31))
+    const value = random() < 0.2 ? -base : base
+    return value < -(2n ** 63n) ? -(2n ** 63n) : value
+  }
+  const text = (): string => {
+    const alphabets = ['abcXYZ09', 'ünïcødé', '数据交易', '🙂🚀', ' \t"\\']
+    const a = alphabets[int(alphabets.length)]!
+    const chars = [...a]
+    return Array.from({ length: int(random() < 0.05 ? 3000 : 40) }, () => chars[int(chars.length)]).join('')
+  }
+  const decimal = (intDigits: number): string => `${int(10 ** Math.min(intDigits, 9))}${random() < 0.3 ? '7'.repeat(int(intDigits - 9 > 0 ? intDigits - 9 : 1)) : ''}.${String(int(1e8)).padStart(8, '0')}`.replace(/^0+(?=\d)/, '')
+
+  it('writes the same bytes as avsc for 5 000 random trades', () => {
+    for (let i = 0; i < 5000; i++) {
+      const t: Trade = {
+        messageId: text(),
+        tradeId: bigint(),
+        symbol: text(),
+        exchange: text(),
+        assetClass: 'crypto',
+        timestampMicros: bigint(),
+        price: decimal(10),
+        quantity: decimal(20),
+        currency: text(),
+        side: random() < 0.5 ? 'BUY' : 'SELL',
+        tradeConditions: Array.from({ length: int(3) }, text),
+        sourceSequence: bigint(),
+        ingestionTimestampMicros: bigint(),
+        platformSequence: bigint(),
+        vendorData: Object.fromEntries(Array.from({ length: int(4) }, () => [text(), text()])),
+      }
+      const fast = writeTradeV2(t)
+      expect(fast.equals(reference(t)), `trade ${i}`).toBe(true)
+      expect(decodeTrade(fast).tradeId).toBe(t.tradeId)
+    }
+  })
+
+  it('refuses what the schema refuses', () => {
+    const ok: Trade = { messageId: 'm', tradeId: 1n, symbol: 'S', exchange: 'E', assetClass: 'crypto', timestampMicros: 1n, price: '1.0', quantity: '1.0', currency: 'U', side: 'BUY', tradeConditions: [], sourceSequence: 1n, ingestionTimestampMicros: 1n, platformSequence: 1n, vendorData: {} }
+    expect(() => writeTradeV2({ ...ok, tradeId: 2n ** 63n })).toThrow(/not an Avro long/)
+    expect(() => writeTradeV2({ ...ok, side: 'HOLD' as never })).toThrow(/not BUY or SELL/)
+    expect(() => writeTradeV2({ ...ok, price: '1.123456789' })).toThrow()
+  })
+})
