@@ -32,7 +32,7 @@ async function freePort(): Promise<number> {
 async function main(): Promise<void> {
   const seconds = Number(arg('seconds', '60'))
   const streamsArg = arg('streams', 'trade')
-  const compression = arg('compression', 'gzip') as 'gzip' | 'none'
+  const compression = arg('compression', 'zstd') as 'gzip' | 'none' | 'zstd'
   const config = loadConfig(process.env)
   const log = createLogger({ level: 'info', write: (l) => process.stderr.write(l), namespace: 'bench' })
   const root = config.paths.root
@@ -95,6 +95,15 @@ async function main(): Promise<void> {
   clearInterval(sampler)
   replay.kill('SIGTERM')
 
+  // Bytes the broker keeps per trade: the topic's .log segments in the local stack's data folder.
+  const dataDir = path.join(config.paths.state, 'kafka', 'data')
+  let logBytes = 0
+  if (fs.existsSync(dataDir)) {
+    for (const d of fs.readdirSync(dataDir).filter((d) => d.startsWith(`${topics.trades}-`))) {
+      for (const f of fs.readdirSync(path.join(dataDir, d)).filter((f) => f.endsWith('.log'))) logBytes += fs.statSync(path.join(dataDir, d, f)).size
+    }
+  }
+
   const admin = kafka.admin()
   await admin.connect()
   await admin.deleteTopics({ topics: [topics.trades, topics.quotes, topics.deadLetter] }).catch(() => {})
@@ -122,6 +131,7 @@ async function main(): Promise<void> {
       produce: +perRecord(report.stageNanos?.produce, records).toFixed(2),
     },
     rssMiB: { peak: Math.max(...rss.map((r) => r.mib)), afterWarmup: warm, end: rss[rss.length - 1]?.mib ?? 0, samples: rss },
+    kafkaBytesPerTrade: report.trades > 0 && logBytes > 0 ? +(logBytes / report.trades).toFixed(1) : undefined,
     deadLetters: report.deadLetters,
     gapTradesUnrepairable: String(report.gapTradesUnrepairable),
   }
@@ -145,6 +155,7 @@ async function main(): Promise<void> {
     `| µs per record: produce (request wall time / records) | ${result.microsPerRecord.produce} | |`,
     `| RSS after warm-up → end (MiB) | ${result.rssMiB.afterWarmup} → ${result.rssMiB.end} | flat |`,
     `| peak RSS (MiB) | ${result.rssMiB.peak} | |`,
+    `| bytes per trade in Kafka's log (Avro + batch overhead, ${compression}) | ${result.kafkaBytesPerTrade ?? 'n/a'} | |`,
     `| symbols / seconds | ${result.symbols} / ${result.seconds} | |`,
     '',
   ].join('\n')

@@ -32,7 +32,7 @@ export interface IngestorOptions {
   readonly maxPendingPerSymbol: number
   readonly batchMaxRecords: number
   readonly lingerMs: number
-  readonly compression: 'none' | 'gzip'
+  readonly compression: 'none' | 'gzip' | 'zstd'
   /**
    * Records waiting for Kafka above which the feed sockets are paused, so a slow broker slows the
    * feed (TCP back-pressure) instead of growing memory; reading resumes below half of it.

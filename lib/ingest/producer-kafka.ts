@@ -1,4 +1,5 @@
 import './kafkajs-patches'
+import './kafka-zstd.cjs'
 import * as path from 'node:path'
 import { Worker } from 'node:worker_threads'
 import { CompressionTypes, Partitioners, type ICustomPartitioner, type Message, type Producer } from 'kafkajs'

@@ -33,6 +33,7 @@ if (!require.cache[path.join(kafkajsDir, 'src', 'producer', 'sendMessages.js')])
 }
 
 const { Kafka, CompressionTypes, Partitioners, logLevel } = require('kafkajs')
+require('./kafka-zstd.cjs')
 
 function cachedPartitioner() {
   const inner = Partitioners.DefaultPartitioner()
@@ -50,7 +51,7 @@ function cachedPartitioner() {
   }
 }
 
-const compressionTypes = { none: CompressionTypes.None, gzip: CompressionTypes.GZIP }
+const compressionTypes = { none: CompressionTypes.None, gzip: CompressionTypes.GZIP, zstd: CompressionTypes.ZSTD }
 
 async function main() {
   const kafka = new Kafka({ clientId: workerData.clientId, brokers: workerData.brokers, logLevel: logLevel.NOTHING })

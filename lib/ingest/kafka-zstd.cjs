@@ -1,0 +1,24 @@
+'use strict'
+// Registers a zstd codec with kafkajs (which ships gzip only), on zstd-napi's native binding.
+// Plain CommonJS so the producer worker thread can require it too. Idempotent.
+const { CompressionTypes, CompressionCodecs } = require('kafkajs')
+const zstd = require('zstd-napi')
+
+const level = 3 // Kafka's default zstd level: most of the ratio, little CPU
+
+function register() {
+  if (CompressionCodecs[CompressionTypes.ZSTD] && CompressionCodecs[CompressionTypes.ZSTD].k2) return
+  const codec = () => ({
+    async compress(encoder) {
+      return zstd.compress(encoder.buffer, { compressionLevel: level })
+    },
+    async decompress(buffer) {
+      return zstd.decompress(buffer)
+    },
+  })
+  codec.k2 = true
+  CompressionCodecs[CompressionTypes.ZSTD] = codec
+}
+
+register()
+module.exports = { register }
