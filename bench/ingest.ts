@@ -38,7 +38,9 @@ async function main(): Promise<void> {
   const root = config.paths.root
 
   const port = await freePort()
-  const replay = spawn(process.execPath, [path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(root, 'pipelines', 'replay-exchange.ts')], {
+  // One process (node with tsx's loader), so SIGTERM at the end reaches the exchange itself.
+  const replay = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'pipelines', 'replay-exchange.ts')], {
+    cwd: root,
     env: { ...process.env, K2_REPLAY_PORT: String(port), K2_REPLAY_RATE: 'max', K2_REPLAY_SEED: '1', K2_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'inherit', 'inherit'],
   })

@@ -49,6 +49,7 @@ export type {
 } from './avro/index'
 export { createRestCatalogClient, encodeNamespace, createS3Store, createS3Client, ensureBucket } from './iceberg/index'
 export type { RestCatalogClient, RestCatalogOptions, LoadedTable, TableMetadata, IcebergSchema, CreateTableRequest, ObjectStore, S3StoreOptions } from './iceberg/index'
+export { rejectReasons } from './market/index'
 export type { Trade, Quote, TradeSide, RejectReason } from './market/index'
 export { createSequenceTracker, normaliseBinanceFrame, canonicalPositiveDecimal, priceDecimal, quantityDecimal, createBatchingProducer, createKafkaSender, createThreadedKafkaSender, cachedDefaultPartitioner, ensureTopics, runIngestor } from './ingest/index'
 export type {

@@ -3,8 +3,8 @@ import { ErrorCode, WorkbenchError, errorMessage } from '../errors/index'
 import { createBinanceRest, historyRowToTradeEvent, type BinanceRest } from '../feed/history-binance-rest'
 import { createBinanceWsSource, nowMicros, type BinanceWsSource, type BinanceWsSourceEvents, type BinanceWsSourceOptions } from '../feed/source-binance-ws'
 import type { Logger } from '../logger/index'
-import type { Quote, RejectReason, Trade } from '../market/types'
-import type { Metrics } from '../metrics/index'
+import { rejectReasons, type Quote, type RejectReason, type Trade } from '../market/types'
+import { metricDefinitions, type MetricKey, type Metrics } from '../metrics/index'
 import { normaliseBinanceEvent, normaliseBinanceFrame, parseBinanceFrame, type NormaliseContext, type SymbolInfo } from './normalise-binance'
 import { cachedDefaultPartitioner, createBatchingProducer, createKafkaSender, type BatchSender, type OutgoingRecord } from './producer-kafka'
 import { createSequenceTracker, type TradeGap } from './sequence-tracker'
@@ -81,6 +81,12 @@ type Meta = { readonly stream: 'trades' | 'quotes' | 'dead_letter'; readonly rec
 export async function runIngestor(options: IngestorOptions, deps: IngestorDeps, signal: AbortSignal): Promise<IngestReport> {
   const log = deps.logger
   const m = deps.metrics
+  // Every ingest series exists from the start, at 0, so rates and alerts see it before the
+  // first event of its kind (a dead-letter alert must not wait for the first dead letter).
+  for (const key of Object.keys(metricDefinitions) as MetricKey[]) if (key.startsWith('ingest')) m.get(key)
+  for (const reason of rejectReasons) m.get('ingestDeadLetters').labels(reason).inc(0)
+  for (const cause of ['reconnect', 'roll']) m.get('ingestReconnects').labels(cause).inc(0)
+  for (const stream of ['trades', 'quotes']) m.get('ingestDuplicates').labels(stream).inc(0)
   const rest = deps.rest ?? createBinanceRest({ restUrl: options.restUrl, signal })
 
   const listed = (await rest.exchangeInfo()).filter((s) => s.status === 'TRADING')

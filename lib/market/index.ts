@@ -1,1 +1,2 @@
+export { rejectReasons } from './types'
 export type { Trade, Quote, TradeSide, RejectReason } from './types'

@@ -57,15 +57,18 @@ export interface Quote {
   readonly vendorData: Readonly<Record<string, string>>
 }
 
-/** Why a frame could not become a record: the dead-letter reason, a bounded set of labels. */
-export type RejectReason =
-  | 'malformed_json'
-  | 'oversize_frame'
-  | 'unknown_event_type'
-  | 'missing_field'
-  | 'wrong_type'
-  | 'non_numeric'
-  | 'non_positive'
-  | 'out_of_range'
-  | 'unknown_symbol'
-  | 'crossed_book'
+/** Why a frame could not become a record: the dead-letter reasons, a bounded set of labels. */
+export const rejectReasons = [
+  'malformed_json',
+  'oversize_frame',
+  'unknown_event_type',
+  'missing_field',
+  'wrong_type',
+  'non_numeric',
+  'non_positive',
+  'out_of_range',
+  'unknown_symbol',
+  'crossed_book',
+] as const
+
+export type RejectReason = (typeof rejectReasons)[number]

@@ -6,6 +6,7 @@ import {
   createReplayExchange,
   createSchemaRegistryClient,
   createSyntheticMarket,
+  createThreadedKafkaSender,
   malformedRejectReason,
   runIngestor,
   silentLogger,
@@ -98,6 +99,8 @@ describe('ingestion from the replay exchange into Kafka, with faults', () => {
     await serde.registerSchemas({ trades: topics.trades, quotes: topics.quotes })
     const metrics = createMetrics()
     const abort = new AbortController()
+    // The production path: kafkajs in its worker thread, zstd batches.
+    const sender = await createThreadedKafkaSender({ brokers: config.kafka.brokers, clientId: uniqueName('ingest-test') })
     const running = runIngestor(
       {
         exchange: 'BINANCE',
@@ -112,9 +115,9 @@ describe('ingestion from the replay exchange into Kafka, with faults', () => {
         maxPendingPerSymbol: 2000,
         batchMaxRecords: 2000,
         lingerMs: 10,
-        compression: 'gzip',
+        compression: 'zstd',
       },
-      { kafka, encoder: { encodeTrade: (t) => serde.serializeTrade(t), encodeQuote: (q) => serde.serializeQuote(q) }, logger: silentLogger, metrics },
+      { kafka, encoder: { encodeTrade: (t) => serde.serializeTrade(t), encodeQuote: (q) => serde.serializeQuote(q) }, logger: silentLogger, metrics, sender },
       abort.signal,
     )
     await new Promise((r) => setTimeout(r, 12_000))
