@@ -103,7 +103,7 @@ export interface BinanceExchangeInfo {
   readonly timezone: 'UTC'
   readonly serverTime: number
   readonly rateLimits: ReadonlyArray<{ readonly rateLimitType: string; readonly interval: string; readonly intervalNum: number; readonly limit: number }>
-  readonly exchangeFilters: readonly never[]
+  readonly exchangeFilters: ReadonlyArray<Readonly<Record<string, unknown>>>
   readonly symbols: readonly BinanceSymbolInfo[]
 }
 

@@ -6,17 +6,16 @@ const zstd = require('zstd-napi')
 
 const level = 3 // Kafka's default zstd level: most of the ratio, little CPU
 
+const codec = () => ({
+  async compress(encoder) {
+    return zstd.compress(encoder.buffer, { compressionLevel: level })
+  },
+  async decompress(buffer) {
+    return zstd.decompress(buffer)
+  },
+})
+
 function register() {
-  if (CompressionCodecs[CompressionTypes.ZSTD] && CompressionCodecs[CompressionTypes.ZSTD].k2) return
-  const codec = () => ({
-    async compress(encoder) {
-      return zstd.compress(encoder.buffer, { compressionLevel: level })
-    },
-    async decompress(buffer) {
-      return zstd.decompress(buffer)
-    },
-  })
-  codec.k2 = true
   CompressionCodecs[CompressionTypes.ZSTD] = codec
 }
 

@@ -74,9 +74,9 @@ function trade(d: Record<string, unknown>, stream: string | undefined, ctx: Norm
   const time = timestamp(d.T, 'T', ctx, info.symbol)
   if (typeof time !== 'bigint') return time
   const price = canonicalPositiveDecimal(d.p, priceDecimal)
-  if (!price.ok) return d.p === undefined ? reject('missing_field', 'p is missing', info.symbol) : reject(price.reason, `price: ${price.detail}`, info.symbol)
+  if ('reason' in price) return d.p === undefined ? reject('missing_field', 'p is missing', info.symbol) : reject(price.reason, `price: ${price.detail}`, info.symbol)
   const qty = canonicalPositiveDecimal(d.q, quantityDecimal)
-  if (!qty.ok) return d.q === undefined ? reject('missing_field', 'q is missing', info.symbol) : reject(qty.reason, `quantity: ${qty.detail}`, info.symbol)
+  if ('reason' in qty) return d.q === undefined ? reject('missing_field', 'q is missing', info.symbol) : reject(qty.reason, `quantity: ${qty.detail}`, info.symbol)
   if (typeof d.m !== 'boolean') return d.m === undefined ? reject('missing_field', 'm is missing', info.symbol) : reject('wrong_type', 'm is not a boolean', info.symbol)
   const vendorData: Record<string, string> = {}
   if (d.E !== undefined) vendorData.event_time = String(d.E)
@@ -118,7 +118,7 @@ function quote(d: Record<string, unknown>, stream: string | undefined, ctx: Norm
   const values: string[] = []
   for (const [key, name, shape] of fields) {
     const v = canonicalPositiveDecimal(d[key], shape)
-    if (!v.ok) return d[key] === undefined ? reject('missing_field', `${key} is missing`, info.symbol) : reject(v.reason, `${name}: ${v.detail}`, info.symbol)
+    if ('reason' in v) return d[key] === undefined ? reject('missing_field', `${key} is missing`, info.symbol) : reject(v.reason, `${name}: ${v.detail}`, info.symbol)
     values.push(v.value)
   }
   const [bid, bidSize, ask, askSize] = values as [string, string, string, string]

@@ -105,7 +105,7 @@ describe('canonicalPositiveDecimal', () => {
     ['12345678901234567890.5', quantityDecimal, '12345678901234567890.50000000'],
     ['5.1200000000', priceDecimal, '5.12000000'],
   ])('%s → %s', (raw, shape, expected) => {
-    expect(canonicalPositiveDecimal(raw, shape)).toEqual({ ok: true, value: expected })
+    expect(canonicalPositiveDecimal(raw, shape)).toEqual({ value: expected })
   })
 })
 
