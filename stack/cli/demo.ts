@@ -8,7 +8,7 @@ import { bold, consoleReporter, dim, formatStatus, green, red, runCli } from '..
 import { ensureCredentials } from '../lib/credentials'
 import { runChecks } from '../lib/doctor'
 import { createStack } from '../lib/manager'
-import { allServices } from '../services'
+import { allServices, groupNames } from '../services'
 
 runCli(async (initial, args) => {
   if (args.includes('--stop')) {
@@ -19,7 +19,9 @@ runCli(async (initial, args) => {
   ensureCredentials(initial)
   const config = loadConfig(process.env)
   const stack = createStack(config, allServices, consoleReporter)
-  await stack.up()
+  // The servers, then the workers: replay exchange → ingest → Kafka.
+  await stack.up(groupNames('infra'))
+  await stack.up(groupNames('pipeline'))
   const checks = await runChecks(config, stack)
   const redLines = checks.filter((c) => !c.ok)
   process.stdout.write(`\n${bold('K2 workbench')}\n${formatStatus(await stack.status())}\n\n`)
@@ -30,6 +32,7 @@ runCli(async (initial, args) => {
       `${dim('Prometheus')}  ${config.prometheus.url}`,
       `${dim('MinIO console')} http://${config.host}:${config.s3.consolePort}  (user ${config.s3.accessKeyId}; secret in ${config.paths.state}/credentials.env)`,
       '',
+      `npm run pipelines -- status   the workers (logs: npm run pipelines -- logs ingest)`,
       `npm run doctor        checks everything the story needs`,
       `npm run demo -- --stop  stops the stack (data is kept)`,
       '',

@@ -11,7 +11,7 @@ import { loadConfig } from '../../lib'
 import { bold, consoleReporter, formatStatus, red, runCli } from '../lib/cli'
 import { ensureCredentials } from '../lib/credentials'
 import { createStack } from '../lib/manager'
-import { allServices } from '../services'
+import { allServices, groupNames } from '../services'
 
 interface VitestJson {
   numPassedTests: number
@@ -34,9 +34,11 @@ runCli(async (initial, args) => {
   ensureCredentials(initial)
   const config = loadConfig(process.env)
   const stack = createStack(config, allServices, consoleReporter)
-  const before = await stack.status()
-  await stack.up()
-  process.stdout.write(`\n${bold('K2 stack')}\n${formatStatus(await stack.status())}\n\n`)
+  // The servers only: tests start the workers they need themselves, with their own names.
+  const infra = groupNames('infra')
+  const before = await stack.status(infra)
+  await stack.up(infra)
+  process.stdout.write(`\n${bold('K2 stack')}\n${formatStatus(await stack.status(infra))}\n\n`)
 
   const report = path.join(config.paths.state, 'test-results.json')
   fs.rmSync(report, { force: true })

@@ -1,11 +1,12 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { credentialsFileName, errorMessage, requestJson, type WorkbenchConfig } from '../../lib'
+import { Kafka, logLevel } from 'kafkajs'
 import type { Stack } from './manager'
 
 /** One line of the doctor's screen: what was checked, whether it holds, and how to fix it. */
 export interface Check {
-  readonly area: 'service' | 'setup' | 'kernel' | 'data'
+  readonly area: 'service' | 'pipeline' | 'setup' | 'kernel' | 'data'
   readonly name: string
   readonly ok: boolean
   readonly detail: string
@@ -36,18 +37,51 @@ export async function runChecks(config: WorkbenchConfig, stack: Stack): Promise<
     fix: 'npm run stack -- up (generates them), or export K2_S3_ACCESS_KEY, K2_S3_SECRET_KEY and K2_JUPYTER_TOKEN',
   })
 
+  const groups = new Map(stack.services.map((d) => [d.name, d.group]))
   for (const s of await stack.status()) {
+    const command = groups.get(s.name) === 'pipeline' ? 'pipelines' : 'stack'
     checks.push({
-      area: 'service',
+      area: groups.get(s.name) === 'pipeline' ? 'pipeline' : 'service',
       name: s.name,
       ok: s.state === 'up',
       detail: s.state === 'up' ? `${s.address} ${s.version}${s.owner === 'external' ? ' (external)' : ''}, answered in ${s.latencyMs} ms` : `${s.state}: ${s.problem ?? ''}`,
-      fix: s.state === 'starting' ? `wait, or read: npm run stack -- logs ${s.name}` : `npm run stack -- up ${s.name}`,
+      fix: s.state === 'starting' ? `wait, or read: npm run ${command} -- logs ${s.name}` : `npm run ${command} -- up ${s.name}`,
     })
   }
 
   checks.push(await kernelCheck(config))
+  checks.push(...(await topicChecks(config)))
   return checks
+}
+
+/** The topics the story reads: the ingest worker creates them (auto-create is off). */
+async function topicChecks(config: WorkbenchConfig): Promise<Check[]> {
+  const roles: Array<[string, string]> = [
+    ['trades', config.topics.trades],
+    ['quotes', config.topics.quotes],
+    ['dead letters', config.topics.deadLetter],
+  ]
+  const wanted = roles.map(([, t]) => t)
+  const admin = new Kafka({ clientId: `${config.kafka.clientId}-doctor`, brokers: [...config.kafka.brokers], connectionTimeout: 2000, retry: { retries: 0 }, logLevel: logLevel.NOTHING }).admin()
+  try {
+    await admin.connect()
+    const existing = new Set(await admin.listTopics())
+    const offsets = new Map<string, number>()
+    for (const t of wanted.filter((t) => existing.has(t))) {
+      offsets.set(t, (await admin.fetchTopicOffsets(t)).reduce((n, p) => n + Number(p.high), 0))
+    }
+    return roles.map(([role, topic]) => ({
+      area: 'data' as const,
+      name: `topic ${role}`,
+      ok: existing.has(topic),
+      detail: existing.has(topic) ? `${topic}: ${offsets.get(topic)!.toLocaleString('en')} records` : `${topic} does not exist yet`,
+      fix: 'npm run pipelines -- up (the ingest worker creates its topics)',
+    }))
+  } catch (err) {
+    return [{ area: 'data', name: 'topics', ok: false, detail: `cannot ask Kafka: ${errorMessage(err)}`, fix: 'npm run stack -- up kafka' }]
+  } finally {
+    await admin.disconnect().catch(() => {})
+  }
 }
 
 async function kernelCheck(config: WorkbenchConfig): Promise<Check> {

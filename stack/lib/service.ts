@@ -3,8 +3,11 @@ import type { WorkbenchConfig } from '../../lib'
 import type { StartSpec } from './process'
 import type { Reporter, Requirement } from './provision'
 
-/** The services of the local stack, in the order `up` considers them. */
-export const serviceNames = ['minio', 'iceberg-rest', 'kafka', 'schema-registry', 'prometheus', 'jupyter'] as const
+/** The infrastructure services of the local stack (`npm run stack`), in the order `up` considers them. */
+export const infraServiceNames = ['minio', 'iceberg-rest', 'kafka', 'schema-registry', 'prometheus', 'jupyter'] as const
+/** The workbench's own workers (`npm run pipelines`), run by the same manager. */
+export const pipelineNames = ['replay-exchange', 'ingest'] as const
+export const serviceNames = [...infraServiceNames, ...pipelineNames] as const
 export type ServiceName = (typeof serviceNames)[number]
 
 /** What a service definition gets to work with. */
@@ -27,6 +30,8 @@ export interface ServiceContext {
  */
 export interface ServiceDefinition {
   readonly name: ServiceName
+  /** `infra`: the stack's servers; `pipeline`: the workbench's own workers. */
+  readonly group: 'infra' | 'pipeline'
   /** What runs, for status lines: "Apache Kafka 4.1.1 (KRaft)". */
   readonly title: string
   readonly version: string

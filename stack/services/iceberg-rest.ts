@@ -15,6 +15,7 @@ const libs = (ctx: ServiceContext): string => path.join(ctx.cacheDir, version, '
  */
 export const icebergRest: ServiceDefinition = {
   name: 'iceberg-rest',
+  group: 'infra',
   title: 'Apache Iceberg REST catalog',
   version,
   dependsOn: ['minio'],

@@ -48,6 +48,7 @@ export function writeKernelSpec(config: WorkbenchConfig): string {
 /** JupyterLab in a project-local venv, with the tslab TypeScript kernel, serving notebooks/. */
 export const jupyter: ServiceDefinition = {
   name: 'jupyter',
+  group: 'infra',
   title: 'JupyterLab + tslab kernel',
   version: '4.6.6',
   dependsOn: [],

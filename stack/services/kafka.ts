@@ -41,6 +41,7 @@ export function newClusterId(): string {
 /** Apache Kafka in KRaft mode, one combined broker + controller, jars from Maven Central. */
 export const kafka: ServiceDefinition = {
   name: 'kafka',
+  group: 'infra',
   title: 'Apache Kafka (KRaft)',
   version,
   dependsOn: [],

@@ -13,6 +13,7 @@ const binary = (ctx: ServiceContext): string => path.join(ctx.cacheDir, moduleVe
 /** MinIO, built from source through the Go module proxy, holding the Iceberg warehouse bucket. */
 export const minio: ServiceDefinition = {
   name: 'minio',
+  group: 'infra',
   title: 'MinIO (S3 API)',
   version: 'build 2026-02-12 7aac2a2c',
   dependsOn: [],

@@ -13,6 +13,7 @@ export function scrapeTargetsDir(config: WorkbenchConfig): string {
 /** Prometheus from Debian's package, scraping itself and every worker that registered a target file. */
 export const prometheus: ServiceDefinition = {
   name: 'prometheus',
+  group: 'infra',
   title: 'Prometheus (Debian)',
   version: 'debian',
   dependsOn: [],

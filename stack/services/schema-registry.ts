@@ -15,6 +15,7 @@ const registryRoot = (ctx: ServiceContext): string => `http://${ctx.config.host}
  */
 export const schemaRegistry: ServiceDefinition = {
   name: 'schema-registry',
+  group: 'infra',
   title: 'Apicurio Registry, Confluent API',
   version,
   dependsOn: [],

@@ -1,14 +1,15 @@
 import { spawnSync } from 'node:child_process'
 import * as path from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { Kafka, logLevel } from 'kafkajs'
+import { afterAll, describe, expect, it } from 'vitest'
 import { projectRoot } from '../../lib'
-import { stackConfig } from './helpers'
+import { stackConfig, uniqueName } from './helpers'
 
-function run(script: string, args: string[] = []): { status: number | null; out: string } {
+function run(script: string, args: string[] = [], env: Record<string, string> = {}): { status: number | null; out: string } {
   const tsx = path.join(projectRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs')
   const r = spawnSync(process.execPath, [tsx, path.join(projectRoot, 'stack', 'cli', script), ...args], {
     cwd: projectRoot,
-    env: { ...process.env, NO_COLOR: '1' },
+    env: { ...process.env, NO_COLOR: '1', ...env },
     encoding: 'utf8',
     timeout: 120_000,
   })
@@ -16,12 +17,33 @@ function run(script: string, args: string[] = []): { status: number | null; out:
 }
 
 describe('the presenter commands on the running stack', () => {
-  it('npm run doctor is all green, one line per service and for the kernel', () => {
-    const r = run('doctor.ts')
-    expect(r.out).toContain('all green')
-    for (const name of ['minio', 'iceberg-rest', 'kafka', 'schema-registry', 'prometheus', 'jupyter', 'tslab kernel']) {
+  // The workers run under this test's own state: its own ports and topic names, stopped after.
+  const env = { K2_PORT_OFFSET: '0', K2_REPLAY_PORT: '19443', K2_INGEST_METRICS_PORT: '19464', K2_TOPIC_TRADES: uniqueName('cmd-trades'), K2_TOPIC_QUOTES: uniqueName('cmd-quotes'), K2_TOPIC_DEAD_LETTER: uniqueName('cmd-dead') }
+  afterAll(async () => {
+    run('pipelines.ts', ['down'], env)
+    const kafka = new Kafka({ clientId: uniqueName('cmd'), brokers: [...stackConfig().kafka.brokers], logLevel: logLevel.NOTHING })
+    const admin = kafka.admin()
+    await admin.connect()
+    await admin.deleteTopics({ topics: [env.K2_TOPIC_TRADES, env.K2_TOPIC_QUOTES, env.K2_TOPIC_DEAD_LETTER] }).catch(() => {})
+    await admin.disconnect()
+  })
+
+  it('npm run doctor names the missing workers and topics with their fixes', () => {
+    const r = run('doctor.ts', [], env)
+    expect(r.status).toBe(1)
+    expect(r.out).toMatch(/✖ pipeline +ingest .*\n +fix: npm run pipelines -- up ingest/)
+    expect(r.out).toMatch(/✖ data +topic trades .*does not exist yet\n +fix: npm run pipelines -- up/)
+  })
+
+  it('npm run pipelines -- up starts the workers, then doctor is all green', () => {
+    const up = run('pipelines.ts', ['up'], env)
+    expect(up.status, up.out).toBe(0)
+    expect(up.out).toMatch(/ingest +● up/)
+    const r = run('doctor.ts', [], env)
+    for (const name of ['minio', 'iceberg-rest', 'kafka', 'schema-registry', 'prometheus', 'jupyter', 'replay-exchange', 'ingest', 'tslab kernel', 'topic trades', 'topic quotes']) {
       expect(r.out).toMatch(new RegExp(`✔ \\w+ +${name} `))
     }
+    expect(r.out).toContain('all green')
     expect(r.status).toBe(0)
   })
 
@@ -34,7 +56,7 @@ describe('the presenter commands on the running stack', () => {
   })
 
   it('npm run demo leaves the user with a working JupyterLab address', async () => {
-    const r = run('demo.ts')
+    const r = run('demo.ts', [], env)
     expect(r.status).toBe(0)
     const url = /JupyterLab +(http:\/\/\S+\/lab\?token=\S+)/.exec(r.out)?.[1]
     expect(url).toBeDefined()

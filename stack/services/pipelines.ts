@@ -1,0 +1,59 @@
+import * as path from 'node:path'
+import { requestJson, type WorkbenchConfig } from '../../lib'
+import { httpText } from '../lib/http-text'
+import type { ServiceContext, ServiceDefinition } from '../lib/service'
+
+/** A worker runs as one node process with tsx's loader, so SIGTERM reaches it directly. */
+function workerCommand(ctx: ServiceContext, script: string, marker: string): { command: string; args: string[]; env: NodeJS.ProcessEnv; cwd: string } {
+  return {
+    command: process.execPath,
+    args: ['--import', 'tsx', path.join(ctx.config.paths.root, 'pipelines', script), marker],
+    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', K2_LOG_FORMAT: 'json' },
+    cwd: ctx.config.paths.root,
+  }
+}
+
+const replayMarker = (c: WorkbenchConfig): string => `--k2-service=replay-exchange:${c.replay.port}`
+const ingestMarker = (c: WorkbenchConfig): string => `--k2-service=ingest:${c.ingest.metricsPort}`
+
+/** The local exchange that speaks Binance's protocol: the default feed without internet. */
+export const replayExchange: ServiceDefinition = {
+  name: 'replay-exchange',
+  group: 'pipeline',
+  title: 'replay exchange (Binance protocol)',
+  version: 'synthetic',
+  dependsOn: [],
+  requirements: [],
+  startTimeoutMs: 30_000,
+  ports: (c) => [c.replay.port],
+  address: (c) => `ws://${c.host}:${c.replay.port}`,
+  provision: async () => {},
+  prepare: async (ctx) => workerCommand(ctx, 'replay-exchange.ts', replayMarker(ctx.config)),
+  marker: (ctx) => replayMarker(ctx.config),
+  async health(ctx) {
+    const info = await requestJson<{ symbols: unknown[] }>(`http://${ctx.config.host}:${ctx.config.replay.port}/api/v3/exchangeInfo`, { timeoutMs: 2000 })
+    return `${info.symbols.length} symbols, seed ${ctx.config.replay.seed}, rate ${ctx.config.replay.rate}`
+  },
+}
+
+/** The ingest worker: feed → Avro → Kafka. Healthy once its feed connection is open. */
+export const ingest: ServiceDefinition = {
+  name: 'ingest',
+  group: 'pipeline',
+  title: 'ingest worker',
+  version: '',
+  dependsOn: ['kafka', 'schema-registry', 'replay-exchange'],
+  requirements: [],
+  startTimeoutMs: 60_000,
+  ports: (c) => [c.ingest.metricsPort],
+  address: (c) => `http://${c.host}:${c.ingest.metricsPort}/metrics`,
+  provision: async () => {},
+  prepare: async (ctx) => workerCommand(ctx, 'ingest.ts', ingestMarker(ctx.config)),
+  marker: (ctx) => ingestMarker(ctx.config),
+  async health(ctx) {
+    const text = await httpText(`http://${ctx.config.host}:${ctx.config.ingest.metricsPort}/metrics`)
+    if (!/^k2_ingest_connected 1$/m.test(text)) throw new Error('the ingest worker is not connected to its feed')
+    const trades = /^k2_ingest_records_total\{stream="trades"\} (\d+)/m.exec(text)?.[1] ?? '0'
+    return `${Number(trades).toLocaleString('en')} trades produced`
+  },
+}
