@@ -139,7 +139,7 @@ async function main(): Promise<void> {
   }
   const dir = path.join(root, 'docs', 'bench')
   fs.mkdirSync(dir, { recursive: true })
-  const name = `ingest-${streamsArg}-${compression}${threaded ? '' : '-nothread'}`
+  const name = `ingest-${streamsArg}-${compression}${threaded ? '' : '-nothread'}-${seconds}s`
   fs.writeFileSync(path.join(dir, `${name}.json`), JSON.stringify(result, null, 1) + '\n')
   const md = [
     `# Ingest benchmark (${streamsArg === 'all' ? 'trades + quotes' : 'trades only'}, ${compression})`,

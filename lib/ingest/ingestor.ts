@@ -69,6 +69,9 @@ export interface IngestReport {
   readonly stageNanos?: { readonly parse: bigint; readonly normalise: bigint; readonly encode: bigint; readonly produce: bigint }
 }
 
+/** Binance's limit of streams on one combined-stream connection. */
+const maxStreamsPerConnection = 1024
+
 type Meta = { readonly stream: 'trades' | 'quotes' | 'dead_letter'; readonly receivedMicros: bigint }
 
 /**
@@ -95,6 +98,14 @@ export async function runIngestor(options: IngestorOptions, deps: IngestorDeps, 
   const unknown = wanted.filter((s) => !byName.has(s))
   if (unknown.length > 0) throw new WorkbenchError(ErrorCode.ConfigInvalid, `symbols not listed by the exchange at ${options.restUrl}: ${unknown.slice(0, 10).join(', ')}`)
   const symbols = new Map<string, SymbolInfo>(wanted.map((s) => [s, byName.get(s)!]))
+  const kinds = options.streams ?? ['trade', 'bookTicker']
+  const streams = [...symbols.keys()].flatMap((s) => kinds.map((k) => `${s.toLowerCase()}@${k}`))
+  if (streams.length > maxStreamsPerConnection) {
+    throw new WorkbenchError(
+      ErrorCode.ConfigInvalid,
+      `${streams.length} streams (${symbols.size} symbols × ${kinds.length}) exceed Binance's ${maxStreamsPerConnection} per connection: list the symbols to ingest in K2_FEED_SYMBOLS`,
+    )
+  }
 
   const admin = deps.kafka.admin()
   await admin.connect()
@@ -297,8 +308,6 @@ export async function runIngestor(options: IngestorOptions, deps: IngestorDeps, 
     m.get('ingestHeldTrades').set(tracker.held())
   }, Math.max(10, Math.min(50, Math.floor(options.reorderWindowMs / 2))))
 
-  const kinds = options.streams ?? ['trade', 'bookTicker']
-  const streams = [...symbols.keys()].flatMap((s) => kinds.map((k) => `${s.toLowerCase()}@${k}`))
   const connected = m.get('ingestConnected')
   source = (deps.createSource ?? createBinanceWsSource)(
     { wsUrl: options.wsUrl, streams, timeUnit: options.timeUnit, maxConnectionMs: options.maxConnectionMs },
