@@ -29,7 +29,9 @@ async function main(): Promise<number> {
     const serde = createRecordSerde({ registry: createSchemaRegistryClient({ url: config.schemaRegistry.url, signal: abort.signal }) })
     const ids = await serde.registerSchemas({ trades: config.topics.trades, quotes: config.topics.quotes })
     log.info('schemas registered', { ...ids })
-    const sender = await createThreadedKafkaSender({ brokers: config.kafka.brokers, clientId: `${config.kafka.clientId}-ingest` })
+    // One transaction per batch (trades + their checkpoint); the stable id fences a previous
+    // instance still running, and aborts whatever it left half-written.
+    const sender = await createThreadedKafkaSender({ brokers: config.kafka.brokers, clientId: `${config.kafka.clientId}-ingest`, transactionalId: `k2-ingest-${config.topics.trades}` })
     const kafka = new Kafka({ clientId: `${config.kafka.clientId}-ingest`, brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING })
     const report = await runIngestor(
       {

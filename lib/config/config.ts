@@ -60,6 +60,8 @@ export interface WorkbenchConfig {
     readonly trades: string
     readonly quotes: string
     readonly deadLetter: string
+    /** Compacted topic of the last trade id per symbol, committed with the trades. */
+    readonly checkpoint: string
     readonly partitions: number
   }
   readonly ingest: {
@@ -229,7 +231,8 @@ function read(env: Env, root: string): { config: WorkbenchConfig; keys: ConfigKe
   const topicTrades = r.str('K2_TOPIC_TRADES', 'market.crypto.trades.binance', 'Kafka topic of trade records')
   const topicQuotes = r.str('K2_TOPIC_QUOTES', 'market.crypto.quotes.binance', 'Kafka topic of quote records')
   const topicDead = r.str('K2_TOPIC_DEAD_LETTER', 'market.crypto.deadletter.binance', 'Kafka topic of frames that could not become records')
-  for (const [key, t] of [['K2_TOPIC_TRADES', topicTrades], ['K2_TOPIC_QUOTES', topicQuotes], ['K2_TOPIC_DEAD_LETTER', topicDead]] as const) {
+  const topicCheckpoint = r.str('K2_TOPIC_CHECKPOINT', `${topicTrades}.checkpoint`, 'compacted Kafka topic: last trade id per symbol, committed with the trades')
+  for (const [key, t] of [['K2_TOPIC_TRADES', topicTrades], ['K2_TOPIC_QUOTES', topicQuotes], ['K2_TOPIC_DEAD_LETTER', topicDead], ['K2_TOPIC_CHECKPOINT', topicCheckpoint]] as const) {
     if (!/^[A-Za-z0-9._-]{1,249}$/.test(t)) r.problems.push(`${key}=${JSON.stringify(t)} is not a valid Kafka topic name`)
   }
   const partitions = r.int('K2_TOPIC_PARTITIONS', 6, 'partitions of the trade and quote topics (created by the project)', 1, 256)
@@ -279,7 +282,7 @@ function read(env: Env, root: string): { config: WorkbenchConfig; keys: ConfigKe
       log: { level, format },
       feed: { wsUrl: feedWs, restUrl: feedRest, symbols, streams: streamKinds as Array<'trade' | 'bookTicker'>, timeUnit, maxConnectionMs, maxFrameBytes },
       replay: { port: replayPort, rate, seed, faults },
-      topics: { trades: topicTrades, quotes: topicQuotes, deadLetter: topicDead, partitions },
+      topics: { trades: topicTrades, quotes: topicQuotes, deadLetter: topicDead, checkpoint: topicCheckpoint, partitions },
       ingest: { metricsPort: ingestMetricsPort, compression, reorderWindowMs, maxPendingPerSymbol, batchMaxRecords, lingerMs },
     },
     keys: r.keys,

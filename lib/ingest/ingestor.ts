@@ -9,6 +9,7 @@ import { normaliseBinanceEvent, normaliseBinanceFrame, parseBinanceFrame, type N
 import { cachedDefaultPartitioner, createBatchingProducer, createKafkaSender, type BatchSender, type OutgoingRecord } from './producer-kafka'
 import { createSequenceTracker, type TradeGap } from './sequence-tracker'
 import { ensureTopics } from './topics-kafka'
+import { checkpointRecords, checkpointTopicConfig, readCheckpoint } from './checkpoint-kafka'
 
 /** Turns records into Kafka values (Confluent wire format, schema ids from the registry). */
 export interface RecordEncoder {
@@ -27,7 +28,17 @@ export interface IngestorOptions {
   readonly streams?: ReadonlyArray<'trade' | 'bookTicker'>
   readonly maxConnectionMs: number
   readonly maxFrameBytes: number
-  readonly topics: { readonly trades: string; readonly quotes: string; readonly deadLetter: string; readonly partitions: number }
+  readonly topics: {
+    readonly trades: string
+    readonly quotes: string
+    readonly deadLetter: string
+    readonly partitions: number
+    /**
+     * Compacted topic of the last trade id per symbol, written in the same transaction as the
+     * trades (the sender must be transactional). When set, a restart resumes from it.
+     */
+    readonly checkpoint?: string
+  }
   readonly reorderWindowMs: number
   readonly maxPendingPerSymbol: number
   readonly batchMaxRecords: number
@@ -72,7 +83,7 @@ export interface IngestReport {
 /** Binance's limit of streams on one combined-stream connection. */
 const maxStreamsPerConnection = 1024
 
-type Meta = { readonly stream: 'trades' | 'quotes' | 'dead_letter'; readonly receivedMicros: bigint }
+type Meta = { readonly stream: 'trades' | 'quotes' | 'dead_letter'; readonly receivedMicros: bigint; readonly symbol?: string; readonly tradeId?: bigint }
 
 /**
  * The ingestion loop: exchange frames → normalised records → per-symbol sequencing (duplicates
@@ -114,6 +125,7 @@ export async function runIngestor(options: IngestorOptions, deps: IngestorDeps, 
       { topic: options.topics.trades, partitions: options.topics.partitions },
       { topic: options.topics.quotes, partitions: options.topics.partitions },
       { topic: options.topics.deadLetter, partitions: 1, config: { 'retention.ms': String(30 * 24 * 3600_000) } },
+      ...(options.topics.checkpoint ? [{ topic: options.topics.checkpoint, partitions: 1, config: checkpointTopicConfig }] : []),
     ])
     if (created.length) log.info('created topics', { topics: created })
   } finally {
@@ -122,11 +134,17 @@ export async function runIngestor(options: IngestorOptions, deps: IngestorDeps, 
 
   let sender = deps.sender
   if (!sender) {
-    const kafkaProducer = deps.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: cachedDefaultPartitioner })
+    // With a checkpoint, every batch is a transaction; the id is stable so a restart fences the old process.
+    const transactionalId = options.topics.checkpoint ? `k2-ingest-${options.topics.trades}` : undefined
+    const kafkaProducer = deps.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: cachedDefaultPartitioner, transactionalId })
     await kafkaProducer.connect()
-    sender = createKafkaSender(kafkaProducer)
+    sender = createKafkaSender(kafkaProducer, { transactional: transactionalId !== undefined })
+  }
+  if (options.topics.checkpoint && !sender.transactional) {
+    throw new WorkbenchError(ErrorCode.ConfigInvalid, 'the ingest checkpoint needs a transactional sender: trades and their checkpoint must commit together')
   }
 
+  const checkpointTopic = options.topics.checkpoint
   const report = { frames: 0, trades: 0, quotes: 0, deadLetters: 0, duplicates: 0, gapTradesRepaired: 0, gapTradesUnrepairable: 0n }
   const profile = options.profile === true
   const stageNanos = { parse: 0n, normalise: 0n, encode: 0n, produce: 0n }
@@ -141,6 +159,9 @@ export async function runIngestor(options: IngestorOptions, deps: IngestorDeps, 
       maxRecords: options.batchMaxRecords,
       lingerMs: options.lingerMs,
       compression: options.compression,
+      batchTrailer: checkpointTopic
+        ? (batch) => checkpointRecords(checkpointTopic, batch, (r) => (r.meta.tradeId === undefined ? undefined : { symbol: r.meta.symbol!, tradeId: r.meta.tradeId }))
+        : undefined,
       onSent: (_records, nanos) => {
         stageNanos.produce += nanos
       },
@@ -179,6 +200,16 @@ export async function runIngestor(options: IngestorOptions, deps: IngestorDeps, 
   let platformSequence = nowMicros()
   const tracker = createSequenceTracker<Omit<Trade, 'platformSequence'>>({ reorderWindowMs: options.reorderWindowMs, maxPendingPerSymbol: options.maxPendingPerSymbol })
   const lastQuote = new Map<string, bigint>()
+  if (checkpointTopic) {
+    const resumed = await readCheckpoint(deps.kafka, checkpointTopic)
+    let seeded = 0
+    for (const [symbol, lastId] of resumed) {
+      if (!symbols.has(symbol)) continue
+      tracker.seed(symbol, lastId)
+      seeded++
+    }
+    if (seeded > 0) log.info('resuming after the last checkpoint: trades since are repaired from REST history', { symbols: seeded })
+  }
   const frames = m.get('ingestFrames')
   const framesBy = { trade: frames.labels('trade'), quote: frames.labels('quote'), control: frames.labels('control'), reject: frames.labels('reject') }
   const deadLetters = m.get('ingestDeadLetters')
@@ -193,7 +224,7 @@ export async function runIngestor(options: IngestorOptions, deps: IngestorDeps, 
     const start = profile ? clock() : 0n
     const value = deps.encoder.encodeTrade(trade)
     if (profile) stageNanos.encode += clock() - start
-    producer.enqueue({ topic: options.topics.trades, key: trade.symbol, value, meta: { stream: 'trades', receivedMicros: trade.ingestionTimestampMicros } })
+    producer.enqueue({ topic: options.topics.trades, key: trade.symbol, value, meta: { stream: 'trades', receivedMicros: trade.ingestionTimestampMicros, symbol: trade.symbol, tradeId: trade.tradeId } })
     checkBackPressure()
   }
 

@@ -21,6 +21,11 @@ export interface BatchingProducerOptions<M> {
   /** Longest a record waits for a batch to fill while nothing is in flight. */
   readonly lingerMs: number
   readonly compression: 'none' | 'gzip' | 'zstd'
+  /**
+   * Records to add to each batch as it is formed, produced with it (in the same transaction when
+   * the sender is transactional): the ingestor's per-symbol checkpoint. Not counted as pending.
+   */
+  readonly batchTrailer?: (records: ReadonlyArray<OutgoingRecord<M>>) => ReadonlyArray<OutgoingRecord<unknown>>
   /** Called after each produce request with its wall time in ns (acknowledged or not). */
   readonly onSent?: (records: number, nanos: bigint) => void
   /** Called once per acknowledged batch (acks=all), in produce order. */
@@ -29,6 +34,8 @@ export interface BatchingProducerOptions<M> {
 
 /** Sends one batch to Kafka (acks=all) and resolves once it is acknowledged. */
 export interface BatchSender {
+  /** True when each batch is one Kafka transaction (needed for the ingest checkpoint). */
+  readonly transactional: boolean
   send(records: ReadonlyArray<OutgoingRecord<unknown>>, compression: 'none' | 'gzip' | 'zstd'): Promise<void>
   /** Disconnects. Safe to call twice. */
   close(): Promise<void>
@@ -73,8 +80,9 @@ export function createBatchingProducer<M>(sender: BatchSender, options: Batching
     const batch = queue.splice(0, options.maxRecords)
     inFlightCount = batch.length
     const sentAt = process.hrtime.bigint()
+    const trailer = options.batchTrailer?.(batch) ?? []
     inFlight = sender
-      .send(batch, options.compression)
+      .send(trailer.length > 0 ? [...batch, ...trailer] : batch, options.compression)
       .then(
         () => {
           options.onAcknowledged?.(batch)
@@ -138,10 +146,14 @@ export const cachedDefaultPartitioner: ICustomPartitioner = () => {
   }
 }
 
-/** Sends batches with a kafkajs producer in this thread. */
-export function createKafkaSender(producer: Producer): BatchSender {
+/**
+ * Sends batches with a kafkajs producer in this thread; with `transactional`, each batch is one
+ * transaction (the producer must have been created with a transactionalId).
+ */
+export function createKafkaSender(producer: Producer, options: { transactional?: boolean } = {}): BatchSender {
   let closed = false
   return {
+    transactional: options.transactional === true,
     async send(records, compression) {
       const byTopic = new Map<string, Message[]>()
       for (const r of records) {
@@ -149,7 +161,16 @@ export function createKafkaSender(producer: Producer): BatchSender {
         if (!list) byTopic.set(r.topic, (list = []))
         list.push({ key: r.key, value: r.value, headers: r.headers as Record<string, string> | undefined })
       }
-      await producer.sendBatch({ acks: -1, compression: compressionType[compression], topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) })
+      const batch = { acks: -1, compression: compressionType[compression], topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) }
+      if (!options.transactional) return void (await producer.sendBatch(batch))
+      const tx = await producer.transaction()
+      try {
+        await tx.sendBatch(batch)
+        await tx.commit()
+      } catch (err) {
+        await tx.abort().catch(() => {})
+        throw err
+      }
     },
     async close() {
       if (closed) return
@@ -164,8 +185,15 @@ export function createKafkaSender(producer: Producer): BatchSender {
  * (lib/ingest/producer-thread.cjs), so building, compressing and checksumming record batches
  * uses the other core while this thread keeps ingesting. Values travel in one transferred buffer.
  */
-export async function createThreadedKafkaSender(options: { brokers: readonly string[]; clientId: string }): Promise<BatchSender> {
-  const worker = new Worker(path.join(__dirname, 'producer-thread.cjs'), { workerData: { brokers: [...options.brokers], clientId: options.clientId } })
+export async function createThreadedKafkaSender(options: {
+  brokers: readonly string[]
+  clientId: string
+  /** Makes every batch one Kafka transaction; stable across restarts so a restart fences the old process. */
+  transactionalId?: string
+}): Promise<BatchSender> {
+  const worker = new Worker(path.join(__dirname, 'producer-thread.cjs'), {
+    workerData: { brokers: [...options.brokers], clientId: options.clientId, transactionalId: options.transactionalId },
+  })
   const waiting = new Map<number, { resolve: () => void; reject: (e: unknown) => void }>()
   let nextId = 0
   let fatal: Error | undefined
@@ -196,6 +224,7 @@ export async function createThreadedKafkaSender(options: { brokers: readonly str
   })
   let closed = false
   return {
+    transactional: options.transactionalId !== undefined,
     send(records, compression) {
       if (fatal) return Promise.reject(fatal)
       const topics: string[] = []

@@ -4,6 +4,8 @@
 // machine's other core while the main thread keeps parsing frames. Plain CommonJS so it loads
 // the same under tsx, vitest and the notebook kernel (none of them transpile a worker's file).
 //
+// With workerData.transactionalId each batch is one Kafka transaction (all records, or none).
+//
 // Protocol (main → worker): {type:'send', id, compression, topics, records, data} where data is
 // one transferred ArrayBuffer holding every value, and records are [topicIndex, key, offset,
 // length, headers?]; {type:'close'}. Worker → main: {type:'ready'} | {type:'sent', id} |
@@ -55,7 +57,10 @@ const compressionTypes = { none: CompressionTypes.None, gzip: CompressionTypes.G
 
 async function main() {
   const kafka = new Kafka({ clientId: workerData.clientId, brokers: workerData.brokers, logLevel: logLevel.NOTHING })
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: cachedPartitioner })
+  const transactionalId = workerData.transactionalId || undefined
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: cachedPartitioner, transactionalId })
+  // With a transactional id, connecting fences any older producer with the same id and aborts
+  // its open transaction, so nothing it half-wrote ever becomes visible to read_committed readers.
   await producer.connect()
   parentPort.postMessage({ type: 'ready' })
   parentPort.on('message', async (msg) => {
@@ -70,12 +75,24 @@ async function main() {
     for (const [topicIndex, key, offset, length, headers] of msg.records) {
       byTopic[topicIndex].push({ key, value: data.subarray(offset, offset + length), headers: headers || undefined })
     }
+    const batch = {
+      acks: -1,
+      compression: compressionTypes[msg.compression],
+      topicMessages: msg.topics.map((topic, i) => ({ topic, messages: byTopic[i] })).filter((t) => t.messages.length > 0),
+    }
     try {
-      await producer.sendBatch({
-        acks: -1,
-        compression: compressionTypes[msg.compression],
-        topicMessages: msg.topics.map((topic, i) => ({ topic, messages: byTopic[i] })).filter((t) => t.messages.length > 0),
-      })
+      if (transactionalId) {
+        const tx = await producer.transaction()
+        try {
+          await tx.sendBatch(batch)
+          await tx.commit()
+        } catch (err) {
+          await tx.abort().catch(() => {})
+          throw err
+        }
+      } else {
+        await producer.sendBatch(batch)
+      }
       parentPort.postMessage({ type: 'sent', id: msg.id })
     } catch (err) {
       parentPort.postMessage({ type: 'failed', id: msg.id, error: String((err && err.message) || err) })

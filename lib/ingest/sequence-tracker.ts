@@ -63,6 +63,11 @@ export interface SequenceTracker<T> {
    * records now releasable. Ids the source could not supply are reported in `missing`.
    */
   fill(gap: TradeGap, fetched: ReadonlyArray<{ id: bigint; record: T }>): { released: T[]; missing: bigint }
+  /**
+   * Starts a symbol after `lastId` (recovered from the last run's checkpoint): the first trade
+   * that arrives above `lastId + 1` opens a gap from there, so a restart loses nothing.
+   */
+  seed(symbol: string, lastId: bigint): void
   /** The next id to release for a symbol (undefined before its first record). */
   expected(symbol: string): bigint | undefined
   readonly counters: Readonly<SequenceCounters>
@@ -172,6 +177,11 @@ export function createSequenceTracker<T>(options: SequenceTrackerOptions): Seque
       // Holes left further on (only after evictions) are certainly missing: report them at once.
       if (s.pending.size > 0 || s.next <= s.highest) s.deadline = 0
       return { released: out, missing }
+    },
+
+    seed(symbol, lastId) {
+      if (states.has(symbol)) return
+      states.set(symbol, { next: lastId + 1n, highest: lastId, pending: new Map(), deadline: undefined, repairing: undefined })
     },
 
     expected(symbol) {

@@ -105,3 +105,21 @@ describe('sequence tracker', () => {
     }
   })
 })
+
+describe('sequence tracker resumed from a checkpoint', () => {
+  it('repairs from the checkpoint to the first live trade, and drops what was already produced', () => {
+    const t = createSequenceTracker<number>({ reorderWindowMs: 5, maxPendingPerSymbol: 100 })
+    t.seed('A', 100n)
+    expect(t.offer('A', 100n, 100, 0)).toEqual([]) // produced before the restart
+    expect(t.offer('A', 105n, 105, 0)).toEqual([])
+    expect(t.dueGaps(10)).toEqual([{ symbol: 'A', from: 101n, to: 104n }])
+    expect(t.fill({ symbol: 'A', from: 101n, to: 104n }, [101, 102, 103, 104].map((id) => ({ id: BigInt(id), record: id }))).released).toEqual([101, 102, 103, 104, 105])
+  })
+
+  it('does not move a symbol that is already running', () => {
+    const t = createSequenceTracker<number>({ reorderWindowMs: 5, maxPendingPerSymbol: 100 })
+    t.offer('A', 7n, 7, 0)
+    t.seed('A', 2n)
+    expect(t.expected('A')).toBe(8n)
+  })
+})
