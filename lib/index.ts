@@ -47,7 +47,7 @@ export type {
   RecordReader,
   FramedRecord,
 } from './avro/index'
-export { createRestCatalogClient, encodeNamespace, createS3Store, createS3Client, ensureBucket } from './iceberg/index'
+export { createRestCatalogClient, encodeNamespace, createS3Store, createS3Client, ensureBucket, createWarehouseStore } from './iceberg/index'
 export type { RestCatalogClient, RestCatalogOptions, LoadedTable, TableMetadata, IcebergSchema, CreateTableRequest, ObjectStore, S3StoreOptions } from './iceberg/index'
 export { rejectReasons } from './market/index'
 export type { Trade, Quote, TradeSide, RejectReason } from './market/index'

@@ -7,6 +7,8 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3'
+import type { WorkbenchConfig } from '../config/index'
+import { requireSecret } from '../config/index'
 import { ErrorCode, WorkbenchError } from '../errors/index'
 
 /** Where table files live: the local warehouse folder or an S3 bucket, behind one interface. */
@@ -51,6 +53,18 @@ export async function ensureBucket(client: S3Client, bucket: string): Promise<vo
       if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') throw wrap(e, `creating bucket ${bucket}`)
     }
   }
+}
+
+/** The warehouse bucket of the configured object store (credentials from the config's secrets). */
+export function createWarehouseStore(config: WorkbenchConfig): ObjectStore {
+  const { s3 } = config
+  return createS3Store({
+    endpoint: s3.endpoint,
+    region: s3.region,
+    bucket: s3.bucket,
+    accessKeyId: requireSecret(s3.accessKeyId, 'K2_S3_ACCESS_KEY'),
+    secretAccessKey: requireSecret(s3.secretAccessKey, 'K2_S3_SECRET_KEY'),
+  })
 }
 
 /** An ObjectStore over one S3 bucket. */

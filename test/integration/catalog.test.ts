@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest'
-import { createRestCatalogClient, createS3Store, isWorkbenchError, requireSecret, type IcebergSchema } from '../../lib'
+import { createRestCatalogClient, createWarehouseStore, isWorkbenchError, type IcebergSchema } from '../../lib'
 import { stackConfig, uniqueName } from './helpers'
 
 const schema: IcebergSchema = {
@@ -16,13 +16,7 @@ describe('Iceberg REST catalog', () => {
   const config = stackConfig()
   const catalog = createRestCatalogClient({ url: config.catalog.url })
   const namespace = [uniqueName('ns', '_')]
-  const store = createS3Store({
-    endpoint: config.s3.endpoint,
-    region: config.s3.region,
-    bucket: config.s3.bucket,
-    accessKeyId: requireSecret(config.s3.accessKeyId, 'K2_S3_ACCESS_KEY'),
-    secretAccessKey: requireSecret(config.s3.secretAccessKey, 'K2_S3_SECRET_KEY'),
-  })
+  const store = createWarehouseStore(config)
 
   afterAll(async () => {
     await catalog.dropTable(namespace, 'trades', true).catch(() => {})

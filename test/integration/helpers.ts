@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import * as net from 'node:net'
 import { loadConfig, type WorkbenchConfig } from '../../lib'
 
 /** The running stack's config, as entry points see it (environment over generated credentials). */
@@ -25,4 +26,13 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
     await new Promise((r) => setTimeout(r, 250))
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`)
+}
+
+/** A TCP port free on loopback right now (for a worker a test starts). */
+export async function freePort(): Promise<number> {
+  const s = net.createServer()
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()))
+  const port = (s.address() as net.AddressInfo).port
+  await new Promise((r) => s.close(r))
+  return port
 }

@@ -1,18 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import * as net from 'node:net'
 import * as path from 'node:path'
 import { Kafka, logLevel } from 'kafkajs'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createRecordSerde, createSchemaRegistryClient, projectRoot } from '../../lib'
-import { eventually, stackConfig, uniqueName } from './helpers'
-
-async function freePort(): Promise<number> {
-  const s = net.createServer()
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()))
-  const port = (s.address() as net.AddressInfo).port
-  await new Promise((r) => s.close(r))
-  return port
-}
+import { eventually, freePort, stackConfig, uniqueName } from './helpers'
 
 function worker(script: string, env: Record<string, string>): { child: ChildProcess; exited: Promise<number | null>; output: () => string } {
   let out = ''

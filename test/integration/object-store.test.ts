@@ -1,16 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest'
-import { createS3Store, isWorkbenchError, requireSecret } from '../../lib'
+import { createS3Store, createWarehouseStore, isWorkbenchError } from '../../lib'
 import { stackConfig, uniqueName } from './helpers'
 
 describe('object store (MinIO)', () => {
-  const { s3 } = stackConfig()
-  const store = createS3Store({
-    endpoint: s3.endpoint,
-    region: s3.region,
-    bucket: s3.bucket,
-    accessKeyId: requireSecret(s3.accessKeyId, 'K2_S3_ACCESS_KEY'),
-    secretAccessKey: requireSecret(s3.secretAccessKey, 'K2_S3_SECRET_KEY'),
-  })
+  const config = stackConfig()
+  const { s3 } = config
+  const store = createWarehouseStore(config)
   const prefix = `${uniqueName('objects')}/`
 
   afterAll(async () => {

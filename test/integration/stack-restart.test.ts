@@ -1,6 +1,6 @@
 import { Kafka, logLevel } from 'kafkajs'
 import { describe, expect, it } from 'vitest'
-import { createRestCatalogClient, createS3Store, createSchemaRegistryClient, requireSecret } from '../../lib'
+import { createRestCatalogClient, createWarehouseStore, createSchemaRegistryClient } from '../../lib'
 import { createStack } from '../../stack/lib/manager'
 import { allServices } from '../../stack/services'
 import { stackConfig, uniqueName } from './helpers'
@@ -16,13 +16,7 @@ describe('stack down then up', () => {
     const kafka = new Kafka({ clientId: uniqueName('restart'), brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING })
     const registry = createSchemaRegistryClient({ url: config.schemaRegistry.url })
     const catalog = createRestCatalogClient({ url: config.catalog.url })
-    const store = createS3Store({
-      endpoint: config.s3.endpoint,
-      region: config.s3.region,
-      bucket: config.s3.bucket,
-      accessKeyId: requireSecret(config.s3.accessKeyId, 'K2_S3_ACCESS_KEY'),
-      secretAccessKey: requireSecret(config.s3.secretAccessKey, 'K2_S3_SECRET_KEY'),
-    })
+    const store = createWarehouseStore(config)
     const topic = uniqueName('restart')
     const subject = `${topic}-value`
     const namespace = [uniqueName('restart', '_')]
