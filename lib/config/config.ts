@@ -241,7 +241,7 @@ function read(env: Env, root: string): { config: WorkbenchConfig; keys: ConfigKe
   const compression = r.oneOf('K2_KAFKA_COMPRESSION', 'zstd', ['none', 'gzip', 'zstd'] as const, 'compression of produced batches (zstd: best ratio for its CPU, measured in docs/bench)')
   const reorderWindowMs = r.int('K2_INGEST_REORDER_WINDOW_MS', 250, 'how long a later trade waits for earlier ids before a REST repair', 0, 60_000)
   const maxPendingPerSymbol = r.int('K2_INGEST_MAX_PENDING', 5000, 'records held per symbol while a gap is open', 10, 1_000_000)
-  const batchMaxRecords = r.int('K2_INGEST_BATCH_RECORDS', 5000, 'records per produce request', 1, 1_000_000)
+  const batchMaxRecords = r.int('K2_INGEST_BATCH_RECORDS', 20_000, 'most records per produce request (one transaction each); batches only reach it under load', 1, 1_000_000)
   const lingerMs = r.int('K2_INGEST_LINGER_MS', 20, 'longest a record waits for its produce batch', 0, 10_000)
 
   const level = r.oneOf<LogLevel>('K2_LOG_LEVEL', 'info', ['debug', 'info', 'warn', 'error', 'silent'], 'log threshold')
