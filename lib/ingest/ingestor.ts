@@ -121,10 +121,13 @@ export async function runIngestor(options: IngestorOptions, deps: IngestorDeps, 
   const admin = deps.kafka.admin()
   await admin.connect()
   try {
+    // Batches are capped at 4 MiB of values; the topics accept 8 MiB so even an uncompressed
+    // batch whose records all land in one partition fits (the broker default is 1 MiB).
+    const large = { 'max.message.bytes': String(8 * 2 ** 20) }
     const created = await ensureTopics(admin, [
-      { topic: options.topics.trades, partitions: options.topics.partitions },
-      { topic: options.topics.quotes, partitions: options.topics.partitions },
-      { topic: options.topics.deadLetter, partitions: 1, config: { 'retention.ms': String(30 * 24 * 3600_000) } },
+      { topic: options.topics.trades, partitions: options.topics.partitions, config: large },
+      { topic: options.topics.quotes, partitions: options.topics.partitions, config: large },
+      { topic: options.topics.deadLetter, partitions: 1, config: { ...large, 'retention.ms': String(30 * 24 * 3600_000) } },
       ...(options.topics.checkpoint ? [{ topic: options.topics.checkpoint, partitions: 1, config: checkpointTopicConfig }] : []),
     ])
     if (created.length) log.info('created topics', { topics: created })
@@ -144,6 +147,11 @@ export async function runIngestor(options: IngestorOptions, deps: IngestorDeps, 
     throw new WorkbenchError(ErrorCode.ConfigInvalid, 'the ingest checkpoint needs a transactional sender: trades and their checkpoint must commit together')
   }
 
+  // A batch that fails after the client's retries ends the run (the worker exits non-zero and
+  // resumes from its checkpoint when restarted) instead of ingesting into a stuck producer.
+  let failed: (err: unknown) => void = () => {}
+  const failure = new Promise<never>((_, reject) => (failed = reject))
+  failure.catch(() => {})
   const checkpointTopic = options.topics.checkpoint
   const report = { frames: 0, trades: 0, quotes: 0, deadLetters: 0, duplicates: 0, gapTradesRepaired: 0, gapTradesUnrepairable: 0n }
   const profile = options.profile === true
@@ -157,7 +165,9 @@ export async function runIngestor(options: IngestorOptions, deps: IngestorDeps, 
     sender,
     {
       maxRecords: options.batchMaxRecords,
+      maxBytes: 4 * 2 ** 20,
       lingerMs: options.lingerMs,
+      onFailure: (err) => failed(err),
       compression: options.compression,
       batchTrailer: checkpointTopic
         ? (batch) => checkpointRecords(checkpointTopic, batch, (r) => (r.meta.tradeId === undefined ? undefined : { symbol: r.meta.symbol!, tradeId: r.meta.tradeId }))
@@ -357,7 +367,17 @@ export async function runIngestor(options: IngestorOptions, deps: IngestorDeps, 
 
   log.info('ingesting', { symbols: symbols.size, streams: streams.length, feed: options.wsUrl, topics: options.topics })
   await source.start()
-  await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })))
+  const stopped = new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })))
+  try {
+    await Promise.race([stopped, failure])
+  } catch (err) {
+    log.error('stopping: a produce batch failed after retries', { error: errorMessage(err) })
+    await source.close()
+    clearInterval(gapTimer)
+    await sender.close().catch(() => {})
+    connected.set(0)
+    throw new WorkbenchError(ErrorCode.ServiceUnavailable, `ingest stopped: Kafka refused a batch after retries (${errorMessage(err)}); restart resumes from the checkpoint`, true, { cause: err })
+  }
 
   log.info('stopping: closing the feed, finishing repairs, flushing Kafka')
   await source.close()

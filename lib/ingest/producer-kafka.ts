@@ -18,6 +18,13 @@ export interface OutgoingRecord<M = unknown> {
 export interface BatchingProducerOptions<M> {
   /** Most records in one produce request. */
   readonly maxRecords: number
+  /**
+   * Most value bytes in one produce request (at least one record always goes): keeps every
+   * partition's batch under the topic's `max.message.bytes` even uncompressed.
+   */
+  readonly maxBytes?: number
+  /** Called once if a batch fails after the client's own retries: the run cannot go on. */
+  readonly onFailure?: (err: unknown) => void
   /** Longest a record waits for a batch to fill while nothing is in flight. */
   readonly lingerMs: number
   readonly compression: 'none' | 'gzip' | 'zstd'
@@ -77,7 +84,11 @@ export function createBatchingProducer<M>(sender: BatchSender, options: Batching
     clearTimeout(timer)
     timer = undefined
     if (inFlight || queue.length === 0 || failure !== undefined) return settleWaiters()
-    const batch = queue.splice(0, options.maxRecords)
+    let take = 0
+    let bytes = 0
+    const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY
+    while (take < queue.length && take < options.maxRecords && (take === 0 || bytes + queue[take]!.value.length <= maxBytes)) bytes += queue[take++]!.value.length
+    const batch = queue.splice(0, take)
     inFlightCount = batch.length
     const sentAt = process.hrtime.bigint()
     const trailer = options.batchTrailer?.(batch) ?? []
@@ -93,12 +104,14 @@ export function createBatchingProducer<M>(sender: BatchSender, options: Batching
           queue = [...batch, ...queue]
           failure = err
           deps.logger.error('produce failed after retries', { records: batch.length, error: (err as Error).message })
+          options.onFailure?.(err)
         },
       )
       .finally(() => {
         options.onSent?.(batch.length, process.hrtime.bigint() - sentAt)
         inFlight = undefined
         inFlightCount = 0
+        if (failure !== undefined) return settleWaiters()
         if (queue.length >= options.maxRecords || (queue.length > 0 && options.lingerMs === 0)) pump()
         else if (queue.length > 0) timer = setTimeout(pump, options.lingerMs)
         settleWaiters()
