@@ -18,7 +18,7 @@ function run(script: string, args: string[] = [], env: Record<string, string> = 
 
 describe('the presenter commands on the running stack', () => {
   // The workers run under this test's own state: its own ports and topic names, stopped after.
-  const env = { K2_PORT_OFFSET: '0', K2_REPLAY_PORT: '19443', K2_INGEST_METRICS_PORT: '19464', K2_TOPIC_TRADES: uniqueName('cmd-trades'), K2_TOPIC_QUOTES: uniqueName('cmd-quotes'), K2_TOPIC_DEAD_LETTER: uniqueName('cmd-dead') }
+  const env = { K2_REPLAY_PORT: '19443', K2_INGEST_METRICS_PORT: '19464', K2_TOPIC_TRADES: uniqueName('cmd-trades'), K2_TOPIC_QUOTES: uniqueName('cmd-quotes'), K2_TOPIC_DEAD_LETTER: uniqueName('cmd-dead') }
   afterAll(async () => {
     run('pipelines.ts', ['down'], env)
     const kafka = new Kafka({ clientId: uniqueName('cmd'), brokers: [...stackConfig().kafka.brokers], logLevel: logLevel.NOTHING })
