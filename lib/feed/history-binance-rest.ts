@@ -1,16 +1,9 @@
 import { ErrorCode, WorkbenchError, retry, type RetryPolicy } from '../errors/index'
 import { HttpError, requestJson } from '../http/index'
+import type { BinanceHistoricalTrade } from './binance-frames'
 
 /** One row of Binance `GET /api/v3/historicalTrades` (spec: Spot REST "Old trade lookup"). */
-export interface HistoricalTrade {
-  readonly id: number
-  readonly price: string
-  readonly qty: string
-  readonly quoteQty: string
-  readonly time: number
-  readonly isBuyerMaker: boolean
-  readonly isBestMatch: boolean
-}
+export type HistoricalTrade = BinanceHistoricalTrade
 
 /** A listed symbol from `GET /api/v3/exchangeInfo`. */
 export interface ListedSymbol {
