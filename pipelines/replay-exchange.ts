@@ -38,6 +38,7 @@ async function main(): Promise<number> {
         port: config.replay.port,
         rate: config.replay.rate,
         seed: config.replay.seed,
+        historyPerSymbol: config.replay.historyPerSymbol,
         faults: parseFaults(config.replay.faults),
         capturePath: capture ? path.resolve(projectRoot, capture) : undefined,
       },

@@ -28,7 +28,8 @@ export function checkpointRecords<M>(topic: string, batch: ReadonlyArray<Outgoin
 
 /**
  * Reads the whole checkpoint topic (committed records only) and returns the last trade id per
- * symbol. Stops once the consumer has been idle for `idleMs` after the end of what it was given.
+ * symbol. Stops at the end of the log (the high watermark, less the closing transaction marker),
+ * or once the consumer has been idle for `idleMs` (a log that ends in an aborted transaction).
  */
 export async function readCheckpoint(kafka: Kafka, topic: string, options: { idleMs?: number; timeoutMs?: number } = {}): Promise<Map<string, bigint>> {
   const out = new Map<string, bigint>()
@@ -44,9 +45,13 @@ export async function readCheckpoint(kafka: Kafka, topic: string, options: { idl
       await consumer.subscribe({ topic, fromBeginning: true })
       let lastActivity = Date.now()
       let seenAny = false
+      let reachedEnd = false
       const started = Date.now()
+      // The log ends with a transaction marker: the last committed record is at most HW - 2.
+      const end = Number(offsets[0]!.high) - 2
       void consumer.run({
         eachBatch: async ({ batch }) => {
+          if (Number(batch.lastOffset()) >= end) reachedEnd = true
           for (const m of batch.messages) {
             if (!m.key || !m.value) continue
             try {
@@ -64,7 +69,7 @@ export async function readCheckpoint(kafka: Kafka, topic: string, options: { idl
       const timeoutMs = options.timeoutMs ?? 60_000
       while (Date.now() - started < timeoutMs) {
         await new Promise((r) => setTimeout(r, 100))
-        if (seenAny && Date.now() - lastActivity > idleMs) break
+        if (reachedEnd || (seenAny && Date.now() - lastActivity > idleMs)) break
       }
     } finally {
       await consumer.disconnect()

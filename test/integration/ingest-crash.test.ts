@@ -31,7 +31,8 @@ describe('ingest worker killed with SIGKILL and restarted', () => {
 
   it('ends with every trade id exactly once per symbol after four kills', async () => {
     const replayPort = await freePort()
-    const replay = worker('replay-exchange.ts', { K2_REPLAY_PORT: String(replayPort), K2_REPLAY_RATE: '2', K2_REPLAY_SEED: '5' })
+    // History deep enough to repair a restart that is slow on a busy machine (BTCUSDT passes 10,000 trades in seconds here).
+    const replay = worker('replay-exchange.ts', { K2_REPLAY_PORT: String(replayPort), K2_REPLAY_RATE: '2', K2_REPLAY_SEED: '5', K2_REPLAY_HISTORY: '500000' })
     const env = { ...topics, K2_REPLAY_PORT: String(replayPort), K2_FEED_SYMBOLS: 'BTCUSDT,ETHUSDT,SOLUSDT,XRPUSDT', K2_INGEST_METRICS_PORT: String(await freePort()) }
     const produced = async (port: string): Promise<number | undefined> => {
       const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
