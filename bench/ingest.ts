@@ -66,12 +66,14 @@ async function main(): Promise<void> {
   // The production path: one transaction per batch (trades + checkpoint), as pipelines/ingest runs.
   const sender = threaded ? await createThreadedKafkaSender({ brokers: config.kafka.brokers, clientId: `k2-${run}`, transactionalId: `k2-ingest-${topics.trades}` }) : undefined
 
-  const rss: Array<{ s: number; mib: number }> = []
+  // rss covers both threads; heap and external are this thread's (where they grow is where to look).
+  const rss: Array<{ s: number; mib: number; heapMiB: number; externalMiB: number }> = []
   const acked: Array<{ s: number; trades: number }> = []
   const started = Date.now()
   const sampler = setInterval(() => {
     const s = Math.round((Date.now() - started) / 1000)
-    rss.push({ s, mib: Math.round(process.memoryUsage().rss / 2 ** 20) })
+    const mem = process.memoryUsage()
+    rss.push({ s, mib: Math.round(mem.rss / 2 ** 20), heapMiB: Math.round(mem.heapUsed / 2 ** 20), externalMiB: Math.round((mem.external + mem.arrayBuffers) / 2 ** 20) })
     void metrics
       .get('ingestRecords')
       .get()
