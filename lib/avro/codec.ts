@@ -110,7 +110,8 @@ interface AvroQuote {
   vendor_data: Readonly<Record<string, string>>
 }
 
-function toAvroTrade(t: Trade): AvroTrade {
+/** Trade (camelCase) → the trade v2 Avro record (snake_case), as avsc writes it. */
+export function toAvroTrade(t: Trade): AvroTrade {
   return {
     message_id: t.messageId,
     trade_id: t.tradeId,

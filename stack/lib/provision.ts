@@ -22,6 +22,16 @@ export interface Requirement {
   readonly minMajor?: number
 }
 
+/** Java 17+, for a service that `runs` on the JVM. */
+export function javaRequirement(runs: string): Requirement {
+  return { command: 'java', purpose: `${runs} runs on the JVM`, install: 'apt-get install openjdk-17-jre-headless', versionArgs: ['-version'], minMajor: 17 }
+}
+
+/** Maven, for a service whose jars come from Maven Central. */
+export function mavenRequirement(what: string): Requirement {
+  return { command: 'mvn', purpose: `downloads ${what} from Maven Central`, install: 'apt-get install maven' }
+}
+
 /** Finds `command` on PATH (or as an absolute path). */
 export function which(command: string): string | undefined {
   if (path.isAbsolute(command)) return fs.existsSync(command) ? command : undefined

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { requestJson, requireSecret } from '../../lib'
-import { once, runStep } from '../lib/provision'
+import { javaRequirement, mavenRequirement, once, runStep } from '../lib/provision'
 import type { ServiceContext, ServiceDefinition } from '../lib/service'
 
 /** 1.11.0 is the newest iceberg-open-api (which carries the server) on Maven Central. */
@@ -19,10 +19,7 @@ export const icebergRest: ServiceDefinition = {
   title: 'Apache Iceberg REST catalog',
   version,
   dependsOn: ['minio'],
-  requirements: [
-    { command: 'java', purpose: 'the Iceberg REST catalog runs on the JVM', install: 'apt-get install openjdk-17-jre-headless', versionArgs: ['-version'], minMajor: 17 },
-    { command: 'mvn', purpose: 'downloads the Iceberg jars from Maven Central', install: 'apt-get install maven' },
-  ],
+  requirements: [javaRequirement('the Iceberg REST catalog'), mavenRequirement('the Iceberg jars')],
   startTimeoutMs: 60_000,
   ports: (c) => [c.catalog.port],
   address: (c) => c.catalog.url,

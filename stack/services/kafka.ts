@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { Kafka, logLevel } from 'kafkajs'
-import { once, runStep } from '../lib/provision'
+import { javaRequirement, mavenRequirement, once, runStep } from '../lib/provision'
 import { renderTemplate, type ServiceContext, type ServiceDefinition } from '../lib/service'
 
 /**
@@ -45,10 +45,7 @@ export const kafka: ServiceDefinition = {
   title: 'Apache Kafka (KRaft)',
   version,
   dependsOn: [],
-  requirements: [
-    { command: 'java', purpose: 'Kafka runs on the JVM', install: 'apt-get install openjdk-17-jre-headless', versionArgs: ['-version'], minMajor: 17 },
-    { command: 'mvn', purpose: 'downloads the Kafka jars from Maven Central', install: 'apt-get install maven' },
-  ],
+  requirements: [javaRequirement('Kafka'), mavenRequirement('the Kafka jars')],
   startTimeoutMs: 90_000,
   ports: (c) => [c.kafka.port, c.kafka.controllerPort],
   address: (c) => c.kafka.brokers.join(','),

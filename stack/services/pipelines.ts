@@ -1,6 +1,5 @@
 import * as path from 'node:path'
 import { requestJson, type WorkbenchConfig } from '../../lib'
-import { httpText } from '../lib/http-text'
 import type { ServiceContext, ServiceDefinition } from '../lib/service'
 
 /** A worker runs as one node process with tsx's loader, so SIGTERM reaches it directly. */
@@ -51,7 +50,7 @@ export const ingest: ServiceDefinition = {
   prepare: async (ctx) => workerCommand(ctx, 'ingest.ts', ingestMarker(ctx.config)),
   marker: (ctx) => ingestMarker(ctx.config),
   async health(ctx) {
-    const text = await httpText(`http://${ctx.config.host}:${ctx.config.ingest.metricsPort}/metrics`)
+    const text = await requestJson<string>(`http://${ctx.config.host}:${ctx.config.ingest.metricsPort}/metrics`, { timeoutMs: 2000 })
     if (!/^k2_ingest_connected 1$/m.test(text)) throw new Error('the ingest worker is not connected to its feed')
     const trades = /^k2_ingest_records_total\{stream="trades"\} (\d+)/m.exec(text)?.[1] ?? '0'
     return `${Number(trades).toLocaleString('en')} trades produced`

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { requestJson } from '../../lib'
-import { once, runStep } from '../lib/provision'
+import { javaRequirement, mavenRequirement, once, runStep } from '../lib/provision'
 import type { ServiceContext, ServiceDefinition } from '../lib/service'
 
 const version = '3.0.9'
@@ -19,10 +19,7 @@ export const schemaRegistry: ServiceDefinition = {
   title: 'Apicurio Registry, Confluent API',
   version,
   dependsOn: [],
-  requirements: [
-    { command: 'java', purpose: 'Apicurio Registry runs on the JVM', install: 'apt-get install openjdk-17-jre-headless', versionArgs: ['-version'], minMajor: 17 },
-    { command: 'mvn', purpose: 'downloads Apicurio Registry from Maven Central', install: 'apt-get install maven' },
-  ],
+  requirements: [javaRequirement('Apicurio Registry'), mavenRequirement('Apicurio Registry')],
   startTimeoutMs: 120_000,
   ports: (c) => [c.schemaRegistry.port],
   address: (c) => c.schemaRegistry.url,

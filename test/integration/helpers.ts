@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import * as net from 'node:net'
-import { loadConfig, type WorkbenchConfig } from '../../lib'
+import type { Kafka } from 'kafkajs'
+import { loadConfig, type SchemaRegistryClient, type WorkbenchConfig } from '../../lib'
 
 /** The running stack's config, as entry points see it (environment over generated credentials). */
 export function stackConfig(): WorkbenchConfig {
@@ -35,4 +36,13 @@ export async function freePort(): Promise<number> {
   const port = (s.address() as net.AddressInfo).port
   await new Promise((r) => s.close(r))
   return port
+}
+
+/** Deletes a test's topics and the value subjects registered for them (missing ones are fine). */
+export async function dropTopics(kafka: Kafka, topics: readonly string[], registry?: SchemaRegistryClient): Promise<void> {
+  const admin = kafka.admin()
+  await admin.connect()
+  await admin.deleteTopics({ topics: [...topics] }).catch(() => {})
+  await admin.disconnect()
+  for (const t of topics) await registry?.deleteSubject(`${t}-value`)
 }

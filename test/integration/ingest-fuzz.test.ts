@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { WebSocketServer } from 'ws'
 import { createMetrics, createRecordSerde, createSchemaRegistryClient, normaliseBinanceFrame, runIngestor, silentLogger } from '../../lib'
 import { mutate, prng, validFrames } from '../support/fuzz-frames'
-import { eventually, stackConfig, uniqueName } from './helpers'
+import { dropTopics, eventually, stackConfig, uniqueName } from './helpers'
 
 /**
  * A hostile exchange: a real WebSocket server that sends 12,000 random and mutated frames to a
@@ -18,14 +18,7 @@ describe('ingest fuzz: hostile frames end in the dead-letter topic', () => {
   const topics = { trades: uniqueName('fz-trades'), quotes: uniqueName('fz-quotes'), deadLetter: uniqueName('fz-dead'), partitions: 1 }
   const registry = createSchemaRegistryClient({ url: config.schemaRegistry.url })
 
-  afterAll(async () => {
-    const admin = kafka.admin()
-    await admin.connect()
-    await admin.deleteTopics({ topics: [topics.trades, topics.quotes, topics.deadLetter] }).catch(() => {})
-    await admin.disconnect()
-    await registry.deleteSubject(`${topics.trades}-value`)
-    await registry.deleteSubject(`${topics.quotes}-value`)
-  })
+  afterAll(() => dropTopics(kafka, [topics.trades, topics.quotes, topics.deadLetter], registry))
 
   it('sends every rejected frame, as received, with its reason, and keeps running', async () => {
     const random = prng(424242)

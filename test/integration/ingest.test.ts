@@ -14,7 +14,7 @@ import {
   type MarketEvent,
   type ReplayMarket,
 } from '../../lib'
-import { stackConfig, uniqueName } from './helpers'
+import { dropTopics, stackConfig, uniqueName } from './helpers'
 
 const symbols = ['BTCUSDT', 'ETHUSDT', 'SOLUSDT', 'DOGEUSDT', 'PEPEUSDT']
 const knownReasons = new Set(['malformed_json', 'oversize_frame', 'unknown_event_type', 'missing_field', 'wrong_type', 'non_numeric', 'non_positive', 'out_of_range', 'unknown_symbol', 'crossed_book'])
@@ -57,14 +57,7 @@ describe('ingestion from the replay exchange into Kafka, with faults', () => {
   const topics = { trades: uniqueName('trades'), quotes: uniqueName('quotes'), deadLetter: uniqueName('dead'), partitions: 3 }
   const registry = createSchemaRegistryClient({ url: config.schemaRegistry.url })
 
-  afterAll(async () => {
-    const admin = kafka.admin()
-    await admin.connect()
-    await admin.deleteTopics({ topics: [topics.trades, topics.quotes, topics.deadLetter] }).catch(() => {})
-    await admin.disconnect()
-    await registry.deleteSubject(`${topics.trades}-value`)
-    await registry.deleteSubject(`${topics.quotes}-value`)
-  })
+  afterAll(() => dropTopics(kafka, [topics.trades, topics.quotes, topics.deadLetter], registry))
 
   it('ends with every trade id exactly once per symbol, dead letters with reasons, after drops, duplicates, reorders, omissions and reconnects', async () => {
     // The market the exchange plays, wrapped to remember which trade ids it really produced.

@@ -1,28 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { tradeType } from '../../../lib/avro/codec'
+import { toAvroTrade, tradeType } from '../../../lib/avro/codec'
 import { writeTradeV2 } from '../../../lib/avro/trade-writer'
 import { decodeTrade } from '../../../lib/avro/index'
 import type { Trade } from '../../../lib/market/types'
 
 /** The avsc record for a trade, written the slow, reference way. */
-const reference = (t: Trade): Buffer =>
-  tradeType.toBuffer({
-    message_id: t.messageId,
-    trade_id: t.tradeId,
-    symbol: t.symbol,
-    exchange: t.exchange,
-    asset_class: t.assetClass,
-    timestamp: t.timestampMicros,
-    price: t.price,
-    quantity: t.quantity,
-    currency: t.currency,
-    side: t.side,
-    trade_conditions: t.tradeConditions,
-    source_sequence: t.sourceSequence,
-    ingestion_timestamp: t.ingestionTimestampMicros,
-    platform_sequence: t.platformSequence,
-    vendor_data: t.vendorData,
-  })
+const reference = (t: Trade): Buffer => tradeType.toBuffer(toAvroTrade(t))
 
 function prng(seed: number): () => number {
   return () => {
