@@ -1,0 +1,930 @@
+import * as avro from 'avsc'
+import { randomBytes } from 'node:crypto'
+import { deflateRawSync, inflateRawSync } from 'node:zlib'
+import { ErrorCode, WorkbenchError, errorMessage } from '../errors/index'
+import { compareValues, encodeSingleValue, type SingleValue } from './single-value'
+import { EntryStatus, FileContent, ManifestContent } from './spec-types'
+import type { DataFile, ManifestEntry, ManifestFile, PartitionFieldSummary, PartitionSpec, PartitionValue, PrimitiveType, Schema } from './spec-types'
+import type { PartitionFieldType } from './table-metadata'
+
+/**
+ * Iceberg manifests and manifest lists as Avro object container files, both ways. Pure: avsc
+ * for the records, node:zlib for the deflate codec, no IO. Writes format v2 as the Java library
+ * does (same Avro schemas, field ids, record names and header keys); reads v1 and v2 files from
+ * Spark, the Iceberg Java API, Athena and the workbench itself, mapping Avro field names onto
+ * the camelCase types of `spec-types`. Every long is a bigint, so 63-bit snapshot ids are exact.
+ */
+
+/** What a manifest needs of a partition field: its id and name, and the type its transform produces. */
+export type PartitionTupleField = Pick<PartitionFieldType, 'id' | 'name' | 'type'>
+
+/** What `encodeManifest` writes: the entries of one manifest and the table state they belong to. */
+export interface ManifestWriteOptions {
+  /** The table schema the entries were written with; stored as the `schema` header. */
+  readonly schema: Schema
+  /** The partition spec of every entry; stored as the `partition-spec` and `partition-spec-id` headers. */
+  readonly spec: PartitionSpec
+  /** The result type of each of `spec`'s fields, in spec order. */
+  readonly partitionType: readonly PartitionTupleField[]
+  readonly content: ManifestContent
+  readonly formatVersion: 2
+  readonly entries: readonly ManifestEntry[]
+}
+
+/** What `encodeManifestList` writes: the manifests of one snapshot. */
+export interface ManifestListWriteOptions {
+  readonly snapshotId: bigint
+  readonly parentSnapshotId?: bigint
+  /** The snapshot's sequence number; manifests written for this commit with sequence number -1 take it. */
+  readonly sequenceNumber: bigint
+  readonly formatVersion: 2
+  readonly manifests: readonly ManifestFile[]
+}
+
+/** A decoded manifest: its header metadata (every key, UTF-8) and its entries as written (nothing inherited yet). */
+export interface DecodedManifest {
+  readonly metadata: Record<string, string>
+  readonly entries: ManifestEntry[]
+}
+
+/** A manifest entry with its snapshot id and sequence numbers resolved (see `inheritEntry`). */
+export type InheritedManifestEntry = ManifestEntry & { readonly snapshotId: bigint; readonly sequenceNumber: bigint; readonly fileSequenceNumber: bigint }
+
+// --- Avro types ---------------------------------------------------------------------------------
+
+const int64Min = -(1n << 63n)
+const int64Max = (1n << 63n) - 1n
+
+/** Avro long ↔ bigint over the whole int64 range (avsc's own long is a JS number, exact only below 2^53). */
+const bigintLong = avro.types.LongType.__with({
+  fromBuffer: (buf: Buffer) => buf.readBigInt64LE(),
+  toBuffer: (n: bigint) => {
+    const buf = Buffer.alloc(8)
+    buf.writeBigInt64LE(n)
+    return buf
+  },
+  fromJSON: (value: unknown) => {
+    if (typeof value === 'bigint') return value
+    if (typeof value === 'number' && Number.isSafeInteger(value)) return BigInt(value)
+    if (typeof value === 'string' && /^-?\d+$/.test(value)) return BigInt(value)
+    throw new WorkbenchError(ErrorCode.RecordInvalid, `expected an exact integer for an Avro long, got ${typeof value} ${String(value)}`)
+  },
+  toJSON: (n: bigint) => (n >= BigInt(Number.MIN_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n),
+  isValid: (n: unknown) => typeof n === 'bigint' && n >= int64Min && n <= int64Max,
+  compare: (a: bigint, b: bigint) => (a === b ? 0 : a < b ? -1 : 1),
+})
+
+/** What avsc passes a logical type's constructor. */
+type LogicalSchema = ConstructorParameters<typeof avro.types.LogicalType>[0]
+
+/**
+ * Avro `decimal` (on fixed, as Iceberg writes it, or on bytes) ↔ the unscaled value as bigint:
+ * a partition tuple keeps decimals unscaled. Layout: two's complement, big-endian, sign-extended
+ * to the fixed size (https://avro.apache.org/docs/1.11.1/specification/#decimal).
+ */
+class UnscaledDecimalType extends avro.types.LogicalType {
+  private readonly size: number | undefined
+
+  constructor(schema: LogicalSchema, opts?: object) {
+    super(schema, opts)
+    const underlying = this.underlyingType
+    this.size = underlying instanceof avro.types.FixedType ? underlying.size : undefined
+  }
+
+  protected override _fromValue(bytes: Buffer): bigint {
+    return fromTwosComplement(bytes)
+  }
+
+  /** undefined tells avsc the value does not fit (it then names the field). */
+  protected override _toValue(value: unknown): Buffer | undefined {
+    if (typeof value !== 'bigint') return undefined
+    return toTwosComplement(value, this.size)
+  }
+}
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/**
+ * Avro `uuid` (on fixed[16], as Iceberg writes it, or on string) ↔ the canonical lowercase
+ * string, the form `single-value` gives uuids. Writes also take the 16 bytes.
+ */
+class UuidType extends avro.types.LogicalType {
+  private readonly onFixed: boolean
+
+  constructor(schema: LogicalSchema, opts?: object) {
+    super(schema, opts)
+    this.onFixed = this.underlyingType instanceof avro.types.FixedType
+  }
+
+  protected override _fromValue(value: Buffer | string): string {
+    return typeof value === 'string' ? value.toLowerCase() : formatUuid(value)
+  }
+
+  protected override _toValue(value: unknown): Buffer | string | undefined {
+    const bytes =
+      value instanceof Uint8Array && value.length === 16 ? toBuffer(value) : typeof value === 'string' && uuidPattern.test(value) ? Buffer.from(value.replace(/-/g, ''), 'hex') : undefined
+    if (bytes === undefined) return undefined
+    return this.onFixed ? bytes : formatUuid(bytes)
+  }
+}
+
+/** Every long (timestamps too) is a bigint. */
+function typeHook(schema: unknown): avro.Type | undefined {
+  const type = typeof schema === 'object' && schema !== null && !Array.isArray(schema) ? (schema as { type?: unknown }).type : schema
+  return type === 'long' ? bigintLong : undefined
+}
+
+function createType(schema: unknown, what: string): avro.Type {
+  try {
+    return avro.Type.forSchema(schema as avro.schema.AvroSchema, { typeHook, logicalTypes: { decimal: UnscaledDecimalType, uuid: UuidType } })
+  } catch (err) {
+    throw new WorkbenchError(ErrorCode.SchemaIncompatible, `${what}: the Avro schema is not usable: ${errorMessage(err)}`, false, { cause: err })
+  }
+}
+
+// --- Avro schema pieces, as Iceberg's Java library writes them ----------------------------------
+
+type AvroField = Record<string, unknown>
+
+function required(name: string, fieldId: number, type: unknown): AvroField {
+  return { name, type, 'field-id': fieldId }
+}
+
+function optional(name: string, fieldId: number, type: unknown): AvroField {
+  return { name, type: ['null', type], default: null, 'field-id': fieldId }
+}
+
+/** An Iceberg map with int keys: an Avro array of key/value records (Avro maps only take string keys). */
+function intKeyMap(keyId: number, valueId: number, valueType: string): object {
+  return {
+    type: 'array',
+    items: { type: 'record', name: `k${keyId}_v${valueId}`, fields: [required('key', keyId, 'int'), required('value', valueId, valueType)] },
+    logicalType: 'map',
+  }
+}
+
+/**
+ * The Avro type of one partition value (spec Appendix A, https://iceberg.apache.org/spec/#avro):
+ * date as int/date, time and timestamps as long with their logical type, uuid and fixed[L] as
+ * fixed, decimal(P, S) as the smallest fixed that holds P digits. Named types (fixed) are
+ * declared once and referenced by name after, as Avro requires.
+ */
+function partitionAvroType(type: PrimitiveType, declared: Set<string>): unknown {
+  const named = (schema: Record<string, unknown> & { name: string }): unknown => {
+    if (declared.has(schema.name)) return schema.name
+    declared.add(schema.name)
+    return schema
+  }
+  switch (type) {
+    case 'boolean':
+    case 'int':
+    case 'long':
+    case 'float':
+    case 'double':
+    case 'string':
+      return type
+    case 'binary':
+      return 'bytes'
+    case 'date':
+      return { type: 'int', logicalType: 'date' }
+    case 'time':
+      return { type: 'long', logicalType: 'time-micros' }
+    case 'timestamp':
+    case 'timestamptz':
+      return { type: 'long', logicalType: 'timestamp-micros', 'adjust-to-utc': type === 'timestamptz' }
+    case 'timestamp_ns':
+    case 'timestamptz_ns':
+      return { type: 'long', logicalType: 'timestamp-nanos', 'adjust-to-utc': type === 'timestamptz_ns' }
+    case 'uuid':
+      return named({ type: 'fixed', name: 'uuid_fixed', size: 16, logicalType: 'uuid' })
+  }
+  const fixed = /^fixed\[(\d+)\]$/.exec(type)
+  if (fixed) return named({ type: 'fixed', name: `fixed_${fixed[1]}`, size: Number(fixed[1]) })
+  const decimal = parseDecimalType(type)
+  if (decimal) {
+    const { precision, scale } = decimal
+    return named({ type: 'fixed', name: `decimal_${precision}_${scale}`, size: decimalRequiredBytes(precision), logicalType: 'decimal', precision, scale })
+  }
+  throw new WorkbenchError(ErrorCode.SchemaIncompatible, `partition type ${JSON.stringify(type)} has no Avro mapping: expected a primitive type (int, long, date, timestamp, string, decimal(P, S), ...)`)
+}
+
+function parseDecimalType(type: string): { precision: number; scale: number } | undefined {
+  const m = /^decimal\(\s*(\d+)\s*,\s*(\d+)\s*\)$/.exec(type)
+  return m ? { precision: Number(m[1]), scale: Number(m[2]) } : undefined
+}
+
+/** The fewest bytes whose two's-complement range holds every unscaled value of `precision` digits. */
+function decimalRequiredBytes(precision: number): number {
+  const max = 10n ** BigInt(precision)
+  let bytes = 1
+  while (1n << BigInt(8 * bytes - 1) < max) bytes++
+  return bytes
+}
+
+/**
+ * A partition field name as an Avro name, as Java's `AvroSchemaUtil.makeCompatibleName` does:
+ * a leading digit becomes `_3`, any other character outside `[A-Za-z0-9_]` becomes `_x` + its hex code.
+ */
+function avroName(name: string): string {
+  let out = ''
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charAt(i)
+    if (/[A-Za-z_]/.test(c) || (i > 0 && /\d/.test(c))) out += c
+    else out += /\d/.test(c) ? `_${c}` : `_x${c.charCodeAt(0).toString(16).toUpperCase()}`
+  }
+  return out || '_'
+}
+
+/**
+ * `manifest_entry`, format v2 (https://iceberg.apache.org/spec/#manifests). Each field carries
+ * its Iceberg `field-id`; the record names are the ones Java writes:
+ *
+ *   status 0 int (0 EXISTING, 1 ADDED, 2 DELETED) · snapshot_id 1 [null, long] ·
+ *   sequence_number 3 [null, long] · file_sequence_number 4 [null, long] · data_file 2 record r2:
+ *     content 134 int · file_path 100 string · file_format 101 string ·
+ *     partition 102 record r102 (one optional field per partition field, field-id = partition field id) ·
+ *     record_count 103 long · file_size_in_bytes 104 long ·
+ *     column_sizes 108 · value_counts 109 · null_value_counts 110 · nan_value_counts 137 ·
+ *     lower_bounds 125 · upper_bounds 128 — each [null, array of record kK_vV {key int, value}]
+ *       with logicalType map (keys/values 117/118, 119/120, 121/122, 138/139, 126/127, 129/130;
+ *       bounds are bytes in the single-value encoding) ·
+ *     key_metadata 131 [null, bytes] · split_offsets 132 [null, array<long> element 133] ·
+ *     equality_ids 135 [null, array<int> element 136] · sort_order_id 140 [null, int]
+ */
+function manifestEntrySchema(partitionFields: readonly AvroField[]): object {
+  return {
+    type: 'record',
+    name: 'manifest_entry',
+    fields: [
+      required('status', 0, 'int'),
+      optional('snapshot_id', 1, 'long'),
+      optional('sequence_number', 3, 'long'),
+      optional('file_sequence_number', 4, 'long'),
+      required('data_file', 2, {
+        type: 'record',
+        name: 'r2',
+        fields: [
+          required('content', 134, 'int'),
+          required('file_path', 100, 'string'),
+          required('file_format', 101, 'string'),
+          required('partition', 102, { type: 'record', name: 'r102', fields: partitionFields }),
+          required('record_count', 103, 'long'),
+          required('file_size_in_bytes', 104, 'long'),
+          optional('column_sizes', 108, intKeyMap(117, 118, 'long')),
+          optional('value_counts', 109, intKeyMap(119, 120, 'long')),
+          optional('null_value_counts', 110, intKeyMap(121, 122, 'long')),
+          optional('nan_value_counts', 137, intKeyMap(138, 139, 'long')),
+          optional('lower_bounds', 125, intKeyMap(126, 127, 'bytes')),
+          optional('upper_bounds', 128, intKeyMap(129, 130, 'bytes')),
+          optional('key_metadata', 131, 'bytes'),
+          optional('split_offsets', 132, { type: 'array', items: 'long', 'element-id': 133 }),
+          optional('equality_ids', 135, { type: 'array', items: 'int', 'element-id': 136 }),
+          optional('sort_order_id', 140, 'int'),
+        ],
+      }),
+    ],
+  }
+}
+
+/**
+ * `manifest_file`, format v2 (https://iceberg.apache.org/spec/#manifest-lists):
+ *
+ *   manifest_path 500 string · manifest_length 501 long · partition_spec_id 502 int ·
+ *   content 517 int (0 data, 1 deletes) · sequence_number 515 long · min_sequence_number 516 long ·
+ *   added_snapshot_id 503 long · added_files_count 504 int · existing_files_count 505 int ·
+ *   deleted_files_count 506 int · added_rows_count 512 long · existing_rows_count 513 long ·
+ *   deleted_rows_count 514 long ·
+ *   partitions 507 [null, array element 508 of record r508 {contains_null 509 boolean,
+ *     contains_nan 518 [null, boolean], lower_bound 510 [null, bytes], upper_bound 511 [null, bytes]}] ·
+ *   key_metadata 519 [null, bytes]
+ */
+const manifestFileSchema: object = {
+  type: 'record',
+  name: 'manifest_file',
+  fields: [
+    required('manifest_path', 500, 'string'),
+    required('manifest_length', 501, 'long'),
+    required('partition_spec_id', 502, 'int'),
+    required('content', 517, 'int'),
+    required('sequence_number', 515, 'long'),
+    required('min_sequence_number', 516, 'long'),
+    required('added_snapshot_id', 503, 'long'),
+    required('added_files_count', 504, 'int'),
+    required('existing_files_count', 505, 'int'),
+    required('deleted_files_count', 506, 'int'),
+    required('added_rows_count', 512, 'long'),
+    required('existing_rows_count', 513, 'long'),
+    required('deleted_rows_count', 514, 'long'),
+    optional('partitions', 507, {
+      type: 'array',
+      items: {
+        type: 'record',
+        name: 'r508',
+        fields: [
+          required('contains_null', 509, 'boolean'),
+          optional('contains_nan', 518, 'boolean'),
+          optional('lower_bound', 510, 'bytes'),
+          optional('upper_bound', 511, 'bytes'),
+        ],
+      },
+      'element-id': 508,
+    }),
+    optional('key_metadata', 519, 'bytes'),
+  ],
+}
+
+const manifestFileType = createType(manifestFileSchema, 'manifest_file schema')
+
+// --- Avro object container files ----------------------------------------------------------------
+
+const magic = Buffer.from([0x4f, 0x62, 0x6a, 0x01]) // "Obj" 1
+const headerType = avro.Type.forSchema({
+  type: 'record',
+  name: 'org.apache.avro.file.Header',
+  fields: [
+    { name: 'magic', type: { type: 'fixed', name: 'Magic', size: 4 } },
+    { name: 'meta', type: { type: 'map', values: 'bytes' } },
+    { name: 'sync', type: { type: 'fixed', name: 'Sync', size: 16 } },
+  ],
+})
+/** Block counts and sizes: small longs, plain numbers. */
+const blockLong = avro.Type.forSchema('long')
+/** Uncompressed bytes per block before a new one starts (Avro Java's default is 64 000; bigger blocks deflate better and every reader takes them). */
+const blockBytes = 1 << 20
+
+interface AvroHeader {
+  magic: Buffer
+  meta: Record<string, Buffer>
+  sync: Buffer
+}
+
+/**
+ * An Avro object container file (https://avro.apache.org/docs/1.11.1/specification/#object-container-files):
+ * header {magic "Obj\x01", meta map<bytes> with `avro.schema` and `avro.codec`, 16-byte sync marker},
+ * then blocks {record count long, byte size long, records (deflated), sync marker}.
+ *
+ * Written here rather than with avsc's BlockEncoder: given a Type, BlockEncoder writes the
+ * Type's exported schema, which drops the `field-id` attributes Iceberg readers need; given the
+ * raw schema, it builds its own Type whose longs are JS numbers, which cannot hold 63-bit
+ * snapshot ids. Here `avro.schema` is the raw schema text and the records go through `type`.
+ */
+function writeContainer(schema: object, type: avro.Type, meta: Record<string, string>, records: readonly object[], what: string): Uint8Array {
+  const sync = randomBytes(16)
+  const headerMeta: Record<string, Buffer> = {}
+  for (const [key, value] of Object.entries(meta)) headerMeta[key] = Buffer.from(value, 'utf8')
+  headerMeta['avro.schema'] = Buffer.from(JSON.stringify(schema), 'utf8')
+  headerMeta['avro.codec'] = Buffer.from('deflate', 'utf8')
+  const header: AvroHeader = { magic, meta: headerMeta, sync }
+  const chunks: Buffer[] = [headerType.toBuffer(header)]
+  let pending: Buffer[] = []
+  let pendingBytes = 0
+  const flush = (): void => {
+    if (pending.length === 0) return
+    const data = deflateRawSync(Buffer.concat(pending))
+    chunks.push(blockLong.toBuffer(pending.length), blockLong.toBuffer(data.length), data, sync)
+    pending = []
+    pendingBytes = 0
+  }
+  records.forEach((record, i) => {
+    const body = encodeRecord(type, record, `${what}, record ${i}`)
+    pending.push(body)
+    pendingBytes += body.length
+    if (pendingBytes >= blockBytes) flush()
+  })
+  flush()
+  return Buffer.concat(chunks)
+}
+
+function encodeRecord(type: avro.Type, record: object, what: string): Buffer {
+  try {
+    return type.toBuffer(record)
+  } catch (err) {
+    const problems: string[] = []
+    type.isValid(record, {
+      errorHook: (path, value, fieldType) => {
+        const shown = typeof value === 'bigint' ? `${value}n` : typeof value === 'string' ? JSON.stringify(value) : value instanceof Uint8Array ? `${value.length} bytes` : String(value)
+        problems.push(`${path.join('.') || '(record)'}: ${shown} is not a valid ${fieldType.typeName === 'abstract:long' ? 'long (bigint)' : fieldType.typeName}`)
+      },
+    })
+    throw new WorkbenchError(ErrorCode.RecordInvalid, `${what} does not fit its Avro schema: ${problems.length ? problems.join('; ') : errorMessage(err)}`, false, { cause: err })
+  }
+}
+
+interface Container {
+  readonly meta: Record<string, string>
+  /** The writer's type, from the `avro.schema` header. */
+  readonly type: avro.Type
+  readonly records: unknown[]
+}
+
+/** Reads an Avro object container file with the writer schema in its header (codecs: null, deflate). */
+function readContainer(bytes: Uint8Array, what: string): Container {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const invalid = (message: string, cause?: unknown): WorkbenchError =>
+    new WorkbenchError(ErrorCode.RecordInvalid, `${what} is not a readable Avro object container file: ${message}`, false, cause === undefined ? undefined : { cause })
+  if (buf.length < 4 || !buf.subarray(0, 4).equals(magic)) throw invalid(`expected the magic bytes 4f 62 6a 01 ("Obj\\x01"), got ${buf.subarray(0, 4).toString('hex') || 'nothing'}`)
+  let header: AvroHeader
+  let pos: number
+  try {
+    const decoded = headerType.decode(buf, 0)
+    if (decoded.offset < 0) throw invalid(`the header is truncated (${buf.length} bytes in all)`)
+    header = decoded.value as AvroHeader
+    pos = decoded.offset
+  } catch (err) {
+    throw err instanceof WorkbenchError ? err : invalid(`the header does not decode: ${errorMessage(err)}`, err)
+  }
+  const meta: Record<string, string> = {}
+  for (const [key, value] of Object.entries(header.meta)) meta[key] = value.toString('utf8')
+  const codec = meta['avro.codec'] ?? 'null'
+  if (codec !== 'null' && codec !== 'deflate') throw invalid(`codec ${JSON.stringify(codec)} is not supported; the workbench reads null and deflate (what Iceberg writes by default)`)
+  const schemaText = meta['avro.schema']
+  if (schemaText === undefined) throw invalid('the header has no avro.schema')
+  let schema: unknown
+  try {
+    schema = JSON.parse(schemaText)
+  } catch (err) {
+    throw invalid(`avro.schema is not JSON: ${errorMessage(err)}`, err)
+  }
+  const type = createType(schema, what)
+  const records: unknown[] = []
+  let block = 0
+  while (pos < buf.length) {
+    try {
+      const count = blockLong.decode(buf, pos)
+      const size = count.offset < 0 ? count : blockLong.decode(buf, count.offset)
+      const start = size.offset
+      const end = start + Number(size.value)
+      if (count.offset < 0 || start < 0 || end + 16 > buf.length) throw invalid(`block ${block} at byte ${pos} is truncated (file has ${buf.length} bytes)`)
+      if (!buf.subarray(end, end + 16).equals(header.sync)) throw invalid(`block ${block} does not end with the header's sync marker: corrupt or truncated`)
+      const data = codec === 'deflate' ? inflateRawSync(buf.subarray(start, end)) : buf.subarray(start, end)
+      let at = 0
+      for (let i = 0; i < Number(count.value); i++) {
+        const record = type.decode(data, at)
+        if (record.offset < 0) throw invalid(`block ${block} ends inside record ${i} of ${String(count.value)}`)
+        records.push(record.value)
+        at = record.offset
+      }
+      pos = end + 16
+      block++
+    } catch (err) {
+      throw err instanceof WorkbenchError ? err : invalid(`block ${block} does not decode: ${errorMessage(err)}`, err)
+    }
+  }
+  return { meta, type, records }
+}
+
+// --- manifests ----------------------------------------------------------------------------------
+
+interface AvroKeyValue<V> {
+  key: number
+  value: V
+}
+
+/** A `data_file` as Avro decodes it; fields a v1 writer leaves out are optional. */
+interface AvroDataFile {
+  content?: number
+  file_path: string
+  file_format: string
+  partition: Record<string, unknown>
+  record_count: bigint
+  file_size_in_bytes: bigint
+  column_sizes?: AvroIntMap<bigint> | null
+  value_counts?: AvroIntMap<bigint> | null
+  null_value_counts?: AvroIntMap<bigint> | null
+  nan_value_counts?: AvroIntMap<bigint> | null
+  lower_bounds?: AvroIntMap<Buffer> | null
+  upper_bounds?: AvroIntMap<Buffer> | null
+  key_metadata?: Buffer | null
+  split_offsets?: bigint[] | null
+  equality_ids?: number[] | null
+  sort_order_id?: number | null
+}
+
+/** An Iceberg int-keyed map: key/value records (as Iceberg writes it) or, from other writers, an Avro map. */
+type AvroIntMap<V> = ReadonlyArray<AvroKeyValue<V>> | Readonly<Record<string, V>>
+
+interface AvroManifestEntry {
+  status: number
+  snapshot_id?: bigint | null
+  sequence_number?: bigint | null
+  file_sequence_number?: bigint | null
+  data_file: AvroDataFile
+}
+
+/**
+ * Encodes one manifest (the layout is above `manifestEntrySchema`) with the header keys Java
+ * writes — `schema`, `schema-id`, `partition-spec`, `partition-spec-id`, `format-version` "2",
+ * `content` "data" or "deletes" — deflate-compressed. Throws RECORD_INVALID naming the entry
+ * and field of any value that does not fit, and for a data file in a delete manifest or back.
+ */
+export async function encodeManifest(opts: ManifestWriteOptions): Promise<Uint8Array> {
+  const { schema, spec, partitionType, content, entries } = opts
+  if (opts.formatVersion !== 2) throw new WorkbenchError(ErrorCode.SchemaIncompatible, `manifests are written as format version 2, got ${String(opts.formatVersion)}`)
+  if (content !== ManifestContent.Data && content !== ManifestContent.Deletes) throw new WorkbenchError(ErrorCode.RecordInvalid, `manifest content must be 0 (data) or 1 (deletes), got ${String(content)}`)
+  checkPartitionType(spec, partitionType)
+  const declared = new Set<string>()
+  const names = partitionType.map((field) => avroName(field.name))
+  const partitionFields = partitionType.map((field, i) => optional(names[i] ?? '', field.id, partitionAvroType(field.type, declared)))
+  const avroSchema = manifestEntrySchema(partitionFields)
+  const records = entries.map((entry, i) => toAvroManifestEntry(entry, content, partitionType, names, i))
+  const meta: Record<string, string> = {
+    schema: JSON.stringify(schema),
+    'schema-id': String(schema['schema-id']),
+    'partition-spec': JSON.stringify(spec.fields.map((f) => ({ name: f.name, transform: f.transform, 'source-id': f['source-id'], 'field-id': f['field-id'] }))),
+    'partition-spec-id': String(spec['spec-id']),
+    'format-version': '2',
+    content: content === ManifestContent.Deletes ? 'deletes' : 'data',
+  }
+  return writeContainer(avroSchema, createType(avroSchema, 'manifest_entry schema'), meta, records, 'manifest')
+}
+
+/**
+ * Decodes a manifest written by any v1 or v2 writer, with the schema in its header. Entries are
+ * as written: inherited snapshot ids and sequence numbers are `undefined` (see `inheritEntry`);
+ * v1 files have no sequence numbers and only data files (content 0). Partition tuples are in
+ * spec order (the order of the writer's partition record) as `PartitionValue`s: decimals
+ * unscaled (bigint), uuids as canonical strings, binary and fixed as Uint8Array.
+ */
+export async function decodeManifest(bytes: Uint8Array): Promise<DecodedManifest> {
+  const { meta, type, records } = readContainer(bytes, 'manifest')
+  const dataFileType = recordField(type, 'data_file')
+  const partitionType = dataFileType && recordField(dataFileType, 'partition')
+  if (!(partitionType instanceof avro.types.RecordType)) {
+    throw new WorkbenchError(ErrorCode.RecordInvalid, `manifest: the writer schema has no data_file.partition record; is this a manifest list? (avro.schema record ${JSON.stringify(type.name ?? type.typeName)})`)
+  }
+  const partitionNames = partitionType.fields.map((f) => f.name)
+  return { metadata: meta, entries: records.map((r) => fromAvroManifestEntry(r as AvroManifestEntry, partitionNames)) }
+}
+
+function recordField(type: avro.Type, name: string): avro.Type | undefined {
+  return type instanceof avro.types.RecordType ? type.field(name)?.type : undefined
+}
+
+function checkPartitionType(spec: PartitionSpec, partitionType: readonly PartitionTupleField[]): void {
+  const specIds = spec.fields.map((f) => f['field-id']).join(', ')
+  const typeIds = partitionType.map((f) => f.id).join(', ')
+  if (specIds !== typeIds) {
+    throw new WorkbenchError(ErrorCode.SchemaIncompatible, `partitionType must list spec ${spec['spec-id']}'s fields in order: expected field ids [${specIds}], got [${typeIds}]`)
+  }
+}
+
+function toAvroManifestEntry(entry: ManifestEntry, content: ManifestContent, partitionType: readonly PartitionTupleField[], names: readonly string[], index: number): AvroManifestEntry {
+  const file = entry.dataFile
+  const what = `manifest entry ${index} (${file.filePath})`
+  const isDelete = file.content !== FileContent.Data
+  if (isDelete !== (content === ManifestContent.Deletes)) {
+    throw new WorkbenchError(ErrorCode.RecordInvalid, `${what} has file content ${file.content} but the manifest holds ${content === ManifestContent.Deletes ? 'deletes (content 1 or 2)' : 'data (content 0)'}: write data and delete files to separate manifests`)
+  }
+  if (file.partition.length !== partitionType.length) {
+    throw new WorkbenchError(ErrorCode.RecordInvalid, `${what} has ${file.partition.length} partition values; the spec has ${partitionType.length} fields`)
+  }
+  const partition: Record<string, unknown> = {}
+  partitionType.forEach((field, i) => {
+    partition[names[i] ?? ''] = toAvroPartitionValue(field, file.partition[i] ?? null, what)
+  })
+  return {
+    status: entry.status,
+    snapshot_id: entry.snapshotId ?? null,
+    sequence_number: entry.sequenceNumber ?? null,
+    file_sequence_number: entry.fileSequenceNumber ?? null,
+    data_file: {
+      content: file.content,
+      file_path: file.filePath,
+      file_format: file.fileFormat,
+      partition,
+      record_count: file.recordCount,
+      file_size_in_bytes: file.fileSizeInBytes,
+      column_sizes: toAvroIntMap(file.columnSizes, (v) => v),
+      value_counts: toAvroIntMap(file.valueCounts, (v) => v),
+      null_value_counts: toAvroIntMap(file.nullValueCounts, (v) => v),
+      nan_value_counts: toAvroIntMap(file.nanValueCounts, (v) => v),
+      lower_bounds: toAvroIntMap(file.lowerBounds, toBuffer),
+      upper_bounds: toAvroIntMap(file.upperBounds, toBuffer),
+      key_metadata: null,
+      split_offsets: file.splitOffsets ? [...file.splitOffsets] : null,
+      equality_ids: file.equalityIds ? [...file.equalityIds] : null,
+      sort_order_id: file.sortOrderId ?? null,
+    },
+  }
+}
+
+function toAvroIntMap<V, A>(map: ReadonlyMap<number, V> | undefined, convert: (value: V) => A): Array<AvroKeyValue<A>> | null {
+  if (map === undefined) return null
+  const pairs: Array<AvroKeyValue<A>> = []
+  for (const [key, value] of map) pairs.push({ key, value: convert(value) })
+  return pairs
+}
+
+/** What JS value each partition type takes (see `PartitionValue`). */
+function partitionValueKind(type: PrimitiveType): 'int' | 'bigint' | 'float' | 'boolean' | 'string' | 'uuid' | 'bytes' {
+  if (type === 'int' || type === 'date') return 'int'
+  if (type === 'long' || type.startsWith('time') || type.startsWith('decimal')) return 'bigint'
+  if (type === 'float' || type === 'double') return 'float'
+  if (type === 'boolean' || type === 'string' || type === 'uuid') return type
+  return 'bytes' // binary, fixed[L]
+}
+
+function toAvroPartitionValue(field: PartitionTupleField, value: PartitionValue, what: string): unknown {
+  if (value === null) return null
+  const kind = partitionValueKind(field.type)
+  const ok =
+    kind === 'int'
+      ? typeof value === 'number' && Number.isInteger(value) && value >= -0x80000000 && value <= 0x7fffffff
+      : kind === 'bigint'
+        ? typeof value === 'bigint'
+        : kind === 'float'
+          ? typeof value === 'number'
+          : kind === 'bytes'
+            ? value instanceof Uint8Array
+            : kind === 'uuid'
+              ? (typeof value === 'string' && uuidPattern.test(value)) || (value instanceof Uint8Array && value.length === 16)
+              : typeof value === kind
+  if (!ok) {
+    const expected = { int: 'a 32-bit integer number', bigint: 'a bigint', float: 'a number', boolean: 'a boolean', string: 'a string', uuid: 'a uuid string (or its 16 bytes)', bytes: 'a Uint8Array' }[kind]
+    const shown = typeof value === 'bigint' ? `${value}n` : value instanceof Uint8Array ? `${value.length} bytes` : JSON.stringify(value)
+    throw new WorkbenchError(ErrorCode.RecordInvalid, `${what}: partition field ${field.name} (${field.type}) takes ${expected}${field.type.startsWith('decimal') ? ' (the unscaled value)' : ''} or null, got ${typeof value} ${shown}`)
+  }
+  return value instanceof Uint8Array && kind !== 'uuid' ? toBuffer(value) : value
+}
+
+function fromAvroManifestEntry(r: AvroManifestEntry, partitionNames: readonly string[]): ManifestEntry {
+  const f = r.data_file
+  const what = `manifest entry for ${f.file_path}`
+  if (r.status !== EntryStatus.Existing && r.status !== EntryStatus.Added && r.status !== EntryStatus.Deleted) {
+    throw new WorkbenchError(ErrorCode.RecordInvalid, `${what} has status ${r.status}; expected 0 (EXISTING), 1 (ADDED) or 2 (DELETED)`)
+  }
+  const content = f.content ?? FileContent.Data
+  if (content !== FileContent.Data && content !== FileContent.PositionDeletes && content !== FileContent.EqualityDeletes) {
+    throw new WorkbenchError(ErrorCode.RecordInvalid, `${what} has content ${content}; expected 0 (data), 1 (position deletes) or 2 (equality deletes)`)
+  }
+  const format = f.file_format.toUpperCase()
+  if (format !== 'PARQUET' && format !== 'AVRO' && format !== 'ORC') {
+    throw new WorkbenchError(ErrorCode.RecordInvalid, `${what} has file_format ${JSON.stringify(f.file_format)}; the workbench reads PARQUET, AVRO and ORC files`)
+  }
+  const dataFile: DataFile = {
+    content,
+    filePath: f.file_path,
+    fileFormat: format,
+    partition: partitionNames.map((name) => fromAvroPartitionValue(f.partition[name], name, what)),
+    recordCount: f.record_count,
+    fileSizeInBytes: f.file_size_in_bytes,
+    ...optionalMap('columnSizes', f.column_sizes, (v: bigint) => v),
+    ...optionalMap('valueCounts', f.value_counts, (v: bigint) => v),
+    ...optionalMap('nullValueCounts', f.null_value_counts, (v: bigint) => v),
+    ...optionalMap('nanValueCounts', f.nan_value_counts, (v: bigint) => v),
+    ...optionalMap('lowerBounds', f.lower_bounds, copyBytes),
+    ...optionalMap('upperBounds', f.upper_bounds, copyBytes),
+    ...(f.split_offsets ? { splitOffsets: [...f.split_offsets] } : {}),
+    ...(f.equality_ids ? { equalityIds: [...f.equality_ids] } : {}),
+    ...(typeof f.sort_order_id === 'number' ? { sortOrderId: f.sort_order_id } : {}),
+  }
+  return {
+    status: r.status,
+    ...(typeof r.snapshot_id === 'bigint' ? { snapshotId: r.snapshot_id } : {}),
+    ...(typeof r.sequence_number === 'bigint' ? { sequenceNumber: r.sequence_number } : {}),
+    ...(typeof r.file_sequence_number === 'bigint' ? { fileSequenceNumber: r.file_sequence_number } : {}),
+    dataFile,
+  }
+}
+
+function optionalMap<K extends string, A, V>(key: K, map: AvroIntMap<A> | null | undefined, convert: (value: A) => V): { [P in K]?: ReadonlyMap<number, V> } {
+  if (map === null || map === undefined) return {}
+  const out = new Map<number, V>()
+  if (Array.isArray(map)) {
+    for (const pair of map as ReadonlyArray<AvroKeyValue<A>>) out.set(pair.key, convert(pair.value))
+  } else {
+    for (const [k, v] of Object.entries(map as Readonly<Record<string, A>>)) out.set(Number(k), convert(v))
+  }
+  return { [key]: out } as unknown as { [P in K]?: ReadonlyMap<number, V> }
+}
+
+function fromAvroPartitionValue(value: unknown, name: string, what: string): PartitionValue {
+  if (value === null || value === undefined) return null
+  if (Buffer.isBuffer(value)) return copyBytes(value)
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'string' || typeof value === 'boolean') return value
+  throw new WorkbenchError(ErrorCode.RecordInvalid, `${what}: partition field ${name} holds a ${typeof value}; expected a primitive value`)
+}
+
+// --- manifest lists -----------------------------------------------------------------------------
+
+/** A `manifest_file` as Avro decodes it. v1 writers leave out content and the sequence numbers and name the counts `*_data_files_count`. */
+interface AvroManifestFile {
+  manifest_path: string
+  manifest_length: bigint
+  partition_spec_id: number
+  content?: number
+  sequence_number?: bigint
+  min_sequence_number?: bigint
+  added_snapshot_id: bigint
+  added_files_count?: number | null
+  existing_files_count?: number | null
+  deleted_files_count?: number | null
+  added_data_files_count?: number | null
+  existing_data_files_count?: number | null
+  deleted_data_files_count?: number | null
+  added_rows_count?: bigint | null
+  existing_rows_count?: bigint | null
+  deleted_rows_count?: bigint | null
+  partitions?: AvroPartitionSummary[] | null
+  key_metadata?: Buffer | null
+}
+
+interface AvroPartitionSummary {
+  contains_null: boolean
+  contains_nan?: boolean | null
+  lower_bound?: Buffer | null
+  upper_bound?: Buffer | null
+}
+
+/**
+ * Encodes one snapshot's manifest list (the layout is above `manifestFileSchema`) with the
+ * header keys Java writes: `snapshot-id`, `parent-snapshot-id` ("null" when there is none),
+ * `sequence-number`, `format-version` "2". A manifest written for this commit may carry
+ * sequence number -1 (unassigned): it is written as `sequenceNumber`, as Java does.
+ */
+export async function encodeManifestList(opts: ManifestListWriteOptions): Promise<Uint8Array> {
+  if (opts.formatVersion !== 2) throw new WorkbenchError(ErrorCode.SchemaIncompatible, `manifest lists are written as format version 2, got ${String(opts.formatVersion)}`)
+  const records = opts.manifests.map((m) => toAvroManifestFile(m, opts))
+  const meta: Record<string, string> = {
+    'snapshot-id': opts.snapshotId.toString(),
+    'parent-snapshot-id': opts.parentSnapshotId === undefined ? 'null' : opts.parentSnapshotId.toString(),
+    'sequence-number': opts.sequenceNumber.toString(),
+    'format-version': '2',
+  }
+  return writeContainer(manifestFileSchema, manifestFileType, meta, records, `manifest list of snapshot ${opts.snapshotId}`)
+}
+
+/** Decodes a manifest list of any v1 or v2 writer. v1 lists have no content or sequence numbers: data, 0. */
+export async function decodeManifestList(bytes: Uint8Array): Promise<ManifestFile[]> {
+  const { type, records } = readContainer(bytes, 'manifest list')
+  if (!(type instanceof avro.types.RecordType) || type.field('manifest_path') === undefined) {
+    throw new WorkbenchError(ErrorCode.RecordInvalid, `manifest list: the writer schema has no manifest_path field; is this a manifest? (avro.schema record ${JSON.stringify(type.name ?? type.typeName)})`)
+  }
+  return records.map((r) => fromAvroManifestFile(r as AvroManifestFile))
+}
+
+function toAvroManifestFile(m: ManifestFile, list: ManifestListWriteOptions): AvroManifestFile {
+  const assigned = (n: bigint, field: string): bigint => {
+    if (n !== -1n) return n
+    if (m.addedSnapshotId !== list.snapshotId) {
+      throw new WorkbenchError(ErrorCode.RecordInvalid, `manifest ${m.manifestPath} has an unassigned ${field} (-1) but was added by snapshot ${m.addedSnapshotId}, not ${list.snapshotId}: only this commit's own manifests take its sequence number`)
+    }
+    return list.sequenceNumber
+  }
+  return {
+    manifest_path: m.manifestPath,
+    manifest_length: m.manifestLength,
+    partition_spec_id: m.partitionSpecId,
+    content: m.content,
+    sequence_number: assigned(m.sequenceNumber, 'sequence_number'),
+    min_sequence_number: assigned(m.minSequenceNumber, 'min_sequence_number'),
+    added_snapshot_id: m.addedSnapshotId,
+    added_files_count: m.addedFilesCount,
+    existing_files_count: m.existingFilesCount,
+    deleted_files_count: m.deletedFilesCount,
+    added_rows_count: m.addedRowsCount,
+    existing_rows_count: m.existingRowsCount,
+    deleted_rows_count: m.deletedRowsCount,
+    partitions: m.partitions
+      ? m.partitions.map((p) => ({
+          contains_null: p.containsNull,
+          contains_nan: p.containsNan ?? null,
+          lower_bound: p.lowerBound ? toBuffer(p.lowerBound) : null,
+          upper_bound: p.upperBound ? toBuffer(p.upperBound) : null,
+        }))
+      : null,
+    key_metadata: m.keyMetadata ? toBuffer(m.keyMetadata) : null,
+  }
+}
+
+function fromAvroManifestFile(r: AvroManifestFile): ManifestFile {
+  const content = r.content ?? ManifestContent.Data
+  if (content !== ManifestContent.Data && content !== ManifestContent.Deletes) {
+    throw new WorkbenchError(ErrorCode.RecordInvalid, `manifest list entry ${r.manifest_path} has content ${content}; expected 0 (data) or 1 (deletes)`)
+  }
+  return {
+    manifestPath: r.manifest_path,
+    manifestLength: r.manifest_length,
+    partitionSpecId: r.partition_spec_id,
+    content,
+    sequenceNumber: r.sequence_number ?? 0n,
+    minSequenceNumber: r.min_sequence_number ?? 0n,
+    addedSnapshotId: r.added_snapshot_id,
+    // v1 counts are optional (unknown); 0 is what a reader can safely assume of them.
+    addedFilesCount: r.added_files_count ?? r.added_data_files_count ?? 0,
+    existingFilesCount: r.existing_files_count ?? r.existing_data_files_count ?? 0,
+    deletedFilesCount: r.deleted_files_count ?? r.deleted_data_files_count ?? 0,
+    addedRowsCount: r.added_rows_count ?? 0n,
+    existingRowsCount: r.existing_rows_count ?? 0n,
+    deletedRowsCount: r.deleted_rows_count ?? 0n,
+    ...(r.partitions ? { partitions: r.partitions.map(fromAvroPartitionSummary) } : {}),
+    ...(r.key_metadata ? { keyMetadata: copyBytes(r.key_metadata) } : {}),
+  }
+}
+
+function fromAvroPartitionSummary(p: AvroPartitionSummary): PartitionFieldSummary {
+  return {
+    containsNull: p.contains_null,
+    ...(typeof p.contains_nan === 'boolean' ? { containsNan: p.contains_nan } : {}),
+    ...(p.lower_bound ? { lowerBound: copyBytes(p.lower_bound) } : {}),
+    ...(p.upper_bound ? { upperBound: copyBytes(p.upper_bound) } : {}),
+  }
+}
+
+// --- inheritance and summaries ------------------------------------------------------------------
+
+const statusNames = ['EXISTING', 'ADDED', 'DELETED']
+
+/**
+ * The entry with what it inherits from its manifest list entry filled in
+ * (https://iceberg.apache.org/spec/#sequence-number-inheritance and #snapshot-id-inheritance):
+ * a null snapshot id is the manifest's `addedSnapshotId`; null sequence numbers of an ADDED
+ * entry are the manifest's sequence number. In v1 manifests (sequence number 0) every entry's
+ * sequence numbers are 0. An EXISTING entry with a data sequence number but no file sequence
+ * number (older v2 writers) gets the data sequence number for both. Throws RECORD_INVALID for a
+ * non-ADDED entry with no sequence number, or a manifest whose own number is still unassigned (-1).
+ */
+export function inheritEntry(entry: ManifestEntry, manifest: ManifestFile): InheritedManifestEntry {
+  const where = `${statusNames[entry.status] ?? entry.status} entry for ${entry.dataFile.filePath} in ${manifest.manifestPath}`
+  const inherit = (own: bigint | undefined, field: string): bigint | undefined => {
+    if (own !== undefined) return own
+    if (manifest.sequenceNumber === 0n) return 0n
+    if (entry.status !== EntryStatus.Added) return undefined
+    if (manifest.sequenceNumber < 0n) {
+      throw new WorkbenchError(ErrorCode.RecordInvalid, `${where} inherits its ${field}, but the manifest's sequence number is unassigned (${manifest.sequenceNumber}): read manifests through a committed manifest list`)
+    }
+    return manifest.sequenceNumber
+  }
+  const sequenceNumber = inherit(entry.sequenceNumber, 'sequence_number')
+  if (sequenceNumber === undefined) {
+    throw new WorkbenchError(ErrorCode.RecordInvalid, `${where} has no sequence_number: only ADDED entries inherit the manifest's (spec: Sequence Number Inheritance); the manifest is corrupt`)
+  }
+  const fileSequenceNumber = inherit(entry.fileSequenceNumber, 'file_sequence_number') ?? sequenceNumber
+  return { ...entry, snapshotId: entry.snapshotId ?? manifest.addedSnapshotId, sequenceNumber, fileSequenceNumber }
+}
+
+/**
+ * The manifest list's per-partition-field summary of `entries`, as Java's ManifestWriter computes
+ * it over every entry it writes (ADDED, EXISTING and DELETED): whether any value is null, whether
+ * any is NaN (always a boolean, false for non-float fields), and the lowest and highest other
+ * values in the single-value binary encoding (absent when there are none).
+ */
+export function manifestPartitionSummaries(partitionType: readonly PartitionTupleField[], entries: readonly ManifestEntry[]): PartitionFieldSummary[] {
+  return partitionType.map((field, i) => {
+    let containsNull = false
+    let containsNan = false
+    let lower: SingleValue | undefined
+    let upper: SingleValue | undefined
+    for (const entry of entries) {
+      const value = entry.dataFile.partition[i]
+      if (value === undefined) {
+        throw new WorkbenchError(ErrorCode.RecordInvalid, `${entry.dataFile.filePath} has ${entry.dataFile.partition.length} partition values; the spec has ${partitionType.length} fields`)
+      }
+      if (value === null) containsNull = true
+      else if (typeof value === 'number' && Number.isNaN(value)) containsNan = true
+      else {
+        if (lower === undefined || compareValues(field.type, value, lower) < 0) lower = value
+        if (upper === undefined || compareValues(field.type, value, upper) > 0) upper = value
+      }
+    }
+    return {
+      containsNull,
+      containsNan,
+      ...(lower === undefined ? {} : { lowerBound: encodeSingleValue(field.type, lower) }),
+      ...(upper === undefined ? {} : { upperBound: encodeSingleValue(field.type, upper) }),
+    }
+  })
+}
+
+// --- bytes --------------------------------------------------------------------------------------
+
+/** A view of `bytes` as a Buffer (no copy), what avsc takes for bytes and fixed. */
+function toBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+}
+
+/** A plain Uint8Array copy: decoded values must not pin the whole decompressed block. */
+function copyBytes(bytes: Uint8Array): Uint8Array {
+  return new Uint8Array(bytes)
+}
+
+/** Two's complement, big-endian, in `size` bytes (sign-extended) or the fewest that hold `n`; undefined when it does not fit. */
+function toTwosComplement(n: bigint, size: number | undefined): Buffer | undefined {
+  let bytes = 1
+  while (n < -(1n << BigInt(8 * bytes - 1)) || n >= 1n << BigInt(8 * bytes - 1)) bytes++
+  if (size !== undefined && bytes > size) return undefined
+  const width = size ?? bytes
+  const unsigned = n < 0n ? (1n << BigInt(8 * width)) + n : n
+  return Buffer.from(unsigned.toString(16).padStart(2 * width, '0'), 'hex')
+}
+
+function formatUuid(bytes: Uint8Array): string {
+  const hex = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
+}
+
+function fromTwosComplement(bytes: Uint8Array): bigint {
+  if (bytes.length === 0) return 0n
+  const unsigned = BigInt(`0x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')}`)
+  return (bytes[0] ?? 0) & 0x80 ? unsigned - (1n << BigInt(8 * bytes.length)) : unsigned
+}
