@@ -15,6 +15,8 @@ export const ErrorCode = {
   SchemaIncompatible: 'SCHEMA_INCOMPATIBLE',
   NotFound: 'NOT_FOUND',
   Conflict: 'CONFLICT',
+  /** A commit got no answer or a 5xx: it may or may not have landed; reload and look before retrying. */
+  CommitStateUnknown: 'COMMIT_STATE_UNKNOWN',
   /** One record cannot be encoded or decoded (a value outside its Avro type, a bad frame): dead-letter it. */
   RecordInvalid: 'RECORD_INVALID',
 } as const

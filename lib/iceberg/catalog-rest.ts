@@ -1,39 +1,39 @@
 import { ErrorCode, WorkbenchError, retry, type RetryPolicy } from '../errors/index'
 import { HttpError, requestJson } from '../http/index'
+import type { Schema, Snapshot, SortOrder, PartitionSpec, TableMetadata } from './spec-types'
+import { parseTableMetadata } from './table-metadata'
 
-/** An Iceberg schema as the REST catalog and table metadata carry it (spec: Schemas and Data Types). */
-export interface IcebergSchema {
-  readonly type: 'struct'
-  readonly 'schema-id'?: number
-  readonly fields: ReadonlyArray<{ id: number; name: string; required: boolean; type: unknown; doc?: string }>
-}
-
-/** The parts of table metadata the workbench reads; ids are bigint where the spec allows 64 bits. */
-export interface TableMetadata {
-  readonly 'format-version': number
-  readonly 'table-uuid': string
-  readonly location: string
-  readonly 'current-snapshot-id'?: bigint | number | null
-  readonly 'current-schema-id'?: number
-  readonly schemas?: readonly IcebergSchema[]
-  readonly snapshots?: ReadonlyArray<Record<string, unknown>>
-  readonly properties?: Readonly<Record<string, string>>
-  readonly [key: string]: unknown
-}
-
-/** The REST catalog's LoadTableResult. */
+/** The REST catalog's LoadTableResult, with the metadata normalised by `parseTableMetadata`. */
 export interface LoadedTable {
   readonly 'metadata-location': string
   readonly metadata: TableMetadata
   readonly config?: Readonly<Record<string, string>>
 }
 
+/** A schema as CreateTableRequest takes it (the catalog assigns the schema id). */
+export type IcebergSchema = Omit<Schema, 'schema-id'> & { readonly 'schema-id'?: number }
+
+/**
+ * A requirement the catalog checks atomically before applying a commit's updates
+ * (REST spec: TableRequirement). The workbench uses the two an optimistic writer needs.
+ */
+export type TableRequirement =
+  | { readonly type: 'assert-table-uuid'; readonly uuid: string }
+  | { readonly type: 'assert-ref-snapshot-id'; readonly ref: string; readonly 'snapshot-id': bigint | null }
+
+/** A metadata change (REST spec: TableUpdate); the subset the writer and maintenance send. */
+export type TableUpdate =
+  | { readonly action: 'add-snapshot'; readonly snapshot: Snapshot }
+  | { readonly action: 'set-snapshot-ref'; readonly 'ref-name': string; readonly type: 'branch' | 'tag'; readonly 'snapshot-id': bigint }
+  | { readonly action: 'remove-snapshots'; readonly 'snapshot-ids': readonly bigint[] }
+  | { readonly action: 'set-properties'; readonly updates: Readonly<Record<string, string>> }
+
 export interface CreateTableRequest {
   readonly name: string
   readonly schema: IcebergSchema
   readonly location?: string
-  readonly 'partition-spec'?: unknown
-  readonly 'write-order'?: unknown
+  readonly 'partition-spec'?: Omit<PartitionSpec, 'spec-id'> & { readonly 'spec-id'?: number }
+  readonly 'write-order'?: SortOrder
   readonly properties?: Readonly<Record<string, string>>
 }
 
@@ -49,6 +49,12 @@ export interface RestCatalogClient {
   loadTable(namespace: readonly string[], name: string): Promise<LoadedTable>
   tableExists(namespace: readonly string[], name: string): Promise<boolean>
   dropTable(namespace: readonly string[], name: string, purge?: boolean): Promise<void>
+  /**
+   * One atomic commit: the catalog checks `requirements`, then applies `updates`. Sent once,
+   * never retried here: a 409 is CONFLICT (retryable: reload, rebase, commit again); a 5xx or
+   * no answer is COMMIT_STATE_UNKNOWN (the commit may have landed: reload and look for it).
+   */
+  commitTable(namespace: readonly string[], name: string, requirements: readonly TableRequirement[], updates: readonly TableUpdate[]): Promise<LoadedTable>
 }
 
 export interface RestCatalogOptions {
@@ -115,7 +121,7 @@ export function createRestCatalogClient(options: RestCatalogOptions): RestCatalo
 
     async createTable(namespace, request) {
       try {
-        return await call<LoadedTable>(`/namespaces/${encodeNamespace(namespace)}/tables`, 'POST', request)
+        return normalise(await call<RawLoaded>(`/namespaces/${encodeNamespace(namespace)}/tables`, 'POST', request))
       } catch (err) {
         if (err instanceof HttpError && err.status === 409) {
           throw new WorkbenchError(ErrorCode.Conflict, `table ${[...namespace, request.name].join('.')} already exists`, false, { cause: err })
@@ -126,7 +132,7 @@ export function createRestCatalogClient(options: RestCatalogOptions): RestCatalo
 
     async loadTable(namespace, name) {
       try {
-        return await call<LoadedTable>(tablePath(namespace, name))
+        return normalise(await call<RawLoaded>(tablePath(namespace, name)))
       } catch (err) {
         if (err instanceof HttpError && err.status === 404) {
           throw new WorkbenchError(ErrorCode.NotFound, `table ${[...namespace, name].join('.')} does not exist in the catalog at ${base}`, false, { cause: err })
@@ -145,6 +151,25 @@ export function createRestCatalogClient(options: RestCatalogOptions): RestCatalo
       }
     },
 
+    async commitTable(namespace, name, requirements, updates) {
+      const path = await prefixed(tablePath(namespace, name))
+      const table = [...namespace, name].join('.')
+      try {
+        return normalise(await requestJson<RawLoaded>(`${base}${path}`, { method: 'POST', body: { requirements, updates }, headers, json: 'lossless', signal: options.signal, timeoutMs: 30_000 }))
+      } catch (err) {
+        if (err instanceof HttpError && err.status === 409) {
+          throw new WorkbenchError(ErrorCode.Conflict, `commit to ${table} conflicts with a concurrent commit: ${serverMessage(err)}`, true, { cause: err })
+        }
+        if (err instanceof HttpError && err.status === 404) {
+          throw new WorkbenchError(ErrorCode.NotFound, `commit to ${table}: ${serverMessage(err)}`, false, { cause: err })
+        }
+        if (err instanceof HttpError && err.status < 500) {
+          throw new WorkbenchError(ErrorCode.HttpStatus, `commit to ${table} was refused: ${serverMessage(err)}`, false, { cause: err })
+        }
+        throw new WorkbenchError(ErrorCode.CommitStateUnknown, `commit to ${table}: outcome unknown (${err instanceof Error ? err.message.slice(0, 200) : String(err)}); reload the table to see whether it landed`, true, { cause: err })
+      }
+    },
+
     async dropTable(namespace, name, purge = false) {
       try {
         await call(`${tablePath(namespace, name)}${purge ? '?purgeRequested=true' : ''}`, 'DELETE')
@@ -153,4 +178,20 @@ export function createRestCatalogClient(options: RestCatalogOptions): RestCatalo
       }
     },
   }
+}
+
+interface RawLoaded {
+  readonly 'metadata-location': string
+  readonly metadata: unknown
+  readonly config?: Readonly<Record<string, string>>
+}
+
+function normalise(raw: RawLoaded): LoadedTable {
+  return { 'metadata-location': raw['metadata-location'], metadata: parseTableMetadata(raw.metadata), config: raw.config }
+}
+
+/** The message of an Iceberg REST ErrorModel (`{ error: { message, type, code } }`), else the HTTP text. */
+function serverMessage(err: HttpError): string {
+  const e = (err.body as { error?: { message?: string; type?: string } } | undefined)?.error
+  return e?.message ? `${e.type ?? 'error'}: ${e.message}` : err.message
 }

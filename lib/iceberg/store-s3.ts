@@ -10,6 +10,7 @@ import {
 import type { WorkbenchConfig } from '../config/index'
 import { requireSecret } from '../config/index'
 import { ErrorCode, WorkbenchError } from '../errors/index'
+import { createFileIO, type FileIO } from './file-io'
 
 /** Where table files live: the local warehouse folder or an S3 bucket, behind one interface. */
 export interface ObjectStore {
@@ -65,6 +66,18 @@ export function createWarehouseStore(config: WorkbenchConfig): ObjectStore {
     accessKeyId: requireSecret(s3.accessKeyId, 'K2_S3_ACCESS_KEY'),
     secretAccessKey: requireSecret(s3.secretAccessKey, 'K2_S3_SECRET_KEY'),
   })
+}
+
+/**
+ * A FileIO for the configured warehouse: `s3://<bucket>/…` (and `s3a://`, as Spark writes it)
+ * onto the warehouse bucket.
+ */
+export function createWarehouseFileIO(config: WorkbenchConfig): FileIO {
+  const store = createWarehouseStore(config)
+  return createFileIO([
+    { prefix: `s3://${config.s3.bucket}/`, store },
+    { prefix: `s3a://${config.s3.bucket}/`, store },
+  ])
 }
 
 /** An ObjectStore over one S3 bucket. */

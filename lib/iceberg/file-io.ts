@@ -1,0 +1,56 @@
+import { ErrorCode, WorkbenchError } from '../errors/index'
+import type { ObjectStore } from './store-s3'
+
+/**
+ * Reads and writes table files by their full location (`s3://bucket/key`, `file:///path`), as
+ * metadata, manifests and snapshots name them. Each route maps a location prefix onto an
+ * ObjectStore; the longest matching prefix wins (so a test can map another engine's
+ * `s3a://bucket/table` onto a local fixture folder).
+ */
+export interface FileIO {
+  read(location: string): Promise<Uint8Array>
+  write(location: string, body: Uint8Array | string): Promise<void>
+  delete(location: string): Promise<void>
+  /** Locations of every file under a location prefix. */
+  list(prefix: string): Promise<string[]>
+  close(): void
+}
+
+/** A location prefix (e.g. `s3://warehouse/`) and the store whose keys follow it. */
+export interface FileIORoute {
+  readonly prefix: string
+  readonly store: ObjectStore
+}
+
+/** A FileIO over the given routes. */
+export function createFileIO(routes: readonly FileIORoute[]): FileIO {
+  const sorted = [...routes].sort((a, b) => b.prefix.length - a.prefix.length)
+  const resolve = (location: string): { store: ObjectStore; key: string; prefix: string } => {
+    for (const r of sorted) if (location.startsWith(r.prefix)) return { store: r.store, key: location.slice(r.prefix.length), prefix: r.prefix }
+    throw new WorkbenchError(
+      ErrorCode.ConfigInvalid,
+      `no object store for ${location}: the workbench knows ${sorted.map((r) => r.prefix).join(', ') || 'no location'} (is the table's location in another bucket?)`,
+    )
+  }
+  return {
+    read: (location) => {
+      const { store, key } = resolve(location)
+      return store.get(key)
+    },
+    write: (location, body) => {
+      const { store, key } = resolve(location)
+      return store.put(key, body)
+    },
+    delete: (location) => {
+      const { store, key } = resolve(location)
+      return store.delete(key)
+    },
+    async list(prefix) {
+      const { store, key, prefix: routePrefix } = resolve(prefix)
+      return (await store.list(key)).map((k) => routePrefix + k)
+    },
+    close() {
+      for (const r of new Set(routes.map((x) => x.store))) r.close()
+    },
+  }
+}
