@@ -81,6 +81,30 @@ export interface WorkbenchConfig {
     readonly batchMaxRecords: number
     readonly lingerMs: number
   }
+  /** The Kafka → Iceberg sink. */
+  readonly sink: {
+    readonly metricsPort: number
+    /** Iceberg namespace of the market tables. */
+    readonly namespace: string
+    readonly groupId: string
+    /** A batch is committed when it reaches this many records… */
+    readonly maxRecords: number
+    /** …or when its oldest record has waited this long. */
+    readonly maxAgeMs: number
+    readonly rowGroupSize: number
+  }
+  /** Compaction and snapshot expiry, beside the sink. */
+  readonly maintenance: {
+    readonly metricsPort: number
+    readonly intervalMs: number
+    /** Files smaller than this are compacted; compacted files aim for it. */
+    readonly targetFileBytes: number
+    /** Snapshots older than this are expired (the newest `keepSnapshots` always stay). */
+    readonly snapshotMaxAgeMs: number
+    readonly keepSnapshots: number
+    /** Files no snapshot references are deleted once older than this (in-flight writes are younger). */
+    readonly orphanMinAgeMs: number
+  }
 }
 
 /** One configuration key as documented. */
@@ -252,6 +276,20 @@ function read(env: Env, root: string): { config: WorkbenchConfig; keys: ConfigKe
   const batchMaxRecords = r.int('K2_INGEST_BATCH_RECORDS', 20_000, 'most records per produce request (one transaction each); batches only reach it under load', 1, 1_000_000)
   const lingerMs = r.int('K2_INGEST_LINGER_MS', 20, 'longest a record waits for its produce batch', 0, 10_000)
 
+  const sinkMetricsPort = r.port('K2_SINK_METRICS_PORT', 9465 + offset, 'Iceberg sink /metrics port')
+  const sinkNamespace = r.str('K2_SINK_NAMESPACE', 'market', 'Iceberg namespace of the trades and quotes tables (one level: DuckDB cannot read nested namespaces)')
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(sinkNamespace)) r.problems.push(`K2_SINK_NAMESPACE=${JSON.stringify(sinkNamespace)} is not a one-level identifier (letters, digits, _)`)
+  const sinkGroup = r.str('K2_SINK_GROUP', 'k2-iceberg-sink', 'Kafka consumer group of the sink (its offsets are for monitoring; positions come from the table)')
+  const sinkMaxRecords = r.int('K2_SINK_MAX_RECORDS', 1_000_000, 'records per table commit at most (bounds memory: about 100 bytes each while staged)', 1, 20_000_000)
+  const sinkMaxAgeMs = r.int('K2_SINK_MAX_AGE_MS', 30_000, 'longest a record waits for its commit (lake lag; the Kafka tail covers freshness)', 100, 3_600_000)
+  const sinkRowGroup = r.int('K2_SINK_ROW_GROUP_SIZE', 122_880, 'rows per Parquet row group', 1024, 10_000_000)
+  const maintenanceMetricsPort = r.port('K2_MAINTENANCE_METRICS_PORT', 9466 + offset, 'maintenance worker /metrics port')
+  const maintenanceInterval = r.int('K2_MAINTENANCE_INTERVAL_MS', 60_000, 'time between maintenance rounds', 100, 86_400_000)
+  const targetFileBytes = r.int('K2_MAINTENANCE_TARGET_FILE_BYTES', 128 * 2 ** 20, 'target size of compacted data files', 1024, 2 ** 31)
+  const snapshotMaxAge = r.int('K2_MAINTENANCE_SNAPSHOT_MAX_AGE_MS', 6 * 3600_000, 'snapshots older than this are expired (time travel reaches this far back)', 0, 365 * 86_400_000)
+  const keepSnapshots = r.int('K2_MAINTENANCE_KEEP_SNAPSHOTS', 20, 'newest snapshots always kept', 1, 100_000)
+  const orphanMinAge = r.int('K2_MAINTENANCE_ORPHAN_MIN_AGE_MS', 3600_000, 'unreferenced files are deleted once older than this', 60_000, 365 * 86_400_000)
+
   const level = r.oneOf<LogLevel>('K2_LOG_LEVEL', 'info', ['debug', 'info', 'warn', 'error', 'silent'], 'log threshold')
   const format = r.oneOf('K2_LOG_FORMAT', 'pretty', ['pretty', 'json'] as const, 'log line format')
 
@@ -266,6 +304,8 @@ function read(env: Env, root: string): { config: WorkbenchConfig; keys: ConfigKe
     ['K2_JUPYTER_PORT', jupyterPort],
     ['K2_REPLAY_PORT', replayPort],
     ['K2_INGEST_METRICS_PORT', ingestMetricsPort],
+    ['K2_SINK_METRICS_PORT', sinkMetricsPort],
+    ['K2_MAINTENANCE_METRICS_PORT', maintenanceMetricsPort],
   ]
   const seen = new Map<number, string>()
   for (const [key, port] of ports) {
@@ -292,6 +332,8 @@ function read(env: Env, root: string): { config: WorkbenchConfig; keys: ConfigKe
       replay: { port: replayPort, rate, seed, faults, historyPerSymbol },
       topics: { trades: topicTrades, quotes: topicQuotes, deadLetter: topicDead, checkpoint: topicCheckpoint, partitions },
       ingest: { metricsPort: ingestMetricsPort, compression, reorderWindowMs, maxPendingPerSymbol, batchMaxRecords, lingerMs },
+      sink: { metricsPort: sinkMetricsPort, namespace: sinkNamespace, groupId: sinkGroup, maxRecords: sinkMaxRecords, maxAgeMs: sinkMaxAgeMs, rowGroupSize: sinkRowGroup },
+      maintenance: { metricsPort: maintenanceMetricsPort, intervalMs: maintenanceInterval, targetFileBytes, snapshotMaxAgeMs: snapshotMaxAge, keepSnapshots, orphanMinAgeMs: orphanMinAge },
     },
     keys: r.keys,
   }

@@ -14,6 +14,7 @@ function workerCommand(ctx: ServiceContext, script: string, marker: string): { c
 
 const replayMarker = (c: WorkbenchConfig): string => `--k2-service=replay-exchange:${c.replay.port}`
 const ingestMarker = (c: WorkbenchConfig): string => `--k2-service=ingest:${c.ingest.metricsPort}`
+const sinkMarker = (c: WorkbenchConfig): string => `--k2-service=iceberg-sink:${c.sink.metricsPort}`
 
 /** The local exchange that speaks Binance's protocol: the default feed without internet. */
 export const replayExchange: ServiceDefinition = {
@@ -54,5 +55,27 @@ export const ingest: ServiceDefinition = {
     if (!/^k2_ingest_connected 1$/m.test(text)) throw new Error('the ingest worker is not connected to its feed')
     const trades = /^k2_ingest_records_total\{stream="trades"\} (\d+)/m.exec(text)?.[1] ?? '0'
     return `${Number(trades).toLocaleString('en')} trades produced`
+  },
+}
+
+/** The Iceberg sink: Kafka → Parquet on the object store → commits through the REST catalog. */
+export const icebergSink: ServiceDefinition = {
+  name: 'iceberg-sink',
+  group: 'pipeline',
+  title: 'Iceberg sink (exactly once)',
+  version: '',
+  dependsOn: ['kafka', 'schema-registry', 'iceberg-rest', 'minio'],
+  requirements: [],
+  startTimeoutMs: 60_000,
+  ports: (c) => [c.sink.metricsPort],
+  address: (c) => `http://${c.host}:${c.sink.metricsPort}/metrics`,
+  provision: async () => {},
+  prepare: async (ctx) => workerCommand(ctx, 'iceberg-sink.ts', sinkMarker(ctx.config)),
+  marker: (ctx) => sinkMarker(ctx.config),
+  async health(ctx) {
+    const text = await requestJson<string>(`http://${ctx.config.host}:${ctx.config.sink.metricsPort}/metrics`, { timeoutMs: 2000 })
+    const committed = /^k2_sink_records_total\{table="trades"\} (\d+)/m.exec(text)?.[1] ?? '0'
+    const lag = /^k2_sink_lag_seconds\{table="trades"\} ([\d.e+-]+)/m.exec(text)?.[1]
+    return `${Number(committed).toLocaleString('en')} trades committed${lag === undefined ? '' : `, lake lag ${Number(lag).toFixed(0)} s`}`
   },
 }

@@ -13,7 +13,12 @@ export function uniqueName(what: string, separator: '-' | '_' = '-'): string {
   return ['k2', 'test', what, randomBytes(4).toString('hex')].join(separator)
 }
 
-/** Polls `check` until it returns a value (not undefined) or the time is up. */
+/** An error that stops `eventually` at once (a worker the test waits on has died). */
+export class FatalError extends Error {
+  override readonly name = 'FatalError'
+}
+
+/** Polls `check` until it returns a value (not undefined) or the time is up; a FatalError ends it at once. */
 export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
   const deadline = Date.now() + timeoutMs
   let last: unknown
@@ -22,6 +27,7 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
       const v = await check()
       if (v !== undefined) return v
     } catch (err) {
+      if (err instanceof FatalError) throw err
       last = err
     }
     await new Promise((r) => setTimeout(r, 250))
@@ -45,4 +51,36 @@ export async function dropTopics(kafka: Kafka, topics: readonly string[], regist
   await admin.deleteTopics({ topics: [...topics] }).catch(() => {})
   await admin.disconnect()
   for (const t of topics) await registry?.deleteSubject(`${t}-value`)
+}
+
+/** Reads a whole topic from the beginning up to the offsets it has now. */
+export async function readTopic(kafka: Kafka, topic: string): Promise<Array<{ key: string | null; value: Buffer; headers: Record<string, string> }>> {
+  const admin = kafka.admin()
+  await admin.connect()
+  const offsets = await admin.fetchTopicOffsets(topic)
+  await admin.disconnect()
+  const total = offsets.reduce((n, o) => n + Number(o.high) - Number(o.low), 0)
+  const out: Array<{ key: string | null; value: Buffer; headers: Record<string, string> }> = []
+  if (total === 0) return out
+  const consumer = kafka.consumer({ groupId: uniqueName('reader') })
+  await consumer.connect()
+  await consumer.subscribe({ topic, fromBeginning: true })
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`read ${out.length} of ${total} records of ${topic}`)), 60_000)
+    void consumer.run({
+      eachBatch: async ({ batch }) => {
+        for (const m of batch.messages) {
+          const headers: Record<string, string> = {}
+          for (const [k, v] of Object.entries(m.headers ?? {})) headers[k] = String(v)
+          out.push({ key: m.key?.toString() ?? null, value: m.value!, headers })
+        }
+        if (out.length >= total) {
+          clearTimeout(timer)
+          resolve()
+        }
+      },
+    })
+  })
+  await consumer.disconnect()
+  return out
 }

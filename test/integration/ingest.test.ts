@@ -14,42 +14,11 @@ import {
   type MarketEvent,
   type ReplayMarket,
 } from '../../lib'
-import { dropTopics, stackConfig, uniqueName } from './helpers'
+import { dropTopics, readTopic, stackConfig, uniqueName } from './helpers'
 
 const symbols = ['BTCUSDT', 'ETHUSDT', 'SOLUSDT', 'DOGEUSDT', 'PEPEUSDT']
 const knownReasons = new Set(['malformed_json', 'oversize_frame', 'unknown_event_type', 'missing_field', 'wrong_type', 'non_numeric', 'non_positive', 'out_of_range', 'unknown_symbol', 'crossed_book'])
 
-/** Reads a whole topic from the beginning up to the offsets it has now. */
-async function readTopic(kafka: Kafka, topic: string): Promise<Array<{ key: string | null; value: Buffer; headers: Record<string, string> }>> {
-  const admin = kafka.admin()
-  await admin.connect()
-  const offsets = await admin.fetchTopicOffsets(topic)
-  await admin.disconnect()
-  const total = offsets.reduce((n, o) => n + Number(o.high) - Number(o.low), 0)
-  const out: Array<{ key: string | null; value: Buffer; headers: Record<string, string> }> = []
-  if (total === 0) return out
-  const consumer = kafka.consumer({ groupId: uniqueName('reader') })
-  await consumer.connect()
-  await consumer.subscribe({ topic, fromBeginning: true })
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`read ${out.length} of ${total} records of ${topic}`)), 60_000)
-    void consumer.run({
-      eachBatch: async ({ batch }) => {
-        for (const m of batch.messages) {
-          const headers: Record<string, string> = {}
-          for (const [k, v] of Object.entries(m.headers ?? {})) headers[k] = String(v)
-          out.push({ key: m.key?.toString() ?? null, value: m.value!, headers })
-        }
-        if (out.length >= total) {
-          clearTimeout(timer)
-          resolve()
-        }
-      },
-    })
-  })
-  await consumer.disconnect()
-  return out
-}
 
 describe('ingestion from the replay exchange into Kafka, with faults', () => {
   const config = stackConfig()

@@ -1,0 +1,469 @@
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs'
+import { DuckDBInstance } from '@duckdb/node-api'
+import type { RecordSerde } from '../avro/serde-registry'
+import { ErrorCode, WorkbenchError, backoffDelay, errorMessage, isWorkbenchError, sleep, type RetryPolicy } from '../errors/index'
+import type { LoadedTable, RestCatalogClient } from '../iceberg/catalog-rest'
+import type { FileIO } from '../iceberg/file-io'
+import { createManifestReader } from '../iceberg/manifest-io'
+import type { DataFile } from '../iceberg/spec-types'
+import { appendFiles, type CommitPolicy, type TableHandle } from '../iceberg/table-commit'
+import { quotesTable, tradesTable, type TableDesign } from '../iceberg/table-design'
+import { createParquetDataWriter, type ParquetDataWriter } from '../iceberg/writer-parquet-duckdb'
+import type { Logger } from '../logger/index'
+import type { Quote, Trade } from '../market/types'
+import type { Metrics } from '../metrics/index'
+import { mergeOffsets, offsetsSummary, tableOffsets } from './snapshot-offsets'
+
+export interface IcebergSinkOptions {
+  /** Iceberg namespace of the tables (one level). */
+  readonly namespace: string
+  /** Kafka topics: records in, undecodable records out. */
+  readonly topics: { readonly trades: string; readonly quotes: string; readonly deadLetter: string }
+  /** Table names in the namespace (default `trades`, `quotes`); tests use their own. */
+  readonly tables?: { readonly trades: string; readonly quotes: string }
+  /** Which streams to sink (default both). */
+  readonly streams?: ReadonlyArray<'trades' | 'quotes'>
+  readonly groupId: string
+  readonly maxRecords: number
+  readonly maxAgeMs: number
+  readonly rowGroupSize: number
+  /**
+   * Local folder for Parquet files between writing and upload. Each process works in its own
+   * `<workDir>/<pid>`; folders of processes no longer running are removed at start.
+   */
+  readonly workDir: string
+  readonly commitPolicy?: CommitPolicy
+}
+
+export interface IcebergSinkDeps {
+  readonly kafka: Kafka
+  readonly catalog: RestCatalogClient
+  readonly io: FileIO
+  readonly serde: RecordSerde
+  readonly logger: Logger
+  readonly metrics: Metrics
+}
+
+/** What a run did, per table. */
+export interface SinkReport {
+  readonly tables: Record<string, { records: number; files: number; commits: number; deadLetters: number; abandoned: number }>
+}
+
+/** Why a Kafka record went to the dead-letter topic instead of the table (a bounded label set). */
+export type SinkRejectReason = 'empty_value' | 'unknown_schema' | 'undecodable' | 'incompatible_schema'
+
+const outagePolicy: RetryPolicy = { attempts: 0, initialDelayMs: 200, maxDelayMs: 5_000, factor: 2, jitter: 0.3 }
+
+interface Stream<R> {
+  readonly kind: 'trades' | 'quotes'
+  readonly topic: string
+  readonly design: TableDesign<R>
+  readonly table: TableHandle
+  readonly decode: (value: Buffer) => Promise<R>
+  writer: ParquetDataWriter
+  loaded: LoadedTable
+  /** Offsets the table holds (next record to write, per partition). */
+  committed: Map<number, bigint>
+  /** Offsets after the records staged in the current batch. */
+  next: Map<number, bigint>
+  /** First offset staged per partition in this batch (to rewind to when the table holds none). */
+  firstStaged: Map<number, bigint>
+  /** Kafka timestamp (ms) of the oldest staged record, for the age trigger and lag. */
+  oldestStagedMs: number | undefined
+  /** Latest high-water mark seen per partition. */
+  highWatermarks: Map<number, bigint>
+  rows: unknown[][]
+  readonly report: { records: number; files: number; commits: number; deadLetters: number; abandoned: number }
+}
+
+/**
+ * The exactly-once Kafka → Iceberg sink. Each table commit carries, in its snapshot summary, the
+ * next Kafka offset of every partition it has written (see snapshot-offsets.ts); on start and
+ * after every rebalance the sink positions itself from the table, never from consumer-group
+ * offsets, and every commit asserts that the table still holds the offsets the batch started
+ * from. So a crash before upload, after upload, during or after the commit, or two instances
+ * sharing partitions, all end with every record in the table exactly once. Files uploaded by a
+ * batch that never committed are orphans, removed by maintenance.
+ *
+ * Undecodable records (no value, unknown schema id, bad Avro) go to the dead-letter topic with
+ * the reason, and count as consumed. Outages (catalog, object store, broker, registry) are
+ * waited out with backoff until `signal` fires.
+ */
+export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergSinkDeps, signal: AbortSignal): Promise<SinkReport> {
+  const log = deps.logger.child('sink')
+  const m = deps.metrics
+  const wanted = options.streams ?? ['trades', 'quotes']
+  const names = options.tables ?? { trades: tradesTable.name, quotes: quotesTable.name }
+  const manifests = createManifestReader(deps.io)
+  const workDir = path.join(options.workDir, String(process.pid))
+  removeStaleWorkDirs(options.workDir)
+  fs.mkdirSync(workDir, { recursive: true })
+
+  const duck = await DuckDBInstance.create(':memory:', { threads: '2', memory_limit: '2GB', preserve_insertion_order: 'false' })
+  const connection = await duck.connect()
+  const producer = deps.kafka.producer({ idempotent: true, maxInFlightRequests: 1 })
+  const admin = deps.kafka.admin()
+  let consumer: Consumer | undefined
+  const streams: Array<Stream<Trade> | Stream<Quote>> = []
+  const deadLetterLogged = new Set<string>()
+
+  const untilDone = async <T>(what: string, fn: () => Promise<T>, until: AbortSignal = signal): Promise<T> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn()
+      } catch (err) {
+        if (until.aborted || !(isWorkbenchError(err) ? err.retryable : isTransient(err))) throw err
+        if (attempt === 1 || attempt % 10 === 0) log.warn(`${what} failed, retrying until it succeeds: ${errorMessage(err)}`, { attempt })
+        await sleep(backoffDelay(outagePolicy, Math.min(attempt, 10)), until)
+      }
+    }
+  }
+
+  try {
+    await untilDone('connecting to Kafka', async () => {
+      await producer.connect()
+      await admin.connect()
+    })
+    await untilDone('creating the namespace', () => deps.catalog.ensureNamespace([options.namespace]))
+
+    const open = async <R>(kind: 'trades' | 'quotes', design: TableDesign<R>, topic: string, decode: (v: Buffer) => Promise<R>): Promise<Stream<R>> => {
+      const name = names[kind]
+      const loaded = await untilDone(`loading table ${options.namespace}.${name}`, () => ensureTable(deps.catalog, options.namespace, name, design))
+      const schema = loaded.metadata.schemas.find((s) => s['schema-id'] === loaded.metadata['current-schema-id'])!
+      const spec = loaded.metadata['partition-specs'].find((s) => s['spec-id'] === loaded.metadata['default-spec-id'])!
+      const sortOrder = loaded.metadata['sort-orders'].find((s) => s['order-id'] === loaded.metadata['default-sort-order-id']) ?? design.sortOrder
+      const writer = await createParquetDataWriter({ connection, schema, spec, sortOrder, workDir: path.join(workDir, name), rowGroupSize: options.rowGroupSize })
+      const committed = new Map(tableOffsets(loaded.metadata, topic))
+      log.info(`table ${options.namespace}.${name} holds ${topic} up to ${describeOffsets(committed)}`, { table: name })
+      return {
+        kind,
+        topic,
+        design,
+        table: { catalog: deps.catalog, io: deps.io, namespace: [options.namespace], name, manifests },
+        decode,
+        writer,
+        loaded,
+        committed,
+        next: new Map(),
+        firstStaged: new Map(),
+        oldestStagedMs: undefined,
+        highWatermarks: new Map(),
+        rows: [],
+        report: { records: 0, files: 0, commits: 0, deadLetters: 0, abandoned: 0 },
+      }
+    }
+    if (wanted.includes('trades')) streams.push(await open('trades', tradesTable, options.topics.trades, (v) => deps.serde.deserializeTrade(v)))
+    if (wanted.includes('quotes')) streams.push(await open('quotes', quotesTable, options.topics.quotes, (v) => deps.serde.deserializeQuote(v)))
+    const byTopic = new Map<string, Stream<Trade> | Stream<Quote>>(streams.map((s) => [s.topic, s]))
+
+    // The group's offsets are only for monitoring, but the consumer starts from them: make sure
+    // they are not ahead of the table (a table dropped and re-created, say).
+    for (const s of streams) await alignGroupOffsets(s)
+
+    // One thing at a time: batches, timed flushes and repositioning never interleave.
+    let chain: Promise<unknown> = Promise.resolve()
+    const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
+      const run = chain.then(fn, fn)
+      chain = run.catch(() => undefined)
+      return run
+    }
+    let repositionNeeded = false
+    let failure: unknown
+
+    const c = deps.kafka.consumer({ groupId: options.groupId, readUncommitted: false, maxBytesPerPartition: 4 * 2 ** 20, sessionTimeout: 45_000, heartbeatInterval: 3_000 })
+    consumer = c
+    c.on(c.events.GROUP_JOIN, () => {
+      repositionNeeded = true
+    })
+    c.on(c.events.CRASH, (e) => {
+      if (!e.payload.restart) failure = e.payload.error
+    })
+    await untilDone('joining the consumer group', async () => {
+      await c.connect()
+      await c.subscribe({ topics: streams.map((s) => s.topic), fromBeginning: true })
+    })
+
+    const reposition = async (): Promise<void> => {
+      repositionNeeded = false
+      for (const s of streams) {
+        await s.writer.clear()
+        s.rows = []
+        s.loaded = await untilDone(`reloading ${s.table.name}`, () => deps.catalog.loadTable(s.table.namespace, s.table.name))
+        const held = tableOffsets(s.loaded.metadata, s.topic)
+        for (const [p, first] of s.firstStaged) if (!held.has(p)) c.seek({ topic: s.topic, partition: p, offset: String(first) })
+        for (const [p, o] of held) c.seek({ topic: s.topic, partition: p, offset: String(o) })
+        s.committed = new Map(held)
+        s.next = new Map()
+        s.firstStaged = new Map()
+        s.oldestStagedMs = undefined
+      }
+      log.info('positioned from the tables after a rebalance', Object.fromEntries(streams.map((s) => [s.table.name, describeOffsets(s.committed)])))
+    }
+
+    const stageRows = (s: Stream<Trade> | Stream<Quote>): void => {
+      if (s.rows.length === 0) return
+      s.writer.append(s.rows)
+      s.rows = []
+    }
+
+    const flush = async (s: Stream<Trade> | Stream<Quote>, why: string, until: AbortSignal = signal): Promise<void> => {
+      stageRows(s)
+      const advanced = [...s.next].some(([p, o]) => s.committed.get(p) !== o)
+      if (!advanced) return
+      const started = Date.now()
+      const startOffsets = new Map(s.committed)
+      const batchOffsets = new Map(s.next)
+      const written = await s.writer.writeFiles()
+      const location = s.loaded.metadata.location.replace(/\/+$/, '')
+      const files: DataFile[] = []
+      try {
+        for (const w of written) {
+          const filePath = `${location}/data/${w.relativePath}`
+          const body = await fs.promises.readFile(w.localPath)
+          await untilDone(`uploading ${filePath}`, () => deps.io.write(filePath, body), until)
+          files.push({ ...w.dataFile, filePath })
+        }
+      } finally {
+        for (const w of written) await fs.promises.rm(w.localPath, { force: true })
+      }
+      const records = files.reduce((n, f) => n + Number(f.recordCount), 0)
+      const table = s.table.name
+      try {
+        const result = await appendFiles(s.table, files, (base) => offsetsSummary(s.topic, mergeOffsets(tableOffsets(base, s.topic), batchOffsets)), {
+          policy: options.commitPolicy,
+          logger: deps.logger,
+          signal: until,
+          loaded: s.loaded,
+          validate: (base) => {
+            // The batch starts where the table was when it began; if another instance has moved
+            // any of its partitions since, the batch is stale and must not be committed.
+            const held = tableOffsets(base, s.topic)
+            for (const p of batchOffsets.keys()) {
+              if (held.get(p) !== startOffsets.get(p)) {
+                throw new WorkbenchError(ErrorCode.Conflict, `${table}: partition ${p} of ${s.topic} is now at ${held.get(p) ?? 'nothing'} in the table, not ${startOffsets.get(p) ?? 'nothing'} where this batch started: another sink committed it`, false)
+              }
+            }
+          },
+        })
+        s.loaded = { 'metadata-location': result.metadataLocation, metadata: result.metadata }
+        s.committed = mergeOffsets(s.committed, batchOffsets)
+        s.next = new Map()
+        s.firstStaged = new Map()
+        s.oldestStagedMs = undefined
+        s.report.records += records
+        s.report.files += files.length
+        s.report.commits++
+        m.get('sinkRecords').labels(table).inc(records)
+        m.get('sinkBytes').labels(table).inc(files.reduce((n, f) => n + Number(f.fileSizeInBytes), 0))
+        m.get('sinkFilesPerCommit').labels(table).observe(files.length)
+        m.get('sinkCommitLatency').labels(table).observe((Date.now() - started) / 1000)
+        if (result.conflicts) m.get('sinkCommitConflicts').labels(table).inc(result.conflicts)
+        if (result.retries) m.get('sinkCommitRetries').labels(table).inc(result.retries)
+        log.debug(`committed ${records} records in ${files.length} files to ${table} (${why})`, { snapshotId: String(result.snapshotId), ms: Date.now() - started, conflicts: result.conflicts, recovered: result.recovered })
+        updateLag(s)
+        // Monitoring only (lag tools read the group); positions always come from the table.
+        c.commitOffsets([...batchOffsets].map(([partition, offset]) => ({ topic: s.topic, partition, offset: String(offset) }))).catch(() => undefined)
+      } catch (err) {
+        if (isWorkbenchError(err, ErrorCode.Conflict) && !err.retryable) {
+          s.report.abandoned++
+          m.get('sinkAbandonedBatches').labels(table).inc()
+          log.warn(`abandoned a batch of ${records} records: ${errorMessage(err)}; repositioning from the table`)
+          for (const f of files) await deps.io.delete(f.filePath).catch(() => undefined)
+          repositionNeeded = true
+          return
+        }
+        throw err
+      }
+    }
+
+    const updateLag = (s: Stream<Trade> | Stream<Quote>): void => {
+      let behind = 0n
+      for (const [p, hw] of s.highWatermarks) {
+        const at = s.committed.get(p) ?? 0n
+        if (hw > at) behind += hw - at
+      }
+      m.get('sinkLagRecords').labels(s.table.name).set(Number(behind))
+      m.get('sinkLagSeconds').labels(s.table.name).set(s.oldestStagedMs === undefined ? 0 : Math.max(0, (Date.now() - s.oldestStagedMs) / 1000))
+    }
+
+    const deadLetter = async (s: Stream<Trade> | Stream<Quote>, message: EachBatchPayload['batch']['messages'][number], partition: number, reason: SinkRejectReason, detail: string): Promise<void> => {
+      m.get('sinkDeadLetters').labels(reason).inc()
+      s.report.deadLetters++
+      if (!deadLetterLogged.has(reason)) {
+        deadLetterLogged.add(reason)
+        log.warn('record sent to the dead-letter topic (logged once per reason; counted in k2_sink_dead_letters_total)', { reason, detail, topic: s.topic, partition, offset: message.offset })
+      }
+      await untilDone('producing to the dead-letter topic', () =>
+        producer.send({
+          topic: options.topics.deadLetter,
+          acks: -1,
+          messages: [
+            {
+              key: message.key,
+              value: message.value,
+              headers: { reason, detail: detail.slice(0, 500), source: 'iceberg-sink', source_topic: s.topic, source_partition: String(partition), source_offset: message.offset },
+            },
+          ],
+        }),
+      )
+    }
+
+    const handleBatch = async ({ batch, heartbeat, isStale }: EachBatchPayload): Promise<void> => {
+      if (repositionNeeded) await reposition()
+      if (isStale()) return
+      const s = byTopic.get(batch.topic)
+      if (!s) return
+      const p = batch.partition
+      s.highWatermarks.set(p, BigInt(batch.highWatermark))
+      const expected = s.next.get(p) ?? s.committed.get(p)
+      let beat = Date.now()
+      for (const message of batch.messages) {
+        const offset = BigInt(message.offset)
+        if (expected !== undefined && offset < expected) continue
+        if (!s.firstStaged.has(p)) s.firstStaged.set(p, offset)
+        if (message.value === null || message.value.length === 0) {
+          await deadLetter(s, message, p, 'empty_value', 'record has no value')
+        } else {
+          try {
+            const record = await decodeWithRetry(s, message.value)
+            s.rows.push((s.design as TableDesign<unknown>).row(record))
+            s.oldestStagedMs ??= Number(message.timestamp)
+          } catch (err) {
+            if (!isWorkbenchError(err) || err.retryable) throw err
+            const reason: SinkRejectReason = err.code === ErrorCode.NotFound ? 'unknown_schema' : err.code === ErrorCode.SchemaIncompatible ? 'incompatible_schema' : 'undecodable'
+            await deadLetter(s, message, p, reason, errorMessage(err))
+          }
+        }
+        s.next.set(p, offset + 1n)
+        if (s.rows.length >= 8192) stageRows(s)
+        if (Date.now() - beat > 2000) {
+          await heartbeat()
+          beat = Date.now()
+        }
+      }
+      stageRows(s)
+      updateLag(s)
+      if (s.writer.stagedRows >= options.maxRecords) await withHeartbeat(flush(s, 'size'), heartbeat)
+    }
+
+    const decodeWithRetry = (s: Stream<Trade> | Stream<Quote>, value: Buffer): Promise<Trade | Quote> => untilDone(`decoding a ${s.kind} record`, (): Promise<Trade | Quote> => s.decode(value))
+
+    await c.run({
+      autoCommit: false,
+      eachBatchAutoResolve: true,
+      eachBatch: (payload) => withHeartbeat(exclusive(() => handleBatch(payload)), payload.heartbeat),
+    })
+
+    // Age-based flushes: the lake lag bound.
+    while (!signal.aborted) {
+      if (failure) throw failure
+      await sleep(Math.min(1000, options.maxAgeMs / 4), signal).catch(() => undefined)
+      if (signal.aborted) break
+      for (const s of streams) {
+        const age = s.oldestStagedMs === undefined ? 0 : Date.now() - s.oldestStagedMs
+        if (age >= options.maxAgeMs || (s.oldestStagedMs === undefined && [...s.next].some(([p, o]) => s.committed.get(p) !== o))) {
+          await exclusive(() => flush(s, 'age'))
+        } else updateLag(s)
+      }
+    }
+    // A clean stop commits what is staged (within 30 s), so a restart has little to re-read.
+    await c.stop().catch(() => undefined)
+    const finalFlush = AbortSignal.timeout(30_000)
+    await exclusive(async () => {
+      for (const s of streams) {
+        if (!repositionNeeded) await flush(s, 'stop', finalFlush).catch((err: unknown) => log.warn(`final flush of ${s.table.name} failed; a restart re-reads it: ${errorMessage(err)}`))
+      }
+    })
+    return { tables: Object.fromEntries(streams.map((s) => [s.table.name, { ...s.report }])) }
+  } finally {
+    await consumer?.disconnect().catch(() => undefined)
+    await producer.disconnect().catch(() => undefined)
+    await admin.disconnect().catch(() => undefined)
+    for (const s of streams) await s.writer.close().catch(() => undefined)
+    connection.closeSync()
+    duck.closeSync()
+  }
+
+  async function alignGroupOffsets(s: Stream<Trade> | Stream<Quote>): Promise<void> {
+    const group = await untilDone('reading the group offsets', () => admin.fetchOffsets({ groupId: options.groupId, topics: [s.topic] }))
+    const low = await untilDone('reading the topic offsets', () => admin.fetchTopicOffsets(s.topic))
+    const partitions: Array<{ partition: number; offset: string }> = []
+    for (const t of group) {
+      for (const g of t.partitions) {
+        if (g.offset === '-1') continue
+        const held = s.committed.get(g.partition)
+        const start = low.find((l) => l.partition === g.partition)?.low ?? '0'
+        const target = held ?? BigInt(start)
+        if (BigInt(g.offset) > target) partitions.push({ partition: g.partition, offset: String(target) })
+      }
+    }
+    if (partitions.length === 0) return
+    try {
+      await admin.setOffsets({ groupId: options.groupId, topic: s.topic, partitions })
+      log.info(`moved the group's offsets of ${s.topic} back to the table's`, { partitions: partitions.length })
+    } catch (err) {
+      // Another member is running: its positions are the table's already (it aligned them).
+      log.warn(`could not align the group's offsets of ${s.topic} (another sink is running?): ${errorMessage(err)}`)
+    }
+  }
+}
+
+/** Removes `<root>/<pid>` folders of processes that are gone (their files never committed). */
+function removeStaleWorkDirs(root: string): void {
+  let names: string[]
+  try {
+    names = fs.readdirSync(root)
+  } catch {
+    return
+  }
+  for (const name of names) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue
+    try {
+      process.kill(Number(name), 0)
+    } catch {
+      fs.rmSync(path.join(root, name), { recursive: true, force: true })
+    }
+  }
+}
+
+/** Keeps the consumer's session alive while `work` runs (a commit can wait out a catalog outage). */
+async function withHeartbeat<T>(work: Promise<T>, heartbeat: () => Promise<void>): Promise<T> {
+  const timer = setInterval(() => {
+    heartbeat().catch(() => undefined)
+  }, 3000)
+  try {
+    return await work
+  } finally {
+    clearInterval(timer)
+  }
+}
+
+/** Creates the table from its design unless it exists (a concurrent creator is fine). */
+export async function ensureTable<R>(catalog: RestCatalogClient, namespace: string, name: string, design: TableDesign<R>): Promise<LoadedTable> {
+  if (await catalog.tableExists([namespace], name)) return catalog.loadTable([namespace], name)
+  try {
+    return await catalog.createTable([namespace], {
+      name,
+      schema: design.schema,
+      'partition-spec': design.spec,
+      'write-order': design.sortOrder,
+      properties: design.properties,
+    })
+  } catch (err) {
+    if (isWorkbenchError(err, ErrorCode.Conflict)) return catalog.loadTable([namespace], name)
+    throw err
+  }
+}
+
+function describeOffsets(offsets: ReadonlyMap<number, bigint>): string {
+  if (offsets.size === 0) return 'nothing (starting from the beginning of the topic)'
+  return [...offsets].map(([p, o]) => `${p}:${o}`).join(', ')
+}
+
+function isTransient(err: unknown): boolean {
+  const e = err as { retriable?: boolean; name?: string; code?: string }
+  return e.retriable === true || e.name === 'KafkaJSConnectionError' || e.name === 'KafkaJSNumberOfRetriesExceeded' || e.code === 'ECONNREFUSED' || e.code === 'ECONNRESET'
+}
+

@@ -1,0 +1,57 @@
+import { ErrorCode, WorkbenchError } from '../errors/index'
+import type { Snapshot, TableMetadata } from '../iceberg/spec-types'
+import { ancestorsOf, currentSnapshot } from '../iceberg/table-metadata'
+
+/**
+ * The Kafka position a table has committed: for each partition of its topic, the offset of the
+ * next record to write. The sink writes it into the summary of every snapshot it commits, in
+ * the same atomic commit as the data, so the table itself says exactly which records it holds.
+ * Snapshot summary keys: `k2.kafka.topic` and `k2.kafka.offsets` (`partition:offset,…`).
+ */
+export type SnapshotOffsets = ReadonlyMap<number, bigint>
+
+export const summaryTopicKey = 'k2.kafka.topic'
+export const summaryOffsetsKey = 'k2.kafka.offsets'
+
+/** The summary properties recording `offsets` of `topic`. */
+export function offsetsSummary(topic: string, offsets: SnapshotOffsets): Record<string, string> {
+  const text = [...offsets.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([p, o]) => `${p}:${o}`)
+    .join(',')
+  return { [summaryTopicKey]: topic, [summaryOffsetsKey]: text }
+}
+
+/** Offsets recorded in one snapshot's summary, or undefined when it records none for `topic`. */
+export function offsetsOfSnapshot(snapshot: Snapshot, topic: string): SnapshotOffsets | undefined {
+  const s = snapshot.summary
+  if (s[summaryTopicKey] !== topic || s[summaryOffsetsKey] === undefined) return undefined
+  const out = new Map<number, bigint>()
+  for (const part of s[summaryOffsetsKey].split(',')) {
+    if (part === '') continue
+    const m = /^(\d+):(\d+)$/.exec(part)
+    if (!m) throw new WorkbenchError(ErrorCode.RecordInvalid, `snapshot ${snapshot['snapshot-id']} has a malformed ${summaryOffsetsKey} entry ${JSON.stringify(part)} (expected partition:offset)`)
+    out.set(Number(m[1]), BigInt(m[2]!))
+  }
+  return out
+}
+
+/**
+ * The offsets the table holds for `topic`: from the newest snapshot on `main` that records them
+ * (maintenance snapshots carry them forward; older ones are a fallback). Empty when the table
+ * has never been written by the sink: start from the beginning of the topic.
+ */
+export function tableOffsets(meta: TableMetadata, topic: string): SnapshotOffsets {
+  for (const s of ancestorsOf(meta, currentSnapshot(meta))) {
+    const o = offsetsOfSnapshot(s, topic)
+    if (o) return o
+  }
+  return new Map()
+}
+
+/** `base` with `next` laid over it: partitions this batch did not touch keep their offsets. */
+export function mergeOffsets(base: SnapshotOffsets, next: SnapshotOffsets): Map<number, bigint> {
+  const out = new Map(base)
+  for (const [p, o] of next) out.set(p, o)
+  return out
+}

@@ -1,0 +1,69 @@
+/**
+ * The Iceberg sink worker: Kafka trades and quotes → Parquet → Iceberg (market.trades,
+ * market.quotes), exactly once. Thin main: config, dependencies, `runIcebergSink` until
+ * SIGTERM/SIGINT; exit 1 on failure.
+ */
+import * as path from 'node:path'
+import {
+  createLogger,
+  createMetrics,
+  createRecordSerde,
+  createRestCatalogClient,
+  createSchemaRegistryClient,
+  createWarehouseFileIO,
+  errorMessage,
+  loadConfig,
+  runIcebergSink,
+  startMetricsServer,
+} from '../lib/index'
+import { Kafka, logLevel } from 'kafkajs'
+
+async function main(): Promise<number> {
+  const config = loadConfig(process.env)
+  const log = createLogger({ level: config.log.level, format: config.log.format, write: (l) => process.stderr.write(l), namespace: 'iceberg-sink' })
+  const abort = new AbortController()
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => abort.abort(signal))
+
+  const metrics = createMetrics()
+  const server = await startMetricsServer(metrics.registry, { host: config.host, port: config.sink.metricsPort, worker: 'iceberg-sink', targetsDir: config.paths.scrapeTargets })
+  log.info('metrics served', { url: server.url })
+  const io = createWarehouseFileIO(config)
+  try {
+    const report = await runIcebergSink(
+      {
+        namespace: config.sink.namespace,
+        topics: config.topics,
+        groupId: config.sink.groupId,
+        maxRecords: config.sink.maxRecords,
+        maxAgeMs: config.sink.maxAgeMs,
+        rowGroupSize: config.sink.rowGroupSize,
+        workDir: path.join(config.paths.state, 'iceberg-sink'),
+      },
+      {
+        kafka: new Kafka({ clientId: `${config.kafka.clientId}-iceberg-sink`, brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING }),
+        catalog: createRestCatalogClient({ url: config.catalog.url, signal: abort.signal }),
+        io,
+        serde: createRecordSerde({ registry: createSchemaRegistryClient({ url: config.schemaRegistry.url, signal: abort.signal }) }),
+        logger: log,
+        metrics,
+      },
+      abort.signal,
+    )
+    log.info('stopped cleanly', report.tables)
+    return 0
+  } catch (err) {
+    log.error('iceberg sink failed', { error: errorMessage(err) })
+    return 1
+  } finally {
+    io.close()
+    await server.close()
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`iceberg-sink: ${errorMessage(err)}\n`)
+    process.exit(1)
+  },
+)

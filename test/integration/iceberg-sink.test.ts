@@ -1,0 +1,145 @@
+import * as os from 'node:os'
+import * as path from 'node:path'
+import { Kafka, logLevel } from 'kafkajs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  createLogger,
+  createMetrics,
+  createRecordSerde,
+  createRestCatalogClient,
+  createSchemaRegistryClient,
+  createWarehouseFileIO,
+  currentSnapshot,
+  ensureTopics,
+  frame,
+  runIcebergSink,
+  silentLogger,
+  tableOffsets,
+  type IcebergSinkOptions,
+  type SinkReport,
+} from '../../lib'
+import { FatalError, dropTopics, eventually, readTopic, stackConfig, uniqueName } from './helpers'
+import { dropLake, makeQuotes, makeTrades, produceRecords, produceTrades, queryTable } from './lake-helpers'
+
+const config = stackConfig()
+const kafka = new Kafka({ clientId: 'k2-test-sink', brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING })
+const registry = createSchemaRegistryClient({ url: config.schemaRegistry.url })
+const serde = createRecordSerde({ registry })
+const catalog = createRestCatalogClient({ url: config.catalog.url })
+const io = createWarehouseFileIO(config)
+const namespace = uniqueName('lake', '_')
+const topics = { trades: uniqueName('trades'), quotes: uniqueName('quotes'), deadLetter: uniqueName('dead') }
+const tables = { trades: 'trades', quotes: 'quotes' }
+const symbols = ['BTCUSDT', 'ETHUSDT', 'SOLUSDT', 'DOGEUSDT', 'PEPEUSDT', 'XRPUSDT', 'ADAUSDT', 'BNBUSDT']
+
+const options: IcebergSinkOptions = {
+  namespace,
+  topics,
+  tables,
+  groupId: uniqueName('sink'),
+  maxRecords: 50_000,
+  maxAgeMs: 1000,
+  rowGroupSize: 10_000,
+  workDir: path.join(os.tmpdir(), uniqueName('sink-work')),
+}
+
+/** Runs the sink in this process until `stop()`; returns its report then. */
+function startSink(opts: IcebergSinkOptions = options): { stop: () => Promise<SinkReport>; alive: () => void } {
+  const abort = new AbortController()
+  let failure: unknown
+  const run = runIcebergSink(opts, { kafka, catalog, io, serde, logger: process.env.K2_TEST_LOG ? createLogger({ level: 'debug', write: (l) => process.stderr.write(l) }) : silentLogger, metrics: createMetrics() }, abort.signal)
+  run.catch((err: unknown) => {
+    failure = err
+  })
+  return {
+    /** Throws the sink's error if it has stopped (so a test fails at once, not at its timeout). */
+    alive: () => {
+      if (failure) throw new FatalError(`the sink stopped: ${String(failure)}`, { cause: failure })
+    },
+    stop: async () => {
+      abort.abort()
+      return run
+    },
+  }
+}
+
+async function committedRecords(table: string): Promise<number | undefined> {
+  if (!(await catalog.tableExists([namespace], table))) return undefined
+  const snap = currentSnapshot((await catalog.loadTable([namespace], table)).metadata)
+  return snap ? Number(snap.summary['total-records']) : 0
+}
+
+beforeAll(async () => {
+  const admin = kafka.admin()
+  await admin.connect()
+  await ensureTopics(admin, [
+    { topic: topics.trades, partitions: 6 },
+    { topic: topics.quotes, partitions: 6 },
+    { topic: topics.deadLetter, partitions: 1 },
+  ])
+  await admin.disconnect()
+  await serde.registerSchemas(topics)
+})
+
+afterAll(async () => {
+  await dropLake(catalog, namespace, Object.values(tables))
+  await dropTopics(kafka, Object.values(topics), registry)
+  io.close()
+})
+
+describe('Kafka → Iceberg sink', () => {
+  it('commits every trade and quote once, with the Kafka offsets in the snapshot, and dead-letters bad records', async () => {
+    const trades = makeTrades(symbols, 2500)
+    await produceTrades(kafka, serde, topics.trades, trades)
+    // Bad records: garbage, and a well-framed record with a schema id the registry never issued.
+    await produceRecords(kafka, topics.trades, [
+      { key: 'BTCUSDT', value: Buffer.from('not avro at all') },
+      { key: 'BTCUSDT', value: frame(987_654_321, Buffer.from([2, 4, 6])) },
+    ])
+    const quotes = makeQuotes(symbols, 300)
+    await produceRecords(kafka, topics.quotes, quotes.map((q) => ({ key: q.symbol, value: serde.serializeQuote(q) })))
+
+    const sink = startSink()
+    await eventually(async () => (sink.alive(), (await committedRecords('trades')) === trades.length && (await committedRecords('quotes')) === quotes.length ? true : undefined), 90_000, 'the sink to commit every record')
+    const report = await sink.stop()
+    expect(report.tables.trades!.records).toBe(trades.length)
+    expect(report.tables.trades!.deadLetters).toBe(2)
+
+    const rows = await queryTable<{ symbol: string; n: number; ids: number; lo: bigint; hi: bigint; volume: string }>(
+      catalog,
+      io,
+      namespace,
+      'trades',
+      'SELECT symbol, count(*)::INTEGER AS n, count(DISTINCT trade_id)::INTEGER AS ids, min(trade_id) AS lo, max(trade_id) AS hi, sum(quantity)::VARCHAR AS volume FROM t GROUP BY symbol ORDER BY symbol',
+    )
+    expect(rows.map((r) => r.symbol)).toEqual([...symbols].sort())
+    for (const r of rows) expect([r.n, r.ids, Number(r.lo), Number(r.hi)]).toEqual([2500, 2500, 1, 2500])
+    // Decimals are exact end to end: the lake's sum equals the sum of the produced strings.
+    const expectedVolume = trades.filter((t) => t.symbol === 'BTCUSDT').reduce((s, t) => s + BigInt(t.quantity.replace('.', '')), 0n)
+    expect(rows.find((r) => r.symbol === 'BTCUSDT')!.volume).toBe(`${expectedVolume / 100_000_000n}.${String(expectedVolume % 100_000_000n).padStart(8, '0')}`)
+
+    // The snapshot records, for every partition, the next offset: the end of the topic.
+    const { metadata } = await catalog.loadTable([namespace], 'trades')
+    const offsets = tableOffsets(metadata, topics.trades)
+    const admin = kafka.admin()
+    await admin.connect()
+    const high = await admin.fetchTopicOffsets(topics.trades)
+    await admin.disconnect()
+    for (const p of high) expect(String(offsets.get(p.partition) ?? 0n)).toBe(p.high)
+
+    const dead = await readTopic(kafka, topics.deadLetter)
+    expect(dead.map((d) => d.headers.reason).sort()).toEqual(['undecodable', 'unknown_schema'])
+    expect(dead.every((d) => d.headers.source_topic === topics.trades)).toBe(true)
+  })
+
+  it('resumes from the table after a restart: new records once, old ones not again', async () => {
+    const before = (await committedRecords('trades'))!
+    const more = makeTrades(symbols, 500, 2501)
+    await produceTrades(kafka, serde, topics.trades, more)
+    const sink = startSink()
+    await eventually(async () => (sink.alive(), (await committedRecords('trades')) === before + more.length ? true : undefined), 90_000, 'the new trades to be committed')
+    await sink.stop()
+    const [r] = await queryTable<{ n: number; keys: number }>(catalog, io, namespace, 'trades', 'SELECT count(*)::INTEGER AS n, count(DISTINCT (symbol, trade_id))::INTEGER AS keys FROM t')
+    expect(r).toEqual({ n: before + more.length, keys: before + more.length })
+  })
+})

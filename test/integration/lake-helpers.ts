@@ -1,0 +1,137 @@
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import { DuckDBInstance } from '@duckdb/node-api'
+import type { Kafka } from 'kafkajs'
+import {
+  EntryStatus,
+  createManifestReader,
+  currentSnapshot,
+  type FileIO,
+  type Quote,
+  type RecordSerde,
+  type RestCatalogClient,
+  type TableMetadata,
+  type Trade,
+} from '../../lib'
+
+/** `count` trades per symbol with consecutive ids from `firstId`, one ms apart, exact prices. */
+export function makeTrades(symbols: readonly string[], count: number, firstId = 1, startMicros = BigInt(Date.UTC(2026, 10, 22)) * 1000n): Trade[] {
+  const out: Trade[] = []
+  let seq = 0n
+  for (let i = 0; i < count; i++) {
+    for (const [k, symbol] of symbols.entries()) {
+      const id = BigInt(firstId + i)
+      out.push({
+        messageId: `BINANCE:${symbol}:${id}`,
+        tradeId: id,
+        symbol,
+        exchange: 'BINANCE',
+        assetClass: 'crypto',
+        timestampMicros: startMicros + BigInt(i) * 1000n + BigInt(k),
+        price: `${100 + k}.${String(i % 100).padStart(2, '0')}000000`,
+        quantity: `0.${String((i % 997) + 1).padStart(3, '0')}00000`,
+        currency: 'USDT',
+        side: i % 2 ? 'BUY' : 'SELL',
+        tradeConditions: [],
+        sourceSequence: id,
+        ingestionTimestampMicros: startMicros + BigInt(i) * 1000n + 500n,
+        platformSequence: seq++,
+        vendorData: {},
+      })
+    }
+  }
+  return out
+}
+
+/** A few quotes per symbol. */
+export function makeQuotes(symbols: readonly string[], count: number, startMicros = BigInt(Date.UTC(2026, 10, 22)) * 1000n): Quote[] {
+  const out: Quote[] = []
+  for (let i = 0; i < count; i++) {
+    for (const [k, symbol] of symbols.entries()) {
+      out.push({
+        messageId: `BINANCE:${symbol}:${i + 1}`,
+        updateId: BigInt(i + 1),
+        symbol,
+        exchange: 'BINANCE',
+        assetClass: 'crypto',
+        timestampMicros: startMicros + BigInt(i) * 1000n + BigInt(k),
+        bidPrice: `${100 + k}.00000000`,
+        bidSize: '1.50000000',
+        askPrice: `${100 + k}.01000000`,
+        askSize: '2.25000000',
+        currency: 'USDT',
+        ingestionTimestampMicros: startMicros + BigInt(i) * 1000n + 500n,
+        platformSequence: BigInt(i),
+        vendorData: {},
+      })
+    }
+  }
+  return out
+}
+
+/** Produces records keyed by symbol (so each symbol stays in one partition, in order). */
+export async function produceRecords(kafka: Kafka, topic: string, records: ReadonlyArray<{ key: string; value: Buffer }>): Promise<void> {
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 })
+  await producer.connect()
+  try {
+    for (let i = 0; i < records.length; i += 5000) {
+      await producer.send({ topic, acks: -1, messages: records.slice(i, i + 5000).map((r) => ({ key: r.key, value: r.value })) })
+    }
+  } finally {
+    await producer.disconnect()
+  }
+}
+
+export async function produceTrades(kafka: Kafka, serde: RecordSerde, topic: string, trades: readonly Trade[]): Promise<void> {
+  await produceRecords(
+    kafka,
+    topic,
+    trades.map((t) => ({ key: t.symbol, value: serde.serializeTrade(t) })),
+  )
+}
+
+/** Files of the current snapshot, read through the manifests (independently of the reader under test). */
+export async function liveDataFiles(io: FileIO, metadata: TableMetadata): Promise<Array<{ path: string; records: bigint }>> {
+  const snap = currentSnapshot(metadata)
+  if (!snap) return []
+  const reader = createManifestReader(io)
+  const out: Array<{ path: string; records: bigint }> = []
+  for (const m of await reader.manifestList(snap)) {
+    for (const e of await reader.entries(m)) if (e.status !== EntryStatus.Deleted) out.push({ path: e.dataFile.filePath, records: e.dataFile.recordCount })
+  }
+  return out
+}
+
+/**
+ * Runs `sql` over a view `t` of every live data file of the table's current snapshot (downloaded
+ * to a temporary folder): what a user would see reading the table.
+ */
+export async function queryTable<T = Record<string, unknown>>(catalog: RestCatalogClient, io: FileIO, namespace: string, table: string, sql: string): Promise<T[]> {
+  const { metadata } = await catalog.loadTable([namespace], table)
+  const files = await liveDataFiles(io, metadata)
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'k2-lake-'))
+  const duck = await DuckDBInstance.create(':memory:')
+  const c = await duck.connect()
+  try {
+    const local: string[] = []
+    for (const [i, f] of files.entries()) {
+      const p = path.join(dir, `${i}.parquet`)
+      fs.writeFileSync(p, await io.read(f.path))
+      local.push(p)
+    }
+    if (local.length === 0) return []
+    await c.run(`CREATE VIEW t AS SELECT * FROM read_parquet([${local.map((p) => `'${p}'`).join(', ')}])`)
+    return (await c.runAndReadAll(sql)).getRowObjectsJS() as T[]
+  } finally {
+    c.closeSync()
+    duck.closeSync()
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+/** Drops the test's tables (with their files) and namespace. */
+export async function dropLake(catalog: RestCatalogClient, namespace: string, tables: readonly string[]): Promise<void> {
+  for (const t of tables) await catalog.dropTable([namespace], t, true).catch(() => undefined)
+  await catalog.dropNamespace([namespace]).catch(() => undefined)
+}
