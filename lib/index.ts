@@ -96,7 +96,15 @@ export {
   replaceFiles,
   newSnapshotId,
   defaultCommitPolicy,
+  bindFilter,
+  manifestMayMatch,
+  fileMayMatch,
+  planScan,
+  readMetadataFile,
+  columnNamesById,
 } from './iceberg/index'
+/** Scan filter constructors, grouped so `eq`/`lt` do not crowd the top-level surface. */
+export * as scanFilter from './iceberg/scan-filter'
 export type {
   PrimitiveType,
   IcebergType,
@@ -141,6 +149,15 @@ export type {
   CommitResult,
   CommitOptions,
   SummaryProperties,
+  ScanFilter,
+  ColumnPredicate,
+  FilterOp,
+  FilterValue,
+  TableScanDeps,
+  ScanOptions,
+  ScanFile,
+  ScanStats,
+  ScanPlan,
 } from './iceberg/index'
 export { runIcebergSink, ensureTable, offsetsSummary, offsetsOfSnapshot, tableOffsets, mergeOffsets, summaryTopicKey, summaryOffsetsKey } from './sink/index'
 export type { IcebergSinkOptions, IcebergSinkDeps, SinkReport, SinkRejectReason, SnapshotOffsets } from './sink/index'
