@@ -15,6 +15,8 @@ import {
   loadConfig,
   runIcebergSink,
   startMetricsServer,
+  type Logger,
+  type SinkPhase,
 } from '../lib/index'
 import { Kafka, logLevel } from 'kafkajs'
 
@@ -38,6 +40,8 @@ async function main(): Promise<number> {
         maxAgeMs: config.sink.maxAgeMs,
         rowGroupSize: config.sink.rowGroupSize,
         workDir: path.join(config.paths.state, 'iceberg-sink'),
+        sessionTimeoutMs: config.sink.sessionTimeoutMs,
+        onPhase: chaosHook(config.sink.chaos, log),
       },
       {
         kafka: new Kafka({ clientId: `${config.kafka.clientId}-iceberg-sink`, brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING }),
@@ -57,6 +61,22 @@ async function main(): Promise<number> {
   } finally {
     io.close()
     await server.close()
+  }
+}
+
+/**
+ * K2_SINK_CHAOS (chaos tests only): SIGKILL this process at a flush phase with some probability.
+ * At `commit-sent` the kill lands a few ms later, while the commit request is in flight.
+ */
+function chaosHook(chaos: Partial<Record<SinkPhase, number>>, log: Logger): ((phase: SinkPhase) => void) | undefined {
+  if (Object.keys(chaos).length === 0) return undefined
+  log.warn('chaos enabled: this sink will kill itself', chaos)
+  return (phase) => {
+    const p = chaos[phase] ?? 0
+    if (Math.random() >= p) return
+    process.stderr.write(`chaos: SIGKILL at ${phase}\n`)
+    if (phase === 'commit-sent') setTimeout(() => process.kill(process.pid, 'SIGKILL'), Math.floor(Math.random() * 15))
+    else process.kill(process.pid, 'SIGKILL')
   }
 }
 

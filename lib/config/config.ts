@@ -92,6 +92,13 @@ export interface WorkbenchConfig {
     /** …or when its oldest record has waited this long. */
     readonly maxAgeMs: number
     readonly rowGroupSize: number
+    /** Kafka session timeout: how soon a dead sink's partitions move to another instance. */
+    readonly sessionTimeoutMs: number
+    /**
+     * Fault injection for chaos tests: the sink kills itself (SIGKILL) at a phase of a flush
+     * with the given probability. Empty (no faults) unless set.
+     */
+    readonly chaos: Readonly<Partial<Record<SinkPhase, number>>>
   }
   /** Compaction and snapshot expiry, beside the sink. */
   readonly maintenance: {
@@ -106,6 +113,10 @@ export interface WorkbenchConfig {
     readonly orphanMinAgeMs: number
   }
 }
+
+/** The phases of a sink flush, in order (chaos tests crash the sink at each). */
+export const sinkPhases = ['files-written', 'files-uploaded', 'commit-sent', 'committed'] as const
+export type SinkPhase = (typeof sinkPhases)[number]
 
 /** One configuration key as documented. */
 export interface ConfigKey {
@@ -283,6 +294,14 @@ function read(env: Env, root: string): { config: WorkbenchConfig; keys: ConfigKe
   const sinkMaxRecords = r.int('K2_SINK_MAX_RECORDS', 1_000_000, 'records per table commit at most (bounds memory: about 100 bytes each while staged)', 1, 20_000_000)
   const sinkMaxAgeMs = r.int('K2_SINK_MAX_AGE_MS', 30_000, 'longest a record waits for its commit (lake lag; the Kafka tail covers freshness)', 100, 3_600_000)
   const sinkRowGroup = r.int('K2_SINK_ROW_GROUP_SIZE', 122_880, 'rows per Parquet row group', 1024, 10_000_000)
+  const sinkSession = r.int('K2_SINK_SESSION_TIMEOUT_MS', 10_000, "Kafka session timeout of the sink's consumer (failover time after a crash)", 6_000, 300_000)
+  const chaosRaw = r.str('K2_SINK_CHAOS', '', 'chaos tests only: phase:probability,… at which the sink SIGKILLs itself (phases: ' + sinkPhases.join(', ') + ')')
+  const sinkChaos: Partial<Record<SinkPhase, number>> = {}
+  for (const part of chaosRaw.split(',').filter((x) => x.trim() !== '')) {
+    const [phase, p] = part.split(':').map((x) => x.trim())
+    if (!(sinkPhases as readonly string[]).includes(phase ?? '') || !(Number(p) >= 0 && Number(p) <= 1)) r.problems.push(`K2_SINK_CHAOS entry ${JSON.stringify(part)} is not phase:probability with a phase among ${sinkPhases.join(', ')} and a probability from 0 to 1`)
+    else sinkChaos[phase as SinkPhase] = Number(p)
+  }
   const maintenanceMetricsPort = r.port('K2_MAINTENANCE_METRICS_PORT', 9466 + offset, 'maintenance worker /metrics port')
   const maintenanceInterval = r.int('K2_MAINTENANCE_INTERVAL_MS', 60_000, 'time between maintenance rounds', 100, 86_400_000)
   const targetFileBytes = r.int('K2_MAINTENANCE_TARGET_FILE_BYTES', 128 * 2 ** 20, 'target size of compacted data files', 1024, 2 ** 31)
@@ -332,7 +351,7 @@ function read(env: Env, root: string): { config: WorkbenchConfig; keys: ConfigKe
       replay: { port: replayPort, rate, seed, faults, historyPerSymbol },
       topics: { trades: topicTrades, quotes: topicQuotes, deadLetter: topicDead, checkpoint: topicCheckpoint, partitions },
       ingest: { metricsPort: ingestMetricsPort, compression, reorderWindowMs, maxPendingPerSymbol, batchMaxRecords, lingerMs },
-      sink: { metricsPort: sinkMetricsPort, namespace: sinkNamespace, groupId: sinkGroup, maxRecords: sinkMaxRecords, maxAgeMs: sinkMaxAgeMs, rowGroupSize: sinkRowGroup },
+      sink: { metricsPort: sinkMetricsPort, namespace: sinkNamespace, groupId: sinkGroup, maxRecords: sinkMaxRecords, maxAgeMs: sinkMaxAgeMs, rowGroupSize: sinkRowGroup, sessionTimeoutMs: sinkSession, chaos: sinkChaos },
       maintenance: { metricsPort: maintenanceMetricsPort, intervalMs: maintenanceInterval, targetFileBytes, snapshotMaxAgeMs: snapshotMaxAge, keepSnapshots, orphanMinAgeMs: orphanMinAge },
     },
     keys: r.keys,

@@ -60,6 +60,8 @@ export interface CommitOptions {
    * to commit because another instance took over its partitions.
    */
   readonly validate?: (base: TableMetadata, parent: Snapshot | undefined) => void | Promise<void>
+  /** Called right before each commit request is sent (chaos tests crash here: "during the commit"). */
+  readonly beforeCommit?: () => void
 }
 
 /**
@@ -268,6 +270,7 @@ async function commitSnapshot(table: TableHandle, options: CommitOptions, produc
         summary: summary as Snapshot['summary'],
         'schema-id': schema['schema-id'],
       }
+      options.beforeCommit?.()
       const committed = await table.catalog.commitTable(
         table.namespace,
         table.name,

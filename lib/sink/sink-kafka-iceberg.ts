@@ -11,6 +11,7 @@ import type { DataFile } from '../iceberg/spec-types'
 import { appendFiles, type CommitPolicy, type TableHandle } from '../iceberg/table-commit'
 import { quotesTable, tradesTable, type TableDesign } from '../iceberg/table-design'
 import { createParquetDataWriter, type ParquetDataWriter } from '../iceberg/writer-parquet-duckdb'
+import type { SinkPhase } from '../config/index'
 import type { Logger } from '../logger/index'
 import type { Quote, Trade } from '../market/types'
 import type { Metrics } from '../metrics/index'
@@ -35,6 +36,10 @@ export interface IcebergSinkOptions {
    */
   readonly workDir: string
   readonly commitPolicy?: CommitPolicy
+  /** Kafka session timeout (default 10 s): how soon partitions of a dead instance move on. */
+  readonly sessionTimeoutMs?: number
+  /** Called as each flush passes a phase (metrics, tracing, chaos tests). */
+  readonly onPhase?: (phase: SinkPhase, table: string) => void
 }
 
 export interface IcebergSinkDeps {
@@ -172,7 +177,7 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
     let repositionNeeded = false
     let failure: unknown
 
-    const c = deps.kafka.consumer({ groupId: options.groupId, readUncommitted: false, maxBytesPerPartition: 4 * 2 ** 20, sessionTimeout: 45_000, heartbeatInterval: 3_000 })
+    const c = deps.kafka.consumer({ groupId: options.groupId, readUncommitted: false, maxBytesPerPartition: 4 * 2 ** 20, sessionTimeout: options.sessionTimeoutMs ?? 10_000, heartbeatInterval: Math.max(500, Math.floor((options.sessionTimeoutMs ?? 10_000) / 10)) })
     consumer = c
     c.on(c.events.GROUP_JOIN, () => {
       repositionNeeded = true
@@ -216,6 +221,7 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
       const startOffsets = new Map(s.committed)
       const batchOffsets = new Map(s.next)
       const written = await s.writer.writeFiles()
+      options.onPhase?.('files-written', s.table.name)
       const location = s.loaded.metadata.location.replace(/\/+$/, '')
       const files: DataFile[] = []
       try {
@@ -228,6 +234,7 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
       } finally {
         for (const w of written) await fs.promises.rm(w.localPath, { force: true })
       }
+      options.onPhase?.('files-uploaded', s.table.name)
       const records = files.reduce((n, f) => n + Number(f.recordCount), 0)
       const table = s.table.name
       try {
@@ -236,6 +243,7 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
           logger: deps.logger,
           signal: until,
           loaded: s.loaded,
+          beforeCommit: () => options.onPhase?.('commit-sent', table),
           validate: (base) => {
             // The batch starts where the table was when it began; if another instance has moved
             // any of its partitions since, the batch is stale and must not be committed.
@@ -247,6 +255,7 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
             }
           },
         })
+        options.onPhase?.('committed', table)
         s.loaded = { 'metadata-location': result.metadataLocation, metadata: result.metadata }
         s.committed = mergeOffsets(s.committed, batchOffsets)
         s.next = new Map()

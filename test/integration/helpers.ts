@@ -1,7 +1,9 @@
+import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import * as path from 'node:path'
 import * as net from 'node:net'
 import type { Kafka } from 'kafkajs'
-import { loadConfig, type SchemaRegistryClient, type WorkbenchConfig } from '../../lib'
+import { loadConfig, projectRoot, type SchemaRegistryClient, type WorkbenchConfig } from '../../lib'
 
 /** The running stack's config, as entry points see it (environment over generated credentials). */
 export function stackConfig(): WorkbenchConfig {
@@ -83,4 +85,13 @@ export async function readTopic(kafka: Kafka, topic: string): Promise<Array<{ ke
   })
   await consumer.disconnect()
   return out
+}
+
+/** A pipeline worker (`pipelines/<script>`) as its own node process, with its output kept. */
+export function startWorker(script: string, env: Record<string, string>): { child: ChildProcess; exited: Promise<number | null>; output: () => string } {
+  let out = ''
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'pipelines', script)], { cwd: projectRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()))
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()))
+  return { child, exited: new Promise((r) => child.once('exit', (code) => r(code))), output: () => out }
 }

@@ -1,17 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process'
-import * as path from 'node:path'
 import { Kafka, logLevel } from 'kafkajs'
 import { afterAll, describe, expect, it } from 'vitest'
-import { createRecordSerde, createSchemaRegistryClient, projectRoot } from '../../lib'
-import { eventually, freePort, stackConfig, uniqueName } from './helpers'
+import { createRecordSerde, createSchemaRegistryClient } from '../../lib'
+import { eventually, freePort, stackConfig, uniqueName, startWorker as worker } from './helpers'
 
-function worker(script: string, env: Record<string, string>): { child: ChildProcess; exited: Promise<number | null>; output: () => string } {
-  let out = ''
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'pipelines', script)], { cwd: projectRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()))
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()))
-  return { child, exited: new Promise((r) => child.once('exit', (code) => r(code))), output: () => out }
-}
 
 /** kill -9 at random moments: the checkpoint committed with the trades makes each restart lose and double nothing. */
 describe('ingest worker killed with SIGKILL and restarted', () => {
