@@ -161,6 +161,8 @@ export type {
 } from './iceberg/index'
 export { runIcebergSink, ensureTable, offsetsSummary, offsetsOfSnapshot, tableOffsets, mergeOffsets, summaryTopicKey, summaryOffsetsKey } from './sink/index'
 export type { IcebergSinkOptions, IcebergSinkDeps, SinkReport, SinkRejectReason, SnapshotOffsets } from './sink/index'
+export { planCompaction, snapshotsToExpire, compactTable, expireSnapshots, removeOrphanFiles, runMaintenance } from './maintenance/index'
+export type { CompactionCandidate, CompactionGroup, CompactionPolicy, CompactionOptions, CompactionReport, MaintenanceOptions, MaintenanceDeps } from './maintenance/index'
 export { rejectReasons } from './market/index'
 export type { Trade, Quote, TradeSide, RejectReason } from './market/index'
 export { createSequenceTracker, normaliseBinanceFrame, canonicalPositiveDecimal, priceDecimal, quantityDecimal, createBatchingProducer, createKafkaSender, createThreadedKafkaSender, cachedDefaultPartitioner, ensureTopics, runIngestor } from './ingest/index'

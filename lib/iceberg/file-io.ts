@@ -1,5 +1,5 @@
 import { ErrorCode, WorkbenchError } from '../errors/index'
-import type { ObjectStore } from './store-s3'
+import type { ObjectStore, StoredObject } from './store-s3'
 
 /**
  * Reads and writes table files by their full location (`s3://bucket/key`, `file:///path`), as
@@ -13,6 +13,8 @@ export interface FileIO {
   delete(location: string): Promise<void>
   /** Locations of every file under a location prefix. */
   list(prefix: string): Promise<string[]>
+  /** The same, with sizes and last-modified times; `key` is the full location. */
+  listDetailed(prefix: string): Promise<StoredObject[]>
   close(): void
 }
 
@@ -48,6 +50,10 @@ export function createFileIO(routes: readonly FileIORoute[]): FileIO {
     async list(prefix) {
       const { store, key, prefix: routePrefix } = resolve(prefix)
       return (await store.list(key)).map((k) => routePrefix + k)
+    },
+    async listDetailed(prefix) {
+      const { store, key, prefix: routePrefix } = resolve(prefix)
+      return (await store.listDetailed(key)).map((o) => ({ ...o, key: routePrefix + o.key }))
     },
     close() {
       for (const r of new Set(routes.map((x) => x.store))) r.close()

@@ -38,7 +38,7 @@ export type { RestCatalogClient, RestCatalogOptions, LoadedTable, IcebergSchema,
 export { createFileIO } from './file-io'
 export type { FileIO, FileIORoute } from './file-io'
 export { createS3Store, createS3Client, ensureBucket, createWarehouseStore, createWarehouseFileIO } from './store-s3'
-export type { ObjectStore, S3StoreOptions } from './store-s3'
+export type { ObjectStore, S3StoreOptions, StoredObject } from './store-s3'
 export { createLocalStore } from './store-local'
 export { tradesTable, quotesTable, symbolBuckets } from './table-design'
 export type { TableDesign } from './table-design'

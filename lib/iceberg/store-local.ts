@@ -1,7 +1,7 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { ErrorCode, WorkbenchError } from '../errors/index'
-import type { ObjectStore } from './store-s3'
+import type { ObjectStore, StoredObject } from './store-s3'
 
 /**
  * An ObjectStore over a local folder (the local warehouse, and other engines' tables under
@@ -31,8 +31,11 @@ export function createLocalStore(root: string): ObjectStore {
       }
     },
     async list(prefix) {
+      return (await this.listDetailed(prefix)).map((o) => o.key)
+    },
+    async listDetailed(prefix) {
       const base = full('.')
-      const out: string[] = []
+      const out: StoredObject[] = []
       const walk = async (dir: string): Promise<void> => {
         let entries: fs.Dirent[]
         try {
@@ -45,12 +48,15 @@ export function createLocalStore(root: string): ObjectStore {
           if (e.isDirectory()) await walk(p)
           else {
             const key = path.relative(base, p).split(path.sep).join('/')
-            if (key.startsWith(prefix)) out.push(key)
+            if (key.startsWith(prefix)) {
+              const st = await fs.promises.stat(p)
+              out.push({ key, size: st.size, lastModifiedMs: st.mtimeMs })
+            }
           }
         }
       }
       await walk(base)
-      return out.sort()
+      return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
     },
     async delete(key) {
       await fs.promises.rm(full(key), { force: true })

@@ -18,8 +18,17 @@ export interface ObjectStore {
   get(key: string): Promise<Uint8Array>
   /** Keys under `prefix`, all pages. */
   list(prefix: string): Promise<string[]>
+  /** Keys under `prefix` with their size and last-modified time (orphan removal needs ages). */
+  listDetailed(prefix: string): Promise<StoredObject[]>
   delete(key: string): Promise<void>
   close(): void
+}
+
+/** An object as a listing returns it. */
+export interface StoredObject {
+  readonly key: string
+  readonly size: number
+  readonly lastModifiedMs: number
 }
 
 export interface S3StoreOptions {
@@ -102,17 +111,29 @@ export function createS3Store(o: S3StoreOptions): ObjectStore {
       }
     },
     async list(prefix) {
-      const keys: string[] = []
+      return (await this.listDetailed(prefix)).map((o) => o.key)
+    },
+    async listDetailed(prefix) {
+      const out: StoredObject[] = []
       let token: string | undefined
       do {
-        const res = await client.send(new ListObjectsV2Command({ Bucket, Prefix: prefix, ContinuationToken: token }))
-        for (const c of res.Contents ?? []) if (c.Key) keys.push(c.Key)
+        let res
+        try {
+          res = await client.send(new ListObjectsV2Command({ Bucket, Prefix: prefix, ContinuationToken: token }))
+        } catch (err) {
+          throw wrap(err, `listing s3://${Bucket}/${prefix}`)
+        }
+        for (const c of res.Contents ?? []) if (c.Key) out.push({ key: c.Key, size: c.Size ?? 0, lastModifiedMs: c.LastModified?.getTime() ?? 0 })
         token = res.IsTruncated ? res.NextContinuationToken : undefined
       } while (token)
-      return keys
+      return out
     },
     async delete(key) {
-      await client.send(new DeleteObjectCommand({ Bucket, Key: key }))
+      try {
+        await client.send(new DeleteObjectCommand({ Bucket, Key: key }))
+      } catch (err) {
+        throw wrap(err, `deleting s3://${Bucket}/${key}`)
+      }
     },
     close() {
       client.destroy()

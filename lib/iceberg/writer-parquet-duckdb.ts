@@ -43,6 +43,11 @@ export interface ParquetWriterOptions {
 export interface ParquetDataWriter {
   /** Appends rows (values in schema field order, see TableDesign.row). */
   append(rows: readonly (readonly unknown[])[]): void
+  /**
+   * Stages every row of local Parquet files written with this table's schema (compaction), all
+   * in one partition, whose tuple is given.
+   */
+  stageParquet(localPaths: readonly string[], partition: readonly PartitionValue[]): Promise<void>
   /** Rows staged since the last write. */
   readonly stagedRows: number
   /** Writes the staged rows as data files (one per partition) and empties the stage. */
@@ -58,6 +63,8 @@ interface ColumnPlan {
   readonly stageType: DuckDBType
   /** SQL turning the staged column into the Iceberg type. */
   readonly convert: (col: string) => string
+  /** SQL turning a column of a Parquet file back into the staged form. */
+  readonly unconvert: (col: string) => string
   /** Converts one value into what the staging column holds. */
   readonly stage: (v: unknown) => unknown
 }
@@ -73,6 +80,7 @@ function planColumn(field: NestedField): ColumnPlan {
         parsed: undefined,
         stageType: VARCHAR,
         convert: (c) => `CASE WHEN ${c} = '' THEN []::VARCHAR[] ELSE string_split(${c}, chr(31)) END`,
+        unconvert: (c) => `array_to_string(${c}, chr(31))`,
         stage: (v) => (v as readonly string[]).join(listSeparator),
       }
     }
@@ -81,25 +89,25 @@ function planColumn(field: NestedField): ColumnPlan {
   const p = parsePrimitiveType(t)
   switch (p.kind) {
     case 'string':
-      return { field, parsed: p, stageType: VARCHAR, convert: (c) => c, stage: (v) => v }
+      return { field, parsed: p, stageType: VARCHAR, convert: (c) => c, unconvert: (c) => c, stage: (v) => v }
     case 'long':
-      return { field, parsed: p, stageType: BIGINT, convert: (c) => c, stage: (v) => v }
+      return { field, parsed: p, stageType: BIGINT, convert: (c) => c, unconvert: (c) => c, stage: (v) => v }
     case 'int':
-      return { field, parsed: p, stageType: INTEGER, convert: (c) => c, stage: (v) => v }
+      return { field, parsed: p, stageType: INTEGER, convert: (c) => c, unconvert: (c) => c, stage: (v) => v }
     case 'boolean':
-      return { field, parsed: p, stageType: BOOLEAN, convert: (c) => c, stage: (v) => v }
+      return { field, parsed: p, stageType: BOOLEAN, convert: (c) => c, unconvert: (c) => c, stage: (v) => v }
     case 'double':
-      return { field, parsed: p, stageType: DOUBLE, convert: (c) => c, stage: (v) => v }
+      return { field, parsed: p, stageType: DOUBLE, convert: (c) => c, unconvert: (c) => c, stage: (v) => v }
     case 'float':
-      return { field, parsed: p, stageType: FLOAT, convert: (c) => c, stage: (v) => v }
+      return { field, parsed: p, stageType: FLOAT, convert: (c) => c, unconvert: (c) => c, stage: (v) => v }
     case 'timestamptz':
-      return { field, parsed: p, stageType: BIGINT, convert: (c) => `make_timestamptz(${c})`, stage: (v) => v }
+      return { field, parsed: p, stageType: BIGINT, unconvert: (c) => `epoch_us(${c})`, convert: (c) => `make_timestamptz(${c})`, stage: (v) => v }
     case 'timestamp':
-      return { field, parsed: p, stageType: BIGINT, convert: (c) => `make_timestamp(${c})`, stage: (v) => v }
+      return { field, parsed: p, stageType: BIGINT, unconvert: (c) => `epoch_us(${c})`, convert: (c) => `make_timestamp(${c})`, stage: (v) => v }
     case 'date':
-      return { field, parsed: p, stageType: INTEGER, convert: (c) => `(DATE '1970-01-01' + ${c})`, stage: (v) => v }
+      return { field, parsed: p, stageType: INTEGER, unconvert: (c) => `(${c} - DATE '1970-01-01')`, convert: (c) => `(DATE '1970-01-01' + ${c})`, stage: (v) => v }
     case 'decimal':
-      return { field, parsed: p, stageType: VARCHAR, convert: (c) => `${c}::DECIMAL(${p.precision}, ${p.scale})`, stage: (v) => v }
+      return { field, parsed: p, stageType: VARCHAR, unconvert: (c) => `${c}::VARCHAR`, convert: (c) => `${c}::DECIMAL(${p.precision}, ${p.scale})`, stage: (v) => v }
     default:
       throw new WorkbenchError(ErrorCode.ConfigInvalid, `the DuckDB writer does not write column ${field.name} of type ${t}`)
   }
@@ -288,6 +296,16 @@ export async function createParquetDataWriter(options: ParquetWriterOptions): Pr
     },
 
     clear,
+
+    async stageParquet(localPaths, partition) {
+      if (localPaths.length === 0) return
+      appender.flushSync()
+      const files = localPaths.map((p) => `'${p.replace(/'/g, "''")}'`).join(', ')
+      const cols = [...columns.map((c) => c.unconvert(quoteIdent(c.field.name))), ...partition.map((v) => (v === null ? 'NULL' : sqlLiteral(v)))]
+      await connection.run(`INSERT INTO ${stage} SELECT ${cols.join(', ')} FROM read_parquet([${files}])`)
+      const n = await connection.runAndReadAll(`SELECT count(*)::BIGINT AS n FROM ${stage}`)
+      staged = Number(n.getRowObjects()[0]!.n)
+    },
 
     async close() {
       try {

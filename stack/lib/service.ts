@@ -6,7 +6,7 @@ import type { Reporter, Requirement } from './provision'
 /** The infrastructure services of the local stack (`npm run stack`), in the order `up` considers them. */
 export const infraServiceNames = ['minio', 'iceberg-rest', 'kafka', 'schema-registry', 'prometheus', 'jupyter'] as const
 /** The workbench's own workers (`npm run pipelines`), run by the same manager. */
-export const pipelineNames = ['replay-exchange', 'ingest', 'iceberg-sink'] as const
+export const pipelineNames = ['replay-exchange', 'ingest', 'iceberg-sink', 'maintenance'] as const
 export const serviceNames = [...infraServiceNames, ...pipelineNames] as const
 export type ServiceName = (typeof serviceNames)[number]
 
@@ -44,6 +44,12 @@ export interface ServiceDefinition {
   address(config: WorkbenchConfig): string
   /** Idempotent: downloads or builds what is missing into `cacheDir`; quick when all is there. */
   provision(ctx: ServiceContext): Promise<void>
+  /**
+   * Provisioning is safe while the service runs (it installs beside the running process, e.g.
+   * Python packages into JupyterLab's venv): `up` then provisions it even when it is running, so
+   * changed requirements are installed without a restart.
+   */
+  readonly provisionWhileRunning?: boolean
   /** Writes config files into `stateDir` (and formats storage once), returns the command. */
   prepare(ctx: ServiceContext): Promise<StartSpec>
   /** A string in the process command line that identifies it as this stack's service. */

@@ -15,6 +15,7 @@ function workerCommand(ctx: ServiceContext, script: string, marker: string): { c
 const replayMarker = (c: WorkbenchConfig): string => `--k2-service=replay-exchange:${c.replay.port}`
 const ingestMarker = (c: WorkbenchConfig): string => `--k2-service=ingest:${c.ingest.metricsPort}`
 const sinkMarker = (c: WorkbenchConfig): string => `--k2-service=iceberg-sink:${c.sink.metricsPort}`
+const maintenanceMarker = (c: WorkbenchConfig): string => `--k2-service=maintenance:${c.maintenance.metricsPort}`
 
 /** The local exchange that speaks Binance's protocol: the default feed without internet. */
 export const replayExchange: ServiceDefinition = {
@@ -77,5 +78,26 @@ export const icebergSink: ServiceDefinition = {
     const committed = /^k2_sink_records_total\{table="trades"\} (\d+)/m.exec(text)?.[1] ?? '0'
     const lag = /^k2_sink_lag_seconds\{table="trades"\} ([\d.e+-]+)/m.exec(text)?.[1]
     return `${Number(committed).toLocaleString('en')} trades committed${lag === undefined ? '' : `, lake lag ${Number(lag).toFixed(0)} s`}`
+  },
+}
+
+/** Compaction, snapshot expiry and orphan removal beside the sink. */
+export const maintenance: ServiceDefinition = {
+  name: 'maintenance',
+  group: 'pipeline',
+  title: 'lake maintenance (compaction, expiry)',
+  version: '',
+  dependsOn: ['iceberg-rest', 'minio'],
+  requirements: [],
+  startTimeoutMs: 60_000,
+  ports: (c) => [c.maintenance.metricsPort],
+  address: (c) => `http://${c.host}:${c.maintenance.metricsPort}/metrics`,
+  provision: async () => {},
+  prepare: async (ctx) => workerCommand(ctx, 'maintenance.ts', maintenanceMarker(ctx.config)),
+  marker: (ctx) => maintenanceMarker(ctx.config),
+  async health(ctx) {
+    const text = await requestJson<string>(`http://${ctx.config.host}:${ctx.config.maintenance.metricsPort}/metrics`, { timeoutMs: 2000 })
+    const files = /^k2_maintenance_data_files\{table="trades"\} (\d+)/m.exec(text)?.[1]
+    return files === undefined ? 'waiting for the first round' : `${files} data files in trades`
   },
 }

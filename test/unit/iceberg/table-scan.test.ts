@@ -374,6 +374,7 @@ function memoryStore(files: Map<string, Uint8Array> = new Map()): ObjectStore {
       files.delete(key)
     },
     list: async (prefix) => [...files.keys()].filter((k) => k.startsWith(prefix)),
+    listDetailed: async (prefix) => [...files].filter(([k]) => k.startsWith(prefix)).map(([key, body]) => ({ key, size: body.length, lastModifiedMs: 0 })),
     close: () => {},
   }
 }

@@ -1,0 +1,65 @@
+/**
+ * The maintenance worker: compaction of small files, snapshot expiry and removal of orphan files
+ * on market.trades and market.quotes, beside the running sink. Thin main: config, dependencies,
+ * `runMaintenance` until SIGTERM/SIGINT; exit 1 on failure.
+ */
+import * as path from 'node:path'
+import {
+  createLogger,
+  createManifestReader,
+  createMetrics,
+  createRestCatalogClient,
+  createWarehouseFileIO,
+  errorMessage,
+  loadConfig,
+  runMaintenance,
+  startMetricsServer,
+  tradesTable,
+  quotesTable,
+} from '../lib/index'
+
+async function main(): Promise<number> {
+  const config = loadConfig(process.env)
+  const log = createLogger({ level: config.log.level, format: config.log.format, write: (l) => process.stderr.write(l), namespace: 'maintenance' })
+  const abort = new AbortController()
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => abort.abort(signal))
+
+  const metrics = createMetrics()
+  const server = await startMetricsServer(metrics.registry, { host: config.host, port: config.maintenance.metricsPort, worker: 'maintenance', targetsDir: config.paths.scrapeTargets })
+  log.info('metrics served', { url: server.url })
+  const io = createWarehouseFileIO(config)
+  const catalog = createRestCatalogClient({ url: config.catalog.url, signal: abort.signal })
+  const manifests = createManifestReader(io)
+  try {
+    await runMaintenance(
+      {
+        namespace: config.sink.namespace,
+        tables: [tradesTable.name, quotesTable.name],
+        intervalMs: config.maintenance.intervalMs,
+        targetFileBytes: config.maintenance.targetFileBytes,
+        snapshotMaxAgeMs: config.maintenance.snapshotMaxAgeMs,
+        keepSnapshots: config.maintenance.keepSnapshots,
+        orphanMinAgeMs: config.maintenance.orphanMinAgeMs,
+        workDir: path.join(config.paths.state, 'maintenance', String(process.pid)),
+      },
+      { table: (name) => ({ catalog, io, namespace: [config.sink.namespace], name, manifests }), logger: log, metrics },
+      abort.signal,
+    )
+    log.info('stopped cleanly')
+    return 0
+  } catch (err) {
+    log.error('maintenance failed', { error: errorMessage(err) })
+    return 1
+  } finally {
+    io.close()
+    await server.close()
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`maintenance: ${errorMessage(err)}\n`)
+    process.exit(1)
+  },
+)
