@@ -21,6 +21,13 @@ export interface TableDesign<R> {
   row(record: R): unknown[]
 }
 
+/**
+ * Quantities are decimal(38, 8) in the lake although Avro allows 28 digits: Parquet must store a
+ * decimal in the fewest bytes its precision needs, and DuckDB writes every decimal wider than 18
+ * digits in 16 bytes, which is that minimum for precision 38 only (docs/decisions.md).
+ */
+const quantityType = 'decimal(38, 8)'
+
 /** Number of symbol buckets: enough to prune a one-symbol query to a small share of files, few enough to keep files per commit low. */
 export const symbolBuckets = 16
 
@@ -61,7 +68,7 @@ export const tradesTable: TableDesign<Trade> = {
       { id: 3, name: 'trade_id', required: true, type: 'long', doc: "The exchange's trade id, strictly increasing per symbol." },
       { id: 4, name: 'event_time', required: true, type: 'timestamptz', doc: 'Exchange trade time, µs, UTC.' },
       { id: 5, name: 'price', required: true, type: 'decimal(18, 8)', doc: 'Trade price in the quote currency, exact.' },
-      { id: 6, name: 'quantity', required: true, type: 'decimal(28, 8)', doc: 'Traded quantity in the base asset, exact.' },
+      { id: 6, name: 'quantity', required: true, type: quantityType, doc: 'Traded quantity in the base asset, exact.' },
       { id: 7, name: 'currency', required: true, type: 'string', doc: 'Quote currency, e.g. USDT.' },
       { id: 8, name: 'side', required: true, type: 'string', doc: 'Taker side: BUY or SELL.' },
       { id: 9, name: 'asset_class', required: true, type: 'string', doc: 'crypto.' },
@@ -104,9 +111,9 @@ export const quotesTable: TableDesign<Quote> = {
       { id: 3, name: 'update_id', required: true, type: 'long', doc: 'Order book update id, increasing per symbol.' },
       { id: 4, name: 'event_time', required: true, type: 'timestamptz', doc: 'Exchange event time (else ingestion time), µs, UTC.' },
       { id: 5, name: 'bid_price', required: true, type: 'decimal(18, 8)', doc: 'Best bid price, exact.' },
-      { id: 6, name: 'bid_size', required: true, type: 'decimal(28, 8)', doc: 'Quantity at the best bid, exact.' },
+      { id: 6, name: 'bid_size', required: true, type: quantityType, doc: 'Quantity at the best bid, exact.' },
       { id: 7, name: 'ask_price', required: true, type: 'decimal(18, 8)', doc: 'Best ask price, exact.' },
-      { id: 8, name: 'ask_size', required: true, type: 'decimal(28, 8)', doc: 'Quantity at the best ask, exact.' },
+      { id: 8, name: 'ask_size', required: true, type: quantityType, doc: 'Quantity at the best ask, exact.' },
       { id: 9, name: 'currency', required: true, type: 'string', doc: 'Quote currency, e.g. USDT.' },
       { id: 10, name: 'asset_class', required: true, type: 'string', doc: 'crypto.' },
       { id: 11, name: 'ingestion_time', required: true, type: 'timestamptz', doc: 'When the workbench received the frame, µs, UTC.' },

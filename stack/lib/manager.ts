@@ -143,7 +143,7 @@ export function createStack(config: WorkbenchConfig, definitions: readonly Servi
       }
       // Downloads and builds one at a time (they share ~/.m2 and the CPU); starts in parallel by dependency level.
       for (const d of wanted) {
-        if (runningPid(managed(d)) === undefined) await d.provision(ctx(d))
+        if (d.provisionWhileRunning || runningPid(managed(d)) === undefined) await d.provision(ctx(d))
       }
       const pending = new Map<ServiceName, Promise<void>>()
       const launch = (d: ServiceDefinition): Promise<void> => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { requestJson, requireSecret, type WorkbenchConfig } from '../../lib'
@@ -57,16 +58,18 @@ export const jupyter: ServiceDefinition = {
   ports: (c) => [c.jupyter.port],
   address: (c) => `${c.jupyter.url}/lab`,
 
+  provisionWhileRunning: true,
+
   async provision(ctx: ServiceContext) {
     const venv = jupyterVenv(ctx.config)
     const reqs = fs.readFileSync(requirementsFile(ctx.config.paths.root), 'utf8')
-    // The marker names the requirements, so changing a pin reinstalls.
-    const stamp = Buffer.from(reqs).toString('base64url').slice(-24)
+    // The marker is a hash of the requirements, so changing any pin reinstalls.
+    const stamp = createHash('sha256').update(reqs).digest('base64url').slice(0, 16)
     await once(path.join(venv, `.k2-complete-${stamp}`), async () => {
       if (!fs.existsSync(path.join(venv, 'bin', 'python'))) {
         await runStep(ctx.reporter, 'jupyter', 'creating Python virtual environment', 'python3', ['-m', 'venv', venv], { logFile: ctx.provisionLog })
       }
-      await runStep(ctx.reporter, 'jupyter', 'installing JupyterLab and nbclient from PyPI (first run only, ~1 min)', path.join(venv, 'bin', 'pip'), ['install', '-q', '--disable-pip-version-check', '-r', requirementsFile(ctx.config.paths.root)], {
+      await runStep(ctx.reporter, 'jupyter', 'installing JupyterLab, nbclient, pyiceberg and DuckDB from PyPI (first run only, ~1 min)', path.join(venv, 'bin', 'pip'), ['install', '-q', '--disable-pip-version-check', '-r', requirementsFile(ctx.config.paths.root)], {
         logFile: ctx.provisionLog,
       })
     })
