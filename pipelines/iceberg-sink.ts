@@ -41,6 +41,7 @@ async function main(): Promise<number> {
         rowGroupSize: config.sink.rowGroupSize,
         workDir: path.join(config.paths.state, 'iceberg-sink'),
         sessionTimeoutMs: config.sink.sessionTimeoutMs,
+        maxUncommittedMs: config.sink.maxUncommittedMs,
         onPhase: chaosHook(config.sink.chaos, log),
       },
       {

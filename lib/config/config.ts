@@ -95,6 +95,11 @@ export interface WorkbenchConfig {
     /** Kafka session timeout: how soon a dead sink's partitions move to another instance. */
     readonly sessionTimeoutMs: number
     /**
+     * A batch whose upload is older than this when it would commit is abandoned and re-read: its
+     * files may have been taken as orphans (maintenance's orphan age must be at least twice this).
+     */
+    readonly maxUncommittedMs: number
+    /**
      * Fault injection for chaos tests: the sink kills itself (SIGKILL) at a phase of a flush
      * with the given probability. Empty (no faults) unless set.
      */
@@ -295,6 +300,7 @@ function read(env: Env, root: string): { config: WorkbenchConfig; keys: ConfigKe
   const sinkMaxAgeMs = r.int('K2_SINK_MAX_AGE_MS', 30_000, 'longest a record waits for its commit (lake lag; the Kafka tail covers freshness)', 100, 3_600_000)
   const sinkRowGroup = r.int('K2_SINK_ROW_GROUP_SIZE', 122_880, 'rows per Parquet row group', 1024, 10_000_000)
   const sinkSession = r.int('K2_SINK_SESSION_TIMEOUT_MS', 10_000, "Kafka session timeout of the sink's consumer (failover time after a crash)", 6_000, 300_000)
+  const sinkMaxUncommitted = r.int('K2_SINK_MAX_UNCOMMITTED_MS', 20 * 60_000, 'a batch uploaded longer ago than this is re-read instead of committed (its files may be gone as orphans)', 10_000, 86_400_000)
   const chaosRaw = r.str('K2_SINK_CHAOS', '', 'chaos tests only: phase:probability,… at which the sink SIGKILLs itself (phases: ' + sinkPhases.join(', ') + ')')
   const sinkChaos: Partial<Record<SinkPhase, number>> = {}
   for (const part of chaosRaw.split(',').filter((x) => x.trim() !== '')) {
@@ -308,6 +314,10 @@ function read(env: Env, root: string): { config: WorkbenchConfig; keys: ConfigKe
   const snapshotMaxAge = r.int('K2_MAINTENANCE_SNAPSHOT_MAX_AGE_MS', 6 * 3600_000, 'snapshots older than this are expired (time travel reaches this far back)', 0, 365 * 86_400_000)
   const keepSnapshots = r.int('K2_MAINTENANCE_KEEP_SNAPSHOTS', 20, 'newest snapshots always kept', 1, 100_000)
   const orphanMinAge = r.int('K2_MAINTENANCE_ORPHAN_MIN_AGE_MS', 3600_000, 'unreferenced files are deleted once older than this', 60_000, 365 * 86_400_000)
+
+  if (orphanMinAge < 2 * sinkMaxUncommitted) {
+    r.problems.push(`K2_MAINTENANCE_ORPHAN_MIN_AGE_MS=${orphanMinAge} must be at least twice K2_SINK_MAX_UNCOMMITTED_MS=${sinkMaxUncommitted}: otherwise maintenance could delete files the sink uploaded and is about to commit`)
+  }
 
   const level = r.oneOf<LogLevel>('K2_LOG_LEVEL', 'info', ['debug', 'info', 'warn', 'error', 'silent'], 'log threshold')
   const format = r.oneOf('K2_LOG_FORMAT', 'pretty', ['pretty', 'json'] as const, 'log line format')
@@ -351,7 +361,7 @@ function read(env: Env, root: string): { config: WorkbenchConfig; keys: ConfigKe
       replay: { port: replayPort, rate, seed, faults, historyPerSymbol },
       topics: { trades: topicTrades, quotes: topicQuotes, deadLetter: topicDead, checkpoint: topicCheckpoint, partitions },
       ingest: { metricsPort: ingestMetricsPort, compression, reorderWindowMs, maxPendingPerSymbol, batchMaxRecords, lingerMs },
-      sink: { metricsPort: sinkMetricsPort, namespace: sinkNamespace, groupId: sinkGroup, maxRecords: sinkMaxRecords, maxAgeMs: sinkMaxAgeMs, rowGroupSize: sinkRowGroup, sessionTimeoutMs: sinkSession, chaos: sinkChaos },
+      sink: { metricsPort: sinkMetricsPort, namespace: sinkNamespace, groupId: sinkGroup, maxRecords: sinkMaxRecords, maxAgeMs: sinkMaxAgeMs, rowGroupSize: sinkRowGroup, sessionTimeoutMs: sinkSession, maxUncommittedMs: sinkMaxUncommitted, chaos: sinkChaos },
       maintenance: { metricsPort: maintenanceMetricsPort, intervalMs: maintenanceInterval, targetFileBytes, snapshotMaxAgeMs: snapshotMaxAge, keepSnapshots, orphanMinAgeMs: orphanMinAge },
     },
     keys: r.keys,

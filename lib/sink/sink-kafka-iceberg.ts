@@ -36,6 +36,11 @@ export interface IcebergSinkOptions {
    */
   readonly workDir: string
   readonly commitPolicy?: CommitPolicy
+  /**
+   * A batch uploaded longer ago than this is abandoned and re-read rather than committed: its
+   * files may have been removed as orphans meanwhile (default 20 min; see K2_SINK_MAX_UNCOMMITTED_MS).
+   */
+  readonly maxUncommittedMs?: number
   /** Kafka session timeout (default 10 s): how soon partitions of a dead instance move on. */
   readonly sessionTimeoutMs?: number
   /** Called as each flush passes a phase (metrics, tracing, chaos tests). */
@@ -234,6 +239,7 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
       } finally {
         for (const w of written) await fs.promises.rm(w.localPath, { force: true })
       }
+      const uploadedAt = Date.now()
       options.onPhase?.('files-uploaded', s.table.name)
       const records = files.reduce((n, f) => n + Number(f.recordCount), 0)
       const table = s.table.name
@@ -245,6 +251,10 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
           loaded: s.loaded,
           beforeCommit: () => options.onPhase?.('commit-sent', table),
           validate: (base) => {
+            const waited = Date.now() - uploadedAt
+            if (waited > (options.maxUncommittedMs ?? 20 * 60_000)) {
+              throw new WorkbenchError(ErrorCode.Conflict, `${table}: the batch's files were uploaded ${Math.round(waited / 1000)} s ago, longer than maintenance is guaranteed to keep uncommitted files`, false)
+            }
             // The batch starts where the table was when it began; if another instance has moved
             // any of its partitions since, the batch is stale and must not be committed.
             const held = tableOffsets(base, s.topic)

@@ -43,6 +43,25 @@ describe('parseConfig', () => {
     expect(() => parseConfig(env)).toThrow(message)
   })
 
+  it('refuses an orphan age that could delete files the sink has uploaded but not yet committed', () => {
+    const err = (() => {
+      try {
+        parseConfig({ K2_MAINTENANCE_ORPHAN_MIN_AGE_MS: '600000', K2_SINK_MAX_UNCOMMITTED_MS: '600000' }, '/repo')
+      } catch (e) {
+        return e as Error
+      }
+    })()
+    expect(err?.message).toContain('K2_MAINTENANCE_ORPHAN_MIN_AGE_MS=600000 must be at least twice K2_SINK_MAX_UNCOMMITTED_MS=600000')
+    expect(parseConfig({ K2_MAINTENANCE_ORPHAN_MIN_AGE_MS: '1200000', K2_SINK_MAX_UNCOMMITTED_MS: '600000' }, '/repo').sink.maxUncommittedMs).toBe(600000)
+  })
+
+  it('reads sink chaos phases and refuses unknown ones', () => {
+    expect(parseConfig({ K2_SINK_CHAOS: 'commit-sent:0.5, committed:1' }, '/repo').sink.chaos).toEqual({ 'commit-sent': 0.5, committed: 1 })
+    expect(parseConfig({}, '/repo').sink.chaos).toEqual({})
+    expect(() => parseConfig({ K2_SINK_CHAOS: 'mid-flight:0.5' }, '/repo')).toThrow(/K2_SINK_CHAOS entry "mid-flight:0.5" is not phase:probability/)
+    expect(() => parseConfig({ K2_SINK_CHAOS: 'committed:2' }, '/repo')).toThrow(/K2_SINK_CHAOS/)
+  })
+
   it('reports every bad key at once, as CONFIG_INVALID', () => {
     try {
       parseConfig({ K2_KAFKA_PORT: 'x', K2_PROMETHEUS_PORT: 'y' })
