@@ -1,0 +1,101 @@
+import { Kafka, logLevel } from 'kafkajs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createRecordSerde, createRestCatalogClient, createSchemaRegistryClient, createWarehouseFileIO, currentSnapshot, ensureTopics } from '../../lib'
+import { createStack } from '../../stack/lib/manager'
+import { allServices } from '../../stack/services'
+import { FatalError, dropTopics, eventually, freePort, stackConfig, startWorker, uniqueName } from './helpers'
+import { dropLake, makeTrades, produceTrades, queryTable } from './lake-helpers'
+
+/**
+ * The catalog stopped for 30 s, the object store stopped for 30 s, the broker restarted: the
+ * sink waits, resumes and loses nothing, with trades produced throughout.
+ */
+const config = stackConfig()
+const kafka = new Kafka({ clientId: 'k2-test-outages', brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING, retry: { retries: 20 } })
+const registry = createSchemaRegistryClient({ url: config.schemaRegistry.url })
+const serde = createRecordSerde({ registry })
+const catalog = createRestCatalogClient({ url: config.catalog.url })
+const io = createWarehouseFileIO(config)
+const stack = createStack(config, allServices, { line: () => undefined })
+const namespace = uniqueName('outage', '_')
+const topics = { K2_TOPIC_TRADES: uniqueName('o-trades'), K2_TOPIC_QUOTES: uniqueName('o-quotes'), K2_TOPIC_DEAD_LETTER: uniqueName('o-dead') }
+const symbols = ['BTCUSDT', 'ETHUSDT', 'SOLUSDT', 'XRPUSDT']
+let sink: ReturnType<typeof startWorker>
+let produced = 0
+let nextId = 1
+
+beforeAll(async () => {
+  const admin = kafka.admin()
+  await admin.connect()
+  await ensureTopics(admin, [
+    { topic: topics.K2_TOPIC_TRADES, partitions: 3 },
+    { topic: topics.K2_TOPIC_QUOTES, partitions: 1 },
+    { topic: topics.K2_TOPIC_DEAD_LETTER, partitions: 1 },
+  ])
+  await admin.disconnect()
+  await serde.registerSchemas({ trades: topics.K2_TOPIC_TRADES, quotes: topics.K2_TOPIC_QUOTES })
+  sink = startWorker('iceberg-sink.ts', { ...topics, K2_SINK_NAMESPACE: namespace, K2_SINK_GROUP: uniqueName('o-sink'), K2_SINK_METRICS_PORT: String(await freePort()), K2_SINK_MAX_AGE_MS: '500' })
+})
+
+afterAll(async () => {
+  await stack.up(['minio', 'iceberg-rest', 'kafka'])
+  sink?.child.kill('SIGTERM')
+  await sink?.exited
+  await dropLake(catalog, namespace, ['trades', 'quotes'])
+  await dropTopics(kafka, Object.values(topics), registry)
+  io.close()
+})
+
+async function produce(batches: number): Promise<void> {
+  for (let b = 0; b < batches; b++) {
+    await produceTrades(kafka, serde, topics.K2_TOPIC_TRADES, makeTrades(symbols, 250, nextId))
+    nextId += 250
+    produced += symbols.length * 250
+  }
+}
+
+async function allCommitted(what: string): Promise<void> {
+  await eventually(
+    async () => {
+      if (sink.child.exitCode !== null) throw new FatalError(`the sink exited (${sink.child.exitCode}):\n${sink.output().slice(-2000)}`)
+      const snap = currentSnapshot((await catalog.loadTable([namespace], 'trades')).metadata)
+      return snap && Number(snap.summary['total-records']) === produced ? true : undefined
+    },
+    120_000,
+    `${what}: ${produced} trades committed`,
+  )
+}
+
+describe('Iceberg sink through outages', () => {
+  it('waits out the catalog being down for 30 s', async () => {
+    await produce(2)
+    await allCommitted('before the catalog outage')
+    await stack.down(['iceberg-rest'])
+    await produce(4)
+    await new Promise((r) => setTimeout(r, 30_000))
+    await stack.up(['iceberg-rest'])
+    await allCommitted('after the catalog came back')
+    expect(sink.output()).toMatch(/(commit to|loading) \S+ .*retrying/)
+  })
+
+  it('waits out the object store being down for 30 s', async () => {
+    await stack.down(['minio'])
+    await produce(4)
+    await new Promise((r) => setTimeout(r, 30_000))
+    await stack.up(['minio'])
+    await allCommitted('after the object store came back')
+    expect(sink.output()).toMatch(/uploading s3:\/\/\S+ failed, retrying until it succeeds/)
+  })
+
+  it('resumes after the broker restarts', async () => {
+    await produce(2)
+    await stack.down(['kafka'])
+    await new Promise((r) => setTimeout(r, 5_000))
+    await stack.up(['kafka'])
+    await produce(2)
+    await allCommitted('after the broker restart')
+    const [r] = await queryTable<{ n: number; keys: number }>(catalog, io, namespace, 'trades', 'SELECT count(*)::INTEGER AS n, count(DISTINCT (symbol, trade_id))::INTEGER AS keys FROM t')
+    expect(r).toEqual({ n: produced, keys: produced })
+    expect(sink.child.exitCode).toBeNull()
+  })
+})
