@@ -54,7 +54,7 @@ async function topicIds(topic: string, kind: 'trade' | 'quote'): Promise<Map<str
 }
 
 describe('Iceberg sink under kill -9', () => {
-  it('ends with every trade and quote in the lake exactly once after 20+ kills at random moments and at every commit phase', async () => {
+  it('ends with every trade and quote in the lake exactly once after 20+ kills at random moments and at every commit phase, with maintenance killed too', async () => {
     const started = Date.now()
     const replayPort = await freePort()
     const replay = startWorker('replay-exchange.ts', { K2_REPLAY_PORT: String(replayPort), K2_REPLAY_RATE: '2', K2_REPLAY_SEED: '11', K2_REPLAY_HISTORY: '500000' })
@@ -71,11 +71,24 @@ describe('Iceberg sink under kill -9', () => {
       K2_LOG_LEVEL: 'info',
     })
     const sinkPort = await freePort()
+    // Maintenance compacts and expires snapshots all along (and is killed too): its replace
+    // commits race the sink's appends.
+    const maintenanceEnv = { ...topics, K2_SINK_NAMESPACE: namespace, K2_MAINTENANCE_METRICS_PORT: String(await freePort()), K2_MAINTENANCE_INTERVAL_MS: '500', K2_MAINTENANCE_SNAPSHOT_MAX_AGE_MS: '0', K2_MAINTENANCE_KEEP_SNAPSHOTS: '5', K2_LOG_LEVEL: 'info' }
+    let maintenance = startWorker('maintenance.ts', maintenanceEnv)
+    let maintenanceKills = 0
+    let maintenanceLog = ''
     const kills = { external: 0, 'files-written': 0, 'files-uploaded': 0, 'commit-sent': 0, committed: 0 }
     let runs = 0
     try {
       while (Object.values(kills).reduce((a, b) => a + b, 0) < 24) {
         runs++
+        if (runs % 6 === 0) {
+          maintenance.child.kill('SIGKILL')
+          await maintenance.exited
+          maintenanceKills++
+          maintenanceLog += maintenance.output()
+          maintenance = startWorker('maintenance.ts', maintenanceEnv)
+        }
         const sink = startWorker('iceberg-sink.ts', sinkEnv('files-written:0.02,files-uploaded:0.02,commit-sent:0.04,committed:0.02'))
         const outcome = await Promise.race([sink.exited.then(() => 'exited' as const), new Promise<'timer'>((r) => setTimeout(() => r('timer'), 1500 + Math.random() * 3500))])
         if (outcome === 'timer') {
@@ -90,7 +103,7 @@ describe('Iceberg sink under kill -9', () => {
       }
       // Stop the feed, then let a clean sink catch up with everything in Kafka.
       ingest.child.kill('SIGTERM')
-      expect(await ingest.exited).toBe(0)
+      expect(await ingest.exited, `ingest: ${ingest.output().slice(-1500)}`).toBe(0)
       const last = startWorker('iceberg-sink.ts', sinkEnv(''))
       const admin = kafka.admin()
       await admin.connect()
@@ -103,8 +116,13 @@ describe('Iceberg sink under kill -9', () => {
       await eventually(async () => ((await caughtUp(topics.K2_TOPIC_TRADES, 'trades')) && (await caughtUp(topics.K2_TOPIC_QUOTES, 'quotes')) ? true : undefined), 120_000, `the sink to catch up: ${last.output().slice(-1500)}`)
       await admin.disconnect()
       last.child.kill('SIGTERM')
-      expect(await last.exited).toBe(0)
+      expect(await last.exited, `sink: ${last.output().slice(-1500)}`).toBe(0)
+      maintenance.child.kill('SIGTERM')
+      expect(await maintenance.exited, `maintenance: ${maintenance.output().slice(-1500)}`).toBe(0)
+      maintenanceLog += maintenance.output()
+      expect(maintenanceLog).toMatch(/compacted (trades|quotes): \d+ files into/)
     } finally {
+      maintenance.child.kill('SIGKILL')
       ingest.child.kill('SIGKILL')
       replay.child.kill('SIGTERM')
       await replay.exited
@@ -133,7 +151,7 @@ describe('Iceberg sink under kill -9', () => {
       expect(inLake.map((r) => ({ ...r, lo: BigInt(r.lo), hi: BigInt(r.hi) }))).toEqual(expected)
       if (kind === 'trade') {
         const total = expected.reduce((n, e) => n + e.n, 0)
-        console.log(`sink chaos: ${runs} runs, kills ${JSON.stringify(kills)}, ${total} trades exactly once across ${expected.length} symbols in ${Math.round((Date.now() - started) / 1000)} s`)
+        console.log(`sink chaos: ${runs} runs, kills ${JSON.stringify(kills)}, maintenance killed ${maintenanceKills} times, ${total} trades exactly once across ${expected.length} symbols in ${Math.round((Date.now() - started) / 1000)} s`)
         expect(total).toBeGreaterThan(1000)
       }
     }
