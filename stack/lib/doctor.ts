@@ -1,6 +1,6 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { credentialsFileName, errorMessage, requestJson, type WorkbenchConfig } from '../../lib'
+import { createRestCatalogClient, credentialsFileName, currentSnapshot, errorMessage, requestJson, tableOffsets, type WorkbenchConfig } from '../../lib'
 import { Kafka, logLevel } from 'kafkajs'
 import type { Stack } from './manager'
 
@@ -51,7 +51,51 @@ export async function runChecks(config: WorkbenchConfig, stack: Stack): Promise<
 
   checks.push(await kernelCheck(config))
   checks.push(...(await topicChecks(config)))
+  checks.push(...(await tableChecks(config)))
   return checks
+}
+
+/** The lake tables the sink writes: committed records, and how far behind Kafka they are. */
+async function tableChecks(config: WorkbenchConfig): Promise<Check[]> {
+  const catalog = createRestCatalogClient({ url: config.catalog.url, retryPolicy: { attempts: 1, initialDelayMs: 0, maxDelayMs: 0, factor: 1, jitter: 0 } })
+  const admin = new Kafka({ clientId: `${config.kafka.clientId}-doctor`, brokers: [...config.kafka.brokers], connectionTimeout: 2000, retry: { retries: 0 }, logLevel: logLevel.NOTHING }).admin()
+  const out: Check[] = []
+  try {
+    await admin.connect().catch(() => undefined)
+    for (const [name, topic] of [
+      ['trades', config.topics.trades],
+      ['quotes', config.topics.quotes],
+    ] as const) {
+      const table = `${config.sink.namespace}.${name}`
+      const fix = 'npm run pipelines -- up iceberg-sink (it creates the tables and commits every 30 s)'
+      try {
+        if (!(await catalog.tableExists([config.sink.namespace], name))) {
+          out.push({ area: 'data', name: `table ${name}`, ok: false, detail: `${table} does not exist yet`, fix })
+          continue
+        }
+        const { metadata } = await catalog.loadTable([config.sink.namespace], name)
+        const snap = currentSnapshot(metadata)
+        const held = tableOffsets(metadata, topic)
+        const high: Array<{ partition: number; high: string }> = await admin.fetchTopicOffsets(topic).catch(() => [])
+        const behind = high.reduce((n, h) => n + Math.max(0, Number(h.high) - Number(held.get(h.partition) ?? 0n)), 0)
+        const age = snap ? Math.round((Date.now() - snap['timestamp-ms']) / 1000) : undefined
+        out.push({
+          area: 'data',
+          name: `table ${name}`,
+          ok: snap !== undefined,
+          detail: snap
+            ? `${table}: ${Number(snap.summary['total-records'] ?? 0).toLocaleString('en')} records in ${snap.summary['total-data-files'] ?? '?'} files, last commit ${age} s ago, ${behind.toLocaleString('en')} Kafka records not yet committed`
+            : `${table} exists but has no snapshot yet`,
+          fix,
+        })
+      } catch (err) {
+        out.push({ area: 'data', name: `table ${name}`, ok: false, detail: `cannot ask the catalog: ${errorMessage(err)}`, fix: 'npm run stack -- up iceberg-rest' })
+      }
+    }
+  } finally {
+    await admin.disconnect().catch(() => {})
+  }
+  return out
 }
 
 /** The topics the story reads: the ingest worker creates them (auto-create is off). */
