@@ -132,9 +132,30 @@ describe('Kafka → Iceberg sink', () => {
     expect(dead.every((d) => d.headers.source_topic === topics.trades)).toBe(true)
   })
 
+  it('stays exactly once while two sinks share the group and partitions move between them', async () => {
+    const before = (await committedRecords('trades'))!
+    const shared: IcebergSinkOptions = { ...options, groupId: uniqueName('shared'), streams: ['trades'] }
+    const a = startSink(shared)
+    const batches = [makeTrades(symbols, 300, 3001), makeTrades(symbols, 300, 3301), makeTrades(symbols, 300, 3601)]
+    await produceTrades(kafka, serde, topics.trades, batches[0]!)
+    const b = startSink(shared) // joins: the group rebalances, partitions split
+    await new Promise((r) => setTimeout(r, 3000))
+    await produceTrades(kafka, serde, topics.trades, batches[1]!)
+    await new Promise((r) => setTimeout(r, 3000))
+    const reportA = await a.stop() // leaves: b takes every partition
+    await produceTrades(kafka, serde, topics.trades, batches[2]!)
+    const total = before + batches.reduce((n, x) => n + x.length, 0)
+    await eventually(async () => (b.alive(), (await committedRecords('trades')) === total ? true : undefined), 90_000, 'every trade committed by the two sinks')
+    const reportB = await b.stop()
+    expect(reportA.tables.trades!.commits).toBeGreaterThan(0)
+    expect(reportB.tables.trades!.commits).toBeGreaterThan(0)
+    const [r] = await queryTable<{ n: number; keys: number }>(catalog, io, namespace, 'trades', 'SELECT count(*)::INTEGER AS n, count(DISTINCT (symbol, trade_id))::INTEGER AS keys FROM t')
+    expect(r).toEqual({ n: total, keys: total })
+  })
+
   it('resumes from the table after a restart: new records once, old ones not again', async () => {
     const before = (await committedRecords('trades'))!
-    const more = makeTrades(symbols, 500, 2501)
+    const more = makeTrades(symbols, 500, 5001)
     await produceTrades(kafka, serde, topics.trades, more)
     const sink = startSink()
     await eventually(async () => (sink.alive(), (await committedRecords('trades')) === before + more.length ? true : undefined), 90_000, 'the new trades to be committed')
