@@ -120,7 +120,7 @@ export interface WorkbenchConfig {
 }
 
 /** The phases of a sink flush, in order (chaos tests crash the sink at each). */
-export const sinkPhases = ['files-written', 'files-uploaded', 'commit-sent', 'committed'] as const
+export const sinkPhases = ['flush-started', 'files-written', 'files-uploaded', 'commit-sent', 'committed'] as const
 export type SinkPhase = (typeof sinkPhases)[number]
 
 /** One configuration key as documented. */

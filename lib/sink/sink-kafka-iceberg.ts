@@ -1,7 +1,7 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs'
-import { DuckDBInstance } from '@duckdb/node-api'
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api'
 import type { RecordSerde } from '../avro/serde-registry'
 import { ErrorCode, WorkbenchError, backoffDelay, errorMessage, isWorkbenchError, sleep, type RetryPolicy } from '../errors/index'
 import type { LoadedTable, RestCatalogClient } from '../iceberg/catalog-rest'
@@ -72,7 +72,14 @@ interface Stream<R> {
   readonly design: TableDesign<R>
   readonly table: TableHandle
   readonly decode: (value: Buffer) => Promise<R>
+  /** Where records are staged now. */
   writer: ParquetDataWriter
+  /** The other writer: the one the commit in flight writes from, then free. */
+  spare: ParquetDataWriter
+  /** The commit in flight (at most one per table, in offset order). */
+  inFlight: Promise<void> | undefined
+  /** Kafka timestamp of the oldest record of the commit in flight (lag). */
+  inFlightOldestMs: number | undefined
   loaded: LoadedTable
   /** Offsets the table holds (next record to write, per partition). */
   committed: Map<number, bigint>
@@ -80,8 +87,10 @@ interface Stream<R> {
   next: Map<number, bigint>
   /** First offset staged per partition in this batch (to rewind to when the table holds none). */
   firstStaged: Map<number, bigint>
-  /** Kafka timestamp (ms) of the oldest staged record, for the age trigger and lag. */
+  /** Kafka timestamp (ms) of the oldest staged record: the lake lag. */
   oldestStagedMs: number | undefined
+  /** When this batch staged its first record (ms): the age trigger, so a backlog is drained in full-size commits. */
+  batchStartedMs: number | undefined
   /** Latest high-water mark seen per partition. */
   highWatermarks: Map<number, bigint>
   rows: unknown[][]
@@ -111,8 +120,10 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
   removeStaleWorkDirs(options.workDir)
   fs.mkdirSync(workDir, { recursive: true })
 
-  const duck = await DuckDBInstance.create(':memory:', { threads: '2', memory_limit: '2GB', preserve_insertion_order: 'false' })
-  const connection = await duck.connect()
+  // One DuckDB thread: a commit's sort and write then leave the other core to Kafka and the ingest
+  // worker beside it; end to end this measured better than two threads (docs/bench/sink.md).
+  const duck = await DuckDBInstance.create(':memory:', { threads: '1', memory_limit: '2GB', preserve_insertion_order: 'false' })
+  const connections: DuckDBConnection[] = []
   const producer = deps.kafka.producer({ idempotent: true, maxInFlightRequests: 1 })
   const admin = deps.kafka.admin()
   let consumer: Consumer | undefined
@@ -144,7 +155,15 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
       const schema = loaded.metadata.schemas.find((s) => s['schema-id'] === loaded.metadata['current-schema-id'])!
       const spec = loaded.metadata['partition-specs'].find((s) => s['spec-id'] === loaded.metadata['default-spec-id'])!
       const sortOrder = loaded.metadata['sort-orders'].find((s) => s['order-id'] === loaded.metadata['default-sort-order-id']) ?? design.sortOrder
-      const writer = await createParquetDataWriter({ connection, schema, spec, sortOrder, workDir: path.join(workDir, name), rowGroupSize: options.rowGroupSize })
+      // Two writers, each on its own connection: one stages while the other's batch is written
+      // and committed, so consuming does not stop for a commit.
+      const writerOn = async (): Promise<ParquetDataWriter> => {
+        const connection = await duck.connect()
+        connections.push(connection)
+        return createParquetDataWriter({ connection, schema, spec, sortOrder, workDir: path.join(workDir, name), rowGroupSize: options.rowGroupSize })
+      }
+      const writer = await writerOn()
+      const spare = await writerOn()
       const committed = new Map(tableOffsets(loaded.metadata, topic))
       log.info(`table ${options.namespace}.${name} holds ${topic} up to ${describeOffsets(committed)}`, { table: name })
       return {
@@ -154,11 +173,15 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
         table: { catalog: deps.catalog, io: deps.io, namespace: [options.namespace], name, manifests },
         decode,
         writer,
+        spare,
+        inFlight: undefined,
+        inFlightOldestMs: undefined,
         loaded,
         committed,
         next: new Map(),
         firstStaged: new Map(),
         oldestStagedMs: undefined,
+        batchStartedMs: undefined,
         highWatermarks: new Map(),
         rows: [],
         report: { records: 0, files: 0, commits: 0, deadLetters: 0, abandoned: 0 },
@@ -196,9 +219,11 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
     })
 
     const reposition = async (): Promise<void> => {
+      for (const s of streams) await s.inFlight
       repositionNeeded = false
       for (const s of streams) {
         await s.writer.clear()
+        await s.spare.clear()
         s.rows = []
         s.loaded = await untilDone(`reloading ${s.table.name}`, () => deps.catalog.loadTable(s.table.namespace, s.table.name))
         const held = tableOffsets(s.loaded.metadata, s.topic)
@@ -208,6 +233,7 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
         s.next = new Map()
         s.firstStaged = new Map()
         s.oldestStagedMs = undefined
+        s.batchStartedMs = undefined
       }
       log.info('positioned from the tables after a rebalance', Object.fromEntries(streams.map((s) => [s.table.name, describeOffsets(s.committed)])))
     }
@@ -218,24 +244,58 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
       s.rows = []
     }
 
-    const flush = async (s: Stream<Trade> | Stream<Quote>, why: string, until: AbortSignal = signal): Promise<void> => {
+    /**
+     * Hands what is staged to a commit and returns once it has started: the previous commit of
+     * the table must have finished first (commits stay in offset order, one in flight), and
+     * staging goes on into the other writer while this one is written, uploaded and committed.
+     */
+    const startFlush = async (s: Stream<Trade> | Stream<Quote>, why: string, until: AbortSignal = signal): Promise<void> => {
       stageRows(s)
+      if (s.inFlight) await s.inFlight
+      if (repositionNeeded || failure) return
       const advanced = [...s.next].some(([p, o]) => s.committed.get(p) !== o)
       if (!advanced) return
-      const started = Date.now()
+      const writer = s.writer
+      s.writer = s.spare
+      s.spare = writer
       const startOffsets = new Map(s.committed)
       const batchOffsets = new Map(s.next)
-      const written = await s.writer.writeFiles()
+      s.inFlightOldestMs = s.oldestStagedMs
+      s.oldestStagedMs = undefined
+      s.batchStartedMs = undefined
+      s.inFlight = commitBatch(s, writer, startOffsets, batchOffsets, why, until)
+        .catch((err: unknown) => {
+          failure ??= err
+        })
+        .finally(() => {
+          s.inFlight = undefined
+          s.inFlightOldestMs = undefined
+        })
+    }
+
+    /** Starts a flush and waits for its commit (age trigger with nothing else to do, and stop). */
+    const flush = async (s: Stream<Trade> | Stream<Quote>, why: string, until: AbortSignal = signal): Promise<void> => {
+      await startFlush(s, why, until)
+      await s.inFlight
+    }
+
+    const commitBatch = async (s: Stream<Trade> | Stream<Quote>, writer: ParquetDataWriter, startOffsets: Map<number, bigint>, batchOffsets: Map<number, bigint>, why: string, until: AbortSignal): Promise<void> => {
+      const started = Date.now()
+      options.onPhase?.('flush-started', s.table.name)
+      const written = await writer.writeFiles()
       options.onPhase?.('files-written', s.table.name)
       const location = s.loaded.metadata.location.replace(/\/+$/, '')
-      const files: DataFile[] = []
+      let files: DataFile[] = []
       try {
-        for (const w of written) {
-          const filePath = `${location}/data/${w.relativePath}`
-          const body = await fs.promises.readFile(w.localPath)
-          await untilDone(`uploading ${filePath}`, () => deps.io.write(filePath, body), until)
-          files.push({ ...w.dataFile, filePath })
-        }
+        // In parallel: one round trip per commit, not one per file.
+        files = await Promise.all(
+          written.map(async (w): Promise<DataFile> => {
+            const filePath = `${location}/data/${w.relativePath}`
+            const body = await fs.promises.readFile(w.localPath)
+            await untilDone(`uploading ${filePath}`, () => deps.io.write(filePath, body), until)
+            return { ...w.dataFile, filePath }
+          }),
+        )
       } finally {
         for (const w of written) await fs.promises.rm(w.localPath, { force: true })
       }
@@ -268,9 +328,6 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
         options.onPhase?.('committed', table)
         s.loaded = { 'metadata-location': result.metadataLocation, metadata: result.metadata }
         s.committed = mergeOffsets(s.committed, batchOffsets)
-        s.next = new Map()
-        s.firstStaged = new Map()
-        s.oldestStagedMs = undefined
         s.report.records += records
         s.report.files += files.length
         s.report.commits++
@@ -304,7 +361,8 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
         if (hw > at) behind += hw - at
       }
       m.get('sinkLagRecords').labels(s.table.name).set(Number(behind))
-      m.get('sinkLagSeconds').labels(s.table.name).set(s.oldestStagedMs === undefined ? 0 : Math.max(0, (Date.now() - s.oldestStagedMs) / 1000))
+      const oldest = s.inFlightOldestMs ?? s.oldestStagedMs
+      m.get('sinkLagSeconds').labels(s.table.name).set(oldest === undefined ? 0 : Math.max(0, (Date.now() - oldest) / 1000))
     }
 
     const deadLetter = async (s: Stream<Trade> | Stream<Quote>, message: EachBatchPayload['batch']['messages'][number], partition: number, reason: SinkRejectReason, detail: string): Promise<void> => {
@@ -349,6 +407,7 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
             const record = await decodeWithRetry(s, message.value)
             s.rows.push((s.design as TableDesign<unknown>).row(record))
             s.oldestStagedMs ??= Number(message.timestamp)
+            s.batchStartedMs ??= Date.now()
           } catch (err) {
             if (!isWorkbenchError(err) || err.retryable) throw err
             const reason: SinkRejectReason = err.code === ErrorCode.NotFound ? 'unknown_schema' : err.code === ErrorCode.SchemaIncompatible ? 'incompatible_schema' : 'undecodable'
@@ -356,7 +415,11 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
           }
         }
         s.next.set(p, offset + 1n)
-        if (s.rows.length >= 8192) stageRows(s)
+        if (s.rows.length >= 8192) {
+          stageRows(s)
+          // Decoding only yields to microtasks: let I/O callbacks (the commit in flight) run.
+          await new Promise((r) => setImmediate(r))
+        }
         if (Date.now() - beat > 2000) {
           await heartbeat()
           beat = Date.now()
@@ -364,7 +427,7 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
       }
       stageRows(s)
       updateLag(s)
-      if (s.writer.stagedRows >= options.maxRecords) await withHeartbeat(flush(s, 'size'), heartbeat)
+      if (s.writer.stagedRows >= options.maxRecords) await withHeartbeat(startFlush(s, 'size'), heartbeat)
     }
 
     const decodeWithRetry = (s: Stream<Trade> | Stream<Quote>, value: Buffer): Promise<Trade | Quote> => untilDone(`decoding a ${s.kind} record`, (): Promise<Trade | Quote> => s.decode(value))
@@ -381,9 +444,9 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
       await sleep(Math.min(1000, options.maxAgeMs / 4), signal).catch(() => undefined)
       if (signal.aborted) break
       for (const s of streams) {
-        const age = s.oldestStagedMs === undefined ? 0 : Date.now() - s.oldestStagedMs
-        if (age >= options.maxAgeMs || (s.oldestStagedMs === undefined && [...s.next].some(([p, o]) => s.committed.get(p) !== o))) {
-          await exclusive(() => flush(s, 'age'))
+        const age = s.batchStartedMs === undefined ? 0 : Date.now() - s.batchStartedMs
+        if (age >= options.maxAgeMs || (s.batchStartedMs === undefined && [...s.next].some(([p, o]) => s.committed.get(p) !== o))) {
+          await exclusive(() => startFlush(s, 'age'))
         } else updateLag(s)
       }
     }
@@ -391,6 +454,8 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
     await c.stop().catch(() => undefined)
     const finalFlush = AbortSignal.timeout(30_000)
     await exclusive(async () => {
+      for (const s of streams) await s.inFlight
+      if (failure) throw failure
       for (const s of streams) {
         if (!repositionNeeded) await flush(s, 'stop', finalFlush).catch((err: unknown) => log.warn(`final flush of ${s.table.name} failed; a restart re-reads it: ${errorMessage(err)}`))
       }
@@ -400,8 +465,12 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
     await consumer?.disconnect().catch(() => undefined)
     await producer.disconnect().catch(() => undefined)
     await admin.disconnect().catch(() => undefined)
-    for (const s of streams) await s.writer.close().catch(() => undefined)
-    connection.closeSync()
+    for (const s of streams) await s.inFlight?.catch(() => undefined)
+    for (const s of streams) {
+      await s.writer.close().catch(() => undefined)
+      await s.spare.close().catch(() => undefined)
+    }
+    for (const c of connections) c.closeSync()
     duck.closeSync()
   }
 
