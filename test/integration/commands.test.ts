@@ -2,8 +2,9 @@ import { spawnSync } from 'node:child_process'
 import * as path from 'node:path'
 import { Kafka, logLevel } from 'kafkajs'
 import { afterAll, describe, expect, it } from 'vitest'
-import { projectRoot } from '../../lib'
+import { createRestCatalogClient, projectRoot } from '../../lib'
 import { stackConfig, uniqueName } from './helpers'
+import { dropLake } from './lake-helpers'
 
 function run(script: string, args: string[] = [], env: Record<string, string> = {}): { status: number | null; out: string } {
   const tsx = path.join(projectRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs')
@@ -18,14 +19,24 @@ function run(script: string, args: string[] = [], env: Record<string, string> = 
 
 describe('the presenter commands on the running stack', () => {
   // The workers run under this test's own state: its own ports and topic names, stopped after.
-  const env = { K2_REPLAY_PORT: '19443', K2_INGEST_METRICS_PORT: '19464', K2_TOPIC_TRADES: uniqueName('cmd-trades'), K2_TOPIC_QUOTES: uniqueName('cmd-quotes'), K2_TOPIC_DEAD_LETTER: uniqueName('cmd-dead') }
+  const env = {
+    K2_REPLAY_PORT: '19443',
+    K2_INGEST_METRICS_PORT: '19464',
+    K2_SINK_METRICS_PORT: '19465',
+    K2_MAINTENANCE_METRICS_PORT: '19466',
+    K2_TOPIC_TRADES: uniqueName('cmd-trades'),
+    K2_TOPIC_QUOTES: uniqueName('cmd-quotes'),
+    K2_TOPIC_DEAD_LETTER: uniqueName('cmd-dead'),
+    K2_SINK_NAMESPACE: uniqueName('cmd', '_'),
+  }
   afterAll(async () => {
     run('pipelines.ts', ['down'], env)
     const kafka = new Kafka({ clientId: uniqueName('cmd'), brokers: [...stackConfig().kafka.brokers], logLevel: logLevel.NOTHING })
     const admin = kafka.admin()
     await admin.connect()
-    await admin.deleteTopics({ topics: [env.K2_TOPIC_TRADES, env.K2_TOPIC_QUOTES, env.K2_TOPIC_DEAD_LETTER] }).catch(() => {})
+    await admin.deleteTopics({ topics: [env.K2_TOPIC_TRADES, env.K2_TOPIC_QUOTES, env.K2_TOPIC_DEAD_LETTER, `${env.K2_TOPIC_TRADES}.checkpoint`] }).catch(() => {})
     await admin.disconnect()
+    await dropLake(createRestCatalogClient({ url: stackConfig().catalog.url }), env.K2_SINK_NAMESPACE, ['trades', 'quotes'])
   })
 
   it('npm run doctor names the missing workers and topics with their fixes', () => {

@@ -1,0 +1,100 @@
+import * as http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { appendFiles, createManifestReader, createRestCatalogClient, createWarehouseFileIO, ensureTable, planScan, tradesTable, type TableHandle } from '../../lib'
+import { stackConfig, uniqueName } from './helpers'
+import { dropLake } from './lake-helpers'
+
+/**
+ * A proxy in front of the real REST catalog that misbehaves on commits the way a real one can:
+ * 500 after applying the commit (the answer is lost), 502 without applying it, 409 once.
+ */
+const config = stackConfig()
+const io = createWarehouseFileIO(config)
+const namespace = uniqueName('faults', '_')
+let mode: 'pass' | 'apply-then-500' | 'refuse-502' | 'conflict-409' = 'pass'
+let faultsLeft = 0
+let commitsSeen = 0
+let server: http.Server
+let proxyUrl = ''
+
+beforeAll(async () => {
+  server = http.createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', async () => {
+      const body = Buffer.concat(chunks)
+      const isCommit = req.method === 'POST' && /\/tables\/[^/]+$/.test(req.url ?? '')
+      if (isCommit) commitsSeen++
+      const fault = isCommit && faultsLeft > 0 ? mode : 'pass'
+      if (fault !== 'pass') faultsLeft--
+      if (fault === 'refuse-502') {
+        res.writeHead(502, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'bad gateway (injected)', type: 'BadGateway', code: 502 } }))
+        return
+      }
+      if (fault === 'conflict-409') {
+        res.writeHead(409, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'injected conflict', type: 'CommitFailedException', code: 409 } }))
+        return
+      }
+      const upstream = await fetch(`${config.catalog.url}${req.url}`, { method: req.method, headers: { 'content-type': 'application/json' }, body: req.method === 'GET' || req.method === 'HEAD' ? undefined : body })
+      const text = await upstream.text()
+      if (fault === 'apply-then-500') {
+        res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'injected after commit', type: 'CommitStateUnknownException', code: 500 } }))
+        return
+      }
+      res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' }).end(text)
+    })
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
+  proxyUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  const direct = createRestCatalogClient({ url: config.catalog.url })
+  await direct.ensureNamespace([namespace])
+  await ensureTable(direct, namespace, 'trades', tradesTable)
+})
+
+afterAll(async () => {
+  await dropLake(createRestCatalogClient({ url: config.catalog.url }), namespace, ['trades'])
+  server.close()
+  io.close()
+})
+
+const fast = { maxConflicts: 5, backoff: { attempts: 0, initialDelayMs: 10, maxDelayMs: 50, factor: 2, jitter: 0 } }
+
+async function commitOnce(label: string): Promise<{ conflicts: number; retries: number; recovered: boolean }> {
+  const table: TableHandle = { catalog: createRestCatalogClient({ url: proxyUrl }), io, namespace: [namespace], name: 'trades', manifests: createManifestReader(io) }
+  const r = await appendFiles(table, [], { 'k2.test': label }, { policy: fast })
+  return { conflicts: r.conflicts, retries: r.retries, recovered: r.recovered }
+}
+
+async function snapshotsLabelled(label: string): Promise<number> {
+  const { metadata } = await createRestCatalogClient({ url: config.catalog.url }).loadTable([namespace], 'trades')
+  await planScan({ metadata, io })
+  return metadata.snapshots.filter((s) => s.summary['k2.test'] === label).length
+}
+
+describe('commits through a misbehaving catalog', () => {
+  it('a 500 after the commit landed: reloads, finds its snapshot, does not commit twice', async () => {
+    mode = 'apply-then-500'
+    faultsLeft = 1
+    const before = commitsSeen
+    expect(await commitOnce('lost-answer')).toMatchObject({ retries: 1, recovered: true })
+    expect(commitsSeen - before).toBe(1)
+    expect(await snapshotsLabelled('lost-answer')).toBe(1)
+  })
+
+  it('a 502 before anything was applied: reloads, does not find its snapshot, commits again once', async () => {
+    mode = 'refuse-502'
+    faultsLeft = 2
+    const before = commitsSeen
+    expect(await commitOnce('refused')).toMatchObject({ retries: 2, recovered: false })
+    expect(commitsSeen - before).toBe(3)
+    expect(await snapshotsLabelled('refused')).toBe(1)
+  })
+
+  it('a 409: reloads, rebases and commits', async () => {
+    mode = 'conflict-409'
+    faultsLeft = 1
+    expect(await commitOnce('conflicted')).toMatchObject({ conflicts: 1, retries: 0 })
+    expect(await snapshotsLabelled('conflicted')).toBe(1)
+  })
+})
