@@ -20,7 +20,7 @@ const int64Max = (1n << 63n) - 1n
  */
 /** avsc packs the bytes `toBuffer` returns before it asks for the next long, so one scratch buffer serves every write. */
 const longScratch = Buffer.alloc(8)
-const bigintLong = avro.types.LongType.__with({
+export const bigintLong = avro.types.LongType.__with({
   fromBuffer: (buf: Buffer) => buf.readBigInt64LE(),
   toBuffer: (n: bigint) => {
     longScratch.writeBigInt64LE(n)

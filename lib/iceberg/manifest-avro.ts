@@ -1,6 +1,7 @@
 import * as avro from 'avsc'
 import { randomBytes } from 'node:crypto'
 import { deflateRawSync, inflateRawSync } from 'node:zlib'
+import { bigintLong } from '../avro/avsc-types'
 import { ErrorCode, WorkbenchError, errorMessage } from '../errors/index'
 import { compareValues, encodeSingleValue, type SingleValue } from './single-value'
 import { EntryStatus, FileContent, ManifestContent } from './spec-types'
@@ -52,27 +53,6 @@ export type InheritedManifestEntry = ManifestEntry & { readonly snapshotId: bigi
 
 // --- Avro types ---------------------------------------------------------------------------------
 
-const int64Min = -(1n << 63n)
-const int64Max = (1n << 63n) - 1n
-
-/** Avro long ↔ bigint over the whole int64 range (avsc's own long is a JS number, exact only below 2^53). */
-const bigintLong = avro.types.LongType.__with({
-  fromBuffer: (buf: Buffer) => buf.readBigInt64LE(),
-  toBuffer: (n: bigint) => {
-    const buf = Buffer.alloc(8)
-    buf.writeBigInt64LE(n)
-    return buf
-  },
-  fromJSON: (value: unknown) => {
-    if (typeof value === 'bigint') return value
-    if (typeof value === 'number' && Number.isSafeInteger(value)) return BigInt(value)
-    if (typeof value === 'string' && /^-?\d+$/.test(value)) return BigInt(value)
-    throw new WorkbenchError(ErrorCode.RecordInvalid, `expected an exact integer for an Avro long, got ${typeof value} ${String(value)}`)
-  },
-  toJSON: (n: bigint) => (n >= BigInt(Number.MIN_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n),
-  isValid: (n: unknown) => typeof n === 'bigint' && n >= int64Min && n <= int64Max,
-  compare: (a: bigint, b: bigint) => (a === b ? 0 : a < b ? -1 : 1),
-})
 
 /** What avsc passes a logical type's constructor. */
 type LogicalSchema = ConstructorParameters<typeof avro.types.LogicalType>[0]

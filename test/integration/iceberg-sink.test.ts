@@ -9,7 +9,6 @@ import {
   createRestCatalogClient,
   createSchemaRegistryClient,
   createWarehouseFileIO,
-  currentSnapshot,
   ensureTopics,
   frame,
   runIcebergSink,
@@ -19,7 +18,7 @@ import {
   type SinkReport,
 } from '../../lib'
 import { FatalError, dropTopics, eventually, readTopic, stackConfig, uniqueName } from './helpers'
-import { dropLake, makeQuotes, makeTrades, produceRecords, produceTrades, queryTable } from './lake-helpers'
+import { dropLake, makeQuotes, makeTrades, produceRecords, produceTrades, queryTable, tableRecords } from './lake-helpers'
 
 const config = stackConfig()
 const kafka = new Kafka({ clientId: 'k2-test-sink', brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING })
@@ -63,11 +62,7 @@ function startSink(opts: IcebergSinkOptions = options): { stop: () => Promise<Si
   }
 }
 
-async function committedRecords(table: string): Promise<number | undefined> {
-  if (!(await catalog.tableExists([namespace], table))) return undefined
-  const snap = currentSnapshot((await catalog.loadTable([namespace], table)).metadata)
-  return snap ? Number(snap.summary['total-records']) : 0
-}
+const committedRecords = (table: string): Promise<number | undefined> => tableRecords(catalog, namespace, table)
 
 beforeAll(async () => {
   const admin = kafka.admin()

@@ -12,7 +12,6 @@ import {
   createRestCatalogClient,
   createSchemaRegistryClient,
   createWarehouseFileIO,
-  currentSnapshot,
   ensureTopics,
   requireSecret,
   runIcebergSink,
@@ -21,7 +20,7 @@ import {
   type Trade,
 } from '../../lib'
 import { FatalError, dropTopics, eventually, stackConfig, uniqueName } from './helpers'
-import { dropLake, makeTrades, produceTrades, queryTable } from './lake-helpers'
+import { dropLake, makeTrades, produceTrades, queryTable, tableRecords } from './lake-helpers'
 
 const config = stackConfig()
 const kafka = new Kafka({ clientId: 'k2-test-interop', brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING })
@@ -196,11 +195,7 @@ async function ourSummary(table: string): Promise<Omit<ReaderSummary, 'types'>> 
   return { rows: Object.values(symbolsSeen).reduce((n, s) => n + s.count, 0n), symbols: symbolsSeen, filtered }
 }
 
-async function committedRecords(table: string): Promise<number | undefined> {
-  if (!(await catalog.tableExists([namespace], table))) return undefined
-  const snap = currentSnapshot((await catalog.loadTable([namespace], table)).metadata)
-  return snap ? Number(snap.summary['total-records']) : 0
-}
+const committedRecords = (table: string): Promise<number | undefined> => tableRecords(catalog, namespace, table)
 
 beforeAll(async () => {
   const admin = kafka.admin()

@@ -130,6 +130,13 @@ export async function queryTable<T = Record<string, unknown>>(catalog: RestCatal
   }
 }
 
+/** Records the table's current snapshot holds (undefined while the table does not exist). */
+export async function tableRecords(catalog: RestCatalogClient, namespace: string, table: string): Promise<number | undefined> {
+  if (!(await catalog.tableExists([namespace], table))) return undefined
+  const snap = currentSnapshot((await catalog.loadTable([namespace], table)).metadata)
+  return snap ? Number(snap.summary['total-records']) : 0
+}
+
 /** Drops the test's tables (with their files) and namespace. */
 export async function dropLake(catalog: RestCatalogClient, namespace: string, tables: readonly string[]): Promise<void> {
   for (const t of tables) await catalog.dropTable([namespace], t, true).catch(() => undefined)
