@@ -344,6 +344,17 @@ async function main(): Promise<void> {
     `| lake lag p50 / max during the live run (s) | ${l.lakeLagSeconds.p50} / ${l.lakeLagSeconds.max} | ≤ 60 |`,
     `| sink peak RSS during the backlog drain (MiB, whole process) | ${b.peakRssMiB} | |`,
     '',
+    '## Why the end-to-end target is missed on this machine',
+    '',
+    'Ingest and sink together need more CPU than 2 cores leave beside the broker, MinIO and the',
+    'catalog. Ingest costs about 11 µs of CPU per trade (parse, normalise, Avro encode; docs/bench/README.md),',
+    'the sink about 6 µs on its main thread (Avro decode ~4, DuckDB append ~2) plus the sort and Parquet',
+    'write on its DuckDB thread: at 50,000 trades/s that is ~0.85 core before Kafka itself. Run alone,',
+    'each side passes its own target (ingest 61.8k/s, sink backlog 60k/s); together the ingest side',
+    'itself falls to ~45k/s and the sink keeps up with it (lag stays bounded). Neither side waits on',
+    'the other: it is a CPU ceiling, not a serial bottleneck, so more cores or separate machines lift',
+    'it (docs/decisions.md, D22).',
+    '',
   ].join('\n')
   fs.writeFileSync(path.join(dir, 'sink.md'), md)
   process.stdout.write(md)
