@@ -102,6 +102,8 @@ export {
   planScan,
   readMetadataFile,
   columnNamesById,
+  duckdbType,
+  readParquetByFieldId,
 } from './iceberg/index'
 /** Scan filter constructors, grouped so `eq`/`lt` do not crowd the top-level surface. */
 export * as scanFilter from './iceberg/scan-filter'
@@ -161,6 +163,8 @@ export type {
 } from './iceberg/index'
 export { runIcebergSink, ensureTable, offsetsSummary, offsetsOfSnapshot, tableOffsets, mergeOffsets, summaryTopicKey, summaryOffsetsKey } from './sink/index'
 export type { IcebergSinkOptions, IcebergSinkDeps, SinkReport, SinkRejectReason, SnapshotOffsets } from './sink/index'
+export { createQueryEngine, engineTables, createDataFileCache, createKafkaTail, exactValueConverter } from './query/index'
+export type { QueryEngine, QueryEngineOptions, QueryEngineDeps, QueryOptions, QueryResult, QueryParam, TableRead, ReadBoundary, SnapshotInfo, EngineTable, DataFileCache, KafkaTail, QueryColumn, QueryRow } from './query/index'
 export { planCompaction, snapshotsToExpire, compactTable, expireSnapshots, removeOrphanFiles, runMaintenance } from './maintenance/index'
 export type { CompactionCandidate, CompactionGroup, CompactionPolicy, CompactionOptions, CompactionReport, MaintenanceOptions, MaintenanceDeps } from './maintenance/index'
 export { rejectReasons } from './market/index'

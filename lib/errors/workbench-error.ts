@@ -19,6 +19,8 @@ export const ErrorCode = {
   CommitStateUnknown: 'COMMIT_STATE_UNKNOWN',
   /** One record cannot be encoded or decoded (a value outside its Avro type, a bad frame): dead-letter it. */
   RecordInvalid: 'RECORD_INVALID',
+  /** A query the caller asked for cannot run as given (bad SQL, parameter, range or limit): fix the request. */
+  QueryInvalid: 'QUERY_INVALID',
 } as const
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]

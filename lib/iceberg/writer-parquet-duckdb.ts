@@ -1,7 +1,8 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { randomUUID } from 'node:crypto'
-import { BIGINT, BOOLEAN, DOUBLE, FLOAT, INTEGER, VARCHAR, DuckDBDataChunk, type DuckDBAppender, type DuckDBConnection, type DuckDBType } from '@duckdb/node-api'
+import { BIGINT, INTEGER, VARCHAR, DuckDBDataChunk, type DuckDBAppender, type DuckDBConnection, type DuckDBType } from '@duckdb/node-api'
+import { quoteIdent, stagedColumn } from './duckdb-sql'
 import { ErrorCode, WorkbenchError } from '../errors/index'
 import { encodeSingleValue, parsePrimitiveType, type ParsedPrimitiveType } from './single-value'
 import { fieldsById, partitionType, type PartitionFieldType } from './table-metadata'
@@ -57,64 +58,6 @@ export interface ParquetDataWriter {
   close(): Promise<void>
 }
 
-interface ColumnPlan {
-  readonly field: NestedField
-  readonly parsed: ParsedPrimitiveType | undefined
-  readonly stageType: DuckDBType
-  /** SQL turning the staged column into the Iceberg type. */
-  readonly convert: (col: string) => string
-  /** SQL turning a column of a Parquet file back into the staged form. */
-  readonly unconvert: (col: string) => string
-  /** Converts one value into what the staging column holds. */
-  readonly stage: (v: unknown) => unknown
-}
-
-const listSeparator = '\x1f'
-
-function planColumn(field: NestedField): ColumnPlan {
-  const t = field.type
-  if (typeof t === 'object') {
-    if (t.type === 'list' && t.element === 'string') {
-      return {
-        field,
-        parsed: undefined,
-        stageType: VARCHAR,
-        convert: (c) => `CASE WHEN ${c} = '' THEN []::VARCHAR[] ELSE string_split(${c}, chr(31)) END`,
-        unconvert: (c) => `array_to_string(${c}, chr(31))`,
-        stage: (v) => (v as readonly string[]).join(listSeparator),
-      }
-    }
-    throw new WorkbenchError(ErrorCode.ConfigInvalid, `the DuckDB writer does not write column ${field.name} of type ${JSON.stringify(t)} (lists of strings and primitives only)`)
-  }
-  const p = parsePrimitiveType(t)
-  switch (p.kind) {
-    case 'string':
-      return { field, parsed: p, stageType: VARCHAR, convert: (c) => c, unconvert: (c) => c, stage: (v) => v }
-    case 'long':
-      return { field, parsed: p, stageType: BIGINT, convert: (c) => c, unconvert: (c) => c, stage: (v) => v }
-    case 'int':
-      return { field, parsed: p, stageType: INTEGER, convert: (c) => c, unconvert: (c) => c, stage: (v) => v }
-    case 'boolean':
-      return { field, parsed: p, stageType: BOOLEAN, convert: (c) => c, unconvert: (c) => c, stage: (v) => v }
-    case 'double':
-      return { field, parsed: p, stageType: DOUBLE, convert: (c) => c, unconvert: (c) => c, stage: (v) => v }
-    case 'float':
-      return { field, parsed: p, stageType: FLOAT, convert: (c) => c, unconvert: (c) => c, stage: (v) => v }
-    case 'timestamptz':
-      return { field, parsed: p, stageType: BIGINT, unconvert: (c) => `epoch_us(${c})`, convert: (c) => `make_timestamptz(${c})`, stage: (v) => v }
-    case 'timestamp':
-      return { field, parsed: p, stageType: BIGINT, unconvert: (c) => `epoch_us(${c})`, convert: (c) => `make_timestamp(${c})`, stage: (v) => v }
-    case 'date':
-      return { field, parsed: p, stageType: INTEGER, unconvert: (c) => `(${c} - DATE '1970-01-01')`, convert: (c) => `(DATE '1970-01-01' + ${c})`, stage: (v) => v }
-    case 'decimal':
-      return { field, parsed: p, stageType: VARCHAR, unconvert: (c) => `${c}::VARCHAR`, convert: (c) => `${c}::DECIMAL(${p.precision}, ${p.scale})`, stage: (v) => v }
-    default:
-      throw new WorkbenchError(ErrorCode.ConfigInvalid, `the DuckDB writer does not write column ${field.name} of type ${t}`)
-  }
-}
-
-const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`
-
 function duckTypeOf(type: string): DuckDBType {
   const p = parsePrimitiveType(type)
   if (p.kind === 'string') return VARCHAR
@@ -151,7 +94,7 @@ export async function createParquetDataWriter(options: ParquetWriterOptions): Pr
   const { connection, schema, spec, sortOrder } = options
   const rowGroupSize = options.rowGroupSize ?? 122_880
   const stage = options.stageName ?? `stage_${randomUUID().replace(/-/g, '').slice(0, 12)}`
-  const columns = schema.fields.map(planColumn)
+  const columns = schema.fields.map(stagedColumn)
   const parts = partitionType(schema, spec, transformResultType)
   const fieldIndex = new Map(schema.fields.map((f, i) => [f.id, i]))
   const partFns = parts.map((p) => {

@@ -32,6 +32,16 @@ export const metricDefinitions = {
   maintenanceOrphansDeleted: { type: 'counter', name: 'k2_maintenance_orphan_files_deleted_total', help: 'Unreferenced files deleted, by table', labels: ['table'] },
   maintenanceCommitConflicts: { type: 'counter', name: 'k2_maintenance_commit_conflicts_total', help: 'Maintenance commits answered 409 and rebased, by table', labels: ['table'] },
   maintenanceDataFiles: { type: 'gauge', name: 'k2_maintenance_data_files', help: 'Live data files in the current snapshot, by table', labels: ['table'] },
+  queryDuration: { type: 'histogram', name: 'k2_query_duration_seconds', help: 'Query time in the engine (planning, tail wait, DuckDB), by kind of query', labels: ['kind'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] },
+  queryErrors: { type: 'counter', name: 'k2_query_errors_total', help: 'Queries that failed, by error code', labels: ['code'] },
+  queryFilesScanned: { type: 'counter', name: 'k2_query_files_scanned_total', help: 'Data files queries read after pruning, by table', labels: ['table'] },
+  queryFilesPruned: { type: 'counter', name: 'k2_query_files_pruned_total', help: 'Data files queries skipped by partition or column bounds, by table', labels: ['table'] },
+  queryTailRecords: { type: 'counter', name: 'k2_query_tail_records_total', help: 'Kafka tail records hybrid queries read beside the lake, by table', labels: ['table'] },
+  queryTailKept: { type: 'gauge', name: 'k2_query_tail_kept_records', help: 'Records the Kafka tail holds that the lake may not have yet, by topic', labels: ['topic'] },
+  queryCacheBytes: { type: 'gauge', name: 'k2_query_cache_bytes', help: 'Bytes of data files in the local cache', labels: [] },
+  queryCacheDownloads: { type: 'counter', name: 'k2_query_cache_downloads_total', help: 'Data files downloaded into the local cache', labels: [] },
+  apiRequests: { type: 'counter', name: 'k2_api_requests_total', help: 'HTTP API requests, by route and status code', labels: ['route', 'status'] },
+  apiLatency: { type: 'histogram', name: 'k2_api_request_duration_seconds', help: 'HTTP API request time, by route', labels: ['route'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] },
 } as const
 
 export type MetricKey = keyof typeof metricDefinitions

@@ -1,0 +1,117 @@
+import { BIGINT, BOOLEAN, DOUBLE, FLOAT, INTEGER, VARCHAR, type DuckDBType } from '@duckdb/node-api'
+import { ErrorCode, WorkbenchError } from '../errors/index'
+import { parsePrimitiveType, type ParsedPrimitiveType } from './single-value'
+import type { IcebergType, NestedField, Schema } from './spec-types'
+import { columnNamesById } from './table-scan'
+
+/**
+ * How Iceberg columns meet DuckDB: the SQL type of each Iceberg type, reading data files by
+ * field id, and the staged form in which writers and the Kafka tail append values (strings for
+ * decimals, µs as BIGINT for timestamps) with the SQL that turns it into the Iceberg type.
+ */
+
+/** A double-quoted SQL identifier. */
+export const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`
+
+/** A single-quoted SQL string literal (for names and paths the workbench itself made, never user input). */
+export const sqlString = (s: string): string => `'${s.replace(/'/g, "''")}'`
+
+const simpleTypes: Readonly<Record<string, string>> = {
+  boolean: 'BOOLEAN',
+  int: 'INTEGER',
+  long: 'BIGINT',
+  float: 'FLOAT',
+  double: 'DOUBLE',
+  date: 'DATE',
+  time: 'TIME',
+  string: 'VARCHAR',
+  uuid: 'UUID',
+  binary: 'BLOB',
+  timestamp: 'TIMESTAMP',
+  timestamptz: 'TIMESTAMPTZ',
+}
+
+/** The DuckDB SQL type that reads an Iceberg type (primitives and lists of them). */
+export function duckdbType(type: IcebergType): string {
+  if (typeof type === 'object') {
+    if (type.type === 'list' && typeof type.element === 'string') return `${duckdbType(type.element)}[]`
+    throw new WorkbenchError(ErrorCode.ConfigInvalid, `the query engine reads primitive columns and lists of primitives, not ${JSON.stringify(type)}`)
+  }
+  const simple = simpleTypes[type]
+  if (simple !== undefined) return simple
+  const p = parsePrimitiveType(type)
+  if (p.kind === 'decimal') return `DECIMAL(${p.precision}, ${p.scale})`
+  if (p.kind === 'fixed') return 'BLOB'
+  throw new WorkbenchError(ErrorCode.ConfigInvalid, `no DuckDB type for Iceberg type ${type}`)
+}
+
+/**
+ * `read_parquet` over data files, each column matched by Parquet field id and named as `schema`
+ * names it now (spec: column projection by id): a renamed column reads under its new name, a
+ * column a file lacks (added later) reads as NULL. `paths` are local files.
+ */
+export function readParquetByFieldId(paths: readonly string[], schema: Schema): string {
+  const names = columnNamesById(schema)
+  const entries = schema.fields.map((f) => `${f.id}: {name: ${sqlString(names.get(f.id) ?? f.name)}, type: ${sqlString(duckdbType(f.type))}, default_value: NULL}`)
+  return `read_parquet([${paths.map(sqlString).join(', ')}], hive_partitioning = false, schema = map {${entries.join(', ')}})`
+}
+
+/** How one column is appended (staged) and turned into its Iceberg type in SQL. */
+export interface StagedColumn {
+  readonly field: NestedField
+  readonly parsed: ParsedPrimitiveType | undefined
+  readonly stageType: DuckDBType
+  /** SQL turning the staged column into the Iceberg type. */
+  readonly convert: (col: string) => string
+  /** SQL turning a column of a Parquet file back into the staged form. */
+  readonly unconvert: (col: string) => string
+  /** Converts one value into what the staging column holds. */
+  readonly stage: (v: unknown) => unknown
+}
+
+const listSeparator = '\x1f'
+
+/** The staged form of a column: what a DataChunk append takes for it, and the SQL around it. */
+export function stagedColumn(field: NestedField): StagedColumn {
+  const t = field.type
+  if (typeof t === 'object') {
+    if (t.type === 'list' && t.element === 'string') {
+      return {
+        field,
+        parsed: undefined,
+        stageType: VARCHAR,
+        convert: (c) => `CASE WHEN ${c} = '' THEN []::VARCHAR[] ELSE string_split(${c}, chr(31)) END`,
+        unconvert: (c) => `array_to_string(${c}, chr(31))`,
+        stage: (v) => (v as readonly string[]).join(listSeparator),
+      }
+    }
+    throw new WorkbenchError(ErrorCode.ConfigInvalid, `the DuckDB writer does not write column ${field.name} of type ${JSON.stringify(t)} (lists of strings and primitives only)`)
+  }
+  const p = parsePrimitiveType(t)
+  const same = (c: string): string => c
+  const asIs = (v: unknown): unknown => v
+  switch (p.kind) {
+    case 'string':
+      return { field, parsed: p, stageType: VARCHAR, convert: same, unconvert: same, stage: asIs }
+    case 'long':
+      return { field, parsed: p, stageType: BIGINT, convert: same, unconvert: same, stage: asIs }
+    case 'int':
+      return { field, parsed: p, stageType: INTEGER, convert: same, unconvert: same, stage: asIs }
+    case 'boolean':
+      return { field, parsed: p, stageType: BOOLEAN, convert: same, unconvert: same, stage: asIs }
+    case 'double':
+      return { field, parsed: p, stageType: DOUBLE, convert: same, unconvert: same, stage: asIs }
+    case 'float':
+      return { field, parsed: p, stageType: FLOAT, convert: same, unconvert: same, stage: asIs }
+    case 'timestamptz':
+      return { field, parsed: p, stageType: BIGINT, unconvert: (c) => `epoch_us(${c})`, convert: (c) => `make_timestamptz(${c})`, stage: asIs }
+    case 'timestamp':
+      return { field, parsed: p, stageType: BIGINT, unconvert: (c) => `epoch_us(${c})`, convert: (c) => `make_timestamp(${c})`, stage: asIs }
+    case 'date':
+      return { field, parsed: p, stageType: INTEGER, unconvert: (c) => `(${c} - DATE '1970-01-01')`, convert: (c) => `(DATE '1970-01-01' + ${c})`, stage: asIs }
+    case 'decimal':
+      return { field, parsed: p, stageType: VARCHAR, unconvert: (c) => `${c}::VARCHAR`, convert: (c) => `${c}::DECIMAL(${p.precision}, ${p.scale})`, stage: asIs }
+    default:
+      throw new WorkbenchError(ErrorCode.ConfigInvalid, `the DuckDB writer does not write column ${field.name} of type ${t}`)
+  }
+}

@@ -1,0 +1,495 @@
+import * as path from 'node:path'
+import { DuckDBInstance, listValue, timestampTZValue, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api'
+import type { Kafka } from 'kafkajs'
+import type { Table } from 'apache-arrow'
+import type { RecordSerde } from '../avro/index'
+import { ErrorCode, WorkbenchError, errorMessage, isWorkbenchError } from '../errors/index'
+import type { LoadedTable, RestCatalogClient } from '../iceberg/catalog-rest'
+import { duckdbType, quoteIdent, readParquetByFieldId } from '../iceberg/duckdb-sql'
+import type { FileIO } from '../iceberg/file-io'
+import { createManifestReader } from '../iceberg/manifest-io'
+import type { ScanFilter } from '../iceberg/scan-filter'
+import type { Schema, Snapshot, TableMetadata } from '../iceberg/spec-types'
+import { quotesTable, tradesTable, type TableDesign } from '../iceberg/table-design'
+import { ancestorsOf, currentSnapshot, schemaById } from '../iceberg/table-metadata'
+import { columnNamesById, planScan } from '../iceberg/table-scan'
+import type { Logger } from '../logger/index'
+import type { Metrics } from '../metrics/index'
+import { offsetsOfSnapshot, type SnapshotOffsets } from '../sink/snapshot-offsets'
+import { createDataFileCache, type DataFileCache } from './file-cache'
+import { createKafkaTail, type KafkaTail } from './kafka-tail'
+import { arrowTableOf, rowsOf, type QueryColumn, type QueryRow } from './query-result'
+
+/**
+ * The query engine: SQL in DuckDB over the Iceberg tables `trades` and `quotes`, and, for reads
+ * of the present, the Kafka tail the lake does not hold yet.
+ *
+ * For each table a query reads, the engine pins a snapshot S, plans the scan (only files that
+ * survive partition and column-bound pruning are read, from a local cache of the immutable data
+ * files), and — in hybrid mode — takes the read_committed high-water mark H of every partition
+ * of the table's topic at query start, waits until its tail consumer has read up to H, and adds
+ * the tail records at offsets [S's committed offsets, H). S holds exactly the records below its
+ * offsets, so the union has no gap and no duplicate (docs/decisions.md, "Hybrid queries").
+ * The SQL sees a view per table, with the table's columns and `_source` ('lake' or 'kafka').
+ */
+export interface QueryEngine {
+  /**
+   * Runs one SQL statement over the views `trades` and `quotes`. Values come in only as named
+   * parameters (`$symbol`), never spliced into the text. Tables read are those named in
+   * `options.tables`, else those the SQL mentions.
+   */
+  query<T extends QueryRow = QueryRow>(sql: string, options?: QueryOptions): Promise<QueryResult<T>>
+  /** The snapshots of a table, oldest first, with the Kafka offsets each holds. */
+  snapshots(table: EngineTable): Promise<SnapshotInfo[]>
+  /** Reloads table metadata now (it is also refreshed in the background). */
+  refresh(): Promise<void>
+  /** Where the tail stands, per table (undefined without Kafka). */
+  tailPositions(table: EngineTable): { next: ReadonlyMap<number, bigint>; kept: ReadonlyMap<number, bigint> } | undefined
+  readonly cache: DataFileCache
+  close(): Promise<void>
+}
+
+/** The tables SQL can name. */
+export type EngineTable = 'trades' | 'quotes'
+export const engineTables: readonly EngineTable[] = ['trades', 'quotes']
+
+/** A parameter value: strings, numbers, bigints (64-bit ids), booleans, Dates (as TIMESTAMPTZ), string lists, null. */
+export type QueryParam = string | number | bigint | boolean | Date | null | readonly string[]
+
+/** How one table is read. */
+export interface TableRead {
+  /** Rows wanted: prunes files (the SQL must still filter rows). */
+  readonly filter?: ScanFilter
+  /** Time travel: read this snapshot (no Kafka tail). */
+  readonly snapshotId?: bigint
+  /** Time travel: read the snapshot current at this time, ms since the epoch (no Kafka tail). */
+  readonly asOfTimestampMs?: number
+  /** Add the Kafka tail (default: true when reading the present and the engine has Kafka). */
+  readonly tail?: boolean
+}
+
+export interface QueryOptions {
+  readonly params?: Readonly<Record<string, QueryParam>>
+  readonly tables?: Readonly<Partial<Record<EngineTable, TableRead>>>
+  /** Default: the engine's timeoutMs. */
+  readonly timeoutMs?: number
+  /** Rows returned at most; more are cut off and `truncated` is set (default: the engine's maxRows). */
+  readonly maxRows?: number
+  /** A label for metrics (bounded set: the analytics function names, `sql`). */
+  readonly kind?: string
+}
+
+/** Where a read of one table drew its rows from: the snapshot and, in hybrid mode, the tail. */
+export interface ReadBoundary {
+  /** `namespace.table`. */
+  readonly table: string
+  /** The pinned snapshot (undefined when the table has none yet). */
+  readonly snapshotId: bigint | undefined
+  readonly snapshotTimestampMs: number | undefined
+  /** Data files read, and skipped by pruning. */
+  readonly filesScanned: number
+  readonly filesPruned: number
+  /** Records in the files read (before the SQL's own filtering). */
+  readonly lakeRecords: bigint
+  /** The tail read: offsets [from, to) per partition, and the records in that range. */
+  readonly tail?: { readonly topic: string; readonly from: Readonly<Record<number, bigint>>; readonly to: Readonly<Record<number, bigint>>; readonly records: number }
+}
+
+export interface QueryResult<T extends QueryRow = QueryRow> {
+  readonly rows: T[]
+  readonly columns: QueryColumn[]
+  /** True when the result had more than maxRows rows. */
+  readonly truncated: boolean
+  readonly boundaries: Readonly<Partial<Record<EngineTable, ReadBoundary>>>
+  /** Milliseconds: planning (metadata, manifests, downloads), waiting for the tail, running the SQL. */
+  readonly timings: { readonly planMs: number; readonly tailMs: number; readonly executeMs: number; readonly totalMs: number }
+  /** The same rows as an Arrow table, at full precision (Decimal128, Int64, µs timestamps). */
+  toArrow(): Table
+}
+
+/** A snapshot as `snapshots()` lists it. */
+export interface SnapshotInfo {
+  readonly snapshotId: bigint
+  readonly parentId: bigint | undefined
+  readonly timestampMs: number
+  readonly operation: string
+  readonly addedRecords: number
+  readonly totalRecords: number
+  readonly addedFiles: number
+  readonly totalFiles: number
+  readonly current: boolean
+  /** Kafka offsets the table holds at this snapshot, per partition. */
+  readonly offsets: Readonly<Record<number, bigint>>
+}
+
+export interface QueryEngineOptions {
+  /** Iceberg namespace of the tables (config.sink.namespace). */
+  readonly namespace: string
+  /** Iceberg table names, when not `trades` and `quotes`. */
+  readonly tables?: Readonly<Partial<Record<EngineTable, string>>>
+  /** Topics feeding the tables: given (with deps.kafka and deps.serde), queries of the present are hybrid. */
+  readonly topics?: { readonly trades: string; readonly quotes: string }
+  /** Folder of the data file cache. */
+  readonly cacheDir: string
+  /** Default 4 GiB. */
+  readonly cacheMaxBytes?: number
+  /** How often table metadata is reloaded in the background (default 1000 ms). */
+  readonly refreshMs?: number
+  /** Default per-query timeout (default 30 s). */
+  readonly timeoutMs?: number
+  /** Default row limit (default 1,000,000). */
+  readonly maxRows?: number
+  /** Queries at the same time; each has its own DuckDB connection (default 4). */
+  readonly concurrency?: number
+  /** DuckDB threads (default: all cores) and memory limit (default '2GB'). */
+  readonly threads?: number
+  readonly memoryLimit?: string
+}
+
+export interface QueryEngineDeps {
+  readonly catalog: RestCatalogClient
+  readonly io: FileIO
+  readonly logger: Logger
+  readonly metrics?: Metrics
+  /** For hybrid reads. */
+  readonly kafka?: Kafka
+  readonly serde?: RecordSerde
+}
+
+interface TableState {
+  readonly name: EngineTable
+  readonly icebergName: string
+  readonly design: TableDesign<unknown>
+  readonly topic: string | undefined
+  loaded: LoadedTable | undefined
+  loadedAt: number
+}
+
+interface Pin {
+  readonly topic: string
+  readonly offsets: SnapshotOffsets
+}
+
+/** Creates the engine; with topics, Kafka and a serde it starts the tail consumer (a few seconds). */
+export async function createQueryEngine(options: QueryEngineOptions, deps: QueryEngineDeps): Promise<QueryEngine> {
+  const log = deps.logger.child('query')
+  const m = deps.metrics
+  const refreshMs = options.refreshMs ?? 1000
+  const defaultTimeout = options.timeoutMs ?? 30_000
+  const defaultMaxRows = options.maxRows ?? 1_000_000
+  const manifests = createManifestReader(deps.io)
+  const cache = createDataFileCache({ io: deps.io, dir: options.cacheDir, maxBytes: options.cacheMaxBytes })
+  const duck = await DuckDBInstance.create(':memory:', {
+    ...(options.threads ? { threads: String(options.threads) } : {}),
+    memory_limit: options.memoryLimit ?? '2GB',
+    temp_directory: path.join(options.cacheDir, 'duckdb-spill'),
+  })
+
+  const tables = new Map<EngineTable, TableState>()
+  for (const name of engineTables) {
+    const design = (name === 'trades' ? tradesTable : quotesTable) as unknown as TableDesign<unknown>
+    tables.set(name, { name, icebergName: options.tables?.[name] ?? design.name, design, topic: options.topics?.[name], loaded: undefined, loadedAt: 0 })
+  }
+
+  const load = async (t: TableState): Promise<void> => {
+    if (!(await deps.catalog.tableExists([options.namespace], t.icebergName))) {
+      t.loaded = undefined
+    } else {
+      t.loaded = await deps.catalog.loadTable([options.namespace], t.icebergName)
+    }
+    t.loadedAt = Date.now()
+  }
+  await Promise.all([...tables.values()].map(load))
+
+  // Connections: one per query at a time, plus the tail's own.
+  const pool: DuckDBConnection[] = []
+  const idle: DuckDBConnection[] = []
+  const queue: Array<(c: DuckDBConnection) => void> = []
+  for (let i = 0; i < (options.concurrency ?? 4); i++) {
+    const c = await duck.connect()
+    pool.push(c)
+    idle.push(c)
+  }
+  const acquire = (): Promise<DuckDBConnection> => {
+    const c = idle.pop()
+    if (c) return Promise.resolve(c)
+    return new Promise((resolve) => queue.push(resolve))
+  }
+  const releaseConnection = (c: DuckDBConnection): void => {
+    const next = queue.shift()
+    if (next) next(c)
+    else idle.push(c)
+  }
+
+  let tail: KafkaTail | undefined
+  let tailConnection: DuckDBConnection | undefined
+  const admin = deps.kafka && options.topics ? deps.kafka.admin() : undefined
+  if (options.topics && deps.kafka && deps.serde && admin) {
+    const serde = deps.serde
+    tailConnection = await duck.connect()
+    await admin.connect()
+    tail = await createKafkaTail({
+      connection: tailConnection,
+      kafka: deps.kafka,
+      logger: log,
+      streams: [...tables.values()].map((t) => ({
+        topic: t.topic!,
+        schema: tableSchema(t),
+        decode: t.name === 'trades' ? (v: Buffer) => serde.deserializeTrade(v) : (v: Buffer) => serde.deserializeQuote(v),
+        row: (r: unknown) => t.design.row(r),
+        start: t.loaded ? snapshotOffsets(t.loaded.metadata, currentSnapshot(t.loaded.metadata), t.topic!) : new Map(),
+      })),
+    })
+    log.info('Kafka tail started', Object.fromEntries([...tables.values()].map((t) => [t.topic!, describe(tail!.positions(t.topic!).next)])))
+  }
+
+  // Pins: offsets of snapshots running queries read; the tail keeps everything from the lowest.
+  const pins = new Set<Pin>()
+  const trimTails = async (): Promise<void> => {
+    if (!tail) return
+    for (const t of tables.values()) {
+      if (!t.loaded || !t.topic) continue
+      const target = new Map(snapshotOffsets(t.loaded.metadata, currentSnapshot(t.loaded.metadata), t.topic))
+      for (const pin of pins) {
+        if (pin.topic !== t.topic) continue
+        for (const [p, o] of target) {
+          const pinned = pin.offsets.get(p) ?? 0n
+          if (pinned < o) target.set(p, pinned)
+        }
+      }
+      await tail.trim(t.topic, target)
+      if (m) {
+        const { next, kept } = tail.positions(t.topic)
+        let n = 0n
+        for (const [p, o] of next) n += o - (kept.get(p) ?? 0n)
+        m.get('queryTailKept').labels(t.topic).set(Number(n))
+      }
+    }
+  }
+
+  let closed = false
+  let refreshing: Promise<void> | undefined
+  const refresh = (): Promise<void> => {
+    refreshing ??= (async () => {
+      try {
+        await Promise.all([...tables.values()].map(load))
+        await trimTails()
+      } finally {
+        refreshing = undefined
+      }
+    })()
+    return refreshing
+  }
+  const timer = setInterval(() => {
+    if (closed) return
+    refresh().catch((err: unknown) => log.warn('refreshing table metadata failed; queries use the last loaded snapshot', { error: errorMessage(err) }))
+  }, refreshMs)
+  timer.unref()
+
+  function tableSchema(t: TableState): Schema {
+    return t.loaded ? schemaById(t.loaded.metadata) : t.design.schema
+  }
+
+  /** The metadata that holds a time-travel target (reloaded once if the snapshot is newer than what we have). */
+  const metadataFor = async (t: TableState, read: TableRead): Promise<TableMetadata | undefined> => {
+    if (read.snapshotId === undefined && read.asOfTimestampMs === undefined) return t.loaded?.metadata
+    const has = (meta: TableMetadata | undefined): boolean =>
+      meta !== undefined && (read.snapshotId !== undefined ? meta.snapshots.some((s) => s['snapshot-id'] === read.snapshotId) : meta.snapshots.length > 0)
+    if (!has(t.loaded?.metadata)) await load(t)
+    if (!t.loaded) throw new WorkbenchError(ErrorCode.NotFound, `table ${options.namespace}.${t.icebergName} does not exist: nothing to time-travel in`)
+    return t.loaded.metadata
+  }
+
+  const bindParams = (params: Readonly<Record<string, QueryParam>>): Record<string, DuckDBValue> => {
+    const out: Record<string, DuckDBValue> = {}
+    for (const [k, v] of Object.entries(params)) {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new WorkbenchError(ErrorCode.QueryInvalid, `parameter name ${JSON.stringify(k)} is not an identifier`)
+      if (v instanceof Date) {
+        if (Number.isNaN(v.getTime())) throw new WorkbenchError(ErrorCode.QueryInvalid, `parameter $${k} is an invalid Date`)
+        out[k] = timestampTZValue(BigInt(v.getTime()) * 1000n)
+      } else if (Array.isArray(v)) out[k] = listValue(v.map(String))
+      else out[k] = v as DuckDBValue
+    }
+    return out
+  }
+
+  const query = async <T extends QueryRow = QueryRow>(sql: string, qo: QueryOptions = {}): Promise<QueryResult<T>> => {
+    if (closed) throw new WorkbenchError(ErrorCode.ConfigInvalid, 'the query engine is closed')
+    const kind = qo.kind ?? 'sql'
+    const started = performance.now()
+    const timeoutMs = qo.timeoutMs ?? defaultTimeout
+    const maxRows = qo.maxRows ?? defaultMaxRows
+    if (!Number.isInteger(maxRows) || maxRows < 0) throw new WorkbenchError(ErrorCode.QueryInvalid, `maxRows must be a non-negative integer, not ${maxRows}`)
+    const reads = qo.tables ?? Object.fromEntries(engineTables.filter((n) => new RegExp(`\\b${n}\\b`, 'i').test(sql)).map((n) => [n, {}]))
+    const params = bindParams(qo.params ?? {})
+    const conn = await acquire()
+    const heldFiles: string[] = []
+    const heldPins: Pin[] = []
+    const boundaries: Partial<Record<EngineTable, ReadBoundary>> = {}
+    let planMs = 0
+    let tailMs = 0
+    const timer = setTimeout(() => conn.interrupt(), timeoutMs)
+    try {
+      for (const [name, read] of Object.entries(reads) as Array<[EngineTable, TableRead]>) {
+        const t = tables.get(name)
+        if (!t) throw new WorkbenchError(ErrorCode.QueryInvalid, `no table ${name}: the engine reads ${engineTables.join(', ')}`)
+        const planStart = performance.now()
+        const travelling = read.snapshotId !== undefined || read.asOfTimestampMs !== undefined
+        const hybrid = (read.tail ?? true) && !travelling && tail !== undefined && t.topic !== undefined
+        if (read.tail === true && travelling) throw new WorkbenchError(ErrorCode.QueryInvalid, `table ${name}: a time-travel read has no Kafka tail (tail: true with a snapshot)`)
+        // Pin before any await: the tail then keeps the records from the snapshot's offsets
+        // however far the background refresh moves on while this query runs.
+        let from: SnapshotOffsets = new Map()
+        let pinnedSnapshot: Snapshot | undefined
+        if (hybrid) {
+          const meta = t.loaded?.metadata
+          pinnedSnapshot = meta ? currentSnapshot(meta) : undefined
+          from = meta ? snapshotOffsets(meta, pinnedSnapshot, t.topic!) : new Map()
+          const pin: Pin = { topic: t.topic!, offsets: from }
+          pins.add(pin)
+          heldPins.push(pin)
+        }
+        const metadata = hybrid ? t.loaded?.metadata : await metadataFor(t, read)
+        const snapshotId = hybrid ? pinnedSnapshot?.['snapshot-id'] : read.snapshotId
+        const plan =
+          metadata && (!hybrid || pinnedSnapshot)
+            ? await planScan({ metadata, io: deps.io, manifests }, { snapshotId, asOfTimestampMs: read.asOfTimestampMs, filter: read.filter })
+            : { snapshot: undefined, schema: metadata ? schemaById(metadata) : t.design.schema, files: [], stats: { manifestsTotal: 0, manifestsPruned: 0, filesTotal: 0, filesPruned: 0 } }
+        const locations = plan.files.map((f) => f.path)
+        const local = await cache.acquire(locations)
+        heldFiles.push(...locations)
+        planMs += performance.now() - planStart
+
+        const names = columnNamesById(plan.schema)
+        const columns = plan.schema.fields.map((f) => quoteIdent(names.get(f.id) ?? f.name))
+        const lake = local.length > 0 ? `SELECT ${columns.join(', ')}, 'lake' AS _source FROM ${readParquetByFieldId(local, plan.schema)}` : `SELECT ${plan.schema.fields.map((f, i) => `CAST(NULL AS ${duckdbType(f.type)}) AS ${columns[i]}`).join(', ')}, 'lake' AS _source WHERE false`
+        let view = lake
+        let tailInfo: ReadBoundary['tail']
+        if (hybrid) {
+          const tailStart = performance.now()
+          const to = new Map<number, bigint>()
+          for (const p of await admin!.fetchTopicOffsets(t.topic!)) to.set(p.partition, BigInt(p.high))
+          await tail!.waitFor(t.topic!, to, timeoutMs)
+          const tailSql = tail!.selectSql(t.topic!, from, to)
+          const counted = await conn.runAndReadAll(`SELECT count(*)::BIGINT AS n FROM (${tailSql})`)
+          const records = Number(counted.getRows()[0]![0] as bigint)
+          view = `${lake} UNION ALL SELECT ${columns.join(', ')}, 'kafka' AS _source FROM (${tailSql})`
+          tailInfo = { topic: t.topic!, from: Object.fromEntries([...to.keys()].map((p) => [p, from.get(p) ?? 0n])), to: Object.fromEntries(to), records }
+          tailMs += performance.now() - tailStart
+          m?.get('queryTailRecords').labels(name).inc(records)
+        }
+        await conn.run(`CREATE OR REPLACE TEMP VIEW ${name} AS ${view}`)
+        boundaries[name] = {
+          table: `${options.namespace}.${t.icebergName}`,
+          snapshotId: plan.snapshot?.['snapshot-id'],
+          snapshotTimestampMs: plan.snapshot?.['timestamp-ms'],
+          filesScanned: plan.files.length,
+          filesPruned: plan.stats.filesPruned + plan.stats.manifestsPruned,
+          lakeRecords: plan.files.reduce((a, f) => a + f.recordCount, 0n),
+          ...(tailInfo ? { tail: tailInfo } : {}),
+        }
+        m?.get('queryFilesScanned').labels(name).inc(plan.files.length)
+        m?.get('queryFilesPruned').labels(name).inc(plan.stats.filesPruned)
+      }
+
+      const execStart = performance.now()
+      let reader
+      try {
+        const prepared = await conn.prepare(sql)
+        const wanted: Record<string, DuckDBValue> = {}
+        for (let i = 1; i <= prepared.parameterCount; i++) {
+          const p = prepared.parameterName(i)
+          if (p in params) wanted[p] = params[p]!
+        }
+        prepared.bind(wanted)
+        reader = await prepared.runAndReadUntil(maxRows + 1)
+      } catch (err) {
+        const message = errorMessage(err)
+        if (/interrupt/i.test(message)) throw new WorkbenchError(ErrorCode.Timeout, `the query ran longer than ${timeoutMs} ms and was stopped`, true)
+        throw new WorkbenchError(ErrorCode.QueryInvalid, `DuckDB refused the query: ${message}`, false, { cause: err })
+      }
+      const executeMs = performance.now() - execStart
+      const count = Math.min(reader.currentRowCount, maxRows)
+      const names = reader.deduplicatedColumnNames()
+      const types = reader.columnTypes()
+      const raw = reader.getColumns()
+      const rows = rowsOf(names, types, raw, count) as T[]
+      const totalMs = performance.now() - started
+      m?.get('queryDuration').labels(kind).observe(totalMs / 1000)
+      return {
+        rows,
+        columns: names.map((n, i) => ({ name: n, type: types[i]!.toString() })),
+        truncated: reader.currentRowCount > maxRows,
+        boundaries,
+        timings: { planMs, tailMs, executeMs, totalMs },
+        toArrow: () => arrowTableOf(names, types, raw, count),
+      }
+    } catch (err) {
+      m?.get('queryErrors').labels(isWorkbenchError(err) ? err.code : 'INTERNAL').inc()
+      throw err
+    } finally {
+      clearTimeout(timer)
+      for (const pin of heldPins) pins.delete(pin)
+      cache.release(heldFiles)
+      releaseConnection(conn)
+      if (m) {
+        m.get('queryCacheBytes').set(cache.stats.bytes)
+      }
+    }
+  }
+
+  return {
+    query,
+    cache,
+    refresh,
+    tailPositions(name) {
+      const t = tables.get(name)
+      return tail && t?.topic ? tail.positions(t.topic) : undefined
+    },
+    async snapshots(name) {
+      const t = tables.get(name)
+      if (!t) throw new WorkbenchError(ErrorCode.QueryInvalid, `no table ${name}: the engine reads ${engineTables.join(', ')}`)
+      await load(t)
+      if (!t.loaded) return []
+      const meta = t.loaded.metadata
+      const current = currentSnapshot(meta)?.['snapshot-id']
+      return [...meta.snapshots]
+        .sort((a, b) => a['timestamp-ms'] - b['timestamp-ms'])
+        .map((s) => ({
+          snapshotId: s['snapshot-id'],
+          parentId: s['parent-snapshot-id'],
+          timestampMs: s['timestamp-ms'],
+          operation: s.summary.operation,
+          addedRecords: Number(s.summary['added-records'] ?? 0),
+          totalRecords: Number(s.summary['total-records'] ?? 0),
+          addedFiles: Number(s.summary['added-data-files'] ?? 0),
+          totalFiles: Number(s.summary['total-data-files'] ?? 0),
+          current: s['snapshot-id'] === current,
+          offsets: t.topic ? Object.fromEntries(snapshotOffsets(meta, s, t.topic)) : {},
+        }))
+    },
+    async close() {
+      if (closed) return
+      closed = true
+      clearInterval(timer)
+      await refreshing?.catch(() => undefined)
+      await tail?.close()
+      await admin?.disconnect().catch(() => undefined)
+      for (const c of [...pool, ...(tailConnection ? [tailConnection] : [])]) c.closeSync()
+      duck.closeSync()
+    },
+  }
+}
+
+/** The offsets a snapshot holds: its own summary's, else its nearest ancestor's that records them. */
+function snapshotOffsets(meta: TableMetadata, snapshot: Snapshot | undefined, topic: string): SnapshotOffsets {
+  for (const s of ancestorsOf(meta, snapshot)) {
+    const o = offsetsOfSnapshot(s, topic)
+    if (o) return o
+  }
+  return new Map()
+}
+
+function describe(offsets: ReadonlyMap<number, bigint>): string {
+  return [...offsets].map(([p, o]) => `${p}:${o}`).join(',') || 'nothing'
+}
