@@ -165,6 +165,9 @@ export { runIcebergSink, ensureTable, offsetsSummary, offsetsOfSnapshot, tableOf
 export type { IcebergSinkOptions, IcebergSinkDeps, SinkReport, SinkRejectReason, SnapshotOffsets } from './sink/index'
 export { createQueryEngine, engineTables, createDataFileCache, createKafkaTail, exactValueConverter } from './query/index'
 export type { QueryEngine, QueryEngineOptions, QueryEngineDeps, QueryOptions, QueryResult, QueryParam, TableRead, ReadBoundary, SnapshotInfo, EngineTable, DataFileCache, KafkaTail, QueryColumn, QueryRow } from './query/index'
+/** Market analytics over the engine (`analytics.bars(engine, …)`), grouped so `trades`/`bars` do not crowd the top level. */
+export * as analytics from './query/market-analytics'
+export type { Queryable, TimeRange, TimeTravel, TradeRow, QuoteRow, BarRow, LatestTradeRow, LatestQuoteRow, TradeQuoteRow, SymbolRow, GapRow, GapSummaryRow } from './query/index'
 export { planCompaction, snapshotsToExpire, compactTable, expireSnapshots, removeOrphanFiles, runMaintenance } from './maintenance/index'
 export type { CompactionCandidate, CompactionGroup, CompactionPolicy, CompactionOptions, CompactionReport, MaintenanceOptions, MaintenanceDeps } from './maintenance/index'
 export { rejectReasons } from './market/index'

@@ -100,8 +100,17 @@ export function createDataFileCache(options: DataFileCacheOptions): DataFileCach
     stats.files = entries.size
   }
 
+  const release = (locations: readonly string[]): void => {
+    for (const location of locations) {
+      const e = entries.get(location)
+      if (e && e.holders > 0) e.holders--
+    }
+    evict()
+  }
+
   return {
     stats,
+    release,
     async acquire(locations) {
       const held: string[] = []
       try {
@@ -129,16 +138,9 @@ export function createDataFileCache(options: DataFileCacheOptions): DataFileCach
         evict()
         return out
       } catch (err) {
-        this.release(held)
+        release(held)
         throw err
       }
-    },
-    release(locations) {
-      for (const location of locations) {
-        const e = entries.get(location)
-        if (e && e.holders > 0) e.holders--
-      }
-      evict()
     },
   }
 }

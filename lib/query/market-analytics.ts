@@ -201,7 +201,7 @@ export interface TradesRequest extends TimeRange, TimeTravel {
 }
 
 /** Trades of one symbol in a time range, in trade-id order. */
-export function trades(engine: Queryable, request: TradesRequest): Promise<QueryResult<TradeRow & Record<string, unknown>>> {
+export async function trades(engine: Queryable, request: TradesRequest): Promise<QueryResult<TradeRow & Record<string, unknown>>> {
   const symbol = checkSymbol(request.symbol)
   const range = checkRange(request)
   const limit = checkLimit(request.limit, 1000)
@@ -230,7 +230,7 @@ export interface RecentTradesRequest {
 }
 
 /** The newest trades of a symbol, newest first: a hybrid read of the lake and the Kafka tail. */
-export function recentTrades(engine: Queryable, request: RecentTradesRequest): Promise<QueryResult<TradeRow & Record<string, unknown>>> {
+export async function recentTrades(engine: Queryable, request: RecentTradesRequest): Promise<QueryResult<TradeRow & Record<string, unknown>>> {
   const minutes = request.minutes ?? 5
   if (!(minutes > 0 && minutes <= 24 * 60)) throw new WorkbenchError(ErrorCode.QueryInvalid, `minutes must be above 0 and at most 1440, not ${minutes}`)
   const now = Date.now()
@@ -246,7 +246,7 @@ export interface QuotesRequest extends TimeRange, TimeTravel {
 }
 
 /** Quotes (best bid and offer) of one symbol in a time range, in update-id order. */
-export function quotes(engine: Queryable, request: QuotesRequest): Promise<QueryResult<QuoteRow & Record<string, unknown>>> {
+export async function quotes(engine: Queryable, request: QuotesRequest): Promise<QueryResult<QuoteRow & Record<string, unknown>>> {
   const symbol = checkSymbol(request.symbol)
   const range = checkRange(request)
   const limit = checkLimit(request.limit, 1000)
@@ -281,7 +281,7 @@ export interface BarsRequest extends TimeRange, TimeTravel {
  * OHLCV bars with VWAP. Open and close are the prices of the lowest and highest trade id in the
  * bar (trade ids increase with time per symbol; ties in time stay ordered).
  */
-export function bars(engine: Queryable, request: BarsRequest): Promise<QueryResult<BarRow & Record<string, unknown>>> {
+export async function bars(engine: Queryable, request: BarsRequest): Promise<QueryResult<BarRow & Record<string, unknown>>> {
   const range = checkRange(request)
   const step = parseInterval(request.interval ?? '1m')
   const symbols = request.symbol !== undefined ? [checkSymbol(request.symbol)] : symbolList(request.symbols)
@@ -292,7 +292,7 @@ export function bars(engine: Queryable, request: BarsRequest): Promise<QueryResu
     `WITH t AS (
        SELECT symbol, trade_id, price, quantity,
               (epoch_us(event_time) // $step) * $step AS bucket,
-              CAST(price * 100000000 AS BIGINT) AS price_units,
+              CAST(CAST(price AS DECIMAL(38, 8)) * 100000000 AS BIGINT) AS price_units,
               CAST(quantity * 100000000 AS HUGEINT) AS quantity_units
          FROM trades
         WHERE ${where.join(' AND ')}
@@ -335,7 +335,7 @@ function lookback(request: LatestRequest): TimeRange {
 }
 
 /** The latest trade of each symbol (within the look-back), lake and tail. */
-export function latestTrades(engine: Queryable, request: LatestRequest = {}): Promise<QueryResult<LatestTradeRow & Record<string, unknown>>> {
+export async function latestTrades(engine: Queryable, request: LatestRequest = {}): Promise<QueryResult<LatestTradeRow & Record<string, unknown>>> {
   const symbols = symbolList(request.symbols)
   const range = lookback(request)
   const bySymbol = symbols && symbols.length > 0 ? ' AND list_contains($symbols, symbol)' : ''
@@ -355,7 +355,7 @@ export function latestTrades(engine: Queryable, request: LatestRequest = {}): Pr
 }
 
 /** The latest quote of each symbol (within the look-back), lake and tail. */
-export function latestQuotes(engine: Queryable, request: LatestRequest = {}): Promise<QueryResult<LatestQuoteRow & Record<string, unknown>>> {
+export async function latestQuotes(engine: Queryable, request: LatestRequest = {}): Promise<QueryResult<LatestQuoteRow & Record<string, unknown>>> {
   const symbols = symbolList(request.symbols)
   const range = lookback(request)
   const bySymbol = symbols && symbols.length > 0 ? ' AND list_contains($symbols, symbol)' : ''
@@ -386,7 +386,7 @@ export interface TradesWithQuotesRequest extends TimeRange, TimeTravel {
  * Each trade joined as of its time to the prevailing quote (the latest quote of the symbol at
  * or before the trade): mid, quoted spread and effective spread, exact, and in basis points.
  */
-export function tradesWithQuotes(engine: Queryable, request: TradesWithQuotesRequest): Promise<QueryResult<TradeQuoteRow & Record<string, unknown>>> {
+export async function tradesWithQuotes(engine: Queryable, request: TradesWithQuotesRequest): Promise<QueryResult<TradeQuoteRow & Record<string, unknown>>> {
   const symbol = checkSymbol(request.symbol)
   const range = checkRange(request)
   const limit = checkLimit(request.limit, 10_000)
@@ -436,7 +436,7 @@ export interface SymbolsRequest {
 }
 
 /** Symbols that traded in a range, with their trade counts, first and last times and last price. */
-export function symbols(engine: Queryable, request: SymbolsRequest = {}): Promise<QueryResult<SymbolRow & Record<string, unknown>>> {
+export async function symbols(engine: Queryable, request: SymbolsRequest = {}): Promise<QueryResult<SymbolRow & Record<string, unknown>>> {
   const now = Date.now()
   const range = checkRange({ from: request.from ?? new Date(now - 86_400_000), to: request.to ?? new Date(now + 60_000) })
   return engine.query(

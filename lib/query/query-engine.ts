@@ -1,5 +1,5 @@
 import * as path from 'node:path'
-import { DuckDBInstance, listValue, timestampTZValue, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api'
+import { BIGINT, DuckDBInstance, HUGEINT, listValue, timestampTZValue, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api'
 import type { Kafka } from 'kafkajs'
 import type { Table } from 'apache-arrow'
 import type { RecordSerde } from '../avro/index'
@@ -397,11 +397,16 @@ export async function createQueryEngine(options: QueryEngineOptions, deps: Query
       try {
         const prepared = await conn.prepare(sql)
         const wanted: Record<string, DuckDBValue> = {}
+        const types: Record<string, DuckDBType> = {}
         for (let i = 1; i <= prepared.parameterCount; i++) {
           const p = prepared.parameterName(i)
-          if (p in params) wanted[p] = params[p]!
+          if (!(p in params)) continue
+          const v = params[p]!
+          wanted[p] = v
+          // 64-bit ids and µs stay BIGINT (DuckDB would otherwise bind a bigint as HUGEINT).
+          if (typeof v === 'bigint') types[p] = v >= -(2n ** 63n) && v < 2n ** 63n ? BIGINT : HUGEINT
         }
-        prepared.bind(wanted)
+        prepared.bind(wanted, types)
         reader = await prepared.runAndReadUntil(maxRows + 1)
       } catch (err) {
         const message = errorMessage(err)
