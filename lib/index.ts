@@ -163,16 +163,18 @@ export type {
 } from './iceberg/index'
 export { runIcebergSink, ensureTable, offsetsSummary, offsetsOfSnapshot, tableOffsets, mergeOffsets, summaryTopicKey, summaryOffsetsKey } from './sink/index'
 export type { IcebergSinkOptions, IcebergSinkDeps, SinkReport, SinkRejectReason, SnapshotOffsets } from './sink/index'
-export { createQueryEngine, engineTables, createDataFileCache, createKafkaTail, exactValueConverter } from './query/index'
-export type { QueryEngine, QueryEngineOptions, QueryEngineDeps, QueryOptions, QueryResult, QueryParam, TableRead, ReadBoundary, SnapshotInfo, EngineTable, DataFileCache, KafkaTail, QueryColumn, QueryRow } from './query/index'
+export { createQueryEngine, openQueryEngine, engineTables, createDataFileCache, createKafkaTail, exactValueConverter } from './query/index'
+export type { OpenQueryEngineOptions, QueryEngine, QueryEngineOptions, QueryEngineDeps, QueryOptions, QueryResult, QueryParam, TableRead, ReadBoundary, SnapshotInfo, EngineTable, DataFileCache, KafkaTail, QueryColumn, QueryRow } from './query/index'
 /** Market analytics over the engine (`analytics.bars(engine, …)`), grouped so `trades`/`bars` do not crowd the top level. */
 export * as analytics from './query/market-analytics'
 export type { Queryable, TimeRange, TimeTravel, TradeRow, QuoteRow, BarRow, LatestTradeRow, LatestQuoteRow, TradeQuoteRow, SymbolRow, GapRow, GapSummaryRow } from './query/index'
+export { startApiServer, apiRoutes, openApiDocument, createHealthChecks } from './api/index'
+export type { ApiServer, ApiServerOptions, ApiServerDeps, ApiRoute, HealthCheck, ApiLimits } from './api/index'
 export { planCompaction, snapshotsToExpire, compactTable, expireSnapshots, removeOrphanFiles, runMaintenance } from './maintenance/index'
 export type { CompactionCandidate, CompactionGroup, CompactionPolicy, CompactionOptions, CompactionReport, MaintenanceOptions, MaintenanceDeps } from './maintenance/index'
 export { rejectReasons } from './market/index'
 export type { Trade, Quote, TradeSide, RejectReason } from './market/index'
-export { createSequenceTracker, normaliseBinanceFrame, canonicalPositiveDecimal, priceDecimal, quantityDecimal, createBatchingProducer, createKafkaSender, createThreadedKafkaSender, cachedDefaultPartitioner, ensureTopics, runIngestor } from './ingest/index'
+export { createSequenceTracker, normaliseBinanceFrame, canonicalPositiveDecimal, priceDecimal, quantityDecimal, createBatchingProducer, createKafkaSender, createThreadedKafkaSender, cachedDefaultPartitioner, ensureTopics, marketTopicSpecs, runIngestor } from './ingest/index'
 export type {
   SequenceTracker,
   SequenceTrackerOptions,

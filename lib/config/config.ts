@@ -117,6 +117,27 @@ export interface WorkbenchConfig {
     /** Files no snapshot references are deleted once older than this (in-flight writes are younger). */
     readonly orphanMinAgeMs: number
   }
+  /** The query engine (notebooks, the API, benchmarks). */
+  readonly query: {
+    /** Local copies of immutable data files (under the cache folder by default). */
+    readonly cacheDir: string
+    readonly cacheMaxBytes: number
+    /** How often the engine reloads table metadata (the Kafka tail covers what is newer). */
+    readonly refreshMs: number
+    readonly timeoutMs: number
+    /** Queries at the same time (each has its own DuckDB connection). */
+    readonly concurrency: number
+    readonly memoryLimit: string
+  }
+  /** The HTTP API worker. */
+  readonly api: {
+    readonly port: number
+    /** Rows one response carries at most. */
+    readonly maxRows: number
+    /** Widest time range a request may ask for. */
+    readonly maxRangeMs: number
+    readonly timeoutMs: number
+  }
 }
 
 /** The phases of a sink flush, in order (chaos tests crash the sink at each). */
@@ -319,6 +340,18 @@ function read(env: Env, root: string): { config: WorkbenchConfig; keys: ConfigKe
     r.problems.push(`K2_MAINTENANCE_ORPHAN_MIN_AGE_MS=${orphanMinAge} must be at least twice K2_SINK_MAX_UNCOMMITTED_MS=${sinkMaxUncommitted}: otherwise maintenance could delete files the sink uploaded and is about to commit`)
   }
 
+  const queryCacheDir = path.resolve(root, r.str('K2_QUERY_CACHE_DIR', path.join(state, 'query-cache'), 'local copies of lake data files read by queries'))
+  const queryCacheMax = r.int('K2_QUERY_CACHE_MAX_BYTES', 4 * 2 ** 30, 'bytes of data file copies to keep', 0, 2 ** 50)
+  const queryRefresh = r.int('K2_QUERY_REFRESH_MS', 1000, 'how often the query engine reloads table metadata', 50, 3_600_000)
+  const queryTimeout = r.int('K2_QUERY_TIMEOUT_MS', 30_000, 'default query timeout', 100, 3_600_000)
+  const queryConcurrency = r.int('K2_QUERY_CONCURRENCY', 4, 'queries at the same time per engine', 1, 64)
+  const queryMemory = r.str('K2_QUERY_MEMORY_LIMIT', '2GB', "DuckDB's memory limit in the query engine")
+  if (!/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(queryMemory)) r.problems.push(`K2_QUERY_MEMORY_LIMIT=${JSON.stringify(queryMemory)} is not a size such as 2GB or 512MiB`)
+  const apiPort = r.port('K2_API_PORT', 8010 + offset, 'HTTP API port')
+  const apiMaxRows = r.int('K2_API_MAX_ROWS', 10_000, 'rows one API response carries at most', 1, 1_000_000)
+  const apiMaxRange = r.int('K2_API_MAX_RANGE_MS', 31 * 86_400_000, 'widest time range an API request may ask for', 1000, 3650 * 86_400_000)
+  const apiTimeout = r.int('K2_API_TIMEOUT_MS', 10_000, 'API request timeout (504 beyond it)', 100, 600_000)
+
   const level = r.oneOf<LogLevel>('K2_LOG_LEVEL', 'info', ['debug', 'info', 'warn', 'error', 'silent'], 'log threshold')
   const format = r.oneOf('K2_LOG_FORMAT', 'pretty', ['pretty', 'json'] as const, 'log line format')
 
@@ -335,6 +368,7 @@ function read(env: Env, root: string): { config: WorkbenchConfig; keys: ConfigKe
     ['K2_INGEST_METRICS_PORT', ingestMetricsPort],
     ['K2_SINK_METRICS_PORT', sinkMetricsPort],
     ['K2_MAINTENANCE_METRICS_PORT', maintenanceMetricsPort],
+    ['K2_API_PORT', apiPort],
   ]
   const seen = new Map<number, string>()
   for (const [key, port] of ports) {
@@ -363,6 +397,8 @@ function read(env: Env, root: string): { config: WorkbenchConfig; keys: ConfigKe
       ingest: { metricsPort: ingestMetricsPort, compression, reorderWindowMs, maxPendingPerSymbol, batchMaxRecords, lingerMs },
       sink: { metricsPort: sinkMetricsPort, namespace: sinkNamespace, groupId: sinkGroup, maxRecords: sinkMaxRecords, maxAgeMs: sinkMaxAgeMs, rowGroupSize: sinkRowGroup, sessionTimeoutMs: sinkSession, maxUncommittedMs: sinkMaxUncommitted, chaos: sinkChaos },
       maintenance: { metricsPort: maintenanceMetricsPort, intervalMs: maintenanceInterval, targetFileBytes, snapshotMaxAgeMs: snapshotMaxAge, keepSnapshots, orphanMinAgeMs: orphanMinAge },
+      query: { cacheDir: queryCacheDir, cacheMaxBytes: queryCacheMax, refreshMs: queryRefresh, timeoutMs: queryTimeout, concurrency: queryConcurrency, memoryLimit: queryMemory },
+      api: { port: apiPort, maxRows: apiMaxRows, maxRangeMs: apiMaxRange, timeoutMs: apiTimeout },
     },
     keys: r.keys,
   }

@@ -5,7 +5,7 @@ export type { Normalised, NormaliseContext, SymbolInfo } from './normalise-binan
 export { canonicalPositiveDecimal, priceDecimal, quantityDecimal } from './decimal'
 export { createBatchingProducer, createKafkaSender, createThreadedKafkaSender, cachedDefaultPartitioner } from './producer-kafka'
 export type { BatchingProducer, BatchingProducerOptions, OutgoingRecord, BatchSender } from './producer-kafka'
-export { ensureTopics } from './topics-kafka'
+export { ensureTopics, marketTopicSpecs } from './topics-kafka'
 export type { TopicSpec } from './topics-kafka'
 export { runIngestor } from './ingestor'
 export type { IngestorOptions, IngestorDeps, IngestReport, RecordEncoder } from './ingestor'

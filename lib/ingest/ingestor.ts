@@ -8,7 +8,7 @@ import { metricDefinitions, type MetricKey, type Metrics } from '../metrics/inde
 import { normaliseBinanceEvent, normaliseBinanceFrame, parseBinanceFrame, type NormaliseContext, type SymbolInfo } from './normalise-binance'
 import { cachedDefaultPartitioner, createBatchingProducer, createKafkaSender, type BatchSender, type OutgoingRecord } from './producer-kafka'
 import { createSequenceTracker, type TradeGap } from './sequence-tracker'
-import { ensureTopics } from './topics-kafka'
+import { ensureTopics, marketTopicSpecs } from './topics-kafka'
 import { checkpointRecords, checkpointTopicConfig, readCheckpoint } from './checkpoint-kafka'
 
 /** Turns records into Kafka values (Confluent wire format, schema ids from the registry). */
@@ -121,13 +121,8 @@ export async function runIngestor(options: IngestorOptions, deps: IngestorDeps, 
   const admin = deps.kafka.admin()
   await admin.connect()
   try {
-    // Batches are capped at 4 MiB of values; the topics accept 8 MiB so even an uncompressed
-    // batch whose records all land in one partition fits (the broker default is 1 MiB).
-    const large = { 'max.message.bytes': String(8 * 2 ** 20) }
     const created = await ensureTopics(admin, [
-      { topic: options.topics.trades, partitions: options.topics.partitions, config: large },
-      { topic: options.topics.quotes, partitions: options.topics.partitions, config: large },
-      { topic: options.topics.deadLetter, partitions: 1, config: { ...large, 'retention.ms': String(30 * 24 * 3600_000) } },
+      ...marketTopicSpecs(options.topics),
       ...(options.topics.checkpoint ? [{ topic: options.topics.checkpoint, partitions: 1, config: checkpointTopicConfig }] : []),
     ])
     if (created.length) log.info('created topics', { topics: created })

@@ -17,3 +17,17 @@ export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[]): P
   await admin.createTopics({ topics: missing, waitForLeaders: true })
   return missing.map((t) => t.topic)
 }
+
+/**
+ * The trade, quote and dead-letter topics, as the ingestor creates them: batches are capped at
+ * 4 MiB of values and the topics accept 8 MiB, so even an uncompressed batch whose records all
+ * land in one partition fits (the broker default is 1 MiB). Dead letters stay 30 days.
+ */
+export function marketTopicSpecs(topics: { readonly trades: string; readonly quotes: string; readonly deadLetter: string; readonly partitions: number }): TopicSpec[] {
+  const large = { 'max.message.bytes': String(8 * 2 ** 20) }
+  return [
+    { topic: topics.trades, partitions: topics.partitions, config: large },
+    { topic: topics.quotes, partitions: topics.partitions, config: large },
+    { topic: topics.deadLetter, partitions: 1, config: { ...large, 'retention.ms': String(30 * 24 * 3600_000) } },
+  ]
+}

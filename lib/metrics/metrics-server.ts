@@ -6,6 +6,7 @@ import type { Registry } from 'prom-client'
 
 export interface MetricsServer {
   readonly url: string
+  readonly port: number
   /** Stops serving and removes the scrape-target file. Safe to call twice. */
   close(): Promise<void>
 }
@@ -18,6 +19,8 @@ export interface MetricsServerOptions {
   readonly worker: string
   /** Prometheus file_sd folder to announce this worker in (the native stack's); omit to skip. */
   readonly targetsDir?: string
+  /** Answers every other path (a worker that serves more than metrics, such as the API); default 404. */
+  readonly other?: (req: http.IncomingMessage, res: http.ServerResponse) => void
 }
 
 /**
@@ -26,6 +29,7 @@ export interface MetricsServerOptions {
  */
 export async function startMetricsServer(registry: Registry, options: MetricsServerOptions): Promise<MetricsServer> {
   const server = http.createServer((req, res) => {
+    if (req.url !== '/metrics' && options.other) return options.other(req, res)
     if (req.url !== '/metrics') {
       res.statusCode = 404
       return res.end('not found: try /metrics\n')
@@ -56,6 +60,7 @@ export async function startMetricsServer(registry: Registry, options: MetricsSer
   let closed = false
   return {
     url: `http://${options.host}:${port}/metrics`,
+    port,
     async close() {
       if (closed) return
       closed = true

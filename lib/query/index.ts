@@ -29,3 +29,5 @@ export type {
   SymbolsRequest,
   GapsRequest,
 } from './market-analytics'
+export { openQueryEngine } from './engine-from-config'
+export type { OpenQueryEngineOptions } from './engine-from-config'

@@ -154,6 +154,8 @@ export interface QueryEngineDeps {
   /** For hybrid reads. */
   readonly kafka?: Kafka
   readonly serde?: RecordSerde
+  /** Sees every SQL text the engine sends to DuckDB for queries (tests prove no value is spliced in; debugging). */
+  readonly onSql?: (sql: string) => void
 }
 
 interface TableState {
@@ -371,14 +373,18 @@ export async function createQueryEngine(options: QueryEngineOptions, deps: Query
           for (const p of await admin!.fetchTopicOffsets(t.topic!)) to.set(p.partition, BigInt(p.high))
           await tail!.waitFor(t.topic!, to, timeoutMs)
           const tailSql = tail!.selectSql(t.topic!, from, to)
-          const counted = await conn.runAndReadAll(`SELECT count(*)::BIGINT AS n FROM (${tailSql})`)
+          const countSql = `SELECT count(*)::BIGINT AS n FROM (${tailSql})`
+          deps.onSql?.(countSql)
+          const counted = await conn.runAndReadAll(countSql)
           const records = Number(counted.getRows()[0]![0] as bigint)
           view = `${lake} UNION ALL SELECT ${columns.join(', ')}, 'kafka' AS _source FROM (${tailSql})`
           tailInfo = { topic: t.topic!, from: Object.fromEntries([...to.keys()].map((p) => [p, from.get(p) ?? 0n])), to: Object.fromEntries(to), records }
           tailMs += performance.now() - tailStart
           m?.get('queryTailRecords').labels(name).inc(records)
         }
-        await conn.run(`CREATE OR REPLACE TEMP VIEW ${name} AS ${view}`)
+        const createView = `CREATE OR REPLACE TEMP VIEW ${name} AS ${view}`
+        deps.onSql?.(createView)
+        await conn.run(createView)
         boundaries[name] = {
           table: `${options.namespace}.${t.icebergName}`,
           snapshotId: plan.snapshot?.['snapshot-id'],
@@ -395,6 +401,7 @@ export async function createQueryEngine(options: QueryEngineOptions, deps: Query
       const execStart = performance.now()
       let reader
       try {
+        deps.onSql?.(sql)
         const prepared = await conn.prepare(sql)
         const wanted: Record<string, DuckDBValue> = {}
         const types: Record<string, DuckDBType> = {}

@@ -6,7 +6,7 @@ import type { Reporter, Requirement } from './provision'
 /** The infrastructure services of the local stack (`npm run stack`), in the order `up` considers them. */
 export const infraServiceNames = ['minio', 'iceberg-rest', 'kafka', 'schema-registry', 'prometheus', 'jupyter'] as const
 /** The workbench's own workers (`npm run pipelines`), run by the same manager. */
-export const pipelineNames = ['replay-exchange', 'ingest', 'iceberg-sink', 'maintenance'] as const
+export const pipelineNames = ['replay-exchange', 'ingest', 'iceberg-sink', 'maintenance', 'api'] as const
 export const serviceNames = [...infraServiceNames, ...pipelineNames] as const
 export type ServiceName = (typeof serviceNames)[number]
 

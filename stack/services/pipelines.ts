@@ -16,6 +16,7 @@ const replayMarker = (c: WorkbenchConfig): string => `--k2-service=replay-exchan
 const ingestMarker = (c: WorkbenchConfig): string => `--k2-service=ingest:${c.ingest.metricsPort}`
 const sinkMarker = (c: WorkbenchConfig): string => `--k2-service=iceberg-sink:${c.sink.metricsPort}`
 const maintenanceMarker = (c: WorkbenchConfig): string => `--k2-service=maintenance:${c.maintenance.metricsPort}`
+const apiMarker = (c: WorkbenchConfig): string => `--k2-service=api:${c.api.port}`
 
 /** The local exchange that speaks Binance's protocol: the default feed without internet. */
 export const replayExchange: ServiceDefinition = {
@@ -99,5 +100,32 @@ export const maintenance: ServiceDefinition = {
     const text = await requestJson<string>(`http://${ctx.config.host}:${ctx.config.maintenance.metricsPort}/metrics`, { timeoutMs: 2000 })
     const files = /^k2_maintenance_data_files\{table="trades"\} (\d+)/m.exec(text)?.[1]
     return files === undefined ? 'waiting for the first round' : `${files} data files in trades`
+  },
+}
+
+/** The HTTP API over the hybrid query engine. */
+export const api: ServiceDefinition = {
+  name: 'api',
+  group: 'pipeline',
+  title: 'HTTP API (hybrid queries)',
+  version: '',
+  dependsOn: ['kafka', 'schema-registry', 'iceberg-rest', 'minio'],
+  requirements: [],
+  startTimeoutMs: 60_000,
+  ports: (c) => [c.api.port],
+  address: (c) => `http://${c.host}:${c.api.port}/openapi.json`,
+  provision: async () => {},
+  prepare: async (ctx) => workerCommand(ctx, 'api.ts', apiMarker(ctx.config)),
+  marker: (ctx) => apiMarker(ctx.config),
+  async health(ctx) {
+    const h = await requestJson<{ status: string; checks: Array<{ name: string; ok: boolean }> }>(`http://${ctx.config.host}:${ctx.config.api.port}/health`, { timeoutMs: 5000 }).catch((err: unknown) => {
+      // 503 answers carry the checks too: name what is down.
+      const body = (err as { body?: unknown }).body
+      if (body && typeof body === 'object' && 'checks' in body) return body as { status: string; checks: Array<{ name: string; ok: boolean }> }
+      if (typeof body === 'string' && body.includes('"checks"')) return JSON.parse(body) as { status: string; checks: Array<{ name: string; ok: boolean }> }
+      throw err
+    })
+    const down = h.checks.filter((c) => !c.ok).map((c) => c.name)
+    return down.length === 0 ? `${h.checks.length} dependencies up` : `answering; down: ${down.join(', ')}`
   },
 }

@@ -1,0 +1,43 @@
+/**
+ * The HTTP API worker: /v1/trades, /v1/trades/recent, /v1/quotes, /v1/symbols, /v1/bars,
+ * /v1/snapshots, /health, /metrics and /openapi.json over the hybrid query engine. Thin main:
+ * config, engine, server until SIGTERM/SIGINT; exit 1 on failure.
+ */
+import { Kafka, logLevel } from 'kafkajs'
+import { createHealthChecks, createLogger, createMetrics, createWarehouseFileIO, errorMessage, loadConfig, openQueryEngine, startApiServer } from '../lib/index'
+
+async function main(): Promise<number> {
+  const config = loadConfig(process.env)
+  const log = createLogger({ level: config.log.level, format: config.log.format, write: (l) => process.stderr.write(l), namespace: 'api' })
+  const metrics = createMetrics()
+  const io = createWarehouseFileIO(config)
+  const kafka = new Kafka({ clientId: `${config.kafka.clientId}-api`, brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING })
+  let engine: Awaited<ReturnType<typeof openQueryEngine>> | undefined
+  try {
+    engine = await openQueryEngine(config, { logger: log, metrics })
+    const server = await startApiServer(
+      { host: config.host, port: config.api.port, maxRows: config.api.maxRows, maxRangeMs: config.api.maxRangeMs, timeoutMs: config.api.timeoutMs, targetsDir: config.paths.scrapeTargets },
+      { engine, health: createHealthChecks(config, { kafka, io, engine }), logger: log, metrics },
+    )
+    await new Promise<void>((resolve) => {
+      for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => resolve())
+    })
+    await server.close()
+    log.info('stopped cleanly')
+    return 0
+  } catch (err) {
+    log.error('api failed', { error: errorMessage(err) })
+    return 1
+  } finally {
+    await engine?.close().catch(() => undefined)
+    io.close()
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`api crashed: ${errorMessage(err)}\n`)
+    process.exit(1)
+  },
+)
