@@ -79,7 +79,9 @@ const snapshotIdSchema = { type: 'string', pattern: '^-?[0-9]+$', description: '
 const source = { type: 'string', enum: ['lake', 'kafka'], description: 'lake: committed to Iceberg; kafka: the tail not committed yet' } as const
 
 function envelope<T extends Record<string, unknown>>(result: QueryResult<T>): unknown {
-  return { data: result.rows, meta: { rows: result.rows.length, truncated: result.truncated, boundaries: result.boundaries, timings: roundTimings(result.timings) } }
+  // File locations stay in the engine's result: a count is enough for an API client.
+  const boundaries = Object.fromEntries(Object.entries(result.boundaries).map(([k, b]) => [k, { ...b, files: undefined }]))
+  return { data: result.rows, meta: { rows: result.rows.length, truncated: result.truncated, boundaries, timings: roundTimings(result.timings) } }
 }
 
 function roundTimings(t: QueryResult['timings']): Record<string, number> {

@@ -1,4 +1,4 @@
-export { createQueryEngine, engineTables } from './query-engine'
+export { createQueryEngine, engineTables, bindParameters } from './query-engine'
 export type { QueryEngine, QueryEngineOptions, QueryEngineDeps, QueryOptions, QueryResult, QueryParam, TableRead, ReadBoundary, SnapshotInfo, EngineTable } from './query-engine'
 export { createDataFileCache } from './file-cache'
 export type { DataFileCache, DataFileCacheOptions } from './file-cache'

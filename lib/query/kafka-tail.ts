@@ -27,6 +27,8 @@ export interface KafkaTail {
    * table's columns converted to their Iceberg types (as the lake files read).
    */
   selectSql(topic: string, from: SnapshotOffsets, to: SnapshotOffsets): string
+  /** Records kept at offsets [from, to) per partition (what selectSql selects), counted without a query. */
+  count(topic: string, from: SnapshotOffsets, to: SnapshotOffsets): number
   /** Waits until every partition of `topic` has been read up to `to` (exclusive). */
   waitFor(topic: string, to: SnapshotOffsets, timeoutMs: number): Promise<void>
   /** Drops rows below `to` (a snapshot's offsets that no query will pin an older one than). */
@@ -68,6 +70,43 @@ interface TopicState {
   readonly appender: DuckDBAppender
   readonly next: Map<number, bigint>
   readonly kept: Map<number, bigint>
+  /** Offsets of the rows kept, per partition, ascending (trimmed from the front). */
+  readonly offsets: Map<number, OffsetList>
+}
+
+/** A growable ascending list of offsets with a moving start (offsets stay below 2^53). */
+class OffsetList {
+  private data = new Float64Array(1024)
+  private start = 0
+  private end = 0
+  push(offset: number): void {
+    if (this.end === this.data.length) {
+      const live = this.end - this.start
+      const next = new Float64Array(Math.max(1024, live * 2))
+      next.set(this.data.subarray(this.start, this.end))
+      this.data = next
+      this.start = 0
+      this.end = live
+    }
+    this.data[this.end++] = offset
+  }
+  /** Index of the first offset ≥ o. */
+  private lowerBound(o: number): number {
+    let lo = this.start
+    let hi = this.end
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (this.data[mid]! < o) lo = mid + 1
+      else hi = mid
+    }
+    return lo
+  }
+  countBetween(from: number, to: number): number {
+    return Math.max(0, this.lowerBound(to) - this.lowerBound(from))
+  }
+  dropBelow(o: number): void {
+    this.start = this.lowerBound(o)
+  }
 }
 
 interface Waiter {
@@ -96,7 +135,7 @@ export async function createKafkaTail(options: KafkaTailOptions): Promise<KafkaT
         const start = stream.start.get(p.partition) ?? 0n
         next.set(p.partition, start > low ? start : low)
       }
-      topics.set(stream.topic, { stream, table, columns, types, appender: await conn.createAppender(table), next, kept: new Map(next) })
+      topics.set(stream.topic, { stream, table, columns, types, appender: await conn.createAppender(table), next, kept: new Map(next), offsets: new Map() })
     }
   } finally {
     await admin.disconnect()
@@ -180,6 +219,9 @@ export async function createKafkaTail(options: KafkaTailOptions): Promise<KafkaT
       await exclusive(async () => {
         append(t, p, rows)
         t.appender.flushSync()
+        let list = t.offsets.get(p)
+        if (!list) t.offsets.set(p, (list = new OffsetList()))
+        for (const r of rows) list.push(Number(r.offset))
       })
       stats.records += rows.length
       stats.batches++
@@ -236,6 +278,12 @@ export async function createKafkaTail(options: KafkaTailOptions): Promise<KafkaT
       const cols = t.columns.map((c, k) => `${c.convert(`c${k}`)} AS ${quoteIdent(c.field.name)}`).join(', ')
       return `SELECT ${cols} FROM ${t.table} WHERE ${ranges.length ? ranges.join(' OR ') : 'false'}`
     },
+    count(topic, from, to) {
+      const t = state(topic)
+      let n = 0
+      for (const [p, end] of to) n += t.offsets.get(p)?.countBetween(Number(from.get(p) ?? 0n), Number(end)) ?? 0
+      return n
+    },
     waitFor(topic, to, timeoutMs) {
       state(topic)
       if (reached(topic, to)) return Promise.resolve()
@@ -263,6 +311,7 @@ export async function createKafkaTail(options: KafkaTailOptions): Promise<KafkaT
       for (const [p, o] of to) {
         if (o > (t.kept.get(p) ?? 0n)) {
           t.kept.set(p, o)
+          t.offsets.get(p)?.dropBelow(Number(o))
           drop.push(`(_partition = ${p} AND _offset < ${o})`)
         }
       }

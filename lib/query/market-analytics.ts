@@ -6,8 +6,9 @@ import type { QueryEngine, QueryOptions, QueryResult } from './query-engine'
  * Market analytics over the engine: typed, parameterised functions the notebooks and the HTTP
  * API call (no SQL pasted into cells). Every value reaches DuckDB as a named parameter; symbols,
  * ranges and limits are validated first. Times are [from, to) in UTC. Prices, quantities,
- * volumes, notionals and VWAPs are exact decimal strings: VWAP is computed in integers of 10⁻⁸
- * and 10⁻¹⁶ units (DuckDB divides decimals as doubles), rounded half up to 8 decimals.
+ * volumes, notionals and VWAPs are exact decimal strings: the sums are exact DECIMAL(38, 16)
+ * and (38, 8), and VWAP is their quotient in integers of 10⁻¹⁶ and 10⁻⁸ units (DuckDB divides
+ * decimals as doubles), rounded half up to 8 decimals; the integer step runs once per bar.
  *
  * Each function also prunes the scan with the same symbol and time filter, so only the files
  * that can hold the rows are read.
@@ -289,27 +290,25 @@ export async function bars(engine: Queryable, request: BarsRequest): Promise<Que
   const where = ['event_time >= $from', 'event_time < $to']
   if (symbols && symbols.length > 0) where.push('list_contains($symbols, symbol)')
   return engine.query(
-    `WITH t AS (
-       SELECT symbol, trade_id, price, quantity,
-              (epoch_us(event_time) // $step) * $step AS bucket,
-              CAST(CAST(price AS DECIMAL(38, 8)) * 100000000 AS BIGINT) AS price_units,
-              CAST(quantity * 100000000 AS HUGEINT) AS quantity_units
+    `WITH b AS (
+       SELECT symbol, (epoch_us(event_time) // $step) * $step AS bucket,
+              arg_min(price, trade_id) AS open, max(price) AS high, min(price) AS low, arg_max(price, trade_id) AS close,
+              sum(quantity) AS volume, sum(price * quantity) AS notional_exact,
+              count(*) AS trades, min(trade_id) AS first_id, max(trade_id) AS last_id
          FROM trades
         WHERE ${where.join(' AND ')}
-     ), b AS (
-       SELECT symbol, bucket,
-              arg_min(price, trade_id) AS open, max(price) AS high, min(price) AS low, arg_max(price, trade_id) AS close,
-              sum(quantity) AS volume,
-              sum(CAST(price_units AS HUGEINT) * quantity_units) AS notional_units16,
-              sum(quantity_units) AS volume_units8,
-              count(*) AS trades, min(trade_id) AS first_id, max(trade_id) AS last_id
-         FROM t GROUP BY symbol, bucket
+        GROUP BY symbol, bucket
+     ), u AS (
+       -- Per bar, not per row: the exact sums as integers of 10^-16 and 10^-8 units.
+       SELECT *, CAST(replace(CAST(notional_exact AS VARCHAR), '.', '') AS HUGEINT) AS notional_units16,
+                 CAST(replace(CAST(volume AS VARCHAR), '.', '') AS HUGEINT) AS volume_units8
+         FROM b
      )
      SELECT symbol, make_timestamptz(bucket) AS start, open, high, low, close, volume,
             CAST(CAST((notional_units16 + 50000000) // 100000000 AS DECIMAL(38, 0)) * CAST(0.00000001 AS DECIMAL(9, 8)) AS DECIMAL(38, 8)) AS notional,
             CAST(CAST((2 * notional_units16 + volume_units8) // (2 * volume_units8) AS DECIMAL(38, 0)) * CAST(0.00000001 AS DECIMAL(9, 8)) AS DECIMAL(18, 8)) AS vwap,
             trades, first_id AS "firstTradeId", last_id AS "lastTradeId"
-       FROM b ORDER BY symbol, bucket
+       FROM u ORDER BY symbol, bucket
       LIMIT $limit`,
     {
       kind: 'bars',

@@ -1,5 +1,5 @@
 import * as path from 'node:path'
-import { BIGINT, DuckDBInstance, HUGEINT, listValue, timestampTZValue, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api'
+import { BIGINT, DuckDBInstance, HUGEINT, listValue, timestampTZValue, type DuckDBConnection, type DuckDBPreparedStatement, type DuckDBType, type DuckDBValue } from '@duckdb/node-api'
 import type { Kafka } from 'kafkajs'
 import type { Table } from 'apache-arrow'
 import type { RecordSerde } from '../avro/index'
@@ -91,6 +91,8 @@ export interface ReadBoundary {
   readonly filesPruned: number
   /** Records in the files read (before the SQL's own filtering). */
   readonly lakeRecords: bigint
+  /** Locations of the data files read. */
+  readonly files: readonly string[]
   /** The tail read: offsets [from, to) per partition, and the records in that range. */
   readonly tail?: { readonly topic: string; readonly from: Readonly<Record<number, bigint>>; readonly to: Readonly<Record<number, bigint>>; readonly records: number }
 }
@@ -101,7 +103,7 @@ export interface QueryResult<T extends QueryRow = QueryRow> {
   /** True when the result had more than maxRows rows. */
   readonly truncated: boolean
   readonly boundaries: Readonly<Partial<Record<EngineTable, ReadBoundary>>>
-  /** Milliseconds: planning (metadata, manifests, downloads), waiting for the tail, running the SQL. */
+  /** Milliseconds: planning (metadata, manifests, downloads; tables in parallel), then waiting for the tail to reach the high-water mark, then running the SQL. */
   readonly timings: { readonly planMs: number; readonly tailMs: number; readonly executeMs: number; readonly totalMs: number }
   /** The same rows as an Arrow table, at full precision (Decimal128, Int64, µs timestamps). */
   toArrow(): Table
@@ -302,19 +304,6 @@ export async function createQueryEngine(options: QueryEngineOptions, deps: Query
     return t.loaded.metadata
   }
 
-  const bindParams = (params: Readonly<Record<string, QueryParam>>): Record<string, DuckDBValue> => {
-    const out: Record<string, DuckDBValue> = {}
-    for (const [k, v] of Object.entries(params)) {
-      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new WorkbenchError(ErrorCode.QueryInvalid, `parameter name ${JSON.stringify(k)} is not an identifier`)
-      if (v instanceof Date) {
-        if (Number.isNaN(v.getTime())) throw new WorkbenchError(ErrorCode.QueryInvalid, `parameter $${k} is an invalid Date`)
-        out[k] = timestampTZValue(BigInt(v.getTime()) * 1000n)
-      } else if (Array.isArray(v)) out[k] = listValue(v.map(String))
-      else out[k] = v as DuckDBValue
-    }
-    return out
-  }
-
   const query = async <T extends QueryRow = QueryRow>(sql: string, qo: QueryOptions = {}): Promise<QueryResult<T>> => {
     if (closed) throw new WorkbenchError(ErrorCode.ConfigInvalid, 'the query engine is closed')
     const kind = qo.kind ?? 'sql'
@@ -323,7 +312,8 @@ export async function createQueryEngine(options: QueryEngineOptions, deps: Query
     const maxRows = qo.maxRows ?? defaultMaxRows
     if (!Number.isInteger(maxRows) || maxRows < 0) throw new WorkbenchError(ErrorCode.QueryInvalid, `maxRows must be a non-negative integer, not ${maxRows}`)
     const reads = qo.tables ?? Object.fromEntries(engineTables.filter((n) => new RegExp(`\\b${n}\\b`, 'i').test(sql)).map((n) => [n, {}]))
-    const params = bindParams(qo.params ?? {})
+    const params = qo.params ?? {}
+    for (const k of Object.keys(params)) if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new WorkbenchError(ErrorCode.QueryInvalid, `parameter name ${JSON.stringify(k)} is not an identifier`)
     const conn = await acquire()
     const heldFiles: string[] = []
     const heldPins: Pin[] = []
@@ -332,56 +322,67 @@ export async function createQueryEngine(options: QueryEngineOptions, deps: Query
     let tailMs = 0
     const timer = setTimeout(() => conn.interrupt(), timeoutMs)
     try {
-      for (const [name, read] of Object.entries(reads) as Array<[EngineTable, TableRead]>) {
+      // Pin every hybrid table's snapshot before any await: the tail then keeps the records from
+      // the snapshot's offsets however far the background refresh moves on while this query runs.
+      const prepared = (Object.entries(reads) as Array<[EngineTable, TableRead]>).map(([name, read]) => {
         const t = tables.get(name)
         if (!t) throw new WorkbenchError(ErrorCode.QueryInvalid, `no table ${name}: the engine reads ${engineTables.join(', ')}`)
-        const planStart = performance.now()
         const travelling = read.snapshotId !== undefined || read.asOfTimestampMs !== undefined
-        const hybrid = (read.tail ?? true) && !travelling && tail !== undefined && t.topic !== undefined
         if (read.tail === true && travelling) throw new WorkbenchError(ErrorCode.QueryInvalid, `table ${name}: a time-travel read has no Kafka tail (tail: true with a snapshot)`)
-        // Pin before any await: the tail then keeps the records from the snapshot's offsets
-        // however far the background refresh moves on while this query runs.
+        const hybrid = (read.tail ?? true) && !travelling && tail !== undefined && t.topic !== undefined
         let from: SnapshotOffsets = new Map()
         let pinnedSnapshot: Snapshot | undefined
+        const meta = t.loaded?.metadata
         if (hybrid) {
-          const meta = t.loaded?.metadata
           pinnedSnapshot = meta ? currentSnapshot(meta) : undefined
           from = meta ? snapshotOffsets(meta, pinnedSnapshot, t.topic!) : new Map()
           const pin: Pin = { topic: t.topic!, offsets: from }
           pins.add(pin)
           heldPins.push(pin)
         }
-        const metadata = hybrid ? t.loaded?.metadata : await metadataFor(t, read)
-        const snapshotId = hybrid ? pinnedSnapshot?.['snapshot-id'] : read.snapshotId
-        const plan =
-          metadata && (!hybrid || pinnedSnapshot)
-            ? await planScan({ metadata, io: deps.io, manifests }, { snapshotId, asOfTimestampMs: read.asOfTimestampMs, filter: read.filter })
-            : { snapshot: undefined, schema: metadata ? schemaById(metadata) : t.design.schema, files: [], stats: { manifestsTotal: 0, manifestsPruned: 0, filesTotal: 0, filesPruned: 0 } }
-        const locations = plan.files.map((f) => f.path)
-        const local = await cache.acquire(locations)
-        heldFiles.push(...locations)
-        planMs += performance.now() - planStart
-
+        return { name, read, t, hybrid, from, pinnedSnapshot, meta }
+      })
+      // Then, for all tables at once: plan and fetch the files, and take the high-water marks.
+      const planStart = performance.now()
+      const settled = await Promise.allSettled(
+        prepared.map(async ({ name, read, t, hybrid, from, pinnedSnapshot, meta }) => {
+          const highWater = hybrid ? admin!.fetchTopicOffsets(t.topic!) : undefined
+          highWater?.catch(() => undefined)
+          const metadata = hybrid ? meta : await metadataFor(t, read)
+          const plan =
+            metadata && (!hybrid || pinnedSnapshot)
+              ? await planScan({ metadata, io: deps.io, manifests }, { snapshotId: hybrid ? pinnedSnapshot?.['snapshot-id'] : read.snapshotId, asOfTimestampMs: read.asOfTimestampMs, filter: read.filter })
+              : { snapshot: undefined, schema: metadata ? schemaById(metadata) : t.design.schema, files: [], stats: { manifestsTotal: 0, manifestsPruned: 0, filesTotal: 0, filesPruned: 0 } }
+          const locations = plan.files.map((f) => f.path)
+          const local = await cache.acquire(locations)
+          heldFiles.push(...locations)
+          const planned = performance.now()
+          let tailInfo: ReadBoundary['tail']
+          let tailSql: string | undefined
+          if (hybrid && highWater) {
+            const to = new Map<number, bigint>()
+            for (const p of await highWater) to.set(p.partition, BigInt(p.high))
+            await tail!.waitFor(t.topic!, to, timeoutMs)
+            tailSql = tail!.selectSql(t.topic!, from, to)
+            const records = tail!.count(t.topic!, from, to)
+            tailInfo = { topic: t.topic!, from: Object.fromEntries([...to.keys()].map((p) => [p, from.get(p) ?? 0n])), to: Object.fromEntries(to), records }
+            m?.get('queryTailRecords').labels(name).inc(records)
+          }
+          return { name, t, plan, locations, local, tailInfo, tailSql, planMs: planned - planStart, tailMs: performance.now() - planned }
+        }),
+      )
+      // Settled, not raced: every table's files are held (and released below) even when one fails.
+      const planned = settled.map((r) => {
+        if (r.status === 'rejected') throw r.reason
+        return r.value
+      })
+      for (const { name, t, plan, locations, local, tailInfo, tailSql, planMs: p, tailMs: w } of planned) {
+        planMs = Math.max(planMs, p)
+        tailMs = Math.max(tailMs, w)
         const names = columnNamesById(plan.schema)
         const columns = plan.schema.fields.map((f) => quoteIdent(names.get(f.id) ?? f.name))
         const lake = local.length > 0 ? `SELECT ${columns.join(', ')}, 'lake' AS _source FROM ${readParquetByFieldId(local, plan.schema)}` : `SELECT ${plan.schema.fields.map((f, i) => `CAST(NULL AS ${duckdbType(f.type)}) AS ${columns[i]}`).join(', ')}, 'lake' AS _source WHERE false`
-        let view = lake
-        let tailInfo: ReadBoundary['tail']
-        if (hybrid) {
-          const tailStart = performance.now()
-          const to = new Map<number, bigint>()
-          for (const p of await admin!.fetchTopicOffsets(t.topic!)) to.set(p.partition, BigInt(p.high))
-          await tail!.waitFor(t.topic!, to, timeoutMs)
-          const tailSql = tail!.selectSql(t.topic!, from, to)
-          const countSql = `SELECT count(*)::BIGINT AS n FROM (${tailSql})`
-          deps.onSql?.(countSql)
-          const counted = await conn.runAndReadAll(countSql)
-          const records = Number(counted.getRows()[0]![0] as bigint)
-          view = `${lake} UNION ALL SELECT ${columns.join(', ')}, 'kafka' AS _source FROM (${tailSql})`
-          tailInfo = { topic: t.topic!, from: Object.fromEntries([...to.keys()].map((p) => [p, from.get(p) ?? 0n])), to: Object.fromEntries(to), records }
-          tailMs += performance.now() - tailStart
-          m?.get('queryTailRecords').labels(name).inc(records)
-        }
+        const view = tailSql ? `${lake} UNION ALL SELECT ${columns.join(', ')}, 'kafka' AS _source FROM (${tailSql})` : lake
         const createView = `CREATE OR REPLACE TEMP VIEW ${name} AS ${view}`
         deps.onSql?.(createView)
         await conn.run(createView)
@@ -392,6 +393,7 @@ export async function createQueryEngine(options: QueryEngineOptions, deps: Query
           filesScanned: plan.files.length,
           filesPruned: plan.stats.filesPruned + plan.stats.manifestsPruned,
           lakeRecords: plan.files.reduce((a, f) => a + f.recordCount, 0n),
+          files: locations,
           ...(tailInfo ? { tail: tailInfo } : {}),
         }
         m?.get('queryFilesScanned').labels(name).inc(plan.files.length)
@@ -402,19 +404,9 @@ export async function createQueryEngine(options: QueryEngineOptions, deps: Query
       let reader
       try {
         deps.onSql?.(sql)
-        const prepared = await conn.prepare(sql)
-        const wanted: Record<string, DuckDBValue> = {}
-        const types: Record<string, DuckDBType> = {}
-        for (let i = 1; i <= prepared.parameterCount; i++) {
-          const p = prepared.parameterName(i)
-          if (!(p in params)) continue
-          const v = params[p]!
-          wanted[p] = v
-          // 64-bit ids and µs stay BIGINT (DuckDB would otherwise bind a bigint as HUGEINT).
-          if (typeof v === 'bigint') types[p] = v >= -(2n ** 63n) && v < 2n ** 63n ? BIGINT : HUGEINT
-        }
-        prepared.bind(wanted, types)
-        reader = await prepared.runAndReadUntil(maxRows + 1)
+        const statement = await conn.prepare(sql)
+        bindParameters(statement, params)
+        reader = await statement.runAndReadUntil(maxRows + 1)
       } catch (err) {
         const message = errorMessage(err)
         if (/interrupt/i.test(message)) throw new WorkbenchError(ErrorCode.Timeout, `the query ran longer than ${timeoutMs} ms and was stopped`, true)
@@ -491,6 +483,32 @@ export async function createQueryEngine(options: QueryEngineOptions, deps: Query
       duck.closeSync()
     },
   }
+}
+
+/**
+ * Binds named parameters to a prepared statement, those it uses only: Dates as TIMESTAMPTZ (µs),
+ * bigints as BIGINT (HUGEINT beyond 64 bits), string lists as VARCHAR[], the rest as DuckDB
+ * infers. Throws QUERY_INVALID for an invalid Date.
+ */
+export function bindParameters(prepared: DuckDBPreparedStatement, params: Readonly<Record<string, QueryParam | undefined>>): void {
+  const values: Record<string, DuckDBValue> = {}
+  const types: Record<string, DuckDBType> = {}
+  for (let i = 1; i <= prepared.parameterCount; i++) {
+    const name = prepared.parameterName(i)
+    if (!(name in params)) continue
+    const v = params[name]
+    if (v instanceof Date) {
+      if (Number.isNaN(v.getTime())) throw new WorkbenchError(ErrorCode.QueryInvalid, `parameter $${name} is an invalid Date`)
+      values[name] = timestampTZValue(BigInt(v.getTime()) * 1000n)
+    } else if (Array.isArray(v)) {
+      values[name] = listValue(v.map(String))
+    } else if (typeof v === 'bigint') {
+      // 64-bit ids and µs stay BIGINT (DuckDB would otherwise bind a bigint as HUGEINT).
+      values[name] = v
+      types[name] = v >= -(2n ** 63n) && v < 2n ** 63n ? BIGINT : HUGEINT
+    } else values[name] = (v ?? null) as DuckDBValue
+  }
+  prepared.bind(values, types)
 }
 
 /** The offsets a snapshot holds: its own summary's, else its nearest ancestor's that records them. */
