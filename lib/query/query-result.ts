@@ -51,12 +51,42 @@ export const exactValueConverter: DuckDBValueConverter<unknown> = (value, type, 
   return JSDuckDBValueConverter(value, type, converter as unknown as Parameters<typeof JSDuckDBValueConverter>[2])
 }
 
+/** One column's converter, chosen once per column (the common types without a per-value dispatch). */
+function columnConverter(type: DuckDBType): (v: DuckDBValue) => unknown {
+  switch (type.typeId) {
+    case DuckDBTypeId.VARCHAR:
+    case DuckDBTypeId.BIGINT:
+    case DuckDBTypeId.HUGEINT:
+    case DuckDBTypeId.INTEGER:
+    case DuckDBTypeId.DOUBLE:
+    case DuckDBTypeId.BOOLEAN:
+      return (v) => v
+    case DuckDBTypeId.DECIMAL:
+      return (v) => (v === null ? null : (v as DuckDBDecimalValue).toString())
+    case DuckDBTypeId.TIMESTAMP_TZ:
+    case DuckDBTypeId.TIMESTAMP:
+      return (v) => {
+        if (v === null) return null
+        const micros = (v as unknown as { micros: bigint }).micros
+        return new Date(Number((micros - (((micros % 1000n) + 1000n) % 1000n)) / 1000n))
+      }
+    default:
+      return (v) => exactValueConverter(v, type, exactValueConverter)
+  }
+}
+
 /** Converts result columns (DuckDB values, column-major) into rows. */
 export function rowsOf(names: readonly string[], types: readonly DuckDBType[], columns: readonly (readonly DuckDBValue[])[], count: number): QueryRow[] {
+  const converted = columns.map((col, c) => {
+    const convert = columnConverter(types[c]!)
+    const out = new Array<unknown>(count)
+    for (let r = 0; r < count; r++) out[r] = convert(col[r]!)
+    return out
+  })
   const rows: QueryRow[] = new Array(count)
   for (let r = 0; r < count; r++) {
     const row: QueryRow = {}
-    for (let c = 0; c < names.length; c++) row[names[c]!] = exactValueConverter(columns[c]![r]!, types[c]!, exactValueConverter)
+    for (let c = 0; c < names.length; c++) row[names[c]!] = converted[c]![r]
     rows[r] = row
   }
   return rows
