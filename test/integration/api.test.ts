@@ -34,6 +34,7 @@ const sqlSeen: string[] = []
 let engine: QueryEngine
 let api: ApiServer
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are checked field by field
 async function get(pathAndQuery: string): Promise<{ status: number; body: any }> {
   const res = await fetch(api.url + pathAndQuery)
   const text = await res.text()
