@@ -193,6 +193,40 @@ export type {
   IngestReport,
   RecordEncoder,
 } from './ingest/index'
+export {
+  degradationLevels,
+  levelRank,
+  signalNames,
+  defaultDegradationPolicy,
+  checkPolicy,
+  levelFor,
+  decide,
+  levelActions,
+  defaultTierPolicy,
+  computeTiers,
+  tierOf,
+  isShed,
+  createVolumeWindow,
+  createDegradationManager,
+  processSignals,
+} from './degrade/index'
+export type {
+  DegradationLevel,
+  DegradationSignals,
+  SignalName,
+  SignalThresholds,
+  DegradationPolicy,
+  DegradationState,
+  DegradationDecision,
+  SymbolTier,
+  LevelActions,
+  TierPolicy,
+  VolumeWindow,
+  DegradationManager,
+  DegradationManagerOptions,
+  DegradationTransition,
+  DegradationSample,
+} from './degrade/index'
 export { metricDefinitions, createMetrics, startMetricsServer } from './metrics/index'
 export type { MetricKey, Metrics, MetricsServer, MetricsServerOptions } from './metrics/index'
 export {

@@ -42,6 +42,11 @@ export const metricDefinitions = {
   queryCacheDownloads: { type: 'counter', name: 'k2_query_cache_downloads_total', help: 'Data files downloaded into the local cache', labels: [] },
   apiRequests: { type: 'counter', name: 'k2_api_requests_total', help: 'HTTP API requests, by route and status code', labels: ['route', 'status'] },
   apiLatency: { type: 'histogram', name: 'k2_api_request_duration_seconds', help: 'HTTP API request time, by route', labels: ['route'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] },
+  degradeLevel: { type: 'gauge', name: 'k2_degrade_level', help: 'Degradation level: 0 NORMAL, 1 SOFT, 2 GRACEFUL, 3 AGGRESSIVE, 4 CIRCUIT_BREAK, by worker', labels: ['worker'] },
+  degradeTransitions: { type: 'counter', name: 'k2_degrade_transitions_total', help: 'Degradation level changes, by worker and from/to level', labels: ['worker', 'from', 'to'] },
+  degradeTimeInLevel: { type: 'counter', name: 'k2_degrade_time_in_level_seconds_total', help: 'Time spent at each degradation level, by worker', labels: ['worker', 'level'] },
+  degradeShed: { type: 'counter', name: 'k2_degrade_shed_records_total', help: 'Records deferred to the deferred topic instead of the hot topic, by stream and symbol tier', labels: ['stream', 'tier'] },
+  degradeBackfilled: { type: 'counter', name: 'k2_degrade_backfilled_records_total', help: 'Deferred records committed to the lake by the sink, by table and symbol tier', labels: ['table', 'tier'] },
 } as const
 
 export type MetricKey = keyof typeof metricDefinitions

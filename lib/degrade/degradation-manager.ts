@@ -1,0 +1,139 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { getHeapStatistics } from 'node:v8'
+import type { Logger } from '../logger/index'
+import type { Metrics } from '../metrics/index'
+import { checkPolicy, decide, degradationLevels, levelRank, type DegradationLevel, type DegradationPolicy, type DegradationSignals, type DegradationState } from './degradation-policy'
+import { levelActions, type LevelActions } from './load-shedder'
+
+/**
+ * The degradation manager of one worker: samples its signals every `intervalMs`, applies the
+ * policy, and tells the worker its level (checked every batch through `actions()`). Keeps the
+ * transitions and a bounded timeline of samples (for charts), and exports the level gauge,
+ * transitions by from/to, and time in each level.
+ */
+export interface DegradationManager {
+  readonly level: DegradationLevel
+  /** What the current level asks of the worker. */
+  actions(): LevelActions
+  /** Level changes, oldest first. */
+  readonly transitions: readonly DegradationTransition[]
+  /** The last samples (at most `timelineSize`), oldest first. */
+  readonly timeline: readonly DegradationSample[]
+  /** Called on every level change. */
+  onChange(listener: (t: DegradationTransition) => void): void
+  /** Samples and decides once now (also what the timer does). */
+  tick(): Promise<void>
+  close(): void
+}
+
+export interface DegradationTransition {
+  readonly atMs: number
+  readonly from: DegradationLevel
+  readonly to: DegradationLevel
+  readonly reason: string
+  readonly signals: DegradationSignals
+}
+
+export interface DegradationSample {
+  readonly atMs: number
+  readonly level: DegradationLevel
+  readonly signals: DegradationSignals
+}
+
+export interface DegradationManagerOptions {
+  /** The worker's name: the `worker` label of the metrics. */
+  readonly worker: string
+  readonly policy: DegradationPolicy
+  /** Measures the signals (the worker's own, plus `processSignals()`). */
+  readonly sample: () => Promise<DegradationSignals> | DegradationSignals
+  /** Default 1000 ms; 0: no timer (call tick()). */
+  readonly intervalMs?: number
+  readonly timelineSize?: number
+  readonly now?: () => number
+  readonly logger: Logger
+  readonly metrics?: Metrics
+}
+
+export function createDegradationManager(options: DegradationManagerOptions): DegradationManager {
+  const policy = checkPolicy(options.policy)
+  const now = options.now ?? Date.now
+  const log = options.logger.child('degrade')
+  const m = options.metrics
+  const size = options.timelineSize ?? 3600
+  let state: DegradationState = { level: 'NORMAL', sinceMs: now() }
+  let lastTick = now()
+  const transitions: DegradationTransition[] = []
+  const timeline: DegradationSample[] = []
+  const listeners: Array<(t: DegradationTransition) => void> = []
+  if (m) {
+    m.get('degradeLevel').labels(options.worker).set(0)
+    for (const from of degradationLevels) m.get('degradeTimeInLevel').labels(options.worker, from).inc(0)
+  }
+
+  let ticking: Promise<void> | undefined
+  const tick = (): Promise<void> => {
+    ticking ??= (async () => {
+      try {
+        const signals = await options.sample()
+        const at = now()
+        m?.get('degradeTimeInLevel').labels(options.worker, state.level).inc(Math.max(0, at - lastTick) / 1000)
+        lastTick = at
+        const d = decide(policy, state, signals, at)
+        const from = state.level
+        state = d.state
+        timeline.push({ atMs: at, level: state.level, signals })
+        if (timeline.length > size) timeline.splice(0, timeline.length - size)
+        if (d.changed) {
+          const t: DegradationTransition = { atMs: at, from, to: state.level, reason: d.reason, signals }
+          transitions.push(t)
+          if (transitions.length > size) transitions.splice(0, transitions.length - size)
+          m?.get('degradeLevel').labels(options.worker).set(levelRank(state.level))
+          m?.get('degradeTransitions').labels(options.worker, from, state.level).inc()
+          const line = `degradation ${from} → ${state.level}: ${d.reason}`
+          if (levelRank(state.level) > levelRank(from)) log.warn(line, { ...signals })
+          else log.info(line, { ...signals })
+          for (const l of listeners) l(t)
+        }
+      } catch (err) {
+        log.warn('sampling the degradation signals failed; the level stays', { error: err instanceof Error ? err.message : String(err) })
+      } finally {
+        ticking = undefined
+      }
+    })()
+    return ticking
+  }
+  const timer = (options.intervalMs ?? 1000) > 0 ? setInterval(() => void tick(), options.intervalMs ?? 1000) : undefined
+  timer?.unref()
+
+  return {
+    get level() {
+      return state.level
+    },
+    actions: () => levelActions[state.level],
+    transitions,
+    timeline,
+    onChange: (l) => void listeners.push(l),
+    tick,
+    close() {
+      if (timer) clearInterval(timer)
+    },
+  }
+}
+
+/**
+ * Signals every process has: V8 heap use against its limit, and the event loop's p99 delay since
+ * the last call. Returns a sampler; `close()` stops the delay histogram.
+ */
+export function processSignals(): { sample(): Pick<DegradationSignals, 'heapUsedRatio' | 'eventLoopDelayMs'>; close(): void } {
+  const delay = monitorEventLoopDelay({ resolution: 10 })
+  delay.enable()
+  return {
+    sample() {
+      const heap = getHeapStatistics()
+      const p99 = delay.count > 0 ? delay.percentile(99) / 1e6 : 0
+      delay.reset()
+      return { heapUsedRatio: heap.used_heap_size / heap.heap_size_limit, eventLoopDelayMs: p99 }
+    },
+    close: () => delay.disable(),
+  }
+}

@@ -1,0 +1,6 @@
+export { degradationLevels, levelRank, signalNames, defaultDegradationPolicy, checkPolicy, levelFor, decide } from './degradation-policy'
+export type { DegradationLevel, DegradationSignals, SignalName, SignalThresholds, DegradationPolicy, DegradationState, DegradationDecision } from './degradation-policy'
+export { levelActions, defaultTierPolicy, computeTiers, tierOf, isShed, createVolumeWindow } from './load-shedder'
+export type { SymbolTier, LevelActions, TierPolicy, VolumeWindow } from './load-shedder'
+export { createDegradationManager, processSignals } from './degradation-manager'
+export type { DegradationManager, DegradationManagerOptions, DegradationTransition, DegradationSample } from './degradation-manager'
