@@ -37,6 +37,11 @@ export interface BatchingProducerOptions<M> {
   readonly onSent?: (records: number, nanos: bigint) => void
   /** Called once per acknowledged batch (acks=all), in produce order. */
   readonly onAcknowledged?: (records: ReadonlyArray<OutgoingRecord<M>>) => void
+  /**
+   * Read before each batch: multiplies maxRecords and lingerMs (the degradation level widens
+   * batches under load; maxBytes stays, so batches still fit the topic). Default 1.
+   */
+  readonly scale?: () => number
 }
 
 /** Sends one batch to Kafka (acks=all) and resolves once it is acknowledged. */
@@ -80,6 +85,8 @@ export function createBatchingProducer<M>(sender: BatchSender, options: Batching
     }
   }
 
+  const maxRecords = (): number => options.maxRecords * (options.scale?.() ?? 1)
+  const lingerMs = (): number => options.lingerMs * (options.scale?.() ?? 1)
   const pump = (): void => {
     clearTimeout(timer)
     timer = undefined
@@ -87,7 +94,8 @@ export function createBatchingProducer<M>(sender: BatchSender, options: Batching
     let take = 0
     let bytes = 0
     const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY
-    while (take < queue.length && take < options.maxRecords && (take === 0 || bytes + queue[take]!.value.length <= maxBytes)) bytes += queue[take++]!.value.length
+    const most = maxRecords()
+    while (take < queue.length && take < most && (take === 0 || bytes + queue[take]!.value.length <= maxBytes)) bytes += queue[take++]!.value.length
     const batch = queue.splice(0, take)
     inFlightCount = batch.length
     const sentAt = process.hrtime.bigint()
@@ -112,8 +120,8 @@ export function createBatchingProducer<M>(sender: BatchSender, options: Batching
         inFlight = undefined
         inFlightCount = 0
         if (failure !== undefined) return settleWaiters()
-        if (queue.length >= options.maxRecords || (queue.length > 0 && options.lingerMs === 0)) pump()
-        else if (queue.length > 0) timer = setTimeout(pump, options.lingerMs)
+        if (queue.length >= maxRecords() || (queue.length > 0 && options.lingerMs === 0)) pump()
+        else if (queue.length > 0) timer = setTimeout(pump, lingerMs())
         settleWaiters()
       })
   }
@@ -122,8 +130,8 @@ export function createBatchingProducer<M>(sender: BatchSender, options: Batching
     enqueue(record) {
       queue.push(record)
       if (inFlight) return
-      if (queue.length >= options.maxRecords || options.lingerMs === 0) pump()
-      else timer ??= setTimeout(pump, options.lingerMs)
+      if (queue.length >= maxRecords() || options.lingerMs === 0) pump()
+      else timer ??= setTimeout(pump, lingerMs())
     },
     pending() {
       return queue.length + inFlightCount

@@ -15,13 +15,19 @@ import type { SinkPhase } from '../config/index'
 import type { Logger } from '../logger/index'
 import type { Quote, Trade } from '../market/types'
 import type { Metrics } from '../metrics/index'
+import { createDegradationManager, processSignals, type DegradationManager, type DegradationTransition } from '../degrade/degradation-manager'
+import type { DegradationPolicy } from '../degrade/degradation-policy'
+import { currentSnapshot } from '../iceberg/table-metadata'
 import { mergeOffsets, offsetsSummary, tableOffsets } from './snapshot-offsets'
 
 export interface IcebergSinkOptions {
   /** Iceberg namespace of the tables (one level). */
   readonly namespace: string
-  /** Kafka topics: records in, undecodable records out. */
-  readonly topics: { readonly trades: string; readonly quotes: string; readonly deadLetter: string }
+  /**
+   * Kafka topics: records in, undecodable records out. With deferred topics (the load shedder's),
+   * their records are backfilled into the same tables, only while the level is NORMAL.
+   */
+  readonly topics: { readonly trades: string; readonly quotes: string; readonly deadLetter: string; readonly deferredTrades?: string; readonly deferredQuotes?: string }
   /** Table names in the namespace (default `trades`, `quotes`); tests use their own. */
   readonly tables?: { readonly trades: string; readonly quotes: string }
   /** Which streams to sink (default both). */
@@ -45,6 +51,14 @@ export interface IcebergSinkOptions {
   readonly sessionTimeoutMs?: number
   /** Called as each flush passes a phase (metrics, tracing, chaos tests). */
   readonly onPhase?: (phase: SinkPhase, table: string) => void
+  /**
+   * The sink's degradation policy (signals: its lag, commit latency, heap, event loop). Above
+   * NORMAL, commits wait up to `batchScale` times longer (fewer, larger files) and the deferred
+   * topics are not read; at NORMAL they are backfilled. Absent: always NORMAL.
+   */
+  readonly degradation?: DegradationPolicy
+  /** Called on every level change (the worker's log and the overload demo's timeline). */
+  readonly onLevel?: (t: DegradationTransition) => void
 }
 
 export interface IcebergSinkDeps {
@@ -56,9 +70,11 @@ export interface IcebergSinkDeps {
   readonly metrics: Metrics
 }
 
-/** What a run did, per table. */
+/** What a run did, per table (`<table>+deferred`: records backfilled from the deferred topic). */
 export interface SinkReport {
   readonly tables: Record<string, { records: number; files: number; commits: number; deadLetters: number; abandoned: number }>
+  /** Level changes of the sink's degradation manager. */
+  readonly degradation: readonly DegradationTransition[]
 }
 
 /** Why a Kafka record went to the dead-letter topic instead of the table (a bounded label set). */
@@ -69,6 +85,10 @@ const outagePolicy: RetryPolicy = { attempts: 0, initialDelayMs: 200, maxDelayMs
 interface Stream<R> {
   readonly kind: 'trades' | 'quotes'
   readonly topic: string
+  /** Reads the load shedder's deferred topic (backfill), not the hot one. */
+  readonly deferred: boolean
+  /** Records staged per symbol tier (deferred streams; the `k2-tier` header), and those of the commit in flight. */
+  stagedTiers: Map<string, number>
   readonly design: TableDesign<R>
   readonly table: TableHandle
   readonly decode: (value: Buffer) => Promise<R>
@@ -127,6 +147,9 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
   const producer = deps.kafka.producer({ idempotent: true, maxInFlightRequests: 1 })
   const admin = deps.kafka.admin()
   let consumer: Consumer | undefined
+  let manager: DegradationManager | undefined
+  let process$: ReturnType<typeof processSignals> | undefined
+  let lastCommitMs = 0
   const streams: Array<Stream<Trade> | Stream<Quote>> = []
   const deadLetterLogged = new Set<string>()
 
@@ -149,7 +172,7 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
     })
     await untilDone('creating the namespace', () => deps.catalog.ensureNamespace([options.namespace]))
 
-    const open = async <R>(kind: 'trades' | 'quotes', design: TableDesign<R>, topic: string, decode: (v: Buffer) => Promise<R>): Promise<Stream<R>> => {
+    const open = async <R>(kind: 'trades' | 'quotes', design: TableDesign<R>, topic: string, decode: (v: Buffer) => Promise<R>, deferred = false): Promise<Stream<R>> => {
       const name = names[kind]
       const loaded = await untilDone(`loading table ${options.namespace}.${name}`, () => ensureTable(deps.catalog, options.namespace, name, design))
       const schema = loaded.metadata.schemas.find((s) => s['schema-id'] === loaded.metadata['current-schema-id'])!
@@ -169,6 +192,8 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
       return {
         kind,
         topic,
+        deferred,
+        stagedTiers: new Map(),
         design,
         table: { catalog: deps.catalog, io: deps.io, namespace: [options.namespace], name, manifests },
         decode,
@@ -189,6 +214,10 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
     }
     if (wanted.includes('trades')) streams.push(await open('trades', tradesTable, options.topics.trades, (v) => deps.serde.deserializeTrade(v)))
     if (wanted.includes('quotes')) streams.push(await open('quotes', quotesTable, options.topics.quotes, (v) => deps.serde.deserializeQuote(v)))
+    const { deferredTrades, deferredQuotes } = options.topics
+    if (wanted.includes('trades') && deferredTrades) streams.push(await open('trades', tradesTable, deferredTrades, (v) => deps.serde.deserializeTrade(v), true))
+    if (wanted.includes('quotes') && deferredQuotes) streams.push(await open('quotes', quotesTable, deferredQuotes, (v) => deps.serde.deserializeQuote(v), true))
+    const reportKey = (st: { table: TableHandle; deferred: boolean }): string => (st.deferred ? `${st.table.name}+deferred` : st.table.name)
     const byTopic = new Map<string, Stream<Trade> | Stream<Quote>>(streams.map((s) => [s.topic, s]))
 
     // The group's offsets are only for monitoring, but the consumer starts from them: make sure
@@ -225,6 +254,7 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
         await s.writer.clear()
         await s.spare.clear()
         s.rows = []
+        s.stagedTiers = new Map()
         s.loaded = await untilDone(`reloading ${s.table.name}`, () => deps.catalog.loadTable(s.table.namespace, s.table.name))
         const held = tableOffsets(s.loaded.metadata, s.topic)
         for (const [p, first] of s.firstStaged) if (!held.has(p)) c.seek({ topic: s.topic, partition: p, offset: String(first) })
@@ -263,7 +293,9 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
       s.inFlightOldestMs = s.oldestStagedMs
       s.oldestStagedMs = undefined
       s.batchStartedMs = undefined
-      s.inFlight = commitBatch(s, writer, startOffsets, batchOffsets, why, until)
+      const tiers = s.stagedTiers
+      s.stagedTiers = new Map()
+      s.inFlight = commitBatch(s, writer, startOffsets, batchOffsets, why, until, tiers)
         .catch((err: unknown) => {
           failure ??= err
         })
@@ -279,7 +311,7 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
       await s.inFlight
     }
 
-    const commitBatch = async (s: Stream<Trade> | Stream<Quote>, writer: ParquetDataWriter, startOffsets: Map<number, bigint>, batchOffsets: Map<number, bigint>, why: string, until: AbortSignal): Promise<void> => {
+    const commitBatch = async (s: Stream<Trade> | Stream<Quote>, writer: ParquetDataWriter, startOffsets: Map<number, bigint>, batchOffsets: Map<number, bigint>, why: string, until: AbortSignal, tiers: ReadonlyMap<string, number>): Promise<void> => {
       const started = Date.now()
       options.onPhase?.('flush-started', s.table.name)
       const written = await writer.writeFiles()
@@ -304,7 +336,7 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
       const records = files.reduce((n, f) => n + Number(f.recordCount), 0)
       const table = s.table.name
       try {
-        const result = await appendFiles(s.table, files, (base) => offsetsSummary(s.topic, mergeOffsets(tableOffsets(base, s.topic), batchOffsets)), {
+        const result = await appendFiles(s.table, files, (base) => offsetsSummary(s.topic, mergeOffsets(tableOffsets(base, s.topic), batchOffsets), { primary: !s.deferred, carry: currentSnapshot(base)?.summary }), {
           policy: options.commitPolicy,
           logger: deps.logger,
           signal: until,
@@ -335,6 +367,8 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
         m.get('sinkBytes').labels(table).inc(files.reduce((n, f) => n + Number(f.fileSizeInBytes), 0))
         m.get('sinkFilesPerCommit').labels(table).observe(files.length)
         m.get('sinkCommitLatency').labels(table).observe((Date.now() - started) / 1000)
+        lastCommitMs = Date.now() - started
+        for (const [tier, n] of tiers) m.get('degradeBackfilled').labels(table, tier).inc(n)
         if (result.conflicts) m.get('sinkCommitConflicts').labels(table).inc(result.conflicts)
         if (result.retries) m.get('sinkCommitRetries').labels(table).inc(result.retries)
         log.debug(`committed ${records} records in ${files.length} files to ${table} (${why})`, { snapshotId: String(result.snapshotId), ms: Date.now() - started, conflicts: result.conflicts, recovered: result.recovered })
@@ -355,6 +389,8 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
     }
 
     const updateLag = (s: Stream<Trade> | Stream<Quote>): void => {
+      // The lag gauges describe the hot path; a deferred backlog waits on purpose.
+      if (s.deferred) return
       let behind = 0n
       for (const [p, hw] of s.highWatermarks) {
         const at = s.committed.get(p) ?? 0n
@@ -406,6 +442,10 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
           try {
             const record = await decodeWithRetry(s, message.value)
             s.rows.push((s.design as TableDesign<unknown>).row(record))
+            if (s.deferred) {
+              const tier = message.headers?.['k2-tier']?.toString() ?? 'unknown'
+              s.stagedTiers.set(tier, (s.stagedTiers.get(tier) ?? 0) + 1)
+            }
             s.oldestStagedMs ??= Number(message.timestamp)
             s.batchStartedMs ??= Date.now()
           } catch (err) {
@@ -438,6 +478,44 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
       eachBatch: (payload) => withHeartbeat(exclusive(() => handleBatch(payload)), payload.heartbeat),
     })
 
+    // Degradation: the sink's own signals; deferred topics are read only at NORMAL.
+    const deferredTopics = streams.filter((x) => x.deferred).map((x) => ({ topic: x.topic }))
+    const gateBackfill = (backfill: boolean): void => {
+      if (deferredTopics.length === 0) return
+      if (backfill) c.resume(deferredTopics)
+      else c.pause(deferredTopics)
+    }
+    if (options.degradation) {
+      const proc = processSignals()
+      process$ = proc
+      manager = createDegradationManager({
+        worker: 'iceberg-sink',
+        policy: options.degradation,
+        logger: log,
+        metrics: m,
+        sample: () => {
+          let lagRecords = 0n
+          let oldest: number | undefined
+          for (const x of streams) {
+            if (x.deferred) continue
+            for (const [p, hw] of x.highWatermarks) {
+              const at = x.committed.get(p) ?? 0n
+              if (hw > at) lagRecords += hw - at
+            }
+            const o = x.inFlightOldestMs ?? x.oldestStagedMs
+            if (o !== undefined) oldest = Math.min(oldest ?? o, o)
+          }
+          return { ...proc.sample(), lagRecords: Number(lagRecords), lagSeconds: oldest === undefined ? 0 : Math.max(0, (Date.now() - oldest) / 1000), commitLatencyMs: lastCommitMs }
+        },
+      })
+      manager.onChange((t) => {
+        gateBackfill(manager!.actions().backfill)
+        options.onLevel?.(t)
+      })
+    }
+    gateBackfill(manager ? manager.actions().backfill : true)
+    const maxAgeMs = (): number => options.maxAgeMs * (manager?.actions().batchScale ?? 1)
+
     // Age-based flushes: the lake lag bound.
     while (!signal.aborted) {
       if (failure) throw failure
@@ -445,7 +523,7 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
       if (signal.aborted) break
       for (const s of streams) {
         const age = s.batchStartedMs === undefined ? 0 : Date.now() - s.batchStartedMs
-        if (age >= options.maxAgeMs || (s.batchStartedMs === undefined && [...s.next].some(([p, o]) => s.committed.get(p) !== o))) {
+        if (age >= maxAgeMs() || (s.batchStartedMs === undefined && [...s.next].some(([p, o]) => s.committed.get(p) !== o))) {
           await exclusive(() => startFlush(s, 'age'))
         } else updateLag(s)
       }
@@ -460,8 +538,10 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
         if (!repositionNeeded) await flush(s, 'stop', finalFlush).catch((err: unknown) => log.warn(`final flush of ${s.table.name} failed; a restart re-reads it: ${errorMessage(err)}`))
       }
     })
-    return { tables: Object.fromEntries(streams.map((s) => [s.table.name, { ...s.report }])) }
+    return { tables: Object.fromEntries(streams.map((s) => [reportKey(s), { ...s.report }])), degradation: [...(manager?.transitions ?? [])] }
   } finally {
+    manager?.close()
+    process$?.close()
     await consumer?.disconnect().catch(() => undefined)
     await producer.disconnect().catch(() => undefined)
     await admin.disconnect().catch(() => undefined)

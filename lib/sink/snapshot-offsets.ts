@@ -6,28 +6,50 @@ import { ancestorsOf, currentSnapshot } from '../iceberg/table-metadata'
  * The Kafka position a table has committed: for each partition of its topic, the offset of the
  * next record to write. The sink writes it into the summary of every snapshot it commits, in
  * the same atomic commit as the data, so the table itself says exactly which records it holds.
- * Snapshot summary keys: `k2.kafka.topic` and `k2.kafka.offsets` (`partition:offset,…`).
+ * Snapshot summary keys: `k2.kafka.topic` and `k2.kafka.offsets` (`partition:offset,…`) for the
+ * table's hot topic; `k2.kafka.offsets@<topic>` for any other topic that feeds it (the deferred
+ * topic of the load shedder). Every commit carries the other topics' keys forward.
  */
 export type SnapshotOffsets = ReadonlyMap<number, bigint>
 
 export const summaryTopicKey = 'k2.kafka.topic'
 export const summaryOffsetsKey = 'k2.kafka.offsets'
 
-/** The summary properties recording `offsets` of `topic`. */
-export function offsetsSummary(topic: string, offsets: SnapshotOffsets): Record<string, string> {
+/** The summary key of a topic's offsets when it is not the table's hot topic. */
+export const topicOffsetsKey = (topic: string): string => `${summaryOffsetsKey}@${topic}`
+
+export interface OffsetsSummaryOptions {
+  /** The table's hot topic (default): the `k2.kafka.topic` / `k2.kafka.offsets` keys; else `k2.kafka.offsets@<topic>`. */
+  readonly primary?: boolean
+  /** The summary of the snapshot the commit builds on: its other topics' offsets are carried forward. */
+  readonly carry?: Readonly<Record<string, string>>
+}
+
+/** The summary properties recording `offsets` of `topic` (with the base snapshot's other topics carried forward). */
+export function offsetsSummary(topic: string, offsets: SnapshotOffsets, options: OffsetsSummaryOptions = {}): Record<string, string> {
   const text = [...offsets.entries()]
     .sort((a, b) => a[0] - b[0])
     .map(([p, o]) => `${p}:${o}`)
     .join(',')
-  return { [summaryTopicKey]: topic, [summaryOffsetsKey]: text }
+  const out: Record<string, string> = {}
+  for (const [k, v] of Object.entries(options.carry ?? {})) if (k === summaryTopicKey || k.startsWith(summaryOffsetsKey)) out[k] = v
+  if (options.primary ?? true) {
+    out[summaryTopicKey] = topic
+    out[summaryOffsetsKey] = text
+    delete out[topicOffsetsKey(topic)]
+  } else {
+    out[topicOffsetsKey(topic)] = text
+  }
+  return out
 }
 
 /** Offsets recorded in one snapshot's summary, or undefined when it records none for `topic`. */
 export function offsetsOfSnapshot(snapshot: Snapshot, topic: string): SnapshotOffsets | undefined {
   const s = snapshot.summary
-  if (s[summaryTopicKey] !== topic || s[summaryOffsetsKey] === undefined) return undefined
+  const text = s[summaryTopicKey] === topic ? s[summaryOffsetsKey] : s[topicOffsetsKey(topic)]
+  if (text === undefined) return undefined
   const out = new Map<number, bigint>()
-  for (const part of s[summaryOffsetsKey].split(',')) {
+  for (const part of text.split(',')) {
     if (part === '') continue
     const m = /^(\d+):(\d+)$/.exec(part)
     if (!m) throw new WorkbenchError(ErrorCode.RecordInvalid, `snapshot ${snapshot['snapshot-id']} has a malformed ${summaryOffsetsKey} entry ${JSON.stringify(part)} (expected partition:offset)`)

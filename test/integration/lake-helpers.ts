@@ -71,12 +71,12 @@ export function makeQuotes(symbols: readonly string[], count: number, startMicro
 }
 
 /** Produces records keyed by symbol (so each symbol stays in one partition, in order). */
-export async function produceRecords(kafka: Kafka, topic: string, records: ReadonlyArray<{ key: string; value: Buffer }>): Promise<void> {
+export async function produceRecords(kafka: Kafka, topic: string, records: ReadonlyArray<{ key: string; value: Buffer; headers?: Record<string, string> }>): Promise<void> {
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 })
   await producer.connect()
   try {
     for (let i = 0; i < records.length; i += 5000) {
-      await producer.send({ topic, acks: -1, messages: records.slice(i, i + 5000).map((r) => ({ key: r.key, value: r.value })) })
+      await producer.send({ topic, acks: -1, messages: records.slice(i, i + 5000).map((r) => ({ key: r.key, value: r.value, headers: r.headers })) })
     }
   } finally {
     await producer.disconnect()

@@ -1,0 +1,108 @@
+import * as os from 'node:os'
+import * as path from 'node:path'
+import { Kafka, logLevel } from 'kafkajs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  createMetrics,
+  createRecordSerde,
+  createRestCatalogClient,
+  createSchemaRegistryClient,
+  createWarehouseFileIO,
+  currentSnapshot,
+  ensureTopics,
+  runIcebergSink,
+  silentLogger,
+  type DegradationTransition,
+} from '../../lib'
+import { dropTopics, eventually, stackConfig, uniqueName } from './helpers'
+import { dropLake, makeTrades, produceRecords, produceTrades, queryTable, tableRecords } from './lake-helpers'
+
+const config = stackConfig()
+const kafka = new Kafka({ clientId: 'k2-test-backfill', brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING })
+const registry = createSchemaRegistryClient({ url: config.schemaRegistry.url })
+const serde = createRecordSerde({ registry })
+const catalog = createRestCatalogClient({ url: config.catalog.url })
+const io = createWarehouseFileIO(config)
+const namespace = uniqueName('backfill', '_')
+const topics = { trades: uniqueName('trades'), quotes: uniqueName('quotes'), deadLetter: uniqueName('dead'), deferredTrades: uniqueName('trades-deferred') }
+
+beforeAll(async () => {
+  const admin = kafka.admin()
+  await admin.connect()
+  await ensureTopics(admin, [
+    { topic: topics.trades, partitions: 4 },
+    { topic: topics.quotes, partitions: 1 },
+    { topic: topics.deadLetter, partitions: 1 },
+    { topic: topics.deferredTrades, partitions: 2 },
+  ])
+  await admin.disconnect()
+  await serde.registerSchemas(topics)
+})
+
+afterAll(async () => {
+  await dropLake(catalog, namespace, ['trades', 'quotes'])
+  await dropTopics(kafka, Object.values(topics), registry)
+  io.close()
+})
+
+describe('sink degradation and backfill', () => {
+  it('holds deferred records back while degraded and backfills them exactly once back at NORMAL, stepping down in order', async () => {
+    const hot = makeTrades(['BTCUSDT', 'ETHUSDT', 'SOLUSDT', 'BNBUSDT'], 60_000)
+    await produceTrades(kafka, serde, topics.trades, hot)
+    const transitions: DegradationTransition[] = []
+    const metrics = createMetrics()
+    const abort = new AbortController()
+    const run = runIcebergSink(
+      {
+        namespace,
+        topics,
+        streams: ['trades'],
+        groupId: uniqueName('sink'),
+        maxRecords: 20_000,
+        maxAgeMs: 500,
+        rowGroupSize: 10_000,
+        workDir: path.join(os.tmpdir(), uniqueName('sink-work')),
+        // Lag in records: a 240,000-record backlog is CIRCUIT_BREAK; each level recovers at half its entry.
+        degradation: { cooldownMs: 1500, thresholds: { lagRecords: { enter: [5_000, 20_000, 50_000, 100_000], recover: [2_500, 10_000, 25_000, 50_000] } } },
+        onLevel: (t) => transitions.push(t),
+      },
+      { kafka, catalog, io, serde, logger: silentLogger, metrics },
+      abort.signal,
+    )
+    run.catch(() => undefined)
+    await eventually(async () => transitions.length > 0 || undefined, 30_000, 'the backlog to raise the level')
+    // Shed while degraded: these wait in the deferred topic.
+    const deferred = makeTrades(['TIER3USDT', 'OTHERUSDT'], 1500)
+    await produceRecords(kafka, topics.deferredTrades, deferred.map((t) => ({ key: t.symbol, value: serde.serializeTrade(t), headers: { 'k2-tier': '3' } })))
+    const total = hot.length + deferred.length
+    await eventually(async () => (await tableRecords(catalog, namespace, 'trades')) === total || undefined, 90_000, 'hot and deferred records committed')
+    abort.abort()
+    const report = await run
+
+    // Levels went up, then came down one at a time, in order, to NORMAL: no flapping.
+    const ranks = transitions.map((t) => ['NORMAL', 'SOFT', 'GRACEFUL', 'AGGRESSIVE', 'CIRCUIT_BREAK'].indexOf(t.to))
+    const peak = ranks.indexOf(Math.max(...ranks))
+    expect(ranks.slice(0, peak + 1).every((r, i) => i === 0 || r > ranks[i - 1]!)).toBe(true)
+    expect(ranks.slice(peak).every((r, i, xs) => i === 0 || r === xs[i - 1]! - 1)).toBe(true)
+    expect(transitions.at(-1)!.to).toBe('NORMAL')
+    const normalAt = transitions.at(-1)!.atMs
+
+    // The deferred records landed only after the level was NORMAL again, and exactly once.
+    const { metadata } = await catalog.loadTable([namespace], 'trades')
+    const firstBackfill = metadata.snapshots.filter((s) => s.summary[`k2.kafka.offsets@${topics.deferredTrades}`] !== undefined).sort((a, b) => a['timestamp-ms'] - b['timestamp-ms'])[0]!
+    expect(firstBackfill['timestamp-ms']).toBeGreaterThanOrEqual(normalAt)
+    expect(currentSnapshot(metadata)!.summary['k2.kafka.topic']).toBe(topics.trades)
+    const rows = await queryTable<{ symbol: string; n: bigint; ids: bigint }>(catalog, io, namespace, 'trades', 'SELECT symbol, count(*) AS n, count(DISTINCT trade_id) AS ids FROM t GROUP BY symbol ORDER BY symbol')
+    expect(rows.map((r) => [r.symbol, Number(r.n), Number(r.ids)])).toEqual([
+      ["BNBUSDT", 60_000, 60_000],
+      ['BTCUSDT', 60_000, 60_000],
+      ['ETHUSDT', 60_000, 60_000],
+      ['OTHERUSDT', 1500, 1500],
+      ['SOLUSDT', 60_000, 60_000],
+      ['TIER3USDT', 1500, 1500],
+    ])
+    expect(report.tables['trades+deferred']!.records).toBe(deferred.length)
+    expect(report.degradation.length).toBe(transitions.length)
+    expect(await metrics.registry.metrics()).toMatch(/^k2_degrade_backfilled_records_total\{table="trades",tier="3"\} 3000$/m)
+  })
+})
