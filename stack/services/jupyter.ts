@@ -4,6 +4,7 @@ import * as path from 'node:path'
 import { requestJson, requireSecret, type WorkbenchConfig } from '../../lib'
 import { once, runStep } from '../lib/provision'
 import type { ServiceContext, ServiceDefinition } from '../lib/service'
+import { checkPysparkPin, provisionSparkJars } from './spark'
 
 const requirementsFile = (root: string): string => path.join(root, 'stack', 'jupyter', 'requirements.txt')
 
@@ -63,16 +64,19 @@ export const jupyter: ServiceDefinition = {
   async provision(ctx: ServiceContext) {
     const venv = jupyterVenv(ctx.config)
     const reqs = fs.readFileSync(requirementsFile(ctx.config.paths.root), 'utf8')
+    checkPysparkPin(reqs)
     // The marker is a hash of the requirements, so changing any pin reinstalls.
     const stamp = createHash('sha256').update(reqs).digest('base64url').slice(0, 16)
     await once(path.join(venv, `.k2-complete-${stamp}`), async () => {
       if (!fs.existsSync(path.join(venv, 'bin', 'python'))) {
         await runStep(ctx.reporter, 'jupyter', 'creating Python virtual environment', 'python3', ['-m', 'venv', venv], { logFile: ctx.provisionLog })
       }
-      await runStep(ctx.reporter, 'jupyter', 'installing JupyterLab, nbclient, pyiceberg and DuckDB from PyPI (first run only, ~1 min)', path.join(venv, 'bin', 'pip'), ['install', '-q', '--disable-pip-version-check', '-r', requirementsFile(ctx.config.paths.root)], {
+      await runStep(ctx.reporter, 'jupyter', 'installing JupyterLab, nbclient, pyiceberg, DuckDB and pyspark (~455 MB) from PyPI (first run only, ~2 min)', path.join(venv, 'bin', 'pip'), ['install', '-q', '--disable-pip-version-check', '-r', requirementsFile(ctx.config.paths.root)], {
         logFile: ctx.provisionLog,
       })
     })
+    // Spark's Iceberg jars (Maven Central, checksums verified), beside the venv's pyspark.
+    await provisionSparkJars(ctx.config, ctx.reporter, ctx.provisionLog)
     writeKernelSpec(ctx.config)
   },
 
