@@ -236,7 +236,7 @@ async function main(): Promise<void> {
   // As the maintenance worker would: merge the small files earlier runs' live commits left.
   for (const name of ['trades', 'quotes']) {
     const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'k2-bench-compact-'))
-    const report = await compactTable({ catalog, io, namespace: [namespace], name }, loadConn, { targetFileBytes: config.maintenance.targetFileBytes, workDir })
+    const report = await compactTable({ catalog, io, namespace: [namespace], name }, loadConn, { targetFileBytes: config.maintenance.targetFileBytes, workDir, openHourMinFiles: 2 })
     fs.rmSync(workDir, { recursive: true, force: true })
     if (report.filesIn > 0) say(`${name}: compacted ${report.filesIn} files into ${report.filesOut}`)
   }
@@ -297,6 +297,8 @@ async function main(): Promise<void> {
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   })
+  // However this process ends, the sink worker it started ends with it.
+  process.once('exit', () => sink.kill('SIGKILL'))
 
   const engine = await createQueryEngine(
     { namespace, topics, cacheDir: config.query.cacheDir, cacheMaxBytes: config.query.cacheMaxBytes, refreshMs: config.query.refreshMs, memoryLimit: config.query.memoryLimit },
@@ -410,13 +412,17 @@ async function main(): Promise<void> {
   // ---- 4. freshness ---------------------------------------------------------------------------
   say('freshness: 40 trades produced one at a time, each polled until a hybrid query sees it')
   const fresh: number[] = []
+  // Ids unique to this run: the lake keeps earlier runs' marker trades.
+  const firstMarker = BigInt(Date.now()) * 100n
   for (let i = 1; i <= 40; i++) {
-    const trade: Trade = { ...live.trade(BigInt(Date.now()) * 1000n), symbol: 'FRESHUSDT', tradeId: BigInt(i), messageId: `BINANCE:FRESHUSDT:${i}` }
+    const id = firstMarker + BigInt(i)
+    const trade: Trade = { ...live.trade(BigInt(Date.now()) * 1000n), symbol: 'FRESHUSDT', tradeId: id, messageId: `BINANCE:FRESHUSDT:${id}` }
     const started = performance.now()
     await producer.send({ topic: topics.trades, acks: -1, messages: [{ key: trade.symbol, value: serde.serializeTrade(trade) }] })
     for (;;) {
-      const r = await engine.query<{ n: bigint }>('SELECT count(*) AS n FROM trades WHERE symbol = $symbol AND trade_id = $id', { params: { symbol: 'FRESHUSDT', id: BigInt(i) }, tables: { trades: { filter: { column: 'symbol', op: 'eq', value: 'FRESHUSDT' } } } })
-      if (r.rows[0]!.n === 1n) break
+      const r = await engine.query<{ n: bigint }>('SELECT count(*) AS n FROM trades WHERE symbol = $symbol AND trade_id = $id', { params: { symbol: 'FRESHUSDT', id }, tables: { trades: { filter: { column: 'symbol', op: 'eq', value: 'FRESHUSDT' } } } })
+      if (r.rows[0]!.n > 0n) break
+      if (performance.now() - started > 30_000) throw new Error(`marker trade ${id} not visible 30 s after it was acknowledged`)
     }
     fresh.push(performance.now() - started)
     await new Promise((r) => setTimeout(r, 250))
@@ -466,10 +472,35 @@ async function main(): Promise<void> {
     '',
     `For reference, the seed project's query figures: p50 ${result.seeds.p50Ms} ms, p99 ${result.seeds.p99Ms} ms.`,
     '',
+    '## Targets',
+    '',
+    ...targetLines(results, result.freshnessMs.p99),
+    '',
+    'Why p99 moves between runs: the sink worker commits every 30 s on the same 2 cores (a sort, a',
+    'Parquet write and an upload of the last 30 s of trades), and Kafka, MinIO and the catalog run',
+    'here too. With 30 runs the p99 is the slowest run, so one query that meets a commit sets it; the',
+    'floor suffers the same (its p99 ratio is below 1 for that reason). The p50 ratio is the',
+    "engine's own overhead (planning, the tail's high-water mark and its rows, row conversion).",
+    '',
   ].join('\n')
   fs.writeFileSync(path.join(dir, 'query.md'), md)
   process.stdout.write(md)
   process.exit(0)
+}
+
+/** Each target, met or not, from the measured figures. */
+function targetLines(results: ReadonlyArray<{ name: string; title: string; ms: { p99: number }; ratioP50: number }>, freshnessP99: number): string[] {
+  const byName = new Map(results.map((r) => [r.name, r]))
+  const verdict = (ok: boolean): string => (ok ? 'met' : '**not met**')
+  const recent = byName.get('recent_trades_hybrid')!
+  const bars = byName.get('bars_1h_1m')!
+  const worstRatio = results.reduce((a, r) => (r.ratioP50 > a.ratioP50 ? r : a))
+  return [
+    `- hybrid recent trades p99 ≤ 50 ms: ${recent.ms.p99} ms — ${verdict(recent.ms.p99 <= 50)}`,
+    `- 1-hour 1-minute bars p99 ≤ 100 ms: ${bars.ms.p99} ms — ${verdict(bars.ms.p99 <= 100)}`,
+    `- planning + tail ≤ 1.2× the read_parquet floor (p50 ratio), every query: worst ${worstRatio.ratioP50} (${worstRatio.name}) — ${verdict(worstRatio.ratioP50 <= 1.2)}`,
+    `- freshness p99 ≤ 1 s: ${freshnessP99} ms — ${verdict(freshnessP99 <= 1000)}`,
+  ]
 }
 
 main().catch((err: unknown) => {

@@ -43,6 +43,7 @@ async function main(): Promise<number> {
         sessionTimeoutMs: config.sink.sessionTimeoutMs,
         maxUncommittedMs: config.sink.maxUncommittedMs,
         onPhase: chaosHook(config.sink.chaos, log),
+        degradation: config.degrade.enabled ? config.degrade.policy : undefined,
       },
       {
         kafka: new Kafka({ clientId: `${config.kafka.clientId}-iceberg-sink`, brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING }),

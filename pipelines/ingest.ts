@@ -49,6 +49,7 @@ async function main(): Promise<number> {
         batchMaxRecords: config.ingest.batchMaxRecords,
         lingerMs: config.ingest.lingerMs,
         compression: config.ingest.compression,
+        degradation: config.degrade.enabled ? { policy: config.degrade.policy, sinkGroupId: config.sink.groupId } : undefined,
       },
       { kafka, encoder: { encodeTrade: (t) => serde.serializeTrade(t), encodeQuote: (q) => serde.serializeQuote(q) }, logger: log, metrics, sender },
       abort.signal,

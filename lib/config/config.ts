@@ -1,6 +1,7 @@
 import * as path from 'node:path'
 import { ErrorCode, WorkbenchError } from '../errors/index'
 import type { LogLevel } from '../logger/index'
+import { defaultDegradationPolicy, signalNames, type DegradationPolicy, type SignalName, type SignalThresholds } from '../degrade/degradation-policy'
 
 /**
  * The one typed configuration of the workbench, parsed once from an environment record.
@@ -69,7 +70,15 @@ export interface WorkbenchConfig {
     readonly deadLetter: string
     /** Compacted topic of the last trade id per symbol, committed with the trades. */
     readonly checkpoint: string
+    /** The load shedder's topics: records of shed symbols, backfilled into the lake at NORMAL. */
+    readonly deferredTrades: string
+    readonly deferredQuotes: string
     readonly partitions: number
+  }
+  /** Degradation (ingest and sink): thresholds per signal and level, and the cooldown. */
+  readonly degrade: {
+    readonly enabled: boolean
+    readonly policy: DegradationPolicy
   }
   readonly ingest: {
     readonly metricsPort: number
@@ -301,7 +310,9 @@ function read(env: Env, root: string): { config: WorkbenchConfig; keys: ConfigKe
   const topicQuotes = r.str('K2_TOPIC_QUOTES', 'market.crypto.quotes.binance', 'Kafka topic of quote records')
   const topicDead = r.str('K2_TOPIC_DEAD_LETTER', 'market.crypto.deadletter.binance', 'Kafka topic of frames that could not become records')
   const topicCheckpoint = r.str('K2_TOPIC_CHECKPOINT', `${topicTrades}.checkpoint`, 'compacted Kafka topic: last trade id per symbol, committed with the trades')
-  for (const [key, t] of [['K2_TOPIC_TRADES', topicTrades], ['K2_TOPIC_QUOTES', topicQuotes], ['K2_TOPIC_DEAD_LETTER', topicDead], ['K2_TOPIC_CHECKPOINT', topicCheckpoint]] as const) {
+  const topicDeferredTrades = r.str('K2_TOPIC_DEFERRED_TRADES', `${topicTrades}.deferred`, 'Kafka topic of trades the load shedder deferred (backfilled into the lake at NORMAL)')
+  const topicDeferredQuotes = r.str('K2_TOPIC_DEFERRED_QUOTES', `${topicQuotes}.deferred`, 'Kafka topic of quotes the load shedder deferred')
+  for (const [key, t] of [['K2_TOPIC_TRADES', topicTrades], ['K2_TOPIC_QUOTES', topicQuotes], ['K2_TOPIC_DEAD_LETTER', topicDead], ['K2_TOPIC_CHECKPOINT', topicCheckpoint], ['K2_TOPIC_DEFERRED_TRADES', topicDeferredTrades], ['K2_TOPIC_DEFERRED_QUOTES', topicDeferredQuotes]] as const) {
     if (!/^[A-Za-z0-9._-]{1,249}$/.test(t)) r.problems.push(`${key}=${JSON.stringify(t)} is not a valid Kafka topic name`)
   }
   const partitions = r.int('K2_TOPIC_PARTITIONS', 6, 'partitions of the trade and quote topics (created by the project)', 1, 256)
@@ -352,6 +363,24 @@ function read(env: Env, root: string): { config: WorkbenchConfig; keys: ConfigKe
   const apiMaxRange = r.int('K2_API_MAX_RANGE_MS', 31 * 86_400_000, 'widest time range an API request may ask for', 1000, 3650 * 86_400_000)
   const apiTimeout = r.int('K2_API_TIMEOUT_MS', 10_000, 'API request timeout (504 beyond it)', 100, 600_000)
 
+  const degradeEnabled = r.oneOf('K2_DEGRADE', 'on', ['on', 'off'] as const, 'degradation manager and load shedder in the ingest worker and the sink') === 'on'
+  const cooldownMs = r.int('K2_DEGRADE_COOLDOWN_MS', defaultDegradationPolicy.cooldownMs, 'time every signal must stay below a level\'s recovery threshold before stepping down one level', 0, 3_600_000)
+  const recoverRatio = Number(r.str('K2_DEGRADE_RECOVER_RATIO', '0.5', 'recovery threshold as a fraction of the entry threshold (hysteresis)'))
+  if (!(recoverRatio > 0 && recoverRatio < 1)) r.problems.push(`K2_DEGRADE_RECOVER_RATIO=${recoverRatio} must be between 0 and 1 (exclusive)`)
+  const thresholds: Partial<Record<SignalName, SignalThresholds>> = {}
+  for (const name of signalNames) {
+    const key = `K2_DEGRADE_${name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`
+    const fallback = defaultDegradationPolicy.thresholds[name]!
+    const raw = r.str(key, fallback.enter.join(','), `${name}: entry thresholds of SOFT, GRACEFUL, AGGRESSIVE, CIRCUIT_BREAK (rising; "off" ignores the signal)`)
+    if (raw === 'off') continue
+    const enter = raw.split(',').map((x) => Number(x.trim()))
+    if (enter.length !== 4 || enter.some((x) => !Number.isFinite(x) || x < 0) || enter.some((x, i) => i > 0 && x <= enter[i - 1]!)) {
+      r.problems.push(`${key}=${JSON.stringify(raw)} is not four rising non-negative numbers (SOFT, GRACEFUL, AGGRESSIVE, CIRCUIT_BREAK)`)
+      continue
+    }
+    thresholds[name] = { enter: enter as unknown as SignalThresholds['enter'], recover: enter.map((x) => x * recoverRatio) as unknown as SignalThresholds['recover'] }
+  }
+
   const level = r.oneOf<LogLevel>('K2_LOG_LEVEL', 'info', ['debug', 'info', 'warn', 'error', 'silent'], 'log threshold')
   const format = r.oneOf('K2_LOG_FORMAT', 'pretty', ['pretty', 'json'] as const, 'log line format')
 
@@ -393,7 +422,8 @@ function read(env: Env, root: string): { config: WorkbenchConfig; keys: ConfigKe
       log: { level, format },
       feed: { wsUrl: feedWs, restUrl: feedRest, symbols, streams: streamKinds as Array<'trade' | 'bookTicker'>, timeUnit, maxConnectionMs, maxFrameBytes },
       replay: { port: replayPort, rate, seed, faults, historyPerSymbol },
-      topics: { trades: topicTrades, quotes: topicQuotes, deadLetter: topicDead, checkpoint: topicCheckpoint, partitions },
+      topics: { trades: topicTrades, quotes: topicQuotes, deadLetter: topicDead, checkpoint: topicCheckpoint, deferredTrades: topicDeferredTrades, deferredQuotes: topicDeferredQuotes, partitions },
+      degrade: { enabled: degradeEnabled, policy: { cooldownMs, thresholds } },
       ingest: { metricsPort: ingestMetricsPort, compression, reorderWindowMs, maxPendingPerSymbol, batchMaxRecords, lingerMs },
       sink: { metricsPort: sinkMetricsPort, namespace: sinkNamespace, groupId: sinkGroup, maxRecords: sinkMaxRecords, maxAgeMs: sinkMaxAgeMs, rowGroupSize: sinkRowGroup, sessionTimeoutMs: sinkSession, maxUncommittedMs: sinkMaxUncommitted, chaos: sinkChaos },
       maintenance: { metricsPort: maintenanceMetricsPort, intervalMs: maintenanceInterval, targetFileBytes, snapshotMaxAgeMs: snapshotMaxAge, keepSnapshots, orphanMinAgeMs: orphanMinAge },

@@ -10,6 +10,9 @@ import { cachedDefaultPartitioner, createBatchingProducer, createKafkaSender, ty
 import { createSequenceTracker, type TradeGap } from './sequence-tracker'
 import { ensureTopics, marketTopicSpecs } from './topics-kafka'
 import { checkpointRecords, checkpointTopicConfig, readCheckpoint } from './checkpoint-kafka'
+import { createDegradationManager, processSignals, type DegradationManager, type DegradationTransition } from '../degrade/degradation-manager'
+import type { DegradationPolicy } from '../degrade/degradation-policy'
+import { computeTiers, createVolumeWindow, defaultTierPolicy, isShed, tierOf, type SymbolTier, type TierPolicy } from '../degrade/load-shedder'
 
 /** Turns records into Kafka values (Confluent wire format, schema ids from the registry). */
 export interface RecordEncoder {
@@ -38,6 +41,24 @@ export interface IngestorOptions {
      * trades (the sender must be transactional). When set, a restart resumes from it.
      */
     readonly checkpoint?: string
+    /** The load shedder's topics: records of shed symbols go here (same transaction), backfilled by the sink at NORMAL. */
+    readonly deferredTrades?: string
+    readonly deferredQuotes?: string
+  }
+  /**
+   * Degradation (with the deferred topics): the ingestor's level from its own signals (produce
+   * latency, heap, event loop) and the sink's lag in records (its group's offsets). GRACEFUL and
+   * above defer symbols by tier; CIRCUIT_BREAK also pauses the feed (back-pressure). Absent: NORMAL.
+   */
+  readonly degradation?: {
+    readonly policy: DegradationPolicy
+    /** The sink's consumer group: its committed offsets against the topic's end give the lake lag. */
+    readonly sinkGroupId?: string
+    readonly tiers?: TierPolicy
+    /** How often tiers are recomputed from trailing volume (default 10 s). */
+    readonly tierRecomputeMs?: number
+    readonly intervalMs?: number
+    readonly onLevel?: (t: DegradationTransition) => void
   }
   readonly reorderWindowMs: number
   readonly maxPendingPerSymbol: number
@@ -76,6 +97,10 @@ export interface IngestReport {
   readonly gaps: number
   readonly gapTradesRepaired: number
   readonly gapTradesUnrepairable: bigint
+  /** Records sent to the deferred topics instead of the hot ones. */
+  readonly shed: { readonly trades: number; readonly quotes: number }
+  /** Level changes of the ingestor's degradation manager. */
+  readonly degradation: readonly DegradationTransition[]
   /** With `profile`: nanoseconds spent in each stage, summed over the run. */
   readonly stageNanos?: { readonly parse: bigint; readonly normalise: bigint; readonly encode: bigint; readonly produce: bigint }
 }
@@ -83,7 +108,7 @@ export interface IngestReport {
 /** Binance's limit of streams on one combined-stream connection. */
 const maxStreamsPerConnection = 1024
 
-type Meta = { readonly stream: 'trades' | 'quotes' | 'dead_letter'; readonly receivedMicros: bigint; readonly symbol?: string; readonly tradeId?: bigint }
+type Meta = { readonly stream: 'trades' | 'quotes' | 'dead_letter'; readonly receivedMicros: bigint; readonly symbol?: string; readonly tradeId?: bigint; readonly shedTier?: SymbolTier }
 
 /**
  * The ingestion loop: exchange frames → normalised records → per-symbol sequencing (duplicates
@@ -121,8 +146,11 @@ export async function runIngestor(options: IngestorOptions, deps: IngestorDeps, 
   const admin = deps.kafka.admin()
   await admin.connect()
   try {
+    const hot = marketTopicSpecs(options.topics)
+    const deferredSpecs = [options.topics.deferredTrades, options.topics.deferredQuotes].filter((t): t is string => t !== undefined).map((topic) => ({ ...hot[0]!, topic }))
     const created = await ensureTopics(admin, [
-      ...marketTopicSpecs(options.topics),
+      ...hot,
+      ...deferredSpecs,
       ...(options.topics.checkpoint ? [{ topic: options.topics.checkpoint, partitions: 1, config: checkpointTopicConfig }] : []),
     ])
     if (created.length) log.info('created topics', { topics: created })
@@ -148,7 +176,11 @@ export async function runIngestor(options: IngestorOptions, deps: IngestorDeps, 
   const failure = new Promise<never>((_, reject) => (failed = reject))
   failure.catch(() => {})
   const checkpointTopic = options.topics.checkpoint
-  const report = { frames: 0, trades: 0, quotes: 0, deadLetters: 0, duplicates: 0, gapTradesRepaired: 0, gapTradesUnrepairable: 0n }
+  const report = { frames: 0, trades: 0, quotes: 0, deadLetters: 0, duplicates: 0, gapTradesRepaired: 0, gapTradesUnrepairable: 0n, shed: { trades: 0, quotes: 0 } }
+  // Degradation: created below once the producer exists; read on every batch and record.
+  let manager: DegradationManager | undefined
+  let worstLatency = 0
+  const shedCounter = m.get('degradeShed')
   const profile = options.profile === true
   const stageNanos = { parse: 0n, normalise: 0n, encode: 0n, produce: 0n }
   const clock = process.hrtime.bigint
@@ -164,6 +196,7 @@ export async function runIngestor(options: IngestorOptions, deps: IngestorDeps, 
       lingerMs: options.lingerMs,
       onFailure: (err) => failed(err),
       compression: options.compression,
+      scale: () => manager?.actions().batchScale ?? 1,
       batchTrailer: checkpointTopic
         ? (batch) => checkpointRecords(checkpointTopic, batch, (r) => (r.meta.tradeId === undefined ? undefined : { symbol: r.meta.symbol!, tradeId: r.meta.tradeId }))
         : undefined,
@@ -173,13 +206,20 @@ export async function runIngestor(options: IngestorOptions, deps: IngestorDeps, 
       onAcknowledged: (batch) => {
         if (paused && producer.pending() - batch.length < highWater / 2) {
           paused = false
-          source?.resume()
+          applyPause()
         }
         const now = nowMicros()
         const counts = { trades: 0, quotes: 0, dead_letter: 0 }
         for (const r of batch) {
           counts[r.meta.stream]++
-          latencyBy[r.meta.stream].observe(Number(now - r.meta.receivedMicros) / 1e6)
+          const seconds = Number(now - r.meta.receivedMicros) / 1e6
+          latencyBy[r.meta.stream].observe(seconds)
+          if (seconds > worstLatency) worstLatency = seconds
+          if (r.meta.shedTier !== undefined) {
+            shedCounter.labels(r.meta.stream, String(r.meta.shedTier)).inc()
+            if (r.meta.stream === 'trades') report.shed.trades++
+            else report.shed.quotes++
+          }
         }
         for (const [stream, n] of Object.entries(counts)) if (n) records.labels(stream).inc(n)
         report.trades += counts.trades
@@ -192,14 +232,72 @@ export async function runIngestor(options: IngestorOptions, deps: IngestorDeps, 
 
   const highWater = options.maxPendingRecords ?? 50_000
   let paused = false
+  let circuitOpen = false
+  /** The feed reads unless Kafka is behind (back-pressure) or the level is CIRCUIT_BREAK. */
+  const applyPause = (): void => {
+    if (paused || circuitOpen) source?.pause()
+    else source?.resume()
+  }
   // Created below, once the frame handler it calls exists; back-pressure reads it before that.
   // eslint-disable-next-line prefer-const
   let source: BinanceWsSource | undefined
   const checkBackPressure = (): void => {
     if (!paused && producer.pending() > highWater) {
       paused = true
-      source?.pause()
+      applyPause()
     }
+  }
+
+  // The load shedder: tiers from trailing volume, recomputed periodically; the level from the
+  // ingestor's signals and the sink's lag.
+  let tiers = new Map<string, SymbolTier>()
+  const volume = options.degradation ? createVolumeWindow() : undefined
+  let tierTimer: NodeJS.Timeout | undefined
+  let lagAdmin: ReturnType<Kafka['admin']> | undefined
+  let proc: ReturnType<typeof processSignals> | undefined
+  if (options.degradation) {
+    const d = options.degradation
+    const tierPolicy = d.tiers ?? defaultTierPolicy
+    tierTimer = setInterval(() => (tiers = computeTiers(volume!.volumes(Date.now()), tierPolicy)), d.tierRecomputeMs ?? 10_000)
+    tierTimer.unref()
+    proc = processSignals()
+    const sinkGroup = d.sinkGroupId
+    if (sinkGroup) {
+      lagAdmin = deps.kafka.admin()
+      await lagAdmin.connect()
+    }
+    const sinkLag = async (): Promise<number | undefined> => {
+      if (!lagAdmin || !sinkGroup) return undefined
+      const [group, ends] = await Promise.all([lagAdmin.fetchOffsets({ groupId: sinkGroup, topics: [options.topics.trades] }), lagAdmin.fetchTopicOffsets(options.topics.trades)])
+      const committed = new Map((group[0]?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]))
+      let lag = 0n
+      for (const e of ends) {
+        const at = committed.get(e.partition) ?? -1n
+        const from = at < 0n ? BigInt(e.low) : at
+        if (BigInt(e.high) > from) lag += BigInt(e.high) - from
+      }
+      return Number(lag)
+    }
+    manager = createDegradationManager({
+      worker: 'ingest',
+      policy: d.policy,
+      intervalMs: d.intervalMs,
+      logger: log,
+      metrics: m,
+      sample: async () => {
+        const produceLatencyMs = worstLatency * 1000
+        worstLatency = 0
+        const lagRecords = await sinkLag()
+        return { ...proc!.sample(), produceLatencyMs, ...(lagRecords === undefined ? {} : { lagRecords }) }
+      },
+    })
+    manager.onChange((t) => {
+      // Tiers as of now, so the first shed decisions use current volumes.
+      tiers = computeTiers(volume!.volumes(Date.now()), tierPolicy)
+      circuitOpen = manager!.actions().pause
+      applyPause()
+      d.onLevel?.(t)
+    })
   }
 
   let platformSequence = nowMicros()
@@ -224,12 +322,26 @@ export async function runIngestor(options: IngestorOptions, deps: IngestorDeps, 
   // One context object, its receive time updated per frame (no allocation on the hot path).
   const liveCtx: { -readonly [K in keyof NormaliseContext]: NormaliseContext[K] } = { exchange: options.exchange, symbols, maxFrameBytes: options.maxFrameBytes, timeUnit: options.timeUnit, receivedMicros: 0n }
 
+  /** The tier of a symbol whose records are deferred at the current level, else undefined. */
+  const shedTier = (symbol: string, deferredTopic: string | undefined): SymbolTier | undefined => {
+    if (!manager || deferredTopic === undefined) return undefined
+    return isShed(manager.level, tiers, symbol) ? tierOf(tiers, symbol) : undefined
+  }
+
   const produceTrade = (t: Omit<Trade, 'platformSequence'>): void => {
     const trade: Trade = { ...t, platformSequence: ++platformSequence }
     const start = profile ? clock() : 0n
     const value = deps.encoder.encodeTrade(trade)
     if (profile) stageNanos.encode += clock() - start
-    producer.enqueue({ topic: options.topics.trades, key: trade.symbol, value, meta: { stream: 'trades', receivedMicros: trade.ingestionTimestampMicros, symbol: trade.symbol, tradeId: trade.tradeId } })
+    volume?.record(trade.symbol, 1, Date.now())
+    const tier = shedTier(trade.symbol, options.topics.deferredTrades)
+    producer.enqueue({
+      topic: tier === undefined ? options.topics.trades : options.topics.deferredTrades!,
+      key: trade.symbol,
+      value,
+      ...(tier === undefined ? {} : { headers: { 'k2-tier': String(tier) } }),
+      meta: { stream: 'trades', receivedMicros: trade.ingestionTimestampMicros, symbol: trade.symbol, tradeId: trade.tradeId, ...(tier === undefined ? {} : { shedTier: tier }) },
+    })
     checkBackPressure()
   }
 
@@ -285,7 +397,14 @@ export async function runIngestor(options: IngestorOptions, deps: IngestorDeps, 
         }
         lastQuote.set(n.quote.symbol, n.quote.updateId)
         const quote: Quote = { ...n.quote, platformSequence: ++platformSequence }
-        producer.enqueue({ topic: options.topics.quotes, key: quote.symbol, value: deps.encoder.encodeQuote(quote), meta: { stream: 'quotes', receivedMicros } })
+        const tier = shedTier(quote.symbol, options.topics.deferredQuotes)
+        producer.enqueue({
+          topic: tier === undefined ? options.topics.quotes : options.topics.deferredQuotes!,
+          key: quote.symbol,
+          value: deps.encoder.encodeQuote(quote),
+          ...(tier === undefined ? {} : { headers: { 'k2-tier': String(tier) } }),
+          meta: { stream: 'quotes', receivedMicros, ...(tier === undefined ? {} : { shedTier: tier }) },
+        })
         checkBackPressure()
         return
       }
@@ -367,6 +486,10 @@ export async function runIngestor(options: IngestorOptions, deps: IngestorDeps, 
     await Promise.race([stopped, failure])
   } catch (err) {
     log.error('stopping: a produce batch failed after retries', { error: errorMessage(err) })
+    manager?.close()
+    if (tierTimer) clearInterval(tierTimer)
+    proc?.close()
+    await lagAdmin?.disconnect().catch(() => undefined)
     await source.close()
     clearInterval(gapTimer)
     await sender.close().catch(() => {})
@@ -375,6 +498,10 @@ export async function runIngestor(options: IngestorOptions, deps: IngestorDeps, 
   }
 
   log.info('stopping: closing the feed, finishing repairs, flushing Kafka')
+  const transitions = [...(manager?.transitions ?? [])]
+  // The level no longer pauses anything: held trades and repairs must reach Kafka now.
+  manager?.close()
+  circuitOpen = false
   await source.close()
   clearInterval(gapTimer)
   await Promise.all([...repairs])
@@ -382,10 +509,14 @@ export async function runIngestor(options: IngestorOptions, deps: IngestorDeps, 
   for (const gap of tracker.dueGaps(Number.MAX_SAFE_INTEGER)) await repair(gap)
   await producer.flush()
   await sender.close()
+  if (tierTimer) clearInterval(tierTimer)
+  proc?.close()
+  await lagAdmin?.disconnect().catch(() => undefined)
   connected.set(0)
   return {
     symbols: symbols.size,
     ...report,
+    degradation: transitions,
     outOfOrder: tracker.counters.outOfOrder,
     gaps: tracker.counters.gaps,
     stageNanos: profile ? stageNanos : undefined,

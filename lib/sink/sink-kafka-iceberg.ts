@@ -1,6 +1,6 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs'
+import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs'
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api'
 import type { RecordSerde } from '../avro/serde-registry'
 import { ErrorCode, WorkbenchError, backoffDelay, errorMessage, isWorkbenchError, sleep, type RetryPolicy } from '../errors/index'
@@ -18,6 +18,7 @@ import type { Metrics } from '../metrics/index'
 import { createDegradationManager, processSignals, type DegradationManager, type DegradationTransition } from '../degrade/degradation-manager'
 import type { DegradationPolicy } from '../degrade/degradation-policy'
 import { currentSnapshot } from '../iceberg/table-metadata'
+import { ensureTopics } from '../ingest/topics-kafka'
 import { mergeOffsets, offsetsSummary, tableOffsets } from './snapshot-offsets'
 
 export interface IcebergSinkOptions {
@@ -171,6 +172,7 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
       await admin.connect()
     })
     await untilDone('creating the namespace', () => deps.catalog.ensureNamespace([options.namespace]))
+    await untilDone('creating the deferred topics', () => ensureDeferredTopics(admin, options.topics))
 
     const open = async <R>(kind: 'trades' | 'quotes', design: TableDesign<R>, topic: string, decode: (v: Buffer) => Promise<R>, deferred = false): Promise<Stream<R>> => {
       const name = names[kind]
@@ -576,6 +578,29 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
       log.warn(`could not align the group's offsets of ${s.topic} (another sink is running?): ${errorMessage(err)}`)
     }
   }
+}
+
+/**
+ * The deferred topics are the ingestor's to create, but a sink started first must not wait for
+ * them: missing ones are created like their hot topic (same partitions), and stay empty until
+ * the load shedder writes to them.
+ */
+async function ensureDeferredTopics(admin: Admin, topics: IcebergSinkOptions['topics']): Promise<void> {
+  const pairs = [
+    [topics.trades, topics.deferredTrades],
+    [topics.quotes, topics.deferredQuotes],
+  ].filter((p): p is [string, string] => p[1] !== undefined)
+  if (pairs.length === 0) return
+  const existing = new Set(await admin.listTopics())
+  const missing = pairs.filter(([, d]) => !existing.has(d))
+  if (missing.length === 0) return
+  const specs = await Promise.all(
+    missing.map(async ([hot, deferred]) => {
+      const meta = existing.has(hot) ? await admin.fetchTopicMetadata({ topics: [hot] }) : undefined
+      return { topic: deferred, partitions: meta?.topics[0]?.partitions.length ?? 1 }
+    }),
+  )
+  await ensureTopics(admin, specs)
 }
 
 /** Removes `<root>/<pid>` folders of processes that are gone (their files never committed). */

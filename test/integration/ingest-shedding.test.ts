@@ -1,0 +1,134 @@
+import { Kafka, logLevel } from 'kafkajs'
+import { afterAll, describe, expect, it } from 'vitest'
+import {
+  createMetrics,
+  createRecordSerde,
+  createReplayExchange,
+  createSchemaRegistryClient,
+  createSyntheticMarket,
+  createThreadedKafkaSender,
+  levelRank,
+  runIngestor,
+  silentLogger,
+  type DegradationTransition,
+} from '../../lib'
+import { dropTopics, readTopic, stackConfig, uniqueName } from './helpers'
+
+describe('load shedding in the ingest worker', () => {
+  const config = stackConfig()
+  const kafka = new Kafka({ clientId: uniqueName('shed-test'), brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING })
+  const topics = { trades: uniqueName('trades'), quotes: uniqueName('quotes'), deadLetter: uniqueName('dead'), deferredTrades: uniqueName('trades-deferred'), deferredQuotes: uniqueName('quotes-deferred'), partitions: 3 }
+  const registry = createSchemaRegistryClient({ url: config.schemaRegistry.url })
+  const sinkGroup = uniqueName('absent-sink')
+
+  afterAll(async () => {
+    await kafka.admin().connect().catch(() => undefined)
+    await dropTopics(kafka, [topics.trades, topics.quotes, topics.deadLetter, topics.deferredTrades, topics.deferredQuotes], registry)
+  })
+
+  it('defers tiers 2 and 3 while degraded, never tier 1, and every trade id lands once across the hot and deferred topics', async () => {
+    const market = createSyntheticMarket({ seed: 9, historyPerSymbol: 200_000 })
+    const symbols = market.instruments.slice(0, 8).map((i) => i.symbol)
+    const exchange = createReplayExchange({ market, seed: 9, rate: 5 }, { logger: silentLogger })
+    await exchange.start()
+    const serde = createRecordSerde({ registry })
+    await serde.registerSchemas({ trades: topics.trades, quotes: topics.quotes })
+    await serde.registerSchemas({ trades: topics.deferredTrades, quotes: topics.deferredQuotes })
+    const metrics = createMetrics()
+    const abort = new AbortController()
+    const transitions: DegradationTransition[] = []
+    const sender = await createThreadedKafkaSender({ brokers: config.kafka.brokers, clientId: uniqueName('shed-test') })
+    const running = runIngestor(
+      {
+        exchange: 'BINANCE',
+        wsUrl: exchange.url,
+        restUrl: exchange.restUrl,
+        symbols,
+        timeUnit: 'us',
+        maxConnectionMs: 60_000,
+        maxFrameBytes: 64 * 1024,
+        topics,
+        reorderWindowMs: 100,
+        maxPendingPerSymbol: 5000,
+        batchMaxRecords: 2000,
+        lingerMs: 10,
+        compression: 'zstd',
+        // The sink's lag is the signal: a group that commits nothing lags by every hot record,
+        // until the test moves its offsets to the end (the sink "catching up").
+        degradation: {
+          policy: { cooldownMs: 600, thresholds: { lagRecords: { enter: [5_000, 10_000, 20_000, 1_000_000_000], recover: [2_500, 5_000, 10_000, 500_000_000] } } },
+          sinkGroupId: sinkGroup,
+          tiers: { tier1: 2, tier2: 5 },
+          tierRecomputeMs: 500,
+          intervalMs: 200,
+          onLevel: (t) => transitions.push(t),
+        },
+      },
+      { kafka, encoder: { encodeTrade: (t) => serde.serializeTrade(t), encodeQuote: (q) => serde.serializeQuote(q) }, logger: silentLogger, metrics, sender },
+      abort.signal,
+    )
+    // Degrade: wait until AGGRESSIVE, let it shed for a while, then let the "sink" catch up.
+    const admin = kafka.admin()
+    await admin.connect()
+    const until = async (what: () => boolean, ms: number, label: string): Promise<void> => {
+      const end = Date.now() + ms
+      while (!what()) {
+        if (Date.now() > end) throw new Error(`timed out waiting for ${label}; transitions: ${transitions.map((t) => `${t.to} (${t.reason})`).join(' → ')}`)
+        await new Promise((r) => setTimeout(r, 100))
+      }
+    }
+    await until(() => transitions.some((t) => t.to === 'AGGRESSIVE'), 30_000, 'AGGRESSIVE')
+    await new Promise((r) => setTimeout(r, 3000))
+    // The "sink" catches up: a consumer in its group reads the hot topic and commits as it goes.
+    const catchUp = kafka.consumer({ groupId: sinkGroup })
+    await catchUp.connect()
+    await catchUp.subscribe({ topic: topics.trades, fromBeginning: true })
+    await catchUp.run({ autoCommitInterval: 100, eachBatch: async () => undefined })
+    await until(() => transitions.at(-1)?.to === 'NORMAL', 30_000, 'NORMAL')
+    await new Promise((r) => setTimeout(r, 1500))
+    await catchUp.disconnect()
+    await admin.disconnect()
+    abort.abort()
+    const report = await running
+    await exchange.close()
+
+    // Up in order, then down one level at a time to NORMAL.
+    const ranks = transitions.map((t) => levelRank(t.to))
+    const peak = ranks.indexOf(Math.max(...ranks))
+    expect(ranks.slice(0, peak + 1).every((r, i) => i === 0 || r > ranks[i - 1]!)).toBe(true)
+    expect(ranks.slice(peak).every((r, i, xs) => i === 0 || r === xs[i - 1]! - 1)).toBe(true)
+    expect(transitions.at(-1)!.to).toBe('NORMAL')
+
+    // Deferred records name their tier; none is tier 1.
+    const hot = await readTopic(kafka, topics.trades)
+    const deferred = await readTopic(kafka, topics.deferredTrades)
+    expect(deferred.length).toBeGreaterThan(0)
+    expect(deferred.length).toBe(report.shed.trades)
+    for (const d of deferred) expect(['2', '3']).toContain(d.headers['k2-tier'])
+    const deferredQuotes = await readTopic(kafka, topics.deferredQuotes)
+    expect(deferredQuotes.length).toBe(report.shed.quotes)
+    // The two busiest symbols (tier 1 throughout) were never deferred.
+    const perSymbol = new Map<string, number>()
+    for (const m of hot) perSymbol.set(m.key!, (perSymbol.get(m.key!) ?? 0) + 1)
+    for (const m of deferred) perSymbol.set(m.key!, (perSymbol.get(m.key!) ?? 0) + 1)
+    const busiest = [...perSymbol.entries()].sort((a, b) => b[1] - a[1]).slice(0, 2).map(([s]) => s)
+    for (const s of busiest) expect(deferred.some((d) => d.key === s), `${s} was deferred`).toBe(false)
+
+    // Exactly once across both topics: every id once, contiguous per symbol.
+    const ids = new Map<string, bigint[]>()
+    for (const m of [...hot, ...deferred]) {
+      const t = await serde.deserializeTrade(m.value)
+      let list = ids.get(t.symbol)
+      if (!list) ids.set(t.symbol, (list = []))
+      list.push(t.tradeId)
+    }
+    expect(hot.length + deferred.length).toBe(report.trades)
+    for (const [symbol, list] of ids) {
+      const sorted = [...list].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+      expect(new Set(sorted.map(String)).size, `${symbol}: duplicates`).toBe(sorted.length)
+      expect(BigInt(sorted.length), `${symbol}: ids missing`).toBe(sorted.at(-1)! - sorted[0]! + 1n)
+    }
+    const shedMetric = await metrics.registry.getSingleMetricAsString('k2_degrade_shed_records_total')
+    expect(shedMetric).toMatch(/stream="trades",tier="[23]"\} [1-9]/)
+  }, 120_000)
+})
