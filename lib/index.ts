@@ -209,6 +209,7 @@ export {
   createVolumeWindow,
   createDegradationManager,
   processSignals,
+  runOverloadDemo,
 } from './degrade/index'
 export type {
   DegradationLevel,
@@ -226,6 +227,10 @@ export type {
   DegradationManagerOptions,
   DegradationTransition,
   DegradationSample,
+  OverloadDemoOptions,
+  OverloadDemoDeps,
+  OverloadDemoResult,
+  OverloadSample,
 } from './degrade/index'
 export { metricDefinitions, createMetrics, startMetricsServer } from './metrics/index'
 export type { MetricKey, Metrics, MetricsServer, MetricsServerOptions } from './metrics/index'

@@ -172,6 +172,8 @@ export interface ReplayExchange {
   /** Sends serverShutdown to every client, closes them and the port. Safe to call twice. */
   close(): Promise<void>
   stats(): ReplayExchangeStats
+  /** Changes the pace from now on (the overload demo's phases): `rate`× real time, or 'max'. */
+  setRate(rate: number | 'max'): void
 }
 
 /** What the replay exchange is given: it logs through `logger` and never to the console. */
@@ -211,7 +213,7 @@ const timeUnits: Record<string, BinanceTimeUnit> = {
 export function createReplayExchange(options: ReplayExchangeOptions, deps: ReplayExchangeDeps): ReplayExchange {
   const log = deps.logger.child('replay-exchange')
   const host = options.host ?? '127.0.0.1'
-  const rate = options.rate ?? 1
+  let rate = options.rate ?? 1
   const seed = options.seed ?? 1
   const pingIntervalMs = options.pingIntervalMs ?? 20_000
   const pongTimeoutMs = options.pongTimeoutMs ?? 60_000
@@ -827,6 +829,15 @@ export function createReplayExchange(options: ReplayExchangeOptions, deps: Repla
         log.info('replay exchange closed', { events: counters.events, framesSent: counters.framesSent })
       })()
       return closing
+    },
+    setRate(next) {
+      if (!(next === 'max' || (typeof next === 'number' && next > 0 && Number.isFinite(next)))) throw new WorkbenchError(ErrorCode.ConfigInvalid, `rate=${String(next)} must be a positive number or 'max'`)
+      rate = next
+      // Pace from here: the next event is due now, later ones at the new rate.
+      anchor = undefined
+      if (pumpTimer) clearTimeout(pumpTimer)
+      pumpTimer = undefined
+      if (running) schedulePump(0)
     },
     stats() {
       return {

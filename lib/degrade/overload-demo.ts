@@ -1,0 +1,351 @@
+import * as os from 'node:os'
+import * as path from 'node:path'
+import type { Kafka } from 'kafkajs'
+import type { RecordSerde } from '../avro/index'
+import { ErrorCode, WorkbenchError, errorMessage } from '../errors/index'
+import { createReplayExchange } from '../feed/replay-exchange-server'
+import { createSyntheticMarket } from '../feed/synthetic-market'
+import type { RestCatalogClient } from '../iceberg/catalog-rest'
+import type { FileIO } from '../iceberg/file-io'
+import { currentSnapshot } from '../iceberg/table-metadata'
+import { createThreadedKafkaSender } from '../ingest/producer-kafka'
+import { runIngestor, type IngestReport } from '../ingest/ingestor'
+import { ensureTopics, marketTopicSpecs } from '../ingest/topics-kafka'
+import type { Logger } from '../logger/index'
+import { createMetrics, type Metrics } from '../metrics/index'
+import { createQueryEngine } from '../query/query-engine'
+import { runIcebergSink, type SinkReport } from '../sink/sink-kafka-iceberg'
+import { tableOffsets } from '../sink/snapshot-offsets'
+import type { DegradationTransition } from './degradation-manager'
+import { levelRank, type DegradationLevel, type DegradationPolicy } from './degradation-policy'
+
+/**
+ * The overload demo: the replay exchange, the ingest worker and the sink, driven through a normal
+ * phase, an overload (the exchange's schedule at ≥5× what this machine sustains end to end), and
+ * a recovery, with degradation on. Prints nothing itself: `onSample` gets one sample a second
+ * (the live view) and the result carries the whole timeline (the notebook's charts) and the
+ * invariants checked at the end: every trade id exactly once per symbol in the lake, deferred
+ * ones included; tier 1 never deferred; levels up and back down in order.
+ */
+export interface OverloadDemoOptions {
+  /** quick: ~2 minutes (CI); full: ~5. */
+  readonly mode: 'quick' | 'full'
+  /** Iceberg namespace and Kafka topic prefix of this run (its own tables and topics). */
+  readonly namespace: string
+  readonly topicPrefix: string
+  readonly partitions?: number
+  /** Scratch folder for the sink's Parquet files and the query cache. */
+  readonly workDir?: string
+  /** What the demo calls sustainable end to end (trades/s; docs/bench/sink.md measures ~43k on 2 cores). */
+  readonly sustainableTradesPerSecond?: number
+}
+
+export interface OverloadDemoDeps {
+  readonly kafka: Kafka
+  readonly brokers: readonly string[]
+  readonly catalog: RestCatalogClient
+  readonly io: FileIO
+  readonly serde: RecordSerde
+  readonly logger: Logger
+  readonly metrics?: Metrics
+  readonly onSample?: (s: OverloadSample) => void
+  readonly signal?: AbortSignal
+}
+
+/** One second of the run. */
+export interface OverloadSample {
+  /** Seconds since the start. */
+  readonly t: number
+  readonly phase: 'normal' | 'overload' | 'recovery' | 'drain'
+  readonly ingestLevel: DegradationLevel
+  readonly sinkLevel: DegradationLevel
+  /** Trades acknowledged by Kafka so far (hot and deferred). */
+  readonly ingested: number
+  /** Trades sent to the deferred topic so far. */
+  readonly shed: number
+  /** Trades in the lake (the table's snapshot). */
+  readonly committed: number
+  /** Trades in Kafka not yet in the lake (hot and deferred). */
+  readonly lagRecords: number
+  /** The exchange's scheduled pace, events/s. */
+  readonly offeredEventsPerSecond: number
+}
+
+export interface OverloadDemoResult {
+  readonly mode: 'quick' | 'full'
+  readonly phases: ReadonlyArray<{ readonly name: string; readonly seconds: number; readonly rate: number }>
+  readonly timeline: readonly OverloadSample[]
+  readonly transitions: { readonly ingest: readonly DegradationTransition[]; readonly sink: readonly DegradationTransition[] }
+  readonly ingest: IngestReport
+  readonly sink: SinkReport
+  /** What was checked at the end; `ok` only when every check held. */
+  readonly invariants: {
+    readonly ok: boolean
+    readonly symbols: number
+    readonly trades: number
+    readonly duplicates: number
+    readonly missing: number
+    /** Trades the ingest worker acknowledged minus trades in the lake (0: nothing lost, nothing extra). */
+    readonly notInLake: number
+    readonly tier1Shed: number
+    readonly levelsInOrder: boolean
+    readonly problems: readonly string[]
+  }
+}
+
+/** The synthetic market's base pace: events/s at rate 1 (trades and quotes). */
+const baseEventsPerSecond = 600
+
+/** Runs the demo; resolves when the lake holds everything (or throws after a deadline). */
+export async function runOverloadDemo(options: OverloadDemoOptions, deps: OverloadDemoDeps): Promise<OverloadDemoResult> {
+  const log = deps.logger.child('overload-demo')
+  const metrics = deps.metrics ?? createMetrics()
+  const quick = options.mode === 'quick'
+  const sustainable = options.sustainableTradesPerSecond ?? 43_000
+  // Events are roughly half trades: the overload schedule is ≥5× sustainable in trades.
+  const overloadRate = Math.ceil((5 * sustainable * 2) / baseEventsPerSecond)
+  const phases = [
+    { name: 'normal' as const, seconds: quick ? 15 : 45, rate: 4 },
+    { name: 'overload' as const, seconds: quick ? 40 : 120, rate: overloadRate },
+    { name: 'recovery' as const, seconds: quick ? 30 : 90, rate: 4 },
+  ]
+  const topics = {
+    trades: `${options.topicPrefix}.trades`,
+    quotes: `${options.topicPrefix}.quotes`,
+    deadLetter: `${options.topicPrefix}.dead`,
+    deferredTrades: `${options.topicPrefix}.trades.deferred`,
+    deferredQuotes: `${options.topicPrefix}.quotes.deferred`,
+    partitions: options.partitions ?? 6,
+  }
+  const workDir = options.workDir ?? path.join(os.tmpdir(), `k2-overload-${process.pid}`)
+  // Lag in seconds drives both workers: the sink commits every 3 s here, so 6 s is already late.
+  const policy: DegradationPolicy = {
+    cooldownMs: quick ? 4000 : 10_000,
+    thresholds: {
+      lagSeconds: { enter: [6, 10, 16, 600], recover: [3, 5, 8, 300] },
+      lagRecords: { enter: [150_000, 300_000, 500_000, 50_000_000], recover: [75_000, 150_000, 250_000, 25_000_000] },
+    },
+  }
+
+  const market = createSyntheticMarket({ seed: 17, historyPerSymbol: 2_000_000 })
+  const exchange = createReplayExchange({ market, seed: 17, rate: phases[0]!.rate }, { logger: log })
+  const admin = deps.kafka.admin()
+  await admin.connect()
+  await ensureTopics(admin, [...marketTopicSpecs(topics), ...[topics.deferredTrades, topics.deferredQuotes].map((topic) => ({ topic, partitions: topics.partitions }))])
+  await deps.serde.registerSchemas({ trades: topics.trades, quotes: topics.quotes })
+  await deps.serde.registerSchemas({ trades: topics.deferredTrades, quotes: topics.deferredQuotes })
+  await exchange.start()
+
+  const transitions = { ingest: [] as DegradationTransition[], sink: [] as DegradationTransition[] }
+  const level = { ingest: 'NORMAL' as DegradationLevel, sink: 'NORMAL' as DegradationLevel }
+  const stopIngest = new AbortController()
+  const stopSink = new AbortController()
+  const sinkGroup = `${options.topicPrefix}.sink`
+  const sender = await createThreadedKafkaSender({ brokers: deps.brokers, clientId: `${options.topicPrefix}-ingest` })
+  const ingest = runIngestor(
+    {
+      exchange: 'BINANCE',
+      wsUrl: exchange.url,
+      restUrl: exchange.restUrl,
+      symbols: [],
+      timeUnit: 'us',
+      maxConnectionMs: 3_600_000,
+      maxFrameBytes: 64 * 1024,
+      topics,
+      reorderWindowMs: 250,
+      maxPendingPerSymbol: 100_000,
+      batchMaxRecords: 20_000,
+      lingerMs: 20,
+      compression: 'zstd',
+      degradation: {
+        policy,
+        sinkGroupId: sinkGroup,
+        intervalMs: 1000,
+        onLevel: (t) => {
+          transitions.ingest.push(t)
+          level.ingest = t.to
+        },
+      },
+    },
+    { kafka: deps.kafka, encoder: { encodeTrade: (t) => deps.serde.serializeTrade(t), encodeQuote: (q) => deps.serde.serializeQuote(q) }, logger: log.child('ingest'), metrics, sender },
+    stopIngest.signal,
+  )
+  const sink = runIcebergSink(
+    {
+      namespace: options.namespace,
+      topics,
+      groupId: sinkGroup,
+      maxRecords: 500_000,
+      maxAgeMs: 3000,
+      rowGroupSize: 122_880,
+      workDir: path.join(workDir, 'sink'),
+      degradation: policy,
+      onLevel: (t) => {
+        transitions.sink.push(t)
+        level.sink = t.to
+      },
+    },
+    { kafka: deps.kafka, catalog: deps.catalog, io: deps.io, serde: deps.serde, logger: log.child('sink'), metrics },
+    stopSink.signal,
+  )
+  let failure: unknown
+  ingest.catch((err: unknown) => (failure ??= err))
+  sink.catch((err: unknown) => (failure ??= err))
+
+  const counter = async (name: string, labels: Record<string, string>): Promise<number> => {
+    const metric = await metrics.registry.getSingleMetric(name)?.get()
+    return (metric?.values ?? []).filter((v) => Object.entries(labels).every(([k, x]) => String((v.labels as Record<string, unknown>)[k]) === x)).reduce((a, v) => a + v.value, 0)
+  }
+  const committedRecords = async (): Promise<{ total: number; behind: number }> => {
+    let total = 0
+    let behind = 0
+    if (await deps.catalog.tableExists([options.namespace], 'trades')) {
+      const meta = (await deps.catalog.loadTable([options.namespace], 'trades')).metadata
+      total = Number(currentSnapshot(meta)?.summary['total-records'] ?? 0)
+      for (const topic of [topics.trades, topics.deferredTrades]) {
+        const held = tableOffsets(meta, topic)
+        for (const p of await admin.fetchTopicOffsets(topic)) behind += Math.max(0, Number(p.high) - Number(held.get(p.partition) ?? BigInt(p.low)))
+      }
+    }
+    return { total, behind }
+  }
+
+  const timeline: OverloadSample[] = []
+  const started = Date.now()
+  let phase: OverloadSample['phase'] = 'normal'
+  let rate = phases[0]!.rate
+  const sample = async (): Promise<OverloadSample> => {
+    const c = await committedRecords()
+    const s: OverloadSample = {
+      t: Math.round((Date.now() - started) / 100) / 10,
+      phase,
+      ingestLevel: level.ingest,
+      sinkLevel: level.sink,
+      ingested: await counter('k2_ingest_records_total', { stream: 'trades' }),
+      shed: await counter('k2_degrade_shed_records_total', { stream: 'trades' }),
+      committed: c.total,
+      lagRecords: c.behind,
+      offeredEventsPerSecond: rate * baseEventsPerSecond,
+    }
+    timeline.push(s)
+    deps.onSample?.(s)
+    return s
+  }
+  const wait = async (ms: number): Promise<void> => {
+    const end = Date.now() + ms
+    while (Date.now() < end) {
+      if (failure) throw failure
+      if (deps.signal?.aborted) throw new WorkbenchError(ErrorCode.Aborted, 'the overload demo was stopped')
+      await new Promise((r) => setTimeout(r, Math.min(1000, end - Date.now())))
+      await sample().catch((err: unknown) => log.warn('sampling failed', { error: errorMessage(err) }))
+    }
+  }
+
+  let ingestReport: IngestReport | undefined
+  let sinkReport: SinkReport | undefined
+  try {
+    for (const p of phases) {
+      phase = p.name
+      rate = p.rate
+      exchange.setRate(p.rate)
+      log.info(`phase ${p.name}: ${p.rate}× the market's pace (${(p.rate * baseEventsPerSecond).toLocaleString('en')} events/s scheduled) for ${p.seconds} s`)
+      await wait(p.seconds * 1000)
+    }
+    // Drain: the feed stops; the workers return to NORMAL, the sink backfills, the lake catches up.
+    phase = 'drain'
+    stopIngest.abort()
+    ingestReport = await ingest
+    const deadline = Date.now() + (quick ? 120_000 : 300_000)
+    for (;;) {
+      const s = await sample()
+      if (s.lagRecords === 0 && level.sink === 'NORMAL') break
+      if (Date.now() > deadline) throw new WorkbenchError(ErrorCode.Timeout, `the lake did not catch up within the drain deadline (${s.lagRecords} records behind, sink at ${level.sink})`, true)
+      if (failure) throw failure
+      await new Promise((r) => setTimeout(r, 1000))
+    }
+    stopSink.abort()
+    sinkReport = await sink
+  } finally {
+    stopIngest.abort()
+    stopSink.abort()
+    await ingest.catch(() => undefined)
+    await sink.catch(() => undefined)
+    await exchange.close()
+    await admin.disconnect().catch(() => undefined)
+  }
+
+  const invariants = await checkInvariants(options, deps, ingestReport!, transitions, topics)
+  return { mode: options.mode, phases, timeline, transitions, ingest: ingestReport, sink: sinkReport, invariants }
+}
+
+/** Reads the lake back and checks what the demo promises. */
+async function checkInvariants(
+  options: OverloadDemoOptions,
+  deps: OverloadDemoDeps,
+  ingest: IngestReport,
+  transitions: { ingest: readonly DegradationTransition[]; sink: readonly DegradationTransition[] },
+  topics: { deferredTrades: string },
+): Promise<OverloadDemoResult['invariants']> {
+  const problems: string[] = []
+  const engine = await createQueryEngine({ namespace: options.namespace, cacheDir: path.join(options.workDir ?? os.tmpdir(), 'query-cache') }, { catalog: deps.catalog, io: deps.io, logger: deps.logger })
+  let trades = 0
+  let duplicates = 0
+  let missing = 0
+  let symbols = 0
+  try {
+    const r = await engine.query<{ symbol: string; n: bigint; ids: bigint; lo: bigint; hi: bigint }>('SELECT symbol, count(*) AS n, count(DISTINCT trade_id) AS ids, min(trade_id) AS lo, max(trade_id) AS hi FROM trades GROUP BY symbol', { maxRows: 100_000 })
+    for (const row of r.rows) {
+      symbols++
+      trades += Number(row.n)
+      duplicates += Number(row.n - row.ids)
+      missing += Number(row.hi - row.lo + 1n - row.ids)
+    }
+  } finally {
+    await engine.close()
+  }
+  if (duplicates > 0) problems.push(`${duplicates} duplicate trades in the lake`)
+  if (missing > 0) problems.push(`${missing} trade ids missing inside symbols' ranges`)
+  // Everything the ingest worker had acknowledged (hot and deferred) is in the lake, and no more.
+  const notInLake = ingest.trades - trades
+  if (notInLake !== 0) problems.push(`the ingest worker wrote ${ingest.trades} trades to Kafka and the lake holds ${trades}`)
+  // Tier 1 never deferred: every deferred record says its tier.
+  const tier1Shed = await countTier1(deps.kafka, topics.deferredTrades)
+  if (tier1Shed > 0) problems.push(`${tier1Shed} tier-1 trades were deferred`)
+  const inOrder = (ts: readonly DegradationTransition[]): boolean => {
+    // Up moves may skip levels; down moves go one level at a time; the run ends at NORMAL.
+    for (const t of ts) if (levelRank(t.to) < levelRank(t.from) && levelRank(t.from) - levelRank(t.to) !== 1) return false
+    return ts.length === 0 || ts.at(-1)!.to === 'NORMAL'
+  }
+  const levelsInOrder = inOrder(transitions.ingest) && inOrder(transitions.sink)
+  if (!levelsInOrder) problems.push('a level stepped down more than one level at once, or the run did not end at NORMAL')
+  if (transitions.ingest.length === 0 && transitions.sink.length === 0) problems.push('the overload never raised a level')
+  return { ok: problems.length === 0, symbols, trades, duplicates, missing, notInLake, tier1Shed, levelsInOrder, problems }
+}
+
+/** Deferred records whose `k2-tier` header says 1 (none should): reads the topic to its end. */
+async function countTier1(kafka: Kafka, topic: string): Promise<number> {
+  const admin = kafka.admin()
+  await admin.connect()
+  const ends = new Map((await admin.fetchTopicOffsets(topic)).filter((e) => BigInt(e.high) > BigInt(e.low)).map((e) => [e.partition, BigInt(e.high)]))
+  await admin.disconnect()
+  if (ends.size === 0) return 0
+  const consumer = kafka.consumer({ groupId: `${topic}.check-${Date.now()}` })
+  let tier1 = 0
+  const done = new Set<number>()
+  await consumer.connect()
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true })
+    await new Promise<void>((resolve) => {
+      void consumer.run({
+        eachBatch: async ({ batch }) => {
+          for (const m of batch.messages) if (m.headers?.['k2-tier']?.toString() === '1') tier1++
+          if (BigInt(batch.lastOffset()) + 1n >= (ends.get(batch.partition) ?? 0n)) done.add(batch.partition)
+          if (done.size >= ends.size) resolve()
+        },
+      })
+    })
+  } finally {
+    await consumer.disconnect()
+  }
+  return tier1
+}
