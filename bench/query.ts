@@ -26,6 +26,7 @@ import {
   appendFiles,
   bindParameters,
   compactTable,
+  duckdbType,
   createParquetDataWriter,
   createQueryEngine,
   createRecordSerde,
@@ -349,7 +350,9 @@ async function main(): Promise<void> {
       for (const [table, local] of paths) {
         const design = table === 'trades' ? tradesTable : quotesTable
         const schema = schemaById((await catalog.loadTable([namespace], design.name)).metadata)
-        const view = local.length ? `SELECT *, 'lake' AS _source FROM ${readParquetByFieldId(local, schema)}` : `SELECT NULL WHERE false`
+        const view = local.length
+          ? `SELECT *, 'lake' AS _source FROM ${readParquetByFieldId(local, schema)}`
+          : `SELECT ${schema.fields.map((f) => `CAST(NULL AS ${duckdbType(f.type)}) AS "${f.name}"`).join(', ')}, 'lake' AS _source WHERE false`
         await floor.run(`CREATE OR REPLACE TEMP VIEW ${table} AS ${view}`)
       }
       const prepared = await floor.prepare(c.sql)
