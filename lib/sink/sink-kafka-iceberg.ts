@@ -154,6 +154,14 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
   const streams: Array<Stream<Trade> | Stream<Quote>> = []
   const deadLetterLogged = new Set<string>()
 
+  // Commits in flight when the sink is asked to stop get 30 s to finish (a stop is not a reason to
+  // throw away a batch that is being committed); after that they are abandoned and re-read on restart.
+  const commitAbort = new AbortController()
+  const onStop = (): void => void setTimeout(() => commitAbort.abort(), 30_000).unref()
+  if (signal.aborted) onStop()
+  else signal.addEventListener('abort', onStop, { once: true })
+  const commitSignal = commitAbort.signal
+
   const untilDone = async <T>(what: string, fn: () => Promise<T>, until: AbortSignal = signal): Promise<T> => {
     for (let attempt = 1; ; attempt++) {
       try {
@@ -281,7 +289,7 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
      * the table must have finished first (commits stay in offset order, one in flight), and
      * staging goes on into the other writer while this one is written, uploaded and committed.
      */
-    const startFlush = async (s: Stream<Trade> | Stream<Quote>, why: string, until: AbortSignal = signal): Promise<void> => {
+    const startFlush = async (s: Stream<Trade> | Stream<Quote>, why: string, until: AbortSignal = commitSignal): Promise<void> => {
       stageRows(s)
       if (s.inFlight) await s.inFlight
       if (repositionNeeded || failure) return
@@ -308,7 +316,7 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
     }
 
     /** Starts a flush and waits for its commit (age trigger with nothing else to do, and stop). */
-    const flush = async (s: Stream<Trade> | Stream<Quote>, why: string, until: AbortSignal = signal): Promise<void> => {
+    const flush = async (s: Stream<Trade> | Stream<Quote>, why: string, until: AbortSignal = commitSignal): Promise<void> => {
       await startFlush(s, why, until)
       await s.inFlight
     }
@@ -535,13 +543,17 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
     const finalFlush = AbortSignal.timeout(30_000)
     await exclusive(async () => {
       for (const s of streams) await s.inFlight
-      if (failure) throw failure
+      // A commit abandoned because the stop's grace ran out is re-read on restart, not a failure.
+      if (failure && !isWorkbenchError(failure, ErrorCode.Aborted)) throw failure
+      if (failure) log.warn(`stopping: a commit in flight was abandoned; a restart re-reads its records: ${errorMessage(failure)}`)
       for (const s of streams) {
         if (!repositionNeeded) await flush(s, 'stop', finalFlush).catch((err: unknown) => log.warn(`final flush of ${s.table.name} failed; a restart re-reads it: ${errorMessage(err)}`))
       }
     })
     return { tables: Object.fromEntries(streams.map((s) => [reportKey(s), { ...s.report }])), degradation: [...(manager?.transitions ?? [])] }
   } finally {
+    signal.removeEventListener('abort', onStop)
+    commitAbort.abort()
     manager?.close()
     process$?.close()
     await consumer?.disconnect().catch(() => undefined)
