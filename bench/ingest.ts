@@ -9,25 +9,12 @@
  */
 import { spawn } from 'node:child_process'
 import * as fs from 'node:fs'
-import * as net from 'node:net'
 import * as path from 'node:path'
 import { createLogger, createMetrics, createRecordSerde, createSchemaRegistryClient, createThreadedKafkaSender, loadConfig, requestJson, runIngestor } from '../lib/index'
 // After lib: lib/ingest patches a quadratic kafkajs helper before kafkajs loads it.
 import { Kafka, logLevel } from 'kafkajs'
 import { describeMachine } from './machine'
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`)
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback
-}
-
-async function freePort(): Promise<number> {
-  const s = net.createServer()
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()))
-  const port = (s.address() as net.AddressInfo).port
-  await new Promise((r) => s.close(r))
-  return port
-}
+import { arg, freePort } from './bench-kit'
 
 async function main(): Promise<void> {
   const seconds = Number(arg('seconds', '60'))

@@ -17,7 +17,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import * as fs from 'node:fs'
-import * as net from 'node:net'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api'
@@ -56,18 +55,9 @@ import {
 // After lib: lib/ingest registers the zstd codec.
 import { Kafka, logLevel, type Producer } from 'kafkajs'
 import { describeMachine } from './machine'
+import { arg, flag, freePort, quantile } from './bench-kit'
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`)
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback
-}
-const flag = (name: string): boolean => process.argv.includes(`--${name}`)
 
-const quantile = (xs: readonly number[], q: number): number => {
-  if (xs.length === 0) return 0
-  const s = [...xs].sort((a, b) => a - b)
-  return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]!
-}
 const round = (x: number, digits = 1): number => Math.round(x * 10 ** digits) / 10 ** digits
 const say = (msg: string): boolean => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${msg}\n`)
 
@@ -184,17 +174,6 @@ async function bulkLoad<R>(catalog: RestCatalogClient, io: FileIO, duck: DuckDBC
   }
   await writer.close()
   fs.rmSync(workDir, { recursive: true, force: true })
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo
-      s.close(() => resolve(port))
-    })
-  })
 }
 
 interface Captured {

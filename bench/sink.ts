@@ -44,17 +44,7 @@ import {
 // After lib: lib/ingest patches a quadratic kafkajs helper and registers the zstd codec.
 import { Kafka, logLevel } from 'kafkajs'
 import { describeMachine } from './machine'
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`)
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback
-}
-
-const quantile = (xs: readonly number[], q: number): number => {
-  if (xs.length === 0) return 0
-  const s = [...xs].sort((a, b) => a - b)
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!
-}
+import { arg, quantile } from './bench-kit'
 
 async function main(): Promise<void> {
   const tradesWanted = Number(arg('trades', '3000000'))

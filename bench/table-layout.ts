@@ -40,11 +40,7 @@ import {
   type Trade,
 } from '../lib/index'
 import { describeMachine } from './machine'
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`)
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback
-}
+import { arg } from './bench-kit'
 
 const microsPerHour = 3_600_000_000
 const microsPerMinute = 60_000_000

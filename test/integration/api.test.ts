@@ -1,33 +1,21 @@
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { Kafka, logLevel } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   createHealthChecks,
   createMetrics,
   createQueryEngine,
-  createRecordSerde,
-  createRestCatalogClient,
-  createSchemaRegistryClient,
-  createWarehouseFileIO,
-  ensureTopics,
   runIcebergSink,
   silentLogger,
   startApiServer,
   type ApiServer,
   type QueryEngine,
 } from '../../lib'
-import { dropTopics, eventually, stackConfig, uniqueName } from './helpers'
-import { dropLake, makeQuotes, makeTrades, produceRecords, produceTrades, tableRecords } from './lake-helpers'
+import { eventually, uniqueName } from './helpers'
+import { createLakeTestContext, makeQuotes, makeTrades, produceRecords, produceTrades, tableRecords } from './lake-helpers'
 
-const config = stackConfig()
-const kafka = new Kafka({ clientId: 'k2-test-api', brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING })
-const registry = createSchemaRegistryClient({ url: config.schemaRegistry.url })
-const serde = createRecordSerde({ registry })
-const catalog = createRestCatalogClient({ url: config.catalog.url })
-const io = createWarehouseFileIO(config)
-const namespace = uniqueName('api', '_')
-const topics = { trades: uniqueName('trades'), quotes: uniqueName('quotes'), deadLetter: uniqueName('dead') }
+const lake = createLakeTestContext('api')
+const { config, kafka, serde, catalog, io, namespace, topics } = lake
 const symbols = ['BTCUSDT', 'ETHUSDT', 'SOLUSDT', 'BNBUSDT']
 const startMs = Math.floor((Date.now() - 1_800_000) / 60_000) * 60_000
 const sqlSeen: string[] = []
@@ -48,17 +36,9 @@ async function get(pathAndQuery: string): Promise<{ status: number; body: any }>
 }
 
 beforeAll(async () => {
-  const admin = kafka.admin()
-  await admin.connect()
-  await ensureTopics(admin, [
-    { topic: topics.trades, partitions: 2 },
-    { topic: topics.quotes, partitions: 2 },
-    { topic: topics.deadLetter, partitions: 1 },
-  ])
-  await admin.disconnect()
-  await serde.registerSchemas(topics)
-  const lake = makeTrades(symbols, 5000, 1, BigInt(startMs) * 1000n)
-  await produceTrades(kafka, serde, topics.trades, lake)
+  await lake.setup(2)
+  const committed = makeTrades(symbols, 5000, 1, BigInt(startMs) * 1000n)
+  await produceTrades(kafka, serde, topics.trades, committed)
   await produceRecords(kafka, topics.quotes, makeQuotes(symbols, 500, BigInt(startMs) * 1000n).map((q) => ({ key: q.symbol, value: serde.serializeQuote(q) })))
   const abort = new AbortController()
   const sink = runIcebergSink(
@@ -66,7 +46,7 @@ beforeAll(async () => {
     { kafka, catalog, io, serde, logger: silentLogger, metrics: createMetrics() },
     abort.signal,
   )
-  await eventually(async () => ((await tableRecords(catalog, namespace, 'trades')) === lake.length && (await tableRecords(catalog, namespace, 'quotes')) === 2000) || undefined, 90_000, 'the lake part committed')
+  await eventually(async () => ((await tableRecords(catalog, namespace, 'trades')) === committed.length && (await tableRecords(catalog, namespace, 'quotes')) === 2000) || undefined, 90_000, 'the lake part committed')
   abort.abort()
   await sink
   // The newest trades stay in Kafka only.
@@ -86,9 +66,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await api?.close()
   await engine?.close()
-  await dropLake(catalog, namespace, ['trades', 'quotes'])
-  await dropTopics(kafka, Object.values(topics), registry)
-  io.close()
+  await lake.teardown()
 })
 
 describe('HTTP API', () => {

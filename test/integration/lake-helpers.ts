@@ -2,9 +2,16 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { DuckDBInstance } from '@duckdb/node-api'
-import type { Kafka } from 'kafkajs'
+import { Kafka, logLevel } from 'kafkajs'
 import {
   EntryStatus,
+  createRecordSerde,
+  createRestCatalogClient,
+  createSchemaRegistryClient,
+  createWarehouseFileIO,
+  ensureTopics,
+  type SchemaRegistryClient,
+  type WorkbenchConfig,
   createManifestReader,
   currentSnapshot,
   type FileIO,
@@ -14,6 +21,7 @@ import {
   type TableMetadata,
   type Trade,
 } from '../../lib'
+import { dropTopics, stackConfig, uniqueName } from './helpers'
 
 /** `count` trades per symbol with consecutive ids from `firstId`, one ms apart, exact prices. */
 export function makeTrades(symbols: readonly string[], count: number, firstId = 1, startMicros = BigInt(Date.UTC(2026, 10, 22)) * 1000n): Trade[] {
@@ -141,4 +149,62 @@ export async function tableRecords(catalog: RestCatalogClient, namespace: string
 export async function dropLake(catalog: RestCatalogClient, namespace: string, tables: readonly string[]): Promise<void> {
   for (const t of tables) await catalog.dropTable([namespace], t, true).catch(() => undefined)
   await catalog.dropNamespace([namespace]).catch(() => undefined)
+}
+
+/** What a lake integration test works with: clients of the running stack, and its own namespace and topics. */
+export interface LakeTestContext {
+  readonly config: WorkbenchConfig
+  readonly kafka: Kafka
+  readonly registry: SchemaRegistryClient
+  readonly serde: RecordSerde
+  readonly catalog: RestCatalogClient
+  readonly io: FileIO
+  /** `<name>_<unique>`: the test's Iceberg namespace. */
+  readonly namespace: string
+  /** The test's own topics (unique names). */
+  readonly topics: { readonly trades: string; readonly quotes: string; readonly deadLetter: string }
+  /** Creates the topics (trades and quotes with `partitions` each, dead letters with 1) and registers the schemas. */
+  setup(partitions?: number): Promise<void>
+  /** Drops the tables, the namespace, the topics and their subjects; closes the object store. */
+  teardown(): Promise<void>
+}
+
+export function createLakeTestContext(name: string): LakeTestContext {
+  const config = stackConfig()
+  const kafka = new Kafka({ clientId: `k2-test-${name}`, brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING })
+  const registry = createSchemaRegistryClient({ url: config.schemaRegistry.url })
+  const serde = createRecordSerde({ registry })
+  const catalog = createRestCatalogClient({ url: config.catalog.url })
+  const io = createWarehouseFileIO(config)
+  const namespace = uniqueName(name, '_')
+  const topics = { trades: uniqueName('trades'), quotes: uniqueName('quotes'), deadLetter: uniqueName('dead') }
+  return {
+    config,
+    kafka,
+    registry,
+    serde,
+    catalog,
+    io,
+    namespace,
+    topics,
+    async setup(partitions = 3) {
+      const admin = kafka.admin()
+      await admin.connect()
+      try {
+        await ensureTopics(admin, [
+          { topic: topics.trades, partitions },
+          { topic: topics.quotes, partitions },
+          { topic: topics.deadLetter, partitions: 1 },
+        ])
+      } finally {
+        await admin.disconnect()
+      }
+      await serde.registerSchemas(topics)
+    },
+    async teardown() {
+      await dropLake(catalog, namespace, ['trades', 'quotes'])
+      await dropTopics(kafka, Object.values(topics), registry)
+      io.close()
+    },
+  }
 }

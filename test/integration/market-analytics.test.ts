@@ -1,32 +1,20 @@
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { Kafka, logLevel } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   analytics,
   createMetrics,
   createQueryEngine,
-  createRecordSerde,
-  createRestCatalogClient,
-  createSchemaRegistryClient,
-  createWarehouseFileIO,
-  ensureTopics,
   runIcebergSink,
   silentLogger,
   type QueryEngine,
   type Trade,
 } from '../../lib'
-import { dropTopics, eventually, stackConfig, uniqueName } from './helpers'
-import { dropLake, makeQuotes, makeTrades, produceRecords, produceTrades, tableRecords } from './lake-helpers'
+import { eventually, uniqueName } from './helpers'
+import { createLakeTestContext, makeQuotes, makeTrades, produceRecords, produceTrades, tableRecords } from './lake-helpers'
 
-const config = stackConfig()
-const kafka = new Kafka({ clientId: 'k2-test-analytics', brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING })
-const registry = createSchemaRegistryClient({ url: config.schemaRegistry.url })
-const serde = createRecordSerde({ registry })
-const catalog = createRestCatalogClient({ url: config.catalog.url })
-const io = createWarehouseFileIO(config)
-const namespace = uniqueName('analytics', '_')
-const topics = { trades: uniqueName('trades'), quotes: uniqueName('quotes'), deadLetter: uniqueName('dead') }
+const lake = createLakeTestContext('analytics')
+const { kafka, serde, catalog, io, namespace, topics } = lake
 const symbols = ['BTCUSDT', 'ETHUSDT', 'SOLUSDT']
 // An hour ago, on a whole minute: bars and look-backs see it whenever the test runs.
 const startMs = Math.floor((Date.now() - 3_600_000) / 60_000) * 60_000
@@ -41,15 +29,7 @@ const units = (d: string): bigint => {
 const decimal8 = (u: bigint): string => `${u / 100_000_000n}.${String(u % 100_000_000n).padStart(8, '0')}`
 
 beforeAll(async () => {
-  const admin = kafka.admin()
-  await admin.connect()
-  await ensureTopics(admin, [
-    { topic: topics.trades, partitions: 3 },
-    { topic: topics.quotes, partitions: 3 },
-    { topic: topics.deadLetter, partitions: 1 },
-  ])
-  await admin.disconnect()
-  await serde.registerSchemas(topics)
+  await lake.setup(3)
 
   // 200,000 trades per symbol a millisecond apart (3m20s), prices cycling, quantities varied.
   // The first half is committed to the lake; the second stays in Kafka only (the sink is stopped).
@@ -75,9 +55,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await engine?.close()
-  await dropLake(catalog, namespace, ['trades', 'quotes'])
-  await dropTopics(kafka, Object.values(topics), registry)
-  io.close()
+  await lake.teardown()
 })
 
 describe('market analytics', () => {

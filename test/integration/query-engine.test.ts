@@ -1,34 +1,22 @@
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { Kafka, logLevel } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   ErrorCode,
   createLogger,
   createMetrics,
   createQueryEngine,
-  createRecordSerde,
-  createRestCatalogClient,
-  createSchemaRegistryClient,
-  createWarehouseFileIO,
-  ensureTopics,
   runIcebergSink,
   scanFilter,
   silentLogger,
   type QueryEngine,
   type Trade,
 } from '../../lib'
-import { FatalError, dropTopics, eventually, stackConfig, uniqueName } from './helpers'
-import { dropLake, makeTrades, produceTrades, tableRecords } from './lake-helpers'
+import { FatalError, eventually, uniqueName } from './helpers'
+import { createLakeTestContext, makeTrades, produceTrades, tableRecords } from './lake-helpers'
 
-const config = stackConfig()
-const kafka = new Kafka({ clientId: 'k2-test-query', brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING })
-const registry = createSchemaRegistryClient({ url: config.schemaRegistry.url })
-const serde = createRecordSerde({ registry })
-const catalog = createRestCatalogClient({ url: config.catalog.url })
-const io = createWarehouseFileIO(config)
-const namespace = uniqueName('query', '_')
-const topics = { trades: uniqueName('trades'), quotes: uniqueName('quotes'), deadLetter: uniqueName('dead') }
+const lake = createLakeTestContext('query')
+const { kafka, serde, catalog, io, namespace, topics } = lake
 const symbols = ['BTCUSDT', 'ETHUSDT', 'SOLUSDT', 'DOGEUSDT', 'XRPUSDT', 'ADAUSDT']
 const logger = process.env.K2_TEST_LOG ? createLogger({ level: 'debug', write: (l) => process.stderr.write(l) }) : silentLogger
 let engine: QueryEngine
@@ -53,23 +41,11 @@ function startSink(maxAgeMs: number): { stop: () => Promise<unknown>; alive: () 
   }
 }
 
-beforeAll(async () => {
-  const admin = kafka.admin()
-  await admin.connect()
-  await ensureTopics(admin, [
-    { topic: topics.trades, partitions: 4 },
-    { topic: topics.quotes, partitions: 4 },
-    { topic: topics.deadLetter, partitions: 1 },
-  ])
-  await admin.disconnect()
-  await serde.registerSchemas(topics)
-})
+beforeAll(() => lake.setup(4))
 
 afterAll(async () => {
   await engine?.close()
-  await dropLake(catalog, namespace, ['trades', 'quotes'])
-  await dropTopics(kafka, Object.values(topics), registry)
-  io.close()
+  await lake.teardown()
 })
 
 describe('hybrid query engine', () => {

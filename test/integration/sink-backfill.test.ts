@@ -1,48 +1,32 @@
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { Kafka, logLevel } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   createMetrics,
-  createRecordSerde,
-  createRestCatalogClient,
-  createSchemaRegistryClient,
-  createWarehouseFileIO,
   currentSnapshot,
   ensureTopics,
   runIcebergSink,
   silentLogger,
   type DegradationTransition,
 } from '../../lib'
-import { dropTopics, eventually, stackConfig, uniqueName } from './helpers'
-import { dropLake, makeTrades, produceRecords, produceTrades, queryTable, tableRecords } from './lake-helpers'
+import { dropTopics, eventually, uniqueName } from './helpers'
+import { createLakeTestContext, makeTrades, produceRecords, produceTrades, queryTable, tableRecords } from './lake-helpers'
 
-const config = stackConfig()
-const kafka = new Kafka({ clientId: 'k2-test-backfill', brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING })
-const registry = createSchemaRegistryClient({ url: config.schemaRegistry.url })
-const serde = createRecordSerde({ registry })
-const catalog = createRestCatalogClient({ url: config.catalog.url })
-const io = createWarehouseFileIO(config)
-const namespace = uniqueName('backfill', '_')
-const topics = { trades: uniqueName('trades'), quotes: uniqueName('quotes'), deadLetter: uniqueName('dead'), deferredTrades: uniqueName('trades-deferred') }
+const lake = createLakeTestContext('backfill')
+const { kafka, serde, catalog, io, namespace } = lake
+const topics = { ...lake.topics, deferredTrades: uniqueName('trades-deferred') }
 
 beforeAll(async () => {
+  await lake.setup(4)
   const admin = kafka.admin()
   await admin.connect()
-  await ensureTopics(admin, [
-    { topic: topics.trades, partitions: 4 },
-    { topic: topics.quotes, partitions: 1 },
-    { topic: topics.deadLetter, partitions: 1 },
-    { topic: topics.deferredTrades, partitions: 2 },
-  ])
+  await ensureTopics(admin, [{ topic: topics.deferredTrades, partitions: 2 }])
   await admin.disconnect()
-  await serde.registerSchemas(topics)
 })
 
 afterAll(async () => {
-  await dropLake(catalog, namespace, ['trades', 'quotes'])
-  await dropTopics(kafka, Object.values(topics), registry)
-  io.close()
+  await dropTopics(kafka, [topics.deferredTrades])
+  await lake.teardown()
 })
 
 describe('sink degradation and backfill', () => {

@@ -3,19 +3,13 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { promisify } from 'node:util'
-import { Kafka, logLevel } from 'kafkajs'
 import { parse as parseLosslessJson, parseNumberAndBigInt } from 'lossless-json'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   analytics,
   createMetrics,
   createQueryEngine,
-  createRecordSerde,
-  createRestCatalogClient,
-  createSchemaRegistryClient,
-  createWarehouseFileIO,
   currentSnapshot,
-  ensureTopics,
   requireSecret,
   runIcebergSink,
   silentLogger,
@@ -24,8 +18,8 @@ import {
   type Trade,
 } from '../../lib'
 import { sparkJars, sparkVersions } from '../../stack/services/spark'
-import { FatalError, dropTopics, eventually, stackConfig, uniqueName } from './helpers'
-import { dropLake, produceTrades, tableRecords } from './lake-helpers'
+import { FatalError, eventually, uniqueName } from './helpers'
+import { createLakeTestContext, produceTrades, tableRecords } from './lake-helpers'
 
 /**
  * The scale-out path (docs/scale-out.md): Apache Spark reads the tables the sink writes through
@@ -33,14 +27,8 @@ import { dropLake, produceTrades, tableRecords } from './lake-helpers'
  * snapshot, to the last decimal digit.
  */
 
-const config = stackConfig()
-const kafka = new Kafka({ clientId: 'k2-test-spark', brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING })
-const registry = createSchemaRegistryClient({ url: config.schemaRegistry.url })
-const serde = createRecordSerde({ registry })
-const catalog = createRestCatalogClient({ url: config.catalog.url })
-const io = createWarehouseFileIO(config)
-const namespace = uniqueName('spark', '_')
-const topics = { trades: uniqueName('trades'), quotes: uniqueName('quotes'), deadLetter: uniqueName('dead') }
+const lake = createLakeTestContext('spark')
+const { config, kafka, serde, catalog, io, namespace, topics } = lake
 const tables = { trades: 'trades', quotes: 'quotes' }
 const workDir = path.join(os.tmpdir(), uniqueName('sink-work'))
 const queryCache = path.join(os.tmpdir(), uniqueName('query-cache'))
@@ -228,23 +216,11 @@ const asSparkBar = (r: BarRow): SparkBar => ({
 
 let engine: QueryEngine | undefined
 
-beforeAll(async () => {
-  const admin = kafka.admin()
-  await admin.connect()
-  await ensureTopics(admin, [
-    { topic: topics.trades, partitions: 3 },
-    { topic: topics.quotes, partitions: 1 },
-    { topic: topics.deadLetter, partitions: 1 },
-  ])
-  await admin.disconnect()
-  await serde.registerSchemas(topics)
-})
+beforeAll(() => lake.setup(3))
 
 afterAll(async () => {
   await engine?.close()
-  await dropLake(catalog, namespace, Object.values(tables))
-  await dropTopics(kafka, Object.values(topics), registry)
-  io.close()
+  await lake.teardown()
   fs.rmSync(workDir, { recursive: true, force: true })
   fs.rmSync(queryCache, { recursive: true, force: true })
 })
