@@ -11,11 +11,11 @@ import { createManifestReader } from '../iceberg/manifest-io'
 import type { ScanFilter } from '../iceberg/scan-filter'
 import type { Schema, Snapshot, TableMetadata } from '../iceberg/spec-types'
 import { quotesTable, tradesTable, type TableDesign } from '../iceberg/table-design'
-import { ancestorsOf, currentSnapshot, schemaById } from '../iceberg/table-metadata'
+import { currentSnapshot, schemaById } from '../iceberg/table-metadata'
 import { columnNamesById, planScan } from '../iceberg/table-scan'
 import type { Logger } from '../logger/index'
 import type { Metrics } from '../metrics/index'
-import { offsetsOfSnapshot, type SnapshotOffsets } from '../sink/snapshot-offsets'
+import { tableOffsets, type SnapshotOffsets } from '../sink/snapshot-offsets'
 import { createDataFileCache, type DataFileCache } from './file-cache'
 import { createKafkaTail, type KafkaTail } from './kafka-tail'
 import { arrowTableOf, rowsOf, type QueryColumn, type QueryRow } from './query-result'
@@ -241,7 +241,7 @@ export async function createQueryEngine(options: QueryEngineOptions, deps: Query
         schema: tableSchema(t),
         decode: t.name === 'trades' ? (v: Buffer) => serde.deserializeTrade(v) : (v: Buffer) => serde.deserializeQuote(v),
         row: (r: unknown) => t.design.row(r),
-        start: t.loaded ? snapshotOffsets(t.loaded.metadata, currentSnapshot(t.loaded.metadata), t.topic!) : new Map(),
+        start: t.loaded ? tableOffsets(t.loaded.metadata, t.topic!) : new Map(),
       })),
     })
     log.info('Kafka tail started', Object.fromEntries([...tables.values()].map((t) => [t.topic!, describe(tail!.positions(t.topic!).next)])))
@@ -253,7 +253,7 @@ export async function createQueryEngine(options: QueryEngineOptions, deps: Query
     if (!tail) return
     for (const t of tables.values()) {
       if (!t.loaded || !t.topic) continue
-      const target = new Map(snapshotOffsets(t.loaded.metadata, currentSnapshot(t.loaded.metadata), t.topic))
+      const target = new Map(tableOffsets(t.loaded.metadata, t.topic))
       for (const pin of pins) {
         if (pin.topic !== t.topic) continue
         for (const [p, o] of target) {
@@ -335,7 +335,7 @@ export async function createQueryEngine(options: QueryEngineOptions, deps: Query
         const meta = t.loaded?.metadata
         if (hybrid) {
           pinnedSnapshot = meta ? currentSnapshot(meta) : undefined
-          from = meta ? snapshotOffsets(meta, pinnedSnapshot, t.topic!) : new Map()
+          from = meta ? tableOffsets(meta, t.topic!, pinnedSnapshot) : new Map()
           const pin: Pin = { topic: t.topic!, offsets: from }
           pins.add(pin)
           heldPins.push(pin)
@@ -469,7 +469,7 @@ export async function createQueryEngine(options: QueryEngineOptions, deps: Query
           addedFiles: Number(s.summary['added-data-files'] ?? 0),
           totalFiles: Number(s.summary['total-data-files'] ?? 0),
           current: s['snapshot-id'] === current,
-          offsets: t.topic ? Object.fromEntries(snapshotOffsets(meta, s, t.topic)) : {},
+          offsets: t.topic ? Object.fromEntries(tableOffsets(meta, t.topic, s)) : {},
         }))
     },
     async close() {
@@ -509,15 +509,6 @@ export function bindParameters(prepared: DuckDBPreparedStatement, params: Readon
     } else values[name] = (v ?? null) as DuckDBValue
   }
   prepared.bind(values, types)
-}
-
-/** The offsets a snapshot holds: its own summary's, else its nearest ancestor's that records them. */
-function snapshotOffsets(meta: TableMetadata, snapshot: Snapshot | undefined, topic: string): SnapshotOffsets {
-  for (const s of ancestorsOf(meta, snapshot)) {
-    const o = offsetsOfSnapshot(s, topic)
-    if (o) return o
-  }
-  return new Map()
 }
 
 function describe(offsets: ReadonlyMap<number, bigint>): string {

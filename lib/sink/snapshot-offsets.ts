@@ -59,12 +59,13 @@ export function offsetsOfSnapshot(snapshot: Snapshot, topic: string): SnapshotOf
 }
 
 /**
- * The offsets the table holds for `topic`: from the newest snapshot on `main` that records them
- * (maintenance snapshots carry them forward; older ones are a fallback). Empty when the table
- * has never been written by the sink: start from the beginning of the topic.
+ * The offsets the table holds for `topic` at `snapshot` (default: the current one): from the
+ * newest snapshot in its ancestry that records them (maintenance snapshots carry them forward;
+ * older ones are a fallback). Empty when the sink has never written the topic: start from the
+ * beginning of the topic.
  */
-export function tableOffsets(meta: TableMetadata, topic: string): SnapshotOffsets {
-  for (const s of ancestorsOf(meta, currentSnapshot(meta))) {
+export function tableOffsets(meta: TableMetadata, topic: string, snapshot: Snapshot | undefined = currentSnapshot(meta)): SnapshotOffsets {
+  for (const s of ancestorsOf(meta, snapshot)) {
     const o = offsetsOfSnapshot(s, topic)
     if (o) return o
   }
