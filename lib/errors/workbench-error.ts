@@ -21,6 +21,8 @@ export const ErrorCode = {
   RecordInvalid: 'RECORD_INVALID',
   /** A query the caller asked for cannot run as given (bad SQL, parameter, range or limit): fix the request. */
   QueryInvalid: 'QUERY_INVALID',
+  /** A chart or table cannot be shown: bad chart input, or no notebook kernel to show it in. */
+  DisplayFailed: 'DISPLAY_FAILED',
 } as const
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]

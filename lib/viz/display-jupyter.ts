@@ -1,0 +1,50 @@
+/**
+ * Showing charts and tables in a notebook: one display bundle per output, sent through tslab's
+ * display channel with every representation at once (tslab's public `display` API sends one
+ * MIME type per output, which would lose the fallback).
+ */
+import { ErrorCode, WorkbenchError } from '../errors/index'
+import type { Chart } from './chart-specs'
+import { plotlyMime, vegaLiteMime, type DisplayBundle } from './display-bundle'
+import { renderSvg } from './render-vega'
+import { tableBundle, type TableOptions } from './table-html'
+
+/**
+ * A chart's bundle: the vega-lite spec (or plotly figure) for JupyterLab, its SVG for every
+ * other reader, and the title as text.
+ */
+export async function chartBundle(chart: Chart): Promise<DisplayBundle> {
+  const svg = await renderSvg(chart)
+  return {
+    'text/plain': chart.title,
+    'image/svg+xml': svg,
+    ...(chart.plotly ? { [plotlyMime]: chart.plotly } : { [vegaLiteMime]: chart.spec }),
+  }
+}
+
+type WriteDisplayData = (data: { data: Record<string, unknown>; metadata: Record<string, unknown>; transient: Record<string, unknown> }, update: boolean) => void
+
+/** tslab's writer for the cell being executed; undefined outside a tslab kernel. */
+function tslabWriter(): WriteDisplayData | undefined {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require('tslab/dist/jupyter') as { lastWriteDisplayData: WriteDisplayData | null }).lastWriteDisplayData ?? undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** Whether this process is a tslab kernel that can show outputs. */
+export const inNotebook = (): boolean => tslabWriter() !== undefined
+
+/** Sends a bundle as one display_data output of the running cell. */
+export function displayBundle(bundle: DisplayBundle): void {
+  const write = tslabWriter()
+  if (!write) throw new WorkbenchError(ErrorCode.DisplayFailed, 'there is no notebook to show this in: display() works inside a tslab kernel (use chartBundle() or tableBundle() elsewhere)')
+  write({ data: { ...bundle }, metadata: {}, transient: {} }, false)
+}
+
+/** Shows a chart (rendered first, so the call is awaited) or rows as a table. */
+export async function show(what: Chart | ReadonlyArray<Readonly<Record<string, unknown>>>, options?: TableOptions): Promise<void> {
+  displayBundle(Array.isArray(what) ? tableBundle(what, options) : await chartBundle(what as Chart))
+}

@@ -1,0 +1,8 @@
+export { lineChart, barChart, candlestickChart, vegaLiteChart, chartValues, vegaLiteSchema } from './chart-specs'
+export type { Chart, VegaLiteSpec, PlotlyFigure, LineChartOptions, BarChartOptions, CandlestickOptions } from './chart-specs'
+export { tableBundle, cellText } from './table-html'
+export type { TableOptions } from './table-html'
+export { vegaLiteMime, plotlyMime } from './display-bundle'
+export type { DisplayBundle } from './display-bundle'
+export { renderSvg } from './render-vega'
+export { chartBundle, displayBundle, show, inNotebook } from './display-jupyter'
