@@ -293,5 +293,5 @@ export type {
   HistoricalTrade,
   ListedSymbol,
 } from './feed/index'
-export { lineChart, barChart, candlestickChart, vegaLiteChart, chartValues, tableBundle, cellText, renderSvg, chartBundle, displayBundle, show, inNotebook, vegaLiteMime, plotlyMime } from './viz/index'
-export type { Chart, VegaLiteSpec, PlotlyFigure, LineChartOptions, BarChartOptions, CandlestickOptions, TableOptions, DisplayBundle } from './viz/index'
+export { lineChart, barChart, candlestickChart, vegaLiteChart, chartValues, tableBundle, cellText, renderSvg, chartBundle, displayBundle, show, inNotebook, createLiveDisplay, vegaLiteMime, plotlyMime } from './viz/index'
+export type { Chart, VegaLiteSpec, PlotlyFigure, LineChartOptions, BarChartOptions, CandlestickOptions, TableOptions, DisplayBundle, LiveDisplay } from './viz/index'

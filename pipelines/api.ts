@@ -5,9 +5,11 @@
  */
 import { Kafka, logLevel } from 'kafkajs'
 import { createHealthChecks, createLogger, createMetrics, createWarehouseFileIO, errorMessage, loadConfig, openQueryEngine, startApiServer } from '../lib/index'
+import { stopped, workerStopSignal } from './stop-signal'
 
 async function main(): Promise<number> {
   const config = loadConfig(process.env)
+  const stop = workerStopSignal(config)
   const log = createLogger({ level: config.log.level, format: config.log.format, write: (l) => process.stderr.write(l), namespace: 'api' })
   const metrics = createMetrics()
   const io = createWarehouseFileIO(config)
@@ -19,9 +21,7 @@ async function main(): Promise<number> {
       { host: config.host, port: config.api.port, maxRows: config.api.maxRows, maxRangeMs: config.api.maxRangeMs, timeoutMs: config.api.timeoutMs, targetsDir: config.paths.scrapeTargets },
       { engine, health: createHealthChecks(config, { kafka, io, engine }), logger: log, metrics },
     )
-    await new Promise<void>((resolve) => {
-      for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => resolve())
-    })
+    await stopped(stop)
     await server.close()
     log.info('stopped cleanly')
     return 0

@@ -19,12 +19,12 @@ import {
   type SinkPhase,
 } from '../lib/index'
 import { Kafka, logLevel } from 'kafkajs'
+import { workerStopSignal } from './stop-signal'
 
 async function main(): Promise<number> {
   const config = loadConfig(process.env)
   const log = createLogger({ level: config.log.level, format: config.log.format, write: (l) => process.stderr.write(l), namespace: 'iceberg-sink' })
-  const abort = new AbortController()
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => abort.abort(signal))
+  const stop = workerStopSignal(config)
 
   const metrics = createMetrics()
   const server = await startMetricsServer(metrics.registry, { host: config.host, port: config.sink.metricsPort, worker: 'iceberg-sink', targetsDir: config.paths.scrapeTargets })
@@ -47,13 +47,13 @@ async function main(): Promise<number> {
       },
       {
         kafka: new Kafka({ clientId: `${config.kafka.clientId}-iceberg-sink`, brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING }),
-        catalog: createRestCatalogClient({ url: config.catalog.url, signal: abort.signal }),
+        catalog: createRestCatalogClient({ url: config.catalog.url, signal: stop }),
         io,
-        serde: createRecordSerde({ registry: createSchemaRegistryClient({ url: config.schemaRegistry.url, signal: abort.signal }) }),
+        serde: createRecordSerde({ registry: createSchemaRegistryClient({ url: config.schemaRegistry.url, signal: stop }) }),
         logger: log,
         metrics,
       },
-      abort.signal,
+      stop,
     )
     log.info('stopped cleanly', report.tables)
     return 0

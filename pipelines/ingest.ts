@@ -15,18 +15,18 @@ import {
 } from '../lib/index'
 // After lib: lib/ingest patches a quadratic kafkajs helper before kafkajs loads it.
 import { Kafka, logLevel } from 'kafkajs'
+import { workerStopSignal } from './stop-signal'
 
 async function main(): Promise<number> {
   const config = loadConfig(process.env)
   const log = createLogger({ level: config.log.level, format: config.log.format, write: (l) => process.stderr.write(l), namespace: 'ingest' })
-  const abort = new AbortController()
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => abort.abort(signal))
+  const stop = workerStopSignal(config)
 
   const metrics = createMetrics()
   const server = await startMetricsServer(metrics.registry, { host: config.host, port: config.ingest.metricsPort, worker: 'ingest', targetsDir: config.paths.scrapeTargets })
   log.info('metrics served', { url: server.url })
   try {
-    const serde = createRecordSerde({ registry: createSchemaRegistryClient({ url: config.schemaRegistry.url, signal: abort.signal }) })
+    const serde = createRecordSerde({ registry: createSchemaRegistryClient({ url: config.schemaRegistry.url, signal: stop }) })
     const ids = await serde.registerSchemas({ trades: config.topics.trades, quotes: config.topics.quotes })
     log.info('schemas registered', { ...ids })
     // One transaction per batch (trades + their checkpoint); the stable id fences a previous
@@ -52,7 +52,7 @@ async function main(): Promise<number> {
         degradation: config.degrade.enabled ? { policy: config.degrade.policy, sinkGroupId: config.sink.groupId } : undefined,
       },
       { kafka, encoder: { encodeTrade: (t) => serde.serializeTrade(t), encodeQuote: (q) => serde.serializeQuote(q) }, logger: log, metrics, sender },
-      abort.signal,
+      stop,
     )
     log.info('stopped cleanly', { ...report })
     return 0

@@ -17,18 +17,18 @@ import {
   tradesTable,
   quotesTable,
 } from '../lib/index'
+import { workerStopSignal } from './stop-signal'
 
 async function main(): Promise<number> {
   const config = loadConfig(process.env)
   const log = createLogger({ level: config.log.level, format: config.log.format, write: (l) => process.stderr.write(l), namespace: 'maintenance' })
-  const abort = new AbortController()
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => abort.abort(signal))
+  const stop = workerStopSignal(config)
 
   const metrics = createMetrics()
   const server = await startMetricsServer(metrics.registry, { host: config.host, port: config.maintenance.metricsPort, worker: 'maintenance', targetsDir: config.paths.scrapeTargets })
   log.info('metrics served', { url: server.url })
   const io = createWarehouseFileIO(config)
-  const catalog = createRestCatalogClient({ url: config.catalog.url, signal: abort.signal })
+  const catalog = createRestCatalogClient({ url: config.catalog.url, signal: stop })
   const manifests = createManifestReader(io)
   try {
     await runMaintenance(
@@ -43,7 +43,7 @@ async function main(): Promise<number> {
         workDir: path.join(config.paths.state, 'maintenance', String(process.pid)),
       },
       { table: (name) => ({ catalog, io, namespace: [config.sink.namespace], name, manifests }), logger: log, metrics },
-      abort.signal,
+      stop,
     )
     log.info('stopped cleanly')
     return 0

@@ -13,6 +13,7 @@
  */
 import * as path from 'node:path'
 import { ErrorCode, WorkbenchError, createLogger, createReplayExchange, errorMessage, loadConfig, projectRoot, type ReplayFaults } from '../lib/index'
+import { stopped, workerStopSignal } from './stop-signal'
 
 function parseFaults(text: string): ReplayFaults {
   let parsed: unknown
@@ -44,12 +45,11 @@ async function main(): Promise<number> {
       },
       { logger },
     )
-    const stop = new AbortController()
-    for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => stop.abort(signal))
+    const stop = workerStopSignal(config)
     await exchange.start()
     logger.info('replay exchange ready', { streams: `${exchange.url}/stream?streams=btcusdt@trade/btcusdt@bookTicker`, rest: `${exchange.restUrl}/api/v3/exchangeInfo` })
-    await new Promise((resolve) => stop.signal.addEventListener('abort', resolve, { once: true }))
-    logger.info('stopping', { signal: String(stop.signal.reason) })
+    await stopped(stop)
+    logger.info('stopping', { signal: String(stop.reason) })
     await exchange.close()
     const { faults, ...stats } = exchange.stats()
     logger.info('stopped', { ...stats, faults: JSON.stringify(faults) })

@@ -147,6 +147,19 @@ export interface WorkbenchConfig {
     readonly maxRangeMs: number
     readonly timeoutMs: number
   }
+  /** Every worker process. */
+  readonly worker: {
+    /** Stop cleanly once this process is gone (the notebook kernel that started the worker). */
+    readonly stopWithPid: number | undefined
+  }
+  /** Notebook parameters: how long the story runs and what it looks at. */
+  readonly notebook: {
+    /** quick: the short headless run (CI, reports); full: a presentation. */
+    readonly mode: 'quick' | 'full'
+    /** Minutes of history the analysis cells look back over. */
+    readonly rangeMinutes: number
+    readonly symbol: string
+  }
 }
 
 /** The phases of a sink flush, in order (chaos tests crash the sink at each). */
@@ -381,6 +394,11 @@ function read(env: Env, root: string): { config: WorkbenchConfig; keys: ConfigKe
     thresholds[name] = { enter: enter as unknown as SignalThresholds['enter'], recover: enter.map((x) => x * recoverRatio) as unknown as SignalThresholds['recover'] }
   }
 
+  const stopWithPid = r.int('K2_STOP_WITH_PID', 0, 'workers stop cleanly once this process exits (set by a notebook kernel for the workers it starts; 0: never)', 0, 2 ** 31 - 1)
+  const notebookMode = r.oneOf('K2_NOTEBOOK_MODE', 'full', ['quick', 'full'] as const, 'notebooks: quick (short headless run, CI and reports) or full (a presentation)')
+  const notebookRange = r.int('K2_NOTEBOOK_RANGE_MINUTES', 15, 'notebooks: minutes of history the analysis cells look back over', 1, 525_600)
+  const notebookSymbol = r.str('K2_NOTEBOOK_SYMBOL', 'BTCUSDT', 'notebooks: the symbol the single-symbol cells look at').toUpperCase()
+
   const level = r.oneOf<LogLevel>('K2_LOG_LEVEL', 'info', ['debug', 'info', 'warn', 'error', 'silent'], 'log threshold')
   const format = r.oneOf('K2_LOG_FORMAT', 'pretty', ['pretty', 'json'] as const, 'log line format')
 
@@ -429,6 +447,8 @@ function read(env: Env, root: string): { config: WorkbenchConfig; keys: ConfigKe
       maintenance: { metricsPort: maintenanceMetricsPort, intervalMs: maintenanceInterval, targetFileBytes, snapshotMaxAgeMs: snapshotMaxAge, keepSnapshots, orphanMinAgeMs: orphanMinAge },
       query: { cacheDir: queryCacheDir, cacheMaxBytes: queryCacheMax, refreshMs: queryRefresh, timeoutMs: queryTimeout, concurrency: queryConcurrency, memoryLimit: queryMemory },
       api: { port: apiPort, maxRows: apiMaxRows, maxRangeMs: apiMaxRange, timeoutMs: apiTimeout },
+      worker: { stopWithPid: stopWithPid === 0 ? undefined : stopWithPid },
+      notebook: { mode: notebookMode, rangeMinutes: notebookRange, symbol: notebookSymbol },
     },
     keys: r.keys,
   }

@@ -44,7 +44,28 @@ export function displayBundle(bundle: DisplayBundle): void {
   write({ data: { ...bundle }, metadata: {}, transient: {} }, false)
 }
 
+/** One output that later calls replace in place (progress lines, a live status table). */
+export interface LiveDisplay {
+  update(bundle: DisplayBundle): void
+}
+
+let liveDisplays = 0
+
+/** A display that each `update` overwrites; outside a notebook, updates go nowhere. */
+export function createLiveDisplay(): LiveDisplay {
+  const id = `k2-live-${process.pid}-${++liveDisplays}`
+  let shown = false
+  return {
+    update(bundle) {
+      const write = tslabWriter()
+      if (!write) return
+      write({ data: { ...bundle }, metadata: {}, transient: { display_id: id } }, shown)
+      shown = true
+    },
+  }
+}
+
 /** Shows a chart (rendered first, so the call is awaited) or rows as a table. */
-export async function show(what: Chart | ReadonlyArray<Readonly<Record<string, unknown>>>, options?: TableOptions): Promise<void> {
+export async function show(what: Chart | readonly object[], options?: TableOptions): Promise<void> {
   displayBundle(Array.isArray(what) ? tableBundle(what, options) : await chartBundle(what as Chart))
 }

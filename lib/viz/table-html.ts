@@ -28,7 +28,8 @@ export function cellText(v: unknown): string {
 const numeric = (v: unknown): boolean => typeof v === 'number' || typeof v === 'bigint' || (typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v))
 
 /** A table bundle (`text/html` + `text/plain`) of rows. */
-export function tableBundle(rows: ReadonlyArray<Readonly<Record<string, unknown>>>, options: TableOptions = {}): DisplayBundle {
+export function tableBundle(input: readonly object[], options: TableOptions = {}): DisplayBundle {
+  const rows = input as ReadonlyArray<Readonly<Record<string, unknown>>>
   const columns = options.columns ?? Object.keys(rows[0] ?? {})
   const max = options.maxRows ?? 20
   const shown = rows.slice(0, max)

@@ -3,12 +3,12 @@
  * stack up, and leaves JupyterLab running with its address and a status screen.
  * `npm run demo -- --stop` stops everything (data is kept).
  */
-import { loadConfig } from '../../lib'
+import { loadConfig } from '../../lib/index'
 import { bold, consoleReporter, dim, formatStatus, green, red, runCli } from '../lib/cli'
 import { ensureCredentials } from '../lib/credentials'
 import { runChecks } from '../lib/doctor'
 import { createStack } from '../lib/manager'
-import { allServices, groupNames } from '../services'
+import { allServices, groupNames } from '../services/index'
 
 runCli(async (initial, args) => {
   if (args.includes('--stop')) {

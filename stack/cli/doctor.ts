@@ -5,7 +5,7 @@
 import { bold, consoleReporter, dim, green, red, runCli } from '../lib/cli'
 import { runChecks } from '../lib/doctor'
 import { createStack } from '../lib/manager'
-import { allServices } from '../services'
+import { allServices } from '../services/index'
 
 runCli(async (config) => {
   const checks = await runChecks(config, createStack(config, allServices, consoleReporter))

@@ -1,9 +1,9 @@
 /** `npm run lab`: makes sure JupyterLab runs (with the tslab kernel) and prints the address to open. */
-import { loadConfig } from '../../lib'
+import { loadConfig } from '../../lib/index'
 import { bold, consoleReporter, runCli } from '../lib/cli'
 import { ensureCredentials } from '../lib/credentials'
 import { createStack } from '../lib/manager'
-import { allServices } from '../services'
+import { allServices } from '../services/index'
 
 runCli(async (initial) => {
   ensureCredentials(initial)

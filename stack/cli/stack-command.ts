@@ -1,9 +1,9 @@
-import { loadConfig, type WorkbenchConfig } from '../../lib'
+import { loadConfig, type WorkbenchConfig } from '../../lib/index'
 import { bold, consoleReporter, formatStatus } from '../lib/cli'
 import { ensureCredentials } from '../lib/credentials'
 import { createStack } from '../lib/manager'
 import type { ServiceName } from '../lib/service'
-import { allServices, groupNames } from '../services'
+import { allServices, groupNames } from '../services/index'
 
 /**
  * `up | down | status | logs | run` over one group of services: `npm run stack` (the servers)

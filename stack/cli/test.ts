@@ -7,11 +7,11 @@
 import { spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { loadConfig } from '../../lib'
+import { loadConfig } from '../../lib/index'
 import { bold, consoleReporter, formatStatus, red, runCli } from '../lib/cli'
 import { ensureCredentials } from '../lib/credentials'
 import { createStack } from '../lib/manager'
-import { allServices, groupNames } from '../services'
+import { allServices, groupNames } from '../services/index'
 
 interface VitestJson {
   numPassedTests: number

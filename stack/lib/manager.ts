@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
-import { ErrorCode, WorkbenchError, errorMessage, sleep, type WorkbenchConfig } from '../../lib'
+import { ErrorCode, WorkbenchError, errorMessage, sleep, type WorkbenchConfig } from '../../lib/index'
 import { portInUse, residentBytes, runningPid, startDetached, stopProcess, tailFile, type ManagedProcess } from './process'
 import { checkRequirement, formatSeconds, indent, type Reporter } from './provision'
 import { serviceContext, type ServiceContext, type ServiceDefinition, type ServiceName } from './service'
@@ -60,7 +60,8 @@ export function createStack(config: WorkbenchConfig, definitions: readonly Servi
   async function healthy(d: ServiceDefinition): Promise<{ ok: boolean; latencyMs: number; version?: string; problem?: string }> {
     const started = Date.now()
     try {
-      const version = (await d.health(ctx(d))) ?? undefined
+      const reported = await d.health(ctx(d))
+      const version = typeof reported === 'string' ? reported : undefined
       return { ok: true, latencyMs: Date.now() - started, version }
     } catch (err) {
       return { ok: false, latencyMs: Date.now() - started, problem: errorMessage(err) }

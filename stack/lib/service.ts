@@ -1,5 +1,5 @@
 import * as path from 'node:path'
-import type { WorkbenchConfig } from '../../lib'
+import type { WorkbenchConfig } from '../../lib/index'
 import type { StartSpec } from './process'
 import type { Reporter, Requirement } from './provision'
 

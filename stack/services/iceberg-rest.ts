@@ -1,6 +1,6 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { requestJson, requireSecret } from '../../lib'
+import { requestJson, requireSecret } from '../../lib/index'
 import { javaRequirement, mavenRequirement, once, runStep } from '../lib/provision'
 import type { ServiceContext, ServiceDefinition } from '../lib/service'
 

@@ -8,7 +8,7 @@ import { projectRoot } from '../../lib'
  * strictNullChecks), Node10 resolution, declarations emitted, .cjs files checked. tsc with our
  * strict tsconfig does not catch what breaks there; this compiles lib exactly as tslab does.
  */
-describe('lib compiles under tslab', () => {
+describe('lib and the notebook helpers compile under tslab', () => {
   it('has no diagnostics with tslab 1.0.22 compiler and options', () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const ts = require('@tslab/typescript-for-tslab') as typeof import('typescript')
@@ -27,7 +27,7 @@ describe('lib compiles under tslab', () => {
       types: ['node'],
       typeRoots: [path.join(projectRoot, 'node_modules', '@types')],
     }
-    const program = ts.createProgram([path.join(projectRoot, 'lib', 'index.ts')], options)
+    const program = ts.createProgram([path.join(projectRoot, 'lib', 'index.ts'), path.join(projectRoot, 'stack', 'notebook.ts')], options)
     const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => {
       const where = d.file ? `${path.relative(projectRoot, d.file.fileName)}:${d.file.getLineAndCharacterOfPosition(d.start ?? 0).line + 1}` : ''
       return `${where} ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`

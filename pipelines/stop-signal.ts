@@ -1,0 +1,36 @@
+/**
+ * When a worker stops: SIGTERM or SIGINT (the stack manager, Ctrl-C), or, for a worker a notebook
+ * kernel started (K2_STOP_WITH_PID), once that kernel is gone — however it died, even by SIGKILL,
+ * so a closed notebook leaves no worker behind. Either way the worker stops cleanly.
+ */
+import type { WorkbenchConfig } from '../lib/index'
+
+const parentPollMs = 1000
+
+/** An AbortSignal that fires on the worker's stop condition; its reason names it. */
+export function workerStopSignal(config: WorkbenchConfig): AbortSignal {
+  const stop = new AbortController()
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => stop.abort(signal))
+  const pid = config.worker.stopWithPid
+  if (pid !== undefined) {
+    const timer = setInterval(() => {
+      if (!alive(pid)) stop.abort(`process ${pid} that started this worker has exited`)
+    }, parentPollMs)
+    timer.unref()
+    stop.signal.addEventListener('abort', () => clearInterval(timer), { once: true })
+  }
+  return stop.signal
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/** Resolves when the signal fires. */
+export const stopped = (signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })))

@@ -1,0 +1,33 @@
+/**
+ * `npm run notebooks [-- --full] [name…]`: executes every notebook headless against the running
+ * stack (starting what is missing: the servers and the workers), fails on any cell error —
+ * including tslab's empty error replies and the cells it silently aborts — and writes the
+ * executed copies (notebooks/executed/, the demo backup), HTML reports (docs/reports/) and a
+ * PDF of the story.
+ */
+import * as path from 'node:path'
+import { loadConfig } from '../../lib/index'
+import { consoleReporter, green, red, runCli } from '../lib/cli'
+import { ensureCredentials } from '../lib/credentials'
+import { createStack } from '../lib/manager'
+import { describeFailure, executeNotebooks, listNotebooks } from '../lib/notebook-reports'
+import { allServices, groupNames } from '../services/index'
+
+runCli(async (initial, args) => {
+  ensureCredentials(initial)
+  const config = loadConfig(process.env)
+  const mode = args.includes('--full') ? 'full' : 'quick'
+  const notebooks = listNotebooks(config, args.filter((a) => !a.startsWith('--')))
+  if (notebooks.length === 0) throw new Error(`no notebook matches ${args.join(' ')} in notebooks/`)
+  const stack = createStack(config, allServices, consoleReporter)
+  await stack.up(groupNames('infra'))
+  // The workers the notebooks read from, started here so that they outlive each notebook's kernel.
+  await stack.up(['replay-exchange', 'ingest', 'iceberg-sink', 'maintenance'])
+  const runs = await executeNotebooks(config, notebooks, { mode }, consoleReporter)
+  const failed = runs.filter((r) => !r.ok)
+  for (const r of runs) {
+    const name = path.basename(r.notebook)
+    process.stdout.write(r.ok ? `${green('✔')} ${name}  ${r.elapsedSeconds.toFixed(0)} s  ${path.relative(config.paths.root, r.executed)}  ${r.html ? path.relative(config.paths.root, r.html) : ''}\n` : `${red('✖')} ${name}: ${describeFailure(r)}\n`)
+  }
+  return failed.length === 0 ? 0 : 1
+})

@@ -1,0 +1,57 @@
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import type { WorkbenchConfig } from '../../lib/index'
+import { runNotebook, type NotebookRun } from './notebook-runner'
+import type { Reporter } from './provision'
+
+/** Where `npm run notebooks` writes: executed copies beside the sources, reports under docs/. */
+export const executedDir = (config: WorkbenchConfig): string => path.join(config.paths.root, 'notebooks', 'executed')
+export const reportsDir = (config: WorkbenchConfig): string => path.join(config.paths.root, 'docs', 'reports')
+
+/** The story and the other notebooks, in their order (files named NN-title.ipynb). */
+export function listNotebooks(config: WorkbenchConfig, only: readonly string[] = []): string[] {
+  const dir = path.join(config.paths.root, 'notebooks')
+  return fs
+    .readdirSync(dir)
+    .filter((f) => /^\d\d-.*\.ipynb$/.test(f) && !f.startsWith('00-'))
+    .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
+    .sort()
+    .map((f) => path.join(dir, f))
+}
+
+export interface NotebookReportOptions {
+  readonly mode: 'quick' | 'full'
+  /** Where the executed copies go (default notebooks/executed) and the HTML reports (docs/reports). */
+  readonly executedDir?: string
+  readonly reportsDir?: string
+}
+
+/**
+ * Executes notebooks one after another on the tslab kernel, headless, in the given mode, and
+ * keeps the executed copy (outputs included, the demo backup) and its HTML report. A failed
+ * notebook keeps its outputs too, so the report shows where it stopped.
+ */
+export async function executeNotebooks(config: WorkbenchConfig, notebooks: readonly string[], options: NotebookReportOptions, reporter: Reporter): Promise<NotebookRun[]> {
+  const out = options.executedDir ?? executedDir(config)
+  const reports = options.reportsDir ?? reportsDir(config)
+  fs.mkdirSync(reports, { recursive: true })
+  const runs: NotebookRun[] = []
+  for (const nb of notebooks) {
+    const name = path.basename(nb)
+    reporter.line('notebooks', `running ${name} (${options.mode} mode) …`)
+    const run = await runNotebook(config, nb, { outDir: out, cellTimeoutSeconds: options.mode === 'quick' ? 300 : 900, env: { K2_NOTEBOOK_MODE: options.mode } })
+    if (run.html) fs.renameSync(run.html, path.join(reports, path.basename(run.html)))
+    const html = run.html ? path.join(reports, path.basename(run.html)) : undefined
+    runs.push({ ...run, html })
+    reporter.line('notebooks', run.ok ? `${name}: ok in ${run.elapsedSeconds.toFixed(0)} s` : `${name}: FAILED after ${run.elapsedSeconds.toFixed(0)} s — ${describeFailure(run)}`)
+  }
+  return runs
+}
+
+/** What went wrong, in a line or a few: the failed cells with their text, cells never run. */
+export function describeFailure(run: NotebookRun): string {
+  const parts = run.failures.map((f) => `cell ${f.cell} (${f.status}): ${f.message.split('\n').slice(0, 6).join(' | ')}`)
+  if (run.notExecuted.length) parts.push(`cells never run: ${run.notExecuted.join(', ')}`)
+  if (run.runnerError) parts.push(run.runnerError)
+  return parts.join('; ') || 'no cell reported a failure; see the runner log'
+}
