@@ -39,6 +39,8 @@ export interface MetricSample {
 export interface UpOptions {
   /** Extra settings for the workers this call starts (e.g. a shorter commit interval in quick mode). */
   readonly env?: Readonly<Record<string, string>>
+  /** Start them as the stack would, not tied to this kernel (to restore a worker the stack had started). */
+  readonly outliveKernel?: boolean
 }
 
 export interface NotebookWorkbench {
@@ -49,6 +51,8 @@ export interface NotebookWorkbench {
   up(names: readonly PipelineName[], options?: UpOptions): Promise<void>
   /** Stops workers (by default the ones this kernel started). */
   down(names?: readonly PipelineName[]): Promise<void>
+  /** The last lines of a worker's log. */
+  logs(name: PipelineName, lines?: number): string
   /** Workers this kernel started. */
   owned(): readonly PipelineName[]
   /** Polls `check` until it returns a value, showing what it waits for and for how long. */
@@ -117,7 +121,7 @@ export function connectWorkbench(env: NodeJS.ProcessEnv = process.env): Notebook
       // The servers first, as the stack runs them (they outlive the kernel).
       await stack.up(groupNames('infra').filter((n) => n !== 'jupyter'))
       // Then the workers, tied to this kernel: the stack passes its environment to what it starts.
-      const overrides: Record<string, string> = { ...options.env, K2_STOP_WITH_PID: String(process.pid) }
+      const overrides: Record<string, string> = { ...options.env, K2_STOP_WITH_PID: options.outliveKernel ? '0' : String(process.pid) }
       const saved = Object.keys(overrides).map((k) => [k, process.env[k]] as const)
       Object.assign(process.env, overrides)
       try {
@@ -129,7 +133,7 @@ export function connectWorkbench(env: NodeJS.ProcessEnv = process.env): Notebook
         }
       }
       const now = await stack.status(pipelineNames)
-      for (const s of now) if (wasDown.has(s.name) && s.state === 'up') started.add(s.name as PipelineName)
+      if (!options.outliveKernel) for (const s of now) if (wasDown.has(s.name) && s.state === 'up') started.add(s.name as PipelineName)
       done('up')
     },
 
@@ -143,6 +147,8 @@ export function connectWorkbench(env: NodeJS.ProcessEnv = process.env): Notebook
     },
 
     owned: () => [...started],
+
+    logs: (name, lines = 20) => createStack(config, allServices, silentReporter).logs(name, lines),
 
     async waitFor(what, check, timeoutMs = 120_000) {
       const live = createLiveDisplay()

@@ -124,7 +124,7 @@ export function lineChart(rows: readonly Row[], o: LineChartOptions): Chart {
   const xType = o.xType ?? 'temporal'
   const y: Record<string, unknown> = o.yDomain
     ? { field: o.y, type: 'ordinal', title: o.yTitle ?? o.y, scale: { domain: [...o.yDomain].reverse() }, sort: [...o.yDomain].reverse() }
-    : { field: o.y, type: 'quantitative', title: o.yTitle ?? o.y, ...(o.logY ? { scale: { type: 'log' } } : {}) }
+    : { field: o.y, type: 'quantitative', title: o.yTitle ?? o.y, scale: o.logY ? { type: 'log' } : { zero: false } }
   const line = {
     data: { values: chartValues(rows, fieldsOf(o.x, o.y, o.series)) },
     mark: { type: 'line', interpolate: o.step ? 'step-after' : 'linear', point: rows.length <= 40 },
@@ -171,7 +171,8 @@ export function candlestickChart(rows: readonly Row[], o: CandlestickOptions): C
     encoding: { x, color },
     layer: [
       { mark: 'rule', encoding: { y: { field: o.low, type: 'quantitative', scale: { zero: false }, title: 'price' }, y2: { field: o.high } } },
-      { mark: { type: 'bar', width: { band: 0.7 } }, encoding: { y: { field: o.open, type: 'quantitative' }, y2: { field: o.close } } },
+      // A time scale has no bands: each body gets a share of the plot's width instead.
+      { mark: { type: 'bar', size: Math.max(1, Math.min(14, Math.floor(((o.width ?? 640) / Math.max(1, values.length)) * 0.7))) }, encoding: { y: { field: o.open, type: 'quantitative' }, y2: { field: o.close } } },
     ],
   }
   const plotly: PlotlyFigure = {
