@@ -1,0 +1,34 @@
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import { projectRoot } from '../../lib/config/config'
+
+/** Parsed JSON of a project file (docs/bench/*.json, data/unit-prices.json), read the way a report reads it. */
+export function readProjectJson(relative: string): unknown {
+  return JSON.parse(fs.readFileSync(path.join(projectRoot, relative), 'utf8'))
+}
+
+/** The benchmark results the cost model is built from (the 10-minute zstd ingest run, the sink and query runs). */
+export function benchmarkResults(): { ingest: unknown; sink: unknown; query: unknown } {
+  return { ingest: readProjectJson('docs/bench/ingest-trade-zstd-600s.json'), sink: readProjectJson('docs/bench/sink.json'), query: readProjectJson('docs/bench/query.json') }
+}
+
+// A malformed-input table edits parsed JSON freely: its shape is what is under test.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type JsonEdit = (copy: any) => void
+
+/** A deep copy of `value` with `edit` applied to it. */
+export function edited(value: unknown, edit: JsonEdit): unknown {
+  const copy = structuredClone(value)
+  edit(copy)
+  return copy
+}
+
+/** What `fn` throws; fails the test when it returns instead. */
+export function thrownBy(fn: () => unknown): unknown {
+  try {
+    fn()
+  } catch (err) {
+    return err
+  }
+  throw new Error('expected a throw, but the call returned')
+}
