@@ -295,3 +295,19 @@ export type {
 } from './feed/index'
 export { lineChart, barChart, candlestickChart, vegaLiteChart, chartValues, tableBundle, cellText, renderSvg, chartBundle, displayBundle, show, inNotebook, createLiveDisplay, vegaLiteMime, plotlyMime } from './viz/index'
 export type { Chart, VegaLiteSpec, PlotlyFigure, LineChartOptions, BarChartOptions, CandlestickOptions, TableOptions, DisplayBundle, LiveDisplay } from './viz/index'
+export {
+  hoursPerMonth,
+  scales,
+  defaultLevers,
+  costComponents,
+  estimateCost,
+  parseUnitPrices,
+  figuresFromBenchmarks,
+  defaultQueryWorkload,
+  defaultAssumedFigures,
+  sensitivity,
+  defaultLeverVariants,
+  seedCostPerMillion,
+  compareWithSeed,
+} from './cost/index'
+export type { Scale, ScaleName, Levers, CostBreakdown, CostEstimate, UnitPrices, MeasuredFigures, AssumedFigures, QueryWorkloadEntry, BenchmarkResults, LeverVariant, SensitivityRow, SeedComparison } from './cost/index'
