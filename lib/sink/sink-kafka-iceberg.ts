@@ -515,7 +515,11 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
             const o = x.inFlightOldestMs ?? x.oldestStagedMs
             if (o !== undefined) oldest = Math.min(oldest ?? o, o)
           }
-          return { ...proc.sample(), lagRecords: Number(lagRecords), lagSeconds: oldest === undefined ? 0 : Math.max(0, (Date.now() - oldest) / 1000), commitLatencyMs: lastCommitMs }
+          // The wait that degradation itself added (wider batches) is not lag: counting it kept the
+          // level up because it was up (a 240 s batch at AGGRESSIVE read as 240 s behind).
+          const widenedSeconds = ((manager?.actions().batchScale ?? 1) - 1) * (options.maxAgeMs / 1000)
+          const ageSeconds = oldest === undefined ? 0 : (Date.now() - oldest) / 1000
+          return { ...proc.sample(), lagRecords: Number(lagRecords), lagSeconds: Math.max(0, ageSeconds - widenedSeconds), commitLatencyMs: lastCommitMs }
         },
       })
       manager.onChange((t) => {
