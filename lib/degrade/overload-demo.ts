@@ -251,11 +251,19 @@ export async function runOverloadDemo(options: OverloadDemoOptions, deps: Overlo
       log.info(`phase ${p.name}: ${p.rate}× the market's pace (${(p.rate * baseEventsPerSecond).toLocaleString('en')} events/s scheduled) for ${p.seconds} s`)
       await wait(p.seconds * 1000)
     }
-    // Drain: the feed stops; the workers return to NORMAL, the sink backfills, the lake catches up.
+    // Drain: at the last phase's pace until both workers are back at NORMAL (an ingest worker
+    // stopped while degraded would never come down), then the feed stops, the sink backfills and
+    // the lake catches up.
     phase = 'drain'
+    const deadline = Date.now() + (quick ? 120_000 : 300_000)
+    while (level.ingest !== 'NORMAL' || level.sink !== 'NORMAL') {
+      const s = await sample()
+      if (Date.now() > deadline) throw new WorkbenchError(ErrorCode.Timeout, `the workers did not return to NORMAL within the drain deadline (ingest at ${level.ingest}, sink at ${level.sink}, ${s.lagRecords} records behind)`, true)
+      if (failure) throw failure
+      await new Promise((r) => setTimeout(r, 1000))
+    }
     stopIngest.abort()
     ingestReport = await ingest
-    const deadline = Date.now() + (quick ? 120_000 : 300_000)
     for (;;) {
       const s = await sample()
       if (s.lagRecords === 0 && level.sink === 'NORMAL') break
