@@ -21,6 +21,7 @@ import {
   type WorkbenchConfig,
 } from '../lib/index'
 import { runChecks } from './lib/doctor'
+import { departedOwner } from './lib/process'
 import { createStack, type ServiceStatus, type Stack } from './lib/manager'
 import type { Reporter } from './lib/provision'
 import type { ServiceName } from './lib/service'
@@ -47,6 +48,8 @@ export interface NotebookWorkbench {
   readonly config: WorkbenchConfig
   /** Shows every service and worker: state, address, what it reports, and who started it. */
   status(): Promise<ServiceStatus[]>
+  /** One worker's state, quietly (for polling in a loop). */
+  state(name: PipelineName): Promise<ServiceStatus['state']>
   /** Starts the workers not running yet (and what they need), with progress in one updating output. */
   up(names: readonly PipelineName[], options?: UpOptions): Promise<void>
   /** Stops workers (by default the ones this kernel started). */
@@ -115,8 +118,14 @@ export function connectWorkbench(env: NodeJS.ProcessEnv = process.env): Notebook
       return rows
     },
 
+    async state(name) {
+      const [s] = await createStack(config, allServices, silentReporter).status([name])
+      return s!.state
+    },
+
     async up(names, options = {}) {
       const { stack, done } = liveStack(`starting ${names.join(', ')}`)
+      await awaitDepartingWorkers(stack)
       const wasDown = new Set((await stack.status(pipelineNames)).filter((s) => s.state === 'down').map((s) => s.name))
       // The servers first, as the stack runs them (they outlive the kernel).
       await stack.up(groupNames('infra').filter((n) => n !== 'jupyter'))
@@ -212,6 +221,20 @@ export function connectWorkbench(env: NodeJS.ProcessEnv = process.env): Notebook
 }
 
 const silentReporter: Reporter = { line() {} }
+
+/**
+ * Waits out workers whose kernel is gone (a notebook executed just before this one): they are
+ * stopping and would otherwise be taken for running ones, then vanish under this notebook.
+ */
+async function awaitDepartingWorkers(stack: Stack): Promise<void> {
+  const deadline = Date.now() + 60_000
+  for (;;) {
+    const departing = (await stack.status(pipelineNames)).filter((s) => s.pid !== undefined && departedOwner(s.pid) !== undefined)
+    if (departing.length === 0) return
+    if (Date.now() > deadline) throw new Error(`workers ${departing.map((s) => s.name).join(', ')} are still stopping a minute after the kernel that started them exited`)
+    await sleep(250)
+  }
+}
 
 function textBundle(title: string, lines: readonly string[]): DisplayBundle {
   const esc = (s: string): string => s.replace(/[&<>]/g, (c) => `&#${c.charCodeAt(0)};`)

@@ -1,42 +1,70 @@
 /**
- * `npm run demo`: the main job on a fresh machine. Installs what is missing, brings the whole
- * stack up, and leaves JupyterLab running with its address and a status screen.
- * `npm run demo -- --stop` stops everything (data is kept).
+ * `npm run demo`: the main job on a fresh machine. Installs what is missing, brings the stack up,
+ * starts the workers in the background (replay exchange, ingest, sink, maintenance, API), executes
+ * the story notebook against the live data with its HTML and PDF report, and leaves JupyterLab
+ * running with the notebooks, printing the address. `npm run demo -- --stop` stops everything
+ * (data is kept).
  */
-import { loadConfig } from '../../lib/index'
-import { bold, consoleReporter, dim, formatStatus, green, red, runCli } from '../lib/cli'
+import * as path from 'node:path'
+import { errorMessage, loadConfig } from '../../lib/index'
+import { ensureChromium, htmlToPdf } from '../lib/browser'
+import { bold, consoleReporter, dim, formatStatus, green, red, runCli, yellow } from '../lib/cli'
 import { ensureCredentials } from '../lib/credentials'
 import { runChecks } from '../lib/doctor'
 import { createStack } from '../lib/manager'
+import { describeFailure, executeNotebooks, listNotebooks } from '../lib/notebook-reports'
 import { allServices, groupNames } from '../services/index'
 
 runCli(async (initial, args) => {
   if (args.includes('--stop')) {
-    await createStack(initial, allServices, consoleReporter).down()
+    const stack = createStack(initial, allServices, consoleReporter)
+    await stack.down(groupNames('pipeline'))
+    await stack.down(groupNames('infra'))
     process.stdout.write('K2 stack stopped; data is kept in the state folder.\n')
     return 0
   }
   ensureCredentials(initial)
   const config = loadConfig(process.env)
   const stack = createStack(config, allServices, consoleReporter)
-  // The servers, then the workers: replay exchange → ingest → Kafka.
+  // The servers, then the workers: replay exchange → ingest → Kafka → sink → lake, and the API.
   await stack.up(groupNames('infra'))
   await stack.up(groupNames('pipeline'))
   const checks = await runChecks(config, stack)
   const redLines = checks.filter((c) => !c.ok)
+
+  // The story, executed against the live data; its copy and reports go to the state folder (the
+  // committed demo backups in notebooks/executed are `npm run notebooks`' to write).
+  const reports = path.join(config.paths.state, 'reports')
+  const [story] = listNotebooks(config, ['01-'])
+  const [run] = await executeNotebooks(config, [story!], { mode: config.notebook.mode, executedDir: reports, reportsDir: reports }, consoleReporter)
+  let pdf: string | undefined
+  if (run!.ok && run!.html) {
+    try {
+      pdf = run!.html.replace(/\.html$/, '.pdf')
+      const written = await htmlToPdf(await ensureChromium(consoleReporter, config), run!.html, pdf)
+      consoleReporter.line('notebooks', `story PDF: ${written.pages} pages`)
+    } catch (err) {
+      pdf = undefined
+      consoleReporter.line('notebooks', `${yellow('no PDF')}: ${errorMessage(err)}`)
+    }
+  }
+
   process.stdout.write(`\n${bold('K2 workbench')}\n${formatStatus(await stack.status())}\n\n`)
   for (const c of redLines) process.stdout.write(`${red('✖')} ${c.name}: ${c.detail}\n  fix: ${c.fix}\n`)
+  const rel = (f: string): string => path.relative(process.cwd(), f)
   process.stdout.write(
     [
-      `${green('JupyterLab')}  ${config.jupyter.url}/lab?token=${config.jupyter.token}`,
+      run!.ok ? `${green('story')}       executed in ${run!.elapsedSeconds.toFixed(0)} s (${config.notebook.mode} mode): ${rel(run!.html ?? run!.executed)}${pdf ? `, ${rel(pdf)}` : ''}` : `${red('story failed')}: ${describeFailure(run!)}`,
+      `${green('JupyterLab')}  ${config.jupyter.url}/lab/tree/01-ten-minute-story.ipynb?token=${config.jupyter.token}`,
       `${dim('Prometheus')}  ${config.prometheus.url}`,
+      `${dim('HTTP API')}    http://${config.host}:${config.api.port}/v1/trades/recent?symbol=${config.notebook.symbol}`,
       `${dim('MinIO console')} http://${config.host}:${config.s3.consolePort}  (user ${config.s3.accessKeyId}; secret in ${config.paths.state}/credentials.env)`,
       '',
       `npm run pipelines -- status   the workers (logs: npm run pipelines -- logs ingest)`,
       `npm run doctor        checks everything the story needs`,
-      `npm run demo -- --stop  stops the stack (data is kept)`,
+      `npm run demo -- --stop  stops everything (data is kept)`,
       '',
     ].join('\n'),
   )
-  return redLines.length === 0 ? 0 : 1
+  return redLines.length === 0 && run!.ok ? 0 : 1
 })

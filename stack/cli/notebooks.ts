@@ -6,8 +6,9 @@
  * PDF of the story.
  */
 import * as path from 'node:path'
-import { loadConfig } from '../../lib/index'
-import { consoleReporter, green, red, runCli } from '../lib/cli'
+import { errorMessage, loadConfig } from '../../lib/index'
+import { ensureChromium, htmlToPdf } from '../lib/browser'
+import { consoleReporter, green, red, runCli, yellow } from '../lib/cli'
 import { ensureCredentials } from '../lib/credentials'
 import { createStack } from '../lib/manager'
 import { describeFailure, executeNotebooks, listNotebooks } from '../lib/notebook-reports'
@@ -25,6 +26,18 @@ runCli(async (initial, args) => {
   await stack.up(['replay-exchange', 'ingest', 'iceberg-sink', 'maintenance'])
   const runs = await executeNotebooks(config, notebooks, { mode }, consoleReporter)
   const failed = runs.filter((r) => !r.ok)
+  // The story also as a PDF (headless Chromium prints the HTML report, charts included).
+  const story = runs.find((r) => path.basename(r.notebook).startsWith('01-') && r.ok && r.html)
+  if (story) {
+    try {
+      const pdf = story.html!.replace(/\.html$/, '.pdf')
+      const written = await htmlToPdf(await ensureChromium(consoleReporter, config), story.html!, pdf)
+      consoleReporter.line('notebooks', `${path.relative(config.paths.root, pdf)}: ${written.pages} pages, ${Math.round(written.bytes / 1024)} KiB`)
+    } catch (err) {
+      failed.push({ ...story, ok: false, runnerError: `the story's PDF was not written: ${errorMessage(err)}` })
+      process.stdout.write(`${yellow('no PDF')}: ${errorMessage(err)}\n`)
+    }
+  }
   for (const r of runs) {
     const name = path.basename(r.notebook)
     process.stdout.write(r.ok ? `${green('✔')} ${name}  ${r.elapsedSeconds.toFixed(0)} s  ${path.relative(config.paths.root, r.executed)}  ${r.html ? path.relative(config.paths.root, r.html) : ''}\n` : `${red('✖')} ${name}: ${describeFailure(r)}\n`)

@@ -24,6 +24,8 @@ export interface NotebookReportOptions {
   /** Where the executed copies go (default notebooks/executed) and the HTML reports (docs/reports). */
   readonly executedDir?: string
   readonly reportsDir?: string
+  /** Extra environment for the kernels (a test's own topic and table names). */
+  readonly env?: Readonly<Record<string, string>>
 }
 
 /**
@@ -39,7 +41,7 @@ export async function executeNotebooks(config: WorkbenchConfig, notebooks: reado
   for (const nb of notebooks) {
     const name = path.basename(nb)
     reporter.line('notebooks', `running ${name} (${options.mode} mode) …`)
-    const run = await runNotebook(config, nb, { outDir: out, cellTimeoutSeconds: options.mode === 'quick' ? 300 : 900, env: { K2_NOTEBOOK_MODE: options.mode } })
+    const run = await runNotebook(config, nb, { outDir: out, cellTimeoutSeconds: options.mode === 'quick' ? 300 : 900, env: { ...options.env, K2_NOTEBOOK_MODE: options.mode } })
     if (run.html) fs.renameSync(run.html, path.join(reports, path.basename(run.html)))
     const html = run.html ? path.join(reports, path.basename(run.html)) : undefined
     runs.push({ ...run, html })

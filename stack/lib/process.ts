@@ -140,3 +140,25 @@ export function residentBytes(pid: number): number | undefined {
     return undefined
   }
 }
+
+/**
+ * The process a worker was told to stop with (its K2_STOP_WITH_PID), when that process is gone:
+ * such a worker is on its way out (it stops within a second or two, longer if a commit is in
+ * flight) and must not be taken for a running one. Linux only (/proc); undefined elsewhere.
+ */
+export function departedOwner(pid: number): number | undefined {
+  let environ: string
+  try {
+    environ = fs.readFileSync(`/proc/${pid}/environ`, 'latin1')
+  } catch {
+    return undefined
+  }
+  const owner = Number(/(?:^|\0)K2_STOP_WITH_PID=(\d+)/.exec(environ)?.[1] ?? 0)
+  if (!owner) return undefined
+  try {
+    process.kill(owner, 0)
+    return undefined
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH' ? owner : undefined
+  }
+}

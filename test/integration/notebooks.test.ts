@@ -1,0 +1,126 @@
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { consoleReporter } from '../../stack/lib/cli'
+import { createStack } from '../../stack/lib/manager'
+import { describeFailure, executeNotebooks, listNotebooks } from '../../stack/lib/notebook-reports'
+import type { NotebookRun } from '../../stack/lib/notebook-runner'
+import { allServices, groupNames } from '../../stack/services/index'
+import { dropTopics, eventually, uniqueName } from './helpers'
+import { createLakeTestContext, dropLake } from './lake-helpers'
+
+interface Output {
+  output_type: string
+  name?: string
+  text?: string | string[]
+  data?: Record<string, unknown>
+}
+interface Cell {
+  cell_type: string
+  source: string | string[]
+  outputs?: Output[]
+}
+const text = (v: unknown): string => (Array.isArray(v) ? v.join('') : typeof v === 'string' ? v : '')
+const cellsOf = (file: string): Cell[] => (JSON.parse(fs.readFileSync(file, 'utf8')) as { cells: Cell[] }).cells.filter((c) => c.cell_type === 'code')
+const outputText = (cells: Cell[]): string => cells.flatMap((c) => c.outputs ?? []).map((o) => text(o.text) + text(o.data?.['text/plain']) + text(o.data?.['text/html'])).join('\n')
+const charts = (cells: Cell[]): Output[] => cells.flatMap((c) => c.outputs ?? []).filter((o) => o.data?.['image/svg+xml'] !== undefined)
+
+/**
+ * Every notebook, headless in quick mode, on the tslab kernel, as `npm run notebooks` runs them —
+ * but on the test's own topics, tables and consumer group. The notebooks start the workers they
+ * need from their cells; those belong to the kernel and must stop when it is gone.
+ */
+describe('the notebooks, executed headless in quick mode', () => {
+  const lake = createLakeTestContext('notebooks')
+  const config = lake.config
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'k2-notebooks-'))
+  const topics = { trades: uniqueName('nb-trades'), quotes: uniqueName('nb-quotes'), dead: uniqueName('nb-dead') }
+  const env = {
+    K2_TOPIC_TRADES: topics.trades,
+    K2_TOPIC_QUOTES: topics.quotes,
+    K2_TOPIC_DEAD_LETTER: topics.dead,
+    K2_SINK_NAMESPACE: lake.namespace,
+    K2_SINK_GROUP: uniqueName('nb-sink'),
+    // Commits every 10 s instead of 30, so the story's storage section has snapshots sooner.
+    K2_SINK_MAX_AGE_MS: '10000',
+  }
+  const stack = createStack(config, allServices, consoleReporter)
+  const runs = new Map<string, NotebookRun>()
+
+  beforeAll(async () => {
+    const running = (await stack.status(groupNames('pipeline'))).filter((s) => s.state !== 'down')
+    if (running.length > 0) {
+      throw new Error(`workers already run on this stack's ports (${running.map((s) => s.name).join(', ')}): the notebooks would read them instead of the test's own. Stop them (npm run pipelines -- down) or test a second stack (K2_PORT_OFFSET=1000).`)
+    }
+    // The test's names reach the kernel, and through it the workers the notebooks start.
+    for (const nb of listNotebooks(config)) {
+      const [run] = await executeNotebooks(config, [nb], { mode: 'quick', executedDir: out, reportsDir: out, env }, consoleReporter)
+      runs.set(path.basename(nb, '.ipynb'), run!)
+    }
+  }, 1_800_000)
+
+  afterAll(async () => {
+    await stack.down(groupNames('pipeline')).catch(() => undefined)
+    const t = [topics.trades, topics.quotes, topics.dead, `${topics.trades}.checkpoint`, `${topics.trades}.deferred`, `${topics.quotes}.deferred`]
+    await dropTopics(lake.kafka, t, lake.registry)
+    await dropLake(lake.catalog, lake.namespace, ['trades', 'quotes'])
+    lake.io.close()
+    fs.rmSync(out, { recursive: true, force: true })
+  }, 180_000)
+
+  const run = (name: string): NotebookRun => {
+    const r = runs.get(name)
+    if (!r) throw new Error(`${name} did not run`)
+    expect(r.ok, describeFailure(r)).toBe(true)
+    return r
+  }
+
+  it('runs the ten-minute story on live data: every chart with its static fallback, in the HTML report too', () => {
+    const r = run('01-ten-minute-story')
+    const cells = cellsOf(r.executed)
+    const drawn = charts(cells)
+    expect(drawn.length).toBeGreaterThanOrEqual(9)
+    for (const c of drawn) expect(Object.keys(c.data!)).toEqual(expect.arrayContaining(['application/vnd.vegalite.v5+json', 'image/svg+xml']))
+    const html = fs.readFileSync(r.html!, 'utf8')
+    expect((html.match(/src="data:image\/svg\+xml;base64,/g) ?? []).length).toBe(drawn.length)
+    const said = outputText(cells)
+    // Live ingestion reached Kafka, the lake and the query engine under the test's own names.
+    expect(said).toContain(topics.trades)
+    expect(said).toMatch(/trades: [1-9]\d*\/s/)
+    expect(said).toContain('every invariant held')
+    expect(said).toContain(`of ${lake.namespace}.trades`) // the hybrid boundary names the test's table
+    // The gap report over the lake + tail boundary: no id missing or doubled.
+    expect(said).toMatch(new RegExp(`${config.notebook.symbol}\\s+\\d+\\s+\\d+\\s+\\d+\\s+0\\s+0\\n`))
+    process.stdout.write(`story: ${r.elapsedSeconds.toFixed(0)} s in quick mode\n`)
+  })
+
+  it('explores trades: candlesticks through plotly with a fallback, spreads, tiers, time travel and gaps', () => {
+    const cells = cellsOf(run('02-explore-trades').executed)
+    const drawn = charts(cells)
+    expect(drawn.some((c) => c.data!['application/vnd.plotly.v1+json'] !== undefined)).toBe(true)
+    const said = outputText(cells)
+    expect(said).toContain('the earlier snapshot reads exactly the records its summary counts')
+    expect(said).toMatch(/tier 1/)
+    expect(said).toMatch(/: 0 ids missing, 0 duplicates/)
+  })
+
+  it('kills the sink mid-commit and finds every trade once, then runs the overload demo with its invariants', () => {
+    const said = outputText(cellsOf(run('03-resilience').executed))
+    expect(said).toContain('chaos: SIGKILL at commit-sent')
+    expect(said).toContain('nothing lost, nothing duplicated')
+    expect(said).toContain('every invariant held')
+  })
+
+  it('prices three scales from the measured figures, with the sensitivity table', () => {
+    const said = outputText(cellsOf(run('04-cost-model').executed))
+    for (const scale of ['small', 'medium', 'large']) expect(said).toMatch(new RegExp(`${scale}\\b`))
+    expect(said).toMatch(/large scale: \$[\d.]+ per million messages/)
+    expect(said).toContain('sensitivity at the large scale')
+  })
+
+  it('leaves no worker behind: what a kernel started stopped with it', async () => {
+    expect(runs.size).toBeGreaterThan(0)
+    await eventually(async () => ((await stack.status(groupNames('pipeline'))).every((s) => s.state === 'down') ? true : undefined), 15_000, 'the notebook-started workers to stop')
+  })
+})
