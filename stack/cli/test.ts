@@ -32,6 +32,9 @@ runCli(async (initial, args) => {
   if (step('lint (eslint)', bin('eslint'), ['.']) !== 0) throw new Error('lint failed (see above)')
 
   ensureCredentials(initial)
+  // JupyterLab's kernels inherit its environment: a JupyterLab this run starts runs notebooks in
+  // quick mode (the browser test runs the story there).
+  process.env.K2_NOTEBOOK_MODE ??= 'quick'
   const config = loadConfig(process.env)
   const stack = createStack(config, allServices, consoleReporter)
   // The servers only: tests start the workers they need themselves, with their own names.

@@ -32,14 +32,16 @@ export function jupyterEnv(config: WorkbenchConfig): NodeJS.ProcessEnv {
 /**
  * Writes the `tslab` kernelspec. tslab compiles cells with rootDir = the kernel's working
  * directory, so the kernel is started in the project root (not the notebook's folder) and a
- * cell imports the library as `./lib`. Node is the one running this stack, by absolute path.
+ * cell imports the library as `./lib`. Node is the one running this stack, by absolute path;
+ * `tslab-no-watch.cjs` keeps file watchers from failing cells (the file says why).
  */
 export function writeKernelSpec(config: WorkbenchConfig): string {
   const dir = path.join(config.paths.state, 'jupyter', 'data', 'kernels', 'tslab')
   fs.mkdirSync(dir, { recursive: true })
   const tslab = path.join(config.paths.root, 'node_modules', 'tslab', 'bin', 'tslab')
+  const noWatch = path.join(config.paths.root, 'stack', 'jupyter', 'tslab-no-watch.cjs')
   const spec = {
-    argv: ['/bin/sh', '-c', 'cd "$1" && exec "$2" "$3" kernel --config-path "$0"', '{connection_file}', config.paths.root, process.execPath, tslab],
+    argv: ['/bin/sh', '-c', 'cd "$1" && exec "$2" --require "$3" "$4" kernel --config-path "$0"', '{connection_file}', config.paths.root, process.execPath, noWatch, tslab],
     display_name: 'TypeScript (K2 workbench)',
     language: 'typescript',
   }

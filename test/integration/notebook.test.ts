@@ -63,4 +63,27 @@ describe('notebooks on the tslab kernel', () => {
     expect(run.ok).toBe(false)
     expect(run.failures[0]?.message).toMatch(/not assignable to type 'number'/)
   })
+
+  it('keeps running when a file changes beside the library while the kernel lives (tslab would fail the next cell)', async () => {
+    const touched = path.join('stack', 'lib', `_k2-test-touch-${process.pid}.ts`)
+    const nb = {
+      cells: [
+        'import { lineChart } from "./lib/index";\nimport { connectWorkbench } from "./stack/notebook";',
+        `import * as fs from "fs";\nfs.writeFileSync(${JSON.stringify(touched)}, "export const x = 1\\n");\nawait new Promise((r) => setTimeout(r, 3000));\nfs.rmSync(${JSON.stringify(touched)});\nawait new Promise((r) => setTimeout(r, 3000));`,
+        'console.log("the next cell ran");',
+      ].map((source) => ({ cell_type: 'code', metadata: {}, execution_count: null, outputs: [], source })),
+      metadata: { kernelspec: { name: 'tslab', display_name: 'TypeScript', language: 'typescript' } },
+      nbformat: 4,
+      nbformat_minor: 5,
+    }
+    const file = path.join(out, 'watch.ipynb')
+    fs.writeFileSync(file, JSON.stringify(nb))
+    try {
+      const run = await runNotebook(config, file, { outDir: path.join(out, 'executed'), html: false })
+      expect(run.failures, run.log).toEqual([])
+      expect(outputsOf(JSON.parse(fs.readFileSync(run.executed, 'utf8')).cells[2])).toContain('the next cell ran')
+    } finally {
+      fs.rmSync(path.join(config.paths.root, touched), { force: true })
+    }
+  })
 })

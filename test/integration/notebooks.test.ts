@@ -4,6 +4,7 @@ import * as path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { consoleReporter } from '../../stack/lib/cli'
 import { createStack } from '../../stack/lib/manager'
+import { departedOwner } from '../../stack/lib/process'
 import { describeFailure, executeNotebooks, listNotebooks } from '../../stack/lib/notebook-reports'
 import type { NotebookRun } from '../../stack/lib/notebook-runner'
 import { allServices, groupNames } from '../../stack/services/index'
@@ -49,7 +50,11 @@ describe('the notebooks, executed headless in quick mode', () => {
   const runs = new Map<string, NotebookRun>()
 
   beforeAll(async () => {
-    const running = (await stack.status(groupNames('pipeline'))).filter((s) => s.state !== 'down')
+    // Workers a kernel started before this file (the browser test's) stop within seconds of it.
+    const running = await eventually(async () => {
+      const up = (await stack.status(groupNames('pipeline'))).filter((s) => s.state !== 'down')
+      return up.some((s) => s.pid !== undefined && departedOwner(s.pid) !== undefined) ? undefined : up
+    }, 90_000, 'workers of an ended kernel to stop')
     if (running.length > 0) {
       throw new Error(`workers already run on this stack's ports (${running.map((s) => s.name).join(', ')}): the notebooks would read them instead of the test's own. Stop them (npm run pipelines -- down) or test a second stack (K2_PORT_OFFSET=1000).`)
     }
