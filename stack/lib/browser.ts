@@ -91,7 +91,10 @@ export async function htmlToPdf(executable: string, htmlFile: string, pdfFile: s
   try {
     const page = await browser.newPage()
     await page.goto(pathToFileURL(path.resolve(htmlFile)).href, { waitUntil: 'networkidle', timeout: 120_000 })
-    const pdf = await page.pdf({ format: 'A4', printBackground: true })
+    // nbconvert lays a notebook out for a wide screen: on paper, code wraps instead of running off
+    // the edge, and the page is scaled so a 640-px chart beside its prompt fits the width.
+    await page.addStyleTag({ content: '@media print { pre, .jp-InputArea-editor pre, .highlight pre { white-space: pre-wrap !important; overflow-wrap: anywhere; } }' })
+    const pdf = await page.pdf({ format: 'A4', printBackground: true, scale: 0.72, margin: { top: '12mm', bottom: '12mm', left: '10mm', right: '10mm' } })
     fs.mkdirSync(path.dirname(pdfFile), { recursive: true })
     fs.writeFileSync(pdfFile, pdf)
     return { pages: pdfPageCount(pdf), bytes: pdf.length }
