@@ -194,7 +194,11 @@ describe('JupyterLab in a browser', () => {
         // The screenshot shows the first error if there is one, else the first chart.
         const errors = await page.locator(errorOutput).allTextContents()
         const focus = page.locator(errors.length > 0 ? errorOutput : liveChart)
-        if ((await focus.count()) > 0) await focus.first().scrollIntoViewIfNeeded()
+        if ((await focus.count()) > 0) {
+          // Centred, not just into view: at the edge, the chart sits below the fold of the screenshot.
+          await focus.first().evaluate((el) => el.scrollIntoView({ block: 'center' }))
+          await page.waitForTimeout(500)
+        }
         await screenshot(shot)
         phase(`${charts.inked.length} live charts; screenshot ${shot}`)
         if (timedOut) throw new Error(`${notebook} was still running after ${seconds.toFixed(0)} s: ${timedOut.message} (screenshot ${shot})`)
