@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process'
+import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { Kafka, logLevel } from 'kafkajs'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -6,13 +7,13 @@ import { createRestCatalogClient, projectRoot } from '../../lib'
 import { stackConfig, uniqueName } from './helpers'
 import { dropLake } from './lake-helpers'
 
-function run(script: string, args: string[] = [], env: Record<string, string> = {}): { status: number | null; out: string } {
+function run(script: string, args: string[] = [], env: Record<string, string> = {}, timeoutMs = 120_000): { status: number | null; out: string } {
   const tsx = path.join(projectRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs')
   const r = spawnSync(process.execPath, [tsx, path.join(projectRoot, 'stack', 'cli', script), ...args], {
     cwd: projectRoot,
     env: { ...process.env, NO_COLOR: '1', ...env },
     encoding: 'utf8',
-    timeout: 120_000,
+    timeout: timeoutMs,
   })
   return { status: r.status, out: `${r.stdout}${r.stderr}` }
 }
@@ -24,6 +25,9 @@ describe('the presenter commands on the running stack', () => {
     K2_INGEST_METRICS_PORT: '19464',
     K2_SINK_METRICS_PORT: '19465',
     K2_MAINTENANCE_METRICS_PORT: '19466',
+    K2_API_PORT: '19010',
+    // The demo executes the story, which waits for the first commit: sooner than every 30 s.
+    K2_SINK_MAX_AGE_MS: '10000',
     K2_TOPIC_TRADES: uniqueName('cmd-trades'),
     K2_TOPIC_QUOTES: uniqueName('cmd-quotes'),
     K2_TOPIC_DEAD_LETTER: uniqueName('cmd-dead'),
@@ -66,13 +70,17 @@ describe('the presenter commands on the running stack', () => {
     expect(lines.find((l) => l.startsWith('kafka'))).toMatch(/● up +127\.0\.0\.1:\d+ +Apache Kafka \(KRaft\) 4\.3\.1/)
   })
 
-  it('npm run demo leaves the user with a working JupyterLab address', async () => {
-    const r = run('demo.ts', [], env)
-    expect(r.status).toBe(0)
-    const url = /JupyterLab +(http:\/\/\S+\/lab\?token=\S+)/.exec(r.out)?.[1]
+  it('npm run demo runs the story on the live data and leaves the user with a working JupyterLab address on it', async () => {
+    const r = run('demo.ts', [], env, 600_000)
+    expect(r.status, r.out).toBe(0)
+    expect(r.out).toMatch(/story +executed in \d+ s/)
+    const report = path.join(stackConfig().paths.state, 'reports', '01-ten-minute-story.html')
+    expect(fs.readFileSync(report, 'utf8')).toContain(env.K2_TOPIC_TRADES) // this run's, on this test's topics
+    const url = /JupyterLab +(http:\/\/\S+\/lab\/tree\/01-ten-minute-story\.ipynb\?token=\S+)/.exec(r.out)?.[1]
     expect(url).toBeDefined()
-    const res = await fetch(url!.replace('/lab?', '/api/status?'))
+    const address = new URL(url!)
+    expect(address.searchParams.get('token')).toBe(stackConfig().jupyter.token)
+    const res = await fetch(`${address.origin}/api/contents/01-ten-minute-story.ipynb?content=0&token=${address.searchParams.get('token')}`)
     expect(res.status).toBe(200)
-    expect(url).toContain(stackConfig().jupyter.token!)
-  })
+  }, 620_000)
 })
