@@ -122,15 +122,18 @@ export function createDegradationManager(options: DegradationManagerOptions): De
 
 /**
  * Signals every process has: V8 heap use against its limit, and the event loop's p99 delay since
- * the last call. Returns a sampler; `close()` stops the delay histogram.
+ * the last call (0 for the first `warmUpMs`). Returns a sampler; `close()` stops the histogram.
  */
-export function processSignals(): { sample(): Pick<DegradationSignals, 'heapUsedRatio' | 'eventLoopDelayMs'>; close(): void } {
+export function processSignals(warmUpMs = 20_000): { sample(): Pick<DegradationSignals, 'heapUsedRatio' | 'eventLoopDelayMs'>; close(): void } {
   const delay = monitorEventLoopDelay({ resolution: 10 })
   delay.enable()
+  const started = Date.now()
   return {
     sample() {
       const heap = getHeapStatistics()
-      const p99 = delay.count > 0 ? delay.percentile(99) / 1e6 : 0
+      // Start-up work (joining the group, positioning from the table) blocks the loop once; it is
+      // not overload, and reading it as such sent a restarted sink to CIRCUIT_BREAK and wide batches.
+      const p99 = delay.count > 0 && Date.now() - started >= warmUpMs ? delay.percentile(99) / 1e6 : 0
       delay.reset()
       return { heapUsedRatio: heap.used_heap_size / heap.heap_size_limit, eventLoopDelayMs: p99 }
     },
