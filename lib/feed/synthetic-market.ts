@@ -22,10 +22,6 @@ import { formatDecimal8, type BinanceHistoricalTrade } from './binance-frames'
 import { createTradeHistory, historicalTradesDefaultLimit } from './trade-history'
 
 /** A tradable pair: its assets and the scales of its prices (tick 10^-priceDecimals) and quantities. */
-/** Trade ids count up from this time (ms), at most this many per ms per symbol (100k trades/s). */
-const idEpochMs = Date.UTC(2026, 0, 1)
-const tradeIdsPerMsCeiling = 100
-
 export interface Instrument {
   readonly symbol: string
   readonly baseAsset: string
@@ -319,10 +315,6 @@ export function createSyntheticMarket(options: SyntheticMarketOptions): Syntheti
   if (!(count >= 1 && count <= 2000)) throw new WorkbenchError(ErrorCode.ConfigInvalid, `synthetic market: symbols=${options.symbols} is not a whole number from 1 to 2000`)
   if (!(baseRate > 0 && Number.isFinite(baseRate))) throw new WorkbenchError(ErrorCode.ConfigInvalid, `synthetic market: actionsPerSecond=${baseRate} must be a positive number`)
   if (!Number.isSafeInteger(startMicros)) throw new WorkbenchError(ErrorCode.ConfigInvalid, `synthetic market: startTimeMs=${options.startTimeMs} is not a time in ms since the epoch`)
-  // Trade ids grow with market time, as an exchange's do: a market started later begins above any
-  // id an earlier one (same seed) can have reached at up to tradeIdsPerMsCeiling trades per ms per
-  // symbol, so a restarted replay exchange is not taken for a replay of trades already ingested.
-  const idsBefore = Math.max(0, Math.floor(startMicros / 1000 - idEpochMs)) * tradeIdsPerMsCeiling
   const history = createTradeHistory({ capacityPerSymbol: options.historyPerSymbol ?? 10_000 })
 
   const specs = buildInstruments(count, rng)
@@ -349,7 +341,7 @@ export function createSyntheticMarket(options: SyntheticMarketOptions): Syntheti
       bidSize: 0,
       askSize: 0,
       updateId: Math.floor(1e8 + rng.float() * 5e10),
-      nextTradeId: Math.floor(1e6 + rng.float() * 4e9) + idsBefore,
+      nextTradeId: Math.floor(1e6 + rng.float() * 4e9),
       excitation: 0,
       excitationAt: 0,
       burst: false,

@@ -162,25 +162,4 @@ describe('synthetic market', () => {
       expect(isWorkbenchError(err, 'CONFIG_INVALID')).toBe(true)
     }
   })
-
-  it('starts a later market above every trade id an earlier one with the same seed reached (a restarted replay exchange)', () => {
-    const t0 = Date.UTC(2026, 11, 2, 12)
-    const first = createSyntheticMarket({ seed: 42, symbols: 20, startTimeMs: t0 })
-    const highest = new Map<string, number>()
-    for (let i = 0; i < 50_000; i++) {
-      const e = first.next()
-      if (e.kind === 'trade') highest.set(e.symbol, Math.max(highest.get(e.symbol) ?? 0, e.tradeId))
-    }
-    const secondsRun = (first.nowMicros() / 1000 - t0) / 1000
-    // Restarted one second of wall time after the first run's market time ended.
-    const second = createSyntheticMarket({ seed: 42, symbols: 20, startTimeMs: t0 + Math.ceil(secondsRun + 1) * 1000 })
-    const lowest = new Map<string, number>()
-    for (let i = 0; i < 20_000; i++) {
-      const e = second.next()
-      if (e.kind === 'trade' && !lowest.has(e.symbol)) lowest.set(e.symbol, e.tradeId)
-    }
-    expect(lowest.size).toBeGreaterThan(5)
-    for (const [symbol, id] of lowest) if (highest.has(symbol)) expect(id, symbol).toBeGreaterThan(highest.get(symbol)!)
-  })
 })
-
