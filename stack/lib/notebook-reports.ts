@@ -52,7 +52,9 @@ export async function executeNotebooks(config: WorkbenchConfig, notebooks: reado
 
 /** What went wrong, in a line or a few: the failed cells with their text, cells never run. */
 export function describeFailure(run: NotebookRun): string {
-  const parts = run.failures.map((f) => `cell ${f.cell} (${f.status}): ${f.message.split('\n').slice(0, 6).join(' | ')}`)
+  // Node's own warnings (the AWS SDK's about Node 22) come first on stderr; the error follows them.
+  const text = (message: string): string => message.replace(/\(node:\d+\) Warning:[\s\S]*?(?:\n\n|\(Use `node --trace-warnings[^\n]*\n)/g, '').trim()
+  const parts = run.failures.map((f) => `cell ${f.cell} (${f.status}): ${text(f.message).split('\n').slice(0, 8).join(' | ')}`)
   if (run.notExecuted.length) parts.push(`cells never run: ${run.notExecuted.join(', ')}`)
   if (run.runnerError) parts.push(run.runnerError)
   return parts.join('; ') || 'no cell reported a failure; see the runner log'

@@ -58,6 +58,9 @@ describe('the notebooks, executed headless in quick mode', () => {
     if (running.length > 0) {
       throw new Error(`workers already run on this stack's ports (${running.map((s) => s.name).join(', ')}): the notebooks would read them instead of the test's own. Stop them (npm run pipelines -- down) or test a second stack (K2_PORT_OFFSET=1000).`)
     }
+    // One replay exchange for the whole run, as `npm run notebooks` has: a restarted one replays
+    // trade ids the ingest's checkpoint already holds (a known gap, noted on issue 7).
+    await stack.up(['replay-exchange'])
     // The test's names reach the kernel, and through it the workers the notebooks start.
     for (const nb of listNotebooks(config)) {
       const [run] = await executeNotebooks(config, [nb], { mode: 'quick', executedDir: out, reportsDir: out, env }, consoleReporter)
@@ -126,6 +129,7 @@ describe('the notebooks, executed headless in quick mode', () => {
 
   it('leaves no worker behind: what a kernel started stopped with it', async () => {
     expect(runs.size).toBeGreaterThan(0)
-    await eventually(async () => ((await stack.status(groupNames('pipeline'))).every((s) => s.state === 'down') ? true : undefined), 15_000, 'the notebook-started workers to stop')
+    const kernelStarted = groupNames('pipeline').filter((n) => n !== 'replay-exchange') // the test started that one
+    await eventually(async () => ((await stack.status(kernelStarted)).every((s) => s.state === 'down') ? true : undefined), 15_000, 'the notebook-started workers to stop')
   })
 })
