@@ -24,11 +24,11 @@ import { runChecks } from './lib/doctor'
 import { departedOwner } from './lib/process'
 import { createStack, type ServiceStatus, type Stack } from './lib/manager'
 import type { Reporter } from './lib/provision'
-import type { ServiceName } from './lib/service'
+import { pipelineNames, type ServiceName } from './lib/service'
 import { allServices, groupNames } from './services/index'
 
 /** The workers a notebook can start: the pipeline group of the stack. */
-export type PipelineName = 'replay-exchange' | 'ingest' | 'iceberg-sink' | 'maintenance' | 'api'
+export type PipelineName = (typeof pipelineNames)[number]
 
 /** One sample of a worker's /metrics: name, labels, value. */
 export interface MetricSample {
@@ -76,7 +76,6 @@ export interface NotebookWorkbench {
   close(): Promise<void>
 }
 
-const pipelineNames = groupNames('pipeline') as PipelineName[] & ServiceName[]
 
 /** Connects to the stack from config (the environment plus the stack's generated credentials). */
 export function connectWorkbench(env: NodeJS.ProcessEnv = process.env): NotebookWorkbench {
@@ -262,4 +261,3 @@ export function parseExposition(text: string): MetricSample[] {
   return out
 }
 
-export { pipelineNames }
