@@ -236,6 +236,9 @@ export { metricDefinitions, createMetrics, startMetricsServer } from './metrics/
 export type { MetricKey, Metrics, MetricsServer, MetricsServerOptions } from './metrics/index'
 export {
   createReplayExchange,
+  resumeFilePath,
+  readResumeFile,
+  writeResumeFile,
   createSyntheticMarket,
   createCaptureMarket,
   createTradeHistory,
@@ -271,6 +274,8 @@ export type {
   FrameFault,
   ConnectionFault,
   ReplayMarket,
+  MarketResumePoint,
+  SymbolResumePoint,
   SyntheticMarket,
   MarketEvent,
   MarketTrade,

@@ -10,9 +10,27 @@
  * of the synthetic market, e.g. data/sample-capture.jsonl) is read here until it moves there too.
  * Runs until SIGTERM or SIGINT, then sends serverShutdown to every client and exits 0; exits 1
  * when it cannot start.
+ *
+ * The synthetic market resumes where the last run on this seed and port stopped (trade ids,
+ * update ids, prices), from `<state>/replay-exchange/seed-<seed>-port-<port>.json`, written
+ * every second and at stop. A restarted exchange therefore looks to the ingestor like a quiet
+ * spell, not a replay of ids it already holds. After a hard kill up to a second of ids can be
+ * issued again; the ingestor drops those as duplicates and counts them.
  */
 import * as path from 'node:path'
-import { ErrorCode, WorkbenchError, createLogger, createReplayExchange, errorMessage, loadConfig, projectRoot, type ReplayFaults } from '../lib/index'
+import {
+  ErrorCode,
+  WorkbenchError,
+  createLogger,
+  createReplayExchange,
+  errorMessage,
+  loadConfig,
+  projectRoot,
+  readResumeFile,
+  resumeFilePath,
+  writeResumeFile,
+  type ReplayFaults,
+} from '../lib/index'
 import { stopped, workerStopSignal } from './stop-signal'
 
 function parseFaults(text: string): ReplayFaults {
@@ -33,6 +51,8 @@ async function main(): Promise<number> {
   const logger = createLogger({ level: config.log.level, format: config.log.format, write: (line) => process.stderr.write(line) })
   try {
     const capture = process.env.K2_REPLAY_CAPTURE?.trim()
+    const resumeFile = capture ? undefined : resumeFilePath(config.paths.state, config.replay.seed, config.replay.port)
+    const resume = resumeFile ? readResumeFile(resumeFile) : undefined
     const exchange = createReplayExchange(
       {
         host: config.host,
@@ -42,15 +62,28 @@ async function main(): Promise<number> {
         historyPerSymbol: config.replay.historyPerSymbol,
         faults: parseFaults(config.replay.faults),
         capturePath: capture ? path.resolve(projectRoot, capture) : undefined,
+        resume,
       },
       { logger },
     )
     const stop = workerStopSignal(config)
     await exchange.start()
+    if (resume) logger.info('resumed the market where the last run stopped', { file: resumeFile, symbols: Object.keys(resume).length })
+    const save = (): void => {
+      if (!resumeFile) return
+      try {
+        writeResumeFile(resumeFile, exchange.resumePoint())
+      } catch (err) {
+        logger.warn('cannot write the resume file; a restart would replay ids', { file: resumeFile, error: errorMessage(err) })
+      }
+    }
+    const saver = setInterval(save, 1000)
     logger.info('replay exchange ready', { streams: `${exchange.url}/stream?streams=btcusdt@trade/btcusdt@bookTicker`, rest: `${exchange.restUrl}/api/v3/exchangeInfo` })
     await stopped(stop)
     logger.info('stopping', { signal: String(stop.reason) })
     await exchange.close()
+    clearInterval(saver)
+    save()
     const { faults, ...stats } = exchange.stats()
     logger.info('stopped', { ...stats, faults: JSON.stringify(faults) })
     return 0

@@ -234,6 +234,8 @@ export const BinanceErrorCode = {
   MandatoryParamEmptyOrMalformed: -1102,
   /** -1121 BAD_SYMBOL: "Invalid symbol." */
   BadSymbol: -1121,
+  /** -1008 SERVER_BUSY: "Server is currently overloaded with other requests. Please try again in a few minutes." */
+  ServerBusy: -1008,
 } as const
 
 /** A market trade as Binance's trade event, its times in the connection's unit. */

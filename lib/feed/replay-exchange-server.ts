@@ -52,7 +52,7 @@ import {
   type MalformedKind,
 } from './binance-frames'
 import { createCaptureMarket } from './capture-market'
-import { createSeededRandom, createSyntheticMarket, type MarketEvent, type ReplayMarket, type SeededRandom } from './synthetic-market'
+import { createSeededRandom, createSyntheticMarket, type MarketEvent, type MarketResumePoint, type ReplayMarket, type SeededRandom, type SymbolResumePoint } from './synthetic-market'
 import { historicalTradesDefaultLimit, historicalTradesMaxLimit } from './trade-history'
 
 /** A fault that applies to frames: a probability per frame (0–1), or every n-th frame of a connection. */
@@ -95,6 +95,12 @@ export interface ReplayExchangeOptions {
   readonly symbols?: number
   /** Market time of the synthetic market's first event (default: now, so timestamps look live). */
   readonly startTimeMs?: number
+  /**
+   * Where an earlier run stopped (its `resumePoint()`): the synthetic market continues trade
+   * and update ids from there, so clients that deduplicate by id take a restart for a quiet
+   * period. Ignored for a given `market` or a capture.
+   */
+  readonly resume?: MarketResumePoint
   /**
    * Trades kept per symbol for historicalTrades (default 10,000, about 33 bytes each). At rate
    * 'max' the busiest symbols pass 10,000 trades in well under a second: raise it when a client
@@ -174,6 +180,12 @@ export interface ReplayExchange {
   stats(): ReplayExchangeStats
   /** Changes the pace from now on (the overload demo's phases): `rate`× real time, or 'max'. */
   setRate(rate: number | 'max'): void
+  /**
+   * The last trade id, update id and price played per symbol, merged over the `resume` it
+   * started from: what a restart passes back as `resume`. Played means taken off the tape
+   * (whether or not anyone subscribed), so ids a client may have seen are never reissued.
+   */
+  resumePoint(): MarketResumePoint
 }
 
 /** What the replay exchange is given: it logs through `logger` and never to the console. */
@@ -228,6 +240,7 @@ export function createReplayExchange(options: ReplayExchangeOptions, deps: Repla
   validate()
 
   let market: ReplayMarket | undefined = options.market
+  const played: Record<string, { -readonly [K in keyof SymbolResumePoint]: SymbolResumePoint[K] }> = {}
   let server: http.Server | undefined
   let wss: WebSocketServer | undefined
   let baseUrl: { ws: string; rest: string } | undefined
@@ -368,6 +381,11 @@ export function createReplayExchange(options: ReplayExchangeOptions, deps: Repla
       pending = undefined
       counters.events++
       marketTimeMicros = ev.timeMicros
+      const point = (played[ev.symbol] ??= {})
+      if (ev.kind === 'trade') {
+        point.lastTradeId = ev.tradeId
+        point.lastPrice = ev.price
+      } else point.lastUpdateId = ev.updateId
       deliver(ev)
       if ((n & 63) === 0 && blocked(Date.now())) break
     }
@@ -536,6 +554,8 @@ export function createReplayExchange(options: ReplayExchangeOptions, deps: Repla
   }
 
   function onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    // A client told `serverShutdown` reconnects at once; while closing there is no tape to give it.
+    if (closing) return refuse(socket, 503, 'Service Unavailable', { code: BinanceErrorCode.ServerBusy, msg: 'the replay exchange is shutting down; reconnect when it is back' })
     const url = new URL(req.url ?? '/', 'http://replay')
     let names: string[]
     let combined: boolean
@@ -775,7 +795,14 @@ export function createReplayExchange(options: ReplayExchangeOptions, deps: Repla
         log.info('playing a capture', { path: options.capturePath, events: capture.size, skippedLines: capture.skipped })
         market = capture
       }
-      market ??= createSyntheticMarket({ seed, symbols: options.symbols, startTimeMs: options.startTimeMs ?? Date.now(), historyPerSymbol: options.historyPerSymbol })
+      if (!market) for (const [symbol, point] of Object.entries(options.resume ?? {})) played[symbol] = { ...point }
+      market ??= createSyntheticMarket({
+        seed,
+        symbols: options.symbols,
+        startTimeMs: options.startTimeMs ?? Date.now(),
+        historyPerSymbol: options.historyPerSymbol,
+        resume: options.resume,
+      })
       for (const i of market.instruments) knownSymbols.add(i.symbol)
 
       wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 64 * 1024 })
@@ -819,6 +846,8 @@ export function createReplayExchange(options: ReplayExchangeOptions, deps: Repla
         // Give clients a moment to answer the close frames, then cut whatever is left.
         const deadline = Date.now() + 1_000
         while (open.some((c) => c.ws.readyState !== WebSocket.CLOSED) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10))
+        // Every connection, not only those open at the start: ws's server closes only when none is left.
+        for (const c of [...connections]) c.ws.terminate()
         for (const c of open) c.ws.terminate()
         const srv = server
         if (wss) await new Promise<void>((resolve) => wss!.close(() => resolve()))
@@ -829,6 +858,9 @@ export function createReplayExchange(options: ReplayExchangeOptions, deps: Repla
         log.info('replay exchange closed', { events: counters.events, framesSent: counters.framesSent })
       })()
       return closing
+    },
+    resumePoint() {
+      return Object.fromEntries(Object.entries(played).map(([symbol, point]) => [symbol, { ...point }]))
     },
     setRate(next) {
       if (!(next === 'max' || (typeof next === 'number' && next > 0 && Number.isFinite(next)))) throw new WorkbenchError(ErrorCode.ConfigInvalid, `rate=${String(next)} must be a positive number or 'max'`)

@@ -81,6 +81,24 @@ export interface SyntheticMarketOptions {
   readonly actionsPerSecond?: number
   /** Trades kept per symbol for `history` (default 10,000). */
   readonly historyPerSymbol?: number
+  /**
+   * Where an earlier run of the same market stopped, per symbol: trade ids and book update ids
+   * continue after these, and the book reopens at the last price. Without it a restarted
+   * exchange would replay ids a client already holds, and a client that deduplicates by id
+   * (as the ingestor does) would drop every new trade. Symbols the market does not list are
+   * ignored.
+   */
+  readonly resume?: MarketResumePoint
+}
+
+/** The last trade id, book update id and trade price played per symbol (see SyntheticMarketOptions.resume). */
+export type MarketResumePoint = Readonly<Record<string, SymbolResumePoint>>
+
+export interface SymbolResumePoint {
+  readonly lastTradeId?: number
+  readonly lastUpdateId?: number
+  /** Last trade price as a decimal string. */
+  readonly lastPrice?: string
 }
 
 /** A synthetic market: a ReplayMarket whose tape never ends. */
@@ -356,6 +374,18 @@ export function createSyntheticMarket(options: SyntheticMarketOptions): Syntheti
     return state
   })
   const bySymbol = new Map(states.map((s) => [s.inst.symbol, s]))
+  // Applied after the seeded set-up so a market without `resume` draws exactly the same numbers.
+  for (const [symbol, point] of Object.entries(options.resume ?? {})) {
+    const s = bySymbol.get(symbol)
+    if (!s) continue
+    if (point.lastTradeId !== undefined && Number.isSafeInteger(point.lastTradeId) && point.lastTradeId >= 0) s.nextTradeId = point.lastTradeId + 1
+    if (point.lastUpdateId !== undefined && Number.isSafeInteger(point.lastUpdateId) && point.lastUpdateId >= 0) s.updateId = point.lastUpdateId
+    const ticks = point.lastPrice === undefined ? NaN : Math.round(Number(point.lastPrice) / s.tick)
+    if (Number.isSafeInteger(ticks) && ticks >= 1) {
+      s.bid = ticks
+      s.ask = ticks + 1
+    }
+  }
 
   function levelSize(s: SymbolState): number {
     const notional = s.medianNotional * 12 * Math.exp(rng.normal())

@@ -292,6 +292,48 @@ describe('replay exchange', () => {
     expect(JSON.parse(c.frames[c.frames.length - 1]!)).toMatchObject({ e: 'serverShutdown' })
   })
 
+  it('finishes closing while a client reconnects on serverShutdown, refusing the reconnect with 503', async () => {
+    const ex = await exchange({ rate: 1 })
+    const url = `${ex.url}/ws/btcusdt@bookTicker`
+    const c = await connect(url)
+    // As the ingestor does: a serverShutdown event means "reconnect now".
+    const retry = new Promise<number>((resolve) => {
+      c.ws.on('message', (data) => {
+        if (!data.toString().includes('serverShutdown')) return
+        const again = new WebSocket(url)
+        clients.push(again)
+        again.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0))
+        again.on('open', () => resolve(101))
+        again.on('error', () => {})
+      })
+    })
+    await ex.close()
+    expect(await retry).toBe(503)
+    expect(ex.stats().connectionsOpen).toBe(0)
+  })
+
+  it('resumes trade ids after a restart from the resume point of the run before', async () => {
+    const first = await exchange({ rate: 'max', seed: 21 })
+    const c1 = await connect(`${first.url}/ws/btcusdt@trade`)
+    await until(() => c1.frames.length >= 200, 10_000, '200 trades')
+    await first.close()
+    const ids1 = c1.frames.map((f) => JSON.parse(f) as { e: string; t?: number }).filter((f) => f.e === 'trade').map((f) => f.t!)
+    const point = first.resumePoint()
+    expect(point.BTCUSDT!.lastTradeId).toBeGreaterThanOrEqual(ids1[ids1.length - 1]!)
+
+    const second = await exchange({ rate: 'max', seed: 21, resume: point })
+    const c2 = await connect(`${second.url}/ws/btcusdt@trade`)
+    await until(() => c2.frames.length >= 50, 10_000, '50 trades')
+    const ids2 = c2.frames.map((f) => JSON.parse(f) as { t: number }).map((f) => f.t)
+    expect(ids2[0]).toBeGreaterThan(ids1[ids1.length - 1]!)
+    expect(ids2[0]).toBe(point.BTCUSDT!.lastTradeId! + 1)
+    // Without the resume point the same seed starts over, at ids the first run already sent.
+    const third = await exchange({ rate: 'max', seed: 21 })
+    const c3 = await connect(`${third.url}/ws/btcusdt@trade`)
+    await until(() => c3.frames.length >= 1, 10_000, 'a trade')
+    expect((JSON.parse(c3.frames[0]!) as { t: number }).t).toBeLessThanOrEqual(ids1[0]!)
+  })
+
   it('closes a connection at maxConnectionMs', async () => {
     const ex = await exchange({ rate: 1, maxConnectionMs: 400 })
     const started = Date.now()

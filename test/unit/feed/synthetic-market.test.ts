@@ -162,4 +162,40 @@ describe('synthetic market', () => {
       expect(isWorkbenchError(err, 'CONFIG_INVALID')).toBe(true)
     }
   })
+
+  it('resumes from a resume point: ids continue after the last ones played, the book reopens at the last price', () => {
+    const first = take(42, 30_000)
+    const lastOf = new Map<string, { lastTradeId?: number; lastUpdateId?: number; lastPrice?: string }>()
+    for (const e of first) {
+      const p = lastOf.get(e.symbol) ?? {}
+      if (e.kind === 'trade') Object.assign(p, { lastTradeId: e.tradeId, lastPrice: e.price })
+      else p.lastUpdateId = e.updateId
+      lastOf.set(e.symbol, p)
+    }
+    const resumed = createSyntheticMarket({ seed: 42, resume: Object.fromEntries(lastOf) })
+    const next = Array.from({ length: 30_000 }, () => resumed.next())
+    const firstTrade = new Map<string, MarketTrade>()
+    const firstQuote = new Map<string, MarketQuote>()
+    for (const e of next) {
+      if (e.kind === 'trade' && !firstTrade.has(e.symbol)) firstTrade.set(e.symbol, e)
+      if (e.kind === 'quote' && !firstQuote.has(e.symbol)) firstQuote.set(e.symbol, e)
+    }
+    const btc = lastOf.get('BTCUSDT')!
+    expect(firstTrade.get('BTCUSDT')!.tradeId).toBe(btc.lastTradeId! + 1)
+    expect(firstQuote.get('BTCUSDT')!.updateId).toBeGreaterThan(btc.lastUpdateId!)
+    // The opening quote sits at the last trade price, one tick wide.
+    expect(firstQuote.get('BTCUSDT')!.bidPrice).toBe(btc.lastPrice)
+    for (const [symbol, t] of firstTrade) {
+      const p = lastOf.get(symbol)
+      if (p?.lastTradeId !== undefined) expect(t.tradeId, symbol).toBe(p.lastTradeId + 1)
+    }
+    // Without a resume point the market is the seeded one, number for number.
+    expect(take(42, 5_000)).toEqual(first.slice(0, 5_000))
+  })
+
+  it('ignores resume entries for symbols it does not list, and malformed values', () => {
+    const plain = take(5, 3_000)
+    const market = createSyntheticMarket({ seed: 5, resume: { NOPEUSDT: { lastTradeId: 7 }, BTCUSDT: { lastTradeId: -3, lastPrice: 'abc' } } })
+    expect(Array.from({ length: 3_000 }, () => market.next())).toEqual(plain)
+  })
 })
