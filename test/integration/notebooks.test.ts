@@ -58,8 +58,7 @@ describe('the notebooks, executed headless in quick mode', () => {
     if (running.length > 0) {
       throw new Error(`workers already run on this stack's ports (${running.map((s) => s.name).join(', ')}): the notebooks would read them instead of the test's own. Stop them (npm run pipelines -- down) or test a second stack (K2_PORT_OFFSET=1000).`)
     }
-    // One replay exchange for the whole run, as `npm run notebooks` has: a restarted one replays
-    // trade ids the ingest's checkpoint already holds (a known gap, noted on issue 7).
+    // One replay exchange for the whole run, as `npm run notebooks` has.
     await stack.up(['replay-exchange'])
     // The test's names reach the kernel, and through it the workers the notebooks start.
     for (const nb of listNotebooks(config)) {
