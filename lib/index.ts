@@ -232,8 +232,8 @@ export type {
   OverloadDemoResult,
   OverloadSample,
 } from './degrade/index'
-export { metricDefinitions, createMetrics, startMetricsServer } from './metrics/index'
-export type { MetricKey, Metrics, MetricsServer, MetricsServerOptions } from './metrics/index'
+export { metricDefinitions, metricWorkers, processMetricNames, createMetrics, createWorkerMetrics, startMetricsServer } from './metrics/index'
+export type { MetricKey, MetricDefinition, MetricWorker, Metrics, MetricsServer, MetricsServerOptions } from './metrics/index'
 export {
   createReplayExchange,
   resumeFilePath,

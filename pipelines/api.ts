@@ -4,14 +4,14 @@
  * config, engine, server until SIGTERM/SIGINT; exit 1 on failure.
  */
 import { Kafka, logLevel } from 'kafkajs'
-import { createHealthChecks, createLogger, createMetrics, createWarehouseFileIO, errorMessage, loadConfig, openQueryEngine, startApiServer } from '../lib/index'
+import { createHealthChecks, createLogger, createWorkerMetrics, createWarehouseFileIO, errorMessage, loadConfig, openQueryEngine, startApiServer } from '../lib/index'
 import { stopped, workerStopSignal } from './stop-signal'
 
 async function main(): Promise<number> {
   const config = loadConfig(process.env)
   const stop = workerStopSignal(config)
   const log = createLogger({ level: config.log.level, format: config.log.format, write: (l) => process.stderr.write(l), namespace: 'api' })
-  const metrics = createMetrics()
+  const metrics = createWorkerMetrics('api')
   const io = createWarehouseFileIO(config)
   const kafka = new Kafka({ clientId: `${config.kafka.clientId}-api`, brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING })
   let engine: Awaited<ReturnType<typeof openQueryEngine>> | undefined

@@ -6,7 +6,7 @@
 import * as path from 'node:path'
 import {
   createLogger,
-  createMetrics,
+  createWorkerMetrics,
   createRecordSerde,
   createRestCatalogClient,
   createSchemaRegistryClient,
@@ -26,7 +26,7 @@ async function main(): Promise<number> {
   const log = createLogger({ level: config.log.level, format: config.log.format, write: (l) => process.stderr.write(l), namespace: 'iceberg-sink' })
   const stop = workerStopSignal(config)
 
-  const metrics = createMetrics()
+  const metrics = createWorkerMetrics('iceberg-sink')
   const server = await startMetricsServer(metrics.registry, { host: config.host, port: config.sink.metricsPort, worker: 'iceberg-sink', targetsDir: config.paths.scrapeTargets })
   log.info('metrics served', { url: server.url })
   const io = createWarehouseFileIO(config)

@@ -4,7 +4,7 @@
  */
 import {
   createLogger,
-  createMetrics,
+  createWorkerMetrics,
   createRecordSerde,
   createSchemaRegistryClient,
   createThreadedKafkaSender,
@@ -22,7 +22,7 @@ async function main(): Promise<number> {
   const log = createLogger({ level: config.log.level, format: config.log.format, write: (l) => process.stderr.write(l), namespace: 'ingest' })
   const stop = workerStopSignal(config)
 
-  const metrics = createMetrics()
+  const metrics = createWorkerMetrics('ingest')
   const server = await startMetricsServer(metrics.registry, { host: config.host, port: config.ingest.metricsPort, worker: 'ingest', targetsDir: config.paths.scrapeTargets })
   log.info('metrics served', { url: server.url })
   try {

@@ -7,7 +7,7 @@ import * as path from 'node:path'
 import {
   createLogger,
   createManifestReader,
-  createMetrics,
+  createWorkerMetrics,
   createRestCatalogClient,
   createWarehouseFileIO,
   errorMessage,
@@ -24,7 +24,7 @@ async function main(): Promise<number> {
   const log = createLogger({ level: config.log.level, format: config.log.format, write: (l) => process.stderr.write(l), namespace: 'maintenance' })
   const stop = workerStopSignal(config)
 
-  const metrics = createMetrics()
+  const metrics = createWorkerMetrics('maintenance')
   const server = await startMetricsServer(metrics.registry, { host: config.host, port: config.maintenance.metricsPort, worker: 'maintenance', targetsDir: config.paths.scrapeTargets })
   log.info('metrics served', { url: server.url })
   const io = createWarehouseFileIO(config)

@@ -1,5 +1,5 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client'
-import { metricDefinitions, type MetricKey } from './metric-names'
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { metricDefinitions, type MetricKey, type MetricWorker } from './metric-names'
 
 type Def = (typeof metricDefinitions)[MetricKey]
 type Instance<K extends MetricKey> = (typeof metricDefinitions)[K]['type'] extends 'counter'
@@ -31,4 +31,24 @@ export function createMetrics(registry: Registry = new Registry()): Metrics {
       return new Histogram({ ...common, buckets: [...def.buckets] }) as Instance<K>
     },
   }
+}
+
+const misnamedDefaultMetrics = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']
+
+/**
+ * A worker's metrics: every metric listed for `worker` registered up front (so each is in the
+ * exposition from the first scrape, with its help text, before anything happened), plus
+ * Node's process metrics (CPU, memory, event loop).
+ */
+export function createWorkerMetrics(worker: MetricWorker, registry: Registry = new Registry()): Metrics {
+  const metrics = createMetrics(registry)
+  collectDefaultMetrics({ register: registry })
+  // prom-client names three gauges `_total`, which Prometheus reserves for counters
+  // (`promtool check metrics` rejects them); the dashboard does not need them.
+  for (const name of misnamedDefaultMetrics) registry.removeSingleMetric(name)
+  for (const key of Object.keys(metricDefinitions) as MetricKey[]) {
+    const workers: readonly string[] = metricDefinitions[key].workers
+    if (workers.includes(worker)) metrics.get(key)
+  }
+  return metrics
 }

@@ -183,6 +183,8 @@ export async function createQueryEngine(options: QueryEngineOptions, deps: Query
   const defaultMaxRows = options.maxRows ?? 1_000_000
   const manifests = createManifestReader(deps.io)
   const cache = createDataFileCache({ io: deps.io, dir: options.cacheDir, maxBytes: options.cacheMaxBytes })
+  /** Cache downloads already added to k2_query_cache_downloads_total. */
+  let downloadsCounted = 0
   const duck = await DuckDBInstance.create(':memory:', {
     ...(options.threads ? { threads: String(options.threads) } : {}),
     memory_limit: options.memoryLimit ?? '2GB',
@@ -438,6 +440,9 @@ export async function createQueryEngine(options: QueryEngineOptions, deps: Query
       releaseConnection(conn)
       if (m) {
         m.get('queryCacheBytes').set(cache.stats.bytes)
+        const downloads = cache.stats.downloads
+        if (downloads > downloadsCounted) m.get('queryCacheDownloads').inc(downloads - downloadsCounted)
+        downloadsCounted = downloads
       }
     }
   }
