@@ -10,6 +10,11 @@ export function scrapeTargetsDir(config: WorkbenchConfig): string {
   return config.paths.scrapeTargets
 }
 
+/** The workbench's recording and alerting rules (one file for the native stack and compose). */
+export function rulesFile(config: WorkbenchConfig): string {
+  return path.join(config.paths.root, 'stack', 'prometheus', 'rules', 'k2.rules.yml')
+}
+
 /** Prometheus from Debian's package, scraping itself and every worker that registered a target file. */
 export const prometheus: ServiceDefinition = {
   name: 'prometheus',
@@ -43,7 +48,7 @@ export const prometheus: ServiceDefinition = {
     fs.mkdirSync(targets, { recursive: true })
     const template = fs.readFileSync(path.join(config.paths.root, 'stack', 'prometheus', 'prometheus.yml.template'), 'utf8')
     const file = path.join(ctx.stateDir, 'prometheus.yml')
-    fs.writeFileSync(file, renderTemplate(template, { HOST: config.host, PORT: config.prometheus.port, TARGETS_DIR: targets }))
+    fs.writeFileSync(file, renderTemplate(template, { HOST: config.host, PORT: config.prometheus.port, TARGETS_DIR: targets, RULES_FILE: rulesFile(config) }))
     return {
       command: 'prometheus',
       args: [
