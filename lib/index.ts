@@ -314,5 +314,26 @@ export {
   defaultLeverVariants,
   seedCostPerMillion,
   compareWithSeed,
+  costModelReport,
+  benchmarkIndexPath,
+  readBenchmarkIndex,
+  readBenchmarkResults,
 } from './cost/index'
-export type { Scale, ScaleName, Levers, CostBreakdown, CostEstimate, UnitPrices, MeasuredFigures, AssumedFigures, QueryWorkloadEntry, BenchmarkResults, LeverVariant, SensitivityRow, SeedComparison } from './cost/index'
+export type {
+  Scale,
+  ScaleName,
+  Levers,
+  CostBreakdown,
+  CostEstimate,
+  UnitPrices,
+  MeasuredFigures,
+  AssumedFigures,
+  QueryWorkloadEntry,
+  BenchmarkResults,
+  LeverVariant,
+  SensitivityRow,
+  SeedComparison,
+  CostReport,
+  CostReportInputs,
+  BenchmarkIndex,
+} from './cost/index'

@@ -1,15 +1,17 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { projectRoot } from '../../lib/config/config'
+import { readBenchmarkResults } from '../../lib/cost/benchmark-files'
 
 /** Parsed JSON of a project file (docs/bench/*.json, data/unit-prices.json), read the way a report reads it. */
 export function readProjectJson(relative: string): unknown {
   return JSON.parse(fs.readFileSync(path.join(projectRoot, relative), 'utf8'))
 }
 
-/** The benchmark results the cost model is built from (the 10-minute zstd ingest run, the sink and query runs). */
+/** The benchmark results the cost model is built from: the files docs/benchmarks.json names. */
 export function benchmarkResults(): { ingest: unknown; sink: unknown; query: unknown } {
-  return { ingest: readProjectJson('docs/bench/ingest-trade-zstd-600s.json'), sink: readProjectJson('docs/bench/sink.json'), query: readProjectJson('docs/bench/query.json') }
+  const { ingest, sink, query } = readBenchmarkResults(projectRoot)
+  return { ingest, sink, query }
 }
 
 // A malformed-input table edits parsed JSON freely: its shape is what is under test.

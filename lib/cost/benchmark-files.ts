@@ -1,0 +1,57 @@
+/**
+ * The benchmark JSON the cost model reads, through one index: `docs/benchmarks.json` (written
+ * by `npm run bench`) names the ingest, sink and query result files it measured. Notebooks, the
+ * cost document and tests read the figures through it, so a new benchmark run moves them all.
+ * IO adapter: reads files under the project root.
+ */
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import { ErrorCode, WorkbenchError, errorMessage } from '../errors/index'
+import type { BenchmarkResults } from './measured-figures'
+
+/** docs/benchmarks.json: which result file each benchmark wrote, and the run's summary. */
+export interface BenchmarkIndex {
+  readonly generatedAt: string
+  /** Project-relative paths of the result files, e.g. `docs/bench/sink.json`. */
+  readonly sources: { readonly ingest: string; readonly sink: string; readonly query: string }
+  readonly [key: string]: unknown
+}
+
+export function benchmarkIndexPath(root: string): string {
+  return path.join(root, 'docs', 'benchmarks.json')
+}
+
+function readJson(file: string, what: string): unknown {
+  let text: string
+  try {
+    text = fs.readFileSync(file, 'utf8')
+  } catch (err) {
+    throw new WorkbenchError(ErrorCode.ConfigInvalid, `cannot read ${what} ${file}: ${errorMessage(err)} (run \`npm run bench\` to measure it)`, false, { cause: err })
+  }
+  try {
+    return JSON.parse(text)
+  } catch (err) {
+    throw new WorkbenchError(ErrorCode.ConfigInvalid, `${what} ${file} is not JSON: ${errorMessage(err)}`)
+  }
+}
+
+export function readBenchmarkIndex(root: string): BenchmarkIndex {
+  const file = benchmarkIndexPath(root)
+  const index = readJson(file, 'the benchmark index') as Partial<BenchmarkIndex> | null
+  const sources = index?.sources
+  for (const key of ['ingest', 'sink', 'query'] as const) {
+    if (typeof sources?.[key] !== 'string') throw new WorkbenchError(ErrorCode.ConfigInvalid, `the benchmark index ${file} has no sources.${key} (the ${key} benchmark's JSON file)`)
+  }
+  return index as BenchmarkIndex
+}
+
+/** The parsed result files the index names: what figuresFromBenchmarks takes. */
+export function readBenchmarkResults(root: string): BenchmarkResults & { readonly files: readonly string[] } {
+  const { sources } = readBenchmarkIndex(root)
+  return {
+    ingest: readJson(path.join(root, sources.ingest), 'the ingest benchmark'),
+    sink: readJson(path.join(root, sources.sink), 'the sink benchmark'),
+    query: readJson(path.join(root, sources.query), 'the query benchmark'),
+    files: [sources.ingest, sources.sink, sources.query],
+  }
+}
