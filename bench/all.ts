@@ -46,7 +46,7 @@ function packageVersion(root: string, name: string): string {
 function runBench(root: string, script: string, args: string[]): void {
   process.stdout.write(`\n── npm run bench:${script} -- ${args.join(' ')}\n`)
   const started = Date.now()
-  const run = spawnSync(process.execPath, [path.join(root, 'stack', 'bootstrap.cjs'), path.join(root, 'bench', `${script}.ts`), ...args], { cwd: root, stdio: 'inherit', env: process.env })
+  const run = spawnSync(process.execPath, [path.join(root, 'stack', 'bootstrap.cjs'), `bench/${script}.ts`, ...args], { cwd: root, stdio: 'inherit', env: process.env })
   if (run.status !== 0) throw new Error(`bench:${script} failed (exit ${run.status ?? run.signal}); its output is above`)
   process.stdout.write(`── bench:${script} took ${Math.round((Date.now() - started) / 1000)} s\n`)
 }
