@@ -4,10 +4,20 @@ import { defaultLeverVariants } from '../../../lib/cost/sensitivity'
 import { isWorkbenchError } from '../../../lib/errors/index'
 import { benchmarkResults, edited, readProjectJson, thrownBy, type JsonEdit } from '../../support/cost-inputs'
 
-const results = benchmarkResults()
+// The runs of 2026-11-22, kept as fixtures so the figures below stay hand-checkable when
+// `npm run bench` rewrites docs/bench/.
+const results = {
+  ingest: readProjectJson('test/fixtures/bench/ingest-trade-zstd-600s-2026-11-22.json'),
+  sink: readProjectJson('test/fixtures/bench/sink-2026-11-22.json'),
+  query: readProjectJson('test/fixtures/bench/query-2026-11-22.json'),
+}
 
 describe('figures from the benchmarks', () => {
-  it('extracts each figure from docs/bench/*.json', () => {
+  it('reads the current results through docs/benchmarks.json', () => {
+    expect(figuresFromBenchmarks(benchmarkResults()).sources).toHaveLength(3)
+  })
+
+  it('extracts each figure from the benchmark JSON', () => {
     const f = figuresFromBenchmarks(results)
     // 61,826 trades/s steady over 2 cores; the sink drained 60,270 trades/s over 2 cores.
     expect(f.ingestMessagesPerSecondPerCore).toBe(61_826 / 2)
