@@ -119,6 +119,8 @@ export interface SnapshotInfo {
   readonly totalRecords: number
   readonly addedFiles: number
   readonly totalFiles: number
+  /** Bytes of the live data files at this snapshot (Iceberg's `total-files-size`). */
+  readonly totalFilesBytes: number
   readonly current: boolean
   /** Kafka offsets the table holds at this snapshot, per partition. */
   readonly offsets: Readonly<Record<number, bigint>>
@@ -473,6 +475,7 @@ export async function createQueryEngine(options: QueryEngineOptions, deps: Query
           totalRecords: Number(s.summary['total-records'] ?? 0),
           addedFiles: Number(s.summary['added-data-files'] ?? 0),
           totalFiles: Number(s.summary['total-data-files'] ?? 0),
+          totalFilesBytes: Number(s.summary['total-files-size'] ?? 0),
           current: s['snapshot-id'] === current,
           offsets: t.topic ? Object.fromEntries(tableOffsets(meta, t.topic, s)) : {},
         }))

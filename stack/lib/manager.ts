@@ -163,8 +163,9 @@ export function createStack(config: WorkbenchConfig, definitions: readonly Servi
     },
 
     async down(names = definitions.map((d) => d.name)) {
-      // Dependants first: reverse of the dependency order.
-      const order = closure(names).filter((d) => names.includes(d.name)).reverse()
+      // Dependants first: reverse of the dependency order; a push feed before its readers.
+      const reverse = closure(names).filter((d) => names.includes(d.name)).reverse()
+      const order = [...reverse.filter((d) => d.stopsBeforeReaders), ...reverse.filter((d) => !d.stopsBeforeReaders)]
       for (const d of order) {
         const started = Date.now()
         const result = await stopProcess(managed(d))

@@ -37,6 +37,12 @@ export interface ServiceDefinition {
   readonly version: string
   /** Services that must be healthy before this one starts. */
   readonly dependsOn: readonly ServiceName[]
+  /**
+   * Stopped before the services that read from it rather than after (the default order is
+   * dependants first): a feed that pushes to its clients stops first, so they receive all it
+   * sent before they stop themselves.
+   */
+  readonly stopsBeforeReaders?: boolean
   readonly requirements: readonly Requirement[]
   /** Ports it listens on, for collision checks. */
   ports(config: WorkbenchConfig): readonly number[]

@@ -25,6 +25,10 @@ export const replayExchange: ServiceDefinition = {
   title: 'replay exchange (Binance protocol)',
   version: 'synthetic',
   dependsOn: [],
+  // Stopped before the ingest, which then receives every trade the exchange played: trades
+  // played after the ingest stopped would be forgotten by a restarted exchange (its REST history
+  // starts at the restart), so the ingest could not repair them.
+  stopsBeforeReaders: true,
   requirements: [],
   startTimeoutMs: 30_000,
   ports: (c) => [c.replay.port],
