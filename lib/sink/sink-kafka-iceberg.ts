@@ -101,6 +101,8 @@ interface Stream<R> {
   inFlight: Promise<void> | undefined
   /** Kafka timestamp of the oldest record of the commit in flight (lag). */
   inFlightOldestMs: number | undefined
+  /** The widest batchScale in force while the commit in flight was staged (1 when none). */
+  inFlightScale: number
   loaded: LoadedTable
   /** Offsets the table holds (next record to write, per partition). */
   committed: Map<number, bigint>
@@ -112,6 +114,11 @@ interface Stream<R> {
   oldestStagedMs: number | undefined
   /** When this batch staged its first record (ms): the age trigger, so a backlog is drained in full-size commits. */
   batchStartedMs: number | undefined
+  /**
+   * The widest batchScale in force while this batch was open: a batch widened at SOFT and cut at
+   * NORMAL waited on purpose, and its age is not lag.
+   */
+  batchScale: number
   /** Latest high-water mark seen per partition. */
   highWatermarks: Map<number, bigint>
   rows: unknown[][]
@@ -211,12 +218,14 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
         spare,
         inFlight: undefined,
         inFlightOldestMs: undefined,
+        inFlightScale: 1,
         loaded,
         committed,
         next: new Map(),
         firstStaged: new Map(),
         oldestStagedMs: undefined,
         batchStartedMs: undefined,
+        batchScale: 1,
         highWatermarks: new Map(),
         rows: [],
         report: { records: 0, files: 0, commits: 0, deadLetters: 0, abandoned: 0 },
@@ -301,8 +310,10 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
       const startOffsets = new Map(s.committed)
       const batchOffsets = new Map(s.next)
       s.inFlightOldestMs = s.oldestStagedMs
+      s.inFlightScale = s.batchScale
       s.oldestStagedMs = undefined
       s.batchStartedMs = undefined
+      s.batchScale = 1
       const tiers = s.stagedTiers
       s.stagedTiers = new Map()
       s.inFlight = commitBatch(s, writer, startOffsets, batchOffsets, why, until, tiers)
@@ -312,6 +323,7 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
         .finally(() => {
           s.inFlight = undefined
           s.inFlightOldestMs = undefined
+          s.inFlightScale = 1
         })
     }
 
@@ -457,7 +469,10 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
               s.stagedTiers.set(tier, (s.stagedTiers.get(tier) ?? 0) + 1)
             }
             s.oldestStagedMs ??= Number(message.timestamp)
-            s.batchStartedMs ??= Date.now()
+            if (s.batchStartedMs === undefined) {
+              s.batchStartedMs = Date.now()
+              s.batchScale = manager?.actions().batchScale ?? 1
+            }
           } catch (err) {
             if (!isWorkbenchError(err) || err.retryable) throw err
             const reason: SinkRejectReason = err.code === ErrorCode.NotFound ? 'unknown_schema' : err.code === ErrorCode.SchemaIncompatible ? 'incompatible_schema' : 'undecodable'
@@ -504,22 +519,31 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
         logger: log,
         metrics: m,
         sample: () => {
+          // The wait that degradation itself added (wider batches) is not lag: counting it kept the
+          // level up because it was up (a 240 s batch at AGGRESSIVE read as 240 s behind; at SOFT,
+          // a batch 4× as long held more records than SOFT's recovery threshold at 11k records/s;
+          // a batch widened at SOFT and committed after the step down to NORMAL read as 10 s late
+          // and sent the sink straight back up). Each batch is judged by the widest scale it was
+          // staged under; records read but not committed count for the share a NORMAL batch holds.
+          const scaleNow = manager?.actions().batchScale ?? 1
           let lagRecords = 0n
-          let oldest: number | undefined
+          let lagSeconds = 0
+          const now = Date.now()
           for (const x of streams) {
             if (x.deferred) continue
+            if (x.batchStartedMs !== undefined) x.batchScale = Math.max(x.batchScale, scaleNow)
+            const scale = Math.max(1, Math.round(x.inFlightOldestMs !== undefined ? Math.max(x.inFlightScale, x.batchScale) : x.batchScale))
             for (const [p, hw] of x.highWatermarks) {
               const at = x.committed.get(p) ?? 0n
-              if (hw > at) lagRecords += hw - at
+              if (hw <= at) continue
+              const read = x.next.get(p) ?? at
+              const staged = read > at ? (read < hw ? read : hw) - at : 0n
+              lagRecords += hw - at - staged + staged / BigInt(scale)
             }
-            const o = x.inFlightOldestMs ?? x.oldestStagedMs
-            if (o !== undefined) oldest = Math.min(oldest ?? o, o)
+            const oldest = x.inFlightOldestMs ?? x.oldestStagedMs
+            if (oldest !== undefined) lagSeconds = Math.max(lagSeconds, (now - oldest) / 1000 - (scale - 1) * (options.maxAgeMs / 1000))
           }
-          // The wait that degradation itself added (wider batches) is not lag: counting it kept the
-          // level up because it was up (a 240 s batch at AGGRESSIVE read as 240 s behind).
-          const widenedSeconds = ((manager?.actions().batchScale ?? 1) - 1) * (options.maxAgeMs / 1000)
-          const ageSeconds = oldest === undefined ? 0 : (Date.now() - oldest) / 1000
-          return { ...proc.sample(), lagRecords: Number(lagRecords), lagSeconds: Math.max(0, ageSeconds - widenedSeconds), commitLatencyMs: lastCommitMs }
+          return { ...proc.sample(), lagRecords: Number(lagRecords), lagSeconds, commitLatencyMs: lastCommitMs }
         },
       })
       manager.onChange((t) => {
