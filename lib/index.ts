@@ -318,6 +318,7 @@ export {
   benchmarkIndexPath,
   readBenchmarkIndex,
   readBenchmarkResults,
+  sustainedTradesPerSecond,
 } from './cost/index'
 export type {
   Scale,

@@ -1,6 +1,6 @@
 /**
  * The overload demo (`npm run degrade-demo [-- --full]`): replay exchange → ingest → Kafka →
- * sink, through normal, overload (≥5× what this machine sustains) and recovery, with the
+ * sink, through normal, overload (≥4× what this machine sustains end to end) and recovery, with the
  * degradation manager and load shedder on. Prints a live line a second, then the invariants;
  * writes the timeline to data/degrade-timeline-<mode>.json for the notebook's charts. Runs on
  * its own topics and namespace; exits 1 when an invariant fails.

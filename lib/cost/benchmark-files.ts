@@ -55,3 +55,16 @@ export function readBenchmarkResults(root: string): BenchmarkResults & { readonl
     files: [sources.ingest, sources.sink, sources.query],
   }
 }
+
+/**
+ * What one machine sustains end to end (exchange → Kafka → lake, trades/s committed, steady) in
+ * the last `npm run bench`: the figure the overload demo multiplies to overload the machine.
+ */
+export function sustainedTradesPerSecond(index: BenchmarkIndex): number {
+  const headline = index.headline as { sink?: { liveCommittedTradesPerSecond?: unknown } } | undefined
+  const value = headline?.sink?.liveCommittedTradesPerSecond
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new WorkbenchError(ErrorCode.ConfigInvalid, 'the benchmark index has no positive headline.sink.liveCommittedTradesPerSecond (run `npm run bench` to measure it)')
+  }
+  return value
+}

@@ -21,7 +21,7 @@ import { levelRank, type DegradationLevel, type DegradationPolicy } from './degr
 
 /**
  * The overload demo: the replay exchange, the ingest worker and the sink, driven through a normal
- * phase, an overload (the exchange's schedule at ≥5× what this machine sustains end to end), and
+ * phase, an overload (the exchange's schedule at ≥4× what this machine sustains end to end), and
  * a recovery, with degradation on. Prints nothing itself: `onSample` gets one sample a second
  * (the live view) and the result carries the whole timeline (the notebook's charts) and the
  * invariants checked at the end: every trade id exactly once per symbol in the lake, deferred
@@ -36,7 +36,11 @@ export interface OverloadDemoOptions {
   readonly partitions?: number
   /** Scratch folder for the sink's Parquet files and the query cache. */
   readonly workDir?: string
-  /** What the demo calls sustainable end to end (trades/s; docs/bench/sink.md measures ~43k on 2 cores). */
+  /**
+   * The end-to-end rate the overload schedule is 5× of, trades/s. The default, 43k, is the 2-core
+   * figure the demo was calibrated on: 430k events/s, ≥4× the 51k of the last `npm run bench`
+   * (docs/benchmarks.json; the integration test checks the ratio against it). See D36.
+   */
   readonly sustainableTradesPerSecond?: number
 }
 
@@ -109,6 +113,7 @@ export async function runOverloadDemo(options: OverloadDemoOptions, deps: Overlo
     { name: 'overload' as const, seconds: quick ? 40 : 120, rate: overloadRate },
     { name: 'recovery' as const, seconds: quick ? 30 : 90, rate: 4 },
   ]
+  const drainRate = 1
   const topics = {
     trades: `${options.topicPrefix}.trades`,
     quotes: `${options.topicPrefix}.quotes`,
@@ -123,7 +128,7 @@ export async function runOverloadDemo(options: OverloadDemoOptions, deps: Overlo
     cooldownMs: quick ? 4000 : 10_000,
     thresholds: {
       lagSeconds: { enter: [6, 10, 16, 600], recover: [3, 5, 8, 300] },
-      lagRecords: { enter: [150_000, 300_000, 500_000, 50_000_000], recover: [75_000, 150_000, 250_000, 25_000_000] },
+      lagRecords: { enter: [100_000, 200_000, 350_000, 50_000_000], recover: [50_000, 100_000, 175_000, 25_000_000] },
     },
   }
 
@@ -251,10 +256,14 @@ export async function runOverloadDemo(options: OverloadDemoOptions, deps: Overlo
       log.info(`phase ${p.name}: ${p.rate}× the market's pace (${(p.rate * baseEventsPerSecond).toLocaleString('en')} events/s scheduled) for ${p.seconds} s`)
       await wait(p.seconds * 1000)
     }
-    // Drain: at the last phase's pace until both workers are back at NORMAL (an ingest worker
-    // stopped while degraded would never come down), then the feed stops, the sink backfills and
-    // the lake catches up.
+    // Drain: the market quietens to its base pace until both workers are back at NORMAL (an
+    // ingest worker stopped while degraded would never come down), then the feed stops, the sink
+    // backfills and the lake catches up. At the recovery pace the synthetic market's stress
+    // regimes (a few times 10k trades/s for ~30 s) kept a 2-core machine, running the exchange,
+    // both workers with 3 s commits and the stack, from settling within the deadline (D36).
     phase = 'drain'
+    rate = drainRate
+    exchange.setRate(drainRate)
     const deadline = Date.now() + (quick ? 120_000 : 300_000)
     while (level.ingest !== 'NORMAL' || level.sink !== 'NORMAL') {
       const s = await sample()

@@ -2,7 +2,7 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import { Kafka, logLevel } from 'kafkajs'
 import { afterAll, describe, expect, it } from 'vitest'
-import { createRecordSerde, createRestCatalogClient, createSchemaRegistryClient, createWarehouseFileIO, levelRank, runOverloadDemo, silentLogger } from '../../lib'
+import { createRecordSerde, createRestCatalogClient, createSchemaRegistryClient, createWarehouseFileIO, levelRank, projectRoot, readBenchmarkIndex, runOverloadDemo, silentLogger, sustainedTradesPerSecond } from '../../lib'
 import { dropTopics, stackConfig, uniqueName } from './helpers'
 import { dropLake } from './lake-helpers'
 
@@ -22,7 +22,8 @@ afterAll(async () => {
 })
 
 describe('overload demo (quick mode)', () => {
-  it('degrades under ≥5× overload, defers instead of dropping, and ends with every trade once in the lake', async () => {
+  it('degrades under ≥4× overload, defers instead of dropping, and ends with every trade once in the lake', async () => {
+    const sustainable = sustainedTradesPerSecond(readBenchmarkIndex(projectRoot))
     const result = await runOverloadDemo(
       { mode: 'quick', namespace, topicPrefix: prefix, workDir: path.join(os.tmpdir(), uniqueName('degrade-work')) },
       { kafka, brokers: config.kafka.brokers, catalog, io, serde: createRecordSerde({ registry }), logger: silentLogger },
@@ -32,13 +33,21 @@ describe('overload demo (quick mode)', () => {
     expect(inv.ok).toBe(true)
     expect(inv.trades).toBeGreaterThan(100_000)
     expect(inv.tier1Shed).toBe(0)
-    // The overload really was ≥5× what the machine sustains end to end (43k trades/s measured; events are ~half trades).
+    // The overload really was ≥4× what the machine sustains end to end in the last `npm run bench` (events are ~half trades).
     const overload = result.phases.find((p) => p.name === 'overload')!
-    expect(overload.rate * 600).toBeGreaterThanOrEqual(5 * 43_000 * 2)
+    expect(overload.rate * 600).toBeGreaterThanOrEqual(4 * sustainable * 2)
     // The sink degraded at least to GRACEFUL and came back down one level at a time to NORMAL.
     const sinkRanks = result.transitions.sink.map((t) => levelRank(t.to))
     expect(Math.max(...sinkRanks)).toBeGreaterThanOrEqual(levelRank('GRACEFUL'))
     expect(result.transitions.sink.at(-1)!.to).toBe('NORMAL')
+    // Once back at NORMAL in the quiet drain it stays there: a batch widened at SOFT and committed
+    // after the step down must not read as lag and send the sink straight back up.
+    const drain = result.timeline.filter((s) => s.phase === 'drain')
+    const settled = drain.findIndex((s) => s.sinkLevel === 'NORMAL')
+    expect(settled).toBeGreaterThanOrEqual(0)
+    expect(drain.slice(settled).filter((s) => s.sinkLevel !== 'NORMAL').map((s) => `${s.t} s: ${s.sinkLevel}`)).toEqual([])
+    // Something was deferred under the overload, and all of it was backfilled (below).
+    expect(result.ingest.shed.trades).toBeGreaterThan(0)
     // The timeline covers every phase, one sample a second or so, for the notebook's charts.
     expect(new Set(result.timeline.map((s) => s.phase))).toEqual(new Set(['normal', 'overload', 'recovery', 'drain']))
     expect(result.timeline.length).toBeGreaterThan(60)

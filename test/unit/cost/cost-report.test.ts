@@ -2,7 +2,7 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { costModelReport, defaultLevers, estimateCost, figuresFromBenchmarks, isWorkbenchError, parseUnitPrices, projectRoot, readBenchmarkIndex, readBenchmarkResults, scales, seedCostPerMillion } from '../../../lib'
+import { costModelReport, defaultLevers, estimateCost, figuresFromBenchmarks, isWorkbenchError, parseUnitPrices, projectRoot, readBenchmarkIndex, readBenchmarkResults, scales, seedCostPerMillion, sustainedTradesPerSecond } from '../../../lib'
 import { readProjectJson, thrownBy } from '../../support/cost-inputs'
 
 describe('the cost document (docs/cost-model.md)', () => {
@@ -62,6 +62,17 @@ describe('the benchmark index (docs/benchmarks.json)', () => {
       expect(String((thrownBy(() => readBenchmarkIndex(dir)) as Error).message)).toMatch(/no sources\.query/)
     } finally {
       fs.rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('gives the overload demo the end-to-end rate the sink benchmark measured, and refuses an index without it', () => {
+    const index = readBenchmarkIndex(projectRoot)
+    const sink = readBenchmarkResults(projectRoot).sink as { live: { committedTradesPerSecondSteady: number } }
+    expect(sustainedTradesPerSecond(index)).toBe(sink.live.committedTradesPerSecondSteady)
+    for (const headline of [undefined, { sink: {} }, { sink: { liveCommittedTradesPerSecond: 0 } }, { sink: { liveCommittedTradesPerSecond: '51401' } }]) {
+      const err = thrownBy(() => sustainedTradesPerSecond({ ...index, headline }))
+      expect(isWorkbenchError(err, 'CONFIG_INVALID')).toBe(true)
+      expect(String((err as Error).message)).toContain('liveCommittedTradesPerSecond')
     }
   })
 })
