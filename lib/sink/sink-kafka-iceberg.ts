@@ -513,6 +513,11 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
     if (options.degradation) {
       const proc = processSignals()
       process$ = proc
+      // A restarted sink finds records as old as the stop; that is downtime, not overload, and
+      // reading it as lag sent a sink restarted after an hour to CIRCUIT_BREAK (8× batches, no
+      // backfill) with 17k records to drain. Its lag counts from its own start; a backlog it cannot
+      // drain still shows, as lag that keeps growing. The k2_sink_lag_seconds gauge stays the lake's.
+      const degradationStartedMs = Date.now()
       manager = createDegradationManager({
         worker: 'iceberg-sink',
         policy: options.degradation,
@@ -541,7 +546,7 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
               lagRecords += hw - at - staged + staged / BigInt(scale)
             }
             const oldest = x.inFlightOldestMs ?? x.oldestStagedMs
-            if (oldest !== undefined) lagSeconds = Math.max(lagSeconds, (now - oldest) / 1000 - (scale - 1) * (options.maxAgeMs / 1000))
+            if (oldest !== undefined) lagSeconds = Math.max(lagSeconds, (now - Math.max(oldest, degradationStartedMs)) / 1000 - (scale - 1) * (options.maxAgeMs / 1000))
           }
           return { ...proc.sample(), lagRecords: Number(lagRecords), lagSeconds, commitLatencyMs: lastCommitMs }
         },
