@@ -10,6 +10,7 @@ import type { NotebookRun } from '../../stack/lib/notebook-runner'
 import { allServices, groupNames } from '../../stack/services/index'
 import { dropTopics, eventually, uniqueName } from './helpers'
 import { createLakeTestContext, dropLake } from './lake-helpers'
+import { resumeFilePath } from '../../lib'
 
 interface Output {
   output_type: string
@@ -37,7 +38,12 @@ describe('the notebooks, executed headless in quick mode', () => {
   const config = lake.config
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'k2-notebooks-'))
   const topics = { trades: uniqueName('nb-trades'), quotes: uniqueName('nb-quotes'), dead: uniqueName('nb-dead') }
+  // A market of its own: the replay exchange resumes from a file keyed by seed and port (D33), and
+  // this run must not advance the main stack's market (its lake would show the trades this test
+  // consumed as a gap of ids) nor continue it.
+  const replaySeed = String(100_000 + Math.floor(Math.random() * 1_000_000_000))
   const env = {
+    K2_REPLAY_SEED: replaySeed,
     K2_TOPIC_TRADES: topics.trades,
     K2_TOPIC_QUOTES: topics.quotes,
     K2_TOPIC_DEAD_LETTER: topics.dead,
@@ -59,7 +65,14 @@ describe('the notebooks, executed headless in quick mode', () => {
       throw new Error(`workers already run on this stack's ports (${running.map((s) => s.name).join(', ')}): the notebooks would read them instead of the test's own. Stop them (npm run pipelines -- down) or test a second stack (K2_PORT_OFFSET=1000).`)
     }
     // One replay exchange for the whole run, as `npm run notebooks` has.
-    await stack.up(['replay-exchange'])
+    const seedBefore = process.env.K2_REPLAY_SEED
+    process.env.K2_REPLAY_SEED = replaySeed // the stack passes its environment to what it starts
+    try {
+      await stack.up(['replay-exchange'])
+    } finally {
+      if (seedBefore === undefined) delete process.env.K2_REPLAY_SEED
+      else process.env.K2_REPLAY_SEED = seedBefore
+    }
     // The test's names reach the kernel, and through it the workers the notebooks start.
     for (const nb of listNotebooks(config)) {
       const [run] = await executeNotebooks(config, [nb], { mode: 'quick', executedDir: out, reportsDir: out, env }, consoleReporter)
@@ -74,6 +87,7 @@ describe('the notebooks, executed headless in quick mode', () => {
     await dropLake(lake.catalog, lake.namespace, ['trades', 'quotes'])
     lake.io.close()
     fs.rmSync(out, { recursive: true, force: true })
+    fs.rmSync(resumeFilePath(config.paths.state, Number(replaySeed), config.replay.port), { force: true })
   }, 180_000)
 
   const run = (name: string): NotebookRun => {
