@@ -128,7 +128,7 @@ export async function runOverloadDemo(options: OverloadDemoOptions, deps: Overlo
     cooldownMs: quick ? 4000 : 10_000,
     thresholds: {
       lagSeconds: { enter: [6, 10, 16, 600], recover: [3, 5, 8, 300] },
-      lagRecords: { enter: [100_000, 200_000, 350_000, 50_000_000], recover: [50_000, 100_000, 175_000, 25_000_000] },
+      lagRecords: { enter: [150_000, 300_000, 500_000, 50_000_000], recover: [75_000, 150_000, 250_000, 25_000_000] },
     },
   }
 

@@ -266,16 +266,21 @@ export async function runIngestor(options: IngestorOptions, deps: IngestorDeps, 
       lagAdmin = deps.kafka.admin()
       await lagAdmin.connect()
     }
+    // The sink's lag over both hot topics, as the sink counts it: with trades alone the ingest saw
+    // half of it, and under the same policy shed only when the sink was already past AGGRESSIVE.
+    const lagTopics = [options.topics.trades, options.topics.quotes]
     const sinkLag = async (): Promise<number | undefined> => {
       if (!lagAdmin || !sinkGroup) return undefined
-      const [group, ends] = await Promise.all([lagAdmin.fetchOffsets({ groupId: sinkGroup, topics: [options.topics.trades] }), lagAdmin.fetchTopicOffsets(options.topics.trades)])
-      const committed = new Map((group[0]?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]))
+      const [group, ...ends] = await Promise.all([lagAdmin.fetchOffsets({ groupId: sinkGroup, topics: lagTopics }), ...lagTopics.map((t) => lagAdmin!.fetchTopicOffsets(t))])
       let lag = 0n
-      for (const e of ends) {
-        const at = committed.get(e.partition) ?? -1n
-        const from = at < 0n ? BigInt(e.low) : at
-        if (BigInt(e.high) > from) lag += BigInt(e.high) - from
-      }
+      lagTopics.forEach((topic, i) => {
+        const committed = new Map((group.find((g) => g.topic === topic)?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]))
+        for (const e of ends[i]!) {
+          const at = committed.get(e.partition) ?? -1n
+          const from = at < 0n ? BigInt(e.low) : at
+          if (BigInt(e.high) > from) lag += BigInt(e.high) - from
+        }
+      })
       return Number(lag)
     }
     manager = createDegradationManager({

@@ -571,6 +571,9 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
         } else updateLag(s)
       }
     }
+    // A stopping sink has no level: the final flush ages staged records past SOFT's lag threshold,
+    // and recording that as a transition ended an overload demo at SOFT after the lake had caught up.
+    manager?.close()
     // A clean stop commits what is staged (within 30 s), so a restart has little to re-read.
     await c.stop().catch(() => undefined)
     const finalFlush = AbortSignal.timeout(30_000)
