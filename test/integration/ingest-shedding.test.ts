@@ -79,10 +79,11 @@ describe('load shedding in the ingest worker', () => {
     }
     await until(() => transitions.some((t) => t.to === 'AGGRESSIVE'), 30_000, 'AGGRESSIVE')
     await new Promise((r) => setTimeout(r, 3000))
-    // The "sink" catches up: a consumer in its group reads the hot topic and commits as it goes.
+    // The "sink" catches up: a consumer in its group reads both hot topics, as the sink does (the
+    // ingest counts the sink's lag over both), and commits as it goes.
     const catchUp = kafka.consumer({ groupId: sinkGroup })
     await catchUp.connect()
-    await catchUp.subscribe({ topic: topics.trades, fromBeginning: true })
+    await catchUp.subscribe({ topics: [topics.trades, topics.quotes], fromBeginning: true })
     await catchUp.run({ autoCommitInterval: 100, eachBatch: async () => undefined })
     await until(() => transitions.at(-1)?.to === 'NORMAL', 30_000, 'NORMAL')
     await new Promise((r) => setTimeout(r, 1500))
