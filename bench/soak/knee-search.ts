@@ -1,0 +1,92 @@
+/**
+ * The knee: the highest replay rate at which the whole stack keeps up — lake lag bounded and
+ * nothing shed or paused. Found by doubling from a start rate until a step fails, then halving
+ * the interval between the best pass and the lowest failure until they are within a ratio.
+ * Pure: the judge reads a step's samples, the search reads the steps so far.
+ */
+import { increase, quantileOf, type SoakSample } from './soak-sample'
+
+/** One step of the search: a rate held for a while, and what it did. */
+export interface KneeStep {
+  readonly rate: number
+  readonly passed: boolean
+  /** Why it failed (or "kept up"), for the report. */
+  readonly reason: string
+  /** Records per second the ingest produced during the step (trades + quotes). */
+  readonly recordsPerSecond: number | null
+  /** Mean share of one core per process during the step. */
+  readonly cpu: Readonly<Record<string, number>>
+}
+
+export interface KneeSearchOptions {
+  readonly startRate: number
+  /** No step above this rate. */
+  readonly maxRate: number
+  /** No step below this rate (a knee below it is reported as "below minRate"). */
+  readonly minRate: number
+  /** Stop once the lowest failure is within this ratio of the best pass (1.25: 25 %). */
+  readonly resolution: number
+  readonly maxSteps: number
+}
+
+/** The bound on lake lag a step must hold: the commit interval plus the margin issue 16 allows (10 s). */
+export interface KneeJudgeOptions {
+  readonly lagBoundSeconds: number
+}
+
+const roundRate = (r: number): number => (r >= 10 ? Math.round(r) : r >= 1 ? Math.round(r * 10) / 10 : Math.round(r * 100) / 100)
+
+/**
+ * Whether a step kept up. The first half of a step lets the previous rate's state wash out (a
+ * backlog, a widened batch); the second half must show no record shed, no feed pause, and the
+ * lake lag's p99 within the bound.
+ */
+export function judgeKneeStep(samples: readonly SoakSample[], options: KneeJudgeOptions): { passed: boolean; reason: string } {
+  if (samples.length < 4) return { passed: false, reason: `only ${samples.length} samples: the step was too short to judge` }
+  const half = samples.slice(Math.floor(samples.length / 2))
+  const shed = increase(half.map((s) => s.counters.shed)) ?? 0
+  if (shed > 0) return { passed: false, reason: `${shed} records shed` }
+  const pauses = increase(half.map((s) => s.counters.feedPauses ?? s.counters.circuitBreaks)) ?? 0
+  if (pauses > 0) return { passed: false, reason: `${pauses} feed pauses` }
+  const lags = half.flatMap((s) => (s.lakeLagSeconds === undefined ? [] : [s.lakeLagSeconds]))
+  if (lags.length === 0) return { passed: false, reason: 'the sink reported no lake lag' }
+  const p99 = quantileOf(lags, 0.99)!
+  if (p99 > options.lagBoundSeconds) return { passed: false, reason: `lake lag p99 ${p99.toFixed(0)} s > ${options.lagBoundSeconds} s` }
+  return { passed: true, reason: `kept up: lake lag p99 ${p99.toFixed(0)} s, nothing shed` }
+}
+
+/** The next rate to try, or undefined when the search is done. */
+export function nextKneeRate(steps: readonly KneeStep[], o: KneeSearchOptions): number | undefined {
+  if (steps.length >= o.maxSteps) return undefined
+  if (steps.length === 0) return roundRate(Math.min(o.maxRate, Math.max(o.minRate, o.startRate)))
+  const failures = steps.filter((s) => !s.passed).map((s) => s.rate)
+  const lowestFailure = failures.length > 0 ? Math.min(...failures) : undefined
+  const passes = steps.filter((s) => s.passed && (lowestFailure === undefined || s.rate < lowestFailure)).map((s) => s.rate)
+  const bestPass = passes.length > 0 ? Math.max(...passes) : undefined
+  const tried = new Set(steps.map((s) => s.rate))
+  let next: number
+  if (lowestFailure === undefined) {
+    if (bestPass! >= o.maxRate) return undefined
+    next = Math.min(o.maxRate, bestPass! * 2)
+  } else if (bestPass === undefined) {
+    if (lowestFailure <= o.minRate) return undefined
+    next = Math.max(o.minRate, lowestFailure / 2)
+  } else {
+    if (lowestFailure / bestPass <= o.resolution) return undefined
+    next = Math.sqrt(bestPass * lowestFailure)
+  }
+  const rate = roundRate(next)
+  return tried.has(rate) ? undefined : rate
+}
+
+/** The knee from the steps: the best pass below the lowest failure, and what limited it. */
+export function kneeOf(steps: readonly KneeStep[]): { rate: number | null; recordsPerSecond: number | null; bottleneck: string | null; bottleneckCoreShare: number | null } {
+  const failures = steps.filter((s) => !s.passed)
+  const lowestFailure = failures.length > 0 ? failures.reduce((a, b) => (b.rate < a.rate ? b : a)) : undefined
+  const passes = steps.filter((s) => s.passed && (lowestFailure === undefined || s.rate < lowestFailure.rate))
+  const knee = passes.length > 0 ? passes.reduce((a, b) => (b.rate > a.rate ? b : a)) : undefined
+  // The process working hardest where the stack stopped keeping up (or, with no failure, at the knee).
+  const limiting = lowestFailure ?? knee
+  const busiest = limiting ? Object.entries(limiting.cpu).reduce<[string, number] | undefined>((a, b) => (a === undefined || b[1] > a[1] ? b : a), undefined) : undefined
+  return { rate: knee?.rate ?? null, recordsPerSecond: knee?.recordsPerSecond ?? null, bottleneck: busiest?.[0] ?? null, bottleneckCoreShare: busiest ? Math.round(busiest[1] * 1000) / 1000 : null }
+}
