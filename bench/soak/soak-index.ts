@@ -1,0 +1,26 @@
+/**
+ * docs/bench/soak.json: what the soak sequence leaves for `npm run bench` — the knee and one
+ * summary per run, with the files that hold the detail.
+ */
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import type { SoakSummary } from './soak-summary'
+
+export interface SoakIndex {
+  readonly generatedAt: string
+  readonly command: string
+  readonly knee: { readonly rate: number | null; readonly recordsPerSecond: number | null; readonly bottleneck: string | null }
+  readonly soak: readonly SoakSummary[]
+  readonly files: readonly string[]
+}
+
+/** Where the sequence writes its index, in a results folder. */
+export const soakIndexFile = (dir: string): string => path.join(dir, 'soak.json')
+
+/** The index in `dir`, or undefined when no sequence has written one there. */
+export function readSoakIndex(dir: string): SoakIndex | undefined {
+  const file = soakIndexFile(dir)
+  if (!fs.existsSync(file)) return undefined
+  const index = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<SoakIndex>
+  return Array.isArray(index.soak) && index.knee ? (index as SoakIndex) : undefined
+}
