@@ -1,10 +1,13 @@
 /**
- * `npm run bench [-- --report-only] [--ingest-seconds 60] [--sink-trades 3000000] [--live-seconds 120] [--query-trades 10000000]`
+ * `npm run bench [-- --report-only] [--ingest-seconds 60] [--sink-trades 3000000] [--live-seconds 120] [--query-trades 10000000] [--soak-minutes 10]`
  *
  * The benchmark report: brings the stack up, runs the ingest, sink and query benchmarks one after
- * the other (each writes its JSON and markdown under docs/bench/), then writes
+ * the other (each writes its JSON and markdown under docs/bench/), then the whole-stack soak
+ * sequence (`bench:soak`: the knee, rate 1, half the knee, an overload at 4× the knee, on a second
+ * stack beside this one; it writes docs/bench/soak.json), then writes
  * - docs/benchmarks.json: which result file each benchmark wrote (the cost model reads its
- *   figures through it), the machine, the versions and the headline figures;
+ *   figures through it), the machine, the versions and the headline figures, and from the soak
+ *   a `soak` array (one summary per run) and the `knee`;
  * - docs/benchmarks.md: the same as a report, with the command of each run;
  * - docs/cost-model.md: the cost model (lib/cost) on those figures.
  * `--report-only` skips the runs and writes the three files from the results already there
@@ -20,6 +23,8 @@ import { createStack } from '../stack/lib/manager'
 import { allServices, groupNames } from '../stack/services/index'
 import { arg, flag } from './bench-kit'
 import { describeMachine } from './machine'
+import { readSoakIndex, type SoakIndex } from './soak/soak-index'
+import type { SoakSummary } from './soak/soak-summary'
 
 const largeTargetPerMillion = 0.05
 
@@ -40,6 +45,30 @@ function packageVersion(root: string, name: string): string {
   } catch {
     return 'unknown'
   }
+}
+
+const level = (l: { ingest: string | null; sink: string | null }): string => `${l.ingest ?? 'n/a'} / ${l.sink ?? 'n/a'}`
+const share = (v: number | null): string => (v === null ? 'n/a' : `${fmt(v * 100, 1)} %`)
+const orNa = (v: number | null | boolean, digits = 0): string => (v === null ? 'n/a' : typeof v === 'boolean' ? (v ? 'yes' : '**no**') : fmt(v, digits))
+
+/** The soak section of docs/benchmarks.md: the knee, then one row per run. */
+function soakSection(soak: SoakIndex | undefined): string[] {
+  if (!soak) return ['## Whole stack under load (soak)', '', 'No soak sequence has run yet: `npm run bench:soak` writes docs/bench/soak.json.', '']
+  const runName = (r: SoakSummary): string => (r.overload ? `overload at rate ${fmt(r.rate, 1)}` : `rate ${fmt(r.rate, 1)}`)
+  return [
+    '## Whole stack under load (soak)',
+    '',
+    `Every service, every worker as its own process, the API under a steady query mix and the story's queries in a notebook kernel ([soak-knee.md](bench/soak-knee.md) and the runs' pages in docs/bench/). Command: \`${soak.command}\`, ${soak.generatedAt.slice(0, 10)}.`,
+    '',
+    `Knee: rate ${orNa(soak.knee.rate, 1)} (${orNa(soak.knee.recordsPerSecond)} records/s); bottleneck: ${soak.knee.bottleneck ?? 'n/a'} (target: at least rate 10, about 26k records/s).`,
+    '',
+    '| run | of knee | minutes | max level ingest / sink | shed | feed pauses | ingest at NORMAL | lake lag p99 s | commit every s | commit p50 / p99 ms | tail µs/record | idle API core | tier 1 shed | backfilled all | end level |',
+    '|---|---:|---:|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---|---|',
+    ...soak.soak.map((r) => `| ${runName(r)} | ${orNa(r.kneeFraction, 2)} | ${r.minutes} | ${level(r.maxLevel)} | ${orNa(r.shedRecords)} | ${orNa(r.feedPauses)} | ${share(r.ingestNormalShare)} | ${orNa(r.lakeLagP99Seconds, 1)} | ${orNa(r.commitIntervalSeconds, 1)} | ${orNa(r.commitLatencyP50Ms)} / ${orNa(r.commitLatencyP99Ms)} | ${orNa(r.tailMicrosPerRecord, 1)} | ${share(r.apiIdleCoreShare)} | ${orNa(r.tier1Shed)} | ${orNa(r.backfilledAll)} | ${level(r.endLevel)} |`),
+    '',
+    'Targets (issue 16): at rate 1 and half the knee, no level above SOFT, nothing shed, no feed pause, the ingest at NORMAL ≥ 95 % of the time, lake lag p99 ≤ commit interval + 10 s, commit p50 ≤ 2 s and p99 ≤ 5 s at half the knee, tail ≤ 10 µs per record and the idle API ≤ 3 % of a core at rate 1; in the overload, tier 3 shed within 30 s, tier 1 never, everything backfilled and every level back at NORMAL.',
+    '',
+  ]
 }
 
 /** Runs one benchmark script as its own process, its output shown live. */
@@ -66,6 +95,7 @@ runCli(async (initial, args) => {
     runBench(root, 'ingest', ['--seconds', seconds, '--streams', 'trade', '--compression', 'zstd'])
     runBench(root, 'sink', ['--trades', arg('sink-trades', '3000000'), '--live-seconds', arg('live-seconds', '120')])
     runBench(root, 'query', ['--trades', arg('query-trades', '10000000')])
+    runBench(root, 'soak', ['--minutes', arg('soak-minutes', '10')])
     sources = { ingest: `docs/bench/ingest-trade-zstd-${seconds}s.json`, sink: 'docs/bench/sink.json', query: 'docs/bench/query.json' }
   }
 
@@ -101,7 +131,8 @@ runCli(async (initial, args) => {
     freshnessMs: { p50: num(query, 'freshnessMs.p50'), p99: num(query, 'freshnessMs.p99') },
     cost: Object.fromEntries(Object.entries(cost.estimates).map(([n, e]) => [n, { perMonth: +e.total.toFixed(2), perMillion: +e.perMillion.toFixed(5) }])),
   }
-  writeIndex({ headline })
+  const soak = readSoakIndex(path.join(root, 'docs', 'bench'))
+  writeIndex({ headline, ...(soak ? { soakSource: 'docs/bench/soak.json', soak: soak.soak, knee: soak.knee } : {}) })
 
   const dateOf = (v: unknown): string => String(at(v, 'date') ?? '').slice(0, 10)
   const md = [
@@ -154,6 +185,7 @@ runCli(async (initial, args) => {
     '',
     `Target for the large scale: ≤ $${largeTargetPerMillion} per million — ${cost.estimates.large.perMillion <= largeTargetPerMillion ? 'met' : 'missed'}. The model, its inputs and its sensitivity: [cost-model.md](cost-model.md).`,
     '',
+    ...soakSection(soak),
   ].join('\n')
   fs.writeFileSync(path.join(root, 'docs', 'benchmarks.md'), md)
   fs.writeFileSync(path.join(root, 'docs', 'cost-model.md'), cost.markdown)
