@@ -1,7 +1,7 @@
 import * as path from 'node:path'
 import { ErrorCode, WorkbenchError } from '../errors/index'
 import type { LogLevel } from '../logger/index'
-import { defaultDegradationPolicy, signalNames, type DegradationPolicy, type SignalName, type SignalThresholds } from '../degrade/degradation-policy'
+import { defaultDegradationPolicy, type DegradationPolicy, type SignalName, type SignalRule } from '../degrade/degradation-policy'
 
 /**
  * The one typed configuration of the workbench, parsed once from an environment record.
@@ -378,20 +378,26 @@ function read(env: Env, root: string): { config: WorkbenchConfig; keys: ConfigKe
 
   const degradeEnabled = r.oneOf('K2_DEGRADE', 'on', ['on', 'off'] as const, 'degradation manager and load shedder in the ingest worker and the sink') === 'on'
   const cooldownMs = r.int('K2_DEGRADE_COOLDOWN_MS', defaultDegradationPolicy.cooldownMs, 'time every signal must stay below a level\'s recovery threshold before stepping down one level', 0, 3_600_000)
-  const recoverRatio = Number(r.str('K2_DEGRADE_RECOVER_RATIO', '0.5', 'recovery threshold as a fraction of the entry threshold (hysteresis)'))
+  const recoverRatio = Number(r.str('K2_DEGRADE_RECOVER_RATIO', '0.5', 'recovery threshold as a fraction of the entry threshold, for thresholds set here (hysteresis)'))
   if (!(recoverRatio > 0 && recoverRatio < 1)) r.problems.push(`K2_DEGRADE_RECOVER_RATIO=${recoverRatio} must be between 0 and 1 (exclusive)`)
-  const thresholds: Partial<Record<SignalName, SignalThresholds>> = {}
-  for (const name of signalNames) {
+  const windowMs = r.int('K2_DEGRADE_WINDOW_MS', 15_000, 'standing window of the backlog, lag and heap signals: a level rises only on what stood for the whole window', 1000, 600_000)
+  const thresholds: Partial<Record<SignalName, SignalRule>> = {}
+  for (const [name, fallback] of Object.entries(defaultDegradationPolicy.thresholds) as Array<[SignalName, SignalRule]>) {
     const key = `K2_DEGRADE_${name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`
-    const fallback = defaultDegradationPolicy.thresholds[name]!
-    const raw = r.str(key, fallback.enter.join(','), `${name}: entry thresholds of SOFT, GRACEFUL, AGGRESSIVE, CIRCUIT_BREAK (rising; "off" ignores the signal)`)
+    const levels = ['SOFT', 'GRACEFUL', 'AGGRESSIVE', 'CIRCUIT_BREAK'].slice(0, fallback.enter.length).join(', ')
+    const raw = r.str(key, fallback.enter.join(','), `${name}: entry thresholds of ${levels} (rising; "off" ignores the signal)`)
     if (raw === 'off') continue
-    const enter = raw.split(',').map((x) => Number(x.trim()))
-    if (enter.length !== 4 || enter.some((x) => !Number.isFinite(x) || x < 0) || enter.some((x, i) => i > 0 && x <= enter[i - 1]!)) {
-      r.problems.push(`${key}=${JSON.stringify(raw)} is not four rising non-negative numbers (SOFT, GRACEFUL, AGGRESSIVE, CIRCUIT_BREAK)`)
+    const judge = fallback.judge.kind === 'standing' ? { ...fallback.judge, windowMs } : fallback.judge
+    if (raw === fallback.enter.join(',')) {
+      thresholds[name] = { ...fallback, judge }
       continue
     }
-    thresholds[name] = { enter: enter as unknown as SignalThresholds['enter'], recover: enter.map((x) => x * recoverRatio) as unknown as SignalThresholds['recover'] }
+    const enter = raw.split(',').map((x) => Number(x.trim()))
+    if (enter.length !== fallback.enter.length || enter.some((x) => !Number.isFinite(x) || x < 0) || enter.some((x, i) => i > 0 && x <= enter[i - 1]!)) {
+      r.problems.push(`${key}=${JSON.stringify(raw)} is not ${fallback.enter.length} rising non-negative number(s) (${levels})`)
+      continue
+    }
+    thresholds[name] = { ...fallback, judge, enter, recover: enter.map((x) => x * recoverRatio) }
   }
 
   const stopWithPid = r.int('K2_STOP_WITH_PID', 0, 'workers stop cleanly once this process exits (set by a notebook kernel for the workers it starts; 0: never)', 0, 2 ** 31 - 1)

@@ -2,13 +2,15 @@ import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { getHeapStatistics } from 'node:v8'
 import type { Logger } from '../logger/index'
 import type { Metrics } from '../metrics/index'
-import { checkPolicy, decide, degradationLevels, levelRank, type DegradationLevel, type DegradationPolicy, type DegradationSignals, type DegradationState } from './degradation-policy'
+import { checkPolicy, decide, degradationLevels, levelRank, longestWindowMs, signalNames, type DegradationLevel, type DegradationPolicy, type DegradationSignals, type DegradationState, type JudgedSignals } from './degradation-policy'
+import { createSignalWindow, type JudgedSignal } from './signal-window'
 import { levelActions, type LevelActions } from './load-shedder'
 
 /**
- * The degradation manager of one worker: samples its signals every `intervalMs`, applies the
- * policy, and tells the worker its level (checked every batch through `actions()`). Keeps the
- * transitions and a bounded timeline of samples (for charts), and exports the level gauge,
+ * The degradation manager of one worker: samples its raw signals every `intervalMs`, judges each
+ * over its window (standing minimum and growth, or a percentile), applies the policy, and tells
+ * the worker its level (checked every batch through `actions()`). Keeps the transitions and a
+ * bounded timeline of samples (for charts), and exports the level gauge, the judged signals,
  * transitions by from/to, and time in each level.
  */
 export interface DegradationManager {
@@ -31,13 +33,17 @@ export interface DegradationTransition {
   readonly from: DegradationLevel
   readonly to: DegradationLevel
   readonly reason: string
+  /** The raw signals of the sample that decided. */
   readonly signals: DegradationSignals
 }
 
 export interface DegradationSample {
   readonly atMs: number
   readonly level: DegradationLevel
+  /** What was measured at this instant. */
   readonly signals: DegradationSignals
+  /** What the policy decided on: each signal judged over its window (absent until the window is covered). */
+  readonly judged: DegradationSignals
 }
 
 export interface DegradationManagerOptions {
@@ -61,6 +67,12 @@ export function createDegradationManager(options: DegradationManagerOptions): De
   const m = options.metrics
   const size = options.timelineSize ?? 3600
   let state: DegradationState = { level: 'NORMAL', sinceMs: now() }
+  const window = createSignalWindow(longestWindowMs(policy))
+  const judge = (at: number): JudgedSignals => {
+    const out: Partial<Record<keyof DegradationSignals, JudgedSignal>> = {}
+    for (const [name, rule] of Object.entries(policy.thresholds) as Array<[keyof DegradationSignals, NonNullable<DegradationPolicy['thresholds'][keyof DegradationSignals]>]>) out[name] = window.judge(name, rule.judge, at)
+    return out
+  }
   let lastTick = now()
   const transitions: DegradationTransition[] = []
   const timeline: DegradationSample[] = []
@@ -78,10 +90,19 @@ export function createDegradationManager(options: DegradationManagerOptions): De
         const at = now()
         m?.get('degradeTimeInLevel').labels(options.worker, state.level).inc(Math.max(0, at - lastTick) / 1000)
         lastTick = at
-        const d = decide(policy, state, signals, at)
+        window.push({ atMs: at, signals })
+        const judged = judge(at)
+        const d = decide(policy, state, judged, at)
         const from = state.level
         state = d.state
-        timeline.push({ atMs: at, level: state.level, signals })
+        const values: Record<string, number> = {}
+        for (const name of signalNames) {
+          const v = judged[name]?.value
+          if (v === undefined || Number.isNaN(v)) continue
+          values[name] = v
+          m?.get('degradeSignal').labels(options.worker, name).set(v)
+        }
+        timeline.push({ atMs: at, level: state.level, signals, judged: values })
         if (timeline.length > size) timeline.splice(0, timeline.length - size)
         if (d.changed) {
           const t: DegradationTransition = { atMs: at, from, to: state.level, reason: d.reason, signals }

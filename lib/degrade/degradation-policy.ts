@@ -1,13 +1,19 @@
 import { ErrorCode, WorkbenchError } from '../errors/index'
+import type { JudgedSignal, SignalJudge } from './signal-window'
 
 /**
- * The degradation policy: which level the pipeline should run at, given measured signals. Pure.
+ * The degradation policy: which level a worker should run at, given its judged signals. Pure.
  *
- * Up: the level jumps at once to the highest level whose entry threshold any signal reaches
- * (overload is met immediately). Down: one level at a time, only after every signal has stayed
- * below the current level's recovery threshold (set well below its entry threshold: hysteresis)
- * for the whole cooldown. So a signal hovering around a threshold, or dipping for a moment,
- * cannot make the level flap, and recovery walks back through every level in order.
+ * Signals are judged over a window first (signal-window.ts), never on one instant. Then:
+ * - Up: the level jumps at once to the highest level whose entry threshold a judged signal
+ *   reaches, within what that signal may decide: contention signals (event-loop delay, produce
+ *   and commit latency) and the lake lag reach SOFT at most (wider batches); a backlog reaches
+ *   the shedding and pausing levels only while it is growing over its window, i.e. while input
+ *   has been above drain (D37).
+ * - Down: one level at a time, only after every signal's newest value has stayed below the
+ *   current level's recovery threshold (set below its entry threshold: hysteresis) for the whole
+ *   cooldown. So a signal hovering around a threshold, or dipping for a moment, cannot make the
+ *   level flap, and recovery walks back through every level in order.
  */
 
 export const degradationLevels = ['NORMAL', 'SOFT', 'GRACEFUL', 'AGGRESSIVE', 'CIRCUIT_BREAK'] as const
@@ -16,64 +22,95 @@ export type DegradationLevel = (typeof degradationLevels)[number]
 /** A level's rank: NORMAL 0 … CIRCUIT_BREAK 4 (the level gauge's value). */
 export const levelRank = (level: DegradationLevel): number => degradationLevels.indexOf(level)
 
-/** What the workers measure. A signal a worker cannot see is left out (undefined) and never decides. */
+/** What the workers measure at one instant. A signal a worker cannot see is left out and never decides. */
 export interface DegradationSignals {
-  /** Records in Kafka not yet in the lake. */
-  readonly lagRecords?: number
-  /** Age of the oldest record not yet in the lake, seconds. */
-  readonly lagSeconds?: number
+  /** Seconds of input the sink has not read yet: unread records ÷ the input rate. A backlog. */
+  readonly backlogSeconds?: number
+  /** Age of the oldest record not yet in the lake ÷ the commit cadence it waits for (1 = one cadence). */
+  readonly lagCadences?: number
   /** V8 heap used / heap limit, 0–1. */
   readonly heapUsedRatio?: number
-  /** Event-loop delay (p99 over the sampling window), ms. */
+  /** Event-loop delay (p99 over the sampling period), ms. Contention. */
   readonly eventLoopDelayMs?: number
-  /** Kafka produce latency (p99 over the window), ms. */
+  /** Kafka produce latency (worst over the sampling period), ms. Contention. */
   readonly produceLatencyMs?: number
-  /** Iceberg commit latency (last commit), ms. */
+  /** Iceberg commit latency of a commit that finished in the sampling period, ms. Contention. */
   readonly commitLatencyMs?: number
+  /** Shown, not decided on by the default policy: the lake lag in seconds and the unread records. */
+  readonly lagSeconds?: number
+  readonly backlogRecords?: number
 }
 
 export type SignalName = keyof DegradationSignals
-export const signalNames: readonly SignalName[] = ['lagRecords', 'lagSeconds', 'heapUsedRatio', 'eventLoopDelayMs', 'produceLatencyMs', 'commitLatencyMs']
+export const signalNames: readonly SignalName[] = ['backlogSeconds', 'lagCadences', 'heapUsedRatio', 'eventLoopDelayMs', 'produceLatencyMs', 'commitLatencyMs', 'lagSeconds', 'backlogRecords']
 
-/** Per signal: entry thresholds for SOFT, GRACEFUL, AGGRESSIVE, CIRCUIT_BREAK, and the recovery threshold of each. */
-export interface SignalThresholds {
-  readonly enter: readonly [number, number, number, number]
-  readonly recover: readonly [number, number, number, number]
+/** How one signal decides. */
+export interface SignalRule {
+  /**
+   * Entry thresholds from SOFT upward, one per level the signal may reach (one: SOFT only; four:
+   * up to CIRCUIT_BREAK), rising.
+   */
+  readonly enter: readonly number[]
+  /** The recovery threshold of each of those levels, each below its entry threshold. */
+  readonly recover: readonly number[]
+  /** How the window of raw samples becomes the value compared with `enter`. */
+  readonly judge: SignalJudge
+  /** Levels above SOFT only while the signal grows over its window (shedding and pausing need input above drain). */
+  readonly growthGated?: boolean
 }
 
 export interface DegradationPolicy {
-  readonly thresholds: Readonly<Partial<Record<SignalName, SignalThresholds>>>
-  /** A level must hold this long before stepping down one (ms). */
+  readonly thresholds: Readonly<Partial<Record<SignalName, SignalRule>>>
+  /** A level must hold this long, recovered, before stepping down one (ms). */
   readonly cooldownMs: number
 }
 
+/** The standing window of backlog, lag and heap: longer than any spike, shorter than the time to shed (30 s). */
+export const defaultStandingWindowMs = 15_000
+
+const standing = (windowMs: number, minGrowthPerSecond: number): SignalJudge => ({ kind: 'standing', windowMs, minGrowthPerSecond })
+const contention = (windowMs: number, percentile: number, minSamples: number): SignalJudge => ({ kind: 'percentile', windowMs, percentile, minSamples })
+
 /**
- * Defaults, for a sink that commits every 30 s (so 30 s of lag is normal) on a small machine.
- * Recovery thresholds are half the entry thresholds.
+ * Defaults for a sink that commits every 30 s on a small machine that also runs the stack, a
+ * notebook and a browser (D37):
+ * - backlog: SOFT once 3 s of input has stood unread for 15 s; shedding from 5 s, growing;
+ * - lake lag: SOFT once the oldest record has waited two commit cadences for 15 s (a healthy
+ *   sink peaks at one cadence plus its commit latency, below the 1.5 recovery threshold);
+ * - heap: as before, sustained, and growing for the levels that shed;
+ * - contention: the p75 of 30 s of samples (at least 20: spikes in a quarter of them are spikes,
+ *   not contention), SOFT at most; commit latency as the median of the last 3 minutes' commits.
  */
 export const defaultDegradationPolicy: DegradationPolicy = {
   cooldownMs: 15_000,
   thresholds: {
-    lagSeconds: { enter: [60, 120, 240, 480], recover: [30, 60, 120, 240] },
-    lagRecords: { enter: [2_000_000, 5_000_000, 10_000_000, 20_000_000], recover: [1_000_000, 2_500_000, 5_000_000, 10_000_000] },
-    heapUsedRatio: { enter: [0.6, 0.7, 0.8, 0.9], recover: [0.5, 0.6, 0.7, 0.8] },
-    eventLoopDelayMs: { enter: [100, 250, 500, 1000], recover: [50, 125, 250, 500] },
-    produceLatencyMs: { enter: [250, 500, 1000, 2500], recover: [125, 250, 500, 1250] },
-    commitLatencyMs: { enter: [30_000, 60_000, 120_000, 300_000], recover: [15_000, 30_000, 60_000, 150_000] },
+    backlogSeconds: { enter: [3, 5, 15, 60], recover: [1.5, 2.5, 7.5, 30], judge: standing(defaultStandingWindowMs, 0.05), growthGated: true },
+    lagCadences: { enter: [2], recover: [1.5], judge: standing(defaultStandingWindowMs, 0) },
+    heapUsedRatio: { enter: [0.6, 0.7, 0.8, 0.9], recover: [0.5, 0.6, 0.7, 0.8], judge: standing(defaultStandingWindowMs, 0.0005), growthGated: true },
+    eventLoopDelayMs: { enter: [250], recover: [100], judge: contention(30_000, 75, 20) },
+    produceLatencyMs: { enter: [1000], recover: [400], judge: contention(30_000, 75, 20) },
+    commitLatencyMs: { enter: [15_000], recover: [7_500], judge: contention(180_000, 50, 3) },
   },
 }
 
-/** Throws CONFIG_INVALID unless entry thresholds rise with the level and each recovery threshold is below its entry. */
+/** Throws CONFIG_INVALID unless each rule's entry thresholds rise and each recovery threshold is below its entry. */
 export function checkPolicy(policy: DegradationPolicy): DegradationPolicy {
   if (!(policy.cooldownMs >= 0)) throw new WorkbenchError(ErrorCode.ConfigInvalid, `degradation cooldown must be ≥ 0 ms, not ${policy.cooldownMs}`)
-  for (const [name, t] of Object.entries(policy.thresholds) as Array<[SignalName, SignalThresholds]>) {
-    for (let i = 0; i < 4; i++) {
+  for (const [name, t] of Object.entries(policy.thresholds) as Array<[SignalName, SignalRule]>) {
+    if (t.enter.length < 1 || t.enter.length > 4 || t.recover.length !== t.enter.length) {
+      throw new WorkbenchError(ErrorCode.ConfigInvalid, `${name}: give 1 to 4 entry thresholds (SOFT upward) and as many recovery thresholds, not ${t.enter.length} and ${t.recover.length}`)
+    }
+    for (let i = 0; i < t.enter.length; i++) {
       if (i > 0 && !(t.enter[i]! > t.enter[i - 1]!)) throw new WorkbenchError(ErrorCode.ConfigInvalid, `${name}: the entry threshold of ${degradationLevels[i + 1]} (${t.enter[i]}) must be above that of ${degradationLevels[i]} (${t.enter[i - 1]})`)
       if (!(t.recover[i]! < t.enter[i]!)) throw new WorkbenchError(ErrorCode.ConfigInvalid, `${name}: the recovery threshold of ${degradationLevels[i + 1]} (${t.recover[i]}) must be below its entry threshold (${t.enter[i]}), or the level would flap`)
     }
+    if (!(t.judge.windowMs > 0)) throw new WorkbenchError(ErrorCode.ConfigInvalid, `${name}: the judging window must be > 0 ms`)
   }
   return policy
 }
+
+/** The judged signals a decision is made on (signal-window.ts). */
+export type JudgedSignals = Readonly<Partial<Record<SignalName, JudgedSignal>>>
 
 /** Where the policy stands: the level, when it was entered, and since when the signals have been recovered. */
 export interface DegradationState {
@@ -87,46 +124,51 @@ export interface DegradationState {
 export interface DegradationDecision {
   readonly state: DegradationState
   readonly changed: boolean
-  /** `lagSeconds 130 ≥ 120 (GRACEFUL)` or `all signals below AGGRESSIVE's recovery thresholds for 15 s`. */
+  /** `backlogSeconds 6.2 ≥ 5 (GRACEFUL), growing 0.8/s` or `every signal below AGGRESSIVE's recovery thresholds for 15 s`. */
   readonly reason: string
 }
 
-/** The highest level whose entry threshold a signal reaches, with the signal that reaches it. */
-export function levelFor(policy: DegradationPolicy, signals: DegradationSignals): { level: DegradationLevel; reason: string } {
+/** The highest level a judged signal reaches, within what it may decide, with the signal that reaches it. */
+export function levelFor(policy: DegradationPolicy, signals: JudgedSignals): { level: DegradationLevel; reason: string } {
   let rank = 0
   let reason = 'every signal below its SOFT entry threshold'
   for (const name of signalNames) {
     const t = policy.thresholds[name]
-    const v = signals[name]
+    const j = signals[name]
+    const v = j?.value
     if (!t || v === undefined || Number.isNaN(v)) continue
-    for (let i = 3; i >= 0; i--) {
-      if (v >= t.enter[i]!) {
-        if (i + 1 > rank) {
-          rank = i + 1
-          reason = `${name} ${round(v)} ≥ ${t.enter[i]} (${degradationLevels[i + 1]})`
-        }
-        break
+    for (let i = t.enter.length - 1; i >= 0; i--) {
+      if (v < t.enter[i]!) continue
+      // Above SOFT a growth-gated signal needs input above drain: a standing but shrinking backlog is being drained.
+      const gated = t.growthGated === true && i > 0 && !j!.growing
+      const reached = gated ? 1 : i + 1
+      if (reached > rank) {
+        rank = reached
+        const growth = j!.slopePerSecond === undefined ? '' : `, ${j!.growing ? 'growing' : 'not growing'} ${round(j!.slopePerSecond)}/s`
+        reason = gated ? `${name} ${round(v)} ≥ ${t.enter[i]} (${degradationLevels[i + 1]}) but not growing: SOFT${growth}` : `${name} ${round(v)} ≥ ${t.enter[i]} (${degradationLevels[i + 1]})${growth}`
       }
+      break
     }
   }
   return { level: degradationLevels[rank]!, reason }
 }
 
-/** True when every signal is below the recovery threshold of `level` (NORMAL: always). */
-function recovered(policy: DegradationPolicy, signals: DegradationSignals, level: DegradationLevel): { ok: boolean; blocker?: string } {
+/** True when every signal's newest value is below the recovery threshold of `level` (NORMAL: always). */
+function recovered(policy: DegradationPolicy, signals: JudgedSignals, level: DegradationLevel): { ok: boolean; blocker?: string } {
   const rank = levelRank(level)
   if (rank === 0) return { ok: true }
   for (const name of signalNames) {
     const t = policy.thresholds[name]
-    const v = signals[name]
-    if (!t || v === undefined || Number.isNaN(v)) continue
+    const v = signals[name]?.latest
+    // A signal that cannot reach this level does not hold it either.
+    if (!t || v === undefined || Number.isNaN(v) || rank > t.recover.length) continue
     if (v >= t.recover[rank - 1]!) return { ok: false, blocker: `${name} ${round(v)} ≥ ${t.recover[rank - 1]} (${level}'s recovery threshold)` }
   }
   return { ok: true }
 }
 
 /** One evaluation: step up at once, or down one level after the cooldown spent recovered, or stay. */
-export function decide(policy: DegradationPolicy, state: DegradationState, signals: DegradationSignals, nowMs: number): DegradationDecision {
+export function decide(policy: DegradationPolicy, state: DegradationState, signals: JudgedSignals, nowMs: number): DegradationDecision {
   const up = levelFor(policy, signals)
   if (levelRank(up.level) > levelRank(state.level)) return { state: { level: up.level, sinceMs: nowMs }, changed: true, reason: up.reason }
   if (state.level === 'NORMAL') return { state, changed: false, reason: up.reason }
@@ -139,6 +181,11 @@ export function decide(policy: DegradationPolicy, state: DegradationState, signa
   // The next level's cooldown starts now if the signals are already below its recovery thresholds.
   const next = recovered(policy, signals, down).ok ? { recoveredSinceMs: nowMs } : {}
   return { state: { level: down, sinceMs: nowMs, ...next }, changed: true, reason: `every signal below ${state.level}'s recovery thresholds for ${Math.round(held / 1000)} s` }
+}
+
+/** The longest window any rule of `policy` judges over (how much history a manager keeps). */
+export function longestWindowMs(policy: DegradationPolicy): number {
+  return Math.max(0, ...Object.values(policy.thresholds).map((t) => t!.judge.windowMs))
 }
 
 const round = (v: number): number => (Math.abs(v) >= 100 ? Math.round(v) : Math.round(v * 100) / 100)

@@ -123,12 +123,15 @@ export async function runOverloadDemo(options: OverloadDemoOptions, deps: Overlo
     partitions: options.partitions ?? 6,
   }
   const workDir = options.workDir ?? path.join(os.tmpdir(), `k2-overload-${process.pid}`)
-  // Lag in seconds drives both workers: the sink commits every 3 s here, so 6 s is already late.
+  // The sink commits every 3 s here, so the window is short too: a backlog of 1.5 s of input
+  // standing for 4 s widens batches, 2 s growing sheds tier 3 (D37). The backlog alone decides:
+  // a commit of a few seconds is several 3 s cadences, which is this demo's choice of cadence,
+  // not overload. CIRCUIT_BREAK is out of reach: pausing the feed would hide the shedding this
+  // demo is about.
   const policy: DegradationPolicy = {
     cooldownMs: quick ? 4000 : 10_000,
     thresholds: {
-      lagSeconds: { enter: [6, 10, 16, 600], recover: [3, 5, 8, 300] },
-      lagRecords: { enter: [150_000, 300_000, 500_000, 50_000_000], recover: [75_000, 150_000, 250_000, 25_000_000] },
+      backlogSeconds: { enter: [1.5, 2, 4, 600], recover: [0.75, 1, 2, 300], judge: { kind: 'standing', windowMs: 4000, minGrowthPerSecond: 0.05 }, growthGated: true },
     },
   }
 

@@ -44,6 +44,11 @@ export interface CommitResult {
   readonly durationMs: number
   /** True when the commit was found to have landed after an unknown outcome. */
   readonly recovered: boolean
+  /**
+   * Where the time went, summed over attempts (ms): loading the table, writing manifests (with
+   * reading the parent's manifest list), writing the manifest list, and the catalog's commit.
+   */
+  readonly timings: { readonly loadMs: number; readonly manifestsMs: number; readonly manifestListMs: number; readonly catalogMs: number }
 }
 
 export interface CommitOptions {
@@ -219,10 +224,19 @@ async function commitSnapshot(table: TableHandle, options: CommitOptions, produc
   let conflicts = 0
   let retries = 0
   let loaded = options.loaded
+  const timings = { loadMs: 0, manifestsMs: 0, manifestListMs: 0, catalogMs: 0 }
+  let mark = Date.now()
+  const lap = (phase: keyof typeof timings): void => {
+    const now = Date.now()
+    timings[phase] += now - mark
+    mark = now
+  }
   for (let attempt = 1; ; attempt++) {
     if (options.signal?.aborted) throw new WorkbenchError(ErrorCode.Aborted, `commit to ${fullName} aborted`)
     try {
+      mark = Date.now()
       loaded ??= await table.catalog.loadTable(table.namespace, table.name)
+      lap('loadMs')
       const base = loaded.metadata
       if (base.snapshots.some((s) => s['snapshot-id'] === snapshotId)) {
         return done(loaded, true)
@@ -234,10 +248,12 @@ async function commitSnapshot(table: TableHandle, options: CommitOptions, produc
       const target: ManifestTarget = { io: table.io, location: base.location, schema, spec, partitionType: partitionType(schema, spec, transformResultType), snapshotId }
       const parentManifests = parent ? await reader.manifestList(parent) : []
       const produced = await produce(base, parent, parentManifests, target, reader)
+      lap('manifestsMs')
       const sequenceNumber = base['last-sequence-number'] + 1n
       const manifests = produced.manifests.map((m) => assignSequenceNumber(m, sequenceNumber))
       const listPath = `${base.location.replace(/\/+$/, '')}/metadata/snap-${snapshotId}-${attempt}-${randomUUID()}.avro`
       await table.io.write(listPath, await encodeManifestList({ snapshotId, parentSnapshotId: parent?.['snapshot-id'], sequenceNumber, formatVersion: 2, manifests }))
+      lap('manifestListMs')
       const { added, deleted } = produced
       const carried: Record<string, string> = {}
       if (produced.operation === 'replace' && parent) for (const [k, v] of Object.entries(parent.summary)) if (k.startsWith(carriedKeyPrefix)) carried[k] = v
@@ -271,6 +287,7 @@ async function commitSnapshot(table: TableHandle, options: CommitOptions, produc
         'schema-id': schema['schema-id'],
       }
       options.beforeCommit?.()
+      mark = Date.now()
       const committed = await table.catalog.commitTable(
         table.namespace,
         table.name,
@@ -283,6 +300,7 @@ async function commitSnapshot(table: TableHandle, options: CommitOptions, produc
           { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': snapshotId },
         ],
       )
+      lap('catalogMs')
       return done(committed, false)
     } catch (err) {
       if (isWorkbenchError(err, ErrorCode.Conflict) && err.retryable) {
@@ -311,6 +329,7 @@ async function commitSnapshot(table: TableHandle, options: CommitOptions, produc
       retries,
       durationMs: Date.now() - started,
       recovered,
+      timings: { ...timings },
     }
   }
 }

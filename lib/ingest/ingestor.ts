@@ -11,7 +11,8 @@ import { createSequenceTracker, type TradeGap } from './sequence-tracker'
 import { ensureTopics, marketTopicSpecs } from './topics-kafka'
 import { checkpointRecords, checkpointTopicConfig, readCheckpoint } from './checkpoint-kafka'
 import { createDegradationManager, processSignals, type DegradationManager, type DegradationTransition } from '../degrade/degradation-manager'
-import type { DegradationPolicy } from '../degrade/degradation-policy'
+import type { DegradationPolicy, DegradationSignals } from '../degrade/degradation-policy'
+import { backlogSeconds, createRateTracker, decodeProgress, progressSignals, type PartitionView } from '../degrade/sink-progress'
 import { computeTiers, createVolumeWindow, defaultTierPolicy, isShed, tierOf, type SymbolTier, type TierPolicy } from '../degrade/load-shedder'
 
 /** Turns records into Kafka values (Confluent wire format, schema ids from the registry). */
@@ -47,12 +48,13 @@ export interface IngestorOptions {
   }
   /**
    * Degradation (with the deferred topics): the ingestor's level from its own signals (produce
-   * latency, heap, event loop) and the sink's lag in records (its group's offsets). GRACEFUL and
-   * above defer symbols by tier; CIRCUIT_BREAK also pauses the feed (back-pressure). Absent: NORMAL.
+   * latency, heap, event loop) and the sink's lake lag and backlog (the progress it commits with
+   * its group's offsets, sink-progress.ts). GRACEFUL and above defer symbols by tier; CIRCUIT_BREAK
+   * also pauses the feed (back-pressure). Absent: NORMAL.
    */
   readonly degradation?: {
     readonly policy: DegradationPolicy
-    /** The sink's consumer group: its committed offsets against the topic's end give the lake lag. */
+    /** The sink's consumer group: its committed offsets and progress against the topic's end give the lake lag and backlog. */
     readonly sinkGroupId?: string
     readonly tiers?: TierPolicy
     /** How often tiers are recomputed from trailing volume (default 10 s). */
@@ -104,6 +106,9 @@ export interface IngestReport {
   /** With `profile`: nanoseconds spent in each stage, summed over the run. */
   readonly stageNanos?: { readonly parse: bigint; readonly normalise: bigint; readonly encode: bigint; readonly produce: bigint }
 }
+
+/** Sink progress older than this says nothing about its backlog (it reports every second). */
+const progressStaleMs = 10_000
 
 /** Binance's limit of streams on one combined-stream connection. */
 const maxStreamsPerConnection = 1024
@@ -234,9 +239,18 @@ export async function runIngestor(options: IngestorOptions, deps: IngestorDeps, 
   let paused = false
   let circuitOpen = false
   /** The feed reads unless Kafka is behind (back-pressure) or the level is CIRCUIT_BREAK. */
+  let reading = true
+  const feedPauses = m.get('ingestFeedPauses')
+  for (const cause of ['backpressure', 'circuit_break']) feedPauses.labels(cause).inc(0)
   const applyPause = (): void => {
-    if (paused || circuitOpen) source?.pause()
-    else source?.resume()
+    if (paused || circuitOpen) {
+      if (reading) feedPauses.labels(circuitOpen ? 'circuit_break' : 'backpressure').inc()
+      reading = false
+      source?.pause()
+    } else {
+      reading = true
+      source?.resume()
+    }
   }
   // Created below, once the frame handler it calls exists; back-pressure reads it before that.
   // eslint-disable-next-line prefer-const
@@ -266,22 +280,31 @@ export async function runIngestor(options: IngestorOptions, deps: IngestorDeps, 
       lagAdmin = deps.kafka.admin()
       await lagAdmin.connect()
     }
-    // The sink's lag over both hot topics, as the sink counts it: with trades alone the ingest saw
-    // half of it, and under the same policy shed only when the sink was already past AGGRESSIVE.
+    // The sink's lag and backlog over both hot topics, from the progress it commits with its group
+    // offsets every second (sink-progress.ts): one policy then means the same on both sides.
     const lagTopics = [options.topics.trades, options.topics.quotes]
-    const sinkLag = async (): Promise<number | undefined> => {
-      if (!lagAdmin || !sinkGroup) return undefined
+    const endRate = createRateTracker(10_000)
+    const sinkSignals = async (): Promise<DegradationSignals> => {
+      if (!lagAdmin || !sinkGroup) return {}
       const [group, ...ends] = await Promise.all([lagAdmin.fetchOffsets({ groupId: sinkGroup, topics: lagTopics }), ...lagTopics.map((t) => lagAdmin!.fetchTopicOffsets(t))])
-      let lag = 0n
+      const now = Date.now()
+      const views: PartitionView[] = []
+      let total = 0
       lagTopics.forEach((topic, i) => {
-        const committed = new Map((group.find((g) => g.topic === topic)?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]))
+        const committed = new Map((group.find((g) => g.topic === topic)?.partitions ?? []).map((p) => [p.partition, p]))
         for (const e of ends[i]!) {
-          const at = committed.get(e.partition) ?? -1n
-          const from = at < 0n ? BigInt(e.low) : at
-          if (BigInt(e.high) > from) lag += BigInt(e.high) - from
+          const c = committed.get(e.partition)
+          const at = c && BigInt(c.offset) >= 0n ? BigInt(c.offset) : BigInt(e.low)
+          const progress = decodeProgress(c?.metadata)
+          views.push({ committed: at, end: BigInt(e.high), ...(progress ? { progress } : {}) })
+          total += Number(e.high)
         }
       })
-      return Number(lag)
+      endRate.push(now, total)
+      const rate = endRate.perSecond()
+      const p = progressSignals(views, now, progressStaleMs, rate)
+      const seconds = backlogSeconds(p.backlogRecords, rate)
+      return { ...p, ...(seconds === undefined ? {} : { backlogSeconds: seconds }) }
     }
     manager = createDegradationManager({
       worker: 'ingest',
@@ -292,8 +315,7 @@ export async function runIngestor(options: IngestorOptions, deps: IngestorDeps, 
       sample: async () => {
         const produceLatencyMs = worstLatency * 1000
         worstLatency = 0
-        const lagRecords = await sinkLag()
-        return { ...proc!.sample(), produceLatencyMs, ...(lagRecords === undefined ? {} : { lagRecords }) }
+        return { ...proc!.sample(), produceLatencyMs, ...(await sinkSignals()) }
       },
     })
     manager.onChange((t) => {

@@ -14,6 +14,7 @@ export const metricDefinitions = {
   ingestGapTradesRepaired: { type: 'counter', name: 'k2_ingest_gap_trades_repaired_total', help: 'Trades fetched from REST history to fill gaps', workers: ['ingest'], labels: [] },
   ingestGapTradesUnrepairable: { type: 'counter', name: 'k2_ingest_gap_trades_unrepairable_total', help: 'Trade ids in gaps that REST history could not supply', workers: ['ingest'], labels: [] },
   ingestReconnects: { type: 'counter', name: 'k2_ingest_reconnects_total', help: 'WebSocket reconnections, by cause', workers: ['ingest'], labels: ['cause'] },
+  ingestFeedPauses: { type: 'counter', name: 'k2_ingest_feed_pauses_total', help: 'Times the ingest stopped reading the feed, by cause (backpressure: Kafka behind; circuit_break: the degradation level)', workers: ['ingest'], labels: ['cause'] },
   ingestConnected: { type: 'gauge', name: 'k2_ingest_connected', help: '1 while a WebSocket connection to the feed is open', workers: ['ingest'], labels: [] },
   ingestHeldTrades: { type: 'gauge', name: 'k2_ingest_held_trades', help: 'Trades held back waiting for earlier ids', workers: ['ingest'], labels: [] },
   ingestProduceLatency: { type: 'histogram', name: 'k2_ingest_produce_latency_seconds', help: 'Time from frame receipt to Kafka acknowledgement', workers: ['ingest'], labels: ['stream'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] },
@@ -21,6 +22,7 @@ export const metricDefinitions = {
   sinkBytes: { type: 'counter', name: 'k2_sink_bytes_total', help: 'Bytes of Parquet data files committed to Iceberg, by table', workers: ['iceberg-sink'], labels: ['table'] },
   sinkFilesPerCommit: { type: 'histogram', name: 'k2_sink_files_per_commit', help: 'Data files in each sink commit, by table', workers: ['iceberg-sink'], labels: ['table'], buckets: [1, 2, 4, 8, 16, 32, 64, 128] },
   sinkCommitLatency: { type: 'histogram', name: 'k2_sink_commit_latency_seconds', help: 'Time from a flush starting (files written, uploaded) to its snapshot committed, by table', workers: ['iceberg-sink'], labels: ['table'], buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] },
+  sinkCommitPhase: { type: 'histogram', name: 'k2_sink_commit_phase_seconds', help: 'Time of each part of a lake commit (write: sort and write Parquet; upload: data files to the object store; manifests, manifest_list, catalog: the Iceberg commit), by table and phase', workers: ['iceberg-sink'], labels: ['table', 'phase'], buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] },
   sinkCommitConflicts: { type: 'counter', name: 'k2_sink_commit_conflicts_total', help: 'Commits answered 409 by the catalog and rebased, by table', workers: ['iceberg-sink'], labels: ['table'] },
   sinkCommitRetries: { type: 'counter', name: 'k2_sink_commit_retries_total', help: 'Commit attempts retried after an outage or an unknown outcome, by table', workers: ['iceberg-sink'], labels: ['table'] },
   sinkAbandonedBatches: { type: 'counter', name: 'k2_sink_abandoned_batches_total', help: 'Batches dropped because the table already held their offsets (another instance committed them), by table', workers: ['iceberg-sink'], labels: ['table'] },
@@ -46,6 +48,7 @@ export const metricDefinitions = {
   degradeLevel: { type: 'gauge', name: 'k2_degrade_level', help: 'Degradation level: 0 NORMAL, 1 SOFT, 2 GRACEFUL, 3 AGGRESSIVE, 4 CIRCUIT_BREAK, by worker', workers: ['ingest', 'iceberg-sink'], labels: ['worker'] },
   degradeTransitions: { type: 'counter', name: 'k2_degrade_transitions_total', help: 'Degradation level changes, by worker and from/to level', workers: ['ingest', 'iceberg-sink'], labels: ['worker', 'from', 'to'] },
   degradeTimeInLevel: { type: 'counter', name: 'k2_degrade_time_in_level_seconds_total', help: 'Time spent at each degradation level, by worker', workers: ['ingest', 'iceberg-sink'], labels: ['worker', 'level'] },
+  degradeSignal: { type: 'gauge', name: 'k2_degrade_signal', help: 'Degradation signals as the policy judged them (standing minimum over the window, or a percentile), by worker and signal', workers: ['ingest', 'iceberg-sink'], labels: ['worker', 'signal'] },
   degradeShed: { type: 'counter', name: 'k2_degrade_shed_records_total', help: 'Records deferred to the deferred topic instead of the hot topic, by stream and symbol tier', workers: ['ingest'], labels: ['stream', 'tier'] },
   degradeBackfilled: { type: 'counter', name: 'k2_degrade_backfilled_records_total', help: 'Deferred records committed to the lake by the sink, by table and symbol tier', workers: ['iceberg-sink'], labels: ['table', 'tier'] },
 } as const satisfies Record<string, MetricDefinition>

@@ -16,7 +16,9 @@ import type { Logger } from '../logger/index'
 import type { Quote, Trade } from '../market/types'
 import type { Metrics } from '../metrics/index'
 import { createDegradationManager, processSignals, type DegradationManager, type DegradationTransition } from '../degrade/degradation-manager'
-import type { DegradationPolicy } from '../degrade/degradation-policy'
+import type { DegradationPolicy, DegradationSignals } from '../degrade/degradation-policy'
+import { backlogSeconds, createRateTracker, encodeProgress, progressSignals, type PartitionView } from '../degrade/sink-progress'
+import { knownPartitions, partitionProgress, streamViews } from './stream-progress'
 import { currentSnapshot } from '../iceberg/table-metadata'
 import { ensureTopics } from '../ingest/topics-kafka'
 import { mergeOffsets, offsetsSummary, tableOffsets } from './snapshot-offsets'
@@ -112,6 +114,10 @@ interface Stream<R> {
   firstStaged: Map<number, bigint>
   /** Kafka timestamp (ms) of the oldest staged record: the lake lag. */
   oldestStagedMs: number | undefined
+  /** The same per partition, for the open batch and the one in flight, and the last record read (stream-progress.ts). */
+  stagedOldest: Map<number, number>
+  inFlightOldest: Map<number, number>
+  lastReadMs: Map<number, number>
   /** When this batch staged its first record (ms): the age trigger, so a backlog is drained in full-size commits. */
   batchStartedMs: number | undefined
   /**
@@ -157,7 +163,8 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
   let consumer: Consumer | undefined
   let manager: DegradationManager | undefined
   let process$: ReturnType<typeof processSignals> | undefined
-  let lastCommitMs = 0
+  /** The slowest commit since the degradation manager last sampled (ms), one contention sample. */
+  let commitLatencySample: number | undefined
   const streams: Array<Stream<Trade> | Stream<Quote>> = []
   const deadLetterLogged = new Set<string>()
 
@@ -224,6 +231,9 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
         next: new Map(),
         firstStaged: new Map(),
         oldestStagedMs: undefined,
+        stagedOldest: new Map(),
+        inFlightOldest: new Map(),
+        lastReadMs: new Map(),
         batchStartedMs: undefined,
         batchScale: 1,
         highWatermarks: new Map(),
@@ -266,6 +276,35 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
       await c.subscribe({ topics: streams.map((s) => s.topic), fromBeginning: true })
     })
 
+    // Every second, and after each lake commit: the group's offsets are the lake's (what lag tools
+    // expect), each with the sink's progress in its metadata, which the ingest's shedder reads
+    // (sink-progress.ts). Partitions the table holds nothing of yet are left out. Monitoring only:
+    // positions always come from the table, and a failed commit is retried the next second.
+    let publishing = false
+    let publishedAtMs = 0
+    const publishProgress = async (): Promise<void> => {
+      if (publishing) return
+      publishing = true
+      try {
+        const now = Date.now()
+        publishedAtMs = now
+        const scaleNow = manager?.actions().batchScale ?? 1
+        const offsets: Array<{ topic: string; partition: number; offset: string; metadata: string }> = []
+        for (const s of streams) {
+          for (const p of knownPartitions(s)) {
+            const held = s.committed.get(p)
+            if (held === undefined) continue
+            offsets.push({ topic: s.topic, partition: p, offset: String(held), metadata: encodeProgress(partitionProgress(s, p, now, options.maxAgeMs, scaleNow)) })
+          }
+        }
+        if (offsets.length > 0) await c.commitOffsets(offsets)
+      } catch (err) {
+        log.debug(`publishing the sink's progress failed; the next second retries: ${errorMessage(err)}`)
+      } finally {
+        publishing = false
+      }
+    }
+
     const reposition = async (): Promise<void> => {
       for (const s of streams) await s.inFlight
       repositionNeeded = false
@@ -282,6 +321,10 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
         s.next = new Map()
         s.firstStaged = new Map()
         s.oldestStagedMs = undefined
+        s.stagedOldest = new Map()
+        s.lastReadMs = new Map()
+        // Partitions come back with their next batch: a partition another instance now owns is not reported on.
+        s.highWatermarks = new Map()
         s.batchStartedMs = undefined
       }
       log.info('positioned from the tables after a rebalance', Object.fromEntries(streams.map((s) => [s.table.name, describeOffsets(s.committed)])))
@@ -310,6 +353,8 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
       const startOffsets = new Map(s.committed)
       const batchOffsets = new Map(s.next)
       s.inFlightOldestMs = s.oldestStagedMs
+      s.inFlightOldest = s.stagedOldest
+      s.stagedOldest = new Map()
       s.inFlightScale = s.batchScale
       s.oldestStagedMs = undefined
       s.batchStartedMs = undefined
@@ -323,6 +368,7 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
         .finally(() => {
           s.inFlight = undefined
           s.inFlightOldestMs = undefined
+          s.inFlightOldest = new Map()
           s.inFlightScale = 1
         })
     }
@@ -337,6 +383,7 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
       const started = Date.now()
       options.onPhase?.('flush-started', s.table.name)
       const written = await writer.writeFiles()
+      const writtenAt = Date.now()
       options.onPhase?.('files-written', s.table.name)
       const location = s.loaded.metadata.location.replace(/\/+$/, '')
       let files: DataFile[] = []
@@ -389,14 +436,19 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
         m.get('sinkBytes').labels(table).inc(files.reduce((n, f) => n + Number(f.fileSizeInBytes), 0))
         m.get('sinkFilesPerCommit').labels(table).observe(files.length)
         m.get('sinkCommitLatency').labels(table).observe((Date.now() - started) / 1000)
-        lastCommitMs = Date.now() - started
+        commitLatencySample = Math.max(commitLatencySample ?? 0, Date.now() - started)
+        const phase = m.get('sinkCommitPhase')
+        phase.labels(table, 'write').observe((writtenAt - started) / 1000)
+        phase.labels(table, 'upload').observe((uploadedAt - writtenAt) / 1000)
+        phase.labels(table, 'manifests').observe((result.timings.loadMs + result.timings.manifestsMs) / 1000)
+        phase.labels(table, 'manifest_list').observe(result.timings.manifestListMs / 1000)
+        phase.labels(table, 'catalog').observe(result.timings.catalogMs / 1000)
         for (const [tier, n] of tiers) m.get('degradeBackfilled').labels(table, tier).inc(n)
         if (result.conflicts) m.get('sinkCommitConflicts').labels(table).inc(result.conflicts)
         if (result.retries) m.get('sinkCommitRetries').labels(table).inc(result.retries)
         log.debug(`committed ${records} records in ${files.length} files to ${table} (${why})`, { snapshotId: String(result.snapshotId), ms: Date.now() - started, conflicts: result.conflicts, recovered: result.recovered })
         updateLag(s)
-        // Monitoring only (lag tools read the group); positions always come from the table.
-        c.commitOffsets([...batchOffsets].map(([partition, offset]) => ({ topic: s.topic, partition, offset: String(offset) }))).catch(() => undefined)
+        void publishProgress()
       } catch (err) {
         if (isWorkbenchError(err, ErrorCode.Conflict) && !err.retryable) {
           s.report.abandoned++
@@ -458,6 +510,9 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
         const offset = BigInt(message.offset)
         if (expected !== undefined && offset < expected) continue
         if (!s.firstStaged.has(p)) s.firstStaged.set(p, offset)
+        const producedMs = Number(message.timestamp)
+        if (!s.stagedOldest.has(p)) s.stagedOldest.set(p, producedMs)
+        s.lastReadMs.set(p, producedMs)
         if (message.value === null || message.value.length === 0) {
           await deadLetter(s, message, p, 'empty_value', 'record has no value')
         } else {
@@ -513,42 +568,40 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
     if (options.degradation) {
       const proc = processSignals()
       process$ = proc
-      // A restarted sink finds records as old as the stop; that is downtime, not overload, and
-      // reading it as lag sent a sink restarted after an hour to CIRCUIT_BREAK (8× batches, no
-      // backfill) with 17k records to drain. Its lag counts from its own start; a backlog it cannot
-      // drain still shows, as lag that keeps growing. The k2_sink_lag_seconds gauge stays the lake's.
-      const degradationStartedMs = Date.now()
+      // Lag and backlog as the ingest reads them from the published progress (D37): the lake lag in
+      // cadences of the batch each record waits for (a batch widened on purpose is not late), and
+      // the records not read yet in seconds of input. A restarted sink's backlog is downtime being
+      // drained, not growing: it widens batches (SOFT) and sheds nothing.
+      const inputRate = createRateTracker(10_000)
+      // The input is what arrives after a partition is first seen: its end at first sight is history.
+      const firstEnd = new Map<string, bigint>()
       manager = createDegradationManager({
         worker: 'iceberg-sink',
         policy: options.degradation,
         logger: log,
         metrics: m,
-        sample: () => {
-          // The wait that degradation itself added (wider batches) is not lag: counting it kept the
-          // level up because it was up (a 240 s batch at AGGRESSIVE read as 240 s behind; at SOFT,
-          // a batch 4× as long held more records than SOFT's recovery threshold at 11k records/s;
-          // a batch widened at SOFT and committed after the step down to NORMAL read as 10 s late
-          // and sent the sink straight back up). Each batch is judged by the widest scale it was
-          // staged under; records read but not committed count for the share a NORMAL batch holds.
+        sample: (): DegradationSignals => {
           const scaleNow = manager?.actions().batchScale ?? 1
-          let lagRecords = 0n
-          let lagSeconds = 0
           const now = Date.now()
+          const views: PartitionView[] = []
+          let ends = 0
           for (const x of streams) {
             if (x.deferred) continue
             if (x.batchStartedMs !== undefined) x.batchScale = Math.max(x.batchScale, scaleNow)
-            const scale = Math.max(1, Math.round(x.inFlightOldestMs !== undefined ? Math.max(x.inFlightScale, x.batchScale) : x.batchScale))
-            for (const [p, hw] of x.highWatermarks) {
-              const at = x.committed.get(p) ?? 0n
-              if (hw <= at) continue
-              const read = x.next.get(p) ?? at
-              const staged = read > at ? (read < hw ? read : hw) - at : 0n
-              lagRecords += hw - at - staged + staged / BigInt(scale)
-            }
-            const oldest = x.inFlightOldestMs ?? x.oldestStagedMs
-            if (oldest !== undefined) lagSeconds = Math.max(lagSeconds, (now - Math.max(oldest, degradationStartedMs)) / 1000 - (scale - 1) * (options.maxAgeMs / 1000))
+            const partitions = knownPartitions(x)
+            streamViews(x, now, options.maxAgeMs, scaleNow).forEach((v, i) => {
+              views.push(v)
+              const key = `${x.topic}:${partitions[i]}`
+              if (!firstEnd.has(key)) firstEnd.set(key, v.end)
+              ends += Number(v.end - firstEnd.get(key)!)
+            })
           }
-          return { ...proc.sample(), lagRecords: Number(lagRecords), lagSeconds, commitLatencyMs: lastCommitMs }
+          inputRate.push(now, ends)
+          const p = progressSignals(views, now, Number.POSITIVE_INFINITY)
+          const seconds = backlogSeconds(p.backlogRecords, inputRate.perSecond())
+          const commitLatencyMs = commitLatencySample
+          commitLatencySample = undefined
+          return { ...proc.sample(), ...p, ...(seconds === undefined ? {} : { backlogSeconds: seconds }), ...(commitLatencyMs === undefined ? {} : { commitLatencyMs }) }
         },
       })
       manager.onChange((t) => {
@@ -564,6 +617,7 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
       if (failure) throw failure
       await sleep(Math.min(1000, options.maxAgeMs / 4), signal).catch(() => undefined)
       if (signal.aborted) break
+      if (Date.now() - publishedAtMs >= 900) void publishProgress()
       for (const s of streams) {
         const age = s.batchStartedMs === undefined ? 0 : Date.now() - s.batchStartedMs
         if (age >= maxAgeMs() || (s.batchStartedMs === undefined && [...s.next].some(([p, o]) => s.committed.get(p) !== o))) {

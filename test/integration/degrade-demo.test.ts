@@ -36,15 +36,15 @@ describe('overload demo (quick mode)', () => {
     // The overload really was ≥4× what the machine sustains end to end in the last `npm run bench` (events are ~half trades).
     const overload = result.phases.find((p) => p.name === 'overload')!
     expect(overload.rate * 600).toBeGreaterThanOrEqual(4 * sustainable * 2)
-    // Both workers degraded, the pipeline as far as shedding (GRACEFUL: the ingest defers tier 3
-    // and relieves the sink, which may then need no more than wider batches), and both came back
-    // down one level at a time to NORMAL (levelsInOrder above).
+    // The ingest shed (GRACEFUL or above: tier 3 deferred) on the sink's growing backlog, and
+    // both workers ended at NORMAL, coming down one level at a time (levelsInOrder above). The
+    // sink itself degrades only if its own backlog stood (D37): relieved by the shedding, it may
+    // not need to.
     const peak = (ts: readonly { to: Parameters<typeof levelRank>[0] }[]) => Math.max(0, ...ts.map((t) => levelRank(t.to)))
-    expect(peak(result.transitions.sink)).toBeGreaterThanOrEqual(levelRank('SOFT'))
-    expect(peak(result.transitions.ingest)).toBeGreaterThanOrEqual(levelRank('SOFT'))
-    expect(Math.max(peak(result.transitions.sink), peak(result.transitions.ingest))).toBeGreaterThanOrEqual(levelRank('GRACEFUL'))
-    expect(result.transitions.sink.at(-1)!.to).toBe('NORMAL')
-    expect(result.transitions.ingest.at(-1)!.to).toBe('NORMAL')
+    const story = JSON.stringify({ ingest: result.transitions.ingest.map((t) => `${t.to}: ${t.reason}`), sink: result.transitions.sink.map((t) => `${t.to}: ${t.reason}`) }, null, 1)
+    expect(peak(result.transitions.ingest), story).toBeGreaterThanOrEqual(levelRank('GRACEFUL'))
+    expect(result.transitions.sink.at(-1)?.to ?? 'NORMAL', story).toBe('NORMAL')
+    expect(result.transitions.ingest.at(-1)!.to, story).toBe('NORMAL')
     // Once back at NORMAL in the quiet drain it stays there: a batch widened at SOFT and committed
     // after the step down must not read as lag and send the sink straight back up.
     const drain = result.timeline.filter((s) => s.phase === 'drain')
@@ -53,9 +53,10 @@ describe('overload demo (quick mode)', () => {
     expect(drain.slice(settled).filter((s) => s.sinkLevel !== 'NORMAL').map((s) => `${s.t} s: ${s.sinkLevel}`)).toEqual([])
     // Something was deferred under the overload, and all of it was backfilled (below).
     expect(result.ingest.shed.trades).toBeGreaterThan(0)
-    // The timeline covers every phase, one sample a second or so, for the notebook's charts.
+    // The timeline covers every phase, for the notebook's charts.
     expect(new Set(result.timeline.map((s) => s.phase))).toEqual(new Set(['normal', 'overload', 'recovery', 'drain']))
-    expect(result.timeline.length).toBeGreaterThan(60)
+    // (A sample reads the catalog and Kafka: on a loaded machine one takes seconds, so the count per phase is what holds.)
+    for (const phase of ['normal', 'overload', 'recovery', 'drain']) expect(result.timeline.filter((s) => s.phase === phase).length, phase).toBeGreaterThanOrEqual(3)
     // Whatever was deferred was backfilled: the lake holds every acknowledged trade.
     expect(inv.notInLake).toBe(0)
     expect(result.ingest.shed.trades).toBe(result.sink.tables['trades+deferred']?.records ?? 0)

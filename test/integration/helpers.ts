@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto'
 import * as path from 'node:path'
 import * as net from 'node:net'
 import type { Kafka } from 'kafkajs'
-import { loadConfig, projectRoot, type SchemaRegistryClient, type WorkbenchConfig } from '../../lib'
+import { encodeProgress, loadConfig, projectRoot, type SchemaRegistryClient, type WorkbenchConfig } from '../../lib'
 
 /** The running stack's config, as entry points see it (environment over generated credentials). */
 export function stackConfig(): WorkbenchConfig {
@@ -94,4 +94,47 @@ export function startWorker(script: string, env: Record<string, string>): { chil
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()))
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()))
   return { child, exited: new Promise((r) => child.once('exit', (code) => r(code))), output: () => out }
+}
+
+/**
+ * A stand-in for the Iceberg sink's group, as the ingest's shedder sees it: a member of `groupId`
+ * that every 200 ms commits, for each partition of `topics`, the lake's offset and the sink's
+ * progress (sink-progress.ts). Until `catchUp()` it has read and committed nothing, so its
+ * backlog grows with the input; after, it has read and committed everything up to the end.
+ */
+export async function standInSink(kafka: Kafka, groupId: string, topics: readonly string[]): Promise<{ catchUp(): void; stop(): Promise<void> }> {
+  const admin = kafka.admin()
+  await admin.connect()
+  const consumer = kafka.consumer({ groupId })
+  await consumer.connect()
+  await consumer.subscribe({ topics: [...topics], fromBeginning: true })
+  await consumer.run({ autoCommit: false, eachBatch: async () => undefined })
+  let caughtUp = false
+  let stopped = false
+  const publish = async (): Promise<void> => {
+    const now = Date.now()
+    const offsets = []
+    for (const topic of topics) {
+      for (const p of await admin.fetchTopicOffsets(topic)) {
+        const at = caughtUp ? BigInt(p.high) : BigInt(p.low)
+        offsets.push({ topic, partition: p.partition, offset: String(at), metadata: encodeProgress({ read: at, cadenceMs: 30_000, atMs: now }) })
+      }
+    }
+    await consumer.commitOffsets(offsets)
+  }
+  const loop = (async () => {
+    while (!stopped) {
+      await publish().catch(() => undefined)
+      await new Promise((r) => setTimeout(r, 200))
+    }
+  })()
+  return {
+    catchUp: () => void (caughtUp = true),
+    async stop() {
+      stopped = true
+      await loop
+      await consumer.disconnect()
+      await admin.disconnect()
+    },
+  }
 }

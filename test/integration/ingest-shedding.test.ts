@@ -12,7 +12,7 @@ import {
   silentLogger,
   type DegradationTransition,
 } from '../../lib'
-import { dropTopics, readTopic, stackConfig, uniqueName } from './helpers'
+import { dropTopics, readTopic, stackConfig, standInSink, uniqueName } from './helpers'
 
 describe('load shedding in the ingest worker', () => {
   const config = stackConfig()
@@ -53,10 +53,11 @@ describe('load shedding in the ingest worker', () => {
         batchMaxRecords: 2000,
         lingerMs: 10,
         compression: 'zstd',
-        // The sink's lag is the signal: a group that commits nothing lags by every hot record,
-        // until the test moves its offsets to the end (the sink "catching up").
+        // The sink's backlog is the signal, from the progress a stand-in sink publishes with its
+        // group offsets: it reads nothing (a backlog growing with the input) until the test lets
+        // it catch up.
         degradation: {
-          policy: { cooldownMs: 600, thresholds: { lagRecords: { enter: [5_000, 10_000, 20_000, 1_000_000_000], recover: [2_500, 5_000, 10_000, 500_000_000] } } },
+          policy: { cooldownMs: 600, thresholds: { backlogSeconds: { enter: [0.5, 1, 2, 1_000_000], recover: [0.25, 0.5, 1, 500_000], judge: { kind: 'standing', windowMs: 1000, minGrowthPerSecond: 0.05 }, growthGated: true } } },
           sinkGroupId: sinkGroup,
           tiers: { tier1: 2, tier2: 5 },
           tierRecomputeMs: 500,
@@ -70,6 +71,9 @@ describe('load shedding in the ingest worker', () => {
     // Degrade: wait until AGGRESSIVE, let it shed for a while, then let the "sink" catch up.
     const admin = kafka.admin()
     await admin.connect()
+    // The ingest creates its topics as it starts; the stand-in joins once they exist.
+    for (let i = 0; i < 300 && !(await admin.listTopics()).includes(topics.quotes); i++) await new Promise((r) => setTimeout(r, 100))
+    const sink = await standInSink(kafka, sinkGroup, [topics.trades, topics.quotes])
     const until = async (what: () => boolean, ms: number, label: string): Promise<void> => {
       const end = Date.now() + ms
       while (!what()) {
@@ -79,15 +83,11 @@ describe('load shedding in the ingest worker', () => {
     }
     await until(() => transitions.some((t) => t.to === 'AGGRESSIVE'), 30_000, 'AGGRESSIVE')
     await new Promise((r) => setTimeout(r, 3000))
-    // The "sink" catches up: a consumer in its group reads both hot topics, as the sink does (the
-    // ingest counts the sink's lag over both), and commits as it goes.
-    const catchUp = kafka.consumer({ groupId: sinkGroup })
-    await catchUp.connect()
-    await catchUp.subscribe({ topics: [topics.trades, topics.quotes], fromBeginning: true })
-    await catchUp.run({ autoCommitInterval: 100, eachBatch: async () => undefined })
+    // The "sink" catches up on both hot topics (the ingest counts the sink's backlog over both).
+    sink.catchUp()
     await until(() => transitions.at(-1)?.to === 'NORMAL', 30_000, 'NORMAL')
     await new Promise((r) => setTimeout(r, 1500))
-    await catchUp.disconnect()
+    await sink.stop()
     await admin.disconnect()
     abort.abort()
     const report = await running

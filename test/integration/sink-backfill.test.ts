@@ -46,8 +46,10 @@ describe('sink degradation and backfill', () => {
         maxAgeMs: 500,
         rowGroupSize: 10_000,
         workDir: path.join(os.tmpdir(), uniqueName('sink-work')),
-        // Lag in records: a 240,000-record backlog is CIRCUIT_BREAK; each level recovers at half its entry.
-        degradation: { cooldownMs: 1500, thresholds: { lagRecords: { enter: [5_000, 20_000, 50_000, 100_000], recover: [2_500, 10_000, 25_000, 50_000] } } },
+        // The 240,000 records produced before it started are a backlog standing far above 5 s of
+        // input, but not growing (nothing new arrives): SOFT, which holds the deferred records back
+        // until it is drained; nothing here may shed (D37).
+        degradation: { cooldownMs: 1500, thresholds: { backlogSeconds: { enter: [5, 50, 100, 1000], recover: [2.5, 25, 50, 500], judge: { kind: 'standing', windowMs: 1000, minGrowthPerSecond: 0.05 }, growthGated: true } } },
         onLevel: (t) => transitions.push(t),
       },
       { kafka, catalog, io, serde, logger: silentLogger, metrics },
@@ -63,6 +65,8 @@ describe('sink degradation and backfill', () => {
     abort.abort()
     const report = await run
 
+    // A backlog that only shrinks is drained at SOFT: it never sheds or pauses.
+    expect(transitions.map((t) => t.to)).not.toContain('GRACEFUL')
     // Levels went up, then came down one at a time, in order, to NORMAL: no flapping.
     const ranks = transitions.map((t) => ['NORMAL', 'SOFT', 'GRACEFUL', 'AGGRESSIVE', 'CIRCUIT_BREAK'].indexOf(t.to))
     const peak = ranks.indexOf(Math.max(...ranks))

@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest'
+import { createDegradationManager, defaultDegradationPolicy, levelActions, silentLogger, type DegradationLevel, type DegradationSignals } from '../../../lib'
+
+/**
+ * The default policy against sequences measured on the live stack (issue 16): what a worker
+ * samples once a second, and the levels it must (and must not) reach. Time is simulated.
+ */
+interface Run {
+  readonly levels: DegradationLevel[]
+  /** Seconds spent at each level. */
+  readonly time: Record<DegradationLevel, number>
+  /** First second at which `level` (or worse) was reached, or -1. */
+  firstAt(level: DegradationLevel): number
+  readonly max: DegradationLevel
+}
+
+async function simulate(seconds: number, sample: (t: number) => DegradationSignals): Promise<Run> {
+  let now = 0
+  let t = 0
+  const m = createDegradationManager({ worker: 'sim', policy: defaultDegradationPolicy, sample: () => sample(t), intervalMs: 0, now: () => now, logger: silentLogger })
+  const levels: DegradationLevel[] = []
+  for (t = 0; t < seconds; t++) {
+    now = t * 1000
+    await m.tick()
+    levels.push(m.level)
+  }
+  m.close()
+  const order: DegradationLevel[] = ['NORMAL', 'SOFT', 'GRACEFUL', 'AGGRESSIVE', 'CIRCUIT_BREAK']
+  const time = Object.fromEntries(order.map((l) => [l, levels.filter((x) => x === l).length])) as Record<DegradationLevel, number>
+  return {
+    levels,
+    time,
+    firstAt: (level) => levels.findIndex((l) => order.indexOf(l) >= order.indexOf(level)),
+    max: order[Math.max(...levels.map((l) => order.indexOf(l)))]!,
+  }
+}
+
+/** A healthy sink committing every 30 s with `commitMs` latency: the lake lag's sawtooth in cadences. */
+const sawtooth = (t: number, commitMs = 4000): number => ((t % 30) + commitMs / 1000) / 30
+
+/** A deterministic jitter in [0, 1). */
+const jitter = (t: number): number => ((Math.sin(t * 12.9898) * 43758.5453) % 1 + 1) % 1
+
+const healthy = (t: number): DegradationSignals => ({
+  lagCadences: sawtooth(t),
+  backlogSeconds: 0.2 + jitter(t) * 0.8,
+  heapUsedRatio: 0.05,
+  eventLoopDelayMs: 12 + jitter(t + 1) * 20,
+  produceLatencyMs: 15 + jitter(t + 2) * 30,
+  ...(t % 30 === 4 ? { commitLatencyMs: 4000 } : {}),
+})
+
+describe('default degradation policy, on measured sequences', () => {
+  it('stays NORMAL through the commit-cadence sawtooth (lake lag 0–35 s at 30 s commits)', async () => {
+    const run = await simulate(600, healthy)
+    expect(run.max).toBe('NORMAL')
+  })
+
+  it('stays NORMAL through slow commits of up to 14 s now and then', async () => {
+    const run = await simulate(600, (t) => ({ ...healthy(t), lagCadences: sawtooth(t, t % 120 < 30 ? 14_000 : 3000), ...(t % 30 === 4 ? { commitLatencyMs: t % 120 < 30 ? 14_000 : 3000 } : {}) }))
+    expect(run.max).toBe('NORMAL')
+  })
+
+  it('stays NORMAL through contention spikes of 250–1,000 ms (a kernel, Chromium printing a PDF)', async () => {
+    const run = await simulate(600, (t) => {
+      const spike = jitter(t + 7) < 0.08
+      return { ...healthy(t), eventLoopDelayMs: spike ? 250 + jitter(t) * 750 : healthy(t).eventLoopDelayMs, produceLatencyMs: spike ? 1000 : healthy(t).produceLatencyMs, backlogSeconds: spike ? 1.5 : healthy(t).backlogSeconds }
+    })
+    expect(run.max).toBe('NORMAL')
+  })
+
+  it('widens batches under sustained contention, but never sheds or pauses on it', async () => {
+    const run = await simulate(300, (t) => ({ ...healthy(t), eventLoopDelayMs: t >= 60 && t < 180 ? 250 + jitter(t) * 750 : healthy(t).eventLoopDelayMs }))
+    expect(run.max).toBe('SOFT')
+    expect(run.firstAt('SOFT')).toBeGreaterThan(60)
+    expect(run.levels.at(-1)).toBe('NORMAL')
+  })
+
+  it('ignores the first produce at start-up (transactions, metadata: seconds)', async () => {
+    const run = await simulate(120, (t) => ({ ...healthy(t), produceLatencyMs: t === 0 ? 4800 : t === 1 ? 1900 : healthy(t).produceLatencyMs, eventLoopDelayMs: t < 2 ? 900 : healthy(t).eventLoopDelayMs }))
+    expect(run.max).toBe('NORMAL')
+  })
+
+  it('sheds tier 3 within 30 s when input runs at 4× what the sink drains, and recovers when it stops', async () => {
+    // From t=60 the backlog grows by 0.75 s of input a second (input 4× drain) until t=180, then drains.
+    let backlog = 0.5
+    const run = await simulate(600, (t) => {
+      if (t >= 60 && t < 180) backlog += 0.75
+      else if (t >= 180) backlog = Math.max(0.3, backlog - 1.5)
+      return { ...healthy(t), backlogSeconds: backlog, lagCadences: t >= 60 && t < 260 ? (t - 60) / 30 : sawtooth(t) }
+    })
+    const shed = run.firstAt('GRACEFUL')
+    expect(shed).toBeGreaterThan(60)
+    expect(shed - 60).toBeLessThanOrEqual(30)
+    expect(levelActions[run.levels[shed]!].shedTiers).toContain(3)
+    expect(run.max).not.toBe('NORMAL')
+    expect(run.levels.at(-1)).toBe('NORMAL')
+  })
+
+  it('drains a restarted sink’s backlog at SOFT, without shedding: downtime is not overload', async () => {
+    // The sink was down for an hour: 3,600 s of lag, 200 s of input unread, drained at 2 s/s.
+    const run = await simulate(400, (t) => ({ ...healthy(t), backlogSeconds: Math.max(0.3, 200 - 2 * t), lagCadences: Math.max(sawtooth(t), (3600 - 10 * t) / 30) }))
+    expect(run.max).toBe('SOFT')
+    expect(run.levels.at(-1)).toBe('NORMAL')
+  })
+
+  it('goes no further than SOFT for a stopped sink whose backlog it cannot see (stale progress): shedding would not help', async () => {
+    const run = await simulate(600, (t) => {
+      const s: Record<string, number> = { ...healthy(t), lagCadences: t < 60 ? sawtooth(t) : (t - 60 + 30) / 30 }
+      if (t >= 60) delete s.backlogSeconds
+      return s
+    })
+    expect(run.max).toBe('SOFT')
+  })
+
+  it('returns to NORMAL from SOFT at the widened cadence: the wait it added is not lag', async () => {
+    // Contention sends it to SOFT (batches ×4, 120 s); the lake lag in cadences of those batches stays ≤ 1.2.
+    const run = await simulate(400, (t) => ({ ...healthy(t), eventLoopDelayMs: t < 60 ? 400 : 20, lagCadences: t < 200 ? ((t % 120) + 4) / 120 : sawtooth(t) }))
+    expect(run.firstAt('SOFT')).toBeGreaterThanOrEqual(0)
+    expect(run.levels.at(-1)).toBe('NORMAL')
+    expect(run.time.NORMAL).toBeGreaterThan(250)
+  })
+})
