@@ -21,6 +21,7 @@ import {
   type WorkbenchConfig,
 } from '../lib/index'
 import { runChecks } from './lib/doctor'
+import { healthVerdict, type HealthVerdict } from './lib/health'
 import { departedOwner } from './lib/process'
 import { createStack, type ServiceStatus, type Stack } from './lib/manager'
 import type { Reporter } from './lib/provision'
@@ -72,6 +73,12 @@ export interface NotebookWorkbench {
   promRange(expr: string, minutes: number, stepSeconds?: number): Promise<Array<{ labels: Record<string, string>; at: Date; value: number }>>
   /** The doctor's checks, as a table. */
   doctor(): Promise<void>
+  /**
+   * Is the stack healthy at nominal load (every worker up, lake lag within the commit interval +
+   * 10 s, both degradation levels NORMAL)? Waits up to `timeoutMs` for it, shows the checks as a
+   * table, and throws when one still fails — so a run of the story on a sick stack fails.
+   */
+  checkHealth(timeoutMs?: number): Promise<HealthVerdict>
   /** Closes the engine and clients; workers keep their ownership rules. */
   close(): Promise<void>
 }
@@ -208,6 +215,27 @@ export function connectWorkbench(env: NodeJS.ProcessEnv = process.env): Notebook
     async doctor() {
       const checks = await runChecks(config, createStack(config, allServices, silentReporter))
       show(tableBundle(checks.map((c) => ({ check: c.name, ok: c.ok ? '✔' : '✖', detail: c.detail, fix: c.ok ? '' : (c.fix ?? '') })), { caption: 'doctor', maxRows: 100 }))
+    },
+
+    async checkHealth(timeoutMs = 90_000) {
+      const measure = async (): Promise<HealthVerdict> => {
+        const rows = await createStack(config, allServices, silentReporter).status(pipelineNames)
+        const workers = Object.fromEntries(rows.map((r) => [r.name, r.state]))
+        const scrapeQuietly = (w: 'ingest' | 'iceberg-sink'): Promise<MetricSample[]> => workbench.scrape(w).catch(() => [])
+        const [ingest, sink] = await Promise.all([scrapeQuietly('ingest'), scrapeQuietly('iceberg-sink')])
+        const level = (samples: MetricSample[]): number | undefined => samples.find((x) => x.name === 'k2_degrade_level')?.value
+        const lakeLagSeconds = Object.fromEntries(sink.filter((x) => x.name === 'k2_sink_lag_seconds').map((x) => [x.labels.table ?? '?', x.value]))
+        return healthVerdict({ workers, levels: { ingest: level(ingest), 'iceberg-sink': level(sink) }, lakeLagSeconds, commitIntervalSeconds: config.sink.maxAgeMs / 1000 })
+      }
+      let verdict = await measure()
+      const t0 = Date.now()
+      while (!verdict.ok && Date.now() - t0 < timeoutMs) {
+        await sleep(2000)
+        verdict = await measure()
+      }
+      show(tableBundle(verdict.checks.map((c) => ({ check: c.check, seen: c.seen, expected: c.expected, ok: c.ok ? '✔' : '✖' })), { caption: verdict.ok ? 'the stack is healthy' : 'the stack is NOT healthy', maxRows: 50 }))
+      if (!verdict.ok) throw new Error(`the stack is not healthy: ${verdict.problems.join('; ')}`)
+      return verdict
     },
 
     async close() {

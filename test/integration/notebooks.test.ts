@@ -110,6 +110,8 @@ describe('the notebooks, executed headless in quick mode', () => {
     expect(said).toContain(topics.trades)
     expect(said).toMatch(/trades: [1-9]\d*\/s/)
     expect(said).toContain('every invariant held')
+    // Healthy at nominal load: every worker up, lake lag within target, levels NORMAL (the cell throws otherwise).
+    expect(said).toContain('the stack is healthy')
     expect(said).toContain(`of ${lake.namespace}.trades`) // the hybrid boundary names the test's table
     // The gap report over the lake + tail boundary: no id missing or doubled.
     expect(said).toMatch(new RegExp(`${config.notebook.symbol}\\s+\\d+\\s+\\d+\\s+\\d+\\s+0\\s+0\\n`))
@@ -131,6 +133,8 @@ describe('the notebooks, executed headless in quick mode', () => {
     expect(said).toContain('chaos: SIGKILL at commit-sent')
     expect(said).toContain('nothing lost, nothing duplicated')
     expect(said).toContain('every invariant held')
+    // Healthy at nominal load: every worker up, lake lag within target, levels NORMAL (the cell throws otherwise).
+    expect(said).toContain('the stack is healthy')
   })
 
   it('prices three scales from the measured figures, with the sensitivity table', () => {
