@@ -163,6 +163,8 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
   let consumer: Consumer | undefined
   let manager: DegradationManager | undefined
   let process$: ReturnType<typeof processSignals> | undefined
+  /** Lag and backlog count from here at most (stream-progress.ts): downtime is not overload. */
+  const sinkStartedMs = Date.now()
   /** The slowest commit since the degradation manager last sampled (ms), one contention sample. */
   let commitLatencySample: number | undefined
   const streams: Array<Stream<Trade> | Stream<Quote>> = []
@@ -294,7 +296,7 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
           for (const p of knownPartitions(s)) {
             const held = s.committed.get(p)
             if (held === undefined) continue
-            offsets.push({ topic: s.topic, partition: p, offset: String(held), metadata: encodeProgress(partitionProgress(s, p, now, options.maxAgeMs, scaleNow)) })
+            offsets.push({ topic: s.topic, partition: p, offset: String(held), metadata: encodeProgress(partitionProgress(s, p, now, options.maxAgeMs, scaleNow, sinkStartedMs)) })
           }
         }
         if (offsets.length > 0) await c.commitOffsets(offsets)
@@ -589,7 +591,7 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
             if (x.deferred) continue
             if (x.batchStartedMs !== undefined) x.batchScale = Math.max(x.batchScale, scaleNow)
             const partitions = knownPartitions(x)
-            streamViews(x, now, options.maxAgeMs, scaleNow).forEach((v, i) => {
+            streamViews(x, now, options.maxAgeMs, scaleNow, sinkStartedMs).forEach((v, i) => {
               views.push(v)
               const key = `${x.topic}:${partitions[i]}`
               if (!firstEnd.has(key)) firstEnd.set(key, v.end)

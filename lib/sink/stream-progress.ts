@@ -28,16 +28,20 @@ export interface StreamPosition {
  * batch's first, else the open batch's first; when neither holds the partition but records were
  * read past the lake (dead letters only) or wait unread, the last record read bounds their age.
  * Its cadence is the age trigger times the scale its batch was staged under (`scaleNow` for a
- * batch not yet open): a batch widened on purpose is not late.
+ * batch not yet open): a batch widened on purpose is not late. The age counts from `sinceMs` (the
+ * sink's start) at most: a restarted sink is not late for records it could not read while it was
+ * stopped — that is downtime, and counting it widened a restarted sink's first batch to 2 minutes
+ * (the lake-lag gauge still reports the true age).
  */
-export function partitionProgress(s: StreamPosition, partition: number, nowMs: number, maxAgeMs: number, scaleNow: number): PartitionProgress {
+export function partitionProgress(s: StreamPosition, partition: number, nowMs: number, maxAgeMs: number, scaleNow: number, sinceMs = 0): PartitionProgress {
   const committed = s.committed.get(partition) ?? 0n
   const read = s.next.get(partition) ?? committed
   const hw = s.highWatermarks.get(partition) ?? read
   const inFlight = s.inFlightOldest.get(partition)
   const staged = s.stagedOldest.get(partition)
   const waiting = read > committed || hw > read ? s.lastReadMs.get(partition) : undefined
-  const oldestMs = inFlight ?? staged ?? waiting
+  const oldest = inFlight ?? staged ?? waiting
+  const oldestMs = oldest === undefined ? undefined : Math.max(oldest, sinceMs)
   const scale = inFlight !== undefined ? s.inFlightScale : staged !== undefined ? s.batchScale : scaleNow
   return { read: read > committed ? read : committed, ...(oldestMs === undefined ? {} : { oldestMs }), cadenceMs: maxAgeMs * Math.max(1, scale), atMs: nowMs }
 }
@@ -48,9 +52,9 @@ export function knownPartitions(s: StreamPosition): number[] {
 }
 
 /** The stream's partitions as views with fresh progress, for the sink's own lag and backlog signals. */
-export function streamViews(s: StreamPosition, nowMs: number, maxAgeMs: number, scaleNow: number): PartitionView[] {
+export function streamViews(s: StreamPosition, nowMs: number, maxAgeMs: number, scaleNow: number, sinceMs = 0): PartitionView[] {
   return knownPartitions(s).map((p) => {
-    const progress = partitionProgress(s, p, nowMs, maxAgeMs, scaleNow)
+    const progress = partitionProgress(s, p, nowMs, maxAgeMs, scaleNow, sinceMs)
     const committed = s.committed.get(p) ?? 0n
     const end = s.highWatermarks.get(p) ?? progress.read
     return { committed, end: end > progress.read ? end : progress.read, progress }

@@ -163,9 +163,10 @@ export function createStack(config: WorkbenchConfig, definitions: readonly Servi
     },
 
     async down(names = definitions.map((d) => d.name)) {
-      // Dependants first: reverse of the dependency order; a push feed before its readers.
+      // Dependants first: reverse of the dependency order; a push feed before its readers, and a
+      // draining reader after the writers.
       const reverse = closure(names).filter((d) => names.includes(d.name)).reverse()
-      const order = [...reverse.filter((d) => d.stopsBeforeReaders), ...reverse.filter((d) => !d.stopsBeforeReaders)]
+      const order = [...reverse.filter((d) => d.stopsBeforeReaders), ...reverse.filter((d) => !d.stopsBeforeReaders && !d.stopsAfterWriters), ...reverse.filter((d) => d.stopsAfterWriters && !d.stopsBeforeReaders)]
       for (const d of order) {
         const started = Date.now()
         const result = await stopProcess(managed(d))

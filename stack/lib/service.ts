@@ -43,6 +43,12 @@ export interface ServiceDefinition {
    * sent before they stop themselves.
    */
   readonly stopsBeforeReaders?: boolean
+  /**
+   * Stopped after the other services being stopped with it: a reader that drains what the writers
+   * wrote (the sink commits the ingest's last records before it stops, so a restart finds no
+   * stale backlog).
+   */
+  readonly stopsAfterWriters?: boolean
   readonly requirements: readonly Requirement[]
   /** Ports it listens on, for collision checks. */
   ports(config: WorkbenchConfig): readonly number[]

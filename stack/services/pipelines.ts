@@ -71,6 +71,9 @@ export const icebergSink: ServiceDefinition = {
   title: 'Iceberg sink (exactly once)',
   version: '',
   dependsOn: ['kafka', 'schema-registry', 'iceberg-rest', 'minio'],
+  // After the ingest: its clean stop commits what is staged, which then includes the ingest's last
+  // records, so a restarted sink does not start on a stale backlog.
+  stopsAfterWriters: true,
   requirements: [],
   startTimeoutMs: 60_000,
   ports: (c) => [c.sink.metricsPort],

@@ -36,3 +36,11 @@ describe('stream progress', () => {
     expect(partitionProgress(s, 1, now, 30_000, 1)).toMatchObject({ read: 200n, oldestMs: now - 7000 })
   })
 })
+
+describe('stream progress after a restart', () => {
+  it('counts a waiting record’s age from the sink’s start at most: downtime is not lateness', () => {
+    const s: StreamPosition = { ...base, next: new Map([[0, 180n]]), highWatermarks: new Map([[0, 190n]]), stagedOldest: new Map([[0, now - 600_000]]) }
+    expect(partitionProgress(s, 0, now, 30_000, 1, now - 20_000).oldestMs).toBe(now - 20_000)
+    expect(partitionProgress(s, 0, now, 30_000, 1).oldestMs).toBe(now - 600_000)
+  })
+})
