@@ -34,6 +34,15 @@ export function canonicalDecimal(value: string, precision: number, scale: number
   return formatDecimal(BigInt(parseDecimal(value, precision, scale)), scale)
 }
 
+/**
+ * An exact decimal string as its unscaled integer at `scale` (`"67012.5"` → 6701250000000n at
+ * scale 8), for columns that store decimals natively. Same rules as `encodeDecimal`: no rounding,
+ * no more than `precision` digits; RECORD_INVALID otherwise.
+ */
+export function decimalUnscaled(value: unknown, precision: number, scale: number): bigint {
+  return BigInt(parseDecimal(value, precision, scale))
+}
+
 /** |unscaled| below 2^47 fits 6 bytes and stays exact in a double: the fast path (prices, most sizes). */
 const smallLimit = 2 ** 47
 

@@ -46,6 +46,11 @@ export interface RecordSerde {
   deserializeTrade(message: Buffer): Promise<Trade>
   serializeQuote(quote: Quote): Buffer
   deserializeQuote(message: Buffer): Promise<Quote>
+  /**
+   * The text of the writer schema a message names by id (from the registry, cached), for readers
+   * compiled per schema id. Throws NOT_FOUND for an id the registry does not know.
+   */
+  writerSchema(schemaId: number): Promise<string>
 }
 
 /** The subject of a topic's record values (Confluent's default TopicNameStrategy). */
@@ -119,6 +124,10 @@ export function createRecordSerde(options: RecordSerdeOptions): RecordSerde {
     async deserializeQuote(message) {
       const { schemaId, body } = unframe(message)
       return (await readerFor(quoteReaders, schemaId, createQuoteReader, 'quote'))(body)
+    },
+
+    writerSchema(schemaId) {
+      return registry.schemaById(schemaId)
     },
   }
 }
