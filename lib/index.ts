@@ -166,8 +166,47 @@ export type {
 } from './iceberg/index'
 export { runIcebergSink, ensureTable, offsetsSummary, offsetsOfSnapshot, tableOffsets, mergeOffsets, summaryTopicKey, summaryOffsetsKey } from './sink/index'
 export type { IcebergSinkOptions, IcebergSinkDeps, SinkReport, SinkRejectReason, SnapshotOffsets } from './sink/index'
-export { createQueryEngine, openQueryEngine, engineTables, bindParameters, createDataFileCache, createKafkaTail, exactValueConverter } from './query/index'
-export type { OpenQueryEngineOptions, QueryEngine, QueryEngineOptions, QueryEngineDeps, QueryOptions, QueryResult, QueryParam, TableRead, ReadBoundary, SnapshotInfo, EngineTable, DataFileCache, KafkaTail, QueryColumn, QueryRow } from './query/index'
+export {
+  createQueryEngine,
+  openQueryEngine,
+  engineTables,
+  bindParameters,
+  trimTarget,
+  createDataFileCache,
+  createKafkaTail,
+  exactValueConverter,
+  tailColumns,
+  TailChunk,
+  StringDictionary,
+  compileColumnDecoder,
+  tradeTailMapping,
+  quoteTailMapping,
+  wireSchemaId,
+  marketTailStream,
+} from './query/index'
+export type {
+  OpenQueryEngineOptions,
+  QueryEngine,
+  QueryEngineOptions,
+  QueryEngineDeps,
+  QueryOptions,
+  QueryResult,
+  QueryParam,
+  TableRead,
+  ReadBoundary,
+  TailRead,
+  SnapshotInfo,
+  EngineTable,
+  EngineTopics,
+  DataFileCache,
+  KafkaTail,
+  TailStream,
+  TailColumn,
+  ColumnDecoder,
+  TailRecordMapping,
+  QueryColumn,
+  QueryRow,
+} from './query/index'
 /** Market analytics over the engine (`analytics.bars(engine, …)`), grouped so `trades`/`bars` do not crowd the top level. */
 export * as analytics from './query/market-analytics'
 export type { Queryable, TimeRange, TimeTravel, TradeRow, QuoteRow, BarRow, LatestTradeRow, LatestQuoteRow, TradeQuoteRow, SymbolRow, GapRow, GapSummaryRow } from './query/index'

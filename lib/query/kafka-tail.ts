@@ -1,16 +1,34 @@
 import { randomUUID } from 'node:crypto'
 import * as os from 'node:os'
-import { BIGINT, INTEGER, DuckDBDataChunk, type DuckDBAppender, type DuckDBConnection, type DuckDBType } from '@duckdb/node-api'
-import type { Consumer, Kafka } from 'kafkajs'
+import {
+  BIGINT,
+  BOOLEAN,
+  DECIMAL,
+  DOUBLE,
+  DuckDBDataChunk,
+  DuckDBDecimalValue,
+  FLOAT,
+  INTEGER,
+  VARCHAR,
+  type DuckDBAppender,
+  type DuckDBConnection,
+  type DuckDBType,
+  type DuckDBVector,
+} from '@duckdb/node-api'
+import type { Consumer, Kafka, KafkaMessage } from 'kafkajs'
+// kafkajs's idle request-queue timer costs a reader more than its records (lib/ingest/kafkajs-patches.ts).
+import '../ingest/kafkajs-patches'
 import { ErrorCode, WorkbenchError, errorMessage } from '../errors/index'
-import { quoteIdent, stagedColumn, type StagedColumn } from '../iceberg/duckdb-sql'
+import { quoteIdent } from '../iceberg/duckdb-sql'
 import type { Schema } from '../iceberg/spec-types'
 import type { Logger } from '../logger/index'
 import type { SnapshotOffsets } from '../sink/snapshot-offsets'
+import { StringDictionary, TailChunk, tailColumns, type TailColumn } from './tail-columns'
+import { wireSchemaId, type ColumnDecoder } from './tail-decoder'
 
 /**
- * The Kafka tail: records of the trade and quote topics that the lake may not hold yet, kept in
- * a DuckDB table per topic with their partition and offset, so a query can take exactly the
+ * The Kafka tail: records of the topics feeding the tables that the lake may not hold yet, kept
+ * in a DuckDB table per topic with their partition and offset, so a query can take exactly the
  * records at offsets [a snapshot's committed offsets, the high-water mark at query start).
  *
  * One consumer in a group of its own reads every partition continuously (read_committed, as the
@@ -18,9 +36,14 @@ import type { SnapshotOffsets } from '../sink/snapshot-offsets'
  * started; rows below the offsets of snapshots no query can still pin are trimmed. Records that
  * cannot be decoded are skipped and counted: the sink sends exactly those to the dead-letter
  * topic, so the lake does not hold them either.
+ *
+ * Cheap per record (docs/decisions.md, "A cheap Kafka tail"): values are decoded by a decoder
+ * compiled per writer schema id straight into column arrays, and appended to DuckDB a full
+ * DataChunk at a time; a query, or a trim, first appends and flushes whatever is pending. Fetches
+ * are paced: at most one per `fetchIntervalMs` while records flow, at once when a query waits.
  */
 export interface KafkaTail {
-  /** The DuckDB table of a topic's tail (staged columns, `_partition`, `_offset`). */
+  /** The DuckDB table of a topic's tail (`_partition`, `_offset`, then one column per table field). */
   tableOf(topic: string): string
   /**
    * SQL selecting the tail records of `topic` at offsets [from, to) per partition, with the
@@ -29,13 +52,17 @@ export interface KafkaTail {
   selectSql(topic: string, from: SnapshotOffsets, to: SnapshotOffsets): string
   /** Records kept at offsets [from, to) per partition (what selectSql selects), counted without a query. */
   count(topic: string, from: SnapshotOffsets, to: SnapshotOffsets): number
-  /** Waits until every partition of `topic` has been read up to `to` (exclusive). */
+  /**
+   * Waits until every partition of `topic` has been read up to `to` (exclusive) and those rows
+   * are in the tail's table for other connections to read.
+   */
   waitFor(topic: string, to: SnapshotOffsets, timeoutMs: number): Promise<void>
   /** Drops rows below `to` (a snapshot's offsets that no query will pin an older one than). */
   trim(topic: string, to: SnapshotOffsets): Promise<void>
   /** Next offset to read per partition, and the first offset still kept. */
   positions(topic: string): { readonly next: ReadonlyMap<number, bigint>; readonly kept: ReadonlyMap<number, bigint> }
-  readonly stats: { records: number; skipped: number; batches: number; trimmed: number }
+  /** Records kept, skipped (undecodable), fetched batches, rows trimmed; `fastRecords` of the records went through a compiled decoder. */
+  readonly stats: { records: number; skipped: number; batches: number; trimmed: number; fastRecords: number }
   close(): Promise<void>
 }
 
@@ -44,11 +71,18 @@ export interface TailStream<R> {
   readonly topic: string
   /** The Iceberg schema of the table the topic feeds (the tail has the same columns). */
   readonly schema: Schema
+  /** The reference path: a message value → a record (RecordSerde), or a throw for an undecodable one. */
   readonly decode: (value: Buffer) => Promise<R>
   /** Values of one record in schema field order (TableDesign.row). */
   readonly row: (record: R) => readonly unknown[]
   /** Where to start: the offsets the table holds (partitions not named start at the earliest offset). */
   readonly start: SnapshotOffsets
+  /**
+   * The fast path: a decoder for values written with a schema id, straight into `columns` (the
+   * values of `string` columns as codes of their `dictionaries`), or undefined to decode that
+   * id's records with `decode` and `row`. Asked once per id.
+   */
+  readonly columnDecoder?: (schemaId: number, columns: readonly TailColumn[], dictionaries: ReadonlyArray<StringDictionary | undefined>) => Promise<ColumnDecoder | undefined>
 }
 
 export interface KafkaTailOptions {
@@ -60,19 +94,17 @@ export interface KafkaTailOptions {
   readonly logger: Logger
   /** Consumer group id (default `k2-query-tail-<host>-<pid>-<random>`: the group only assigns partitions; no offsets are committed). */
   readonly groupId?: string
+  /** Rows gathered per DuckDB append, 1..2048 (default 2048, one full DataChunk). */
+  readonly appendRows?: number
+  /**
+   * Least time between the starts of two fetches that return records (default 1000 ms): records
+   * arriving meanwhile come in the next fetch, so each fetch and each DuckDB append carries more
+   * of them. A query that waits for the tail ends the pause at once, so it adds no latency.
+   */
+  readonly fetchIntervalMs?: number
 }
 
-interface TopicState {
-  readonly stream: TailStream<unknown>
-  readonly table: string
-  readonly columns: StagedColumn[]
-  readonly types: DuckDBType[]
-  readonly appender: DuckDBAppender
-  readonly next: Map<number, bigint>
-  readonly kept: Map<number, bigint>
-  /** Offsets of the rows kept, per partition, ascending (trimmed from the front). */
-  readonly offsets: Map<number, OffsetList>
-}
+type Stats = KafkaTail['stats']
 
 /** A growable ascending list of offsets with a moving start (offsets stay below 2^53). */
 class OffsetList {
@@ -109,6 +141,245 @@ class OffsetList {
   }
 }
 
+/** The DuckDB type a tail column is appended as. */
+function duckType(c: TailColumn): DuckDBType {
+  switch (c.kind) {
+    case 'string':
+      return INTEGER
+    case 'string-list':
+      return VARCHAR
+    case 'bigint':
+      return BIGINT
+    case 'integer':
+      return INTEGER
+    case 'boolean':
+      return BOOLEAN
+    case 'double':
+      return DOUBLE
+    case 'float':
+      return FLOAT
+    case 'decimal':
+      return DECIMAL(c.precision, c.scale)
+  }
+}
+
+/** One topic's tail: its table and appender, its string dictionaries, what has been read, and rows waiting to be appended. */
+class TopicTail {
+  readonly columns: TailColumn[]
+  private readonly types: DuckDBType[]
+  /** Per column: the dictionary of a string column, else undefined. */
+  private readonly dictionaries: Array<StringDictionary | undefined>
+  /** Per column: one decimal value reused for every append (the vector copies it at once). */
+  private readonly decimalBoxes: Array<DuckDBDecimalValue | undefined>
+  /** Appended chunks, ready to be filled again. */
+  private readonly spare: TailChunk[] = []
+  readonly next = new Map<number, bigint>()
+  readonly kept = new Map<number, bigint>()
+  /** Offsets of the rows kept, per partition, ascending (trimmed from the front). */
+  readonly offsets = new Map<number, OffsetList>()
+  private pending: TailChunk
+  private readonly full: TailChunk[] = []
+  /** Rows appended since the last flush (not yet visible to other connections). */
+  private unflushed = false
+  private readonly decoders = new Map<number, ColumnDecoder | null>()
+
+  constructor(
+    readonly stream: TailStream<unknown>,
+    readonly table: string,
+    private readonly appender: DuckDBAppender,
+    /** Appends to `<table>_dict (col, code, value)`: each new dictionary entry, once. */
+    private readonly dictionaryAppender: DuckDBAppender,
+    private readonly chunkRows: number,
+    private readonly stats: Stats,
+    private readonly log: Logger,
+  ) {
+    this.columns = tailColumns(stream.schema)
+    this.types = [INTEGER, BIGINT, ...this.columns.map(duckType)]
+    this.dictionaries = this.columns.map((c) => (c.kind === 'string' ? new StringDictionary() : undefined))
+    this.decimalBoxes = this.columns.map((c) => (c.kind === 'decimal' ? new DuckDBDecimalValue(0n, c.precision, c.scale) : undefined))
+    this.pending = this.newChunk()
+  }
+
+  /** The tail's table and its dictionary table. */
+  static createSql(table: string, columns: readonly TailColumn[]): string[] {
+    return [
+      `CREATE OR REPLACE TABLE ${table} (_partition INTEGER, _offset BIGINT, ${columns.map((c, k) => `c${k} ${c.sqlType}`).join(', ')})`,
+      `CREATE OR REPLACE TABLE ${table}_dict (col INTEGER, code INTEGER, value VARCHAR)`,
+    ]
+  }
+
+  /** SQL selecting the rows matching `where`, each column converted to its Iceberg type and named as the table's field. */
+  selectSql(where: string): string {
+    const cols = this.columns.map((c, k) => `${c.convert(`t.c${k}`, `d.v${k}`)} AS ${quoteIdent(c.field.name)}`).join(', ')
+    const coded = this.columns.flatMap((c, k) => (c.kind === 'string' ? [`list(value ORDER BY code) FILTER (WHERE col = ${k}) AS v${k}`] : []))
+    const dictionaries = coded.length ? `, (SELECT ${coded.join(', ')} FROM ${this.table}_dict) d` : ''
+    return `SELECT ${cols} FROM ${this.table} t${dictionaries} WHERE ${where}`
+  }
+
+  private newChunk(): TailChunk {
+    const chunk = this.spare.pop()
+    if (!chunk) return new TailChunk(this.chunkRows, this.columns.length)
+    chunk.length = 0
+    return chunk
+  }
+
+  /** Decodes the records of one fetched batch into pending rows (those below the position are ones read already). */
+  async take(partition: number, messages: readonly KafkaMessage[]): Promise<void> {
+    const from = this.next.get(partition) ?? 0n
+    let list = this.offsets.get(partition)
+    if (!list) this.offsets.set(partition, (list = new OffsetList()))
+    for (const message of messages) {
+      const offset = BigInt(message.offset)
+      if (offset < from) continue
+      const value = message.value
+      if (value === null) {
+        this.stats.skipped++
+        continue
+      }
+      // A flush may swap the pending chunk while this awaits, so each row is written and counted without an await in between.
+      const id = wireSchemaId(value)
+      let decoder: ColumnDecoder | null | undefined
+      if (id !== undefined && this.stream.columnDecoder) {
+        decoder = this.decoders.get(id)
+        if (decoder === undefined) decoder = await this.resolve(id)
+      }
+      if (!(decoder && this.decodeFast(decoder, value)) && !(await this.decodeReference(value, partition, message.offset))) continue
+      this.pending.commit(partition, offset)
+      list.push(Number(offset))
+      this.stats.records++
+      if (this.pending.full) {
+        this.full.push(this.pending)
+        this.pending = this.newChunk()
+      }
+    }
+  }
+
+  /** The compiled decoder into the next pending row; false when it refuses the value (the reference path then decides). */
+  private decodeFast(decoder: ColumnDecoder, value: Buffer): boolean {
+    try {
+      decoder(value, this.pending.columns, this.pending.length)
+      this.stats.fastRecords++
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  /** The reference path (RecordSerde, TableDesign.row) into the next pending row; false (counted, logged once) for an undecodable value. */
+  private async decodeReference(value: Buffer, partition: number, offset: string): Promise<boolean> {
+    let values: readonly unknown[]
+    try {
+      values = this.stream.row(await this.stream.decode(value))
+    } catch (err) {
+      this.stats.skipped++
+      if (this.stats.skipped === 1) log1(this.log, this.stream.topic, partition, offset, err)
+      return false
+    }
+    const chunk = this.pending
+    const row = chunk.length
+    try {
+      for (let k = 0; k < this.columns.length; k++) {
+        const value = this.columns[k]!.fromRowValue(values[k])
+        const dictionary = this.dictionaries[k]
+        chunk.columns[k]![row] = dictionary ? (typeof value === 'string' ? dictionary.code(value) : null) : value
+      }
+      return true
+    } catch (err) {
+      this.stats.skipped++
+      if (this.stats.skipped === 1) log1(this.log, this.stream.topic, partition, offset, err)
+      return false
+    }
+  }
+
+  private async resolve(id: number): Promise<ColumnDecoder | null> {
+    let decoder: ColumnDecoder | null = null
+    try {
+      decoder = (await this.stream.columnDecoder!(id, this.columns, this.dictionaries)) ?? null
+    } catch (err) {
+      this.log.warn('no compiled decoder for a writer schema; its records take the reference path', { topic: this.stream.topic, schemaId: id, error: errorMessage(err) })
+    }
+    if (!decoder) this.log.info('records of this writer schema are decoded by the reference path (avsc)', { topic: this.stream.topic, schemaId: id })
+    this.decoders.set(id, decoder)
+    return decoder
+  }
+
+  /** Appends full chunks to DuckDB; with `all`, the partial one too. */
+  append(all: boolean): void {
+    if (all && this.pending.length > 0) {
+      this.full.push(this.pending)
+      this.pending = this.newChunk()
+    }
+    for (const chunk of this.full.splice(0)) this.appendChunk(chunk)
+  }
+
+  /** Appends everything pending and makes it visible to the query connections (dictionary entries first). */
+  flush(): void {
+    this.append(true)
+    if (!this.unflushed) return
+    this.dictionaryAppender.flushSync()
+    this.appender.flushSync()
+    this.unflushed = false
+  }
+
+  private appendChunk(c: TailChunk): void {
+    const n = c.length
+    if (n > 0) {
+      const chunk = DuckDBDataChunk.create(this.types, n)
+      fill(chunk.getColumnVector(0), c.partitions, n)
+      fill(chunk.getColumnVector(1), c.offsets, n)
+      for (let k = 0; k < this.columns.length; k++) {
+        const values = c.columns[k]!
+        const vector = chunk.getColumnVector(k + 2)
+        const dictionary = this.dictionaries[k]
+        const box = this.decimalBoxes[k]
+        if (dictionary) {
+          for (let i = 0; i < n; i++) vector.setItem(i, values[i] as never)
+          this.appendDictionary(k, dictionary)
+        } else if (box) {
+          const writable = box as { value: bigint }
+          for (let i = 0; i < n; i++) {
+            writable.value = values[i] as bigint
+            vector.setItem(i, box as never)
+          }
+        } else for (let i = 0; i < n; i++) vector.setItem(i, values[i] as never)
+        vector.flush()
+      }
+      this.appender.appendDataChunk(chunk)
+      this.unflushed = true
+    }
+    this.spare.push(c)
+  }
+
+  private appendDictionary(col: number, dictionary: StringDictionary): void {
+    const { firstCode, values } = dictionary.takeAdded()
+    for (const [i, value] of values.entries()) {
+      this.dictionaryAppender.appendInteger(col)
+      this.dictionaryAppender.appendInteger(firstCode + i)
+      this.dictionaryAppender.appendVarchar(value)
+      this.dictionaryAppender.endRow()
+    }
+  }
+
+  close(): void {
+    for (const a of [this.appender, this.dictionaryAppender]) {
+      try {
+        a.closeSync()
+      } catch {
+        // closed already
+      }
+    }
+  }
+}
+
+function fill(vector: DuckDBVector, values: readonly unknown[], n: number): void {
+  for (let i = 0; i < n; i++) vector.setItem(i, values[i] as never)
+  vector.flush()
+}
+
+function log1(log: Logger, topic: string, partition: number, offset: string, err: unknown): void {
+  log.warn('a tail record could not be decoded; it is skipped (the sink dead-letters it)', { topic, partition, offset, error: errorMessage(err) })
+}
+
 interface Waiter {
   readonly topic: string
   readonly to: SnapshotOffsets
@@ -119,29 +390,31 @@ interface Waiter {
 export async function createKafkaTail(options: KafkaTailOptions): Promise<KafkaTail> {
   const log = options.logger.child('tail')
   const conn = options.connection
-  const topics = new Map<string, TopicState>()
-  const stats = { records: 0, skipped: 0, batches: 0, trimmed: 0 }
+  const stats: Stats = { records: 0, skipped: 0, batches: 0, trimmed: 0, fastRecords: 0 }
+  const chunkRows = options.appendRows ?? 2048
+  if (!Number.isInteger(chunkRows) || chunkRows < 1 || chunkRows > 2048) throw new WorkbenchError(ErrorCode.ConfigInvalid, `appendRows must be an integer in 1..2048 (a DataChunk holds 2048 rows), not ${chunkRows}`)
+  const topics = new Map<string, TopicTail>()
   const admin = options.kafka.admin()
   await admin.connect()
   try {
     for (const [i, stream] of options.streams.entries()) {
       const table = `k2_tail_${i}_${stream.topic.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 40)}`
-      const columns = stream.schema.fields.map(stagedColumn)
-      const types: DuckDBType[] = [INTEGER, BIGINT, ...columns.map((c) => c.stageType)]
-      await conn.run(`CREATE OR REPLACE TABLE ${table} (_partition INTEGER, _offset BIGINT, ${columns.map((c, k) => `c${k} ${c.stageType.toString()}`).join(', ')})`)
-      const next = new Map<number, bigint>()
+      for (const sql of TopicTail.createSql(table, tailColumns(stream.schema))) await conn.run(sql)
+      const t = new TopicTail(stream, table, await conn.createAppender(table), await conn.createAppender(`${table}_dict`), chunkRows, stats, log)
       for (const p of await admin.fetchTopicOffsets(stream.topic)) {
         const low = BigInt(p.low)
         const start = stream.start.get(p.partition) ?? 0n
-        next.set(p.partition, start > low ? start : low)
+        t.next.set(p.partition, start > low ? start : low)
+        t.kept.set(p.partition, start > low ? start : low)
       }
-      topics.set(stream.topic, { stream, table, columns, types, appender: await conn.createAppender(table), next, kept: new Map(next), offsets: new Map() })
+      topics.set(stream.topic, t)
     }
   } finally {
     await admin.disconnect()
   }
 
   const waiters = new Set<Waiter>()
+  let closing = false
   const reached = (topic: string, to: SnapshotOffsets): boolean => {
     const t = topics.get(topic)!
     for (const [p, o] of to) if ((t.next.get(p) ?? 0n) < o) return false
@@ -155,26 +428,46 @@ export async function createKafkaTail(options: KafkaTailOptions): Promise<KafkaT
       }
     }
   }
-  const advance = (t: TopicState, partition: number, lastOffset: string): void => {
+  const advance = (t: TopicTail, partition: number, lastOffset: string): void => {
     const after = BigInt(lastOffset) + 1n
     if (after > (t.next.get(partition) ?? 0n)) t.next.set(partition, after)
   }
 
-  // Appends and trims never interleave on the tail's connection.
+  // Appends, flushes and trims never interleave on the tail's connection.
   let chain: Promise<unknown> = Promise.resolve()
-  const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
+  const exclusive = <T>(fn: () => Promise<T> | T): Promise<T> => {
     const run = chain.then(fn, fn)
     chain = run.catch(() => undefined)
     return run
   }
 
+  // Pacing: the first batch of each fetch waits until fetchIntervalMs after that fetch started,
+  // unless a query is waiting for the tail (or it closes).
+  const fetchIntervalMs = options.fetchIntervalMs ?? 1000
+  let fetchStartedAt = 0
+  let firstOfFetch = false
+  let endPause: () => void = () => undefined
+  const pause = (ms: number): Promise<void> =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms)
+      function done(): void {
+        clearTimeout(timer)
+        endPause = () => undefined
+        resolve()
+      }
+      endPause = done
+    })
+
   const consumer: Consumer = options.kafka.consumer({
     groupId: options.groupId ?? `k2-query-tail-${os.hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
     readUncommitted: false,
-    maxWaitTimeInMs: 250,
+    // A fetch with nothing to return waits at the broker this long; new records end it at once.
+    maxWaitTimeInMs: 1000,
     sessionTimeout: 10_000,
     heartbeatInterval: 1_000,
   })
+  consumer.on(consumer.events.FETCH_START, () => (fetchStartedAt = performance.now()))
+  consumer.on(consumer.events.FETCH, () => (firstOfFetch = true))
   let joined: () => void = () => undefined
   const firstJoin = new Promise<void>((resolve) => (joined = resolve))
   // After every (re)join, continue each partition where the tail stands: rows already kept stay valid.
@@ -200,32 +493,15 @@ export async function createKafkaTail(options: KafkaTailOptions): Promise<KafkaT
     eachBatch: async ({ batch }) => {
       const t = topics.get(batch.topic)
       if (!t) return
-      const p = batch.partition
-      const from = t.next.get(p) ?? 0n
-      const rows: Array<{ offset: bigint; values: readonly unknown[] }> = []
-      for (const message of batch.messages) {
-        const offset = BigInt(message.offset)
-        if (offset < from || message.value === null) {
-          if (message.value === null) stats.skipped++
-          continue
-        }
-        try {
-          rows.push({ offset, values: t.stream.row(await t.stream.decode(message.value)) })
-        } catch (err) {
-          stats.skipped++
-          if (stats.skipped === 1) log.warn('a tail record could not be decoded; it is skipped (the sink dead-letters it)', { topic: batch.topic, partition: p, offset: message.offset, error: errorMessage(err) })
-        }
+      if (firstOfFetch) {
+        firstOfFetch = false
+        const wait = fetchStartedAt + fetchIntervalMs - performance.now()
+        if (wait > 0 && waiters.size === 0 && !closing) await pause(wait)
       }
-      await exclusive(async () => {
-        append(t, p, rows)
-        t.appender.flushSync()
-        let list = t.offsets.get(p)
-        if (!list) t.offsets.set(p, (list = new OffsetList()))
-        for (const r of rows) list.push(Number(r.offset))
-      })
-      stats.records += rows.length
+      await t.take(batch.partition, batch.messages)
+      await exclusive(() => t.append(false))
       stats.batches++
-      advance(t, p, batch.lastOffset())
+      advance(t, batch.partition, batch.lastOffset())
       wake()
     },
   })
@@ -233,29 +509,32 @@ export async function createKafkaTail(options: KafkaTailOptions): Promise<KafkaT
   await firstJoin
   clearTimeout(joinTimeout)
 
-  function append(t: TopicState, partition: number, rows: ReadonlyArray<{ offset: bigint; values: readonly unknown[] }>): void {
-    const width = t.types.length
-    for (let start = 0; start < rows.length; start += 2048) {
-      const end = Math.min(rows.length, start + 2048)
-      const cols: unknown[][] = []
-      for (let k = 0; k < width; k++) cols.push(new Array(end - start))
-      for (let r = start; r < end; r++) {
-        const { offset, values } = rows[r]!
-        const j = r - start
-        cols[0]![j] = partition
-        cols[1]![j] = offset
-        for (let k = 0; k < t.columns.length; k++) cols[k + 2]![j] = t.columns[k]!.stage(values[k])
-      }
-      const chunk = DuckDBDataChunk.create(t.types, end - start)
-      chunk.setColumns(cols as never)
-      t.appender.appendDataChunk(chunk)
-    }
-  }
-
-  const state = (topic: string): TopicState => {
+  const state = (topic: string): TopicTail => {
     const t = topics.get(topic)
     if (!t) throw new WorkbenchError(ErrorCode.ConfigInvalid, `the Kafka tail does not read topic ${topic} (it reads ${[...topics.keys()].join(', ')})`)
     return t
+  }
+
+  const reach = (topic: string, to: SnapshotOffsets, timeoutMs: number): Promise<void> => {
+    if (reached(topic, to)) return Promise.resolve()
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        waiters.delete(waiter)
+        const t = topics.get(topic)!
+        const behind = [...to].filter(([p, o]) => (t.next.get(p) ?? 0n) < o).map(([p, o]) => `partition ${p} at ${t.next.get(p) ?? 0n} of ${o}`)
+        reject(new WorkbenchError(ErrorCode.Timeout, `the Kafka tail of ${topic} did not reach the high-water mark within ${timeoutMs} ms (${behind.join(', ')}): is the broker up?`, true))
+      }, timeoutMs)
+      const waiter: Waiter = {
+        topic,
+        to,
+        resolve: () => {
+          clearTimeout(timer)
+          resolve()
+        },
+      }
+      waiters.add(waiter)
+      endPause()
+    })
   }
 
   return {
@@ -273,10 +552,9 @@ export async function createKafkaTail(options: KafkaTailOptions): Promise<KafkaT
         if ((t.kept.get(p) ?? 0n) > begin) {
           throw new WorkbenchError(ErrorCode.Conflict, `the Kafka tail of ${topic} partition ${p} keeps offsets from ${t.kept.get(p)}, but the query needs them from ${begin}: the snapshot it pinned is older than the tail (retry)`, true)
         }
-        if (end > begin) ranges.push(`(_partition = ${p} AND _offset >= ${begin} AND _offset < ${end})`)
+        if (end > begin) ranges.push(`(t._partition = ${p} AND t._offset >= ${begin} AND t._offset < ${end})`)
       }
-      const cols = t.columns.map((c, k) => `${c.convert(`c${k}`)} AS ${quoteIdent(c.field.name)}`).join(', ')
-      return `SELECT ${cols} FROM ${t.table} WHERE ${ranges.length ? ranges.join(' OR ') : 'false'}`
+      return t.selectSql(ranges.length ? ranges.join(' OR ') : 'false')
     },
     count(topic, from, to) {
       const t = state(topic)
@@ -284,26 +562,10 @@ export async function createKafkaTail(options: KafkaTailOptions): Promise<KafkaT
       for (const [p, end] of to) n += t.offsets.get(p)?.countBetween(Number(from.get(p) ?? 0n), Number(end)) ?? 0
       return n
     },
-    waitFor(topic, to, timeoutMs) {
-      state(topic)
-      if (reached(topic, to)) return Promise.resolve()
-      return new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          waiters.delete(waiter)
-          const t = topics.get(topic)!
-          const behind = [...to].filter(([p, o]) => (t.next.get(p) ?? 0n) < o).map(([p, o]) => `partition ${p} at ${t.next.get(p) ?? 0n} of ${o}`)
-          reject(new WorkbenchError(ErrorCode.Timeout, `the Kafka tail of ${topic} did not reach the high-water mark within ${timeoutMs} ms (${behind.join(', ')}): is the broker up?`, true))
-        }, timeoutMs)
-        const waiter: Waiter = {
-          topic,
-          to,
-          resolve: () => {
-            clearTimeout(timer)
-            resolve()
-          },
-        }
-        waiters.add(waiter)
-      })
+    async waitFor(topic, to, timeoutMs) {
+      const t = state(topic)
+      await reach(topic, to, timeoutMs)
+      await exclusive(() => t.flush())
     },
     trim(topic, to) {
       const t = state(topic)
@@ -317,20 +579,20 @@ export async function createKafkaTail(options: KafkaTailOptions): Promise<KafkaT
       }
       if (drop.length === 0) return Promise.resolve()
       return exclusive(async () => {
+        t.flush()
         const r = await conn.run(`DELETE FROM ${t.table} WHERE ${drop.join(' OR ')}`)
         stats.trimmed += Number(r.rowsChanged)
       })
     },
     async close() {
+      closing = true
+      endPause()
       await consumer.disconnect().catch(() => undefined)
       await exclusive(async () => {
         for (const t of topics.values()) {
-          try {
-            t.appender.closeSync()
-          } catch {
-            // closed already
-          }
+          t.close()
           await conn.run(`DROP TABLE IF EXISTS ${t.table}`)
+          await conn.run(`DROP TABLE IF EXISTS ${t.table}_dict`)
         }
       })
     },

@@ -18,6 +18,7 @@ import type { Metrics } from '../metrics/index'
 import { tableOffsets, type SnapshotOffsets } from '../sink/snapshot-offsets'
 import { createDataFileCache, type DataFileCache } from './file-cache'
 import { createKafkaTail, type KafkaTail } from './kafka-tail'
+import { marketTailStream } from './tail-streams'
 import { arrowTableOf, rowsOf, type QueryColumn, type QueryRow } from './query-result'
 
 /**
@@ -30,6 +31,9 @@ import { arrowTableOf, rowsOf, type QueryColumn, type QueryRow } from './query-r
  * of the table's topic at query start, waits until its tail consumer has read up to H, and adds
  * the tail records at offsets [S's committed offsets, H). S holds exactly the records below its
  * offsets, so the union has no gap and no duplicate (docs/decisions.md, "Hybrid queries").
+ * With the load shedder's deferred topics, the tail of each is read the same way from the
+ * deferred offsets S records: shed records are visible before the sink backfills them, and
+ * once only after (docs/decisions.md, "Shed data stays visible").
  * The SQL sees a view per table, with the table's columns and `_source` ('lake' or 'kafka').
  */
 export interface QueryEngine {
@@ -43,8 +47,8 @@ export interface QueryEngine {
   snapshots(table: EngineTable): Promise<SnapshotInfo[]>
   /** Reloads table metadata now (it is also refreshed in the background). */
   refresh(): Promise<void>
-  /** Where the tail stands, per table (undefined without Kafka). */
-  tailPositions(table: EngineTable): { next: ReadonlyMap<number, bigint>; kept: ReadonlyMap<number, bigint> } | undefined
+  /** Where the tail of a table's hot topic (or its deferred topic) stands (undefined without Kafka, or without that topic). */
+  tailPositions(table: EngineTable, topic?: 'hot' | 'deferred'): { next: ReadonlyMap<number, bigint>; kept: ReadonlyMap<number, bigint> } | undefined
   readonly cache: DataFileCache
   close(): Promise<void>
 }
@@ -93,8 +97,18 @@ export interface ReadBoundary {
   readonly lakeRecords: bigint
   /** Locations of the data files read. */
   readonly files: readonly string[]
-  /** The tail read: offsets [from, to) per partition, and the records in that range. */
-  readonly tail?: { readonly topic: string; readonly from: Readonly<Record<number, bigint>>; readonly to: Readonly<Record<number, bigint>>; readonly records: number }
+  /** The tail read of the hot topic: offsets [from, to) per partition, and the records in that range. */
+  readonly tail?: TailRead
+  /** The same for the load shedder's deferred topic (records shed and not yet backfilled into the snapshot). */
+  readonly deferredTail?: TailRead
+}
+
+/** A tail read of one topic: offsets [from, to) per partition, and the records in that range. */
+export interface TailRead {
+  readonly topic: string
+  readonly from: Readonly<Record<number, bigint>>
+  readonly to: Readonly<Record<number, bigint>>
+  readonly records: number
 }
 
 export interface QueryResult<T extends QueryRow = QueryRow> {
@@ -124,6 +138,8 @@ export interface SnapshotInfo {
   readonly current: boolean
   /** Kafka offsets the table holds at this snapshot, per partition. */
   readonly offsets: Readonly<Record<number, bigint>>
+  /** The same for the deferred topic (when the engine reads one; empty before the first backfill). */
+  readonly deferredOffsets?: Readonly<Record<number, bigint>>
 }
 
 export interface QueryEngineOptions {
@@ -131,8 +147,11 @@ export interface QueryEngineOptions {
   readonly namespace: string
   /** Iceberg table names, when not `trades` and `quotes`. */
   readonly tables?: Readonly<Partial<Record<EngineTable, string>>>
-  /** Topics feeding the tables: given (with deps.kafka and deps.serde), queries of the present are hybrid. */
-  readonly topics?: { readonly trades: string; readonly quotes: string }
+  /**
+   * Topics feeding the tables: given (with deps.kafka and deps.serde), queries of the present are
+   * hybrid. The deferred topics (the load shedder's, backfilled by the sink) are read as tail too.
+   */
+  readonly topics?: EngineTopics
   /** Folder of the data file cache. */
   readonly cacheDir: string
   /** Default 4 GiB. */
@@ -148,6 +167,14 @@ export interface QueryEngineOptions {
   /** DuckDB threads (default: all cores) and memory limit (default '2GB'). */
   readonly threads?: number
   readonly memoryLimit?: string
+}
+
+/** The Kafka topics of the tables: the hot ones, and the load shedder's deferred ones when there are. */
+export interface EngineTopics {
+  readonly trades: string
+  readonly quotes: string
+  readonly deferredTrades?: string
+  readonly deferredQuotes?: string
 }
 
 export interface QueryEngineDeps {
@@ -167,6 +194,7 @@ interface TableState {
   readonly icebergName: string
   readonly design: TableDesign<unknown>
   readonly topic: string | undefined
+  readonly deferredTopic: string | undefined
   loaded: LoadedTable | undefined
   loadedAt: number
 }
@@ -196,7 +224,8 @@ export async function createQueryEngine(options: QueryEngineOptions, deps: Query
   const tables = new Map<EngineTable, TableState>()
   for (const name of engineTables) {
     const design = (name === 'trades' ? tradesTable : quotesTable) as unknown as TableDesign<unknown>
-    tables.set(name, { name, icebergName: options.tables?.[name] ?? design.name, design, topic: options.topics?.[name], loaded: undefined, loadedAt: 0 })
+    const deferredTopic = name === 'trades' ? options.topics?.deferredTrades : options.topics?.deferredQuotes
+    tables.set(name, { name, icebergName: options.tables?.[name] ?? design.name, design, topic: options.topics?.[name], deferredTopic, loaded: undefined, loadedAt: 0 })
   }
 
   const load = async (t: TableState): Promise<void> => {
@@ -240,15 +269,11 @@ export async function createQueryEngine(options: QueryEngineOptions, deps: Query
       connection: tailConnection,
       kafka: deps.kafka,
       logger: log,
-      streams: [...tables.values()].map((t) => ({
-        topic: t.topic!,
-        schema: tableSchema(t),
-        decode: t.name === 'trades' ? (v: Buffer) => serde.deserializeTrade(v) : (v: Buffer) => serde.deserializeQuote(v),
-        row: (r: unknown) => t.design.row(r),
-        start: t.loaded ? tableOffsets(t.loaded.metadata, t.topic!) : new Map(),
-      })),
+      streams: [...tables.values()].flatMap((t) =>
+        topicsOf(t).map((topic) => marketTailStream(t.name, { topic, schema: tableSchema(t), start: t.loaded ? tableOffsets(t.loaded.metadata, topic) : new Map(), serde })),
+      ),
     })
-    log.info('Kafka tail started', Object.fromEntries([...tables.values()].map((t) => [t.topic!, describe(tail!.positions(t.topic!).next)])))
+    log.info('Kafka tail started', Object.fromEntries([...tables.values()].flatMap(topicsOf).map((topic) => [topic, describe(tail!.positions(topic).next)])))
   }
 
   // Pins: offsets of snapshots running queries read; the tail keeps everything from the lowest.
@@ -256,21 +281,16 @@ export async function createQueryEngine(options: QueryEngineOptions, deps: Query
   const trimTails = async (): Promise<void> => {
     if (!tail) return
     for (const t of tables.values()) {
-      if (!t.loaded || !t.topic) continue
-      const target = new Map(tableOffsets(t.loaded.metadata, t.topic))
-      for (const pin of pins) {
-        if (pin.topic !== t.topic) continue
-        for (const [p, o] of target) {
-          const pinned = pin.offsets.get(p) ?? 0n
-          if (pinned < o) target.set(p, pinned)
+      if (!t.loaded) continue
+      for (const topic of topicsOf(t)) {
+        const target = trimTarget(tableOffsets(t.loaded.metadata, topic), [...pins].filter((pin) => pin.topic === topic).map((pin) => pin.offsets))
+        await tail.trim(topic, target)
+        if (m) {
+          const { next, kept } = tail.positions(topic)
+          let n = 0n
+          for (const [p, o] of next) n += o - (kept.get(p) ?? 0n)
+          m.get('queryTailKept').labels(topic).set(Number(n))
         }
-      }
-      await tail.trim(t.topic, target)
-      if (m) {
-        const { next, kept } = tail.positions(t.topic)
-        let n = 0n
-        for (const [p, o] of next) n += o - (kept.get(p) ?? 0n)
-        m.get('queryTailKept').labels(t.topic).set(Number(n))
       }
     }
   }
@@ -334,24 +354,27 @@ export async function createQueryEngine(options: QueryEngineOptions, deps: Query
         const travelling = read.snapshotId !== undefined || read.asOfTimestampMs !== undefined
         if (read.tail === true && travelling) throw new WorkbenchError(ErrorCode.QueryInvalid, `table ${name}: a time-travel read has no Kafka tail (tail: true with a snapshot)`)
         const hybrid = (read.tail ?? true) && !travelling && tail !== undefined && t.topic !== undefined
-        let from: SnapshotOffsets = new Map()
         let pinnedSnapshot: Snapshot | undefined
         const meta = t.loaded?.metadata
+        const froms: Pin[] = []
         if (hybrid) {
           pinnedSnapshot = meta ? currentSnapshot(meta) : undefined
-          from = meta ? tableOffsets(meta, t.topic!, pinnedSnapshot) : new Map()
-          const pin: Pin = { topic: t.topic!, offsets: from }
-          pins.add(pin)
-          heldPins.push(pin)
+          for (const topic of topicsOf(t)) {
+            const pin: Pin = { topic, offsets: meta ? tableOffsets(meta, topic, pinnedSnapshot) : new Map() }
+            pins.add(pin)
+            heldPins.push(pin)
+            froms.push(pin)
+          }
         }
-        return { name, read, t, hybrid, from, pinnedSnapshot, meta }
+        return { name, read, t, hybrid, froms, pinnedSnapshot, meta }
       })
       // Then, for all tables at once: plan and fetch the files, and take the high-water marks.
       const planStart = performance.now()
       const settled = await Promise.allSettled(
-        prepared.map(async ({ name, read, t, hybrid, from, pinnedSnapshot, meta }) => {
-          const highWater = hybrid ? admin!.fetchTopicOffsets(t.topic!) : undefined
-          highWater?.catch(() => undefined)
+        prepared.map(async ({ name, read, t, hybrid, froms, pinnedSnapshot, meta }) => {
+          // The high-water marks of the hot and the deferred topic, taken together at query start.
+          const highWaters = froms.map(({ topic }) => admin!.fetchTopicOffsets(topic))
+          for (const h of highWaters) h.catch(() => undefined)
           const metadata = hybrid ? meta : await metadataFor(t, read)
           const plan =
             metadata && (!hybrid || pinnedSnapshot)
@@ -361,18 +384,9 @@ export async function createQueryEngine(options: QueryEngineOptions, deps: Query
           const local = await cache.acquire(locations)
           heldFiles.push(...locations)
           const planned = performance.now()
-          let tailInfo: ReadBoundary['tail']
-          let tailSql: string | undefined
-          if (hybrid && highWater) {
-            const to = new Map<number, bigint>()
-            for (const p of await highWater) to.set(p.partition, BigInt(p.high))
-            await tail!.waitFor(t.topic!, to, timeoutMs)
-            tailSql = tail!.selectSql(t.topic!, from, to)
-            const records = tail!.count(t.topic!, from, to)
-            tailInfo = { topic: t.topic!, from: Object.fromEntries([...to.keys()].map((p) => [p, from.get(p) ?? 0n])), to: Object.fromEntries(to), records }
-            m?.get('queryTailRecords').labels(name).inc(records)
-          }
-          return { name, t, plan, locations, local, tailInfo, tailSql, planMs: planned - planStart, tailMs: performance.now() - planned }
+          const tails = hybrid ? await readTails(tail!, froms, highWaters, timeoutMs) : undefined
+          if (tails) m?.get('queryTailRecords').labels(name).inc(tails.reads.reduce((n, r) => n + r.records, 0))
+          return { name, t, plan, locations, local, tails, planMs: planned - planStart, tailMs: performance.now() - planned }
         }),
       )
       // Settled, not raced: every table's files are held (and released below) even when one fails.
@@ -380,13 +394,13 @@ export async function createQueryEngine(options: QueryEngineOptions, deps: Query
         if (r.status === 'rejected') throw r.reason
         return r.value
       })
-      for (const { name, t, plan, locations, local, tailInfo, tailSql, planMs: p, tailMs: w } of planned) {
+      for (const { name, t, plan, locations, local, tails, planMs: p, tailMs: w } of planned) {
         planMs = Math.max(planMs, p)
         tailMs = Math.max(tailMs, w)
         const names = columnNamesById(plan.schema)
         const columns = plan.schema.fields.map((f) => quoteIdent(names.get(f.id) ?? f.name))
         const lake = local.length > 0 ? `SELECT ${columns.join(', ')}, 'lake' AS _source FROM ${readParquetByFieldId(local, plan.schema)}` : `SELECT ${plan.schema.fields.map((f, i) => `CAST(NULL AS ${duckdbType(f.type)}) AS ${columns[i]}`).join(', ')}, 'lake' AS _source WHERE false`
-        const view = tailSql ? `${lake} UNION ALL SELECT ${columns.join(', ')}, 'kafka' AS _source FROM (${tailSql})` : lake
+        const view = tails ? `${lake} UNION ALL SELECT ${columns.join(', ')}, 'kafka' AS _source FROM (${tails.sql})` : lake
         const createView = `CREATE OR REPLACE TEMP VIEW ${name} AS ${view}`
         deps.onSql?.(createView)
         await conn.run(createView)
@@ -398,7 +412,8 @@ export async function createQueryEngine(options: QueryEngineOptions, deps: Query
           filesPruned: plan.stats.filesPruned + plan.stats.manifestsPruned,
           lakeRecords: plan.files.reduce((a, f) => a + f.recordCount, 0n),
           files: locations,
-          ...(tailInfo ? { tail: tailInfo } : {}),
+          ...(tails?.reads[0] ? { tail: tails.reads[0] } : {}),
+          ...(tails?.reads[1] ? { deferredTail: tails.reads[1] } : {}),
         }
         m?.get('queryFilesScanned').labels(name).inc(plan.files.length)
         m?.get('queryFilesPruned').labels(name).inc(plan.stats.filesPruned)
@@ -453,9 +468,10 @@ export async function createQueryEngine(options: QueryEngineOptions, deps: Query
     query,
     cache,
     refresh,
-    tailPositions(name) {
+    tailPositions(name, which = 'hot') {
       const t = tables.get(name)
-      return tail && t?.topic ? tail.positions(t.topic) : undefined
+      const topic = which === 'hot' ? t?.topic : t?.deferredTopic
+      return tail && topic ? tail.positions(topic) : undefined
     },
     async snapshots(name) {
       const t = tables.get(name)
@@ -478,6 +494,7 @@ export async function createQueryEngine(options: QueryEngineOptions, deps: Query
           totalFilesBytes: Number(s.summary['total-files-size'] ?? 0),
           current: s['snapshot-id'] === current,
           offsets: t.topic ? Object.fromEntries(tableOffsets(meta, t.topic, s)) : {},
+          ...(t.deferredTopic ? { deferredOffsets: Object.fromEntries(tableOffsets(meta, t.deferredTopic, s)) } : {}),
         }))
     },
     async close() {
@@ -517,6 +534,49 @@ export function bindParameters(prepared: DuckDBPreparedStatement, params: Readon
     } else values[name] = (v ?? null) as DuckDBValue
   }
   prepared.bind(values, types)
+}
+
+/** The topics whose tail a table reads: its hot topic, then its deferred one. */
+function topicsOf(t: { readonly topic: string | undefined; readonly deferredTopic: string | undefined }): string[] {
+  return t.topic === undefined ? [] : t.deferredTopic === undefined ? [t.topic] : [t.topic, t.deferredTopic]
+}
+
+/**
+ * Where the tail of a topic can be trimmed to: the current snapshot's offsets, lowered to those
+ * of any snapshot a running query pinned (a partition a pin does not name is pinned at 0).
+ */
+export function trimTarget(current: SnapshotOffsets, pinned: readonly SnapshotOffsets[]): Map<number, bigint> {
+  const target = new Map(current)
+  for (const pin of pinned) {
+    for (const [p, o] of target) {
+      const at = pin.get(p) ?? 0n
+      if (at < o) target.set(p, at)
+    }
+  }
+  return target
+}
+
+/**
+ * The tail reads of one table, per topic (hot first, then deferred): offsets [the pinned
+ * snapshot's, the high-water mark at query start), once the tail has reached the mark, and the
+ * SQL selecting all of them.
+ */
+async function readTails(
+  tail: KafkaTail,
+  froms: readonly Pin[],
+  highWaters: ReadonlyArray<Promise<Array<{ partition: number; high: string }>>>,
+  timeoutMs: number,
+): Promise<{ sql: string; reads: TailRead[] }> {
+  const reads: TailRead[] = []
+  const sqls: string[] = []
+  for (const [i, { topic, offsets: from }] of froms.entries()) {
+    const to = new Map<number, bigint>()
+    for (const p of await highWaters[i]!) to.set(p.partition, BigInt(p.high))
+    await tail.waitFor(topic, to, timeoutMs)
+    sqls.push(tail.selectSql(topic, from, to))
+    reads.push({ topic, from: Object.fromEntries([...to.keys()].map((p) => [p, from.get(p) ?? 0n])), to: Object.fromEntries(to), records: tail.count(topic, from, to) })
+  }
+  return { sql: sqls.join(' UNION ALL '), reads }
 }
 
 function describe(offsets: ReadonlyMap<number, bigint>): string {
