@@ -1,0 +1,120 @@
+/**
+ * One Kafka tail of `npm run bench:tail`, in a process of its own so its CPU can be measured:
+ * `node --import tsx bench/tail-reader.ts <old|new> <spec JSON>`, driven by bench/tail.ts over IPC.
+ *
+ * `old` loads only what the engine's tail used before issue 16 (the baseline tail module from
+ * git, the serde, the table designs, kafkajs with the zstd codec) and none of lib's kafkajs
+ * patches; `new` is today's tail as the query engine builds it, through lib.
+ */
+import { DuckDBInstance } from '@duckdb/node-api'
+import { Kafka, logLevel } from 'kafkajs'
+
+export interface Spec {
+  readonly brokers: string[]
+  readonly registryUrl: string
+  readonly topics: { readonly trades: string; readonly quotes: string; readonly deferredTrades: string; readonly deferredQuotes: string }
+  readonly baselineFile: string
+}
+export type Variant = 'old' | 'new'
+/** High-water marks per topic and partition. */
+export type Offsets = Record<string, Record<number, string>>
+/** `begin` starts a measurement; `end` stops it (with `to`: once the tail holds everything below those offsets). */
+export type ToChild = { type: 'begin' } | { type: 'end'; to?: Offsets }
+export type FromChild =
+  | { type: 'ready' }
+  | { type: 'measured'; cpuMicros: number; wallMs: number; records: number; skipped: number; batches: number; rows: Record<string, { n: string; hash: string }> }
+
+/** The slice of a tail (old or new) the measurement uses. */
+interface Tail {
+  readonly stats: { records: number; skipped: number; batches: number }
+  selectSql(topic: string, from: ReadonlyMap<number, bigint>, to: ReadonlyMap<number, bigint>): string
+  waitFor(topic: string, to: ReadonlyMap<number, bigint>, timeoutMs: number): Promise<void>
+  close(): Promise<void>
+}
+
+type Connection = Awaited<ReturnType<DuckDBInstance['connect']>>
+
+async function openTail(variant: Variant, spec: Spec, kafka: Kafka, connection: Connection): Promise<{ tail: Tail; read: string[] }> {
+  const { topics } = spec
+  if (variant === 'old') {
+    // The zstd codec the engine's process registered through lib, without lib's kafkajs patches.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require('../lib/ingest/kafka-zstd.cjs')
+    const { createRecordSerde, createSchemaRegistryClient } = await import('../lib/avro/index')
+    const { tradesTable, quotesTable } = await import('../lib/iceberg/table-design')
+    const { silentLogger } = await import('../lib/logger/index')
+    const baseline = (await import(spec.baselineFile)) as { createKafkaTail(options: object): Promise<Tail> }
+    const serde = createRecordSerde({ registry: createSchemaRegistryClient({ url: spec.registryUrl }) })
+    const streams = [
+      { topic: topics.trades, schema: tradesTable.schema, decode: (v: Buffer) => serde.deserializeTrade(v), row: (r: never) => tradesTable.row(r), start: new Map() },
+      { topic: topics.quotes, schema: quotesTable.schema, decode: (v: Buffer) => serde.deserializeQuote(v), row: (r: never) => quotesTable.row(r), start: new Map() },
+    ]
+    return { tail: await baseline.createKafkaTail({ streams, connection, kafka, logger: silentLogger }), read: [topics.trades, topics.quotes] }
+  }
+  const lib = await import('../lib/index')
+  const serde = lib.createRecordSerde({ registry: lib.createSchemaRegistryClient({ url: spec.registryUrl }) })
+  const of = (kind: 'trades' | 'quotes', topic: string): ReturnType<typeof lib.marketTailStream> =>
+    lib.marketTailStream(kind, { topic, schema: (kind === 'trades' ? lib.tradesTable : lib.quotesTable).schema, start: new Map(), serde })
+  const streams = [of('trades', topics.trades), of('quotes', topics.quotes), of('trades', topics.deferredTrades), of('quotes', topics.deferredQuotes)]
+  return { tail: await lib.createKafkaTail({ streams, connection, kafka, logger: lib.silentLogger }), read: streams.map((s) => s.topic) }
+}
+
+async function main(variant: Variant, spec: Spec): Promise<void> {
+  const send = (m: FromChild): void => void process.send!(m)
+  const kafka = new Kafka({ clientId: `k2-bench-tail-${variant}`, brokers: spec.brokers, logLevel: logLevel.NOTHING })
+  const duck = await DuckDBInstance.create(':memory:', { memory_limit: '2GB' })
+  const conn = await duck.connect()
+  const { tail, read } = await openTail(variant, spec, kafka, conn)
+  send({ type: 'ready' })
+  let cpu0 = process.cpuUsage()
+  let wall0 = performance.now()
+  let records0 = 0
+  process.on('message', (m: ToChild) => {
+    if (m.type === 'begin') {
+      cpu0 = process.cpuUsage()
+      wall0 = performance.now()
+      records0 = tail.stats.records
+      return
+    }
+    void end(m.to).catch((err: unknown) => {
+      process.stderr.write(`tail ${variant}: ${(err as Error).stack ?? String(err)}\n`)
+      process.exit(1)
+    })
+  })
+
+  async function end(to: Offsets | undefined): Promise<void> {
+    // Until every record is in the tail's table and visible to a query: what a query waits for.
+    for (const topic of to ? read : []) await tail.waitFor(topic, toMap(to![topic] ?? {}), 120_000)
+    const cpu = process.cpuUsage(cpu0)
+    const wallMs = performance.now() - wall0
+    const rows: Record<string, { n: string; hash: string }> = {}
+    if (to) {
+      const q = await duck.connect()
+      for (const topic of [spec.topics.trades, spec.topics.quotes]) {
+        const r = await q.runAndReadAll(`SELECT count(*) AS n, bit_xor(hash(t)) AS h FROM (${tail.selectSql(topic, new Map(), toMap(to[topic] ?? {}))}) t`)
+        const [n, h] = r.getRows()[0]!
+        rows[topic] = { n: String(n), hash: String(h) }
+      }
+      q.closeSync()
+    }
+    send({ type: 'measured', cpuMicros: cpu.user + cpu.system, wallMs, records: tail.stats.records - records0, skipped: tail.stats.skipped, batches: tail.stats.batches, rows })
+    if (to) {
+      await tail.close()
+      conn.closeSync()
+      duck.closeSync()
+      process.exit(0)
+    }
+  }
+}
+
+function toMap(o: Record<number, string>): Map<number, bigint> {
+  return new Map(Object.entries(o).map(([p, v]) => [Number(p), BigInt(v)]))
+}
+
+if (require.main === module) {
+  const variant = process.argv[2] as Variant
+  main(variant, JSON.parse(process.argv[3] ?? '{}') as Spec).catch((err: unknown) => {
+    process.stderr.write(`tail ${variant} failed: ${(err as Error).stack ?? String(err)}\n`)
+    process.exit(1)
+  })
+}
