@@ -4,7 +4,9 @@
  *
  * `old` loads only what the engine's tail used before issue 16 (the baseline tail module from
  * git, the serde, the table designs, kafkajs with the zstd codec) and none of lib's kafkajs
- * patches; `new` is today's tail as the query engine builds it, through lib.
+ * patches; `new` is today's tail as the query engine builds it, through lib; `floor` is kafkajs
+ * alone as the new tail drives it (same consumer settings, patches and fetch pacing, records
+ * dropped): what any reader on kafkajs pays before decoding a byte.
  */
 import { DuckDBInstance } from '@duckdb/node-api'
 import { Kafka, logLevel } from 'kafkajs'
@@ -15,7 +17,7 @@ export interface Spec {
   readonly topics: { readonly trades: string; readonly quotes: string; readonly deferredTrades: string; readonly deferredQuotes: string }
   readonly baselineFile: string
 }
-export type Variant = 'old' | 'new'
+export type Variant = 'old' | 'new' | 'floor'
 /** High-water marks per topic and partition. */
 export type Offsets = Record<string, Record<number, string>>
 /** `begin` starts a measurement; `end` stops it (with `to`: once the tail holds everything below those offsets). */
@@ -51,6 +53,7 @@ async function openTail(variant: Variant, spec: Spec, kafka: Kafka, connection: 
     ]
     return { tail: await baseline.createKafkaTail({ streams, connection, kafka, logger: silentLogger }), read: [topics.trades, topics.quotes] }
   }
+  if (variant === 'floor') return { tail: await kafkajsAlone(spec, kafka), read: Object.values(topics) }
   const lib = await import('../lib/index')
   const serde = lib.createRecordSerde({ registry: lib.createSchemaRegistryClient({ url: spec.registryUrl }) })
   const of = (kind: 'trades' | 'quotes', topic: string): ReturnType<typeof lib.marketTailStream> =>
@@ -88,7 +91,7 @@ async function main(variant: Variant, spec: Spec): Promise<void> {
     const cpu = process.cpuUsage(cpu0)
     const wallMs = performance.now() - wall0
     const rows: Record<string, { n: string; hash: string }> = {}
-    if (to) {
+    if (to && variant !== 'floor') {
       const q = await duck.connect()
       for (const topic of [spec.topics.trades, spec.topics.quotes]) {
         const r = await q.runAndReadAll(`SELECT count(*) AS n, bit_xor(hash(t)) AS h FROM (${tail.selectSql(topic, new Map(), toMap(to[topic] ?? {}))}) t`)
@@ -104,6 +107,49 @@ async function main(variant: Variant, spec: Spec): Promise<void> {
       duck.closeSync()
       process.exit(0)
     }
+  }
+}
+
+/** A kafkajs consumer of all four topics set up and paced as the new tail's, keeping only positions. */
+async function kafkajsAlone(spec: Spec, kafka: Kafka): Promise<Tail> {
+  await import('../lib/index') // lib's kafkajs patches and zstd codec
+  const stats = { records: 0, skipped: 0, batches: 0 }
+  const next = new Map<string, bigint>()
+  const key = (topic: string, p: number): string => `${topic}|${p}`
+  const moved = (topic: string, p: number, last: string): void => {
+    if (BigInt(last) + 1n > (next.get(key(topic, p)) ?? 0n)) next.set(key(topic, p), BigInt(last) + 1n)
+  }
+  const consumer = kafka.consumer({ groupId: `k2-bench-tail-floor-${process.pid}`, readUncommitted: false, maxWaitTimeInMs: 1000, sessionTimeout: 10_000, heartbeatInterval: 1_000 })
+  let fetchStartedAt = 0
+  let firstOfFetch = false
+  consumer.on(consumer.events.FETCH_START, () => (fetchStartedAt = performance.now()))
+  consumer.on(consumer.events.FETCH, () => (firstOfFetch = true))
+  consumer.on(consumer.events.END_BATCH_PROCESS, (e) => moved(e.payload.topic, e.payload.partition, e.payload.lastOffset))
+  await consumer.connect()
+  await consumer.subscribe({ topics: Object.values(spec.topics), fromBeginning: true })
+  await consumer.run({
+    autoCommit: false,
+    eachBatch: async ({ batch }) => {
+      if (firstOfFetch) {
+        firstOfFetch = false
+        const wait = fetchStartedAt + 1000 - performance.now()
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait))
+      }
+      stats.records += batch.messages.length
+      stats.batches++
+      moved(batch.topic, batch.partition, batch.lastOffset())
+    },
+  })
+  return {
+    stats,
+    selectSql: () => 'SELECT 1 WHERE false',
+    async waitFor(topic, to) {
+      for (;;) {
+        if ([...to].every(([p, o]) => (next.get(key(topic, p)) ?? 0n) >= o)) return
+        await new Promise((r) => setTimeout(r, 20))
+      }
+    },
+    close: () => consumer.disconnect(),
   }
 }
 

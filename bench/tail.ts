@@ -1,5 +1,5 @@
 /**
- * `npm run bench:tail [-- --rate 2600] [--seconds 60] [--idle-seconds 10] [--baseline <git revision>] [--profile <dir>]`
+ * `npm run bench:tail [-- --rate 2600] [--seconds 60] [--idle-seconds 10] [--floor] [--baseline <git revision>] [--profile <dir>]`
  *
  * What the query engine's Kafka tail costs per record, the new path against the old one in the
  * same run, on the running local stack:
@@ -17,6 +17,8 @@
  *    waits until its tail holds everything and every row is appended and visible to a query.
  *    CPU per record = process.cpuUsage of the child over the load window / records produced.
  * 5. Both tails must hold the same rows: count and an order-free hash of every converted row.
+ * With `--floor`, a third process runs kafkajs alone as the new tail drives it (records dropped):
+ * the part of the new figure that is the Kafka client's.
  * Writes docs/bench/tail.json and docs/bench/tail.md.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
@@ -39,7 +41,7 @@ import {
 // After lib: lib/ingest registers the zstd codec.
 import { Kafka, logLevel } from 'kafkajs'
 import { describeMachine } from './machine'
-import { arg } from './bench-kit'
+import { arg, flag } from './bench-kit'
 import type { FromChild, Offsets, Spec, ToChild, Variant } from './tail-reader'
 
 /** lib/query/kafka-tail.ts before issue 16's cheap tail: the baseline the new path is measured against. */
@@ -153,7 +155,7 @@ async function main(): Promise<void> {
     await ensureTopics(admin, Object.values(topics).map((topic) => ({ topic, partitions: config.topics.partitions })))
     await createRecordSerde({ registry }).registerSchemas(topics)
     say(`topics ${run}-*, ${config.topics.partitions} partitions each; baseline tail from ${baseline.slice(0, 10)}`)
-    for (const v of ['old', 'new'] as const) children.push(startChild(v, spec))
+    for (const v of flag('floor') ? (['old', 'new', 'floor'] as const) : (['old', 'new'] as const)) children.push(startChild(v, spec))
     for (const c of children) if ((await c.next()).type !== 'ready') throw new Error(`the ${c.variant} tail did not start`)
 
     say(`idle: ${idleSeconds} s with nothing produced`)
@@ -212,6 +214,7 @@ function report(input: ReportInput): void {
     }
   }
   const [old, next] = [figure(0), figure(1)]
+  const floor = input.children[2] ? figure(2) : undefined
   const same = JSON.stringify(old.rows) === JSON.stringify(next.rows)
   const expected = { [input.topics.trades]: String(input.produced.trades), [input.topics.quotes]: String(input.produced.quotes) }
   const complete = [old, next].every((f) => Object.entries(expected).every(([t, n]) => (f.rows as Record<string, { n: string }>)[t]?.n === n))
@@ -225,6 +228,7 @@ function report(input: ReportInput): void {
     produced: { ...input.produced, recordsPerSecond: input.rate, seconds: input.seconds, how: 'synthetic market → Binance frames → ingest normaliser → serde → batching producer, one zstd transaction per batch' },
     old,
     new: next,
+    ...(floor ? { kafkajsAlone: { microsPerRecord: floor.microsPerRecord, microsPerRecordAboveIdle: floor.microsPerRecordAboveIdle, idleCoreShare: floor.idleCoreShare, fetchedBatches: floor.fetchedBatches } } : {}),
     ratio,
     sameRows: same,
     complete,
@@ -241,14 +245,15 @@ function report(input: ReportInput): void {
     `Both tails read the same live topics at the same time, each in its own process: ${total.toLocaleString('en')} records (${input.produced.trades.toLocaleString('en')} trades, ${input.produced.quotes.toLocaleString('en')} quotes) produced at ${input.rate.toLocaleString('en')} records/s for ${input.seconds} s the way the ingest worker produces them (${result.produced.how}), ${input.partitions} partitions per topic.`,
     `**old**: lib/query/kafka-tail.ts at ${input.baseline.slice(0, 10)} with the engine's streams of then (avsc decode, TableDesign.row and staging per record; a DataChunk append and flush per fetched batch; the two hot topics). **new**: the current tail with the engine's streams (a decoder compiled per schema id straight into column arrays; 2,048-row DataChunk appends, flushed when a query needs the rows; the hot and the deferred topics).`,
     '',
-    '| | old | new |',
-    '|---|---:|---:|',
-    `| CPU per record (µs) | ${old.microsPerRecord} | ${next.microsPerRecord} |`,
-    `| … above the idle fetch loop (µs) | ${old.microsPerRecordAboveIdle} | ${next.microsPerRecordAboveIdle} |`,
-    `| idle, nothing produced (share of a core) | ${old.idleCoreShare} | ${next.idleCoreShare} |`,
-    `| a reader at ${input.rate.toLocaleString('en')} records/s (share of a core) | ${result.apiIdleCoreShareAtRate.old} | ${result.apiIdleCoreShareAtRate.new} |`,
-    `| fetched batches | ${old.fetchedBatches} | ${next.fetchedBatches} |`,
+    `| | old | new |${floor ? ' kafkajs alone |' : ''}`,
+    `|---|---:|---:|${floor ? '---:|' : ''}`,
+    `| CPU per record (µs) | ${old.microsPerRecord} | ${next.microsPerRecord} |${floor ? ` ${floor.microsPerRecord} |` : ''}`,
+    `| … above the idle fetch loop (µs) | ${old.microsPerRecordAboveIdle} | ${next.microsPerRecordAboveIdle} |${floor ? ` ${floor.microsPerRecordAboveIdle} |` : ''}`,
+    `| idle, nothing produced (share of a core) | ${old.idleCoreShare} | ${next.idleCoreShare} |${floor ? ` ${floor.idleCoreShare} |` : ''}`,
+    `| a reader at ${input.rate.toLocaleString('en')} records/s (share of a core) | ${result.apiIdleCoreShareAtRate.old} | ${result.apiIdleCoreShareAtRate.new} |${floor ? ` ${round(((floor.microsPerRecord as number) * input.rate) / 1e6, 3)} |` : ''}`,
+    `| fetched batches | ${old.fetchedBatches} | ${next.fetchedBatches} |${floor ? ` ${floor.fetchedBatches} |` : ''}`,
     '',
+    ...(floor ? ['**kafkajs alone** is a third process reading the same topics with the new tail\'s consumer settings, kafkajs fixes and fetch pacing, dropping every record: the part of the new figure that is the Kafka client\'s (fetching, decompressing and parsing record batches into message objects).', ''] : []),
     `The new path costs ${ratio}× less per record in the same run (absolute times vary with what else the 2 cores run; the ratio holds). CPU per record is process.cpuUsage of the tail's process from the first record produced until every record is in its DuckDB table and visible to a query, divided by the records produced. Both tails hold the same rows: ${same ? 'yes' : 'NO'} (count and an order-free hash of every row as a query reads it); every record produced is there: ${complete ? 'yes' : 'NO'}.`,
     '',
   ].join('\n')
