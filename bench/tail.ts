@@ -221,7 +221,7 @@ function report(input: ReportInput): void {
   const ratio = round((old.microsPerRecord as number) / (next.microsPerRecord as number), 1)
   const result = {
     machine: describeMachine(),
-    command: `npm run bench:tail -- --rate ${input.rate} --seconds ${input.seconds} --idle-seconds ${input.idleSeconds}`,
+    command: `npm run bench:tail -- --rate ${input.rate} --seconds ${input.seconds} --idle-seconds ${input.idleSeconds}${input.children[2] ? ' --floor' : ''}`,
     date: new Date().toISOString(),
     baselineRevision: input.baseline,
     topics: { partitions: input.partitions, hot: 2, deferred: 2 },
