@@ -4,7 +4,7 @@
  * config, engine, server until SIGTERM/SIGINT; exit 1 on failure.
  */
 import { Kafka, logLevel } from 'kafkajs'
-import { createHealthChecks, createLogger, createWorkerMetrics, createWarehouseFileIO, errorMessage, loadConfig, openQueryEngine, startApiServer } from '../lib/index'
+import { createHealthChecks, createLogger, createWorkerMetrics, createWarehouseFileIO, errorMessage, isWorkbenchError, loadConfig, openQueryEngine, retry, startApiServer } from '../lib/index'
 import { stopped, workerStopSignal } from './stop-signal'
 
 async function main(): Promise<number> {
@@ -16,7 +16,12 @@ async function main(): Promise<number> {
   const kafka = new Kafka({ clientId: `${config.kafka.clientId}-api`, brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING })
   let engine: Awaited<ReturnType<typeof openQueryEngine>> | undefined
   try {
-    engine = await openQueryEngine(config, { logger: log, metrics })
+    // On a fresh broker the topics the engine creates have no leader for a moment ("not the leader
+    // for that topic-partition"): a start-up race, retried, not a reason to exit.
+    engine = await retry(() => openQueryEngine(config, { logger: log, metrics }), { attempts: 8, initialDelayMs: 500, maxDelayMs: 5000, factor: 2, jitter: 0.2 }, stop, {
+      isRetryable: (err) => (isWorkbenchError(err) ? err.retryable : (err as { retriable?: boolean }).retriable === true),
+      onRetry: (err, attempt, delayMs) => log.warn(`opening the query engine failed; retrying in ${delayMs} ms`, { attempt, error: errorMessage(err) }),
+    })
     const server = await startApiServer(
       { host: config.host, port: config.api.port, maxRows: config.api.maxRows, maxRangeMs: config.api.maxRangeMs, timeoutMs: config.api.timeoutMs, targetsDir: config.paths.scrapeTargets },
       { engine, health: createHealthChecks(config, { kafka, io, engine }), logger: log, metrics },
