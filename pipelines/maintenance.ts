@@ -37,6 +37,7 @@ async function main(): Promise<number> {
         tables: [tradesTable.name, quotesTable.name],
         intervalMs: config.maintenance.intervalMs,
         targetFileBytes: config.maintenance.targetFileBytes,
+        openHourMinFiles: config.maintenance.openHourMinFiles,
         snapshotMaxAgeMs: config.maintenance.snapshotMaxAgeMs,
         keepSnapshots: config.maintenance.keepSnapshots,
         orphanMinAgeMs: config.maintenance.orphanMinAgeMs,

@@ -120,6 +120,8 @@ export interface WorkbenchConfig {
     readonly intervalMs: number
     /** Files smaller than this are compacted; compacted files aim for it. */
     readonly targetFileBytes: number
+    /** In the hour still being written, small files are merged once this many have gathered in a partition. */
+    readonly openHourMinFiles: number
     /** Snapshots older than this are expired (the newest `keepSnapshots` always stay). */
     readonly snapshotMaxAgeMs: number
     readonly keepSnapshots: number
@@ -356,6 +358,7 @@ function read(env: Env, root: string): { config: WorkbenchConfig; keys: ConfigKe
   const maintenanceMetricsPort = r.port('K2_MAINTENANCE_METRICS_PORT', 9466 + offset, 'maintenance worker /metrics port')
   const maintenanceInterval = r.int('K2_MAINTENANCE_INTERVAL_MS', 60_000, 'time between maintenance rounds', 100, 86_400_000)
   const targetFileBytes = r.int('K2_MAINTENANCE_TARGET_FILE_BYTES', 128 * 2 ** 20, 'target size of compacted data files', 1024, 2 ** 31)
+  const openHourMinFiles = r.int('K2_MAINTENANCE_OPEN_HOUR_MIN_FILES', 16, 'small files of one partition in the hour still being written that are merged together (a closed hour is merged from two)', 2, 100_000)
   const snapshotMaxAge = r.int('K2_MAINTENANCE_SNAPSHOT_MAX_AGE_MS', 6 * 3600_000, 'snapshots older than this are expired (time travel reaches this far back)', 0, 365 * 86_400_000)
   const keepSnapshots = r.int('K2_MAINTENANCE_KEEP_SNAPSHOTS', 20, 'newest snapshots always kept', 1, 100_000)
   const orphanMinAge = r.int('K2_MAINTENANCE_ORPHAN_MIN_AGE_MS', 3600_000, 'unreferenced files are deleted once older than this', 60_000, 365 * 86_400_000)
@@ -450,7 +453,7 @@ function read(env: Env, root: string): { config: WorkbenchConfig; keys: ConfigKe
       degrade: { enabled: degradeEnabled, policy: { cooldownMs, thresholds } },
       ingest: { metricsPort: ingestMetricsPort, compression, reorderWindowMs, maxPendingPerSymbol, batchMaxRecords, lingerMs },
       sink: { metricsPort: sinkMetricsPort, namespace: sinkNamespace, groupId: sinkGroup, maxRecords: sinkMaxRecords, maxAgeMs: sinkMaxAgeMs, rowGroupSize: sinkRowGroup, sessionTimeoutMs: sinkSession, maxUncommittedMs: sinkMaxUncommitted, chaos: sinkChaos },
-      maintenance: { metricsPort: maintenanceMetricsPort, intervalMs: maintenanceInterval, targetFileBytes, snapshotMaxAgeMs: snapshotMaxAge, keepSnapshots, orphanMinAgeMs: orphanMinAge },
+      maintenance: { metricsPort: maintenanceMetricsPort, intervalMs: maintenanceInterval, targetFileBytes, openHourMinFiles, snapshotMaxAgeMs: snapshotMaxAge, keepSnapshots, orphanMinAgeMs: orphanMinAge },
       query: { cacheDir: queryCacheDir, cacheMaxBytes: queryCacheMax, refreshMs: queryRefresh, timeoutMs: queryTimeout, concurrency: queryConcurrency, memoryLimit: queryMemory },
       api: { port: apiPort, maxRows: apiMaxRows, maxRangeMs: apiMaxRange, timeoutMs: apiTimeout },
       worker: { stopWithPid: stopWithPid === 0 ? undefined : stopWithPid },

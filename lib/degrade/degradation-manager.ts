@@ -67,7 +67,9 @@ export function createDegradationManager(options: DegradationManagerOptions): De
   const m = options.metrics
   const size = options.timelineSize ?? 3600
   let state: DegradationState = { level: 'NORMAL', sinceMs: now() }
-  const window = createSignalWindow(longestWindowMs(policy))
+  // Keep a sample or two beyond the longest window: a window is covered only by a sample at least
+  // as old as it, and with samples a second apart one exactly that old is rarely there.
+  const window = createSignalWindow(longestWindowMs(policy) + 2 * Math.max(1000, options.intervalMs ?? 1000))
   const judge = (at: number): JudgedSignals => {
     const out: Partial<Record<keyof DegradationSignals, JudgedSignal>> = {}
     for (const [name, rule] of Object.entries(policy.thresholds) as Array<[keyof DegradationSignals, NonNullable<DegradationPolicy['thresholds'][keyof DegradationSignals]>]>) out[name] = window.judge(name, rule.judge, at)

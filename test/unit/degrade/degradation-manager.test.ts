@@ -64,3 +64,40 @@ describe('degradation manager', () => {
     expect(m.level).toBe('AGGRESSIVE')
   })
 })
+
+describe('degradation manager windows', () => {
+  it('judges a window shorter than its sampling period on the newest sample, once there are two', async () => {
+    let t = 0
+    const m = createDegradationManager({
+      worker: 'short',
+      policy: { cooldownMs: 0, thresholds: { backlogSeconds: { enter: [5], recover: [2], judge: { kind: 'standing', windowMs: 1, minGrowthPerSecond: 0 } } } },
+      sample: () => ({ backlogSeconds: 400 }),
+      intervalMs: 0,
+      now: () => (t += 1000),
+      logger: silentLogger,
+    })
+    await m.tick()
+    expect(m.level).toBe('NORMAL')
+    await m.tick()
+    expect(m.level).toBe('SOFT')
+  })
+
+  it('stays decided with samples that arrive a little late (a 15 s window, samples every 1,010 ms)', async () => {
+    let t = 0
+    const m = createDegradationManager({
+      worker: 'jitter',
+      policy: { cooldownMs: 0, thresholds: { backlogSeconds: { enter: [5], recover: [2], judge: { kind: 'standing', windowMs: 15_000, minGrowthPerSecond: 0 } } } },
+      sample: () => ({ backlogSeconds: 10 }),
+      intervalMs: 0,
+      now: () => (t += 1010),
+      logger: silentLogger,
+    })
+    const levels: string[] = []
+    for (let i = 0; i < 40; i++) {
+      await m.tick()
+      levels.push(m.level)
+    }
+    expect(levels.indexOf('SOFT')).toBeGreaterThan(0)
+    expect(levels.slice(levels.indexOf('SOFT'))).not.toContain('NORMAL')
+  })
+})
