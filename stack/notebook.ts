@@ -76,7 +76,8 @@ export interface NotebookWorkbench {
   /**
    * Is the stack healthy at nominal load (every worker up, lake lag within the commit interval +
    * 10 s, both degradation levels NORMAL)? Waits up to `timeoutMs` for it, shows the checks as a
-   * table, and throws when one still fails — so a run of the story on a sick stack fails.
+   * table, and — in a recording run (`npm run notebooks`, K2_NOTEBOOK_STRICT_HEALTH=1) — throws
+   * when one still fails, so a demo backup is never recorded on a sick stack.
    */
   checkHealth(timeoutMs?: number): Promise<HealthVerdict>
   /** Closes the engine and clients; workers keep their ownership rules. */
@@ -234,7 +235,9 @@ export function connectWorkbench(env: NodeJS.ProcessEnv = process.env): Notebook
         verdict = await measure()
       }
       show(tableBundle(verdict.checks.map((c) => ({ check: c.check, seen: c.seen, expected: c.expected, ok: c.ok ? '✔' : '✖' })), { caption: verdict.ok ? 'the stack is healthy' : 'the stack is NOT healthy', maxRows: 50 }))
-      if (!verdict.ok) throw new Error(`the stack is not healthy: ${verdict.problems.join('; ')}`)
+      // A run that records the demo backup (npm run notebooks) fails on a sick stack; a person in
+      // JupyterLab sees the table and reads on.
+      if (!verdict.ok && process.env.K2_NOTEBOOK_STRICT_HEALTH === '1') throw new Error(`the stack is not healthy: ${verdict.problems.join('; ')}`)
       return verdict
     },
 

@@ -41,7 +41,7 @@ export async function executeNotebooks(config: WorkbenchConfig, notebooks: reado
   for (const nb of notebooks) {
     const name = path.basename(nb)
     reporter.line('notebooks', `running ${name} (${options.mode} mode) …`)
-    const run = await runNotebook(config, nb, { outDir: out, cellTimeoutSeconds: options.mode === 'quick' ? 300 : 900, env: { ...options.env, K2_NOTEBOOK_MODE: options.mode } })
+    const run = await runNotebook(config, nb, { outDir: out, cellTimeoutSeconds: options.mode === 'quick' ? 300 : 900, env: { ...options.env, K2_NOTEBOOK_MODE: options.mode, K2_NOTEBOOK_STRICT_HEALTH: '1' } })
     if (run.html) fs.renameSync(run.html, path.join(reports, path.basename(run.html)))
     const html = run.html ? path.join(reports, path.basename(run.html)) : undefined
     runs.push({ ...run, html })
