@@ -45,8 +45,12 @@ function localPath(location: string): string {
 let duck: DuckDBInstance
 let db: DuckDBConnection
 
+// A user's clone has no ../shared: these checks then skip, and say so.
+const haveFixtures = fs.existsSync(path.join(fixtureRoot, 'README.md'))
+if (!haveFixtures) process.stdout.write(`table-scan: Iceberg fixtures not found at ${fixtureRoot}; the checks against Spark, Java and Athena tables are skipped\n`)
+const describeFixtures = haveFixtures ? describe : describe.skip
+
 beforeAll(async () => {
-  if (!fs.existsSync(path.join(fixtureRoot, 'README.md'))) throw new Error(`Iceberg fixtures not found at ${fixtureRoot}: check out the shared fixtures beside the repository`)
   duck = await DuckDBInstance.create(':memory:')
   db = await duck.connect()
 })
@@ -126,7 +130,7 @@ const versions: ReadonlyArray<{ table: string; file: string; snapshotId: bigint;
   { table: 'athena/example', file: '00001-aaf0d033-d06b-43c7-be60-67f83abd4aca.metadata.json', snapshotId: 6838723292707092922n, rows: 2n },
 ]
 
-describe('planScan on tables written by Spark, the Iceberg Java API and Athena', () => {
+describeFixtures('planScan on tables written by Spark, the Iceberg Java API and Athena', () => {
   it.each(versions.filter((v) => v.rows !== undefined))('$table $file: plans snapshot $snapshotId; DuckDB reads the README row count from the planned files', async ({ table, file, snapshotId, rows: expected }) => {
     const p = await plan(table, file)
     expect(p.snapshot?.['snapshot-id']).toBe(snapshotId)
@@ -187,7 +191,7 @@ describe('planScan on tables written by Spark, the Iceberg Java API and Athena',
   })
 })
 
-describe('spark/rename_column: a renamed column, and pruning on bucket[4](id) / identity(date)', () => {
+describeFixtures('spark/rename_column: a renamed column, and pruning on bucket[4](id) / identity(date)', () => {
   it('v3 reads the column renamed date → event_date under its new name, by field id', async () => {
     const p = await plan('spark/rename_column', 'v3.metadata.json')
     expect(columnNamesById(p.schema)).toEqual(
@@ -275,7 +279,7 @@ function sqlWhere(f: ScanFilter): string {
   }
 }
 
-describe('time travel on spark/bunnies v5 (three snapshots: 21 rows, deletes, 20 rows)', () => {
+describeFixtures('time travel on spark/bunnies v5 (three snapshots: 21 rows, deletes, 20 rows)', () => {
   const first = 7505300640432048841n // 2025-03-30 04:54:14.186 UTC, schema 0
   const deletes = 469881615898633426n // 04:55:00.792, a position delete
   const current = 2701171901096418979n // 04:56:01.983, schema 1 (adds breed_name_length)
@@ -322,7 +326,7 @@ describe('time travel on spark/bunnies v5 (three snapshots: 21 rows, deletes, 20
   })
 })
 
-describe('readMetadataFile and columnNamesById', () => {
+describeFixtures('readMetadataFile and columnNamesById', () => {
   it('keeps 64-bit snapshot ids exact', async () => {
     const m = await load('java/bunnies', 'v5.metadata.json')
     expect(m['current-snapshot-id']).toBe(9158179788527662767n)
@@ -381,7 +385,7 @@ function memoryStore(files: Map<string, Uint8Array> = new Map()): ObjectStore {
 
 // --- which delete files apply (spec: Scan Planning), on a table written here ------------------
 
-describe('delete files: refused only when one applies to a file the scan reads', () => {
+describeFixtures('delete files: refused only when one applies to a file the scan reads', () => {
   // Partitioned by identity(sym). Data files a (sym a, ids 1-10, data sequence 1), b (sym a,
   // ids 11-20, sequence 3), c (sym c, ids 21-30, sequence 1). Each snapshot after the first adds
   // one delete file on top of the same data.
