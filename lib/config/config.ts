@@ -302,7 +302,7 @@ function read(env: Env, root: string): { config: WorkbenchConfig; keys: ConfigKe
   const rate = rateRaw === 'max' ? 'max' : Number(rateRaw)
   if (rate !== 'max' && !(rate > 0)) r.problems.push(`K2_REPLAY_RATE=${JSON.stringify(rateRaw)} is not a positive number or "max"`)
   const seed = r.int('K2_REPLAY_SEED', 42, 'seed of the synthetic market', 0, 2 ** 31 - 1)
-  const historyPerSymbol = r.int('K2_REPLAY_HISTORY', 10_000, 'trades per symbol the replay exchange keeps for historicalTrades (grown on demand, ~33 bytes each)', 100, 5_000_000)
+  const historyPerSymbol = r.int('K2_REPLAY_HISTORY', 10_000, 'trades per symbol the replay exchange keeps for historicalTrades at least (grown on demand, ~41 bytes each; a busy symbol also keeps its last 2 minutes)', 100, 5_000_000)
   const faults = r.str('K2_REPLAY_FAULTS', '{}', 'replay fault injection as JSON, e.g. {"duplicate":0.01,"drop":0.001}')
   const feedWs = r.url('K2_FEED_WS_URL', `ws://${host}:${replayPort}`, 'market-stream WebSocket base (wss://stream.binance.com:9443 for Binance)')
   const feedRest = r.url('K2_FEED_REST_URL', `http://${host}:${replayPort}`, 'REST base for exchangeInfo and historicalTrades (https://api.binance.com for Binance)')

@@ -18,6 +18,8 @@ import { createTradeHistory, historicalTradesDefaultLimit } from './trade-histor
 export interface CaptureMarketOptions {
   /** Trades kept per symbol for `history` (default 10,000). */
   readonly historyPerSymbol?: number
+  /** Beyond that, what each symbol traded in the last this many ms of wall time (default 120,000; 0: the count only). */
+  readonly historyRetainMs?: number
   /** Named in errors, e.g. the file path. */
   readonly source?: string
 }
@@ -96,7 +98,7 @@ export function createCaptureMarket(text: string, options: CaptureMarketOptions 
     const quoteAsset = quoteAssets.find((q) => symbol.endsWith(q) && symbol.length > q.length) ?? symbol.slice(-4)
     return { symbol, baseAsset: symbol.slice(0, symbol.length - quoteAsset.length), quoteAsset, priceDecimals: d.price, qtyDecimals: d.qty }
   })
-  const history = createTradeHistory({ capacityPerSymbol: options.historyPerSymbol ?? 10_000 })
+  const history = createTradeHistory({ capacityPerSymbol: options.historyPerSymbol ?? 10_000, ...(options.historyRetainMs === undefined ? {} : { retainMs: options.historyRetainMs }) })
   for (const i of instruments) history.register(i.symbol, i.priceDecimals, i.qtyDecimals)
 
   let position = 0

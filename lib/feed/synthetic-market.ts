@@ -81,6 +81,8 @@ export interface SyntheticMarketOptions {
   readonly actionsPerSecond?: number
   /** Trades kept per symbol for `history` (default 10,000). */
   readonly historyPerSymbol?: number
+  /** Beyond that, what each symbol traded in the last this many ms of wall time (default 120,000; 0: the count only). */
+  readonly historyRetainMs?: number
   /**
    * Where an earlier run of the same market stopped, per symbol: trade ids and book update ids
    * continue after these, and the book reopens at the last price. Without it a restarted
@@ -333,7 +335,7 @@ export function createSyntheticMarket(options: SyntheticMarketOptions): Syntheti
   if (!(count >= 1 && count <= 2000)) throw new WorkbenchError(ErrorCode.ConfigInvalid, `synthetic market: symbols=${options.symbols} is not a whole number from 1 to 2000`)
   if (!(baseRate > 0 && Number.isFinite(baseRate))) throw new WorkbenchError(ErrorCode.ConfigInvalid, `synthetic market: actionsPerSecond=${baseRate} must be a positive number`)
   if (!Number.isSafeInteger(startMicros)) throw new WorkbenchError(ErrorCode.ConfigInvalid, `synthetic market: startTimeMs=${options.startTimeMs} is not a time in ms since the epoch`)
-  const history = createTradeHistory({ capacityPerSymbol: options.historyPerSymbol ?? 10_000 })
+  const history = createTradeHistory({ capacityPerSymbol: options.historyPerSymbol ?? 10_000, ...(options.historyRetainMs === undefined ? {} : { retainMs: options.historyRetainMs }) })
 
   const specs = buildInstruments(count, rng)
   const instruments: Instrument[] = specs.map(({ symbol, baseAsset, quoteAsset, priceDecimals, qtyDecimals }) => ({ symbol, baseAsset, quoteAsset, priceDecimals, qtyDecimals }))

@@ -1,8 +1,9 @@
 /**
  * The recent trades of every symbol, kept so the replay exchange can answer
  * `GET /api/v3/historicalTrades` and a client can repair the gaps its stream left. Memory is
- * bounded: per symbol a ring of at most `capacityPerSymbol` trades in typed arrays (about 33
- * bytes a trade), grown on demand so quiet symbols stay small. Pure: no IO.
+ * bounded: per symbol a ring of `capacityPerSymbol` trades in typed arrays (about 41 bytes a
+ * trade), grown on demand so quiet symbols stay small, and beyond that as many as arrived in the
+ * last `retainMs` (up to `maxPerSymbol`). No IO; the wall clock is injected.
  */
 import { formatBigDecimal8, formatDecimal8, type BinanceHistoricalTrade } from './binance-frames'
 
@@ -10,6 +11,16 @@ import { formatBigDecimal8, formatDecimal8, type BinanceHistoricalTrade } from '
 export interface TradeHistoryOptions {
   /** Trades kept per symbol; older ones are forgotten (REST then answers from the oldest kept). */
   readonly capacityPerSymbol: number
+  /**
+   * Beyond `capacityPerSymbol`, a symbol keeps what arrived within this many ms of wall time (up
+   * to `maxPerSymbol`): a client that reconnects after a backoff of several seconds finds a busy
+   * symbol's missed trades, however fast the replay runs. Default 120,000; 0 keeps the count only.
+   */
+  readonly retainMs?: number
+  /** Hard ceiling per symbol for `retainMs` (default 1,000,000 trades, about 41 MB). */
+  readonly maxPerSymbol?: number
+  /** Wall clock, ms (default Date.now; tests pass their own). */
+  readonly now?: () => number
 }
 
 /** Binance's default `limit` for historicalTrades (rest-api.md, "Old trade lookup"). */
@@ -44,6 +55,8 @@ interface Ring {
   prices: Float64Array
   qtys: Float64Array
   times: Float64Array
+  /** Wall time each trade was added (ms), for `retainMs`. */
+  added: Float64Array
   makers: Uint8Array
   /** Physical index of the oldest kept trade. */
   start: number
@@ -53,19 +66,23 @@ interface Ring {
 /** Creates an empty history. */
 export function createTradeHistory(options: TradeHistoryOptions): TradeHistory {
   const capacity = Math.max(1, Math.floor(options.capacityPerSymbol))
+  const retainMs = options.retainMs ?? 120_000
+  const ceiling = Math.max(capacity, Math.floor(options.maxPerSymbol ?? 1_000_000))
+  const now = options.now ?? Date.now
   const rings = new Map<string, Ring>()
   let total = 0
 
-  const allocate = (n: number): Pick<Ring, 'ids' | 'prices' | 'qtys' | 'times' | 'makers'> => ({
+  const allocate = (n: number): Pick<Ring, 'ids' | 'prices' | 'qtys' | 'times' | 'added' | 'makers'> => ({
     ids: new Float64Array(n),
     prices: new Float64Array(n),
     qtys: new Float64Array(n),
     times: new Float64Array(n),
+    added: new Float64Array(n),
     makers: new Uint8Array(n),
   })
 
-  const grow = (r: Ring): void => {
-    const n = Math.min(capacity, r.ids.length * 2)
+  const grow = (r: Ring, limit: number): void => {
+    const n = Math.min(limit, r.ids.length * 2)
     const next = allocate(n)
     for (let i = 0; i < r.count; i++) {
       const p = (r.start + i) % r.ids.length
@@ -73,6 +90,7 @@ export function createTradeHistory(options: TradeHistoryOptions): TradeHistory {
       next.prices[i] = r.prices[p]!
       next.qtys[i] = r.qtys[p]!
       next.times[i] = r.times[p]!
+      next.added[i] = r.added[p]!
       next.makers[i] = r.makers[p]!
     }
     Object.assign(r, next)
@@ -116,7 +134,12 @@ export function createTradeHistory(options: TradeHistoryOptions): TradeHistory {
       const r = rings.get(symbol)
       if (!r) return false
       if (r.count > 0 && r.ids[(r.start + r.count - 1) % r.ids.length]! >= id) return false
-      if (r.count === r.ids.length && r.ids.length < capacity) grow(r)
+      const at = now()
+      if (r.count === r.ids.length) {
+        if (r.ids.length < capacity) grow(r, capacity)
+        // Full: the oldest goes only once it is older than retainMs.
+        else if (r.ids.length < ceiling && at - r.added[r.start]! < retainMs) grow(r, ceiling)
+      }
       let p: number
       if (r.count === r.ids.length) {
         // Full at capacity: overwrite the oldest.
@@ -131,6 +154,7 @@ export function createTradeHistory(options: TradeHistoryOptions): TradeHistory {
       r.prices[p] = priceUnits
       r.qtys[p] = qtyUnits
       r.times[p] = timeMicros
+      r.added[p] = at
       r.makers[p] = buyerIsMaker ? 1 : 0
       return true
     },

@@ -128,7 +128,7 @@ describe('synthetic market', () => {
   })
 
   it('answers history from a bounded ring per symbol, rows matching the trades it emitted', () => {
-    const market = createSyntheticMarket({ seed: 3, historyPerSymbol: 100 })
+    const market = createSyntheticMarket({ seed: 3, historyPerSymbol: 100, historyRetainMs: 0 })
     const emitted = new Map<number, MarketTrade>()
     for (let i = 0; i < 30_000; i++) {
       const e = market.next()
