@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import { ErrorCode, WorkbenchError, errorMessage, sleep, type WorkbenchConfig } from '../../lib/index'
-import { portInUse, residentBytes, runningPid, startDetached, stopProcess, tailFile, type ManagedProcess } from './process'
+import { departedOwner, portInUse, residentBytes, runningPid, startDetached, stopProcess, tailFile, type ManagedProcess } from './process'
 import { checkRequirement, formatSeconds, indent, type Reporter } from './provision'
 import { serviceContext, type ServiceContext, type ServiceDefinition, type ServiceName } from './service'
 import * as path from 'node:path'
@@ -69,8 +69,36 @@ export function createStack(config: WorkbenchConfig, definitions: readonly Servi
   }
 
   async function start(d: ServiceDefinition): Promise<void> {
-    const c = ctx(d)
     const proc = managed(d)
+    const departing = runningPid(proc)
+    // A worker whose notebook kernel has ended is on its way out: taken for a running one, it
+    // would vanish under whoever asked for it. Wait for it to go, then start a new one.
+    if (departing !== undefined && departedOwner(departing) !== undefined) {
+      reporter.line(d.name, `waiting for pid ${departing} to stop (the kernel that started it has ended)`)
+      await waitGone(proc, 60_000)
+    }
+    const adopted = runningPid(proc) !== undefined
+    try {
+      await launch(d, proc)
+    } catch (err) {
+      // A process running when we came, which then exited before it answered, was stopping (its
+      // owner ending it as we looked): start our own, once.
+      if (!adopted || runningPid(proc) !== undefined || !(err instanceof WorkbenchError && err.code === ErrorCode.ServiceStartFailed)) throw err
+      reporter.line(d.name, 'the process that was running exited as it was starting: starting a new one')
+      await launch(d, proc)
+    }
+  }
+
+  async function waitGone(proc: ManagedProcess, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs
+    while (runningPid(proc) !== undefined) {
+      if (Date.now() > deadline) throw new WorkbenchError(ErrorCode.ServiceStartFailed, `${proc.pidFile}: the process is still stopping after ${formatSeconds(timeoutMs)}`, true)
+      await sleep(250)
+    }
+  }
+
+  async function launch(d: ServiceDefinition, proc: ManagedProcess): Promise<void> {
+    const c = ctx(d)
     const pid = runningPid(proc)
     if (pid === undefined) {
       const now = await healthy(d)
