@@ -147,6 +147,18 @@ export function residentBytes(pid: number): number | undefined {
  * flight) and must not be taken for a running one. Linux only (/proc); undefined elsewhere.
  */
 export function departedOwner(pid: number): number | undefined {
+  const owner = ownerPid(pid)
+  if (owner === undefined) return undefined
+  try {
+    process.kill(owner, 0)
+    return undefined
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH' ? owner : undefined
+  }
+}
+
+/** The process a worker stops with (its K2_STOP_WITH_PID, a notebook kernel); undefined when none. Linux only. */
+export function ownerPid(pid: number): number | undefined {
   let environ: string
   try {
     environ = fs.readFileSync(`/proc/${pid}/environ`, 'latin1')
@@ -154,11 +166,5 @@ export function departedOwner(pid: number): number | undefined {
     return undefined
   }
   const owner = Number(/(?:^|\0)K2_STOP_WITH_PID=(\d+)/.exec(environ)?.[1] ?? 0)
-  if (!owner) return undefined
-  try {
-    process.kill(owner, 0)
-    return undefined
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ESRCH' ? owner : undefined
-  }
+  return owner > 0 ? owner : undefined
 }

@@ -6,7 +6,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { requestJson, type WorkbenchConfig } from '../../lib'
 import { ensureChromium, htmlToPdf, launchChromium } from '../../stack/lib/browser'
 import { consoleReporter } from '../../stack/lib/cli'
-import { stackConfig, uniqueName } from './helpers'
+import { createStack } from '../../stack/lib/manager'
+import { ownerPid } from '../../stack/lib/process'
+import { allServices, groupNames } from '../../stack/services/index'
+import { eventually, stackConfig, uniqueName } from './helpers'
+
+const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
 
 /**
  * The notebook the browser runs, relative to the project root and under notebooks/ (JupyterLab's
@@ -146,8 +158,13 @@ describe('JupyterLab in a browser', () => {
 
   afterAll(async () => {
     await browser?.close()
+    // The workers the story's kernel started stop once it is gone: the next test file must not
+    // find them still stopping (it would take them for running ones).
+    const stack = createStack(config, allServices, { line() {} })
+    const kernelWorkers = (await stack.status(groupNames('pipeline'))).flatMap((s) => (s.pid !== undefined && ownerPid(s.pid) !== undefined ? [s.pid] : []))
     const sessions = await api.get<Array<{ id: string; path: string }>>('/api/sessions').catch(() => [])
     for (const s of sessions.filter((s) => s.path === copyPath)) await api.delete(`/api/sessions/${s.id}`)
+    await eventually(async () => (kernelWorkers.every((pid) => !isAlive(pid)) ? true : undefined), 90_000, `the story's workers (pids ${kernelWorkers.join(', ')}) to stop after its kernel`)
     await api.delete(`/lab/api/workspaces/${workspace}`)
     await api.delete(`/api/contents/${encodeURI(copyPath)}`) // the file and its checkpoints
     fs.rmSync(copy, { force: true })
