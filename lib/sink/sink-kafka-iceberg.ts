@@ -18,6 +18,7 @@ import type { Metrics } from '../metrics/index'
 import { createDegradationManager, processSignals, type DegradationManager, type DegradationTransition } from '../degrade/degradation-manager'
 import type { DegradationPolicy, DegradationSignals } from '../degrade/degradation-policy'
 import { backlogSeconds, createRateTracker, encodeProgress, progressSignals, type PartitionView } from '../degrade/sink-progress'
+import { createBackfillGate } from './backfill-gate'
 import { knownPartitions, partitionProgress, streamViews } from './stream-progress'
 import { currentSnapshot } from '../iceberg/table-metadata'
 import { ensureTopics } from '../ingest/topics-kafka'
@@ -562,11 +563,18 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
 
     // Degradation: the sink's own signals; deferred topics are read only at NORMAL.
     const deferredTopics = streams.filter((x) => x.deferred).map((x) => ({ topic: x.topic }))
+    let backfilling: boolean | undefined
     const gateBackfill = (backfill: boolean): void => {
-      if (deferredTopics.length === 0) return
+      if (deferredTopics.length === 0 || backfill === backfilling) return
+      backfilling = backfill
       if (backfill) c.resume(deferredTopics)
       else c.pause(deferredTopics)
     }
+    // The live topics come before the backfill: it yields while their unread records stand above
+    // half of SOFT's backlog threshold (backfill-gate.ts).
+    const softBacklog = options.degradation?.thresholds.backlogSeconds?.enter[0]
+    const backfillGate = createBackfillGate(softBacklog === undefined ? Number.POSITIVE_INFINITY : softBacklog / 2, softBacklog === undefined ? Number.POSITIVE_INFINITY : softBacklog / 4)
+    let liveBacklogSeconds: number | undefined
     if (options.degradation) {
       const proc = processSignals()
       process$ = proc
@@ -601,13 +609,15 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
           inputRate.push(now, ends)
           const p = progressSignals(views, now, Number.POSITIVE_INFINITY)
           const seconds = backlogSeconds(p.backlogRecords, inputRate.perSecond())
+          liveBacklogSeconds = seconds
+          if (manager) gateBackfill(backfillGate.update(manager.actions().backfill, seconds))
           const commitLatencyMs = commitLatencySample
           commitLatencySample = undefined
           return { ...proc.sample(), ...p, ...(seconds === undefined ? {} : { backlogSeconds: seconds }), ...(commitLatencyMs === undefined ? {} : { commitLatencyMs }) }
         },
       })
       manager.onChange((t) => {
-        gateBackfill(manager!.actions().backfill)
+        gateBackfill(backfillGate.update(manager!.actions().backfill, liveBacklogSeconds))
         options.onLevel?.(t)
       })
     }
