@@ -3,8 +3,8 @@ import * as path from 'node:path'
 import type { Kafka } from 'kafkajs'
 import type { RecordSerde } from '../avro/index'
 import { ErrorCode, WorkbenchError, errorMessage } from '../errors/index'
-import { createReplayExchange } from '../feed/replay-exchange-server'
-import { createSyntheticMarket } from '../feed/synthetic-market'
+import { spawn } from 'node:child_process'
+import * as readline from 'node:readline'
 import type { RestCatalogClient } from '../iceberg/catalog-rest'
 import type { FileIO } from '../iceberg/file-io'
 import { currentSnapshot } from '../iceberg/table-metadata'
@@ -135,14 +135,12 @@ export async function runOverloadDemo(options: OverloadDemoOptions, deps: Overlo
     },
   }
 
-  const market = createSyntheticMarket({ seed: 17, historyPerSymbol: 2_000_000 })
-  const exchange = createReplayExchange({ market, seed: 17, rate: phases[0]!.rate }, { logger: log })
+  const exchange = await startExchange(17, phases[0]!.rate)
   const admin = deps.kafka.admin()
   await admin.connect()
   await ensureTopics(admin, [...marketTopicSpecs(topics), ...[topics.deferredTrades, topics.deferredQuotes].map((topic) => ({ topic, partitions: topics.partitions }))])
   await deps.serde.registerSchemas({ trades: topics.trades, quotes: topics.quotes })
   await deps.serde.registerSchemas({ trades: topics.deferredTrades, quotes: topics.deferredQuotes })
-  await exchange.start()
 
   const transitions = { ingest: [] as DegradationTransition[], sink: [] as DegradationTransition[] }
   const level = { ingest: 'NORMAL' as DegradationLevel, sink: 'NORMAL' as DegradationLevel }
@@ -368,4 +366,34 @@ async function countTier1(kafka: Kafka, topic: string): Promise<number> {
     await consumer.disconnect()
   }
   return tier1
+}
+
+/**
+ * The exchange in a process of its own (overload-exchange.ts), as a real one is: in the demo's
+ * process its frame rendering took the event loop the ingest and the sink share, and the offered
+ * overload never reached them (the exchange paces to a slow reader).
+ */
+async function startExchange(seed: number, rate: number): Promise<{ url: string; restUrl: string; setRate(rate: number): void; close(): Promise<void> }> {
+  const script = path.join(__dirname, 'overload-exchange.ts')
+  const child = spawn(process.execPath, ['--import', 'tsx', script, String(seed), String(rate)], { stdio: ['pipe', 'pipe', 'pipe'] })
+  let stderr = ''
+  child.stderr.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-2000)))
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  const first = await new Promise<string>((resolve, reject) => {
+    const lines = readline.createInterface({ input: child.stdout })
+    lines.once('line', (l) => resolve(l))
+    child.once('exit', (code) => reject(new WorkbenchError(ErrorCode.ServiceStartFailed, `the demo's exchange exited (${code}): ${stderr.trim()}`)))
+  })
+  const { url, restUrl } = JSON.parse(first) as { url: string; restUrl: string }
+  return {
+    url,
+    restUrl,
+    setRate: (r) => void child.stdin.write(`${JSON.stringify({ rate: r })}\n`),
+    close: async () => {
+      child.stdin.end()
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
+      await exited
+      clearTimeout(timer)
+    },
+  }
 }
