@@ -375,7 +375,7 @@ async function countTier1(kafka: Kafka, topic: string): Promise<number> {
  */
 async function startExchange(seed: number, rate: number): Promise<{ url: string; restUrl: string; setRate(rate: number): void; close(): Promise<void> }> {
   const script = path.join(__dirname, 'overload-exchange.ts')
-  const child = spawn(process.execPath, ['--import', 'tsx', script, String(seed), String(rate)], { stdio: ['pipe', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, ['--import', 'tsx', script, String(seed), String(rate)], { cwd: path.resolve(__dirname, '..', '..'), stdio: ['pipe', 'pipe', 'pipe'] })
   let stderr = ''
   child.stderr.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-2000)))
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
