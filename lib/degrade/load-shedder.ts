@@ -28,14 +28,14 @@ export interface LevelActions {
  * The table of actions:
  * | level         | batches | sheds (deferred) | input  | backfill |
  * | NORMAL        | ×1      | nothing          | flows  | yes      |
- * | SOFT          | ×4      | nothing          | flows  | no       |
+ * | SOFT          | ×2      | nothing          | flows  | no       |
  * | GRACEFUL      | ×4      | tier 3           | flows  | no       |
  * | AGGRESSIVE    | ×8      | tiers 2 and 3    | flows  | no       |
  * | CIRCUIT_BREAK | ×8      | tiers 2 and 3    | paused | no       |
  */
 export const levelActions: Readonly<Record<DegradationLevel, LevelActions>> = {
   NORMAL: { level: 'NORMAL', batchScale: 1, shedTiers: [], pause: false, backfill: true },
-  SOFT: { level: 'SOFT', batchScale: 4, shedTiers: [], pause: false, backfill: false },
+  SOFT: { level: 'SOFT', batchScale: 2, shedTiers: [], pause: false, backfill: false },
   GRACEFUL: { level: 'GRACEFUL', batchScale: 4, shedTiers: [3], pause: false, backfill: false },
   AGGRESSIVE: { level: 'AGGRESSIVE', batchScale: 8, shedTiers: [2, 3], pause: false, backfill: false },
   CIRCUIT_BREAK: { level: 'CIRCUIT_BREAK', batchScale: 8, shedTiers: [2, 3], pause: true, backfill: false },
