@@ -20,9 +20,10 @@ import type { DegradationTransition } from './degradation-manager'
 import { levelRank, type DegradationLevel, type DegradationPolicy } from './degradation-policy'
 
 /**
- * The overload demo: the replay exchange, the ingest worker and the sink, driven through a normal
- * phase, an overload (the exchange's schedule at ≥4× what this machine sustains end to end), and
- * a recovery, with degradation on. Prints nothing itself: `onSample` gets one sample a second
+ * The overload demo: the replay exchange (a process of its own, as a real exchange is), and the
+ * ingest worker and the sink (sharing this process's event loop, as two workers on one core
+ * would), driven through a normal phase, an overload (the exchange's schedule at ≥4× what this
+ * machine sustains end to end), and a recovery, with degradation on (D41). Prints nothing itself: `onSample` gets one sample a second
  * (the live view) and the result carries the whole timeline (the notebook's charts) and the
  * invariants checked at the end: every trade id exactly once per symbol in the lake, deferred
  * ones included; tier 1 never deferred; levels up and back down in order.
