@@ -60,6 +60,7 @@ async function main(): Promise<number> {
         rate: config.replay.rate,
         seed: config.replay.seed,
         historyPerSymbol: config.replay.historyPerSymbol,
+        historyRetainMs: config.replay.historySeconds * 1000,
         faults: parseFaults(config.replay.faults),
         capturePath: capture ? path.resolve(projectRoot, capture) : undefined,
         resume,

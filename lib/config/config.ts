@@ -63,6 +63,8 @@ export interface WorkbenchConfig {
     readonly faults: string
     /** Trades kept per symbol for historicalTrades: how long a gap can be repaired after. */
     readonly historyPerSymbol: number
+    /** Beyond that, the seconds of trading each symbol keeps. */
+    readonly historySeconds: number
   }
   readonly topics: {
     readonly trades: string
@@ -302,7 +304,8 @@ function read(env: Env, root: string): { config: WorkbenchConfig; keys: ConfigKe
   const rate = rateRaw === 'max' ? 'max' : Number(rateRaw)
   if (rate !== 'max' && !(rate > 0)) r.problems.push(`K2_REPLAY_RATE=${JSON.stringify(rateRaw)} is not a positive number or "max"`)
   const seed = r.int('K2_REPLAY_SEED', 42, 'seed of the synthetic market', 0, 2 ** 31 - 1)
-  const historyPerSymbol = r.int('K2_REPLAY_HISTORY', 10_000, 'trades per symbol the replay exchange keeps for historicalTrades at least (grown on demand, ~41 bytes each; a busy symbol also keeps its last 2 minutes)', 100, 5_000_000)
+  const historyPerSymbol = r.int('K2_REPLAY_HISTORY', 10_000, 'trades per symbol the replay exchange keeps for historicalTrades at least (grown on demand, ~41 bytes each)', 100, 5_000_000)
+  const historySeconds = r.int('K2_REPLAY_HISTORY_SECONDS', 60, 'beyond K2_REPLAY_HISTORY, the seconds of trading each symbol keeps for historicalTrades (a client reconnecting after its backoff finds its gap; up to 1M trades a symbol)', 0, 3600)
   const faults = r.str('K2_REPLAY_FAULTS', '{}', 'replay fault injection as JSON, e.g. {"duplicate":0.01,"drop":0.001}')
   const feedWs = r.url('K2_FEED_WS_URL', `ws://${host}:${replayPort}`, 'market-stream WebSocket base (wss://stream.binance.com:9443 for Binance)')
   const feedRest = r.url('K2_FEED_REST_URL', `http://${host}:${replayPort}`, 'REST base for exchangeInfo and historicalTrades (https://api.binance.com for Binance)')
@@ -448,7 +451,7 @@ function read(env: Env, root: string): { config: WorkbenchConfig; keys: ConfigKe
       jupyter: { port: jupyterPort, url: jupyterUrl, token: jupyterToken },
       log: { level, format },
       feed: { wsUrl: feedWs, restUrl: feedRest, symbols, streams: streamKinds as Array<'trade' | 'bookTicker'>, timeUnit, maxConnectionMs, maxFrameBytes },
-      replay: { port: replayPort, rate, seed, faults, historyPerSymbol },
+      replay: { port: replayPort, rate, seed, faults, historyPerSymbol, historySeconds },
       topics: { trades: topicTrades, quotes: topicQuotes, deadLetter: topicDead, checkpoint: topicCheckpoint, deferredTrades: topicDeferredTrades, deferredQuotes: topicDeferredQuotes, partitions },
       degrade: { enabled: degradeEnabled, policy: { cooldownMs, thresholds } },
       ingest: { metricsPort: ingestMetricsPort, compression, reorderWindowMs, maxPendingPerSymbol, batchMaxRecords, lingerMs },

@@ -18,7 +18,7 @@ import { createTradeHistory, historicalTradesDefaultLimit } from './trade-histor
 export interface CaptureMarketOptions {
   /** Trades kept per symbol for `history` (default 10,000). */
   readonly historyPerSymbol?: number
-  /** Beyond that, what each symbol traded in the last this many ms of wall time (default 120,000; 0: the count only). */
+  /** Beyond that, what each symbol traded in the last this many ms of wall time (default 60,000; 0: the count only). */
   readonly historyRetainMs?: number
   /** Named in errors, e.g. the file path. */
   readonly source?: string

@@ -101,12 +101,14 @@ export interface ReplayExchangeOptions {
    * period. Ignored for a given `market` or a capture.
    */
   readonly resume?: MarketResumePoint
-  /**
-   * Trades kept per symbol for historicalTrades (default 10,000, about 33 bytes each). At rate
-   * 'max' the busiest symbols pass 10,000 trades in well under a second: raise it when a client
-   * repairs gaps slowly.
-   */
+  /** Trades kept per symbol for historicalTrades at least (default 10,000, about 41 bytes each). */
   readonly historyPerSymbol?: number
+  /**
+   * Beyond that, what each symbol traded in the last this many ms of wall time (default 60,000):
+   * at a fast rate the busiest symbols pass 10,000 trades in a second, and a client reconnecting
+   * after its backoff must still find its gap.
+   */
+  readonly historyRetainMs?: number
   /** Speed against the market's timestamps: 1 is real time, 60 a minute a second, 'max' as fast as the clients read (default 1). */
   readonly rate?: number | 'max'
   /** Ping frame interval (default 20,000 as Binance). */
@@ -791,7 +793,7 @@ export function createReplayExchange(options: ReplayExchangeOptions, deps: Repla
         } catch (err) {
           throw new WorkbenchError(ErrorCode.ConfigInvalid, `cannot read the capture ${options.capturePath}: ${errorMessage(err)}`, false, { cause: err })
         }
-        const capture = createCaptureMarket(text, { source: options.capturePath, historyPerSymbol: options.historyPerSymbol })
+        const capture = createCaptureMarket(text, { source: options.capturePath, historyPerSymbol: options.historyPerSymbol, historyRetainMs: options.historyRetainMs })
         log.info('playing a capture', { path: options.capturePath, events: capture.size, skippedLines: capture.skipped })
         market = capture
       }
@@ -801,6 +803,7 @@ export function createReplayExchange(options: ReplayExchangeOptions, deps: Repla
         symbols: options.symbols,
         startTimeMs: options.startTimeMs ?? Date.now(),
         historyPerSymbol: options.historyPerSymbol,
+        historyRetainMs: options.historyRetainMs,
         resume: options.resume,
       })
       for (const i of market.instruments) knownSymbols.add(i.symbol)

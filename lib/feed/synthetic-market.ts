@@ -81,7 +81,7 @@ export interface SyntheticMarketOptions {
   readonly actionsPerSecond?: number
   /** Trades kept per symbol for `history` (default 10,000). */
   readonly historyPerSymbol?: number
-  /** Beyond that, what each symbol traded in the last this many ms of wall time (default 120,000; 0: the count only). */
+  /** Beyond that, what each symbol traded in the last this many ms of wall time (default 60,000; 0: the count only). */
   readonly historyRetainMs?: number
   /**
    * Where an earlier run of the same market stopped, per symbol: trade ids and book update ids

@@ -14,7 +14,7 @@ export interface TradeHistoryOptions {
   /**
    * Beyond `capacityPerSymbol`, a symbol keeps what arrived within this many ms of wall time (up
    * to `maxPerSymbol`): a client that reconnects after a backoff of several seconds finds a busy
-   * symbol's missed trades, however fast the replay runs. Default 120,000; 0 keeps the count only.
+   * symbol's missed trades, however fast the replay runs. Default 60,000; 0 keeps the count only.
    */
   readonly retainMs?: number
   /** Hard ceiling per symbol for `retainMs` (default 1,000,000 trades, about 41 MB). */
@@ -66,7 +66,7 @@ interface Ring {
 /** Creates an empty history. */
 export function createTradeHistory(options: TradeHistoryOptions): TradeHistory {
   const capacity = Math.max(1, Math.floor(options.capacityPerSymbol))
-  const retainMs = options.retainMs ?? 120_000
+  const retainMs = options.retainMs ?? 60_000
   const ceiling = Math.max(capacity, Math.floor(options.maxPerSymbol ?? 1_000_000))
   const now = options.now ?? Date.now
   const rings = new Map<string, Ring>()
