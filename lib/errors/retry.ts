@@ -43,6 +43,20 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   })
 }
 
+/**
+ * Waits for `work` to settle, at most `ms`: true when it did (either way), false when time ran
+ * out (it runs on; its outcome is ignored). For shutdown steps that must not hold a close up.
+ */
+export async function settleWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)))
+  try {
+    return await Promise.race([work.then(() => true as const, () => true as const), late])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
 function abortError(signal?: AbortSignal): WorkbenchError {
   return new WorkbenchError(ErrorCode.Aborted, 'aborted', false, { cause: signal?.reason })
 }

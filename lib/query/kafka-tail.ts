@@ -18,7 +18,7 @@ import {
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs'
 // kafkajs's idle request-queue timer costs a reader more than its records (lib/ingest/kafkajs-patches.ts).
 import '../ingest/kafkajs-patches'
-import { ErrorCode, WorkbenchError, errorMessage } from '../errors/index'
+import { ErrorCode, WorkbenchError, errorMessage, settleWithin } from '../errors/index'
 import { quoteIdent } from '../iceberg/duckdb-sql'
 import type { Schema } from '../iceberg/spec-types'
 import type { Logger } from '../logger/index'
@@ -389,6 +389,7 @@ interface Waiter {
 /** Starts the tail consumer; resolves once it has joined its group and positioned itself. */
 export async function createKafkaTail(options: KafkaTailOptions): Promise<KafkaTail> {
   const log = options.logger.child('tail')
+  const closeTimeoutMs = 15_000
   const conn = options.connection
   const stats: Stats = { records: 0, skipped: 0, batches: 0, trimmed: 0, fastRecords: 0 }
   const chunkRows = options.appendRows ?? 2048
@@ -587,14 +588,20 @@ export async function createKafkaTail(options: KafkaTailOptions): Promise<KafkaT
     async close() {
       closing = true
       endPause()
-      await consumer.disconnect().catch(() => undefined)
-      await exclusive(async () => {
+      // A close must end: a story's last cell hung 300 s here once (cause not found; the broker
+      // was busy with the sink's commits). The tables go either way; the consumer's session
+      // expires at the broker.
+      if (!(await settleWithin(consumer.disconnect(), closeTimeoutMs))) log.warn(`the Kafka tail's consumer did not disconnect within ${closeTimeoutMs} ms; closing without it`)
+      const dropped = exclusive(async () => {
         for (const t of topics.values()) {
           t.close()
           await conn.run(`DROP TABLE IF EXISTS ${t.table}`)
           await conn.run(`DROP TABLE IF EXISTS ${t.table}_dict`)
         }
       })
+      // Behind a batch that never finished, the tables go with the engine's database instead.
+      if (await settleWithin(dropped, closeTimeoutMs)) await dropped
+      else log.warn(`the Kafka tail's tables were not dropped within ${closeTimeoutMs} ms; the engine's database closes with them`)
     },
   }
 }

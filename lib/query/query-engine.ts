@@ -3,7 +3,7 @@ import { BIGINT, DuckDBInstance, HUGEINT, listValue, timestampTZValue, type Duck
 import type { Kafka } from 'kafkajs'
 import type { Table } from 'apache-arrow'
 import type { RecordSerde } from '../avro/index'
-import { ErrorCode, WorkbenchError, errorMessage, isWorkbenchError } from '../errors/index'
+import { ErrorCode, WorkbenchError, errorMessage, isWorkbenchError, settleWithin } from '../errors/index'
 import type { LoadedTable, RestCatalogClient } from '../iceberg/catalog-rest'
 import { duckdbType, quoteIdent, readParquetByFieldId } from '../iceberg/duckdb-sql'
 import type { FileIO } from '../iceberg/file-io'
@@ -501,9 +501,10 @@ export async function createQueryEngine(options: QueryEngineOptions, deps: Query
       if (closed) return
       closed = true
       clearInterval(timer)
-      await refreshing?.catch(() => undefined)
+      // A refresh stuck on the catalog or the broker must not hold the close (it ends with the connections).
+      if (refreshing) await settleWithin(refreshing, 15_000)
       await tail?.close()
-      await admin?.disconnect().catch(() => undefined)
+      if (admin) await settleWithin(admin.disconnect(), 5000)
       for (const c of [...pool, ...(tailConnection ? [tailConnection] : [])]) c.closeSync()
       duck.closeSync()
     },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { WorkbenchError, backoffDelay, errorMessage, retry, sleep, type RetryPolicy } from '../../../lib'
+import { WorkbenchError, backoffDelay, errorMessage, retry, settleWithin, sleep, type RetryPolicy } from '../../../lib'
 
 const fast: RetryPolicy = { attempts: 4, initialDelayMs: 1, maxDelayMs: 4, factor: 2, jitter: 0 }
 
@@ -74,5 +74,14 @@ describe('errors', () => {
 
   it('sleep rejects at once on an aborted signal', async () => {
     await expect(sleep(1000, AbortSignal.abort())).rejects.toMatchObject({ code: 'ABORTED' })
+  })
+})
+
+describe('settleWithin', () => {
+  it('says whether the work settled in time, resolved or rejected, and does not wait for late work', async () => {
+    expect(await settleWithin(Promise.resolve(1), 1000)).toBe(true)
+    expect(await settleWithin(Promise.reject(new Error('x')), 1000)).toBe(true)
+    const never = new Promise(() => undefined)
+    expect(await settleWithin(never, 20)).toBe(false)
   })
 })
