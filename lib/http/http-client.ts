@@ -55,7 +55,14 @@ export async function requestJson<T = unknown>(url: string, req: HttpRequest = {
     const reason = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name
     throw new WorkbenchError(ErrorCode.ServiceUnavailable, `${method} ${url}: no answer (${reason})`, true, { cause: err })
   }
-  const text = await res.text()
+  let text: string
+  try {
+    text = await res.text()
+  } catch (err) {
+    // The timeout also covers the body: one that stops arriving surfaced as a bare DOMException.
+    const reason = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name
+    throw new WorkbenchError(ErrorCode.ServiceUnavailable, `${method} ${url}: HTTP ${res.status}, but the body did not arrive (${reason})`, true, { cause: err })
+  }
   let body: unknown = text
   if (text && (res.headers.get('content-type') ?? '').includes('json')) {
     try {
