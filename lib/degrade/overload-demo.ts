@@ -238,13 +238,20 @@ export async function runOverloadDemo(options: OverloadDemoOptions, deps: Overlo
     deps.onSample?.(s)
     return s
   }
+  // A sample reads the catalog and Kafka, which a saturated machine may answer late: a failed one
+  // is skipped (the next comes a second later), never the end of the run.
+  const trySample = (): Promise<OverloadSample | undefined> =>
+    sample().catch((err: unknown) => {
+      log.warn('sampling failed', { error: errorMessage(err) })
+      return undefined
+    })
   const wait = async (ms: number): Promise<void> => {
     const end = Date.now() + ms
     while (Date.now() < end) {
       if (failure) throw failure
       if (deps.signal?.aborted) throw new WorkbenchError(ErrorCode.Aborted, 'the overload demo was stopped')
       await new Promise((r) => setTimeout(r, Math.min(1000, end - Date.now())))
-      await sample().catch((err: unknown) => log.warn('sampling failed', { error: errorMessage(err) }))
+      await trySample()
     }
   }
 
@@ -268,17 +275,17 @@ export async function runOverloadDemo(options: OverloadDemoOptions, deps: Overlo
     exchange.setRate(drainRate)
     const deadline = Date.now() + (quick ? 120_000 : 300_000)
     while (level.ingest !== 'NORMAL' || level.sink !== 'NORMAL') {
-      const s = await sample()
-      if (Date.now() > deadline) throw new WorkbenchError(ErrorCode.Timeout, `the workers did not return to NORMAL within the drain deadline (ingest at ${level.ingest}, sink at ${level.sink}, ${s.lagRecords} records behind)`, true)
+      const s = await trySample()
+      if (Date.now() > deadline) throw new WorkbenchError(ErrorCode.Timeout, `the workers did not return to NORMAL within the drain deadline (ingest at ${level.ingest}, sink at ${level.sink}, ${s?.lagRecords ?? 'unknown'} records behind)`, true)
       if (failure) throw failure
       await new Promise((r) => setTimeout(r, 1000))
     }
     stopIngest.abort()
     ingestReport = await ingest
     for (;;) {
-      const s = await sample()
-      if (s.lagRecords === 0 && level.sink === 'NORMAL') break
-      if (Date.now() > deadline) throw new WorkbenchError(ErrorCode.Timeout, `the lake did not catch up within the drain deadline (${s.lagRecords} records behind, sink at ${level.sink})`, true)
+      const s = await trySample()
+      if (s?.lagRecords === 0 && level.sink === 'NORMAL') break
+      if (Date.now() > deadline) throw new WorkbenchError(ErrorCode.Timeout, `the lake did not catch up within the drain deadline (${s?.lagRecords ?? 'unknown'} records behind, sink at ${level.sink})`, true)
       if (failure) throw failure
       await new Promise((r) => setTimeout(r, 1000))
     }
