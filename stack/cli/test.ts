@@ -16,6 +16,8 @@ import { allServices, groupNames } from '../services/index'
 interface VitestJson {
   numPassedTests: number
   numFailedTests: number
+  /** Files that failed as a whole (a beforeAll that threw: their tests count as skipped, not failed). */
+  numFailedTestSuites: number
   numPendingTests: number
   numTodoTests: number
 }
@@ -60,6 +62,8 @@ runCli(async (initial, args) => {
   }
   const r = JSON.parse(fs.readFileSync(report, 'utf8')) as VitestJson
   const skipped = r.numPendingTests + r.numTodoTests
-  process.stdout.write(`\ntests: ${r.numPassedTests} passed, ${r.numFailedTests} failed${skipped ? `, ${skipped} skipped` : ''}\n`)
-  return status === 0 && r.numFailedTests === 0 ? 0 : 1
+  // A file whose setup failed skips its tests: say so, or "0 failed" reads as a pass.
+  const suites = r.numFailedTestSuites > 0 ? `, ${r.numFailedTestSuites} test file${r.numFailedTestSuites === 1 ? '' : 's'} failed` : ''
+  process.stdout.write(`\ntests: ${r.numPassedTests} passed, ${r.numFailedTests} failed${skipped ? `, ${skipped} skipped` : ''}${suites}\n`)
+  return status === 0 && r.numFailedTests === 0 && r.numFailedTestSuites === 0 ? 0 : 1
 })

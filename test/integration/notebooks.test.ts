@@ -54,6 +54,8 @@ describe('the notebooks, executed headless in quick mode', () => {
   }
   const stack = createStack(config, allServices, consoleReporter)
   const runs = new Map<string, NotebookRun>()
+  /** Whether the workers on this stack's ports are this test's (false when the user's were running: they stay). */
+  let ownsWorkers = false
 
   beforeAll(async () => {
     // Workers a kernel started before this file (the browser test's) stop within seconds of it.
@@ -62,8 +64,10 @@ describe('the notebooks, executed headless in quick mode', () => {
       return up.some((s) => s.pid !== undefined && departedOwner(s.pid) !== undefined) ? undefined : up
     }, 90_000, 'workers of an ended kernel to stop')
     if (running.length > 0) {
+      // The user's workers: not ours to stop (afterAll leaves them be).
       throw new Error(`workers already run on this stack's ports (${running.map((s) => s.name).join(', ')}): the notebooks would read them instead of the test's own. Stop them (npm run pipelines -- down) or test a second stack (K2_PORT_OFFSET=1000).`)
     }
+    ownsWorkers = true
     // One replay exchange for the whole run, as `npm run notebooks` has.
     const seedBefore = process.env.K2_REPLAY_SEED
     process.env.K2_REPLAY_SEED = replaySeed // the stack passes its environment to what it starts
@@ -81,7 +85,7 @@ describe('the notebooks, executed headless in quick mode', () => {
   }, 1_800_000)
 
   afterAll(async () => {
-    await stack.down(groupNames('pipeline')).catch(() => undefined)
+    if (ownsWorkers) await stack.down(groupNames('pipeline')).catch(() => undefined)
     const t = [topics.trades, topics.quotes, topics.dead, `${topics.trades}.checkpoint`, `${topics.trades}.deferred`, `${topics.quotes}.deferred`]
     await dropTopics(lake.kafka, t, lake.registry)
     await dropLake(lake.catalog, lake.namespace, ['trades', 'quotes'])
