@@ -16,8 +16,9 @@ import { allServices, groupNames } from '../services/index'
 interface VitestJson {
   numPassedTests: number
   numFailedTests: number
-  /** Files that failed as a whole (a beforeAll that threw: their tests count as skipped, not failed). */
+  /** Suites counts describe blocks as well as files: a file's own status is in testResults. */
   numFailedTestSuites: number
+  testResults: Array<{ name: string; status: string }>
   numPendingTests: number
   numTodoTests: number
 }
@@ -62,8 +63,9 @@ runCli(async (initial, args) => {
   }
   const r = JSON.parse(fs.readFileSync(report, 'utf8')) as VitestJson
   const skipped = r.numPendingTests + r.numTodoTests
-  // A file whose setup failed skips its tests: say so, or "0 failed" reads as a pass.
-  const suites = r.numFailedTestSuites > 0 ? `, ${r.numFailedTestSuites} test file${r.numFailedTestSuites === 1 ? '' : 's'} failed` : ''
+  // A file whose setup failed (a beforeAll that threw) skips its tests: say so, or "0 failed" reads as a pass.
+  const failedFiles = r.testResults.filter((f) => f.status === 'failed').length
+  const suites = failedFiles > 0 ? `, ${failedFiles} test file${failedFiles === 1 ? '' : 's'} failed` : ''
   process.stdout.write(`\ntests: ${r.numPassedTests} passed, ${r.numFailedTests} failed${skipped ? `, ${skipped} skipped` : ''}${suites}\n`)
   return status === 0 && r.numFailedTests === 0 && r.numFailedTestSuites === 0 ? 0 : 1
 })

@@ -95,6 +95,12 @@ export const kafka: ServiceDefinition = {
       await admin.connect()
       const cluster = await admin.describeCluster()
       if (cluster.brokers.length === 0) throw new Error('no broker is registered yet')
+      // After a restart the broker is registered before it leads its partitions again: a client
+      // that lists offsets then gets NOT_LEADER_FOR_PARTITION. Ready means every partition answers.
+      const { topics } = await admin.fetchTopicMetadata()
+      const leaderless = topics.flatMap((t) => t.partitions.filter((p) => p.leader < 0 || p.partitionErrorCode !== 0).map((p) => `${t.name}-${p.partitionId}`))
+      if (leaderless.length > 0) throw new Error(`${leaderless.length} partitions have no leader yet (${leaderless.slice(0, 3).join(', ')})`)
+      await Promise.all(topics.filter((t) => !t.name.startsWith('__')).map((t) => admin.fetchTopicOffsets(t.name)))
     } finally {
       await admin.disconnect()
     }
