@@ -23,6 +23,15 @@ export interface HttpRequest {
    * written back exactly; `json`: plain JSON.
    */
   readonly json?: 'json' | 'lossless'
+  /** An entity tag from an earlier answer: the server may answer 304 Not Modified instead of the body. */
+  readonly ifNoneMatch?: string
+}
+
+/** An answer with its entity tag; `notModified` when the server answered 304 to `ifNoneMatch`. */
+export interface TaggedAnswer<T> {
+  readonly value: T
+  readonly etag: string | undefined
+  readonly notModified: boolean
 }
 
 /** JSON text → value; with `lossless`, unsafe integers come back as bigint. */
@@ -41,13 +50,23 @@ export function stringifyJson(value: unknown): string {
  * retryable SERVICE_UNAVAILABLE; a non-2xx answer is an HttpError (5xx and 429 retryable).
  */
 export async function requestJson<T = unknown>(url: string, req: HttpRequest = {}): Promise<T> {
+  return (await requestJsonTagged<T>(url, req)).value
+}
+
+/**
+ * requestJson that also returns the answer's ETag, and sends `ifNoneMatch` so that an unchanged
+ * resource comes back as `notModified` with no body (value undefined) instead of being sent again.
+ */
+export async function requestJsonTagged<T = unknown>(url: string, req: HttpRequest = {}): Promise<TaggedAnswer<T>> {
   const method = req.method ?? (req.body === undefined ? 'GET' : 'POST')
   const timeout = AbortSignal.timeout(req.timeoutMs ?? 10_000)
+  const headers: Record<string, string> = req.body === undefined ? { ...req.headers } : { 'content-type': 'application/json', ...req.headers }
+  if (req.ifNoneMatch !== undefined) headers['if-none-match'] = req.ifNoneMatch
   let res: Response
   try {
     res = await fetch(url, {
       method,
-      headers: req.body === undefined ? req.headers : { 'content-type': 'application/json', ...req.headers },
+      headers,
       body: req.body === undefined ? undefined : typeof req.body === 'string' ? req.body : stringifyJson(req.body),
       signal: req.signal ? AbortSignal.any([req.signal, timeout]) : timeout,
     })
@@ -63,6 +82,8 @@ export async function requestJson<T = unknown>(url: string, req: HttpRequest = {
     const reason = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name
     throw new WorkbenchError(ErrorCode.ServiceUnavailable, `${method} ${url}: HTTP ${res.status}, but the body did not arrive (${reason})`, true, { cause: err })
   }
+  const etag = res.headers.get('etag') ?? undefined
+  if (res.status === 304) return { value: undefined as T, etag: etag ?? req.ifNoneMatch, notModified: true }
   let body: unknown = text
   if (text && (res.headers.get('content-type') ?? '').includes('json')) {
     try {
@@ -73,11 +94,13 @@ export async function requestJson<T = unknown>(url: string, req: HttpRequest = {
   }
   if (!res.ok) throw new HttpError(res.status, body, `${method} ${url}: HTTP ${res.status} ${text.slice(0, 300)}`)
   if (typeof body === 'string' && body !== '' && req.json !== undefined) {
+    let value: T
     try {
-      return parseJson(body, req.json) as T
+      value = parseJson(body, req.json) as T
     } catch {
       throw new WorkbenchError(ErrorCode.HttpStatus, `${method} ${url}: expected JSON, got: ${text.slice(0, 200)}`)
     }
+    return { value, etag, notModified: false }
   }
-  return (body === '' ? undefined : body) as T
+  return { value: (body === '' ? undefined : body) as T, etag, notModified: false }
 }

@@ -1,2 +1,2 @@
-export { requestJson, parseJson, stringifyJson, HttpError } from './http-client'
-export type { HttpRequest } from './http-client'
+export { requestJson, requestJsonTagged, parseJson, stringifyJson, HttpError } from './http-client'
+export type { HttpRequest, TaggedAnswer } from './http-client'

@@ -51,6 +51,19 @@ describe('Iceberg REST catalog', () => {
     expect(metadata['table-uuid']).toBe((await catalog.loadTable(namespace, 'trades')).metadata['table-uuid'])
   })
 
+  it('reloads an unchanged table from its ETag, and a changed one in full', async () => {
+    const first = await catalog.loadTable(namespace, 'trades')
+    // Unchanged: the catalog answers 304 and the client hands back the metadata it holds.
+    expect(await catalog.loadTable(namespace, 'trades')).toBe(first)
+    // A commit from another client changes the table: the next load must see it.
+    const other = createRestCatalogClient({ url: config.catalog.url })
+    await other.commitTable(namespace, 'trades', [{ type: 'assert-table-uuid', uuid: first.metadata['table-uuid'] }], [{ action: 'set-properties', updates: { 'k2.test.etag': 'changed' } }])
+    const after = await catalog.loadTable(namespace, 'trades')
+    expect(after).not.toBe(first)
+    expect(after['metadata-location']).not.toBe(first['metadata-location'])
+    expect(after.metadata.properties?.['k2.test.etag']).toBe('changed')
+  })
+
   it('says NOT_FOUND for a table that does not exist, and CONFLICT for one that does', async () => {
     const missing = await catalog.loadTable(namespace, 'nope').catch((e: unknown) => e)
     expect(isWorkbenchError(missing, 'NOT_FOUND')).toBe(true)
