@@ -137,6 +137,8 @@ export interface WorkbenchConfig {
     readonly cacheMaxBytes: number
     /** How often the engine reloads table metadata (the Kafka tail covers what is newer). */
     readonly refreshMs: number
+    /** The Kafka tail rests after this long with no query (0: it always reads). */
+    readonly tailIdleMs: number
     readonly timeoutMs: number
     /** Queries at the same time (each has its own DuckDB connection). */
     readonly concurrency: number
@@ -373,6 +375,7 @@ function read(env: Env, root: string): { config: WorkbenchConfig; keys: ConfigKe
   const queryCacheDir = path.resolve(root, r.str('K2_QUERY_CACHE_DIR', path.join(state, 'query-cache'), 'local copies of lake data files read by queries'))
   const queryCacheMax = r.int('K2_QUERY_CACHE_MAX_BYTES', 4 * 2 ** 30, 'bytes of data file copies to keep', 0, 2 ** 50)
   const queryRefresh = r.int('K2_QUERY_REFRESH_MS', 1000, 'how often the query engine reloads table metadata', 50, 3_600_000)
+  const queryTailIdle = r.int('K2_QUERY_TAIL_IDLE_MS', 60_000, 'how long the Kafka tail reads with no query before it rests (0: always)', 0, 86_400_000)
   const queryTimeout = r.int('K2_QUERY_TIMEOUT_MS', 30_000, 'default query timeout', 100, 3_600_000)
   const queryConcurrency = r.int('K2_QUERY_CONCURRENCY', 4, 'queries at the same time per engine', 1, 64)
   const queryMemory = r.str('K2_QUERY_MEMORY_LIMIT', '2GB', "DuckDB's memory limit in the query engine")
@@ -457,7 +460,7 @@ function read(env: Env, root: string): { config: WorkbenchConfig; keys: ConfigKe
       ingest: { metricsPort: ingestMetricsPort, compression, reorderWindowMs, maxPendingPerSymbol, batchMaxRecords, lingerMs },
       sink: { metricsPort: sinkMetricsPort, namespace: sinkNamespace, groupId: sinkGroup, maxRecords: sinkMaxRecords, maxAgeMs: sinkMaxAgeMs, rowGroupSize: sinkRowGroup, sessionTimeoutMs: sinkSession, maxUncommittedMs: sinkMaxUncommitted, chaos: sinkChaos },
       maintenance: { metricsPort: maintenanceMetricsPort, intervalMs: maintenanceInterval, targetFileBytes, openHourMinFiles, snapshotMaxAgeMs: snapshotMaxAge, keepSnapshots, orphanMinAgeMs: orphanMinAge },
-      query: { cacheDir: queryCacheDir, cacheMaxBytes: queryCacheMax, refreshMs: queryRefresh, timeoutMs: queryTimeout, concurrency: queryConcurrency, memoryLimit: queryMemory },
+      query: { cacheDir: queryCacheDir, cacheMaxBytes: queryCacheMax, refreshMs: queryRefresh, tailIdleMs: queryTailIdle, timeoutMs: queryTimeout, concurrency: queryConcurrency, memoryLimit: queryMemory },
       api: { port: apiPort, maxRows: apiMaxRows, maxRangeMs: apiMaxRange, timeoutMs: apiTimeout },
       worker: { stopWithPid: stopWithPid === 0 ? undefined : stopWithPid },
       notebook: { mode: notebookMode, rangeMinutes: notebookRange, symbol: notebookSymbol },

@@ -51,6 +51,7 @@ export async function openQueryEngine(config: WorkbenchConfig, options: OpenQuer
         cacheDir: config.query.cacheDir,
         cacheMaxBytes: config.query.cacheMaxBytes,
         refreshMs: config.query.refreshMs,
+        tailIdleMs: config.query.tailIdleMs,
         timeoutMs: config.query.timeoutMs,
         concurrency: config.query.concurrency,
         memoryLimit: config.query.memoryLimit,

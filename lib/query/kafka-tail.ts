@@ -41,6 +41,12 @@ import { wireSchemaId, type ColumnDecoder } from './tail-decoder'
  * compiled per writer schema id straight into column arrays, and appended to DuckDB a full
  * DataChunk at a time; a query, or a trim, first appends and flushes whatever is pending. Fetches
  * are paced: at most one per `fetchIntervalMs` while records flow, at once when a query waits.
+ *
+ * Read on demand (docs/decisions.md, "The tail reads while queries come"): after `idleAfterMs`
+ * with no query waiting for it, the tail pauses every partition and costs next to nothing. The
+ * next query resumes it from the later of where it stopped and the lake's committed offsets
+ * (trims keep raising those while it rests), so that query reads at most the records of one
+ * commit interval before it answers.
  */
 export interface KafkaTail {
   /** The DuckDB table of a topic's tail (`_partition`, `_offset`, then one column per table field). */
@@ -59,10 +65,15 @@ export interface KafkaTail {
   waitFor(topic: string, to: SnapshotOffsets, timeoutMs: number): Promise<void>
   /** Drops rows below `to` (a snapshot's offsets that no query will pin an older one than). */
   trim(topic: string, to: SnapshotOffsets): Promise<void>
-  /** Next offset to read per partition, and the first offset still kept. */
-  positions(topic: string): { readonly next: ReadonlyMap<number, bigint>; readonly kept: ReadonlyMap<number, bigint> }
-  /** Records kept, skipped (undecodable), fetched batches, rows trimmed; `fastRecords` of the records went through a compiled decoder. */
-  readonly stats: { records: number; skipped: number; batches: number; trimmed: number; fastRecords: number }
+  /** Next offset to read per partition, the first offset still kept, and whether the tail is reading or resting. */
+  positions(topic: string): { readonly next: ReadonlyMap<number, bigint>; readonly kept: ReadonlyMap<number, bigint>; readonly reading: boolean }
+  /**
+   * Records kept, skipped (undecodable), fetched batches, rows trimmed; `fastRecords` of the
+   * records went through a compiled decoder; `rests` times the tail paused for want of queries.
+   */
+  readonly stats: { records: number; skipped: number; batches: number; trimmed: number; fastRecords: number; rests: number }
+  /** False while the tail rests (no query for `idleAfterMs`): it reads nothing until the next query. */
+  readonly reading: boolean
   close(): Promise<void>
 }
 
@@ -102,6 +113,11 @@ export interface KafkaTailOptions {
    * of them. A query that waits for the tail ends the pause at once, so it adds no latency.
    */
   readonly fetchIntervalMs?: number
+  /**
+   * Rest after this long with no query waiting for the tail (default 60 000 ms; 0 reads always):
+   * every partition is paused until the next query, which resumes from the lake's offsets.
+   */
+  readonly idleAfterMs?: number
 }
 
 type Stats = KafkaTail['stats']
@@ -391,7 +407,7 @@ export async function createKafkaTail(options: KafkaTailOptions): Promise<KafkaT
   const log = options.logger.child('tail')
   const closeTimeoutMs = 15_000
   const conn = options.connection
-  const stats: Stats = { records: 0, skipped: 0, batches: 0, trimmed: 0, fastRecords: 0 }
+  const stats: Stats = { records: 0, skipped: 0, batches: 0, trimmed: 0, fastRecords: 0, rests: 0 }
   const chunkRows = options.appendRows ?? 2048
   if (!Number.isInteger(chunkRows) || chunkRows < 1 || chunkRows > 2048) throw new WorkbenchError(ErrorCode.ConfigInvalid, `appendRows must be an integer in 1..2048 (a DataChunk holds 2048 rows), not ${chunkRows}`)
   const topics = new Map<string, TopicTail>()
@@ -463,7 +479,7 @@ export async function createKafkaTail(options: KafkaTailOptions): Promise<KafkaT
     groupId: options.groupId ?? `k2-query-tail-${os.hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
     readUncommitted: false,
     // A fetch with nothing to return waits at the broker this long; new records end it at once.
-    maxWaitTimeInMs: 1000,
+    maxWaitTimeInMs: 250,
     sessionTimeout: 10_000,
     heartbeatInterval: 1_000,
   })
@@ -510,6 +526,31 @@ export async function createKafkaTail(options: KafkaTailOptions): Promise<KafkaT
   await firstJoin
   clearTimeout(joinTimeout)
 
+  // Resting: with no query for idleAfterMs the consumer pauses every partition (kafkajs then
+  // only heartbeats); a query's wait resumes it where the tail stands, which trims have moved up
+  // to the lake's offsets meanwhile.
+  const idleAfterMs = options.idleAfterMs ?? 60_000
+  const subscribed = [...topics.keys()].map((topic) => ({ topic }))
+  let resting = false
+  let lastDemand = performance.now()
+  const rest = (): void => {
+    if (resting || closing || waiters.size > 0 || performance.now() - lastDemand < idleAfterMs) return
+    resting = true
+    stats.rests++
+    consumer.pause(subscribed)
+    log.info(`the Kafka tail rests: no query for ${Math.round(idleAfterMs / 1000)} s; the next query resumes it from the lake's offsets`)
+  }
+  const wakeUp = (): void => {
+    lastDemand = performance.now()
+    if (!resting) return
+    resting = false
+    for (const [topic, t] of topics) for (const [partition, offset] of t.next) consumer.seek({ topic, partition, offset: String(offset) })
+    consumer.resume(subscribed)
+    log.info('the Kafka tail reads again for a query', Object.fromEntries([...topics].map(([topic, t]) => [topic, [...t.next].map(([p, o]) => `${p}@${o}`).join(' ')])))
+  }
+  const restTimer = idleAfterMs > 0 ? setInterval(rest, Math.min(5_000, Math.max(50, idleAfterMs / 4))) : undefined
+  restTimer?.unref()
+
   const state = (topic: string): TopicTail => {
     const t = topics.get(topic)
     if (!t) throw new WorkbenchError(ErrorCode.ConfigInvalid, `the Kafka tail does not read topic ${topic} (it reads ${[...topics.keys()].join(', ')})`)
@@ -517,6 +558,7 @@ export async function createKafkaTail(options: KafkaTailOptions): Promise<KafkaT
   }
 
   const reach = (topic: string, to: SnapshotOffsets, timeoutMs: number): Promise<void> => {
+    wakeUp()
     if (reached(topic, to)) return Promise.resolve()
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -540,10 +582,13 @@ export async function createKafkaTail(options: KafkaTailOptions): Promise<KafkaT
 
   return {
     stats,
+    get reading() {
+      return !resting
+    },
     tableOf: (topic) => state(topic).table,
     positions(topic) {
       const t = state(topic)
-      return { next: new Map(t.next), kept: new Map(t.kept) }
+      return { next: new Map(t.next), kept: new Map(t.kept), reading: !resting }
     },
     selectSql(topic, from, to) {
       const t = state(topic)
@@ -566,6 +611,7 @@ export async function createKafkaTail(options: KafkaTailOptions): Promise<KafkaT
     async waitFor(topic, to, timeoutMs) {
       const t = state(topic)
       await reach(topic, to, timeoutMs)
+      lastDemand = performance.now()
       await exclusive(() => t.flush())
     },
     trim(topic, to) {
@@ -574,11 +620,15 @@ export async function createKafkaTail(options: KafkaTailOptions): Promise<KafkaT
       for (const [p, o] of to) {
         if (o > (t.kept.get(p) ?? 0n)) {
           t.kept.set(p, o)
+          // Records below the lake's offsets are never needed: a resting tail resumes there, and
+          // a reading one skips them as they come.
+          if (o > (t.next.get(p) ?? 0n)) t.next.set(p, o)
           t.offsets.get(p)?.dropBelow(Number(o))
           drop.push(`(_partition = ${p} AND _offset < ${o})`)
         }
       }
       if (drop.length === 0) return Promise.resolve()
+      wake()
       return exclusive(async () => {
         t.flush()
         const r = await conn.run(`DELETE FROM ${t.table} WHERE ${drop.join(' OR ')}`)
@@ -587,6 +637,7 @@ export async function createKafkaTail(options: KafkaTailOptions): Promise<KafkaT
     },
     async close() {
       closing = true
+      if (restTimer) clearInterval(restTimer)
       endPause()
       // A close must end: a story's last cell hung 300 s here once (cause not found; the broker
       // was busy with the sink's commits). The tables go either way; the consumer's session

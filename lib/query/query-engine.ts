@@ -47,8 +47,11 @@ export interface QueryEngine {
   snapshots(table: EngineTable): Promise<SnapshotInfo[]>
   /** Reloads table metadata now (it is also refreshed in the background). */
   refresh(): Promise<void>
-  /** Where the tail of a table's hot topic (or its deferred topic) stands (undefined without Kafka, or without that topic). */
-  tailPositions(table: EngineTable, topic?: 'hot' | 'deferred'): { next: ReadonlyMap<number, bigint>; kept: ReadonlyMap<number, bigint> } | undefined
+  /**
+   * Where the tail of a table's hot topic (or its deferred topic) stands, and whether it reads or
+   * rests for want of queries (undefined without Kafka, or without that topic).
+   */
+  tailPositions(table: EngineTable, topic?: 'hot' | 'deferred'): { next: ReadonlyMap<number, bigint>; kept: ReadonlyMap<number, bigint>; reading: boolean } | undefined
   readonly cache: DataFileCache
   close(): Promise<void>
 }
@@ -158,6 +161,8 @@ export interface QueryEngineOptions {
   readonly cacheMaxBytes?: number
   /** How often table metadata is reloaded in the background (default 1000 ms). */
   readonly refreshMs?: number
+  /** The Kafka tail rests after this long with no query (default 60 000 ms; 0: it always reads). */
+  readonly tailIdleMs?: number
   /** Default per-query timeout (default 30 s). */
   readonly timeoutMs?: number
   /** Default row limit (default 1,000,000). */
@@ -228,11 +233,14 @@ export async function createQueryEngine(options: QueryEngineOptions, deps: Query
     tables.set(name, { name, icebergName: options.tables?.[name] ?? design.name, design, topic: options.topics?.[name], deferredTopic, loaded: undefined, loadedAt: 0 })
   }
 
+  // One conditional GET per table and refresh: between commits the catalog answers 304 and the
+  // client hands back the metadata it holds (a reload every second parsed ~200 KB per table).
   const load = async (t: TableState): Promise<void> => {
-    if (!(await deps.catalog.tableExists([options.namespace], t.icebergName))) {
-      t.loaded = undefined
-    } else {
+    try {
       t.loaded = await deps.catalog.loadTable([options.namespace], t.icebergName)
+    } catch (err) {
+      if (!isWorkbenchError(err, ErrorCode.NotFound)) throw err
+      t.loaded = undefined
     }
     t.loadedAt = Date.now()
   }
@@ -269,6 +277,7 @@ export async function createQueryEngine(options: QueryEngineOptions, deps: Query
       connection: tailConnection,
       kafka: deps.kafka,
       logger: log,
+      ...(options.tailIdleMs !== undefined ? { idleAfterMs: options.tailIdleMs } : {}),
       streams: [...tables.values()].flatMap((t) =>
         topicsOf(t).map((topic) => marketTailStream(t.name, { topic, schema: tableSchema(t), start: t.loaded ? tableOffsets(t.loaded.metadata, topic) : new Map(), serde })),
       ),
@@ -297,8 +306,16 @@ export async function createQueryEngine(options: QueryEngineOptions, deps: Query
 
   let closed = false
   let refreshing: Promise<void> | undefined
+  let refreshedAt = performance.now()
+  // With no query for tailIdleMs the engine rests along with its tail: metadata is reloaded every
+  // restingRefreshMs (at most 10 s; trims follow the lake), and the next query reloads it first.
+  const idleMs = options.tailIdleMs ?? 60_000
+  const restingRefreshMs = Math.max(refreshMs, Math.min(10_000, idleMs))
+  let lastQueryAt = performance.now()
+  const resting = (): boolean => idleMs > 0 && performance.now() - lastQueryAt > idleMs
   const refresh = (): Promise<void> => {
     refreshing ??= (async () => {
+      refreshedAt = performance.now()
       try {
         await Promise.all([...tables.values()].map(load))
         await trimTails()
@@ -309,7 +326,7 @@ export async function createQueryEngine(options: QueryEngineOptions, deps: Query
     return refreshing
   }
   const timer = setInterval(() => {
-    if (closed) return
+    if (closed || (resting() && performance.now() - refreshedAt < restingRefreshMs)) return
     refresh().catch((err: unknown) => log.warn('refreshing table metadata failed; queries use the last loaded snapshot', { error: errorMessage(err) }))
   }, refreshMs)
   timer.unref()
@@ -335,6 +352,12 @@ export async function createQueryEngine(options: QueryEngineOptions, deps: Query
     const timeoutMs = qo.timeoutMs ?? defaultTimeout
     const maxRows = qo.maxRows ?? defaultMaxRows
     if (!Number.isInteger(maxRows) || maxRows < 0) throw new WorkbenchError(ErrorCode.QueryInvalid, `maxRows must be a non-negative integer, not ${maxRows}`)
+    // The first query after a rest reads the lake as fresh as a busy engine's (one 304 when unchanged).
+    const wasResting = resting()
+    lastQueryAt = performance.now()
+    if (wasResting && performance.now() - refreshedAt > refreshMs) {
+      await refresh().catch((err: unknown) => log.warn('refreshing table metadata failed; the query uses the last loaded snapshot', { error: errorMessage(err) }))
+    }
     const reads = qo.tables ?? Object.fromEntries(engineTables.filter((n) => new RegExp(`\\b${n}\\b`, 'i').test(sql)).map((n) => [n, {}]))
     const params = qo.params ?? {}
     for (const k of Object.keys(params)) if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new WorkbenchError(ErrorCode.QueryInvalid, `parameter name ${JSON.stringify(k)} is not an identifier`)
