@@ -68,7 +68,7 @@ export interface Levers {
   readonly compressionFactor: number
   readonly kafkaRetentionHours: number
   readonly lakeRetentionDays: number
-  /** Hourly compaction by the maintenance worker (one file per partition per hour, growing files merged in the open hour). */
+  /** Hourly compaction by the maintenance worker (one file per partition per hour; the open hour's small files merged k at a time). */
   readonly compaction: boolean
   /** Instance type of the workers (ingest, sink, query and the catalog share instances): a key of prices.compute.instances. */
   readonly instance: string
@@ -202,16 +202,15 @@ export function commitsPerHour(messagesPerSecond: number, commitIntervalSeconds:
   return Math.max(3600 / commitIntervalSeconds, (messagesPerSecond * 3600) / maxRecordsPerCommit) // interval-triggered vs size-triggered commits
 }
 
-/** Open-hour merges per partition per hour: the first at k small files, then one per k − 1 new ones (the growing file is the k-th). */
+/** Open-hour merges per partition per hour: one per k new small files (earlier merges wait for the close). */
 export function openHourMerges(commits: number, minFiles: number): number {
-  return commits >= minFiles ? Math.floor((commits - minFiles) / (minFiles - 1)) + 1 : 0 // merge j happens at commit k + (j − 1)(k − 1)
+  return Math.floor(commits / minFiles) // merge j happens at commit j·k
 }
 
-/** Times compaction rewrites each message of an hour: the closing merge (1) plus merge j rewriting (1 + j(k − 1))/m of the hour. */
+/** Times compaction rewrites each message of an hour: the closing merge (1) plus the open-hour merges, which rewrite n·k of the m commits once. */
 export function compactionRewriteFactor(commits: number, minFiles: number): number {
   if (commits < 2) return 0 // one file per hour: nothing to merge
-  const n = openHourMerges(commits, minFiles)
-  return 1 + (n + ((minFiles - 1) * n * (n + 1)) / 2) / commits // Σ_{j=1..n} (1 + j(k − 1)) / m, plus the whole hour once
+  return 1 + (openHourMerges(commits, minFiles) * minFiles) / commits // n·k / m of the hour once more, plus the whole hour at the close
 }
 
 /** Data files a query reads in one partition of one table. */
@@ -220,8 +219,10 @@ export function filesReadPerPartition(query: QueryClass, commits: number, minFil
   if (!compaction) return Math.ceil((query.windowMinutes * 60) / commitSeconds) + 1 // one file per commit in the window, plus the one straddling its start
   const openMinutes = Math.max(0, Math.min(query.minutesAgo + query.windowMinutes, openHourAgeMinutes) - query.minutesAgo) // part of the window in the open hour
   const closedMinutes = query.windowMinutes - openMinutes // part in compacted hours
-  const openSmallFiles = commits >= minFiles ? (minFiles - 2) / 2 : commits / 2 // small files since the last merge (or since the hour began), on average
-  const openFiles = openMinutes > 0 ? Math.min(Math.ceil((openMinutes * 60) / commitSeconds), openSmallFiles) + 1 : 0 // the window's small files, plus the growing (or straddling) one
+  const openSmallFiles = Math.floor(commits >= minFiles ? (minFiles - 1) / 2 : commits / 2) // small files since the last merge (or since the hour began), on average
+  const windowCommits = Math.ceil((openMinutes * 60) / commitSeconds) // commits in the open part of the window
+  const small = Math.min(windowCommits, openSmallFiles) // the window's newest commits, still small files
+  const openFiles = openMinutes > 0 ? small + Math.ceil(Math.max(1, windowCommits - small) / minFiles) : 0 // plus the open-hour merges holding the rest (at least the one straddling the window's start)
   return openFiles + Math.ceil(closedMinutes / 60) // one compacted file per closed hour
 }
 
@@ -248,7 +249,7 @@ export function estimateCost(prices: UnitPrices, figures: MeasuredFigures, scale
     const close = levers.compaction && m >= 2 ? 1 : 0 // the closed hour's final merge
     const sinkPuts = m * (buckets + a.metadataPutsPerCommit) // each commit: a data file per partition, plus the metadata objects
     const compactionPuts = (n + close) * (buckets + a.metadataPutsPerCommit) // each merge round: a file per partition, plus one commit's metadata
-    const compactionGets = close ? (m + n) * buckets : 0 // every small file read once, the growing file once more per merge after the first, and at the close
+    const compactionGets = close ? (m + n) * buckets : 0 // every small file read once (by an open-hour merge or the close), each merged file once more at the close
     const readerGets = (m + n + close) * a.readerMetadataGetsPerCommit // the query engine loads each new snapshot's metadata
     return {
       table,

@@ -204,7 +204,7 @@ export function figuresFromBenchmarks(results: BenchmarkResults, workload: reado
     assumptions: [
       `per-core rates are benchmark rate / ${ingestCores} cores of a machine shared with Kafka, MinIO and the catalog: an upper bound on CPU per message, taken to hold for one vCPU`,
       'quotes (bookTicker) are taken to cost what a trade costs in CPU, Kafka bytes and Parquet bytes: no benchmark measures quotes alone',
-      "compaction µs per message = the sink benchmark's compaction wall seconds × cores / trades; the open hour's growing file is rewritten at every merge, which the model counts",
+      "compaction µs per message = the sink benchmark's compaction wall seconds × cores / trades; an open-hour merge rewrites its k small files once, and the close rewrites the hour once more, which the model counts",
       `query core-seconds = p50 ms × ${threads} engine threads; per GiB from ${scanCalibrationQuery} over the whole benchmark lake at ${asCommitted} bytes per trade, less the cheapest query's core-seconds`,
       `query mix is a workload assumption (${workload.reduce((s, w) => s + w.queriesPerHour, 0)} queries per hour), the same at every scale`,
       `GETs: ${assumed.getsPerFileRead} per data file a query reads (whole-file download); ${assumed.readerMetadataGetsPerCommit} per commit for the reader's metadata; PUTs: ${assumed.metadataPutsPerCommit} metadata objects per commit`,

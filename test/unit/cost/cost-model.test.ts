@@ -64,10 +64,10 @@ describe('cost model formulas', () => {
 
   it.each([
     [15, 0, 1],
-    [16, 1, 2], // merges all 16 once (1 + 15/16 of the hour), then the close rewrites all
+    [16, 1, 2], // merges all 16 once, then the close rewrites all
     [30, 1, 1 + 16 / 30],
-    [31, 2, 1 + (16 + 31) / 31],
-    [120, 7, 1 + 427 / 120], // merge j rewrites 1 + 15j commits: Σ_{j=1..7} = 7 + 15·28 = 427
+    [32, 2, 2],
+    [120, 7, 1 + 112 / 120], // 7 merges of 16 new small files each; the last 8 commits wait for the close
     [1, 0, 0], // one file an hour: nothing to merge
   ])('%i commits an hour: %i open-hour merges, each message rewritten %d times', (commits, merges, rewrites) => {
     expect(openHourMerges(commits, 16)).toBe(merges)
@@ -79,9 +79,10 @@ describe('cost model formulas', () => {
     // The table-layout benchmark read 11 files for the last 5 min uncompacted at 30-s commits, 120 for an hour.
     ['5 min, uncompacted', q(5, 0), false, 11],
     ['1 h two hours ago, uncompacted', q(60, 120), false, 121],
-    ['5 min, compacted: the open hour keeps ≤ 7 small files on average plus the growing one', q(5, 0), true, 8],
+    ['5 min, compacted: the open hour keeps 7 small files on average, plus the merge holding the rest', q(5, 0), true, 8],
+    ['25 min, compacted: 7 small files and the 3 merges of the other 43 commits', q(25, 0), true, 7 + 3],
     ['1 h six hours ago, compacted: one file', q(60, 360), true, 1],
-    ['24 h, compacted: the open hour, then 23.5 closed hours', q(1440, 0), true, 8 + 24],
+    ['24 h, compacted: the open half hour (7 small, 4 merges), then 23.5 closed hours', q(1440, 0), true, 7 + 4 + 24],
   ])('files read per partition: %s', (_name, query, compaction, expected) => {
     expect(filesReadPerPartition(query, 120, 16, compaction)).toBe(expected)
   })
@@ -116,10 +117,10 @@ describe('estimateCost on hand-computed cases', () => {
     const t = e.detail.tables[0]!
     // 7 open-hour merges + the close: 8 rounds of (1 file + 3 metadata) PUTs on top of the sink's 120 × 4.
     expect(t.putsPerHour).toBe(120 * 4 + 8 * 4)
-    // Each of 120 small files read once, the growing file 7 more times; the reader loads 128 snapshots × 3 objects.
+    // Each of 120 small files read once, each of the 7 merged files once more at the close; the reader loads 128 snapshots × 3 objects.
     expect(t.getsPerHour).toBe(120 + 7 + 128 * 3)
-    // Sink vCPU: (10/1000 + 10 × 100 µs × 4.558) ÷ 0.5.
-    expect(e.detail.vcpu.sink).toBeCloseTo((0.01 + 10 * 100e-6 * (1 + 427 / 120)) / 0.5, 12)
+    // Sink vCPU: (10/1000 + 10 × 100 µs × (1 + 112/120)) ÷ 0.5: 112 of the 120 commits merged in the open hour, all at the close.
+    expect(e.detail.vcpu.sink).toBeCloseTo((0.01 + 10 * 100e-6 * (1 + 112 / 120)) / 0.5, 12)
     // The lake keeps compacted bytes (8 rather than 10 per message).
     expect(e.monthly.objectStorage).toBeCloseTo(((10 * 86_400 * 10 * 8) / gib) * 0.02, 12)
   })

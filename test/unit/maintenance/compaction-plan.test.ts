@@ -32,6 +32,19 @@ describe('planCompaction', () => {
     expect(planCompaction(files, policy).map((g) => g.files.map((f) => f.path))).toEqual(groups)
   })
 
+  it('leaves the open hour\'s merged file alone as small files gather again, and merges everything once the hour closes', () => {
+    const sink = (n: number, hourIndex: number): CompactionCandidate[] => Array.from({ length: n }, (_, i) => file(`s${i}`, { hourIndex, minute: 20 + i, sizeMiB: 0.25 + (i % 3) * 0.05 }))
+    const merged = file('m1', { hourIndex: 5, sizeMiB: 4 })
+    // Open hour: one earlier merge plus 16 new sink files: only the 16 are merged.
+    const open = planCompaction([merged, ...sink(16, 5)], policy)
+    expect(open.map((g) => g.files.map((f) => f.path).sort())).toEqual([sink(16, 5).map((f) => f.path).sort()])
+    // With 15 new files it still waits, whatever the merged file adds to the count.
+    expect(planCompaction([merged, ...sink(15, 5)], policy)).toEqual([])
+    // Closed hour: the merges and the stragglers become one file.
+    const closed = planCompaction([merged, file('m2', { hourIndex: 4, sizeMiB: 4 }), file('m3', { hourIndex: 4, sizeMiB: 4 }), ...sink(3, 4)], policy)
+    expect(closed.map((g) => g.files.length)).toEqual([5])
+  })
+
   it('keeps an hour open for two minutes after it ends, for late records', () => {
     const files = [file('a', { hourIndex: 4 }), file('b', { hourIndex: 4, minute: 59 })]
     expect(planCompaction(files, { ...policy, nowMicros: t0 + 5n * hour + 60_000_000n })).toHaveLength(0)
