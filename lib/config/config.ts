@@ -342,7 +342,7 @@ function read(env: Env, root: string): { config: WorkbenchConfig; keys: ConfigKe
   const reorderWindowMs = r.int('K2_INGEST_REORDER_WINDOW_MS', 250, 'how long a later trade waits for earlier ids before a REST repair', 0, 60_000)
   const maxPendingPerSymbol = r.int('K2_INGEST_MAX_PENDING', 5000, 'records held per symbol while a gap is open', 10, 1_000_000)
   const batchMaxRecords = r.int('K2_INGEST_BATCH_RECORDS', 20_000, 'most records per produce request (one transaction each); batches only reach it under load', 1, 1_000_000)
-  const lingerMs = r.int('K2_INGEST_LINGER_MS', 20, 'longest a record waits for its produce batch', 0, 10_000)
+  const lingerMs = r.int('K2_INGEST_LINGER_MS', 100, 'longest a record waits for its produce batch (each batch is one transaction: fewer of them cost the ingest and the broker less)', 0, 10_000)
 
   const sinkMetricsPort = r.port('K2_SINK_METRICS_PORT', 9465 + offset, 'Iceberg sink /metrics port')
   const sinkNamespace = r.str('K2_SINK_NAMESPACE', 'market', 'Iceberg namespace of the trades and quotes tables (one level: DuckDB cannot read nested namespaces)')
