@@ -51,6 +51,13 @@ async function get(url: string, timeoutMs: number): Promise<boolean> {
   }
 }
 
+/** One request of the mix's first kind (recent trades of `symbol`): how long it took, and whether it answered 200. */
+export async function requestOnce(baseUrl: string, symbol: string, timeoutMs: number): Promise<{ ms: number; ok: boolean }> {
+  const started = performance.now()
+  const oks = await Promise.all(apiMix[0]!.urls(Date.now(), symbol).map((u) => get(`${baseUrl}${u}`, timeoutMs)))
+  return { ms: Math.round(performance.now() - started), ok: oks.every(Boolean) }
+}
+
 /** Starts the loop at once. */
 export function startApiLoad(o: ApiLoadOptions): ApiLoad {
   const records: ApiRequestRecord[] = []

@@ -1,7 +1,9 @@
 /**
  * One soak run on the soak's stack, phase by phase, with the sampler running throughout:
  * - warm-up: every worker started at the run's base rate, until the sink has committed once;
- * - idle: no API request and no kernel, for `idleSeconds` (the idle API's cost of the tail);
+ * - idle: no kernel; one API request wakes the API's Kafka tail, which then reads with no further
+ *   request until it rests (`K2_QUERY_TAIL_IDLE_MS`): the tail's cost per record while it reads;
+ *   then, once it rests, `idleSeconds` more: the idle API's cost;
  * - load: the API load loop and the notebook kernel running, for `minutes` at the rate; or, for
  *   an overload run, overload at the overload rate for `minutes`, then a drain at the base rate
  *   until both workers are back at NORMAL with everything backfilled (bounded);
@@ -10,7 +12,7 @@
  */
 import * as path from 'node:path'
 import { sleep, type WorkbenchConfig } from '../../lib/index'
-import { startApiLoad, type ApiLoad } from './api-load'
+import { requestOnce, startApiLoad, type ApiLoad } from './api-load'
 import { judgeKneeStep, kneeOf, nextKneeRate, type KneeSearchOptions, type KneeStep } from './knee-search'
 import { startKernelLoop, type KernelCellRecord, type KernelLoop } from './kernel-loop'
 import { increase, meanOf, within, type SoakPhase, type SoakSample } from './soak-sample'
@@ -68,6 +70,8 @@ class RunParts {
   kernel?: KernelLoop
   sampler?: Sampler
   readonly problems: string[] = []
+  /** The request that woke the API's tail for the idle phase. */
+  wakeQuery?: { ms: number; ok: boolean }
   readonly t0 = Date.now()
   readonly clock = (): number => (Date.now() - this.t0) / 1000
 }
@@ -130,6 +134,25 @@ async function hold(ctx: SoakContext, parts: RunParts, phase: SoakPhase, rate: n
   return { from, to }
 }
 
+/**
+ * The idle phase: one request wakes the API's tail (it may have rested through the warm-up) and
+ * waits while it catches up; the tail then reads with no request until it rests, and the API
+ * idles on. Without a rest (K2_QUERY_TAIL_IDLE_MS=0) the whole phase is the reading window.
+ */
+async function idlePhase(ctx: SoakContext, parts: RunParts, rate: number): Promise<{ reading: { from: number; to: number }; idle?: { from: number; to: number } }> {
+  parts.sampler!.setPhase('idle', rate)
+  const woke = await requestOnce(`http://${ctx.config.host}:${ctx.config.api.port}`, 'BTCUSDT', 60_000)
+  parts.wakeQuery = woke
+  ctx.log(`first API query after the warm-up: ${woke.ms} ms${woke.ok ? '' : ' (failed)'}`)
+  const restSeconds = ctx.config.query.tailIdleMs / 1000
+  if (restSeconds <= 0) return { reading: await hold(ctx, parts, 'idle', rate, ctx.idleSeconds) }
+  // Stop 10 s short of the rest, and start measuring the rest 20 s after it (its check runs every 5 s).
+  const reading = await hold(ctx, parts, 'idle', rate, Math.max(10, restSeconds - 10))
+  await sleep(30_000, ctx.signal)
+  const idle = await hold(ctx, parts, 'idle', rate, ctx.idleSeconds)
+  return { reading, idle }
+}
+
 const settled = (s: SoakSample, all: readonly SoakSample[], from: number, lagBound: number): boolean => {
   const since = all.filter((x) => x.t >= from)
   const shed = increase(since.map((x) => x.counters.shed)) ?? 0
@@ -146,11 +169,11 @@ export async function runSoak(ctx: SoakContext, plan: SoakPlan): Promise<SoakRun
   try {
     ctx.log(`── soak ${plan.label}: ${plan.overload ? `overload at rate ${plan.rate} for ${plan.minutes} min after a warm-up at ${base}` : `rate ${plan.rate} for ${plan.minutes} min`}`)
     await warmUp(ctx, parts, base)
-    const idle = await hold(ctx, parts, 'idle', base, ctx.idleSeconds)
+    const { reading, idle } = await idlePhase(ctx, parts, base)
     if (!plan.overload) {
       await startLoad(ctx, parts, 'load', plan.rate)
       const load = await hold(ctx, parts, 'load', plan.rate, plan.minutes * 60)
-      windows = { idle, measured: load }
+      windows = { reading, idle, measured: load }
     } else {
       await startLoad(ctx, parts, 'load', base)
       parts.sampler!.setPhase('overload', plan.rate)
@@ -161,14 +184,14 @@ export async function runSoak(ctx: SoakContext, plan: SoakPlan): Promise<SoakRun
       const drained = await waitFor(ctx, parts, plan.overload.drainMaxMinutes * 60, (s, all) => settled(s, all, overload.from, ctx.lagBoundSeconds))
       if (!drained) parts.problems.push(`the drain did not bring both workers to NORMAL with everything backfilled within ${plan.overload.drainMaxMinutes} min`)
       const end = (await parts.sampler!.sampleNow()).t
-      windows = { idle, measured: { from: overload.from, to: end }, overloadFrom: overload.from }
+      windows = { reading, idle, measured: { from: overload.from, to: end }, overloadFrom: overload.from }
     }
   } finally {
     await teardown(ctx, parts)
   }
   const samples = parts.sampler!.samples
   const requests = parts.api?.records ?? []
-  const { summary, detail } = summarizeSoak({ samples, windows: windows!, rate: plan.rate, kneeRate: plan.kneeRate, minutes: plan.minutes, overload: plan.overload !== undefined, requests })
+  const { summary, detail } = summarizeSoak({ samples, windows: windows!, rate: plan.rate, kneeRate: plan.kneeRate, minutes: plan.minutes, overload: plan.overload !== undefined, requests, wakeQueryMs: parts.wakeQuery?.ok ? parts.wakeQuery.ms : undefined })
   return { label: plan.label, plan, startedAt, seconds: Math.round(parts.clock()), windows: windows!, summary, detail, samples, requests, kernelCells: parts.kernel?.records ?? [], problems: parts.problems }
 }
 

@@ -28,7 +28,9 @@ export interface SoakSummary {
 
 /** Where the run's parts lie, in seconds since its start. */
 export interface SoakWindows {
-  /** No API request and no kernel: the idle API's cost of following the tail. */
+  /** No kernel, no API request after the one that woke the tail: the tail's cost per record while it reads. */
+  readonly reading?: { readonly from: number; readonly to: number }
+  /** No API request for longer than the tail's rest threshold: the idle API's cost. */
   readonly idle?: { readonly from: number; readonly to: number }
   /** What the figures describe: the loaded soak, or overload start to drain end. */
   readonly measured: { readonly from: number; readonly to: number }
@@ -45,6 +47,8 @@ export interface SummaryInput {
   readonly overload: boolean
   /** Every API request the load loop made, at `t` seconds since the run started. */
   readonly requests?: readonly ApiRequestRecord[]
+  /** The request that woke the API's resting tail before the reading window (it catches up first). */
+  readonly wakeQueryMs?: number
 }
 
 /** One API request of the load loop. */
@@ -61,8 +65,12 @@ export interface SoakDetail {
   readonly feedPausesSource: 'k2_ingest_feed_pauses_total' | 'ingest entries into CIRCUIT_BREAK' | 'not measured'
   /** Seconds from the overload's start to the first tier-3 record shed. */
   readonly tier3ShedAfterSeconds: number | null
-  /** Records the topics received per second, idle window and measured window. */
-  readonly recordsPerSecond: { readonly idle: number | null; readonly measured: number | null }
+  /** Records the topics received per second: while the idle API's tail read, while it rested, and in the measured window. */
+  readonly recordsPerSecond: { readonly reading: number | null; readonly idle: number | null; readonly measured: number | null }
+  /** The API's share of a core while its tail read with no request (what tailMicrosPerRecord divides). */
+  readonly apiReadingCoreShare: number | null
+  /** The first query after the warm-up, which woke the tail and waited for it to catch up, ms. */
+  readonly wakeQueryMs: number | null
   readonly shedByTier: Readonly<Record<string, number>>
   readonly backfilled: number | null
   /** Mean and peak share of one core, and peak RSS, per process over the measured window. */
@@ -90,6 +98,7 @@ export function summarizeSoak(input: SummaryInput): { summary: SoakSummary; deta
   const { samples, windows } = input
   const measured = within(samples, windows.measured.from, windows.measured.to)
   const idle = windows.idle ? within(samples, windows.idle.from, windows.idle.to) : []
+  const reading = windows.reading ? within(samples, windows.reading.from, windows.reading.to) : []
   const seconds = (xs: readonly SoakSample[]): number => (xs.length < 2 ? 0 : xs[xs.length - 1]!.t - xs[0]!.t)
   const perSecond = (xs: readonly SoakSample[]): number | undefined => {
     const n = increase(xs.map((s) => s.counters.records))
@@ -107,7 +116,11 @@ export function summarizeSoak(input: SummaryInput): { summary: SoakSummary; deta
   const normalShare = levelSeconds > 0 ? (byLevel.NORMAL ?? 0) / levelSeconds : atNormal.length > 0 ? atNormal.filter((s) => s.level.ingest === 0).length / atNormal.length : undefined
   const commits = increase(measured.map((s) => s.counters.tradeCommits))
   const latency = histogramIncrease(measured[0]?.counters.commitLatency, measured.at(-1)?.counters.commitLatency)
-  const apiIdle = meanOf(idle.map((s) => s.processes.api?.cpu))
+  // Runs recorded before the tail could rest have an idle window only, in which it read throughout.
+  const readingSamples = windows.reading ? reading : idle
+  const apiReading = meanOf(readingSamples.map((s) => s.processes.api?.cpu))
+  const readingRate = perSecond(readingSamples)
+  const apiIdle = meanOf((idle.length > 0 ? idle : reading).map((s) => s.processes.api?.cpu))
   const idleRate = perSecond(idle)
   const last = samples.at(-1)
 
@@ -133,7 +146,7 @@ export function summarizeSoak(input: SummaryInput): { summary: SoakSummary; deta
     commitIntervalSeconds: commits ? round(seconds(measured) / commits, 1) : null,
     commitLatencyP50Ms: round(mapDefined(histogramQuantile(latency, 0.5), (s) => s * 1000), 0),
     commitLatencyP99Ms: round(mapDefined(histogramQuantile(latency, 0.99), (s) => s * 1000), 0),
-    tailMicrosPerRecord: apiIdle !== undefined && idleRate ? round((apiIdle / idleRate) * 1e6, 2) : null,
+    tailMicrosPerRecord: apiReading !== undefined && readingRate ? round((apiReading / readingRate) * 1e6, 2) : null,
     apiIdleCoreShare: round(apiIdle, 4),
     tier1Shed: shed === undefined ? null : (shedByTier['1'] ?? 0),
     backfilledAll: shed === undefined ? null : shed === 0 ? true : (backfilled ?? 0) >= shed,
@@ -159,7 +172,9 @@ export function summarizeSoak(input: SummaryInput): { summary: SoakSummary; deta
   const detail: SoakDetail = {
     feedPausesSource: pauses !== undefined ? 'k2_ingest_feed_pauses_total' : breaks !== undefined ? 'ingest entries into CIRCUIT_BREAK' : 'not measured',
     tier3ShedAfterSeconds: round(tier3ShedAfterSeconds, 0),
-    recordsPerSecond: { idle: round(idleRate, 0), measured: round(perSecond(measured), 0) },
+    recordsPerSecond: { reading: round(readingRate, 0), idle: round(idleRate, 0), measured: round(perSecond(measured), 0) },
+    apiReadingCoreShare: round(apiReading, 4),
+    wakeQueryMs: orNull(input.wakeQueryMs),
     shedByTier,
     backfilled: orNull(backfilled),
     processes,

@@ -33,6 +33,17 @@ describe('summarizeSoak', () => {
     expect(detail.processes.api?.meanCore).toBe(0.4)
   })
 
+  it('takes the tail cost from the window where it read, and the idle API from the window where it rested', () => {
+    // 0–60 s the tail reads (5 % of a core at 2,600 records/s → 19.2 µs per record); 60–120 s it rests (1 %).
+    const samples = Array.from({ length: 31 }, (_, i) => sample(i * 5, { phase: i <= 24 ? 'idle' : 'load', processes: { api: { cpu: i <= 12 ? 0.05 : i <= 24 ? 0.01 : 0.4, rssMiB: 300 } } }))
+    const { summary, detail } = summarizeSoak({ samples, windows: { reading: { from: 0, to: 60 }, idle: { from: 65, to: 120 }, measured: { from: 125, to: 150 } }, rate: 1, minutes: 1, overload: false, wakeQueryMs: 2100 })
+    expect(summary.tailMicrosPerRecord).toBeCloseTo(19.23, 1)
+    expect(summary.apiIdleCoreShare).toBe(0.01)
+    expect(detail.apiReadingCoreShare).toBe(0.05)
+    expect(detail.recordsPerSecond).toMatchObject({ reading: 2600, idle: 2600 })
+    expect(detail.wakeQueryMs).toBe(2100)
+  })
+
   it('reports the levels, the NORMAL share from time in level, lag p99 and the commit figures over the measured window', () => {
     const samples = Array.from({ length: 13 }, (_, i) => {
       const t = i * 5
