@@ -34,12 +34,17 @@ export interface KneeJudgeOptions {
   readonly lagBoundSeconds: number
 }
 
+/** How far behind its schedule the replay exchange may run in a step that keeps up (GC pauses, a reconnect). */
+export const feedLagBoundSeconds = 10
+
 const roundRate = (r: number): number => (r >= 10 ? Math.round(r) : r >= 1 ? Math.round(r * 10) / 10 : Math.round(r * 100) / 100)
 
 /**
  * Whether a step kept up. The first half of a step lets the previous rate's state wash out (a
- * backlog, a widened batch); the second half must show no record shed, no feed pause, and the
- * lake lag's p99 within the bound.
+ * backlog, a widened batch); the second half must show no record shed, no feed pause, the lake
+ * lag's p99 within the bound, and the replay exchange on its schedule: it waits for a reader that
+ * cannot keep up instead of dropping frames, so an ingest at its limit slows the market down
+ * rather than show a backlog, and only the exchange's lag behind its schedule shows it.
  */
 export function judgeKneeStep(samples: readonly SoakSample[], options: KneeJudgeOptions): { passed: boolean; reason: string } {
   if (samples.length < 4) return { passed: false, reason: `only ${samples.length} samples: the step was too short to judge` }
@@ -48,6 +53,9 @@ export function judgeKneeStep(samples: readonly SoakSample[], options: KneeJudge
   if (shed > 0) return { passed: false, reason: `${shed} records shed` }
   const pauses = increase(half.map((s) => s.counters.feedPauses ?? s.counters.circuitBreaks)) ?? 0
   if (pauses > 0) return { passed: false, reason: `${pauses} feed pauses` }
+  const feedLags = half.flatMap((s) => (s.feedLagSeconds === undefined ? [] : [s.feedLagSeconds]))
+  const feedLag = feedLags.length > 0 ? Math.max(...feedLags) : 0
+  if (feedLag > feedLagBoundSeconds) return { passed: false, reason: `the replay exchange ran ${feedLag.toFixed(0)} s behind its schedule: the ingest did not keep up` }
   const lags = half.flatMap((s) => (s.lakeLagSeconds === undefined ? [] : [s.lakeLagSeconds]))
   if (lags.length === 0) return { passed: false, reason: 'the sink reported no lake lag' }
   const p99 = quantileOf(lags, 0.99)!

@@ -104,6 +104,7 @@ export async function writeSoakReport(dir: string, run: SoakRunResult, context: 
     `| records/s: tail reading / tail resting / measured | ${fmt(run.detail.recordsPerSecond.reading)} / ${fmt(run.detail.recordsPerSecond.idle)} / ${fmt(run.detail.recordsPerSecond.measured)} |`,
     `| API share of a core while its tail read with no request (tailMicrosPerRecord × records/s) | ${fmt(run.detail.apiReadingCoreShare)} |`,
     `| first API query after the warm-up (wakes the tail, waits for its catch-up), ms | ${fmt(run.detail.wakeQueryMs)} |`,
+    `| replay exchange behind its schedule, most in the measured window (s) | ${fmt(run.detail.feedLagMaxSeconds)} |`,
     ...(run.plan.overload ? [`| tier-3 shed after overload start (s) | ${fmt(run.detail.tier3ShedAfterSeconds)} |`, `| shed by tier | ${fmt(run.detail.shedByTier)} |`, `| backfilled | ${fmt(run.detail.backfilled)} |`] : []),
     '',
     ...(run.problems.length > 0 ? ['## Problems', '', ...run.problems.map((p) => `- ${p}`), ''] : []),

@@ -34,6 +34,8 @@ export interface SoakSample {
   readonly signals: Readonly<Record<string, Readonly<Record<string, number>>>>
   /** The oldest record not yet in the lake, worst table (`k2_sink_lag_seconds`). */
   readonly lakeLagSeconds?: number
+  /** How far the replay exchange runs behind its schedule (its `/k2/stats` scheduleLagMs): a reader that cannot keep up. */
+  readonly feedLagSeconds?: number
   readonly counters: {
     /** Records the ingest produced to the hot topics (trades + quotes). */
     readonly records?: number

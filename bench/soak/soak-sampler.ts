@@ -44,6 +44,18 @@ async function scrape(url: string): Promise<WorkerExposition | undefined> {
   }
 }
 
+/** The replay exchange's schedule lag, seconds (undefined when it does not answer). */
+async function feedLag(url: string): Promise<number | undefined> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(3000) })
+    if (!res.ok) return undefined
+    const lag = ((await res.json()) as { scheduleLagMs?: unknown }).scheduleLagMs
+    return typeof lag === 'number' ? lag / 1000 : undefined
+  } catch {
+    return undefined
+  }
+}
+
 const mib = (bytes: number): number => Math.round(bytes / 2 ** 20)
 
 /** One line a sample, for the terminal. */
@@ -53,7 +65,7 @@ export function sampleLine(s: SoakSample): string {
     .sort((a, b) => b[1].cpu! - a[1].cpu!)
     .map(([n, p]) => `${n} ${p.cpu!.toFixed(2)}`)
     .join(' ')
-  const lag = s.lakeLagSeconds === undefined ? '–' : `${s.lakeLagSeconds.toFixed(0)} s`
+  const lag = `${s.lakeLagSeconds === undefined ? '–' : `${s.lakeLagSeconds.toFixed(0)} s`}${s.feedLagSeconds ? ` (feed ${s.feedLagSeconds.toFixed(0)} s behind)` : ''}`
   return `${String(Math.round(s.t)).padStart(5)} s ${s.phase.padEnd(8)} rate ${s.rate} · ingest ${levelName(s.level.ingest) ?? '–'} sink ${levelName(s.level.sink) ?? '–'} · lag ${lag} · shed ${s.counters.shed ?? '–'} · api ${s.api.requests} req${s.api.p99Ms === undefined ? '' : ` p99 ${s.api.p99Ms} ms`} · kernel ${s.kernel.cells} cells · cpu ${cpu}`
 }
 
@@ -70,7 +82,11 @@ export function startSampler(o: SamplerOptions): Sampler {
 
   async function take(): Promise<SoakSample> {
     const t = o.clock()
-    const [ingest, sink] = await Promise.all([scrape(`http://${host}:${o.config.ingest.metricsPort}/metrics`), scrape(`http://${host}:${o.config.sink.metricsPort}/metrics`)])
+    const [ingest, sink, feedLagSeconds] = await Promise.all([
+      scrape(`http://${host}:${o.config.ingest.metricsPort}/metrics`),
+      scrape(`http://${host}:${o.config.sink.metricsPort}/metrics`),
+      feedLag(`http://${host}:${o.config.replay.port}/k2/stats`),
+    ])
     const table = readProcessTable()
     const roots = new Map<string, number>([...o.stack.pids()].map(([n, pid]) => [n, pid]))
     roots.set('bench', process.pid)
@@ -97,6 +113,7 @@ export function startSampler(o: SamplerOptions): Sampler {
       phase,
       rate,
       ...fromWorkerMetrics({ ingest, 'iceberg-sink': sink }),
+      ...(feedLagSeconds === undefined ? {} : { feedLagSeconds }),
       api: { requests: requests.length, errors: requests.length - okMs.length, p50Ms: quantileOf(okMs, 0.5), p99Ms: quantileOf(okMs, 0.99) },
       kernel: { cells: cells.length, errors: cells.length - cellMs.length, p50Ms: quantileOf(cellMs, 0.5) },
       processes,

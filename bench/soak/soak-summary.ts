@@ -71,6 +71,8 @@ export interface SoakDetail {
   readonly apiReadingCoreShare: number | null
   /** The first query after the warm-up, which woke the tail and waited for it to catch up, ms. */
   readonly wakeQueryMs: number | null
+  /** The most the replay exchange ran behind its schedule in the measured window, s (a reader that could not keep up). */
+  readonly feedLagMaxSeconds: number | null
   readonly shedByTier: Readonly<Record<string, number>>
   readonly backfilled: number | null
   /** Mean and peak share of one core, and peak RSS, per process over the measured window. */
@@ -80,6 +82,10 @@ export interface SoakDetail {
   readonly kernel: { readonly cells: number; readonly errors: number }
 }
 
+const maxOf = (xs: ReadonlyArray<number | undefined>): number | undefined => {
+  const d = xs.filter((x): x is number => x !== undefined)
+  return d.length === 0 ? undefined : Math.max(...d)
+}
 const orNull = <T>(v: T | undefined): T | null => (v === undefined || (typeof v === 'number' && !Number.isFinite(v)) ? null : v)
 const round = (v: number | undefined, digits: number): number | null => (v === undefined || !Number.isFinite(v) ? null : Math.round(v * 10 ** digits) / 10 ** digits)
 const maxLevelOf = (xs: ReadonlyArray<number | undefined>): LevelName | null => {
@@ -175,6 +181,7 @@ export function summarizeSoak(input: SummaryInput): { summary: SoakSummary; deta
     recordsPerSecond: { reading: round(readingRate, 0), idle: round(idleRate, 0), measured: round(perSecond(measured), 0) },
     apiReadingCoreShare: round(apiReading, 4),
     wakeQueryMs: orNull(input.wakeQueryMs),
+    feedLagMaxSeconds: round(maxOf(measured.map((s) => s.feedLagSeconds)), 1),
     shedByTier,
     backfilled: orNull(backfilled),
     processes,

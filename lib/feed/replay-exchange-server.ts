@@ -156,6 +156,12 @@ export interface ReplayExchangeStats {
   readonly slowConsumerDrops: number
   /** Times the pump waited for a connection's send buffer to drain. */
   readonly backpressureWaits: number
+  /**
+   * How late the tape runs, ms: the age of the oldest event due at this rate and not yet sent
+   * (0 when it keeps its schedule, and at rate 'max'). It grows while a reader cannot keep up,
+   * since the exchange waits for a slow reader rather than drop frames.
+   */
+  readonly scheduleLagMs: number
   readonly restRequests: number
   readonly restErrors: number
   readonly faults: {
@@ -308,6 +314,12 @@ export function createReplayExchange(options: ReplayExchangeOptions, deps: Repla
   let pumpTimer: ReturnType<typeof setTimeout> | undefined
   let pumpImmediate: ReturnType<typeof setImmediate> | undefined
 
+  const dueMsOf = (ev: MarketEvent): number | undefined => (rate === 'max' || !anchor ? undefined : anchor.wallMs + (ev.timeMicros - anchor.marketMicros) / 1000 / rate)
+  const scheduleLag = (): number => {
+    const due = pending ? dueMsOf(pending) : undefined
+    return due === undefined ? 0 : Math.max(0, Math.round(Date.now() - due))
+  }
+
   const schedulePump = (delayMs: number): void => {
     if (!running || pumpTimer || pumpImmediate) return
     if (delayMs <= 0) pumpImmediate = setImmediate(pump)
@@ -343,6 +355,8 @@ export function createReplayExchange(options: ReplayExchangeOptions, deps: Repla
     const now = Date.now()
     if (blocked(now)) {
       counters.backpressureWaits++
+      // Hold the next event while waiting, so the schedule lag it is accruing can be read.
+      pending ??= market.next()
       pumpTimer = setTimeout(pump, 1)
       return
     }
@@ -375,8 +389,7 @@ export function createReplayExchange(options: ReplayExchangeOptions, deps: Repla
       }
       if (rate !== 'max') {
         anchor ??= { wallMs: now, marketMicros: pending.timeMicros }
-        const dueMs = anchor.wallMs + (pending.timeMicros - anchor.marketMicros) / 1000 / rate
-        const wait = dueMs - Date.now()
+        const wait = dueMsOf(pending)! - Date.now()
         if (wait > 0) return schedulePump(wait)
       }
       const ev = pending
@@ -728,7 +741,7 @@ export function createReplayExchange(options: ReplayExchangeOptions, deps: Repla
     }
     const fail = (code: number, msg: string, status = 400): void => answer(status, binanceErrorJson({ code, msg }))
     const url = new URL(req.url ?? '/', 'http://replay')
-    const routes = ['/api/v3/ping', '/api/v3/time', '/api/v3/exchangeInfo', '/api/v3/historicalTrades']
+    const routes = ['/api/v3/ping', '/api/v3/time', '/api/v3/exchangeInfo', '/api/v3/historicalTrades', '/k2/stats']
     if (!routes.includes(url.pathname)) return fail(-1000, `no endpoint at ${url.pathname}; the replay exchange serves ${routes.join(', ')}`, 404)
     if (req.method !== 'GET') return fail(-1000, `${req.method ?? ''} is not supported; use GET`, 405)
     const m = market!
@@ -737,6 +750,9 @@ export function createReplayExchange(options: ReplayExchangeOptions, deps: Repla
         return answer(200, '{}')
       case '/api/v3/time':
         return answer(200, `{"serverTime":${Date.now()}}`)
+      case '/k2/stats':
+        // Not Binance's: the exchange's own counters, for benchmarks and status lines.
+        return answer(200, JSON.stringify(currentStats()))
       case '/api/v3/exchangeInfo': {
         const one = url.searchParams.get('symbol')
         const many = url.searchParams.get('symbols')
@@ -775,6 +791,38 @@ export function createReplayExchange(options: ReplayExchangeOptions, deps: Repla
 
   const notStarted = (): never => {
     throw new WorkbenchError(ErrorCode.ServiceUnavailable, 'the replay exchange has no address yet: await start() first')
+  }
+
+  function currentStats(): ReplayExchangeStats {
+    return {
+      connectionsOpen: connections.size,
+      connectionsTotal: counters.connectionsTotal,
+      connectionsRefused: counters.connectionsRefused,
+      events: counters.events,
+      framesSent: counters.framesSent,
+      bytesSent: counters.bytesSent,
+      marketTimeMs: marketTimeMicros === undefined ? undefined : Math.floor(marketTimeMicros / 1000),
+      tapeEnded,
+      pingsSent: counters.pingsSent,
+      pongsReceived: counters.pongsReceived,
+      unsolicitedPongs: counters.unsolicitedPongs,
+      pongTimeouts: counters.pongTimeouts,
+      lifetimeCloses: counters.lifetimeCloses,
+      slowConsumerDrops: counters.slowConsumerDrops,
+      backpressureWaits: counters.backpressureWaits,
+      scheduleLagMs: scheduleLag(),
+      restRequests: counters.restRequests,
+      restErrors: counters.restErrors,
+      faults: {
+        drop: counters.drop,
+        serverShutdown: counters.serverShutdown,
+        duplicate: counters.duplicate,
+        reorder: counters.reorder,
+        omit: counters.omit,
+        malformed: counters.malformed,
+        malformedByKind: { ...malformedByKind },
+      },
+    }
   }
 
   return {
@@ -874,36 +922,7 @@ export function createReplayExchange(options: ReplayExchangeOptions, deps: Repla
       pumpTimer = undefined
       if (running) schedulePump(0)
     },
-    stats() {
-      return {
-        connectionsOpen: connections.size,
-        connectionsTotal: counters.connectionsTotal,
-        connectionsRefused: counters.connectionsRefused,
-        events: counters.events,
-        framesSent: counters.framesSent,
-        bytesSent: counters.bytesSent,
-        marketTimeMs: marketTimeMicros === undefined ? undefined : Math.floor(marketTimeMicros / 1000),
-        tapeEnded,
-        pingsSent: counters.pingsSent,
-        pongsReceived: counters.pongsReceived,
-        unsolicitedPongs: counters.unsolicitedPongs,
-        pongTimeouts: counters.pongTimeouts,
-        lifetimeCloses: counters.lifetimeCloses,
-        slowConsumerDrops: counters.slowConsumerDrops,
-        backpressureWaits: counters.backpressureWaits,
-        restRequests: counters.restRequests,
-        restErrors: counters.restErrors,
-        faults: {
-          drop: counters.drop,
-          serverShutdown: counters.serverShutdown,
-          duplicate: counters.duplicate,
-          reorder: counters.reorder,
-          omit: counters.omit,
-          malformed: counters.malformed,
-          malformedByKind: { ...malformedByKind },
-        },
-      }
-    },
+    stats: currentStats,
   }
 }
 

@@ -72,6 +72,14 @@ async function until(check: () => boolean, timeoutMs: number, what: string): Pro
   }
 }
 
+async function untilAsync(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
 const streams = (...symbols: string[]): string => symbols.flatMap((s) => [`${s}@trade`, `${s}@bookTicker`]).join('/')
 const decimal8 = /^\d+\.\d{8}$/
 
@@ -387,6 +395,24 @@ describe('replay exchange', () => {
     expect(ex.stats().backpressureWaits).toBeGreaterThan(0)
     const before = good.frames.length
     await until(() => good.frames.length > before + 1_000, 5_000, 'the tape to move on')
+  })
+
+  it('reports on /k2/stats how far it runs behind its schedule while a reader holds it back, and catches up once it is gone', async () => {
+    const ex = await exchange({ rate: 20, highWaterBytes: 16 * 1024, stallTimeoutMs: 60_000 })
+    const lag = async (): Promise<number> => ((await getJson(`${ex.restUrl}/k2/stats`)).body as { scheduleLagMs: number }).scheduleLagMs
+    const good = await connect(`${ex.url}/stream?streams=${streams('btcusdt')}`)
+    await until(() => good.frames.length > 100, 5_000, 'the tape to play')
+    expect(await lag()).toBeLessThan(1_000)
+    const { port } = new URL(ex.url)
+    const stuck = net.connect(Number(port), '127.0.0.1')
+    stuck.pause()
+    stuck.write(
+      `GET /stream?streams=${streams('btcusdt', 'ethusdt', 'solusdt')} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+        `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+    )
+    await untilAsync(async () => (await lag()) > 2_000, 20_000, 'the schedule lag to pass 2 s')
+    stuck.destroy()
+    await untilAsync(async () => (await lag()) < 1_000, 20_000, 'the tape to catch up')
   })
 
   it('sustains a high event rate to one client at rate max', async () => {

@@ -52,6 +52,13 @@ describe('judgeKneeStep', () => {
   it('forgives what the previous rate left in the first half (a backlog draining)', () => {
     expect(judgeKneeStep(Array.from({ length: 36 }, (_, i) => s(i * 5, i < 10 ? 90 : 15)), bound).passed).toBe(true)
   })
+  it('fails a step whose market slowed down to the ingest: the replay exchange fell behind its schedule, lake lag and shedding look fine', () => {
+    const slowed = Array.from({ length: 36 }, (_, i) => ({ ...s(i * 5, (i * 5) % 30), feedLagSeconds: i * 1.5 }))
+    expect(judgeKneeStep(slowed, bound)).toMatchObject({ passed: false, reason: expect.stringContaining('behind its schedule') })
+    // A second's lateness now and then (a GC pause, a reconnect) is keeping up.
+    const jitter = Array.from({ length: 36 }, (_, i) => ({ ...s(i * 5, (i * 5) % 30), feedLagSeconds: i % 7 === 0 ? 1.2 : 0 }))
+    expect(judgeKneeStep(jitter, bound).passed).toBe(true)
+  })
   it('does not judge a step too short to tell', () => {
     expect(judgeKneeStep([s(0, 1), s(5, 1)], bound).passed).toBe(false)
   })
