@@ -398,6 +398,28 @@ interface Container {
 }
 
 /** Reads an Avro object container file with the writer schema in its header (codecs: null, deflate). */
+/**
+ * Compiled reader types by schema text. Every manifest of a table carries the same schema, and
+ * avsc compiles each type into generated functions: maintenance, which reads every manifest of
+ * every snapshot each round, spent more time compiling than decoding. Bounded: a catalog of many
+ * tables and partition specs keeps the most recent 256.
+ */
+const readerTypes = new Map<string, avro.Type>()
+function readerTypeOf(schemaText: string, what: string, invalid: (message: string, cause?: unknown) => WorkbenchError): avro.Type {
+  const cached = readerTypes.get(schemaText)
+  if (cached) return cached
+  let schema: unknown
+  try {
+    schema = JSON.parse(schemaText)
+  } catch (err) {
+    throw invalid(`avro.schema is not JSON: ${errorMessage(err)}`, err)
+  }
+  const type = createType(schema, what)
+  if (readerTypes.size >= 256) readerTypes.delete(readerTypes.keys().next().value!)
+  readerTypes.set(schemaText, type)
+  return type
+}
+
 function readContainer(bytes: Uint8Array, what: string): Container {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   const invalid = (message: string, cause?: unknown): WorkbenchError =>
@@ -419,13 +441,7 @@ function readContainer(bytes: Uint8Array, what: string): Container {
   if (codec !== 'null' && codec !== 'deflate') throw invalid(`codec ${JSON.stringify(codec)} is not supported; the workbench reads null and deflate (what Iceberg writes by default)`)
   const schemaText = meta['avro.schema']
   if (schemaText === undefined) throw invalid('the header has no avro.schema')
-  let schema: unknown
-  try {
-    schema = JSON.parse(schemaText)
-  } catch (err) {
-    throw invalid(`avro.schema is not JSON: ${errorMessage(err)}`, err)
-  }
-  const type = createType(schema, what)
+  const type = readerTypeOf(schemaText, what, invalid)
   const records: unknown[] = []
   let block = 0
   while (pos < buf.length) {

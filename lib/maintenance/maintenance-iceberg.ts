@@ -201,14 +201,19 @@ export interface MaintenanceDeps {
 }
 
 /**
- * The maintenance loop: every interval, for each table that exists, compact, expire snapshots
- * and remove orphan files. A failed round is logged and retried next interval (outages pass).
+ * The maintenance loop: every interval, for each table that exists, compact and expire
+ * snapshots; every quarter of `orphanMinAgeMs` (at least every interval), remove orphan files. An
+ * orphan sweep lists the table's objects and reads the manifests of every snapshot, and a file
+ * must be orphanMinAgeMs old to go anyway: sweeping every minute cost more than all the rest of
+ * a round. A failed round is logged and retried next interval (outages pass).
  */
 export async function runMaintenance(options: MaintenanceOptions, deps: MaintenanceDeps, signal: AbortSignal): Promise<void> {
   const log = deps.logger.child('maintenance')
   const m = deps.metrics
   const duck = await DuckDBInstance.create(':memory:', { threads: '1', memory_limit: '1GB' })
   const connection = await duck.connect()
+  const sweepEveryMs = Math.max(options.intervalMs, options.orphanMinAgeMs / 4)
+  const lastSweep = new Map<string, number>()
   try {
     while (!signal.aborted) {
       for (const name of options.tables) {
@@ -232,7 +237,11 @@ export async function runMaintenance(options: MaintenanceOptions, deps: Maintena
           if (c.conflicts) m.get('maintenanceCommitConflicts').labels(name).inc(c.conflicts)
           const expired = await expireSnapshots(table, { maxAgeMs: options.snapshotMaxAgeMs, keep: options.keepSnapshots, signal })
           if (expired) m.get('maintenanceSnapshotsExpired').labels(name).inc(expired)
-          const orphans = await removeOrphanFiles(table, { minAgeMs: options.orphanMinAgeMs })
+          let orphans = 0
+          if (Date.now() - (lastSweep.get(name) ?? -Infinity) >= sweepEveryMs) {
+            orphans = await removeOrphanFiles(table, { minAgeMs: options.orphanMinAgeMs })
+            lastSweep.set(name, Date.now())
+          }
           if (orphans) m.get('maintenanceOrphansDeleted').labels(name).inc(orphans)
           if (expired || orphans) log.info(`cleaned ${name}`, { snapshotsExpired: expired, orphanFilesDeleted: orphans })
           const plan = await planScan({ metadata: (await table.catalog.loadTable(table.namespace, name)).metadata, io: table.io, manifests: table.manifests })
