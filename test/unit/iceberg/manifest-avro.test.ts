@@ -61,7 +61,7 @@ async function liveEntries(table: string, snapshotId: bigint): Promise<Array<{ m
   return out
 }
 
-if (fixtureRoot === undefined) process.stdout.write('manifest-avro: Iceberg fixtures not found (../shared); the checks against other engines\' manifests are skipped\n')
+if (fixtureRoot === undefined) process.stdout.write('manifest-avro: Iceberg fixtures not found (../shared); the checks against other engines\' manifests, and the comparisons of the schemas written here with Spark\'s and Java\'s, are skipped\n')
 describe.skipIf(fixtureRoot === undefined)('decoding manifests and manifest lists written by other engines', () => {
   it.each(snapshots)('$table $versions: live data rows minus applicable delete rows = README row count', async ({ table, snapshotId, rows }) => {
     const live = (await liveEntries(table, snapshotId)).map((l) => l.entry)
@@ -446,9 +446,11 @@ describe('encodeManifest / decodeManifest', () => {
       'data_file.equality_ids[]': 136,
       'data_file.sort_order_id': 140,
     })
-    // Identical, docs aside, to what Spark wrote for the same partition spec.
-    const spark = await decodeManifest(fixture('spark/rename_column', 'abf62b15-903b-40b6-9e6b-26bcdceac9b3-m0.avro'))
-    expect(written).toEqual(withoutDocs(JSON.parse(spark.metadata['avro.schema'] ?? '')))
+    // Identical, docs aside, to what Spark wrote for the same partition spec (where the fixtures are).
+    if (fixtureRoot !== undefined) {
+      const spark = await decodeManifest(fixture('spark/rename_column', 'abf62b15-903b-40b6-9e6b-26bcdceac9b3-m0.avro'))
+      expect(written).toEqual(withoutDocs(JSON.parse(spark.metadata['avro.schema'] ?? '')))
+    }
   })
 
   it('maps partition types to Avro per spec Appendix A, declaring each named fixed once', async () => {
@@ -583,9 +585,11 @@ describe('encodeManifestList / decodeManifestList', () => {
       'partitions.upper_bound': 511,
       key_metadata: 519,
     })
-    // Identical, docs aside, to what the Iceberg Java API (1.8.1) wrote.
-    const javaList = await readWithAvsc(fixture('java/bunnies', 'snap-4951213507629824583-1-583a45a0-7389-4d71-9305-ac3a8725c38b.avro'))
-    expect(written).toEqual(withoutDocs(JSON.parse(javaList.meta['avro.schema'] ?? '')))
+    // Identical, docs aside, to what the Iceberg Java API (1.8.1) wrote (where the fixtures are).
+    if (fixtureRoot !== undefined) {
+      const javaList = await readWithAvsc(fixture('java/bunnies', 'snap-4951213507629824583-1-583a45a0-7389-4d71-9305-ac3a8725c38b.avro'))
+      expect(written).toEqual(withoutDocs(JSON.parse(javaList.meta['avro.schema'] ?? '')))
+    }
   })
 })
 
