@@ -4,21 +4,18 @@ import { Kafka, logLevel } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   createLogger,
-  createMetrics,
   createRecordSerde,
   createRestCatalogClient,
   createSchemaRegistryClient,
   createWarehouseFileIO,
   ensureTopics,
   frame,
-  runIcebergSink,
   silentLogger,
   tableOffsets,
   type IcebergSinkOptions,
-  type SinkReport,
 } from '../../lib'
-import { FatalError, dropTopics, eventually, readTopic, stackConfig, uniqueName } from './helpers'
-import { dropLake, makeQuotes, makeTrades, produceRecords, produceTrades, queryTable, tableRecords } from './lake-helpers'
+import { dropTopics, eventually, readTopic, stackConfig, uniqueName } from './helpers'
+import { dropLake, makeQuotes, makeTrades, produceRecords, produceTrades, queryTable, startTestSink, tableRecords, type TestSink } from './lake-helpers'
 
 const config = stackConfig()
 const kafka = new Kafka({ clientId: 'k2-test-sink', brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING })
@@ -43,24 +40,8 @@ const options: IcebergSinkOptions = {
 }
 
 /** Runs the sink in this process until `stop()`; returns its report then. */
-function startSink(opts: IcebergSinkOptions = options): { stop: () => Promise<SinkReport>; alive: () => void } {
-  const abort = new AbortController()
-  let failure: unknown
-  const run = runIcebergSink(opts, { kafka, catalog, io, serde, logger: process.env.K2_TEST_LOG ? createLogger({ level: 'debug', write: (l) => process.stderr.write(l) }) : silentLogger, metrics: createMetrics() }, abort.signal)
-  run.catch((err: unknown) => {
-    failure = err
-  })
-  return {
-    /** Throws the sink's error if it has stopped (so a test fails at once, not at its timeout). */
-    alive: () => {
-      if (failure) throw new FatalError(`the sink stopped: ${String(failure)}`, { cause: failure })
-    },
-    stop: async () => {
-      abort.abort()
-      return run
-    },
-  }
-}
+const startSink = (opts: IcebergSinkOptions = options): TestSink =>
+  startTestSink({ kafka, catalog, io, serde }, opts, process.env.K2_TEST_LOG ? createLogger({ level: 'debug', write: (l) => process.stderr.write(l) }) : silentLogger)
 
 const committedRecords = (table: string): Promise<number | undefined> => tableRecords(catalog, namespace, table)
 

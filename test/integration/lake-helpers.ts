@@ -10,6 +10,12 @@ import {
   createSchemaRegistryClient,
   createWarehouseFileIO,
   ensureTopics,
+  createMetrics,
+  runIcebergSink,
+  silentLogger,
+  type IcebergSinkOptions,
+  type Logger,
+  type SinkReport,
   type SchemaRegistryClient,
   type WorkbenchConfig,
   createManifestReader,
@@ -21,7 +27,7 @@ import {
   type TableMetadata,
   type Trade,
 } from '../../lib'
-import { dropTopics, stackConfig, uniqueName } from './helpers'
+import { FatalError, dropTopics, stackConfig, uniqueName } from './helpers'
 
 /** `count` trades per symbol with consecutive ids from `firstId`, one ms apart, exact prices. */
 export function makeTrades(symbols: readonly string[], count: number, firstId = 1, startMicros = BigInt(Date.UTC(2026, 10, 22)) * 1000n): Trade[] {
@@ -205,6 +211,30 @@ export function createLakeTestContext(name: string): LakeTestContext {
       await dropLake(catalog, namespace, ['trades', 'quotes'])
       await dropTopics(kafka, Object.values(topics), registry)
       io.close()
+    },
+  }
+}
+
+/** A sink running in the test's process: `alive()` throws its error once it has stopped (a test fails at once, not at its timeout). */
+export interface TestSink {
+  readonly alive: () => void
+  /** Stops it; resolves with its report. */
+  readonly stop: () => Promise<SinkReport>
+}
+
+/** Runs the Iceberg sink in this process on the lake's clients until `stop()`. */
+export function startTestSink(lake: Pick<LakeTestContext, 'kafka' | 'catalog' | 'io' | 'serde'>, options: IcebergSinkOptions, logger: Logger = silentLogger): TestSink {
+  const abort = new AbortController()
+  let failure: unknown
+  const run = runIcebergSink(options, { kafka: lake.kafka, catalog: lake.catalog, io: lake.io, serde: lake.serde, logger, metrics: createMetrics() }, abort.signal)
+  run.catch((err: unknown) => (failure = err))
+  return {
+    alive: () => {
+      if (failure) throw new FatalError(`the sink stopped: ${String(failure)}`, { cause: failure })
+    },
+    stop: () => {
+      abort.abort()
+      return run
     },
   }
 }

@@ -4,16 +4,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   ErrorCode,
   createLogger,
-  createMetrics,
   createQueryEngine,
-  runIcebergSink,
   scanFilter,
   silentLogger,
   type QueryEngine,
   type Trade,
 } from '../../lib'
-import { FatalError, eventually, uniqueName } from './helpers'
-import { createLakeTestContext, makeTrades, produceTrades, tableRecords } from './lake-helpers'
+import { eventually, uniqueName } from './helpers'
+import { createLakeTestContext, makeTrades, produceTrades, startTestSink, tableRecords, type TestSink } from './lake-helpers'
 
 const lake = createLakeTestContext('query')
 const { kafka, serde, catalog, io, namespace, topics } = lake
@@ -21,25 +19,8 @@ const symbols = ['BTCUSDT', 'ETHUSDT', 'SOLUSDT', 'DOGEUSDT', 'XRPUSDT', 'ADAUSD
 const logger = process.env.K2_TEST_LOG ? createLogger({ level: 'debug', write: (l) => process.stderr.write(l) }) : silentLogger
 let engine: QueryEngine
 
-function startSink(maxAgeMs: number): { stop: () => Promise<unknown>; alive: () => void } {
-  const abort = new AbortController()
-  let failure: unknown
-  const run = runIcebergSink(
-    { namespace, topics, groupId: uniqueName('sink'), maxRecords: 100_000, maxAgeMs, rowGroupSize: 10_000, workDir: path.join(os.tmpdir(), uniqueName('sink-work')) },
-    { kafka, catalog, io, serde, logger: silentLogger, metrics: createMetrics() },
-    abort.signal,
-  )
-  run.catch((err: unknown) => (failure = err))
-  return {
-    alive: () => {
-      if (failure) throw new FatalError(`the sink stopped: ${String(failure)}`, { cause: failure })
-    },
-    stop: async () => {
-      abort.abort()
-      return run
-    },
-  }
-}
+const startSink = (maxAgeMs: number): TestSink =>
+  startTestSink(lake, { namespace, topics, groupId: uniqueName('sink'), maxRecords: 100_000, maxAgeMs, rowGroupSize: 10_000, workDir: path.join(os.tmpdir(), uniqueName('sink-work')) })
 
 beforeAll(() => lake.setup(4))
 

@@ -1,9 +1,9 @@
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createMetrics, createQueryEngine, runIcebergSink, silentLogger, type QueryEngine } from '../../lib'
-import { FatalError, eventually, uniqueName } from './helpers'
-import { createLakeTestContext, makeTrades, produceTrades, tableRecords } from './lake-helpers'
+import { createQueryEngine, silentLogger, type QueryEngine } from '../../lib'
+import { eventually, uniqueName } from './helpers'
+import { createLakeTestContext, makeTrades, produceTrades, startTestSink, tableRecords, type TestSink } from './lake-helpers'
 
 /**
  * A tail with no query for a while rests (reads nothing); the next query resumes it from the
@@ -15,25 +15,8 @@ const { kafka, serde, catalog, io, namespace, topics } = lake
 const symbols = ['BTCUSDT', 'ETHUSDT', 'SOLUSDT']
 let engine: QueryEngine | undefined
 
-function startSink(): { stop: () => Promise<unknown>; alive: () => void } {
-  const abort = new AbortController()
-  let failure: unknown
-  const run = runIcebergSink(
-    { namespace, topics, groupId: uniqueName('sink'), maxRecords: 100_000, maxAgeMs: 300, rowGroupSize: 10_000, workDir: path.join(os.tmpdir(), uniqueName('sink-work')) },
-    { kafka, catalog, io, serde, logger: silentLogger, metrics: createMetrics() },
-    abort.signal,
-  )
-  run.catch((err: unknown) => (failure = err))
-  return {
-    alive: () => {
-      if (failure) throw new FatalError(`the sink stopped: ${String(failure)}`, { cause: failure })
-    },
-    stop: async () => {
-      abort.abort()
-      return run
-    },
-  }
-}
+const startSink = (): TestSink =>
+  startTestSink(lake, { namespace, topics, groupId: uniqueName('sink'), maxRecords: 100_000, maxAgeMs: 300, rowGroupSize: 10_000, workDir: path.join(os.tmpdir(), uniqueName('sink-work')) })
 
 beforeAll(() => lake.setup(3))
 
