@@ -86,12 +86,10 @@ const maxOf = (xs: ReadonlyArray<number | undefined>): number | undefined => {
   const d = xs.filter((x): x is number => x !== undefined)
   return d.length === 0 ? undefined : Math.max(...d)
 }
+const maxLevelOf = (xs: ReadonlyArray<number | undefined>): LevelName | null => levelName(maxOf(xs))
 const orNull = <T>(v: T | undefined): T | null => (v === undefined || (typeof v === 'number' && !Number.isFinite(v)) ? null : v)
 const round = (v: number | undefined, digits: number): number | null => (v === undefined || !Number.isFinite(v) ? null : Math.round(v * 10 ** digits) / 10 ** digits)
-const maxLevelOf = (xs: ReadonlyArray<number | undefined>): LevelName | null => {
-  const d = xs.filter((x): x is number => x !== undefined)
-  return d.length === 0 ? null : levelName(Math.max(...d))
-}
+
 
 /** Counter increases by label over the window, from the samples' per-label maps. */
 function increaseByKey(samples: readonly SoakSample[], pick: (s: SoakSample) => Readonly<Record<string, number>> | undefined): Record<string, number> {

@@ -72,8 +72,6 @@ export interface KafkaTail {
    * records went through a compiled decoder; `rests` times the tail paused for want of queries.
    */
   readonly stats: { records: number; skipped: number; batches: number; trimmed: number; fastRecords: number; rests: number }
-  /** False while the tail rests (no query for `idleAfterMs`): it reads nothing until the next query. */
-  readonly reading: boolean
   close(): Promise<void>
 }
 
@@ -479,7 +477,7 @@ export async function createKafkaTail(options: KafkaTailOptions): Promise<KafkaT
     groupId: options.groupId ?? `k2-query-tail-${os.hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
     readUncommitted: false,
     // A fetch with nothing to return waits at the broker this long; new records end it at once.
-    maxWaitTimeInMs: 250,
+    maxWaitTimeInMs: 1000,
     sessionTimeout: 10_000,
     heartbeatInterval: 1_000,
   })
@@ -582,9 +580,6 @@ export async function createKafkaTail(options: KafkaTailOptions): Promise<KafkaT
 
   return {
     stats,
-    get reading() {
-      return !resting
-    },
     tableOf: (topic) => state(topic).table,
     positions(topic) {
       const t = state(topic)
