@@ -251,6 +251,8 @@ export {
   progressSignals,
   createRateTracker,
   backlogSeconds,
+  createSinkProgressReader,
+  progressStaleMs,
   levelActions,
   defaultTierPolicy,
   computeTiers,

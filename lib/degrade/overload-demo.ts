@@ -300,7 +300,7 @@ export async function runOverloadDemo(options: OverloadDemoOptions, deps: Overlo
     await admin.disconnect().catch(() => undefined)
   }
 
-  const invariants = await checkInvariants(options, deps, ingestReport!, transitions, topics)
+  const invariants = await checkInvariants(options, deps, ingestReport!, transitions, topics, timeline)
   return { mode: options.mode, phases, timeline, transitions, ingest: ingestReport, sink: sinkReport, invariants }
 }
 
@@ -311,6 +311,7 @@ async function checkInvariants(
   ingest: IngestReport,
   transitions: { ingest: readonly DegradationTransition[]; sink: readonly DegradationTransition[] },
   topics: { deferredTrades: string },
+  timeline: readonly OverloadSample[],
 ): Promise<OverloadDemoResult['invariants']> {
   const problems: string[] = []
   const engine = await createQueryEngine({ namespace: options.namespace, cacheDir: path.join(options.workDir ?? os.tmpdir(), 'query-cache') }, { catalog: deps.catalog, io: deps.io, logger: deps.logger })
@@ -344,8 +345,18 @@ async function checkInvariants(
   }
   const levelsInOrder = inOrder(transitions.ingest) && inOrder(transitions.sink)
   if (!levelsInOrder) problems.push('a level stepped down more than one level at once, or the run did not end at NORMAL')
-  if (transitions.ingest.length === 0 && transitions.sink.length === 0) problems.push('the overload never raised a level')
+  if (transitions.ingest.length === 0 && transitions.sink.length === 0) problems.push(`the overload never raised a level (${describeOverload(timeline)})`)
   return { ok: problems.length === 0, symbols, trades, duplicates, missing, notInLake, tier1Shed, levelsInOrder, problems }
+}
+
+/** What the overload phase did, for a failure message: the ingest's pace and the most the lake fell behind. */
+function describeOverload(timeline: readonly OverloadSample[]): string {
+  const o = timeline.filter((s) => s.phase === 'overload')
+  if (o.length < 2) return `${o.length} samples in the overload`
+  const seconds = o.at(-1)!.t - o[0]!.t
+  const pace = Math.round((o.at(-1)!.ingested - o[0]!.ingested) / Math.max(1, seconds))
+  const behind = Math.max(...timeline.map((s) => s.lagRecords))
+  return `in the overload the ingest wrote ${pace.toLocaleString('en')} trades/s against ${Math.round(o[0]!.offeredEventsPerSecond / 2).toLocaleString('en')} scheduled; the lake was at most ${behind.toLocaleString('en')} records behind`
 }
 
 /** Deferred records whose `k2-tier` header says 1 (none should): reads the topic to its end. */

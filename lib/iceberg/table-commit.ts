@@ -67,6 +67,8 @@ export interface CommitOptions {
   readonly validate?: (base: TableMetadata, parent: Snapshot | undefined) => void | Promise<void>
   /** Called right before each commit request is sent (chaos tests crash here: "during the commit"). */
   readonly beforeCommit?: () => void
+  /** Called when an attempt failed on an outage (not a conflict) and the commit will retry. */
+  readonly onRetry?: (err: Error) => void
 }
 
 /**
@@ -310,6 +312,7 @@ async function commitSnapshot(table: TableHandle, options: CommitOptions, produc
       } else if (isWorkbenchError(err) && err.retryable) {
         retries++
         log.warn(`commit to ${fullName} did not complete: ${errorMessage(err)}; reloading and retrying (attempt ${attempt})`, { code: err.code })
+        options.onRetry?.(err)
       } else {
         throw err
       }

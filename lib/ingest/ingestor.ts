@@ -12,7 +12,7 @@ import { ensureTopics, marketTopicSpecs } from './topics-kafka'
 import { checkpointRecords, checkpointTopicConfig, readCheckpoint } from './checkpoint-kafka'
 import { createDegradationManager, processSignals, type DegradationManager, type DegradationTransition } from '../degrade/degradation-manager'
 import type { DegradationPolicy, DegradationSignals } from '../degrade/degradation-policy'
-import { backlogSeconds, createRateTracker, decodeProgress, progressSignals, type PartitionView } from '../degrade/sink-progress'
+import { createSinkProgressReader } from '../degrade/sink-progress-kafka'
 import { computeTiers, createVolumeWindow, defaultTierPolicy, isShed, tierOf, type SymbolTier, type TierPolicy } from '../degrade/load-shedder'
 
 /** Turns records into Kafka values (Confluent wire format, schema ids from the registry). */
@@ -106,9 +106,6 @@ export interface IngestReport {
   /** With `profile`: nanoseconds spent in each stage, summed over the run. */
   readonly stageNanos?: { readonly parse: bigint; readonly normalise: bigint; readonly encode: bigint; readonly produce: bigint }
 }
-
-/** Sink progress older than this says nothing about its backlog (it reports every second). */
-const progressStaleMs = 10_000
 
 /** Binance's limit of streams on one combined-stream connection. */
 const maxStreamsPerConnection = 1024
@@ -282,30 +279,8 @@ export async function runIngestor(options: IngestorOptions, deps: IngestorDeps, 
     }
     // The sink's lag and backlog over both hot topics, from the progress it commits with its group
     // offsets every second (sink-progress.ts): one policy then means the same on both sides.
-    const lagTopics = [options.topics.trades, options.topics.quotes]
-    const endRate = createRateTracker(10_000)
-    const sinkSignals = async (): Promise<DegradationSignals> => {
-      if (!lagAdmin || !sinkGroup) return {}
-      const [group, ...ends] = await Promise.all([lagAdmin.fetchOffsets({ groupId: sinkGroup, topics: lagTopics }), ...lagTopics.map((t) => lagAdmin!.fetchTopicOffsets(t))])
-      const now = Date.now()
-      const views: PartitionView[] = []
-      let total = 0
-      lagTopics.forEach((topic, i) => {
-        const committed = new Map((group.find((g) => g.topic === topic)?.partitions ?? []).map((p) => [p.partition, p]))
-        for (const e of ends[i]!) {
-          const c = committed.get(e.partition)
-          const at = c && BigInt(c.offset) >= 0n ? BigInt(c.offset) : BigInt(e.low)
-          const progress = decodeProgress(c?.metadata)
-          views.push({ committed: at, end: BigInt(e.high), ...(progress ? { progress } : {}) })
-          total += Number(e.high)
-        }
-      })
-      endRate.push(now, total)
-      const rate = endRate.perSecond()
-      const p = progressSignals(views, now, progressStaleMs, rate)
-      const seconds = backlogSeconds(p.backlogRecords, rate)
-      return { ...p, ...(seconds === undefined ? {} : { backlogSeconds: seconds }) }
-    }
+    const readSink = lagAdmin && sinkGroup ? createSinkProgressReader(lagAdmin, sinkGroup, [options.topics.trades, options.topics.quotes]) : undefined
+    const sinkSignals = async (): Promise<DegradationSignals> => (readSink ? readSink() : {})
     manager = createDegradationManager({
       worker: 'ingest',
       policy: d.policy,

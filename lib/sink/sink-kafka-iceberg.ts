@@ -164,6 +164,7 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
   let consumer: Consumer | undefined
   let manager: DegradationManager | undefined
   let process$: ReturnType<typeof processSignals> | undefined
+  let progressTimer: NodeJS.Timeout | undefined
   /** Lag and backlog count from here at most (stream-progress.ts): downtime is not overload. */
   const sinkStartedMs = Date.now()
   /** The slowest commit since the degradation manager last sampled (ms), one contention sample. */
@@ -179,15 +180,40 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
   else signal.addEventListener('abort', onStop, { once: true })
   const commitSignal = commitAbort.signal
 
+  /**
+   * Operations retrying after a failure (an outage of the catalog, the object store or the
+   * schema registry). While any is, the sink publishes no progress: it reads as stopped, and
+   * shedding does not help a stopped sink (D37). A commit that is slow but working is not one.
+   */
+  let failing = 0
+  const outage = (): { begin(): void; end(): void } => {
+    let on = false
+    return {
+      begin() {
+        if (!on) failing++
+        on = true
+      },
+      end() {
+        if (on) failing--
+        on = false
+      },
+    }
+  }
   const untilDone = async <T>(what: string, fn: () => Promise<T>, until: AbortSignal = signal): Promise<T> => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await fn()
-      } catch (err) {
-        if (until.aborted || !(isWorkbenchError(err) ? err.retryable : isTransient(err))) throw err
-        if (attempt === 1 || attempt % 10 === 0) log.warn(`${what} failed, retrying until it succeeds: ${errorMessage(err)}`, { attempt })
-        await sleep(backoffDelay(outagePolicy, Math.min(attempt, 10)), until)
+    const failed = outage()
+    try {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await fn()
+        } catch (err) {
+          if (until.aborted || !(isWorkbenchError(err) ? err.retryable : isTransient(err))) throw err
+          failed.begin()
+          if (attempt === 1 || attempt % 10 === 0) log.warn(`${what} failed, retrying until it succeeds: ${errorMessage(err)}`, { attempt })
+          await sleep(backoffDelay(outagePolicy, Math.min(attempt, 10)), until)
+        }
       }
+    } finally {
+      failed.end()
     }
   }
 
@@ -279,18 +305,19 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
       await c.subscribe({ topics: streams.map((s) => s.topic), fromBeginning: true })
     })
 
-    // Every second, and after each lake commit: the group's offsets are the lake's (what lag tools
-    // expect), each with the sink's progress in its metadata, which the ingest's shedder reads
-    // (sink-progress.ts). Partitions the table holds nothing of yet are left out. Monitoring only:
-    // positions always come from the table, and a failed commit is retried the next second.
+    // Every second on a timer of its own, and after each lake commit: the group's offsets are the
+    // lake's (what lag tools expect), each with the sink's progress in its metadata, which the
+    // ingest's shedder reads (sink-progress.ts). Partitions the table holds nothing of yet are left
+    // out. Monitoring only: positions always come from the table, and a failed commit is retried
+    // the next second. Its own timer, because the age loop waits while a commit is in flight: a
+    // slow commit used to silence the progress, and the ingest read the sink as stopped, not
+    // behind, and never shed. Not while an operation retries through an outage (`failing`).
     let publishing = false
-    let publishedAtMs = 0
     const publishProgress = async (): Promise<void> => {
-      if (publishing) return
+      if (publishing || failing > 0) return
       publishing = true
       try {
         const now = Date.now()
-        publishedAtMs = now
         const scaleNow = manager?.actions().batchScale ?? 1
         const offsets: Array<{ topic: string; partition: number; offset: string; metadata: string }> = []
         for (const s of streams) {
@@ -407,6 +434,7 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
       options.onPhase?.('files-uploaded', s.table.name)
       const records = files.reduce((n, f) => n + Number(f.recordCount), 0)
       const table = s.table.name
+      const failed = outage()
       try {
         const result = await appendFiles(s.table, files, (base) => offsetsSummary(s.topic, mergeOffsets(tableOffsets(base, s.topic), batchOffsets), { primary: !s.deferred, carry: currentSnapshot(base)?.summary }), {
           policy: options.commitPolicy,
@@ -414,6 +442,7 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
           signal: until,
           loaded: s.loaded,
           beforeCommit: () => options.onPhase?.('commit-sent', table),
+          onRetry: () => failed.begin(),
           validate: (base) => {
             const waited = Date.now() - uploadedAt
             if (waited > (options.maxUncommittedMs ?? 20 * 60_000)) {
@@ -429,6 +458,7 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
             }
           },
         })
+        failed.end()
         options.onPhase?.('committed', table)
         s.loaded = { 'metadata-location': result.metadataLocation, metadata: result.metadata }
         s.committed = mergeOffsets(s.committed, batchOffsets)
@@ -453,6 +483,7 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
         updateLag(s)
         void publishProgress()
       } catch (err) {
+        failed.end()
         if (isWorkbenchError(err, ErrorCode.Conflict) && !err.retryable) {
           s.report.abandoned++
           m.get('sinkAbandonedBatches').labels(table).inc()
@@ -560,6 +591,8 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
       eachBatchAutoResolve: true,
       eachBatch: (payload) => withHeartbeat(exclusive(() => handleBatch(payload)), payload.heartbeat),
     })
+    progressTimer = setInterval(() => void publishProgress(), 1000)
+    progressTimer.unref()
 
     // Degradation: the sink's own signals; deferred topics are read only at NORMAL.
     const deferredTopics = streams.filter((x) => x.deferred).map((x) => ({ topic: x.topic }))
@@ -629,7 +662,6 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
       if (failure) throw failure
       await sleep(Math.min(1000, options.maxAgeMs / 4), signal).catch(() => undefined)
       if (signal.aborted) break
-      if (Date.now() - publishedAtMs >= 900) void publishProgress()
       for (const s of streams) {
         const age = s.batchStartedMs === undefined ? 0 : Date.now() - s.batchStartedMs
         if (age >= maxAgeMs() || (s.batchStartedMs === undefined && [...s.next].some(([p, o]) => s.committed.get(p) !== o))) {
@@ -637,6 +669,7 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
         } else updateLag(s)
       }
     }
+    clearInterval(progressTimer)
     // A stopping sink has no level: the final flush ages staged records past SOFT's lag threshold,
     // and recording that as a transition ended an overload demo at SOFT after the lake had caught up.
     manager?.close()
@@ -656,6 +689,7 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
   } finally {
     signal.removeEventListener('abort', onStop)
     commitAbort.abort()
+    clearInterval(progressTimer)
     manager?.close()
     process$?.close()
     await consumer?.disconnect().catch(() => undefined)
