@@ -1,4 +1,4 @@
-import { BIGINT, BOOLEAN, DOUBLE, FLOAT, INTEGER, VARCHAR, type DuckDBType } from '@duckdb/node-api'
+import { BIGINT, BOOLEAN, DECIMAL, DOUBLE, DuckDBDecimalValue, FLOAT, INTEGER, VARCHAR, type DuckDBType } from '@duckdb/node-api'
 import { ErrorCode, WorkbenchError } from '../errors/index'
 import { parsePrimitiveType, type ParsedPrimitiveType } from './single-value'
 import type { IcebergType, NestedField, Schema } from './spec-types'
@@ -110,8 +110,35 @@ export function stagedColumn(field: NestedField): StagedColumn {
     case 'date':
       return { field, parsed: p, stageType: INTEGER, unconvert: (c) => `(${c} - DATE '1970-01-01')`, convert: (c) => `(DATE '1970-01-01' + ${c})`, stage: asIs }
     case 'decimal':
-      return { field, parsed: p, stageType: VARCHAR, unconvert: (c) => `${c}::VARCHAR`, convert: (c) => `${c}::DECIMAL(${p.precision}, ${p.scale})`, stage: asIs }
+      // Staged as the decimal itself, from the unscaled value: DuckDB's VARCHAR → DECIMAL(38, s)
+      // cast costs ~14 µs a value (measured: 6 s for 415k quote sizes), and the writer cast each
+      // value twice (bounds, then COPY), so a compaction of 16 files took 20 s of CPU.
+      return { field, parsed: p, stageType: DECIMAL(p.precision, p.scale), convert: same, unconvert: same, stage: (v) => new DuckDBDecimalValue(decimalUnscaled(v, p.precision, p.scale), p.precision, p.scale) }
     default:
       throw new WorkbenchError(ErrorCode.ConfigInvalid, `the DuckDB writer does not write column ${field.name} of type ${t}`)
   }
+}
+
+/** A plain decimal number: optional '-', digits, optional '.' and digits. */
+const plainDecimal = /^(-?)(\d+)(?:\.(\d+))?$/
+
+/**
+ * A decimal value as its unscaled integer at `scale` (`"67012.5"` → 6701250000000n at scale 8):
+ * from an exact decimal string, or a bigint that already is the unscaled value. No rounding and at
+ * most `precision` digits; RECORD_INVALID otherwise (zeros beyond `scale` lose nothing and pass).
+ */
+export function decimalUnscaled(value: unknown, precision: number, scale: number): bigint {
+  const spec = `decimal(${precision},${scale})`
+  let unscaled: bigint
+  if (typeof value === 'bigint') unscaled = value
+  else {
+    const m = typeof value === 'string' ? plainDecimal.exec(value) : null
+    if (!m) throw new WorkbenchError(ErrorCode.RecordInvalid, `${JSON.stringify(String(value)).slice(0, 40)} is not a plain decimal string for ${spec}`)
+    const [, sign, integer = '', fraction = ''] = m
+    if (/[^0]/.test(fraction.slice(scale))) throw new WorkbenchError(ErrorCode.RecordInvalid, `${value} has ${fraction.length} fractional digits; ${spec} keeps ${scale} and will not round`)
+    const digits = BigInt(integer + fraction.slice(0, scale).padEnd(scale, '0'))
+    unscaled = sign === '-' ? -digits : digits
+  }
+  if ((unscaled < 0n ? -unscaled : unscaled) >= 10n ** BigInt(precision)) throw new WorkbenchError(ErrorCode.RecordInvalid, `${String(value)} needs more than the ${precision} digits of ${spec}`)
+  return unscaled
 }
