@@ -1,5 +1,5 @@
 import * as fs from 'node:fs'
-import { writeTradeV2 } from './trade-writer'
+import { writeQuoteV2, writeTradeV2 } from './record-writer'
 import * as path from 'node:path'
 import * as avro from 'avsc'
 import { ErrorCode, WorkbenchError, errorMessage } from '../errors/index'
@@ -60,7 +60,12 @@ export function createTradeReader(writerSchema?: string | AvroSchema): RecordRea
 
 /** Quote → Avro binary body of quote v2. Throws RECORD_INVALID naming each field that does not fit. */
 export function encodeQuote(quote: Quote): Buffer {
-  return encode(quoteType, toAvroQuote(quote), `quote ${quote.messageId}`)
+  try {
+    return writeQuoteV2(quote)
+  } catch {
+    // The fast writer refused something: let avsc say precisely which field and why.
+    return encode(quoteType, toAvroQuote(quote), `quote ${quote.messageId}`)
+  }
 }
 
 /** Avro body → Quote; `writerSchema` (default: quote v2) is the schema the body was written with. */
@@ -151,7 +156,7 @@ function fromAvroTrade(r: AvroTrade): Trade {
   }
 }
 
-function toAvroQuote(q: Quote): AvroQuote {
+export function toAvroQuote(q: Quote): AvroQuote {
   return {
     message_id: q.messageId,
     update_id: q.updateId,

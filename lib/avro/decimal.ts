@@ -46,8 +46,11 @@ export function decimalUnscaled(value: unknown, precision: number, scale: number
 /** |unscaled| below 2^47 fits 6 bytes and stays exact in a double: the fast path (prices, most sizes). */
 const smallLimit = 2 ** 47
 
-/** The unscaled value: a number when it is below 2^47 (exact), else a bigint. */
-function parseDecimal(value: unknown, precision: number, scale: number): number | bigint {
+/**
+ * The unscaled value of an exact decimal string, as `encodeDecimal` checks it: a number when it
+ * is below 2^47 (exact), else a bigint. For writers that lay the bytes out themselves.
+ */
+export function parseDecimal(value: unknown, precision: number, scale: number): number | bigint {
   const spec = `decimal(${precision},${scale})`
   if (typeof value !== 'string') {
     throw invalid(`expected an exact decimal string for ${spec}, got ${typeof value} ${show(value)}: pass prices and sizes as strings, never numbers`)

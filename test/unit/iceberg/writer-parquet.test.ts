@@ -73,8 +73,7 @@ describe('Parquet data writer', () => {
     const [again] = await writer.writeFiles()
     expect(await read(again!.localPath)).toEqual(expected)
     // A value the column would have to round is refused, not rounded.
-    const bad = trades(['BTCUSDT'], 1)
-    bad[0]!.price = '1.123456789'
+    const bad = trades(['BTCUSDT'], 1).map((t) => ({ ...t, price: '1.123456789' }))
     expect(() => writer.append(bad.map((t) => tradesTable.row(t)))).toThrow(expect.objectContaining({ code: ErrorCode.RecordInvalid }))
     await writer.close()
     connection.closeSync()
