@@ -2,7 +2,7 @@
  * The K2 workbench library: the one public surface that notebooks, pipelines and tests import.
  * Folders follow the data flow; each names its exports in its own index.ts.
  */
-export { parseConfig, loadConfig, configKeys, requireSecret, projectRoot, parseEnvFile, credentialsFileName, sinkPhases } from './config/index'
+export { parseConfig, loadConfig, configKeys, requireSecret, projectRoot, parseEnvFile, credentialsFileName, sinkPhases, processWorkDir } from './config/index'
 export type { WorkbenchConfig, ConfigKey, SinkPhase } from './config/index'
 export { ErrorCode, WorkbenchError, isWorkbenchError, errorMessage, retry, backoffDelay, sleep, settleWithin, defaultRetryPolicy } from './errors/index'
 export type { RetryPolicy } from './errors/index'

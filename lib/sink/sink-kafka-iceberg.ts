@@ -4,6 +4,7 @@ import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs'
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api'
 import type { RecordSerde } from '../avro/serde-registry'
 import { ErrorCode, WorkbenchError, backoffDelay, errorMessage, isWorkbenchError, sleep, type RetryPolicy } from '../errors/index'
+import { processWorkDir } from '../config/work-dir'
 import type { LoadedTable, RestCatalogClient } from '../iceberg/catalog-rest'
 import type { FileIO } from '../iceberg/file-io'
 import { createManifestReader } from '../iceberg/manifest-io'
@@ -151,9 +152,7 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
   const wanted = options.streams ?? ['trades', 'quotes']
   const names = options.tables ?? { trades: tradesTable.name, quotes: quotesTable.name }
   const manifests = createManifestReader(deps.io)
-  const workDir = path.join(options.workDir, String(process.pid))
-  removeStaleWorkDirs(options.workDir)
-  fs.mkdirSync(workDir, { recursive: true })
+  const workDir = processWorkDir(options.workDir)
 
   // One DuckDB thread: a commit's sort and write then leave the other core to Kafka and the ingest
   // worker beside it; end to end this measured better than two threads (docs/bench/sink.md).
@@ -749,24 +748,6 @@ async function ensureDeferredTopics(admin: Admin, topics: IcebergSinkOptions['to
     }),
   )
   await ensureTopics(admin, specs)
-}
-
-/** Removes `<root>/<pid>` folders of processes that are gone (their files never committed). */
-function removeStaleWorkDirs(root: string): void {
-  let names: string[]
-  try {
-    names = fs.readdirSync(root)
-  } catch {
-    return
-  }
-  for (const name of names) {
-    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue
-    try {
-      process.kill(Number(name), 0)
-    } catch {
-      fs.rmSync(path.join(root, name), { recursive: true, force: true })
-    }
-  }
 }
 
 /** Keeps the consumer's session alive while `work` runs (a commit can wait out a catalog outage). */
