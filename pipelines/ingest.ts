@@ -48,6 +48,7 @@ async function main(): Promise<number> {
         maxPendingPerSymbol: config.ingest.maxPendingPerSymbol,
         batchMaxRecords: config.ingest.batchMaxRecords,
         lingerMs: config.ingest.lingerMs,
+        maxPendingBytes: config.ingest.maxPendingBytes,
         compression: config.ingest.compression,
         degradation: config.degrade.enabled ? { policy: config.degrade.policy, sinkGroupId: config.sink.groupId } : undefined,
       },

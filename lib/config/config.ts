@@ -1,7 +1,7 @@
 import * as path from 'node:path'
 import { ErrorCode, WorkbenchError } from '../errors/index'
 import type { LogLevel } from '../logger/index'
-import { defaultDegradationPolicy, type DegradationPolicy, type SignalName, type SignalRule } from '../degrade/degradation-policy'
+import { defaultDegradationPolicy, defaultStandingWindowMs, type DegradationPolicy, type SignalName, type SignalRule } from '../degrade/degradation-policy'
 
 /**
  * The one typed configuration of the workbench, parsed once from an environment record.
@@ -91,6 +91,8 @@ export interface WorkbenchConfig {
     /** Records per produce request, and the longest a record waits for its batch. */
     readonly batchMaxRecords: number
     readonly lingerMs: number
+    /** Bytes waiting for Kafka above which the feed is paused (back-pressure). */
+    readonly maxPendingBytes: number
   }
   /** The Kafka → Iceberg sink. */
   readonly sink: {
@@ -342,6 +344,7 @@ function read(env: Env, root: string): { config: WorkbenchConfig; keys: ConfigKe
   const reorderWindowMs = r.int('K2_INGEST_REORDER_WINDOW_MS', 250, 'how long a later trade waits for earlier ids before a REST repair', 0, 60_000)
   const maxPendingPerSymbol = r.int('K2_INGEST_MAX_PENDING', 5000, 'records held per symbol while a gap is open', 10, 1_000_000)
   const batchMaxRecords = r.int('K2_INGEST_BATCH_RECORDS', 20_000, 'most records per produce request (one transaction each); batches only reach it under load', 1, 1_000_000)
+  const maxPendingMiB = r.int('K2_INGEST_MAX_PENDING_MB', 64, 'MiB of records waiting for Kafka above which the ingest stops reading the feed until half is acknowledged (a memory bound)', 1, 4096)
   const lingerMs = r.int('K2_INGEST_LINGER_MS', 100, 'longest a record waits for its produce batch (each batch is one transaction: fewer of them cost the ingest and the broker less)', 0, 10_000)
 
   const sinkMetricsPort = r.port('K2_SINK_METRICS_PORT', 9465 + offset, 'Iceberg sink /metrics port')
@@ -389,14 +392,15 @@ function read(env: Env, root: string): { config: WorkbenchConfig; keys: ConfigKe
   const cooldownMs = r.int('K2_DEGRADE_COOLDOWN_MS', defaultDegradationPolicy.cooldownMs, 'time every signal must stay below a level\'s recovery threshold before stepping down one level', 0, 3_600_000)
   const recoverRatio = Number(r.str('K2_DEGRADE_RECOVER_RATIO', '0.5', 'recovery threshold as a fraction of the entry threshold, for thresholds set here (hysteresis)'))
   if (!(recoverRatio > 0 && recoverRatio < 1)) r.problems.push(`K2_DEGRADE_RECOVER_RATIO=${recoverRatio} must be between 0 and 1 (exclusive)`)
-  const windowMs = r.int('K2_DEGRADE_WINDOW_MS', 15_000, 'standing window of the backlog, lag and heap signals: a level rises only on what stood for the whole window', 1000, 600_000)
+  const windowMs = r.int('K2_DEGRADE_WINDOW_MS', defaultStandingWindowMs, 'standing window of the backlog, lag and heap signals: a level rises only on what stood for the whole window', 1000, 600_000)
   const thresholds: Partial<Record<SignalName, SignalRule>> = {}
   for (const [name, fallback] of Object.entries(defaultDegradationPolicy.thresholds) as Array<[SignalName, SignalRule]>) {
     const key = `K2_DEGRADE_${name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`
     const levels = ['SOFT', 'GRACEFUL', 'AGGRESSIVE', 'CIRCUIT_BREAK'].slice(0, fallback.enter.length).join(', ')
     const raw = r.str(key, fallback.enter.join(','), `${name}: entry thresholds of ${levels} (rising; "off" ignores the signal)`)
     if (raw === 'off') continue
-    const judge = fallback.judge.kind === 'standing' ? { ...fallback.judge, windowMs } : fallback.judge
+    // The backlog, lag and heap share one standing window; a rule with its own (the feed reader's) keeps it.
+    const judge = fallback.judge.kind === 'standing' && fallback.judge.windowMs === defaultStandingWindowMs ? { ...fallback.judge, windowMs } : fallback.judge
     if (raw === fallback.enter.join(',')) {
       thresholds[name] = { ...fallback, judge }
       continue
@@ -457,7 +461,7 @@ function read(env: Env, root: string): { config: WorkbenchConfig; keys: ConfigKe
       replay: { port: replayPort, rate, seed, faults, historyPerSymbol, historySeconds },
       topics: { trades: topicTrades, quotes: topicQuotes, deadLetter: topicDead, checkpoint: topicCheckpoint, deferredTrades: topicDeferredTrades, deferredQuotes: topicDeferredQuotes, partitions },
       degrade: { enabled: degradeEnabled, policy: { cooldownMs, thresholds } },
-      ingest: { metricsPort: ingestMetricsPort, compression, reorderWindowMs, maxPendingPerSymbol, batchMaxRecords, lingerMs },
+      ingest: { metricsPort: ingestMetricsPort, compression, reorderWindowMs, maxPendingPerSymbol, batchMaxRecords, lingerMs, maxPendingBytes: maxPendingMiB * 2 ** 20 },
       sink: { metricsPort: sinkMetricsPort, namespace: sinkNamespace, groupId: sinkGroup, maxRecords: sinkMaxRecords, maxAgeMs: sinkMaxAgeMs, rowGroupSize: sinkRowGroup, sessionTimeoutMs: sinkSession, maxUncommittedMs: sinkMaxUncommitted, chaos: sinkChaos },
       maintenance: { metricsPort: maintenanceMetricsPort, intervalMs: maintenanceInterval, targetFileBytes, openHourMinFiles, snapshotMaxAgeMs: snapshotMaxAge, keepSnapshots, orphanMinAgeMs: orphanMinAge },
       query: { cacheDir: queryCacheDir, cacheMaxBytes: queryCacheMax, refreshMs: queryRefresh, tailIdleMs: queryTailIdle, timeoutMs: queryTimeout, concurrency: queryConcurrency, memoryLimit: queryMemory },

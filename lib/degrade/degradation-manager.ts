@@ -1,4 +1,4 @@
-import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { monitorEventLoopDelay, performance, type EventLoopUtilization } from 'node:perf_hooks'
 import { getHeapStatistics } from 'node:v8'
 import type { Logger } from '../logger/index'
 import type { Metrics } from '../metrics/index'
@@ -145,20 +145,30 @@ export function createDegradationManager(options: DegradationManagerOptions): De
 
 /**
  * Signals every process has: V8 heap use against its limit, and the event loop's p99 delay since
- * the last call (0 for the first `warmUpMs`). Returns a sampler; `close()` stops the histogram.
+ * the last call (0 for the first `warmUpMs`). With `loopUtilization`, also the share of the time
+ * since the last call the loop was busy (`feedLoopUtilization`, left out for the first
+ * `warmUpMs`): the ingest's, whose loop reads the feed. Returns a sampler; `close()` stops the
+ * histogram.
  */
-export function processSignals(warmUpMs = 20_000): { sample(): Pick<DegradationSignals, 'heapUsedRatio' | 'eventLoopDelayMs'>; close(): void } {
+export function processSignals(warmUpMs = 20_000, options: { loopUtilization?: boolean } = {}): { sample(): Pick<DegradationSignals, 'heapUsedRatio' | 'eventLoopDelayMs' | 'feedLoopUtilization'>; close(): void } {
   const delay = monitorEventLoopDelay({ resolution: 10 })
   delay.enable()
   const started = Date.now()
+  let elu: EventLoopUtilization = performance.eventLoopUtilization()
   return {
     sample() {
       const heap = getHeapStatistics()
       // Start-up work (joining the group, positioning from the table) blocks the loop once; it is
       // not overload, and reading it as such sent a restarted sink to CIRCUIT_BREAK and wide batches.
-      const p99 = delay.count > 0 && Date.now() - started >= warmUpMs ? delay.percentile(99) / 1e6 : 0
+      const warm = Date.now() - started >= warmUpMs
+      const p99 = delay.count > 0 && warm ? delay.percentile(99) / 1e6 : 0
       delay.reset()
-      return { heapUsedRatio: heap.used_heap_size / heap.heap_size_limit, eventLoopDelayMs: p99 }
+      const signals = { heapUsedRatio: heap.used_heap_size / heap.heap_size_limit, eventLoopDelayMs: p99 }
+      if (!options.loopUtilization) return signals
+      const now = performance.eventLoopUtilization()
+      const busy = performance.eventLoopUtilization(now, elu).utilization
+      elu = now
+      return warm ? { ...signals, feedLoopUtilization: busy } : signals
     },
     close: () => delay.disable(),
   }

@@ -68,10 +68,12 @@ export interface IngestorOptions {
   readonly lingerMs: number
   readonly compression: 'none' | 'gzip' | 'zstd'
   /**
-   * Records waiting for Kafka above which the feed sockets are paused, so a slow broker slows the
-   * feed (TCP back-pressure) instead of growing memory; reading resumes below half of it.
+   * Value bytes waiting for Kafka above which the feed sockets are paused, so a broker that stays
+   * slow slows the feed (TCP back-pressure) instead of growing memory; reading resumes below half
+   * of it. A memory bound, not a latency one: a broker stalling for seconds under a busy machine
+   * is absorbed (default 64 MiB, about 10 minutes of input at rate 1).
    */
-  readonly maxPendingRecords?: number
+  readonly maxPendingBytes?: number
   /** Measure time spent per stage (normalise, encode) for the benchmark; off by default. */
   readonly profile?: boolean
 }
@@ -206,8 +208,12 @@ export async function runIngestor(options: IngestorOptions, deps: IngestorDeps, 
         stageNanos.produce += nanos
       },
       onAcknowledged: (batch) => {
-        if (paused && producer.pending() - batch.length < highWater / 2) {
+        // Still counted as pending while this runs: what waits after it is the rest.
+        let acked = 0
+        if (paused) for (const r of batch) acked += r.value.length
+        if (paused && producer.pendingBytes() - acked < highWater / 2) {
           paused = false
+          log.info('Kafka caught up: reading the feed again', { pendingBytes: producer.pendingBytes() - acked })
           applyPause()
         }
         const now = nowMicros()
@@ -232,7 +238,7 @@ export async function runIngestor(options: IngestorOptions, deps: IngestorDeps, 
     { logger: log },
   )
 
-  const highWater = options.maxPendingRecords ?? 50_000
+  const highWater = options.maxPendingBytes ?? 64 * 2 ** 20
   let paused = false
   let circuitOpen = false
   /** The feed reads unless Kafka is behind (back-pressure) or the level is CIRCUIT_BREAK. */
@@ -253,8 +259,9 @@ export async function runIngestor(options: IngestorOptions, deps: IngestorDeps, 
   // eslint-disable-next-line prefer-const
   let source: BinanceWsSource | undefined
   const checkBackPressure = (): void => {
-    if (!paused && producer.pending() > highWater) {
+    if (!paused && producer.pendingBytes() > highWater) {
       paused = true
+      log.warn('Kafka is behind: pausing the feed until half of what waits is acknowledged', { pendingRecords: producer.pending(), pendingBytes: producer.pendingBytes() })
       applyPause()
     }
   }
@@ -271,7 +278,7 @@ export async function runIngestor(options: IngestorOptions, deps: IngestorDeps, 
     const tierPolicy = d.tiers ?? defaultTierPolicy
     tierTimer = setInterval(() => (tiers = computeTiers(volume!.volumes(Date.now()), tierPolicy)), d.tierRecomputeMs ?? 10_000)
     tierTimer.unref()
-    proc = processSignals()
+    proc = processSignals(undefined, { loopUtilization: true })
     const sinkGroup = d.sinkGroupId
     if (sinkGroup) {
       lagAdmin = deps.kafka.admin()

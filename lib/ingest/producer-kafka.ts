@@ -57,6 +57,8 @@ export interface BatchingProducer<M> {
   enqueue(record: OutgoingRecord<M>): void
   /** Records enqueued but not yet acknowledged. */
   pending(): number
+  /** Value bytes of those records. */
+  pendingBytes(): number
   /** Resolves once everything enqueued so far is acknowledged; rejects with the send's error. */
   flush(): Promise<void>
 }
@@ -73,6 +75,8 @@ export function createBatchingProducer<M>(sender: BatchSender, options: Batching
   let queue: OutgoingRecord<M>[] = []
   let inFlight: Promise<void> | undefined
   let inFlightCount = 0
+  let queuedBytes = 0
+  let inFlightBytes = 0
   let timer: NodeJS.Timeout | undefined
   let failure: unknown
   const waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = []
@@ -98,6 +102,8 @@ export function createBatchingProducer<M>(sender: BatchSender, options: Batching
     while (take < queue.length && take < most && (take === 0 || bytes + queue[take]!.value.length <= maxBytes)) bytes += queue[take++]!.value.length
     const batch = queue.splice(0, take)
     inFlightCount = batch.length
+    inFlightBytes = bytes
+    queuedBytes -= bytes
     const sentAt = process.hrtime.bigint()
     const trailer = options.batchTrailer?.(batch) ?? []
     inFlight = sender
@@ -110,6 +116,7 @@ export function createBatchingProducer<M>(sender: BatchSender, options: Batching
           // The idempotent producer already retried; what is left is not transient. Keep the
           // batch so nothing is dropped silently, and fail every waiter.
           queue = [...batch, ...queue]
+          queuedBytes += inFlightBytes
           failure = err
           deps.logger.error('produce failed after retries', { records: batch.length, error: (err as Error).message })
           options.onFailure?.(err)
@@ -119,6 +126,7 @@ export function createBatchingProducer<M>(sender: BatchSender, options: Batching
         options.onSent?.(batch.length, process.hrtime.bigint() - sentAt)
         inFlight = undefined
         inFlightCount = 0
+        inFlightBytes = 0
         if (failure !== undefined) return settleWaiters()
         if (queue.length >= maxRecords() || (queue.length > 0 && options.lingerMs === 0)) pump()
         else if (queue.length > 0) timer = setTimeout(pump, lingerMs())
@@ -129,12 +137,16 @@ export function createBatchingProducer<M>(sender: BatchSender, options: Batching
   return {
     enqueue(record) {
       queue.push(record)
+      queuedBytes += record.value.length
       if (inFlight) return
       if (queue.length >= maxRecords() || options.lingerMs === 0) pump()
       else timer ??= setTimeout(pump, lingerMs())
     },
     pending() {
       return queue.length + inFlightCount
+    },
+    pendingBytes() {
+      return queuedBytes + inFlightBytes
     },
     flush() {
       if (failure !== undefined) return Promise.reject(failure)

@@ -47,6 +47,7 @@ const healthy = (t: number): DegradationSignals => ({
   heapUsedRatio: 0.05,
   eventLoopDelayMs: 12 + jitter(t + 1) * 20,
   produceLatencyMs: 15 + jitter(t + 2) * 30,
+  feedLoopUtilization: 0.15 + jitter(t + 3) * 0.2,
   ...(t % 30 === 4 ? { commitLatencyMs: 4000 } : {}),
 })
 
@@ -119,5 +120,24 @@ describe('default degradation policy, on measured sequences', () => {
     expect(run.firstAt('SOFT')).toBeGreaterThanOrEqual(0)
     expect(run.levels.at(-1)).toBe('NORMAL')
     expect(run.time.NORMAL).toBeGreaterThan(250)
+  })
+
+  it('sheds tier 3 within 30 s when the ingest itself cannot keep up (its loop never idles), and no more; recovers after', async () => {
+    // Measured at rate 10 with every worker running: the ingest's loop busy 100 % of each second,
+    // the sink keeping up with what the ingest delivers (no backlog), the exchange falling behind.
+    const run = await simulate(400, (t) => ({ ...healthy(t), feedLoopUtilization: t >= 60 && t < 240 ? 0.995 + jitter(t) * 0.005 : healthy(t).feedLoopUtilization }))
+    const shed = run.firstAt('GRACEFUL')
+    expect(shed).toBeGreaterThan(60)
+    expect(shed - 60).toBeLessThanOrEqual(30)
+    expect(run.max).toBe('GRACEFUL')
+    expect(run.levels.at(-1)).toBe('NORMAL')
+  })
+
+  it('does not shed for a busy reader that still idles now and then, or a saturated burst shorter than its window', async () => {
+    // A reconnect's catch-up or a GC storm: 8 s of a saturated loop every 2 minutes; a loop busy 80–95 % but idling each second.
+    const bursts = await simulate(600, (t) => ({ ...healthy(t), feedLoopUtilization: t % 120 < 8 ? 1 : healthy(t).feedLoopUtilization }))
+    expect(bursts.max).toBe('NORMAL')
+    const busy = await simulate(600, (t) => ({ ...healthy(t), feedLoopUtilization: 0.8 + jitter(t) * 0.15 }))
+    expect(['NORMAL', 'SOFT']).toContain(busy.max)
   })
 })

@@ -57,5 +57,18 @@ describe('batching producer', () => {
     expect(failures).toHaveLength(1)
     expect(acked).toEqual([0, 1, 2, 3, 4])
     expect(p.pending()).toBe(15) // the failed batch and everything after it, not lost
+    expect(p.pendingBytes()).toBe(150) // the back-pressure bound counts them too
+  })
+
+  it('counts the bytes waiting, queued and in flight, down to none once acknowledged', async () => {
+    const sender = recordingSender()
+    const seen: number[] = []
+    const p = createBatchingProducer<number>(sender, { maxRecords: 4, lingerMs: 1, compression: 'none', onAcknowledged: () => seen.push(p.pendingBytes()) }, { logger: silentLogger })
+    for (let i = 0; i < 10; i++) p.enqueue(record(i, 100))
+    expect(p.pendingBytes()).toBe(1000)
+    await p.flush()
+    expect(p.pendingBytes()).toBe(0)
+    // Each acknowledgement sees its own batch still pending, and the rest behind it.
+    expect(seen).toEqual([1000, 600, 200])
   })
 })
