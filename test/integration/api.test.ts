@@ -1,5 +1,3 @@
-import * as os from 'node:os'
-import * as path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   createHealthChecks,
@@ -11,7 +9,7 @@ import {
   type ApiServer,
   type QueryEngine,
 } from '../../lib'
-import { eventually, uniqueName } from './helpers'
+import { eventually, uniqueName, scratchDir } from './helpers'
 import { createLakeTestContext, makeQuotes, makeTrades, produceRecords, produceTrades, tableRecords } from './lake-helpers'
 
 const lake = createLakeTestContext('api')
@@ -42,7 +40,7 @@ beforeAll(async () => {
   await produceRecords(kafka, topics.quotes, makeQuotes(symbols, 500, BigInt(startMs) * 1000n).map((q) => ({ key: q.symbol, value: serde.serializeQuote(q) })))
   const abort = new AbortController()
   const sink = runIcebergSink(
-    { namespace, topics, groupId: uniqueName('sink'), maxRecords: 100_000, maxAgeMs: 300, rowGroupSize: 10_000, workDir: path.join(os.tmpdir(), uniqueName('sink-work')) },
+    { namespace, topics, groupId: uniqueName('sink'), maxRecords: 100_000, maxAgeMs: 300, rowGroupSize: 10_000, workDir: scratchDir('sink-work') },
     { kafka, catalog, io, serde, logger: silentLogger, metrics: createMetrics() },
     abort.signal,
   )
@@ -53,7 +51,7 @@ beforeAll(async () => {
   await produceTrades(kafka, serde, topics.trades, makeTrades(symbols, 100, 5001, BigInt(startMs + 5000) * 1000n))
 
   engine = await createQueryEngine(
-    { namespace, topics, cacheDir: path.join(os.tmpdir(), uniqueName('api-cache')) },
+    { namespace, topics, cacheDir: scratchDir('api-cache') },
     { catalog, io, kafka, serde, logger: silentLogger, onSql: (sql) => sqlSeen.push(sql) },
   )
   const metrics = createMetrics()

@@ -1,9 +1,7 @@
-import * as os from 'node:os'
-import * as path from 'node:path'
 import { Kafka, logLevel } from 'kafkajs'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createRecordSerde, createRestCatalogClient, createSchemaRegistryClient, createWarehouseFileIO, levelRank, projectRoot, readBenchmarkIndex, runOverloadDemo, silentLogger, sustainedTradesPerSecond } from '../../lib'
-import { dropTopics, stackConfig, uniqueName } from './helpers'
+import { dropTopics, stackConfig, uniqueName, scratchDir } from './helpers'
 import { dropLake } from './lake-helpers'
 
 const config = stackConfig()
@@ -25,7 +23,7 @@ describe('overload demo (quick mode)', () => {
   it('degrades under ≥4× overload, defers instead of dropping, and ends with every trade once in the lake', async () => {
     const sustainable = sustainedTradesPerSecond(readBenchmarkIndex(projectRoot))
     const result = await runOverloadDemo(
-      { mode: 'quick', namespace, topicPrefix: prefix, workDir: path.join(os.tmpdir(), uniqueName('degrade-work')) },
+      { mode: 'quick', namespace, topicPrefix: prefix, workDir: scratchDir('degrade-work') },
       { kafka, brokers: config.kafka.brokers, catalog, io, serde: createRecordSerde({ registry }), logger: silentLogger },
     )
     const inv = result.invariants

@@ -1,7 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import * as os from 'node:os'
 import * as path from 'node:path'
 import * as net from 'node:net'
+import { inject } from 'vitest'
 import type { Kafka } from 'kafkajs'
 import { encodeProgress, loadConfig, projectRoot, type SchemaRegistryClient, type WorkbenchConfig } from '../../lib'
 
@@ -13,6 +15,14 @@ export function stackConfig(): WorkbenchConfig {
 /** A name no other test run uses: `k2-test-<what>-<random>` (underscores where dashes are not allowed). */
 export function uniqueName(what: string, separator: '-' | '_' = '-'): string {
   return ['k2', 'test', what, randomBytes(4).toString('hex')].join(separator)
+}
+
+/**
+ * A working folder path of its own (not created) inside this run's scratch folder, which the
+ * run removes when it ends (scratch-setup.ts): a sink's staging, a query cache.
+ */
+export function scratchDir(what: string): string {
+  return path.join(inject('scratchRoot') ?? os.tmpdir(), uniqueName(what))
 }
 
 /** An error that stops `eventually` at once (a worker the test waits on has died). */

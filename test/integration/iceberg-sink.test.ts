@@ -1,5 +1,3 @@
-import * as os from 'node:os'
-import * as path from 'node:path'
 import { Kafka, logLevel } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -14,7 +12,7 @@ import {
   tableOffsets,
   type IcebergSinkOptions,
 } from '../../lib'
-import { dropTopics, eventually, readTopic, stackConfig, uniqueName } from './helpers'
+import { dropTopics, eventually, readTopic, stackConfig, uniqueName, scratchDir } from './helpers'
 import { dropLake, makeQuotes, makeTrades, produceRecords, produceTrades, queryTable, startTestSink, tableRecords, type TestSink } from './lake-helpers'
 
 const config = stackConfig()
@@ -36,7 +34,7 @@ const options: IcebergSinkOptions = {
   maxRecords: 50_000,
   maxAgeMs: 1000,
   rowGroupSize: 10_000,
-  workDir: path.join(os.tmpdir(), uniqueName('sink-work')),
+  workDir: scratchDir('sink-work'),
 }
 
 /** Runs the sink in this process until `stop()`; returns its report then. */

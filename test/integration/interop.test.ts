@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process'
 import * as fs from 'node:fs'
-import * as os from 'node:os'
 import * as path from 'node:path'
 import { promisify } from 'node:util'
 import { Kafka, logLevel } from 'kafkajs'
@@ -19,7 +18,7 @@ import {
   type IcebergSinkOptions,
   type Trade,
 } from '../../lib'
-import { FatalError, dropTopics, eventually, stackConfig, uniqueName } from './helpers'
+import { FatalError, dropTopics, eventually, stackConfig, uniqueName, scratchDir } from './helpers'
 import { dropLake, makeTrades, produceTrades, queryTable, tableRecords } from './lake-helpers'
 
 const config = stackConfig()
@@ -31,7 +30,7 @@ const io = createWarehouseFileIO(config)
 const namespace = uniqueName('interop', '_')
 const topics = { trades: uniqueName('trades'), quotes: uniqueName('quotes'), deadLetter: uniqueName('dead') }
 const tables = { trades: 'trades', quotes: 'quotes' }
-const workDir = path.join(os.tmpdir(), uniqueName('sink-work'))
+const workDir = scratchDir('sink-work')
 const symbols = ['BTCUSDT', 'ETHUSDT', 'SOLUSDT', 'DOGEUSDT', 'PEPEUSDT', 'XRPUSDT', 'ADAUSDT', 'BNBUSDT', 'LTCUSDT', 'TRXUSDT']
 
 const python = path.join(config.paths.cache, 'jupyter', 'venv', 'bin', 'python')

@@ -1,5 +1,3 @@
-import * as os from 'node:os'
-import * as path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   analytics,
@@ -10,7 +8,7 @@ import {
   type QueryEngine,
   type Trade,
 } from '../../lib'
-import { eventually, uniqueName } from './helpers'
+import { eventually, uniqueName, scratchDir } from './helpers'
 import { createLakeTestContext, makeQuotes, makeTrades, produceRecords, produceTrades, tableRecords } from './lake-helpers'
 
 const lake = createLakeTestContext('analytics')
@@ -41,7 +39,7 @@ beforeAll(async () => {
   await produceRecords(kafka, topics.quotes, q.map((x) => ({ key: x.symbol, value: serde.serializeQuote(x) })))
   const abort = new AbortController()
   const sink = runIcebergSink(
-    { namespace, topics, groupId: uniqueName('sink'), maxRecords: 200_000, maxAgeMs: 500, rowGroupSize: 10_000, workDir: path.join(os.tmpdir(), uniqueName('sink-work')) },
+    { namespace, topics, groupId: uniqueName('sink'), maxRecords: 200_000, maxAgeMs: 500, rowGroupSize: 10_000, workDir: scratchDir('sink-work') },
     { kafka, catalog, io, serde, logger: silentLogger, metrics: createMetrics() },
     abort.signal,
   )
@@ -50,7 +48,7 @@ beforeAll(async () => {
   await sink
   await produceTrades(kafka, serde, topics.trades, tailPart)
 
-  engine = await createQueryEngine({ namespace, topics, cacheDir: path.join(os.tmpdir(), uniqueName('query-cache')) }, { catalog, io, kafka, serde, logger: silentLogger })
+  engine = await createQueryEngine({ namespace, topics, cacheDir: scratchDir('query-cache') }, { catalog, io, kafka, serde, logger: silentLogger })
 }, 240_000)
 
 afterAll(async () => {

@@ -1,8 +1,6 @@
-import * as os from 'node:os'
-import * as path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createKafkaSender, createMetrics, ensureTopics, openQueryEngine, runIcebergSink, silentLogger, type BatchSender, type QueryEngine, type WorkbenchConfig } from '../../lib'
-import { FatalError, dropTopics, eventually, uniqueName } from './helpers'
+import { FatalError, dropTopics, eventually, uniqueName, scratchDir } from './helpers'
 import { createLakeTestContext, makeTrades } from './lake-helpers'
 
 /**
@@ -33,7 +31,7 @@ function startSink(withDeferred: boolean): { stop: () => Promise<unknown>; alive
       maxRecords: 100_000,
       maxAgeMs: 400,
       rowGroupSize: 10_000,
-      workDir: path.join(os.tmpdir(), uniqueName('sink-work')),
+      workDir: scratchDir('sink-work'),
     },
     { kafka, catalog, io, serde, logger: silentLogger, metrics: createMetrics() },
     abort.signal,

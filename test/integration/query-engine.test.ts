@@ -1,5 +1,3 @@
-import * as os from 'node:os'
-import * as path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   ErrorCode,
@@ -10,7 +8,7 @@ import {
   type QueryEngine,
   type Trade,
 } from '../../lib'
-import { eventually, uniqueName } from './helpers'
+import { eventually, uniqueName, scratchDir } from './helpers'
 import { createLakeTestContext, makeTrades, produceTrades, startTestSink, tableRecords, type TestSink } from './lake-helpers'
 
 const lake = createLakeTestContext('query')
@@ -20,7 +18,7 @@ const logger = process.env.K2_TEST_LOG ? createLogger({ level: 'debug', write: (
 let engine: QueryEngine
 
 const startSink = (maxAgeMs: number): TestSink =>
-  startTestSink(lake, { namespace, topics, groupId: uniqueName('sink'), maxRecords: 100_000, maxAgeMs, rowGroupSize: 10_000, workDir: path.join(os.tmpdir(), uniqueName('sink-work')) })
+  startTestSink(lake, { namespace, topics, groupId: uniqueName('sink'), maxRecords: 100_000, maxAgeMs, rowGroupSize: 10_000, workDir: scratchDir('sink-work') })
 
 beforeAll(() => lake.setup(4))
 
@@ -38,7 +36,7 @@ describe('hybrid query engine', () => {
     await eventually(async () => (sink.alive(), (await tableRecords(catalog, namespace, 'trades')) === first.length || undefined), 60_000, 'the first trades committed')
 
     engine = await createQueryEngine(
-      { namespace, topics, cacheDir: path.join(os.tmpdir(), uniqueName('query-cache')), refreshMs: 200 },
+      { namespace, topics, cacheDir: scratchDir('query-cache'), refreshMs: 200 },
       { catalog, io, kafka, serde, logger },
     )
 

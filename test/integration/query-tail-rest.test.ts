@@ -1,8 +1,6 @@
-import * as os from 'node:os'
-import * as path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createQueryEngine, silentLogger, type QueryEngine } from '../../lib'
-import { eventually, uniqueName } from './helpers'
+import { eventually, uniqueName, scratchDir } from './helpers'
 import { createLakeTestContext, makeTrades, produceTrades, startTestSink, tableRecords, type TestSink } from './lake-helpers'
 
 /**
@@ -16,7 +14,7 @@ const symbols = ['BTCUSDT', 'ETHUSDT', 'SOLUSDT']
 let engine: QueryEngine | undefined
 
 const startSink = (): TestSink =>
-  startTestSink(lake, { namespace, topics, groupId: uniqueName('sink'), maxRecords: 100_000, maxAgeMs: 300, rowGroupSize: 10_000, workDir: path.join(os.tmpdir(), uniqueName('sink-work')) })
+  startTestSink(lake, { namespace, topics, groupId: uniqueName('sink'), maxRecords: 100_000, maxAgeMs: 300, rowGroupSize: 10_000, workDir: scratchDir('sink-work') })
 
 beforeAll(() => lake.setup(3))
 
@@ -34,7 +32,7 @@ describe('a resting Kafka tail', () => {
     await produceTrades(kafka, serde, topics.trades, makeTrades(symbols, perPart, 1))
     await committed(perPart * symbols.length, 'the first part committed', sink)
 
-    engine = await createQueryEngine({ namespace, topics, cacheDir: path.join(os.tmpdir(), uniqueName('query-cache')), refreshMs: 100, tailIdleMs: 400 }, { catalog, io, kafka, serde, logger: silentLogger })
+    engine = await createQueryEngine({ namespace, topics, cacheDir: scratchDir('query-cache'), refreshMs: 100, tailIdleMs: 400 }, { catalog, io, kafka, serde, logger: silentLogger })
     const e = engine
     const count = async (): Promise<{ n: bigint; ids: bigint; hi: bigint; tail: number }> => {
       const r = await e.query<{ n: bigint; ids: bigint; hi: bigint }>('SELECT count(*) AS n, count(DISTINCT (symbol, trade_id)) AS ids, max(trade_id) AS hi FROM trades')

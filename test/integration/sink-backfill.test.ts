@@ -1,5 +1,3 @@
-import * as os from 'node:os'
-import * as path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   createMetrics,
@@ -9,7 +7,7 @@ import {
   silentLogger,
   type DegradationTransition,
 } from '../../lib'
-import { dropTopics, eventually, uniqueName } from './helpers'
+import { dropTopics, eventually, uniqueName, scratchDir } from './helpers'
 import { createLakeTestContext, makeTrades, produceRecords, produceTrades, queryTable, tableRecords } from './lake-helpers'
 
 const lake = createLakeTestContext('backfill')
@@ -47,7 +45,7 @@ describe('sink degradation and backfill', () => {
         maxRecords: 4_000,
         maxAgeMs: 500,
         rowGroupSize: 10_000,
-        workDir: path.join(os.tmpdir(), uniqueName('sink-work')),
+        workDir: scratchDir('sink-work'),
         // The 240,000 records produced before it started are a backlog far above 5 s of input, but
         // not growing (nothing new arrives): SOFT, which holds the deferred records back until it is
         // drained; nothing here may shed (D37). The window is one sample: the sink drains this

@@ -1,8 +1,6 @@
-import * as os from 'node:os'
-import * as path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ErrorCode, WorkbenchError, createSinkProgressReader, type DegradationSignals, type RestCatalogClient } from '../../lib'
-import { eventually, uniqueName } from './helpers'
+import { eventually, uniqueName, scratchDir } from './helpers'
 import { createLakeTestContext, makeTrades, produceTrades, startTestSink, tableRecords, type TestSink } from './lake-helpers'
 
 /**
@@ -41,7 +39,7 @@ const allCommitted = (what: string): Promise<true> => eventually(async () => (si
 beforeAll(async () => {
   await lake.setup(3)
   await admin.connect()
-  sink = startTestSink({ ...lake, catalog }, { namespace, topics, groupId, maxRecords: 100_000, maxAgeMs: 300, rowGroupSize: 10_000, workDir: path.join(os.tmpdir(), uniqueName('sink-work')) })
+  sink = startTestSink({ ...lake, catalog }, { namespace, topics, groupId, maxRecords: 100_000, maxAgeMs: 300, rowGroupSize: 10_000, workDir: scratchDir('sink-work') })
   await produce(200)
   await allCommitted('the first trades committed')
 })

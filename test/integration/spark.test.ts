@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process'
 import * as fs from 'node:fs'
-import * as os from 'node:os'
 import * as path from 'node:path'
 import { promisify } from 'node:util'
 import { parse as parseLosslessJson, parseNumberAndBigInt } from 'lossless-json'
@@ -18,7 +17,7 @@ import {
   type Trade,
 } from '../../lib'
 import { sparkJars, sparkVersions } from '../../stack/services/spark'
-import { FatalError, eventually, uniqueName } from './helpers'
+import { FatalError, eventually, uniqueName, scratchDir } from './helpers'
 import { createLakeTestContext, produceTrades, tableRecords } from './lake-helpers'
 
 /**
@@ -30,8 +29,8 @@ import { createLakeTestContext, produceTrades, tableRecords } from './lake-helpe
 const lake = createLakeTestContext('spark')
 const { config, kafka, serde, catalog, io, namespace, topics } = lake
 const tables = { trades: 'trades', quotes: 'quotes' }
-const workDir = path.join(os.tmpdir(), uniqueName('sink-work'))
-const queryCache = path.join(os.tmpdir(), uniqueName('query-cache'))
+const workDir = scratchDir('sink-work')
+const queryCache = scratchDir('query-cache')
 
 const python = path.join(config.paths.cache, 'jupyter', 'venv', 'bin', 'python')
 const script = path.join(config.paths.root, 'test', 'interop', 'spark_bars.py')

@@ -2,19 +2,23 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { createFileIO, createLocalStore, type FileIO } from '../../../lib'
 import { createDataFileCache } from '../../../lib/query/file-cache'
 
+/** Every folder the tests make, under one that is removed at the end. */
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'k2-file-cache-test-'))
+afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }))
+
 function setup(): { io: FileIO; reads: string[]; dir: string; put: (key: string, bytes: number) => string } {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'k2-cache-src-'))
+  const root = fs.mkdtempSync(path.join(scratch, 'src-'))
   const base = createFileIO([{ prefix: 's3://bucket/', store: createLocalStore(root) }])
   const reads: string[] = []
   const io: FileIO = { ...base, read: (l) => (reads.push(l), base.read(l)) }
   return {
     io,
     reads,
-    dir: fs.mkdtempSync(path.join(os.tmpdir(), 'k2-cache-')),
+    dir: fs.mkdtempSync(path.join(scratch, 'cache-')),
     put: (key, bytes) => {
       fs.mkdirSync(path.dirname(path.join(root, key)), { recursive: true })
       fs.writeFileSync(path.join(root, key), Buffer.alloc(bytes, key.length))
@@ -65,7 +69,7 @@ describe('data file cache', () => {
 
   it('reads local warehouse files in place, and reports a missing object', async () => {
     const { io, dir } = setup()
-    const local = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'k2-wh-')), 'x.parquet')
+    const local = path.join(fs.mkdtempSync(path.join(scratch, 'wh-')), 'x.parquet')
     fs.writeFileSync(local, 'x')
     const cache = createDataFileCache({ io, dir })
     expect(await cache.acquire([pathToFileURL(local).href])).toEqual([local])
