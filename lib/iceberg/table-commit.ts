@@ -5,6 +5,7 @@ import type { LoadedTable, RestCatalogClient } from './catalog-rest'
 import type { FileIO } from './file-io'
 import { encodeManifestList } from './manifest-avro'
 import { assignSequenceNumber, createManifestReader, writeManifest, type LiveEntry, type ManifestReader, type ManifestTarget } from './manifest-io'
+import { groupForRewrite, manifestsToMerge, type ManifestRewriteOptions } from './manifest-rewrite'
 import { EntryStatus, type DataFile, type ManifestEntry, type ManifestFile, type Snapshot, type SnapshotOperation, type TableMetadata } from './spec-types'
 import { currentSnapshot, partitionType, schemaById, specById } from './table-metadata'
 import { transformResultType } from './transforms'
@@ -188,6 +189,39 @@ export function replaceFiles(table: TableHandle, remove: readonly string[], add:
       summary,
     }
   })
+}
+
+/**
+ * Merges the table's data manifests into a few, one per day (manifest-rewrite.ts): one `replace`
+ * snapshot with the same live files, each EXISTING with its original snapshot id and sequence
+ * numbers, so no reader sees a change but the planning gets cheaper. Returns undefined, with no
+ * commit, while the table has at most `minManifests` of them. Rebases like every commit: a sink
+ * append that lands meanwhile is merged in on the retry.
+ */
+export async function rewriteManifests(table: TableHandle, rewrite: ManifestRewriteOptions, options: CommitOptions = {}): Promise<(CommitResult & { readonly manifestsBefore: number; readonly manifestsAfter: number }) | undefined> {
+  const reader = table.manifests ?? createManifestReader(table.io)
+  const loaded = options.loaded ?? (await table.catalog.loadTable(table.namespace, table.name))
+  const parent = currentSnapshot(loaded.metadata)
+  if (!parent || manifestsToMerge(await reader.manifestList(parent), loaded.metadata['default-spec-id'], rewrite).length === 0) return undefined
+  let before = 0
+  let after = 0
+  const result = await commitSnapshot({ ...table, manifests: reader }, { ...options, loaded }, async (_base, _parent, parentManifests, target) => {
+    const merging = manifestsToMerge(parentManifests.filter(isLive), target.spec['spec-id'], { ...rewrite, minManifests: 0 })
+    const merged = new Set(merging.map((m) => m.manifestPath))
+    const entries = (await Promise.all(merging.map((m) => reader.entries(m)))).flat()
+    const written = await Promise.all(groupForRewrite(entries, rewrite.maxEntriesPerManifest).map((group) => writeManifest(target, group)))
+    before = merging.length
+    after = written.length
+    return {
+      manifests: [...written, ...parentManifests.filter((m) => isLive(m) && !merged.has(m.manifestPath))],
+      operation: 'replace',
+      added: { files: 0, records: 0n, bytes: 0n },
+      deleted: { files: 0, records: 0n, bytes: 0n },
+      changedPartitions: 0,
+      summary: { 'manifests-created': String(written.length), 'manifests-replaced': String(merging.length), 'entries-processed': String(entries.length) },
+    }
+  })
+  return { ...result, manifestsBefore: before, manifestsAfter: after }
 }
 
 /** A manifest with live files (one holding only DELETED entries is dropped from the next snapshot). */

@@ -6,7 +6,8 @@ import type { LoadedTable } from '../iceberg/catalog-rest'
 import { createManifestReader } from '../iceberg/manifest-io'
 import { decodeSingleValue } from '../iceberg/single-value'
 import { EntryStatus, type DataFile, type TableMetadata } from '../iceberg/spec-types'
-import { replaceFiles, type CommitPolicy, type TableHandle } from '../iceberg/table-commit'
+import { defaultManifestRewrite, type ManifestRewriteOptions } from '../iceberg/manifest-rewrite'
+import { replaceFiles, rewriteManifests, type CommitPolicy, type TableHandle } from '../iceberg/table-commit'
 import { currentSnapshot, schemaById, specById } from '../iceberg/table-metadata'
 import { planScan } from '../iceberg/table-scan'
 import { createParquetDataWriter } from '../iceberg/writer-parquet-duckdb'
@@ -192,6 +193,8 @@ export interface MaintenanceOptions {
   readonly workDir: string
   readonly openHourMinFiles?: number
   readonly commitPolicy?: CommitPolicy
+  /** When and how data manifests are merged (default: more than 16, one manifest per day). */
+  readonly manifestRewrite?: ManifestRewriteOptions
 }
 
 export interface MaintenanceDeps {
@@ -201,11 +204,11 @@ export interface MaintenanceDeps {
 }
 
 /**
- * The maintenance loop: every interval, for each table that exists, compact and expire
- * snapshots; every quarter of `orphanMinAgeMs` (at least every interval), remove orphan files. An
- * orphan sweep lists the table's objects and reads the manifests of every snapshot, and a file
- * must be orphanMinAgeMs old to go anyway: sweeping every minute cost more than all the rest of
- * a round. A failed round is logged and retried next interval (outages pass).
+ * The maintenance loop: every interval, for each table that exists, compact, merge its data
+ * manifests once there are many (manifest-rewrite.ts), and expire snapshots; every quarter of
+ * `orphanMinAgeMs` (at least every interval), remove orphan files. An orphan sweep lists the
+ * table's objects and reads the manifests of every snapshot, and a file must be orphanMinAgeMs
+ * old to go anyway: sweeping every minute cost more than all the rest of a round. A failed round is logged and retried next interval (outages pass).
  */
 export async function runMaintenance(options: MaintenanceOptions, deps: MaintenanceDeps, signal: AbortSignal): Promise<void> {
   const log = deps.logger.child('maintenance')
@@ -235,6 +238,11 @@ export async function runMaintenance(options: MaintenanceOptions, deps: Maintena
             log.info(`compacted ${name}: ${c.filesIn} files into ${c.filesOut}`, { groups: c.groups, skipped: c.skipped, conflicts: c.conflicts })
           }
           if (c.conflicts) m.get('maintenanceCommitConflicts').labels(name).inc(c.conflicts)
+          const merged = await rewriteManifests(table, options.manifestRewrite ?? defaultManifestRewrite, { policy: options.commitPolicy, logger: deps.logger, signal })
+          if (merged) {
+            m.get('maintenanceManifestsMerged').labels(name).inc(merged.manifestsBefore - merged.manifestsAfter)
+            log.info(`merged the manifests of ${name}: ${merged.manifestsBefore} into ${merged.manifestsAfter}`, { conflicts: merged.conflicts })
+          }
           const expired = await expireSnapshots(table, { maxAgeMs: options.snapshotMaxAgeMs, keep: options.keepSnapshots, signal })
           if (expired) m.get('maintenanceSnapshotsExpired').labels(name).inc(expired)
           let orphans = 0

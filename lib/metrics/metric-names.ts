@@ -32,6 +32,7 @@ export const metricDefinitions = {
   maintenanceCompactions: { type: 'counter', name: 'k2_maintenance_compactions_total', help: 'Replace commits by compaction, by table', workers: ['maintenance'], labels: ['table'] },
   maintenanceFilesCompacted: { type: 'counter', name: 'k2_maintenance_files_compacted_total', help: 'Data files replaced by compaction, by table', workers: ['maintenance'], labels: ['table'] },
   maintenanceSnapshotsExpired: { type: 'counter', name: 'k2_maintenance_snapshots_expired_total', help: 'Snapshots expired, by table', workers: ['maintenance'], labels: ['table'] },
+  maintenanceManifestsMerged: { type: 'counter', name: 'k2_maintenance_manifests_merged_total', help: 'Data manifests merged away by manifest rewrites (merged in, less written out), by table', workers: ['maintenance'], labels: ['table'] },
   maintenanceOrphansDeleted: { type: 'counter', name: 'k2_maintenance_orphan_files_deleted_total', help: 'Unreferenced files deleted, by table', workers: ['maintenance'], labels: ['table'] },
   maintenanceCommitConflicts: { type: 'counter', name: 'k2_maintenance_commit_conflicts_total', help: 'Maintenance commits answered 409 and rebased, by table', workers: ['maintenance'], labels: ['table'] },
   maintenanceDataFiles: { type: 'gauge', name: 'k2_maintenance_data_files', help: 'Live data files in the current snapshot, by table', workers: ['maintenance'], labels: ['table'] },

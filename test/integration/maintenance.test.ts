@@ -1,5 +1,3 @@
-import * as os from 'node:os'
-import * as path from 'node:path'
 import { Kafka, logLevel } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -15,12 +13,13 @@ import {
   planScan,
   removeOrphanFiles,
   replaceFiles,
+  rewriteManifests,
   runIcebergSink,
   runMaintenance,
   silentLogger,
   type TableHandle,
 } from '../../lib'
-import { dropTopics, eventually, stackConfig, uniqueName } from './helpers'
+import { dropTopics, eventually, stackConfig, uniqueName, scratchDir } from './helpers'
 import { dropLake, makeTrades, produceTrades, queryTable } from './lake-helpers'
 
 const config = stackConfig()
@@ -34,7 +33,7 @@ const topics = { trades: uniqueName('m-trades'), quotes: uniqueName('m-quotes'),
 const symbols = ['BTCUSDT', 'ETHUSDT', 'SOLUSDT', 'DOGEUSDT', 'XRPUSDT']
 const manifests = createManifestReader(io)
 const table: TableHandle = { catalog, io, namespace: [namespace], name: 'trades', manifests }
-const workDir = path.join(os.tmpdir(), uniqueName('maint-work'))
+const workDir = scratchDir('maint-work')
 
 beforeAll(async () => {
   const admin = kafka.admin()
@@ -146,5 +145,40 @@ describe('lake maintenance beside the sink', () => {
     const err = await replaceFiles(table, [gone], [{ ...plan.files[0]!.dataFile, filePath: `${metadata.location}/data/also-never.parquet` }]).catch((e: unknown) => e)
     expect(err).toMatchObject({ code: 'CONFLICT', retryable: false })
     expect((await catalog.loadTable([namespace], 'trades')).metadata.snapshots).toHaveLength(metadata.snapshots.length)
+  })
+
+  it('merges many small manifests into one per day, changing no file, row, sequence number or carried summary', async () => {
+    // 20 appends of one file each (copies of a committed file): 20 one-entry manifests, as 20 sink commits leave them.
+    const { metadata } = await catalog.loadTable([namespace], 'trades')
+    const source = (await planScan({ metadata, io, manifests })).files[0]!
+    const bytes = await io.read(source.path)
+    for (let i = 0; i < 20; i++) {
+      const copy = `${metadata.location}/data/copy-${i}-${uniqueName('f')}.parquet`
+      await io.write(copy, bytes)
+      await appendFiles(table, [{ ...source.dataFile, filePath: copy }], { 'k2.test': `copy ${i}` })
+    }
+    const state = async (): Promise<{ manifests: number; files: Map<string, string>; summary: Record<string, string>; operation: string }> => {
+      const loaded = await catalog.loadTable([namespace], 'trades')
+      const snap = loaded.metadata.snapshots.find((s) => s['snapshot-id'] === loaded.metadata['current-snapshot-id'])!
+      const list = await manifests.manifestList(snap)
+      const files = new Map<string, string>()
+      for (const m of list) for (const e of await manifests.entries(m)) if (e.status !== 2) files.set(e.dataFile.filePath, `${e.snapshotId}/${e.sequenceNumber}/${e.fileSequenceNumber}`)
+      return { manifests: list.length, files, summary: snap.summary as Record<string, string>, operation: snap.summary.operation }
+    }
+    const before = await state()
+    const rowsBefore = await counts()
+    expect(before.manifests).toBeGreaterThan(20)
+
+    const result = await rewriteManifests(table, { minManifests: 4, maxEntriesPerManifest: 10_000 })
+    const after = await state()
+    expect(result).toMatchObject({ manifestsBefore: before.manifests, manifestsAfter: 1 })
+    expect(after.operation).toBe('replace')
+    expect(after.manifests).toBe(1) // all test data is in one day
+    expect(after.files).toEqual(before.files) // every live file, with the snapshot and sequence numbers it was added with
+    expect(after.summary['k2.test']).toBe('copy 19')
+    expect(after.summary['total-records']).toBe(before.summary['total-records'])
+    expect(await counts()).toEqual(rowsBefore)
+    // Nothing left to merge: no commit.
+    expect(await rewriteManifests(table, { minManifests: 4, maxEntriesPerManifest: 10_000 })).toBeUndefined()
   })
 })
