@@ -42,13 +42,18 @@ export interface DegradationSignals {
    * what it drains, with the queue in the socket where it cannot be counted (D50).
    */
   readonly feedLoopUtilization?: number
+  /**
+   * Seconds the feed reader is behind the exchange's clock while its loop is saturated, 0 while
+   * it idles (the ingest only; feed-delay.ts). A backlog: it grows only while input is above drain.
+   */
+  readonly feedDelaySeconds?: number
   /** Shown, not decided on by the default policy: the lake lag in seconds and the unread records. */
   readonly lagSeconds?: number
   readonly backlogRecords?: number
 }
 
 export type SignalName = keyof DegradationSignals
-export const signalNames: readonly SignalName[] = ['backlogSeconds', 'lagCadences', 'heapUsedRatio', 'feedLoopUtilization', 'eventLoopDelayMs', 'produceLatencyMs', 'commitLatencyMs', 'lagSeconds', 'backlogRecords']
+export const signalNames: readonly SignalName[] = ['backlogSeconds', 'lagCadences', 'heapUsedRatio', 'feedDelaySeconds', 'feedLoopUtilization', 'eventLoopDelayMs', 'produceLatencyMs', 'commitLatencyMs', 'lagSeconds', 'backlogRecords']
 
 /** How one signal decides. */
 export interface SignalRule {
@@ -74,7 +79,7 @@ export interface DegradationPolicy {
 /** The standing window of backlog, lag and heap: longer than any spike, shorter than the time to shed (30 s). */
 export const defaultStandingWindowMs = 15_000
 
-/** The window over which a saturated feed reader counts as overloaded: long past a GC pause or a reconnect's burst. */
+/** The standing window of the feed reader's signals: long past a GC pause or a reconnect's burst, short enough to shed within 30 s. */
 export const feedLoopWindowMs = 10_000
 
 const standing = (windowMs: number, minGrowthPerSecond: number): SignalJudge => ({ kind: 'standing', windowMs, minGrowthPerSecond })
@@ -89,10 +94,10 @@ const contention = (windowMs: number, percentile: number, minSamples: number): S
  * - heap: as before, sustained, and growing for the levels that shed;
  * - contention: the p75 of 30 s of samples (at least 20: spikes in a quarter of them are spikes,
  *   not contention), SOFT at most; commit latency as the median of the last 3 minutes' commits;
- * - the feed reader's loop: SOFT once it has been ≥ 90 % busy for 10 s, GRACEFUL (tier 3 shed)
- *   once it has not idled (≥ 97 %) for 10 s: the ingest itself cannot keep up, so its input
- *   queues upstream (D50). No further: shedding more, or pausing a feed that is already behind,
- *   does not make the reader faster.
+ * - the feed reader: SOFT once its loop has been ≥ 90 % busy for 10 s; GRACEFUL (tier 3 shed) once
+ *   it has stood 5 s behind the exchange's clock for 10 s and is falling further behind: the
+ *   ingest itself cannot keep up, and its input queues upstream (D50). No further: shedding more,
+ *   or pausing a feed that is already behind, does not make the reader faster.
  */
 export const defaultDegradationPolicy: DegradationPolicy = {
   cooldownMs: 15_000,
@@ -100,7 +105,8 @@ export const defaultDegradationPolicy: DegradationPolicy = {
     backlogSeconds: { enter: [3, 5, 15, 60], recover: [1.5, 2.5, 7.5, 30], judge: standing(defaultStandingWindowMs, 0.05), growthGated: true },
     lagCadences: { enter: [2], recover: [1.5], judge: standing(defaultStandingWindowMs, 0) },
     heapUsedRatio: { enter: [0.6, 0.7, 0.8, 0.9], recover: [0.5, 0.6, 0.7, 0.8], judge: standing(defaultStandingWindowMs, 0.0005), growthGated: true },
-    feedLoopUtilization: { enter: [0.9, 0.97], recover: [0.75, 0.9], judge: standing(feedLoopWindowMs, 0) },
+    feedDelaySeconds: { enter: [2, 5], recover: [1, 2.5], judge: standing(feedLoopWindowMs, 0.05), growthGated: true },
+    feedLoopUtilization: { enter: [0.9], recover: [0.75], judge: standing(feedLoopWindowMs, 0) },
     eventLoopDelayMs: { enter: [250], recover: [100], judge: contention(30_000, 75, 20) },
     produceLatencyMs: { enter: [1000], recover: [400], judge: contention(30_000, 75, 20) },
     commitLatencyMs: { enter: [15_000], recover: [7_500], judge: contention(180_000, 50, 3) },

@@ -26,6 +26,8 @@ export interface BinanceRest {
   exchangeInfo(): Promise<ListedSymbol[]>
   /** Trades of `symbol` with ids from `fromId` to `toId` inclusive, oldest first (paged, 1000 a call). */
   tradesById(symbol: string, fromId: bigint, toId: bigint): Promise<HistoricalTrade[]>
+  /** The exchange's clock (ms), `GET /api/v3/time`: one attempt, no retry (a poll that fails is skipped). */
+  serverTime?(): Promise<number>
 }
 
 const pageSize = 1000
@@ -41,6 +43,12 @@ export function createBinanceRest(options: BinanceRestOptions): BinanceRest {
     async exchangeInfo() {
       const res = await get<{ symbols: ListedSymbol[] }>('/api/v3/exchangeInfo')
       return res.symbols.map((s) => ({ symbol: s.symbol, baseAsset: s.baseAsset, quoteAsset: s.quoteAsset, status: s.status }))
+    },
+
+    async serverTime() {
+      const res = await requestJson<{ serverTime: number }>(`${base}/api/v3/time`, { headers, json: 'json', signal: options.signal })
+      if (typeof res.serverTime !== 'number') throw new WorkbenchError(ErrorCode.HttpStatus, `GET /api/v3/time answered no serverTime: ${JSON.stringify(res).slice(0, 100)}`, true)
+      return res.serverTime
     },
 
     async tradesById(symbol, fromId, toId) {

@@ -17,6 +17,9 @@
  *   1001, after `serverShutdownGraceMs`; on close() every client gets one.
  * - `GET /api/v3/historicalTrades` and `GET /api/v3/exchangeInfo` (plus `ping` and `time`) on the
  *   same port; errors are Binance's `{"code":-1121,"msg":"Invalid symbol."}` with HTTP 400.
+ *   `time` answers the exchange's clock, which is the market's: where the tape is due now, running
+ *   at `rate` (with `'max'`, the newest event sent), so E and T compare with it as Binance's
+ *   compare with its server time, and a reader can tell how far behind the tape it is (D50).
  *
  * One tape for all connections, as on an exchange: a pump takes events from the market in time
  * order, paced by the market's timestamps at `rate`× real time (or as fast as possible with
@@ -318,6 +321,12 @@ export function createReplayExchange(options: ReplayExchangeOptions, deps: Repla
   const scheduleLag = (): number => {
     const due = pending ? dueMsOf(pending) : undefined
     return due === undefined ? 0 : Math.max(0, Math.round(Date.now() - due))
+  }
+
+  /** The exchange's clock (ms): the market time due now on the schedule, else the newest event sent. */
+  const marketClockMs = (): number => {
+    if (rate !== 'max' && anchor) return anchor.marketMicros / 1000 + (Date.now() - anchor.wallMs) * rate
+    return marketTimeMicros === undefined ? Date.now() : marketTimeMicros / 1000
   }
 
   const schedulePump = (delayMs: number): void => {
@@ -749,7 +758,7 @@ export function createReplayExchange(options: ReplayExchangeOptions, deps: Repla
       case '/api/v3/ping':
         return answer(200, '{}')
       case '/api/v3/time':
-        return answer(200, `{"serverTime":${Date.now()}}`)
+        return answer(200, `{"serverTime":${Math.floor(marketClockMs())}}`)
       case '/k2/stats':
         // Not Binance's: the exchange's own counters, for benchmarks and status lines.
         return answer(200, JSON.stringify(currentStats()))

@@ -12,6 +12,7 @@ import { ensureTopics, marketTopicSpecs } from './topics-kafka'
 import { checkpointRecords, checkpointTopicConfig, readCheckpoint } from './checkpoint-kafka'
 import { createDegradationManager, processSignals, type DegradationManager, type DegradationTransition } from '../degrade/degradation-manager'
 import type { DegradationPolicy, DegradationSignals } from '../degrade/degradation-policy'
+import { createFeedDelaySignal, type FeedDelaySignal } from '../degrade/feed-delay'
 import { createSinkProgressReader } from '../degrade/sink-progress-kafka'
 import { computeTiers, createVolumeWindow, defaultTierPolicy, isShed, tierOf, type SymbolTier, type TierPolicy } from '../degrade/load-shedder'
 
@@ -273,12 +274,15 @@ export async function runIngestor(options: IngestorOptions, deps: IngestorDeps, 
   let tierTimer: NodeJS.Timeout | undefined
   let lagAdmin: ReturnType<Kafka['admin']> | undefined
   let proc: ReturnType<typeof processSignals> | undefined
+  let feedDelay: FeedDelaySignal | undefined
   if (options.degradation) {
     const d = options.degradation
     const tierPolicy = d.tiers ?? defaultTierPolicy
     tierTimer = setInterval(() => (tiers = computeTiers(volume!.volumes(Date.now()), tierPolicy)), d.tierRecomputeMs ?? 10_000)
     tierTimer.unref()
     proc = processSignals(undefined, { loopUtilization: true })
+    // How far behind the feed this reader is, against the exchange's clock (feed-delay.ts, D50).
+    feedDelay = rest.serverTime ? createFeedDelaySignal(() => rest.serverTime!()) : undefined
     const sinkGroup = d.sinkGroupId
     if (sinkGroup) {
       lagAdmin = deps.kafka.admin()
@@ -297,7 +301,9 @@ export async function runIngestor(options: IngestorOptions, deps: IngestorDeps, 
       sample: async () => {
         const produceLatencyMs = worstLatency * 1000
         worstLatency = 0
-        return { ...proc!.sample(), produceLatencyMs, ...(await sinkSignals()) }
+        const own = proc!.sample()
+        const feedDelaySeconds = own.feedLoopUtilization === undefined ? undefined : feedDelay?.sample(Date.now(), own.feedLoopUtilization)
+        return { ...own, ...(feedDelaySeconds === undefined ? {} : { feedDelaySeconds }), produceLatencyMs, ...(await sinkSignals()) }
       },
     })
     manager.onChange((t) => {
@@ -418,6 +424,7 @@ export async function runIngestor(options: IngestorOptions, deps: IngestorDeps, 
         return
       }
       case 'trade': {
+        feedDelay?.tradeAt(n.trade.timestampMicros)
         const before = tracker.counters.duplicates
         for (const t of tracker.offer(n.trade.symbol, n.trade.tradeId, n.trade, Date.now())) produceTrade(t)
         if (tracker.counters.duplicates > before) {
@@ -498,6 +505,7 @@ export async function runIngestor(options: IngestorOptions, deps: IngestorDeps, 
     manager?.close()
     if (tierTimer) clearInterval(tierTimer)
     proc?.close()
+    feedDelay?.close()
     await lagAdmin?.disconnect().catch(() => undefined)
     await source.close()
     clearInterval(gapTimer)
@@ -520,6 +528,7 @@ export async function runIngestor(options: IngestorOptions, deps: IngestorDeps, 
   await sender.close()
   if (tierTimer) clearInterval(tierTimer)
   proc?.close()
+  feedDelay?.close()
   await lagAdmin?.disconnect().catch(() => undefined)
   connected.set(0)
   return {

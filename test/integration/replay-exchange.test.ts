@@ -212,6 +212,28 @@ describe('replay exchange', () => {
     expect(ex.stats().faults.reorder).toBeGreaterThanOrEqual(50)
   })
 
+  it('tells its market clock at /api/v3/time: running at its rate, with the trades it sends on it (D50)', async () => {
+    const ex = await exchange({ rate: 4 })
+    const c = await connect(`${ex.url}/ws/btcusdt@trade`)
+    await until(() => c.frames.length >= 20, 10_000, 'frames')
+    const time = async (): Promise<{ wall: number; server: number }> => {
+      const before = Date.now()
+      const { body } = await getJson(`${ex.restUrl}/api/v3/time`)
+      return { wall: (before + Date.now()) / 2, server: (body as { serverTime: number }).serverTime }
+    }
+    const first = await time()
+    // The clock is read twice over at least a second of wall time: its rate is what a reader converts by.
+    let second = await time()
+    while (second.wall - first.wall < 1000) second = await time()
+    expect((second.server - first.server) / (second.wall - first.wall)).toBeGreaterThan(3.6)
+    expect((second.server - first.server) / (second.wall - first.wall)).toBeLessThan(4.4)
+    // A reader that keeps up holds trades close behind the clock (in market time), and none ahead of it.
+    const newest = Math.max(...c.frames.map((f) => (JSON.parse(f) as BinanceTradeEvent).T))
+    const now = (await time()).server
+    expect(newest).toBeLessThanOrEqual(now)
+    expect(now - newest).toBeLessThan(4 * 2000)
+  })
+
   it('omits frames, and REST history fills every gap they leave', async () => {
     // A paced tape, so the gaps are still inside the bounded history when the repairs run.
     const ex = await exchange({ rate: 4, faults: { omit: 0.2 } })

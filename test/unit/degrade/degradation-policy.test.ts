@@ -122,7 +122,9 @@ describe('degradation policy', () => {
     for (const name of ['eventLoopDelayMs', 'produceLatencyMs', 'commitLatencyMs', 'lagCadences'] as const) expect(t[name]!.enter).toHaveLength(1)
     for (const name of ['backlogSeconds', 'heapUsedRatio'] as const) expect(t[name]!.growthGated).toBe(true)
     // A saturated feed reader sheds tier 3 at most: pausing a feed that is behind makes it no faster.
-    expect(t.feedLoopUtilization!.enter).toHaveLength(2)
+    expect(t.feedDelaySeconds!.enter).toHaveLength(2)
+    expect(t.feedDelaySeconds!.growthGated).toBe(true)
+    expect(t.feedLoopUtilization!.enter).toHaveLength(1)
     // A healthy sink's lake lag peaks at one cadence plus its commit latency: below SOFT's recovery threshold.
     expect(t.lagCadences!.recover[0]).toBeGreaterThan(1 + 5 / 30)
   })

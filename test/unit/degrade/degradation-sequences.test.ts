@@ -122,10 +122,17 @@ describe('default degradation policy, on measured sequences', () => {
     expect(run.time.NORMAL).toBeGreaterThan(250)
   })
 
-  it('sheds tier 3 within 30 s when the ingest itself cannot keep up (its loop never idles), and no more; recovers after', async () => {
+  it('sheds tier 3 within 30 s when the ingest itself cannot keep up, and no more; recovers after', async () => {
     // Measured at rate 10 with every worker running: the ingest's loop busy 100 % of each second,
-    // the sink keeping up with what the ingest delivers (no backlog), the exchange falling behind.
-    const run = await simulate(400, (t) => ({ ...healthy(t), feedLoopUtilization: t >= 60 && t < 240 ? 0.995 + jitter(t) * 0.005 : healthy(t).feedLoopUtilization }))
+    // the sink keeping up with what it delivers (no backlog), the exchange falling behind: at 4×
+    // what the reader drains, 0.75 s further behind each second.
+    let delay = 0
+    const run = await simulate(400, (t) => {
+      const over = t >= 60 && t < 240
+      delay = over ? delay + 0.75 : Math.max(0, delay - 2)
+      const saturated = over || delay > 0
+      return { ...healthy(t), feedLoopUtilization: saturated ? 1 : healthy(t).feedLoopUtilization, feedDelaySeconds: saturated ? delay : 0 }
+    })
     const shed = run.firstAt('GRACEFUL')
     expect(shed).toBeGreaterThan(60)
     expect(shed - 60).toBeLessThanOrEqual(30)
@@ -133,11 +140,22 @@ describe('default degradation policy, on measured sequences', () => {
     expect(run.levels.at(-1)).toBe('NORMAL')
   })
 
+  it('absorbs a burst the reader catches up with: a saturated loop for 30 s, 3 s behind at worst (rate 2.4 in a stress regime)', async () => {
+    const run = await simulate(600, (t) => {
+      const phase = t % 200
+      const burst = phase >= 50 && phase < 80
+      const delay = burst ? (phase - 50) * 0.1 : phase >= 80 && phase < 95 ? Math.max(0, 3 - (phase - 80) * 0.2) : 0
+      return { ...healthy(t), feedLoopUtilization: burst || delay > 0 ? 1 : healthy(t).feedLoopUtilization, feedDelaySeconds: delay }
+    })
+    expect(run.max).toBe('SOFT')
+    expect(run.levels.at(-1)).toBe('NORMAL')
+  })
+
   it('does not shed for a busy reader that still idles now and then, or a saturated burst shorter than its window', async () => {
     // A reconnect's catch-up or a GC storm: 8 s of a saturated loop every 2 minutes; a loop busy 80–95 % but idling each second.
-    const bursts = await simulate(600, (t) => ({ ...healthy(t), feedLoopUtilization: t % 120 < 8 ? 1 : healthy(t).feedLoopUtilization }))
+    const bursts = await simulate(600, (t) => ({ ...healthy(t), feedLoopUtilization: t % 120 < 8 ? 1 : healthy(t).feedLoopUtilization, feedDelaySeconds: t % 120 < 8 ? (t % 120) * 0.5 : 0 }))
     expect(bursts.max).toBe('NORMAL')
-    const busy = await simulate(600, (t) => ({ ...healthy(t), feedLoopUtilization: 0.8 + jitter(t) * 0.15 }))
+    const busy = await simulate(600, (t) => ({ ...healthy(t), feedLoopUtilization: 0.8 + jitter(t) * 0.15, feedDelaySeconds: 0 }))
     expect(['NORMAL', 'SOFT']).toContain(busy.max)
   })
 })

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { silentLogger } from '../../../lib'
-import { createBatchingProducer, type BatchSender, type OutgoingRecord } from '../../../lib/ingest/producer-kafka'
+import { createBatchingProducer, type BatchingProducer, type BatchSender, type OutgoingRecord } from '../../../lib/ingest/producer-kafka'
 
 /** A sender that records batches and acknowledges (or fails) when told: pure batching logic under test. */
 function recordingSender(fail?: (n: number) => boolean): BatchSender & { batches: number[][]; inFlight: number; maxInFlight: number } {
@@ -63,7 +63,7 @@ describe('batching producer', () => {
   it('counts the bytes waiting, queued and in flight, down to none once acknowledged', async () => {
     const sender = recordingSender()
     const seen: number[] = []
-    const p = createBatchingProducer<number>(sender, { maxRecords: 4, lingerMs: 1, compression: 'none', onAcknowledged: () => seen.push(p.pendingBytes()) }, { logger: silentLogger })
+    const p: BatchingProducer<number> = createBatchingProducer<number>(sender, { maxRecords: 4, lingerMs: 1, compression: 'none', onAcknowledged: () => seen.push(p.pendingBytes()) }, { logger: silentLogger })
     for (let i = 0; i < 10; i++) p.enqueue(record(i, 100))
     expect(p.pendingBytes()).toBe(1000)
     await p.flush()
