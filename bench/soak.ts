@@ -94,6 +94,7 @@ async function main(): Promise<number> {
     idleSeconds,
     kernel: !flag('no-kernel'),
     lagBoundSeconds: config.sink.maxAgeMs / 1000 + 10,
+    commitIntervalSeconds: config.sink.maxAgeMs / 1000,
   }
   const command = `npm run bench:soak -- ${process.argv.slice(2).join(' ')}`.trim()
   const report = { command, machine: describeMachine(), smoke }

@@ -37,6 +37,8 @@ export interface SoakContext {
   readonly kernel: boolean
   /** The lake lag a run may show and still count as keeping up: commit interval + 10 s. */
   readonly lagBoundSeconds: number
+  /** The sink's configured commit interval (s). */
+  readonly commitIntervalSeconds: number
 }
 
 export interface SoakPlan {
@@ -224,7 +226,7 @@ export async function runKneeSearch(ctx: SoakContext, search: KneeSearchOptions 
       current = rate
       const w = await hold(ctx, parts, 'step', rate, search.stepMinutes * 60)
       const stepSamples = within(parts.sampler!.samples, w.from, w.to)
-      const verdict = judgeKneeStep(stepSamples, { lagBoundSeconds: ctx.lagBoundSeconds })
+      const verdict = judgeKneeStep(stepSamples, { lagBoundSeconds: ctx.lagBoundSeconds, commitIntervalSeconds: ctx.commitIntervalSeconds })
       const records = increase(stepSamples.map((s) => s.counters.records))
       const names = new Set(stepSamples.flatMap((s) => Object.keys(s.processes)))
       const cpu = Object.fromEntries([...names].map((n) => [n, Math.round((meanOf(stepSamples.map((s) => s.processes[n]?.cpu)) ?? 0) * 1000) / 1000]))

@@ -39,7 +39,7 @@ describe('kneeOf', () => {
 
 describe('judgeKneeStep', () => {
   const s = (t: number, lag: number, shed = 0): SoakSample => ({ t, at: t * 1000, phase: 'step', rate: 4, level: {}, signals: {}, lakeLagSeconds: lag, counters: { shed, feedPauses: 0 }, api: { requests: 0, errors: 0 }, kernel: { cells: 0, errors: 0 }, processes: {} })
-  const bound = { lagBoundSeconds: 40 }
+  const bound = { lagBoundSeconds: 40, commitIntervalSeconds: 30 }
   it('passes a commit sawtooth within the bound', () => {
     expect(judgeKneeStep(Array.from({ length: 36 }, (_, i) => s(i * 5, (i * 5) % 30)), bound).passed).toBe(true)
   })
@@ -59,6 +59,15 @@ describe('judgeKneeStep', () => {
     const jitter = Array.from({ length: 36 }, (_, i) => ({ ...s(i * 5, (i * 5) % 30), feedLagSeconds: i % 7 === 0 ? 1.2 : 0 }))
     expect(judgeKneeStep(jitter, bound).passed).toBe(true)
   })
+  it('bounds the lag by the cadence in effect: a sink at SOFT commits every 60 s and keeps up, one whose lag outgrows it does not', () => {
+    // The sink's own signals: lag in seconds and in cadences of 60 s.
+    const soft = (t: number, lag: number): SoakSample => ({ ...s(t, lag), signals: { 'iceberg-sink': { lagSeconds: lag, lagCadences: lag / 60 } } })
+    expect(judgeKneeStep(Array.from({ length: 36 }, (_, i) => soft(i * 5, ((i * 5) % 60) + 3)), bound)).toMatchObject({ passed: true, reason: expect.stringContaining('cadence of up to 60 s') })
+    expect(judgeKneeStep(Array.from({ length: 36 }, (_, i) => soft(i * 5, 60 + i * 3)), bound)).toMatchObject({ passed: false, reason: expect.stringContaining('above the commit cadence') })
+    // Without the sink's signals, the configured interval is the cadence.
+    expect(judgeKneeStep(Array.from({ length: 36 }, (_, i) => s(i * 5, ((i * 5) % 60) + 3)), bound).passed).toBe(false)
+  })
+
   it('does not judge a step too short to tell', () => {
     expect(judgeKneeStep([s(0, 1), s(5, 1)], bound).passed).toBe(false)
   })
