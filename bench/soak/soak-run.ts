@@ -220,6 +220,11 @@ export async function runKneeSearch(ctx: SoakContext, search: KneeSearchOptions 
     ctx.log(`── knee search: from rate ${current}, ${search.stepMinutes} min a step, up to ${search.maxSteps} steps`)
     await warmUp(ctx, parts, current)
     await startLoad(ctx, parts, 'step', current)
+    // The first step starts from a settled stack: a sink catching up on what the last run left
+    // uncommitted, or a compaction of it, would otherwise be charged to the start rate.
+    parts.sampler!.setPhase('settle', current)
+    const from = parts.clock()
+    if (!(await waitFor(ctx, parts, search.settleMaxMinutes * 60, (s, all) => settled(s, all, from, ctx.lagBoundSeconds)))) parts.problems.push(`the stack did not settle within ${search.settleMaxMinutes} min of starting`)
     let rate: number | undefined = current
     while (rate !== undefined) {
       if (rate !== current) await ctx.stack.setRate(rate)
