@@ -76,9 +76,9 @@ export function judgeKneeStep(samples: readonly SoakSample[], options: KneeJudge
   const p99 = quantileOf(lags, 0.99)!
   // How far each sample's lag stands above the cadence in effect then.
   const margin = options.lagBoundSeconds - options.commitIntervalSeconds
-  const cadences = half.flatMap((s) => (s.lakeLagSeconds === undefined ? [] : [cadenceAt(s) ?? options.commitIntervalSeconds]))
-  const excess = quantileOf(half.flatMap((s) => (s.lakeLagSeconds === undefined ? [] : [s.lakeLagSeconds - (cadenceAt(s) ?? options.commitIntervalSeconds)])), 0.99)!
-  const widest = Math.max(...cadences)
+  const measured = half.flatMap((s) => (s.lakeLagSeconds === undefined ? [] : [{ lag: s.lakeLagSeconds, cadence: cadenceAt(s) ?? options.commitIntervalSeconds }]))
+  const excess = quantileOf(measured.map((m) => m.lag - m.cadence), 0.99)!
+  const widest = Math.max(...measured.map((m) => m.cadence))
   const at = widest > options.commitIntervalSeconds * 1.2 ? ` at a cadence of up to ${widest.toFixed(0)} s` : ''
   if (excess > margin) return { passed: false, reason: `lake lag p99 ${p99.toFixed(0)} s, ${excess.toFixed(0)} s above the commit cadence${at} (bound ${margin} s)` }
   return { passed: true, reason: `kept up: lake lag p99 ${p99.toFixed(0)} s${at}, nothing shed` }

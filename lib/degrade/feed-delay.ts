@@ -28,30 +28,24 @@ export interface ExchangeClock {
  * new rate, D33) does not throw it off, and a rate change is followed within three polls.
  */
 export function createExchangeClock(minSpanMs = 4_000): ExchangeClock {
-  const polls: Array<{ wall: number; server: number }> = []
+  let last: { wall: number; server: number } | undefined
   const rates: number[] = []
+  const rate = (): number | undefined => {
+    const positive = rates.filter((r) => r > 0).sort((a, b) => a - b)
+    return positive.length === 0 ? undefined : positive[Math.floor((positive.length - 1) / 2)]
+  }
   return {
     observe(wall, server) {
-      const last = polls.at(-1)
-      if (last && wall - last.wall < minSpanMs) {
-        // Too close to measure a rate over: it only moves the anchor of the extrapolation.
-        polls[polls.length - 1] = { wall, server }
-        return
-      }
-      if (last && wall > last.wall) {
+      // A poll too close to the last to measure a rate over only moves the anchor.
+      if (last && wall - last.wall >= minSpanMs) {
         rates.push((server - last.server) / (wall - last.wall))
         if (rates.length > 3) rates.shift()
       }
-      polls.push({ wall, server })
-      if (polls.length > 4) polls.shift()
+      last = { wall, server }
     },
-    rate() {
-      const positive = rates.filter((r) => r > 0).sort((a, b) => a - b)
-      return positive.length === 0 ? undefined : positive[Math.floor((positive.length - 1) / 2)]
-    },
+    rate,
     at(wall) {
-      const last = polls.at(-1)
-      const r = this.rate()
+      const r = rate()
       return last && r !== undefined ? last.server + (wall - last.wall) * r : undefined
     },
   }
