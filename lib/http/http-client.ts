@@ -1,5 +1,6 @@
-import { isSafeNumber, parse as parseLossless, stringify as stringifyLossless } from 'lossless-json'
+import { stringify as stringifyLossless } from 'lossless-json'
 import { ErrorCode, WorkbenchError } from '../errors/index'
+import { parseLosslessJson } from './lossless-parse'
 
 /** A non-2xx answer: the status and body are kept so clients can map them to domain errors. */
 export class HttpError extends WorkbenchError {
@@ -37,7 +38,7 @@ export interface TaggedAnswer<T> {
 /** JSON text → value; with `lossless`, unsafe integers come back as bigint. */
 export function parseJson(text: string, mode: 'json' | 'lossless' = 'json'): unknown {
   if (mode === 'json') return JSON.parse(text)
-  return parseLossless(text, undefined, (value) => (isSafeNumber(value) ? Number(value) : /^-?\d+$/.test(value) ? BigInt(value) : Number(value)))
+  return parseLosslessJson(text)
 }
 
 /** Value → JSON text; bigints are written as exact integers. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { barsRequest, parseTime, recentRequest, snapshotsRequest, tradesRequest } from '../../../lib/api/api-requests'
-import { jsonSafe } from '../../../lib/api/api-server'
+import { jsonSafe, jsonText } from '../../../lib/api/api-server'
+import { stringifyJson } from '../../../lib/http/index'
 
 const limits = { maxRows: 5000, maxRangeMs: 31 * 86_400_000 }
 const q = (s: string): URLSearchParams => new URLSearchParams(s)
@@ -53,5 +54,18 @@ describe('API requests', () => {
   it('writes JSON that JSON.parse reads without rounding an id', () => {
     const out = JSON.parse(JSON.stringify(jsonSafe({ snapshotId: 1n, tradeId: 2n ** 53n, big: 2n ** 60n, at: new Date(0), rows: [{ parentId: 5n }] })))
     expect(out).toEqual({ snapshotId: '1', tradeId: 2 ** 53, big: String(2n ** 60n), at: '1970-01-01T00:00:00.000Z', rows: [{ parentId: '5' }] })
+  })
+
+  it('serialises a response body as jsonSafe and lossless-json did, without copying it', () => {
+    const body = {
+      snapshotId: 4272260463162581864n,
+      rows: [
+        { trade_id: 2n ** 53n, price: '101.50000000', at: new Date(1796380624445), conditions: ['A', 'B'], n: -0.5, missing: null, skipped: undefined },
+        { trade_id: -(2n ** 60n), price: '1e-8', at: new Date(0), conditions: [], n: 1e21, parentId: 7n },
+      ],
+      stats: { rows: 2, tailMs: 1.25, ids: [1n, 2n ** 62n] },
+    }
+    expect(jsonText(body)).toBe(stringifyJson(jsonSafe(body)))
+    expect(JSON.parse(jsonText(body)).snapshotId).toBe('4272260463162581864')
   })
 })
