@@ -15,7 +15,7 @@
  *                          4× the knee; also writes docs/bench/soak.json (read by `npm run bench`)
  * Options: --port-offset 10000 (a second stack beside the user's; 0: the main stack, refused while
  * its workers run), --out DIR (default docs/bench), --smoke (writes under .state/soak-smoke and
- * labels the run a smoke run), --label L, --idle-seconds 60, --api-rps 3, --no-kernel,
+ * labels the run a smoke run), --label L, --idle-seconds 60, --api-rps 3, --no-kernel, --kernel-pass-seconds 120 (a story pass starts at most this often),
  * --overload-minutes 5, --base-rate 1 (warm-up and drain of an overload run), --step-minutes 3, --start-rate 2, --max-rate 64, --max-steps 8, --drain-minutes 10.
  * It stops what it started, and gives up (tearing down) past its own deadline.
  */
@@ -93,6 +93,7 @@ async function main(): Promise<number> {
     sampleMs: num('sample-seconds', 5) * 1000,
     idleSeconds,
     kernel: !flag('no-kernel'),
+    kernelPassSeconds: flag('kernel-pass-seconds') ? num('kernel-pass-seconds', 120) : 120,
     lagBoundSeconds: config.sink.maxAgeMs / 1000 + 10,
     commitIntervalSeconds: config.sink.maxAgeMs / 1000,
   }

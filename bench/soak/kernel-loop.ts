@@ -41,6 +41,8 @@ export interface KernelLoopOptions {
   readonly workDir: string
   /** Environment for the kernel (notebook mode). */
   readonly env: Readonly<Record<string, string>>
+  /** Least seconds between the starts of two passes over the story (0: back to back). */
+  readonly passSeconds: number
   readonly log: (line: string) => void
 }
 
@@ -66,7 +68,7 @@ export async function startKernelLoop(config: WorkbenchConfig, o: KernelLoopOpti
   const stopFile = path.join(o.workDir, 'kernel.stop')
   fs.rmSync(stopFile, { force: true })
   fs.writeFileSync(cellsFile, JSON.stringify(cells))
-  const child: ChildProcess = spawn(python, [path.join(config.paths.root, 'bench', 'soak', 'kernel_loop.py'), cellsFile, `--cwd=${config.paths.root}`, `--stop-file=${stopFile}`], {
+  const child: ChildProcess = spawn(python, [path.join(config.paths.root, 'bench', 'soak', 'kernel_loop.py'), cellsFile, `--cwd=${config.paths.root}`, `--stop-file=${stopFile}`, `--pass-seconds=${o.passSeconds}`], {
     cwd: config.paths.root,
     env: { ...jupyterEnv(config), ...o.env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -2,13 +2,13 @@
 """A notebook kernel running the story's cells in a loop, for the soak benchmark.
 
 usage: kernel_loop.py CELLS.json --cwd DIR --stop-file FILE [--kernel tslab] [--deadline EPOCH_S]
-                      [--timeout 300]
+                      [--timeout 300] [--pass-seconds 0]
 
 CELLS.json: {"setup": [source...], "loop": [{"section": str, "source": str}...], "teardown": [source...]}
 (bench/soak/story-cells.ts chooses them from notebooks/01-ten-minute-story.ipynb).
 
 One kernel (jupyter_client, the same kernelspec nbclient and JupyterLab start) runs the setup
-cells once, then the loop cells over and over until the stop file exists, the deadline passes or
+cells once, then the loop cells over and over (a pass starting at most every --pass-seconds) until the stop file exists, the deadline passes or
 SIGTERM arrives, then the teardown cells, and shuts the kernel down. One JSON line per event on
 stdout: {"event": "kernel", "pid": N}, {"event": "cell", "phase", "iteration", "section", "ms",
 "ok", "error"}, {"event": "end", "iterations": N}. Exit 0; 2 when the kernel cannot start or dies.
@@ -78,6 +78,7 @@ def main(argv=None):
     ap.add_argument("--kernel", default="tslab")
     ap.add_argument("--deadline", type=float, default=None, help="epoch seconds after which no new iteration starts")
     ap.add_argument("--timeout", type=int, default=300, help="seconds one cell may take")
+    ap.add_argument("--pass-seconds", type=float, default=0, help="least seconds between the starts of two passes (0: back to back)")
     args = ap.parse_args(argv)
     with open(args.cells, encoding="utf-8") as f:
         cells = json.load(f)
@@ -123,10 +124,13 @@ def main(argv=None):
             run("setup", 0, "setup", source)
         while not should_stop():
             iterations += 1
+            started = time.time()
             for cell in cells["loop"]:
                 if should_stop():
                     break
                 run("loop", iterations, cell["section"], cell["source"])
+            while not should_stop() and time.time() < started + args.pass_seconds:
+                time.sleep(0.25)
         for source in cells["teardown"]:
             run("teardown", iterations, "teardown", source)
     except RuntimeError as e:

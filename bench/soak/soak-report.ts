@@ -119,7 +119,7 @@ export async function writeSoakReport(dir: string, run: SoakRunResult, context: 
     ...Object.entries(run.detail.api).map(([k, a]) => `| API: ${k} | ${a.requests} | ${a.errors} | ${fmt(a.p50Ms)} | ${fmt(a.p99Ms)} | ${fmt(a.maxMs)} |`),
     ...[...kernelBySection].map(([section, ms]) => `| kernel: ${section} | ${ms.length} | | ${fmt(median(ms))} | | ${fmt(Math.max(...ms))} |`),
     '',
-    `Kernel: ${run.detail.kernel.cells} cells run, ${run.detail.kernel.errors} failed (the story's cells in a loop; its overload section left out).`,
+    `Kernel: ${run.detail.kernel.cells} cells run, ${run.detail.kernel.errors} failed (the story's cells in a loop, ${run.kernelPassSeconds ? `a pass starting at most every ${run.kernelPassSeconds} s` : 'passes back to back'}; its overload section left out).`,
     '',
     '## Timeline',
     '',
@@ -140,7 +140,7 @@ export async function writeKneeReport(dir: string, run: KneeResult, context: { c
   const md = [
     `# Soak: the knee${context.smoke ? ' (smoke run: not a benchmark figure)' : ''}`,
     '',
-    `Command: \`${context.command}\`, started ${run.startedAt}, ${run.seconds} s in all, ${run.stepMinutes} min a step, with every service, every worker, the API load and the story's kernel running.`,
+    `Command: \`${context.command}\`, started ${run.startedAt}, ${run.seconds} s in all, ${run.stepMinutes} min a step, with every service, every worker, the API load and the story's kernel running${run.kernelPassSeconds ? ` (a pass over the story at most every ${run.kernelPassSeconds} s)` : ''}.`,
     '',
     `Knee: rate ${fmt(run.knee.rate)} (${fmt(run.knee.recordsPerSecond)} records/s). Bottleneck: ${fmt(run.knee.bottleneck)} (${fmt(run.knee.bottleneckCoreShare)} of a core where the stack stopped keeping up).`,
     '',

@@ -35,6 +35,8 @@ export interface SoakContext {
   readonly idleSeconds: number
   /** Run the notebook kernel (on unless --no-kernel). */
   readonly kernel: boolean
+  /** Least seconds between the starts of two passes of the kernel over the story (D54). */
+  readonly kernelPassSeconds: number
   /** The lake lag a run may show and still count as keeping up: commit interval + 10 s. */
   readonly lagBoundSeconds: number
   /** The sink's configured commit interval (s). */
@@ -62,6 +64,8 @@ export interface SoakRunResult {
   readonly samples: readonly SoakSample[]
   readonly requests: readonly ApiRequestRecord[]
   readonly kernelCells: readonly KernelCellRecord[]
+  /** Least seconds between the starts of two kernel passes over the story (absent: back to back). */
+  readonly kernelPassSeconds?: number
   /** What did not go as planned (the drain's bound reached, the kernel failing to start…). */
   readonly problems: readonly string[]
 }
@@ -88,8 +92,8 @@ async function startLoad(ctx: SoakContext, parts: RunParts, phase: SoakPhase, ra
   parts.api = startApiLoad({ baseUrl: `http://${ctx.config.host}:${ctx.config.api.port}`, requestsPerSecond: ctx.apiRequestsPerSecond, symbols: ['BTCUSDT', 'ETHUSDT', 'SOLUSDT', 'LTCBTC'], timeoutMs: 10_000, clock: parts.clock })
   if (!ctx.kernel) return
   try {
-    parts.kernel = await startKernelLoop(ctx.config, { notebook: ctx.notebook, clock: parts.clock, workDir: ctx.workDir, env: { K2_NOTEBOOK_MODE: 'quick' }, log: ctx.log })
-    ctx.log(`kernel: pid ${parts.kernel.kernelPid()}, looping ${parts.kernel.cells.loop.length} cells of the story (left out: ${parts.kernel.cells.skipped.join('; ')})`)
+    parts.kernel = await startKernelLoop(ctx.config, { notebook: ctx.notebook, clock: parts.clock, workDir: ctx.workDir, env: { K2_NOTEBOOK_MODE: 'quick' }, passSeconds: ctx.kernelPassSeconds, log: ctx.log })
+    ctx.log(`kernel: pid ${parts.kernel.kernelPid()}, looping ${parts.kernel.cells.loop.length} cells of the story, a pass at most every ${ctx.kernelPassSeconds} s (left out: ${parts.kernel.cells.skipped.join('; ')})`)
     const until = Date.now() + 300_000
     while (!parts.kernel.records.some((r) => r.phase === 'setup') && Date.now() < until) await sleep(1000, ctx.signal)
     if (!parts.kernel.records.some((r) => r.phase === 'setup')) parts.problems.push('the kernel had not finished the setup cell 5 minutes after it started')
@@ -194,7 +198,7 @@ export async function runSoak(ctx: SoakContext, plan: SoakPlan): Promise<SoakRun
   const samples = parts.sampler!.samples
   const requests = parts.api?.records ?? []
   const { summary, detail } = summarizeSoak({ samples, windows: windows!, rate: plan.rate, kneeRate: plan.kneeRate, minutes: plan.minutes, overload: plan.overload !== undefined, requests, wakeQueryMs: parts.wakeQuery?.ok ? parts.wakeQuery.ms : undefined })
-  return { label: plan.label, plan, startedAt, seconds: Math.round(parts.clock()), windows: windows!, summary, detail, samples, requests, kernelCells: parts.kernel?.records ?? [], problems: parts.problems }
+  return { label: plan.label, plan, startedAt, seconds: Math.round(parts.clock()), windows: windows!, summary, detail, samples, requests, kernelCells: parts.kernel?.records ?? [], kernelPassSeconds: ctx.kernelPassSeconds, problems: parts.problems }
 }
 
 export interface KneeResult {
@@ -207,6 +211,8 @@ export interface KneeResult {
   readonly samples: readonly SoakSample[]
   readonly requests: readonly ApiRequestRecord[]
   readonly kernelCells: readonly KernelCellRecord[]
+  /** Least seconds between the starts of two kernel passes over the story (absent: back to back). */
+  readonly kernelPassSeconds?: number
   readonly problems: readonly string[]
 }
 
@@ -249,7 +255,7 @@ export async function runKneeSearch(ctx: SoakContext, search: KneeSearchOptions 
   } finally {
     await teardown(ctx, parts)
   }
-  return { label: 'knee', startedAt, seconds: Math.round(parts.clock()), stepMinutes: search.stepMinutes, steps, knee: kneeOf(steps), samples: parts.sampler!.samples, requests: parts.api?.records ?? [], kernelCells: parts.kernel?.records ?? [], problems: parts.problems }
+  return { label: 'knee', startedAt, seconds: Math.round(parts.clock()), stepMinutes: search.stepMinutes, steps, knee: kneeOf(steps), samples: parts.sampler!.samples, requests: parts.api?.records ?? [], kernelCells: parts.kernel?.records ?? [], kernelPassSeconds: ctx.kernelPassSeconds, problems: parts.problems }
 }
 
 /** Where a run's scratch files go. */
