@@ -41,10 +41,14 @@ export interface KneeJudgeOptions {
   readonly commitIntervalSeconds: number
 }
 
-/** The sink's commit cadence in effect at a sample (s): its lag over its lag in cadences. */
+/**
+ * The sink's commit cadence in effect at a sample (s): its lag over its lag in cadences. The sink
+ * exports `lagCadences` as a signal but not `lagSeconds` (its lag is `k2_sink_lag_seconds`, the
+ * sample's lake lag), so the lake lag stands in where the signal is absent.
+ */
 export function cadenceAt(s: SoakSample): number | undefined {
   const g = s.signals['iceberg-sink']
-  const lag = g?.lagSeconds
+  const lag = g?.lagSeconds ?? s.lakeLagSeconds
   const cadences = g?.lagCadences
   return lag !== undefined && cadences !== undefined && lag > 1 && cadences > 0.02 ? lag / cadences : undefined
 }

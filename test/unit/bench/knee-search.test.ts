@@ -60,8 +60,8 @@ describe('judgeKneeStep', () => {
     expect(judgeKneeStep(jitter, bound).passed).toBe(true)
   })
   it('bounds the lag by the cadence in effect: a sink at SOFT commits every 60 s and keeps up, one whose lag outgrows it does not', () => {
-    // The sink's own signals: lag in seconds and in cadences of 60 s.
-    const soft = (t: number, lag: number): SoakSample => ({ ...s(t, lag), signals: { 'iceberg-sink': { lagSeconds: lag, lagCadences: lag / 60 } } })
+    // The sink's signals as it exports them: its lag in cadences of 60 s (the lag in seconds is the sample's lake lag).
+    const soft = (t: number, lag: number): SoakSample => ({ ...s(t, lag), signals: { 'iceberg-sink': { lagCadences: lag / 60 } } })
     expect(judgeKneeStep(Array.from({ length: 36 }, (_, i) => soft(i * 5, ((i * 5) % 60) + 3)), bound)).toMatchObject({ passed: true, reason: expect.stringContaining('cadence of up to 60 s') })
     expect(judgeKneeStep(Array.from({ length: 36 }, (_, i) => soft(i * 5, 60 + i * 3)), bound)).toMatchObject({ passed: false, reason: expect.stringContaining('above the commit cadence') })
     // Without the sink's signals, the configured interval is the cadence.
