@@ -5,12 +5,14 @@
  */
 import { Kafka, logLevel } from 'kafkajs'
 import { createHealthChecks, createLogger, createWorkerMetrics, createWarehouseFileIO, errorMessage, isWorkbenchError, loadConfig, openQueryEngine, retry, startApiServer } from '../lib/index'
+import { lowerPriority } from './priority'
 import { stopped, workerStopSignal } from './stop-signal'
 
 async function main(): Promise<number> {
   const config = loadConfig(process.env)
   const stop = workerStopSignal(config)
   const log = createLogger({ level: config.log.level, format: config.log.format, write: (l) => process.stderr.write(l), namespace: 'api' })
+  lowerPriority(config.api.nice, log, 'queries yield the CPU to the ingest and sink when the machine is busy')
   const metrics = createWorkerMetrics('api')
   const io = createWarehouseFileIO(config)
   const kafka = new Kafka({ clientId: `${config.kafka.clientId}-api`, brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING })

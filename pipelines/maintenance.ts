@@ -18,11 +18,13 @@ import {
   tradesTable,
   quotesTable,
 } from '../lib/index'
+import { lowerPriority } from './priority'
 import { workerStopSignal } from './stop-signal'
 
 async function main(): Promise<number> {
   const config = loadConfig(process.env)
   const log = createLogger({ level: config.log.level, format: config.log.format, write: (l) => process.stderr.write(l), namespace: 'maintenance' })
+  lowerPriority(config.maintenance.nice, log, 'compaction waits for the ingest, the sink and queries')
   const stop = workerStopSignal(config)
 
   const metrics = createWorkerMetrics('maintenance')

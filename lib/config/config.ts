@@ -131,6 +131,8 @@ export interface WorkbenchConfig {
     readonly keepSnapshots: number
     /** Files no snapshot references are deleted once older than this (in-flight writes are younger). */
     readonly orphanMinAgeMs: number
+    /** Scheduling niceness (0–19): compaction and merges yield the CPU to the ingest and sink (D55). */
+    readonly nice: number
   }
   /** The query engine (notebooks, the API, benchmarks). */
   readonly query: {
@@ -154,6 +156,8 @@ export interface WorkbenchConfig {
     /** Widest time range a request may ask for. */
     readonly maxRangeMs: number
     readonly timeoutMs: number
+    /** Scheduling niceness (0–19): queries yield the CPU to the ingest and sink under contention (D55). */
+    readonly nice: number
   }
   /** Every worker process. */
   readonly worker: {
@@ -167,6 +171,8 @@ export interface WorkbenchConfig {
     /** Minutes of history the analysis cells look back over. */
     readonly rangeMinutes: number
     readonly symbol: string
+    /** Scheduling niceness of the notebook kernel (0–19), as the API's (D55). */
+    readonly nice: number
   }
 }
 
@@ -384,6 +390,9 @@ function read(env: Env, root: string): { config: WorkbenchConfig; keys: ConfigKe
   const queryMemory = r.str('K2_QUERY_MEMORY_LIMIT', '2GB', "DuckDB's memory limit in the query engine")
   if (!/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(queryMemory)) r.problems.push(`K2_QUERY_MEMORY_LIMIT=${JSON.stringify(queryMemory)} is not a size such as 2GB or 512MiB`)
   const apiPort = r.port('K2_API_PORT', 8010 + offset, 'HTTP API port')
+  const apiNice = r.int('K2_API_NICE', 5, 'scheduling niceness of the API worker: its queries yield the CPU to the ingest and sink when the machine is busy', 0, 19)
+  const maintenanceNice = r.int('K2_MAINTENANCE_NICE', 10, 'scheduling niceness of the maintenance worker: compaction waits for the ingest, sink and queries', 0, 19)
+  const notebookNice = r.int('K2_NOTEBOOK_NICE', 5, 'scheduling niceness of the notebook kernel JupyterLab starts: its queries yield the CPU as the API\'s do', 0, 19)
   const apiMaxRows = r.int('K2_API_MAX_ROWS', 10_000, 'rows one API response carries at most', 1, 1_000_000)
   const apiMaxRange = r.int('K2_API_MAX_RANGE_MS', 31 * 86_400_000, 'widest time range an API request may ask for', 1000, 3650 * 86_400_000)
   const apiTimeout = r.int('K2_API_TIMEOUT_MS', 10_000, 'API request timeout (504 beyond it)', 100, 600_000)
@@ -463,11 +472,11 @@ function read(env: Env, root: string): { config: WorkbenchConfig; keys: ConfigKe
       degrade: { enabled: degradeEnabled, policy: { cooldownMs, thresholds } },
       ingest: { metricsPort: ingestMetricsPort, compression, reorderWindowMs, maxPendingPerSymbol, batchMaxRecords, lingerMs, maxPendingBytes: maxPendingMiB * 2 ** 20 },
       sink: { metricsPort: sinkMetricsPort, namespace: sinkNamespace, groupId: sinkGroup, maxRecords: sinkMaxRecords, maxAgeMs: sinkMaxAgeMs, rowGroupSize: sinkRowGroup, sessionTimeoutMs: sinkSession, maxUncommittedMs: sinkMaxUncommitted, chaos: sinkChaos },
-      maintenance: { metricsPort: maintenanceMetricsPort, intervalMs: maintenanceInterval, targetFileBytes, openHourMinFiles, snapshotMaxAgeMs: snapshotMaxAge, keepSnapshots, orphanMinAgeMs: orphanMinAge },
+      maintenance: { metricsPort: maintenanceMetricsPort, intervalMs: maintenanceInterval, targetFileBytes, openHourMinFiles, snapshotMaxAgeMs: snapshotMaxAge, keepSnapshots, orphanMinAgeMs: orphanMinAge, nice: maintenanceNice },
       query: { cacheDir: queryCacheDir, cacheMaxBytes: queryCacheMax, refreshMs: queryRefresh, tailIdleMs: queryTailIdle, timeoutMs: queryTimeout, concurrency: queryConcurrency, memoryLimit: queryMemory },
-      api: { port: apiPort, maxRows: apiMaxRows, maxRangeMs: apiMaxRange, timeoutMs: apiTimeout },
+      api: { port: apiPort, maxRows: apiMaxRows, maxRangeMs: apiMaxRange, timeoutMs: apiTimeout, nice: apiNice },
       worker: { stopWithPid: stopWithPid === 0 ? undefined : stopWithPid },
-      notebook: { mode: notebookMode, rangeMinutes: notebookRange, symbol: notebookSymbol },
+      notebook: { mode: notebookMode, rangeMinutes: notebookRange, symbol: notebookSymbol, nice: notebookNice },
     },
     keys: r.keys,
   }

@@ -33,7 +33,8 @@ export function jupyterEnv(config: WorkbenchConfig): NodeJS.ProcessEnv {
  * Writes the `tslab` kernelspec. tslab compiles cells with rootDir = the kernel's working
  * directory, so the kernel is started in the project root (not the notebook's folder) and a
  * cell imports the library as `./lib`. Node is the one running this stack, by absolute path;
- * `tslab-no-watch.cjs` keeps file watchers from failing cells (the file says why).
+ * `tslab-no-watch.cjs` keeps file watchers from failing cells (the file says why). The kernel runs
+ * at niceness K2_NOTEBOOK_NICE, as the API does (D55).
  */
 export function writeKernelSpec(config: WorkbenchConfig): string {
   const dir = path.join(config.paths.state, 'jupyter', 'data', 'kernels', 'tslab')
@@ -41,7 +42,8 @@ export function writeKernelSpec(config: WorkbenchConfig): string {
   const tslab = path.join(config.paths.root, 'node_modules', 'tslab', 'bin', 'tslab')
   const noWatch = path.join(config.paths.root, 'stack', 'jupyter', 'tslab-no-watch.cjs')
   const spec = {
-    argv: ['/bin/sh', '-c', 'cd "$1" && exec "$2" --require "$3" "$4" kernel --config-path "$0"', '{connection_file}', config.paths.root, process.execPath, noWatch, tslab],
+    // At K2_NOTEBOOK_NICE (D55): the kernel's queries yield the CPU to the ingest and sink.
+    argv: ['/bin/sh', '-c', `cd "$1" && exec ${config.notebook.nice > 0 ? 'nice -n "$5" ' : ''}"$2" --require "$3" "$4" kernel --config-path "$0"`, '{connection_file}', config.paths.root, process.execPath, noWatch, tslab, String(config.notebook.nice)],
     display_name: 'TypeScript (K2 workbench)',
     language: 'typescript',
   }
