@@ -50,7 +50,8 @@ export function cadenceAt(s: SoakSample): number | undefined {
   const g = s.signals['iceberg-sink']
   const lag = g?.lagSeconds ?? s.lakeLagSeconds
   const cadences = g?.lagCadences
-  return lag !== undefined && cadences !== undefined && lag > 1 && cadences > 0.02 ? lag / cadences : undefined
+  // Two readings taken apart: their ratio is only steady once the lag is a good part of a cadence.
+  return lag !== undefined && cadences !== undefined && lag > 1 && cadences >= 0.3 ? lag / cadences : undefined
 }
 
 /** How far behind its schedule the replay exchange may run in a step that keeps up (GC pauses, a reconnect). */
