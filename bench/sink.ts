@@ -352,6 +352,7 @@ async function main(): Promise<void> {
     'trips each waited for the sink\'s event loop, busy decoding records. The writer now sends every',
     'partition\'s COPY at once; `docs/bench/sink-write.md` measures both ways with a busy loop.',
     '',
+    ...keptSection(path.join(dir, 'sink.md')),
     '## Why the end-to-end target is missed on this machine',
     '',
     'Ingest and sink together need more CPU than 2 cores leave beside the broker, MinIO and the',
@@ -384,4 +385,19 @@ function commitPhases(text: string): Record<string, Record<string, number>> {
     else if (Number(m[4]) > 0 && sums.has(key)) (out[m[2]!] ??= {})[m[3]!] = Math.round((sums.get(key)! / Number(m[4])) * 1000)
   }
   return out
+}
+
+/**
+ * The hand-written part of sink.md (between `<!-- kept: … -->` and `<!-- /kept -->`: the commit
+ * phases measured in the whole-stack soak), carried over when this run rewrites the file.
+ */
+function keptSection(file: string): string[] {
+  let text = ''
+  try {
+    text = fs.readFileSync(file, 'utf8')
+  } catch {
+    return []
+  }
+  const m = /<!-- kept:[^>]*-->[\s\S]*?<!-- \/kept -->/.exec(text)
+  return m ? [m[0], ''] : []
 }
