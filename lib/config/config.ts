@@ -171,7 +171,7 @@ export interface WorkbenchConfig {
     /** Minutes of history the analysis cells look back over. */
     readonly rangeMinutes: number
     readonly symbol: string
-    /** Scheduling niceness of the notebook kernel (0–19), as the API's (D55). */
+    /** Scheduling niceness of the notebook kernel (0–19; default 0: the user's foreground, D55). */
     readonly nice: number
   }
 }
@@ -392,7 +392,7 @@ function read(env: Env, root: string): { config: WorkbenchConfig; keys: ConfigKe
   const apiPort = r.port('K2_API_PORT', 8010 + offset, 'HTTP API port')
   const apiNice = r.int('K2_API_NICE', 5, 'scheduling niceness of the API worker: its queries yield the CPU to the ingest and sink when the machine is busy', 0, 19)
   const maintenanceNice = r.int('K2_MAINTENANCE_NICE', 10, 'scheduling niceness of the maintenance worker: compaction waits for the ingest, sink and queries', 0, 19)
-  const notebookNice = r.int('K2_NOTEBOOK_NICE', 5, 'scheduling niceness of the notebook kernel JupyterLab starts: its queries yield the CPU as the API\'s do', 0, 19)
+  const notebookNice = r.int('K2_NOTEBOOK_NICE', 0, 'scheduling niceness of the notebook kernel JupyterLab starts (0: the user\'s foreground; 5 makes its queries yield the CPU as the API\'s do)', 0, 19)
   const apiMaxRows = r.int('K2_API_MAX_ROWS', 10_000, 'rows one API response carries at most', 1, 1_000_000)
   const apiMaxRange = r.int('K2_API_MAX_RANGE_MS', 31 * 86_400_000, 'widest time range an API request may ask for', 1000, 3650 * 86_400_000)
   const apiTimeout = r.int('K2_API_TIMEOUT_MS', 10_000, 'API request timeout (504 beyond it)', 100, 600_000)
