@@ -104,6 +104,7 @@ export {
   type ManifestRewriteOptions,
   newSnapshotId,
   defaultCommitPolicy,
+  commitNeverLanded,
   bindFilter,
   manifestMayMatch,
   fileMayMatch,

@@ -251,6 +251,34 @@ function total(parent: Snapshot | undefined, key: string, delta: bigint): string
  *    the commit landed; if not, retry. Outages are waited out until the signal fires.
  */
 async function commitSnapshot(table: TableHandle, options: CommitOptions, produce: Producer): Promise<CommitResult> {
+  // Set once an attempt was sent and its outcome is unknown: from then on a failure cannot say
+  // the snapshot is absent (the catalog may apply it after we stop asking), so none is marked
+  // as never having landed.
+  let uncertain = false
+  try {
+    return await commitAttempts(table, options, produce, () => {
+      uncertain = true
+    })
+  } catch (err) {
+    if (!uncertain && err instanceof Error) neverLanded.add(err)
+    throw err
+  }
+}
+
+const neverLanded = new WeakSet<Error>()
+
+/**
+ * True when a commit failed with its snapshot known to be absent from the table: every attempt
+ * sent was refused (409, 4xx) or none was sent. Only then may the caller delete the files it
+ * uploaded for it. After an unknown outcome (5xx, no answer, the worker stopped while the answer
+ * was in flight) the catalog may have applied the commit, so the files are left for the orphan
+ * sweep, which deletes them only once no snapshot references them.
+ */
+export function commitNeverLanded(err: unknown): boolean {
+  return err instanceof Error && neverLanded.has(err)
+}
+
+async function commitAttempts(table: TableHandle, options: CommitOptions, produce: Producer, onUnknownOutcome: () => void): Promise<CommitResult> {
   const policy = options.policy ?? defaultCommitPolicy
   const log = (options.logger ?? silentLogger).child('iceberg')
   const reader = table.manifests ?? createManifestReader(table.io)
@@ -269,6 +297,7 @@ async function commitSnapshot(table: TableHandle, options: CommitOptions, produc
   }
   for (let attempt = 1; ; attempt++) {
     if (options.signal?.aborted) throw new WorkbenchError(ErrorCode.Aborted, `commit to ${fullName} aborted`)
+    let sent = false
     try {
       mark = Date.now()
       loaded ??= await table.catalog.loadTable(table.namespace, table.name)
@@ -324,6 +353,7 @@ async function commitSnapshot(table: TableHandle, options: CommitOptions, produc
       }
       options.beforeCommit?.()
       mark = Date.now()
+      sent = true
       const committed = await table.catalog.commitTable(
         table.namespace,
         table.name,
@@ -339,6 +369,9 @@ async function commitSnapshot(table: TableHandle, options: CommitOptions, produc
       lap('catalogMs')
       return done(committed, false)
     } catch (err) {
+      // A 409 or another 4xx answer says the catalog refused the request; anything else after
+      // sending it (5xx, no answer, an abort, an answer we could not read) leaves it unknown.
+      if (sent && !isWorkbenchError(err, ErrorCode.Conflict, ErrorCode.HttpStatus, ErrorCode.NotFound)) onUnknownOutcome()
       if (isWorkbenchError(err, ErrorCode.Conflict) && err.retryable) {
         conflicts++
         if (conflicts > policy.maxConflicts) throw new WorkbenchError(ErrorCode.Conflict, `commit to ${fullName} gave up after ${conflicts} conflicts: ${errorMessage(err)}`, true, { cause: err })

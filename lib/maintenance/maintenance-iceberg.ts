@@ -7,7 +7,7 @@ import { createManifestReader } from '../iceberg/manifest-io'
 import { decodeSingleValue } from '../iceberg/single-value'
 import { EntryStatus, type DataFile, type TableMetadata } from '../iceberg/spec-types'
 import { defaultManifestRewrite, type ManifestRewriteOptions } from '../iceberg/manifest-rewrite'
-import { replaceFiles, rewriteManifests, type CommitPolicy, type TableHandle } from '../iceberg/table-commit'
+import { commitNeverLanded, replaceFiles, rewriteManifests, type CommitPolicy, type TableHandle } from '../iceberg/table-commit'
 import { currentSnapshot, schemaById, specById } from '../iceberg/table-metadata'
 import { planScan } from '../iceberg/table-scan'
 import { createParquetDataWriter } from '../iceberg/writer-parquet-duckdb'
@@ -108,7 +108,11 @@ export async function compactTable(table: TableHandle, connection: DuckDBConnect
         report.conflicts += result.conflicts
         log.debug(`compacted ${g.files.length} files into ${added.length} in ${table.name}`, { hour: g.hour, records: outRecords, conflicts: result.conflicts })
       } catch (err) {
-        for (const f of added) await table.io.delete(f.filePath).catch(() => undefined)
+        // Only a commit known not to have landed gives its files back. One stopped while its
+        // answer was in flight (SIGTERM, an outage) may be in the table: deleting its files
+        // then would leave the table naming files that do not exist.
+        if (commitNeverLanded(err)) for (const f of added) await table.io.delete(f.filePath).catch(() => undefined)
+        else log.warn(`left the ${added.length} files of an unfinished compaction commit of ${table.name} to the orphan sweep: the commit may have landed`, { error: errorMessage(err) })
         if (isWorkbenchError(err, ErrorCode.Conflict) && !err.retryable) {
           report.skipped++
           log.info(`skipped a compaction group of ${table.name}: ${errorMessage(err)}`)

@@ -9,7 +9,7 @@ import type { LoadedTable, RestCatalogClient } from '../iceberg/catalog-rest'
 import type { FileIO } from '../iceberg/file-io'
 import { createManifestReader } from '../iceberg/manifest-io'
 import type { DataFile } from '../iceberg/spec-types'
-import { appendFiles, type CommitPolicy, type TableHandle } from '../iceberg/table-commit'
+import { appendFiles, commitNeverLanded, type CommitPolicy, type TableHandle } from '../iceberg/table-commit'
 import { quotesTable, tradesTable, type TableDesign } from '../iceberg/table-design'
 import { createParquetDataWriter, type ParquetDataWriter } from '../iceberg/writer-parquet-duckdb'
 import type { SinkPhase } from '../config/index'
@@ -487,7 +487,9 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
           s.report.abandoned++
           m.get('sinkAbandonedBatches').labels(table).inc()
           log.warn(`abandoned a batch of ${records} records: ${errorMessage(err)}; repositioning from the table`)
-          for (const f of files) await deps.io.delete(f.filePath).catch(() => undefined)
+          // After an attempt with an unknown outcome the catalog may still apply the batch: its
+          // files stay for the orphan sweep, which keeps whatever a snapshot references.
+          if (commitNeverLanded(err)) for (const f of files) await deps.io.delete(f.filePath).catch(() => undefined)
           repositionNeeded = true
           return
         }

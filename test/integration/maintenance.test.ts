@@ -1,7 +1,12 @@
+import { DuckDBInstance } from '@duckdb/node-api'
 import { Kafka, logLevel } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
+  ErrorCode,
+  WorkbenchError,
   appendFiles,
+  commitNeverLanded,
+  compactTable,
   createManifestReader,
   createMetrics,
   createRecordSerde,
@@ -20,7 +25,7 @@ import {
   type TableHandle,
 } from '../../lib'
 import { dropTopics, eventually, stackConfig, uniqueName, scratchDir } from './helpers'
-import { dropLake, makeTrades, produceTrades, queryTable } from './lake-helpers'
+import { dropLake, liveDataFiles, makeTrades, produceTrades, queryTable } from './lake-helpers'
 
 const config = stackConfig()
 const kafka = new Kafka({ clientId: 'k2-test-maintenance', brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING })
@@ -144,6 +149,7 @@ describe('lake maintenance beside the sink', () => {
     const gone = `${metadata.location}/data/never-committed.parquet`
     const err = await replaceFiles(table, [gone], [{ ...plan.files[0]!.dataFile, filePath: `${metadata.location}/data/also-never.parquet` }]).catch((e: unknown) => e)
     expect(err).toMatchObject({ code: 'CONFLICT', retryable: false })
+    expect(commitNeverLanded(err)).toBe(true) // refused before it was sent: its files may go
     expect((await catalog.loadTable([namespace], 'trades')).metadata.snapshots).toHaveLength(metadata.snapshots.length)
   })
 
@@ -180,5 +186,48 @@ describe('lake maintenance beside the sink', () => {
     expect(await counts()).toEqual(rowsBefore)
     // Nothing left to merge: no commit.
     expect(await rewriteManifests(table, { minManifests: 4, maxEntriesPerManifest: 10_000 })).toBeUndefined()
+  })
+  it('keeps the files of a compaction stopped while its commit was in flight: the table never names a missing file', async () => {
+    // Small files to compact: copies of a committed file, one append each.
+    const { metadata } = await catalog.loadTable([namespace], 'trades')
+    const source = (await planScan({ metadata, io, manifests })).files[0]!
+    const bytes = await io.read(source.path)
+    for (let i = 0; i < 3; i++) {
+      const copy = `${metadata.location}/data/stop-${i}-${uniqueName('f')}.parquet`
+      await io.write(copy, bytes)
+      await appendFiles(table, [{ ...source.dataFile, filePath: copy }], { 'k2.test': `stop ${i}` })
+    }
+    const rowsBefore = await counts()
+    // The worker is stopped (SIGTERM) after the catalog applied the replace but before its answer
+    // arrived: the client sees no answer, as when the stop signal aborts the request.
+    const stop = new AbortController()
+    const stopped: TableHandle = {
+      ...table,
+      catalog: {
+        ...catalog,
+        async commitTable(ns, name, requirements, updates) {
+          await catalog.commitTable(ns, name, requirements, updates)
+          stop.abort()
+          throw new WorkbenchError(ErrorCode.CommitStateUnknown, `commit to ${name}: outcome unknown (the worker was stopped while the answer was in flight)`, true)
+        },
+      },
+    }
+    const duck = await DuckDBInstance.create(':memory:')
+    const connection = await duck.connect()
+    try {
+      const err = await compactTable(stopped, connection, { targetFileBytes: 64 * 2 ** 20, workDir, openHourMinFiles: 2, signal: stop.signal }).catch((e: unknown) => e)
+      expect(err).toMatchObject({ code: 'ABORTED' })
+      expect(commitNeverLanded(err)).toBe(false)
+    } finally {
+      connection.closeSync()
+      duck.closeSync()
+    }
+    const after = (await catalog.loadTable([namespace], 'trades')).metadata
+    const current = after.snapshots.find((s) => s['snapshot-id'] === after['current-snapshot-id'])!
+    expect(current.summary['k2.maintenance']).toBe('compaction') // the replace landed
+    const stored = new Set(await io.list(`${after.location}/data/`))
+    const missing = (await liveDataFiles(io, after)).filter((f) => !stored.has(f.path)).map((f) => f.path)
+    expect(missing).toEqual([])
+    expect(await counts()).toEqual(rowsBefore)
   })
 })
