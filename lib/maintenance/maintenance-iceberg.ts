@@ -154,36 +154,57 @@ export async function expireSnapshots(table: TableHandle, policy: { readonly max
   }
 }
 
+/** What one orphan sweep did and found. */
+export interface OrphanSweep {
+  /** Unreferenced files deleted. */
+  readonly deleted: number
+  /**
+   * Data files the current snapshot names that the object store does not hold: a damaged table
+   * (its queries fail on them). Only files under the table's own `data/` folder are checked.
+   */
+  readonly missing: readonly string[]
+}
+
 /**
  * Deletes files under the table's `data/` and `metadata/` folders that no snapshot still in the
  * metadata references (data files, manifests, manifest lists), once older than `minAgeMs`: the
  * age keeps files a writer has uploaded but not yet committed. Table metadata files
- * (`*.metadata.json`) are the catalog's and are never touched. Returns the number deleted.
+ * (`*.metadata.json`) are the catalog's and are never touched. Having listed the data folder, it
+ * also reports the current snapshot's data files that are not there.
  */
-export async function removeOrphanFiles(table: TableHandle, policy: { readonly minAgeMs: number }): Promise<number> {
+export async function removeOrphanFiles(table: TableHandle, policy: { readonly minAgeMs: number }): Promise<OrphanSweep> {
   const loaded: LoadedTable = await table.catalog.loadTable(table.namespace, table.name)
   const meta: TableMetadata = loaded.metadata
   const reader = table.manifests ?? createManifestReader(table.io)
   const referenced = new Set<string>()
+  const current = new Set<string>()
+  const currentId = currentSnapshot(meta)?.['snapshot-id']
   for (const s of meta.snapshots) {
     referenced.add(s['manifest-list'])
     for (const m of await reader.manifestList(s)) {
       referenced.add(m.manifestPath)
-      for (const e of await reader.entries(m)) if (e.status !== EntryStatus.Deleted) referenced.add(e.dataFile.filePath)
+      for (const e of await reader.entries(m)) {
+        if (e.status === EntryStatus.Deleted) continue
+        referenced.add(e.dataFile.filePath)
+        if (s['snapshot-id'] === currentId) current.add(e.dataFile.filePath)
+      }
     }
   }
   const location = meta.location.replace(/\/+$/, '')
   const cutoff = Date.now() - policy.minAgeMs
   let deleted = 0
+  const stored = new Set<string>()
   for (const folder of ['data/', 'metadata/']) {
     for (const o of await table.io.listDetailed(`${location}/${folder}`)) {
+      stored.add(o.key)
       if (referenced.has(o.key) || o.lastModifiedMs > cutoff) continue
       if (folder === 'metadata/' && !o.key.endsWith('.avro')) continue
       await table.io.delete(o.key)
       deleted++
     }
   }
-  return deleted
+  const missing = [...current].filter((f) => f.startsWith(`${location}/data/`) && !stored.has(f))
+  return { deleted, missing }
 }
 
 export interface MaintenanceOptions {
@@ -251,7 +272,10 @@ export async function runMaintenance(options: MaintenanceOptions, deps: Maintena
           if (expired) m.get('maintenanceSnapshotsExpired').labels(name).inc(expired)
           let orphans = 0
           if (Date.now() - (lastSweep.get(name) ?? -Infinity) >= sweepEveryMs) {
-            orphans = await removeOrphanFiles(table, { minAgeMs: options.orphanMinAgeMs })
+            const sweep = await removeOrphanFiles(table, { minAgeMs: options.orphanMinAgeMs })
+            orphans = sweep.deleted
+            m.get('maintenanceMissingFiles').labels(name).set(sweep.missing.length)
+            if (sweep.missing.length) log.error(`${name} names ${sweep.missing.length} data files the object store does not hold: queries over them fail`, { examples: sweep.missing.slice(0, 3) })
             lastSweep.set(name, Date.now())
           }
           if (orphans) m.get('maintenanceOrphansDeleted').labels(name).inc(orphans)

@@ -35,6 +35,7 @@ export const metricDefinitions = {
   maintenanceManifestsMerged: { type: 'counter', name: 'k2_maintenance_manifests_merged_total', help: 'Data manifests merged away by manifest rewrites (merged in, less written out), by table', workers: ['maintenance'], labels: ['table'] },
   maintenanceOrphansDeleted: { type: 'counter', name: 'k2_maintenance_orphan_files_deleted_total', help: 'Unreferenced files deleted, by table', workers: ['maintenance'], labels: ['table'] },
   maintenanceCommitConflicts: { type: 'counter', name: 'k2_maintenance_commit_conflicts_total', help: 'Maintenance commits answered 409 and rebased, by table', workers: ['maintenance'], labels: ['table'] },
+  maintenanceMissingFiles: { type: 'gauge', name: 'k2_maintenance_missing_files', help: 'Data files the current snapshot names that the object store does not hold (found by the orphan sweep), by table', workers: ['maintenance'], labels: ['table'] },
   maintenanceDataFiles: { type: 'gauge', name: 'k2_maintenance_data_files', help: 'Live data files in the current snapshot, by table', workers: ['maintenance'], labels: ['table'] },
   queryDuration: { type: 'histogram', name: 'k2_query_duration_seconds', help: 'Query time in the engine (planning, tail wait, DuckDB), by kind of query', workers: ['api'], labels: ['kind'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] },
   queryErrors: { type: 'counter', name: 'k2_query_errors_total', help: 'Queries that failed, by error code', workers: ['api'], labels: ['code'] },

@@ -136,7 +136,8 @@ describe('lake maintenance beside the sink', () => {
     expect(metadata.snapshots).toHaveLength(1)
     const dataBefore = (await io.list(`${metadata.location}/data/`)).length
     const removed = await removeOrphanFiles(table, { minAgeMs: 0 })
-    expect(removed).toBeGreaterThan(10)
+    expect(removed.deleted).toBeGreaterThan(10)
+    expect(removed.missing).toEqual([])
     const plan = await planScan({ metadata, io, manifests })
     expect((await io.list(`${metadata.location}/data/`)).length).toBe(plan.files.length)
     expect(dataBefore).toBeGreaterThan(plan.files.length)
@@ -229,5 +230,13 @@ describe('lake maintenance beside the sink', () => {
     const missing = (await liveDataFiles(io, after)).filter((f) => !stored.has(f.path)).map((f) => f.path)
     expect(missing).toEqual([])
     expect(await counts()).toEqual(rowsBefore)
+  })
+
+  it('reports the data files the current snapshot names that the object store lost', async () => {
+    const { metadata } = await catalog.loadTable([namespace], 'trades')
+    const [lost] = await liveDataFiles(io, metadata)
+    await io.delete(lost!.path)
+    const sweep = await removeOrphanFiles(table, { minAgeMs: 3_600_000 })
+    expect(sweep.missing).toEqual([lost!.path])
   })
 })
