@@ -19,12 +19,14 @@ import {
   type SinkPhase,
 } from '../lib/index'
 import { Kafka, logLevel } from 'kafkajs'
-import { workerStopSignal } from './stop-signal'
+import { afterGrace, workerStopSignal } from './stop-signal'
 
 async function main(): Promise<number> {
   const config = loadConfig(process.env)
   const log = createLogger({ level: config.log.level, format: config.log.format, write: (l) => process.stderr.write(l), namespace: 'iceberg-sink' })
   const stop = workerStopSignal(config)
+  // The clients outlive the stop by the grace the sink gives its last commits (and a little more).
+  const clientsUntil = afterGrace(stop, config.worker.stopGraceMs + 2_000)
 
   const metrics = createWorkerMetrics('iceberg-sink')
   const server = await startMetricsServer(metrics.registry, { host: config.host, port: config.sink.metricsPort, worker: 'iceberg-sink', targetsDir: config.paths.scrapeTargets })
@@ -42,14 +44,15 @@ async function main(): Promise<number> {
         workDir: path.join(config.paths.state, 'iceberg-sink'),
         sessionTimeoutMs: config.sink.sessionTimeoutMs,
         maxUncommittedMs: config.sink.maxUncommittedMs,
+        stopGraceMs: config.worker.stopGraceMs,
         onPhase: chaosHook(config.sink.chaos, log),
         degradation: config.degrade.enabled ? config.degrade.policy : undefined,
       },
       {
         kafka: new Kafka({ clientId: `${config.kafka.clientId}-iceberg-sink`, brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING }),
-        catalog: createRestCatalogClient({ url: config.catalog.url, signal: stop }),
+        catalog: createRestCatalogClient({ url: config.catalog.url, signal: clientsUntil }),
         io,
-        serde: createRecordSerde({ registry: createSchemaRegistryClient({ url: config.schemaRegistry.url, signal: stop }) }),
+        serde: createRecordSerde({ registry: createSchemaRegistryClient({ url: config.schemaRegistry.url, signal: clientsUntil }) }),
         logger: log,
         metrics,
       },

@@ -15,7 +15,7 @@ import {
 } from '../lib/index'
 // After lib: lib/ingest patches a quadratic kafkajs helper before kafkajs loads it.
 import { Kafka, logLevel } from 'kafkajs'
-import { workerStopSignal } from './stop-signal'
+import { afterGrace, workerStopSignal } from './stop-signal'
 
 async function main(): Promise<number> {
   const config = loadConfig(process.env)
@@ -26,7 +26,7 @@ async function main(): Promise<number> {
   const server = await startMetricsServer(metrics.registry, { host: config.host, port: config.ingest.metricsPort, worker: 'ingest', targetsDir: config.paths.scrapeTargets })
   log.info('metrics served', { url: server.url })
   try {
-    const serde = createRecordSerde({ registry: createSchemaRegistryClient({ url: config.schemaRegistry.url, signal: stop }) })
+    const serde = createRecordSerde({ registry: createSchemaRegistryClient({ url: config.schemaRegistry.url, signal: afterGrace(stop, config.worker.stopGraceMs) }) })
     const ids = await serde.registerSchemas({ trades: config.topics.trades, quotes: config.topics.quotes })
     log.info('schemas registered', { ...ids })
     // One transaction per batch (trades + their checkpoint); the stable id fences a previous

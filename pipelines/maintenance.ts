@@ -19,7 +19,7 @@ import {
   quotesTable,
 } from '../lib/index'
 import { lowerPriority } from './priority'
-import { workerStopSignal } from './stop-signal'
+import { afterGrace, workerStopSignal } from './stop-signal'
 
 async function main(): Promise<number> {
   const config = loadConfig(process.env)
@@ -31,7 +31,7 @@ async function main(): Promise<number> {
   const server = await startMetricsServer(metrics.registry, { host: config.host, port: config.maintenance.metricsPort, worker: 'maintenance', targetsDir: config.paths.scrapeTargets })
   log.info('metrics served', { url: server.url })
   const io = createWarehouseFileIO(config)
-  const catalog = createRestCatalogClient({ url: config.catalog.url, signal: stop })
+  const catalog = createRestCatalogClient({ url: config.catalog.url, signal: afterGrace(stop, config.worker.stopGraceMs) })
   const manifests = createManifestReader(io)
   try {
     await runMaintenance(

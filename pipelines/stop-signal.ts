@@ -31,6 +31,19 @@ function alive(pid: number): boolean {
   }
 }
 
+/**
+ * A signal that fires `graceMs` after `stop` does: for the clients a stopping worker still needs
+ * (the catalog, the schema registry), so that a commit in flight when the stop came, or the
+ * sink's final flush, can finish. Giving them `stop` itself cut every such request off at once.
+ */
+export function afterGrace(stop: AbortSignal, graceMs: number): AbortSignal {
+  const grace = new AbortController()
+  const start = (): void => void setTimeout(() => grace.abort(`${String(stop.reason)}, and its ${graceMs} ms grace is over`), graceMs).unref()
+  if (stop.aborted) start()
+  else stop.addEventListener('abort', start, { once: true })
+  return grace.signal
+}
+
 /** Resolves when the signal fires. */
 export const stopped = (signal: AbortSignal): Promise<void> =>
   new Promise((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })))

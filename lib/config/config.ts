@@ -163,6 +163,12 @@ export interface WorkbenchConfig {
   readonly worker: {
     /** Stop cleanly once this process is gone (the notebook kernel that started the worker). */
     readonly stopWithPid: number | undefined
+    /**
+     * What a stop (SIGTERM, SIGINT) leaves a worker to finish: commits in flight and the sink's
+     * final flush. The worker's clients (catalog, schema registry) are cut off only after it, and
+     * the stack manager sends SIGKILL only 10 s later still.
+     */
+    readonly stopGraceMs: number
   }
   /** Notebook parameters: how long the story runs and what it looks at. */
   readonly notebook: {
@@ -422,6 +428,7 @@ function read(env: Env, root: string): { config: WorkbenchConfig; keys: ConfigKe
     thresholds[name] = { ...fallback, judge, enter, recover: enter.map((x) => x * recoverRatio) }
   }
 
+  const stopGraceMs = r.int('K2_STOP_GRACE_MS', 30_000, 'a stopping worker finishes commits in flight and its final flush within this (then the stack manager waits 10 s more before SIGKILL)', 1_000, 300_000)
   const stopWithPid = r.int('K2_STOP_WITH_PID', 0, 'workers stop cleanly once this process exits (set by a notebook kernel for the workers it starts; 0: never)', 0, 2 ** 31 - 1)
   const notebookMode = r.oneOf('K2_NOTEBOOK_MODE', 'full', ['quick', 'full'] as const, 'notebooks: quick (short headless run, CI and reports) or full (a presentation)')
   const notebookRange = r.int('K2_NOTEBOOK_RANGE_MINUTES', 15, 'notebooks: minutes of history the analysis cells look back over', 1, 525_600)
@@ -475,7 +482,7 @@ function read(env: Env, root: string): { config: WorkbenchConfig; keys: ConfigKe
       maintenance: { metricsPort: maintenanceMetricsPort, intervalMs: maintenanceInterval, targetFileBytes, openHourMinFiles, snapshotMaxAgeMs: snapshotMaxAge, keepSnapshots, orphanMinAgeMs: orphanMinAge, nice: maintenanceNice },
       query: { cacheDir: queryCacheDir, cacheMaxBytes: queryCacheMax, refreshMs: queryRefresh, tailIdleMs: queryTailIdle, timeoutMs: queryTimeout, concurrency: queryConcurrency, memoryLimit: queryMemory },
       api: { port: apiPort, maxRows: apiMaxRows, maxRangeMs: apiMaxRange, timeoutMs: apiTimeout, nice: apiNice },
-      worker: { stopWithPid: stopWithPid === 0 ? undefined : stopWithPid },
+      worker: { stopWithPid: stopWithPid === 0 ? undefined : stopWithPid, stopGraceMs },
       notebook: { mode: notebookMode, rangeMinutes: notebookRange, symbol: notebookSymbol, nice: notebookNice },
     },
     keys: r.keys,

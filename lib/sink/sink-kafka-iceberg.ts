@@ -52,6 +52,12 @@ export interface IcebergSinkOptions {
    * files may have been removed as orphans meanwhile (default 20 min; see K2_SINK_MAX_UNCOMMITTED_MS).
    */
   readonly maxUncommittedMs?: number
+  /**
+   * After the stop signal, how long commits in flight and the final flush of what is staged
+   * may take in all (default 30 s). The catalog and registry clients must outlive it: give them
+   * a signal that fires after this grace, not the stop signal itself.
+   */
+  readonly stopGraceMs?: number
   /** Kafka session timeout (default 10 s): how soon partitions of a dead instance move on. */
   readonly sessionTimeoutMs?: number
   /** Called as each flush passes a phase (metrics, tracing, chaos tests). */
@@ -171,10 +177,11 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
   const streams: Array<Stream<Trade> | Stream<Quote>> = []
   const deadLetterLogged = new Set<string>()
 
-  // Commits in flight when the sink is asked to stop get 30 s to finish (a stop is not a reason to
-  // throw away a batch that is being committed); after that they are abandoned and re-read on restart.
+  // Commits in flight when the sink is asked to stop, and then the final flush, get
+  // `stopGraceMs` in all (a stop is not a reason to throw away a batch that is being committed);
+  // after that they are abandoned and re-read on restart.
   const commitAbort = new AbortController()
-  const onStop = (): void => void setTimeout(() => commitAbort.abort(), 30_000).unref()
+  const onStop = (): void => void setTimeout(() => commitAbort.abort(), options.stopGraceMs ?? 30_000).unref()
   if (signal.aborted) onStop()
   else signal.addEventListener('abort', onStop, { once: true })
   const commitSignal = commitAbort.signal
@@ -674,9 +681,9 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
     // A stopping sink has no level: the final flush ages staged records past SOFT's lag threshold,
     // and recording that as a transition ended an overload demo at SOFT after the lake had caught up.
     manager?.close()
-    // A clean stop commits what is staged (within 30 s), so a restart has little to re-read.
+    // A clean stop commits what is staged (within the stop's grace), so a restart has little to re-read.
     await c.stop().catch(() => undefined)
-    const finalFlush = AbortSignal.timeout(30_000)
+    const finalFlush = commitSignal
     await exclusive(async () => {
       for (const s of streams) await s.inFlight
       // A commit abandoned because the stop's grace ran out is re-read on restart, not a failure.

@@ -197,7 +197,8 @@ export function createStack(config: WorkbenchConfig, definitions: readonly Servi
       const order = [...reverse.filter((d) => d.stopsBeforeReaders), ...reverse.filter((d) => !d.stopsBeforeReaders && !d.stopsAfterWriters), ...reverse.filter((d) => d.stopsAfterWriters && !d.stopsBeforeReaders)]
       for (const d of order) {
         const started = Date.now()
-        const result = await stopProcess(managed(d))
+        // A worker finishes its commits in flight within its stop grace; SIGKILL comes 10 s after.
+        const result = await stopProcess(managed(d), d.group === 'pipeline' ? config.worker.stopGraceMs + 10_000 : undefined)
         if (result !== 'not-running') reporter.line(d.name, `${result} (${formatSeconds(Date.now() - started)})`)
       }
     },
