@@ -66,6 +66,13 @@ export interface CommitOptions {
    * to commit because another instance took over its partitions.
    */
   readonly validate?: (base: TableMetadata, parent: Snapshot | undefined) => void | Promise<void>
+  /**
+   * After an attempt whose outcome was unknown, called with each reloaded table that does not
+   * list the commit's snapshot: return true when the table shows the commit's effect anyway (its
+   * snapshot may have been expired meanwhile; the sink: the table's offsets are exactly where this
+   * batch ends). The commit then counts as landed (`recovered`) instead of being produced again.
+   */
+  readonly landed?: (base: TableMetadata) => boolean
   /** Called right before each commit request is sent (chaos tests crash here: "during the commit"). */
   readonly beforeCommit?: () => void
   /** Called when an attempt failed on an outage (not a conflict) and the commit will retry. */
@@ -254,13 +261,11 @@ async function commitSnapshot(table: TableHandle, options: CommitOptions, produc
   // Set once an attempt was sent and its outcome is unknown: from then on a failure cannot say
   // the snapshot is absent (the catalog may apply it after we stop asking), so none is marked
   // as never having landed.
-  let uncertain = false
+  const state = { uncertain: false }
   try {
-    return await commitAttempts(table, options, produce, () => {
-      uncertain = true
-    })
+    return await commitAttempts(table, options, produce, state)
   } catch (err) {
-    if (!uncertain && err instanceof Error) neverLanded.add(err)
+    if (!state.uncertain && err instanceof Error) neverLanded.add(err)
     throw err
   }
 }
@@ -278,7 +283,7 @@ export function commitNeverLanded(err: unknown): boolean {
   return err instanceof Error && neverLanded.has(err)
 }
 
-async function commitAttempts(table: TableHandle, options: CommitOptions, produce: Producer, onUnknownOutcome: () => void): Promise<CommitResult> {
+async function commitAttempts(table: TableHandle, options: CommitOptions, produce: Producer, state: { uncertain: boolean }): Promise<CommitResult> {
   const policy = options.policy ?? defaultCommitPolicy
   const log = (options.logger ?? silentLogger).child('iceberg')
   const reader = table.manifests ?? createManifestReader(table.io)
@@ -303,7 +308,7 @@ async function commitAttempts(table: TableHandle, options: CommitOptions, produc
       loaded ??= await table.catalog.loadTable(table.namespace, table.name)
       lap('loadMs')
       const base = loaded.metadata
-      if (base.snapshots.some((s) => s['snapshot-id'] === snapshotId)) {
+      if (base.snapshots.some((s) => s['snapshot-id'] === snapshotId) || (state.uncertain && options.landed?.(base))) {
         return done(loaded, true)
       }
       const parent = currentSnapshot(base)
@@ -371,7 +376,7 @@ async function commitAttempts(table: TableHandle, options: CommitOptions, produc
     } catch (err) {
       // A 409 or another 4xx answer says the catalog refused the request; anything else after
       // sending it (5xx, no answer, an abort, an answer we could not read) leaves it unknown.
-      if (sent && !isWorkbenchError(err, ErrorCode.Conflict, ErrorCode.HttpStatus, ErrorCode.NotFound)) onUnknownOutcome()
+      if (sent && !isWorkbenchError(err, ErrorCode.Conflict, ErrorCode.HttpStatus, ErrorCode.NotFound)) state.uncertain = true
       if (isWorkbenchError(err, ErrorCode.Conflict) && err.retryable) {
         conflicts++
         if (conflicts > policy.maxConflicts) throw new WorkbenchError(ErrorCode.Conflict, `commit to ${fullName} gave up after ${conflicts} conflicts: ${errorMessage(err)}`, true, { cause: err })

@@ -449,6 +449,12 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
           loaded: s.loaded,
           beforeCommit: () => options.onPhase?.('commit-sent', table),
           onRetry: () => failed.begin(),
+          // After an unknown outcome, a table whose offsets end exactly where this batch ends holds
+          // it, even when its snapshot was expired before the reload could find it.
+          landed: (base) => {
+            const held = tableOffsets(base, s.topic)
+            return [...batchOffsets].every(([p, end]) => held.get(p) === end)
+          },
           validate: (base) => {
             const waited = Date.now() - uploadedAt
             if (waited > (options.maxUncommittedMs ?? 20 * 60_000)) {

@@ -1,7 +1,20 @@
 import * as http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { appendFiles, createManifestReader, createRestCatalogClient, createWarehouseFileIO, ensureTable, planScan, tradesTable, type TableHandle } from '../../lib'
+import {
+  appendFiles,
+  createManifestReader,
+  createRestCatalogClient,
+  createWarehouseFileIO,
+  currentSnapshot,
+  ensureTable,
+  mergeOffsets,
+  offsetsSummary,
+  planScan,
+  tableOffsets,
+  tradesTable,
+  type TableHandle,
+} from '../../lib'
 import { stackConfig, uniqueName } from './helpers'
 import { dropLake } from './lake-helpers'
 
@@ -12,7 +25,7 @@ import { dropLake } from './lake-helpers'
 const config = stackConfig()
 const io = createWarehouseFileIO(config)
 const namespace = uniqueName('faults', '_')
-let mode: 'pass' | 'apply-then-500' | 'refuse-502' | 'conflict-409' = 'pass'
+let mode: 'pass' | 'apply-then-500' | 'apply-expire-then-500' | 'refuse-502' | 'conflict-409' = 'pass'
 let faultsLeft = 0
 let commitsSeen = 0
 let server: http.Server
@@ -38,7 +51,16 @@ beforeAll(async () => {
       }
       const upstream = await fetch(`${config.catalog.url}${req.url}`, { method: req.method, headers: { 'content-type': 'application/json' }, body: req.method === 'GET' || req.method === 'HEAD' ? undefined : body })
       const text = await upstream.text()
-      if (fault === 'apply-then-500') {
+      if (fault === 'apply-expire-then-500' && upstream.ok) {
+        // Another commit lands on top (carrying the offsets on, as the sink's do), and maintenance
+        // expires the snapshot just added, all before the client reloads.
+        const added = /"add-snapshot"[^{]*\{"snapshot-id":(\d+)/.exec(body.toString())![1]!
+        const direct: TableHandle = { catalog: createRestCatalogClient({ url: config.catalog.url }), io, namespace: [namespace], name: 'trades' }
+        await appendFiles(direct, [], (base) => ({ ...offsetsSummary(faultTopic, tableOffsets(base, faultTopic), { carry: currentSnapshot(base)?.summary }), 'k2.test': 'on-top' }))
+        const { metadata } = await direct.catalog.loadTable([namespace], 'trades')
+        await direct.catalog.commitTable([namespace], 'trades', [{ type: 'assert-table-uuid', uuid: metadata['table-uuid'] }], [{ action: 'remove-snapshots', 'snapshot-ids': [BigInt(added)] }])
+      }
+      if (fault === 'apply-then-500' || fault === 'apply-expire-then-500') {
         res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'injected after commit', type: 'CommitStateUnknownException', code: 500 } }))
         return
       }
@@ -58,6 +80,7 @@ afterAll(async () => {
   io.close()
 })
 
+const faultTopic = 'faults-topic'
 const fast = { maxConflicts: 5, backoff: { attempts: 0, initialDelayMs: 10, maxDelayMs: 50, factor: 2, jitter: 0 } }
 
 async function commitOnce(label: string): Promise<{ conflicts: number; retries: number; recovered: boolean }> {
@@ -89,6 +112,26 @@ describe('commits through a misbehaving catalog', () => {
     expect(await commitOnce('refused')).toMatchObject({ retries: 2, recovered: false })
     expect(commitsSeen - before).toBe(3)
     expect(await snapshotsLabelled('refused')).toBe(1)
+  })
+
+  it('a 500 after the commit landed and its snapshot was expired: the table holds its offsets, so it counts as landed and is not committed twice', async () => {
+    const direct = createRestCatalogClient({ url: config.catalog.url })
+    const start = tableOffsets((await direct.loadTable([namespace], 'trades')).metadata, faultTopic).get(0) ?? 0n
+    const end = new Map([[0, start + 100n]])
+    const table: TableHandle = { catalog: createRestCatalogClient({ url: proxyUrl }), io, namespace: [namespace], name: 'trades', manifests: createManifestReader(io) }
+    mode = 'apply-expire-then-500'
+    faultsLeft = 1
+    const before = commitsSeen
+    const r = await appendFiles(table, [], (base) => ({ ...offsetsSummary(faultTopic, mergeOffsets(tableOffsets(base, faultTopic), end), { carry: currentSnapshot(base)?.summary }), 'k2.test': 'expired' }), {
+      policy: fast,
+      landed: (base) => tableOffsets(base, faultTopic).get(0) === end.get(0),
+    })
+    expect(r).toMatchObject({ retries: 1, recovered: true })
+    expect(commitsSeen - before).toBe(1)
+    const { metadata } = await direct.loadTable([namespace], 'trades')
+    expect(metadata.snapshots.some((s) => s['snapshot-id'] === r.snapshotId)).toBe(false) // expired, as staged
+    expect(tableOffsets(metadata, faultTopic).get(0)).toBe(end.get(0))
+    expect(await snapshotsLabelled('expired')).toBe(0)
   })
 
   it('a 409: reloads, rebases and commits', async () => {

@@ -60,7 +60,9 @@ afterAll(async () => {
   io.close()
 })
 
-async function newCase(name: string): Promise<{ namespace: string; topics: Record<string, string>; trades: number }> {
+type Topics = { K2_TOPIC_TRADES: string; K2_TOPIC_QUOTES: string; K2_TOPIC_DEAD_LETTER: string }
+
+async function newCase(name: string): Promise<{ namespace: string; topics: Topics; trades: number }> {
   const namespace = uniqueName(name.replace(/-/g, '_'), '_')
   const topics = { K2_TOPIC_TRADES: uniqueName(`${name}-trades`), K2_TOPIC_QUOTES: uniqueName(`${name}-quotes`), K2_TOPIC_DEAD_LETTER: uniqueName(`${name}-dead`) }
   cases.push({ namespace, topics })
@@ -72,13 +74,13 @@ async function newCase(name: string): Promise<{ namespace: string; topics: Recor
     { topic: topics.K2_TOPIC_DEAD_LETTER, partitions: 1 },
   ])
   await admin.disconnect()
-  await serde.registerSchemas({ trades: topics.K2_TOPIC_TRADES, quotes: topics.K2_TOPIC_QUOTES, deadLetter: topics.K2_TOPIC_DEAD_LETTER })
+  await serde.registerSchemas({ trades: topics.K2_TOPIC_TRADES, quotes: topics.K2_TOPIC_QUOTES })
   const trades = makeTrades(symbols, 400)
   await produceTrades(kafka, serde, topics.K2_TOPIC_TRADES, trades)
   return { namespace, topics, trades: trades.length }
 }
 
-async function sinkEnv(namespace: string, topics: Record<string, string>, groupId: string, maxAgeMs: number): Promise<Record<string, string>> {
+async function sinkEnv(namespace: string, topics: Topics, groupId: string, maxAgeMs: number): Promise<Record<string, string>> {
   return {
     ...topics,
     K2_SINK_NAMESPACE: namespace,
