@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { requestJson, requireSecret } from '../../lib/index'
@@ -7,6 +8,10 @@ import type { ServiceContext, ServiceDefinition } from '../lib/service'
 /** 1.11.0 is the newest iceberg-open-api (which carries the server) on Maven Central. */
 const version = '1.11.0'
 const libs = (ctx: ServiceContext): string => path.join(ctx.cacheDir, version, 'libs')
+/** Our launcher (LoopbackCatalogServer.java), compiled once per version of its source. */
+const launcherSource = (ctx: ServiceContext): string => path.join(ctx.config.paths.root, 'stack', 'iceberg-rest', 'LoopbackCatalogServer.java')
+const launcher = (ctx: ServiceContext): string =>
+  path.join(ctx.cacheDir, version, `launcher-${createHash('sha256').update(fs.readFileSync(launcherSource(ctx))).digest('hex').slice(0, 12)}`)
 
 /**
  * Apache Iceberg's own REST catalog server (`RESTCatalogServer`, the server of the
@@ -19,7 +24,11 @@ export const icebergRest: ServiceDefinition = {
   title: 'Apache Iceberg REST catalog',
   version,
   dependsOn: ['minio'],
-  requirements: [javaRequirement('the Iceberg REST catalog'), mavenRequirement('the Iceberg jars')],
+  requirements: [
+    javaRequirement('the Iceberg REST catalog'),
+    mavenRequirement('the Iceberg jars'),
+    { command: 'javac', purpose: 'compiles the launcher that binds the catalog to loopback', install: 'apt-get install openjdk-17-jdk-headless' },
+  ],
   startTimeoutMs: 60_000,
   ports: (c) => [c.catalog.port],
   address: (c) => c.catalog.url,
@@ -34,6 +43,10 @@ export const icebergRest: ServiceDefinition = {
         ['-q', '-B', '-f', path.join(ctx.config.paths.root, 'stack', 'iceberg-rest', 'pom.xml'), 'dependency:copy-dependencies', `-DoutputDirectory=${libs(ctx)}`],
         { logFile: ctx.provisionLog },
       ),
+    )
+    const out = launcher(ctx)
+    await once(path.join(out, '.k2-complete'), () =>
+      runStep(ctx.reporter, 'iceberg-rest', 'compiling the loopback launcher of the REST catalog', 'javac', ['-nowarn', '-cp', `${libs(ctx)}/*`, '-d', out, launcherSource(ctx)], { logFile: ctx.provisionLog }),
     )
   },
 
@@ -51,14 +64,16 @@ export const icebergRest: ServiceDefinition = {
         // Every 4xx answer would otherwise log ~65 lines of stack trace.
         '-Dorg.slf4j.simpleLogger.log.org.apache.iceberg.rest.RESTCatalogServlet=off',
         '-cp',
-        `${libs(ctx)}/*`,
-        'org.apache.iceberg.rest.RESTCatalogServer',
+        `${launcher(ctx)}${path.delimiter}${libs(ctx)}/*`,
+        // RESTCatalogServer itself listens on every interface, with no authentication.
+        'org.apache.iceberg.rest.LoopbackCatalogServer',
       ],
       // The server reads CATALOG_* (CATALOG_A_B__C is catalog property a.b-c); the port is
       // CATALOG_REST_PORT. S3 credentials go in AWS_* because catalog properties are logged.
       env: {
         ...process.env,
         CATALOG_REST_PORT: String(config.catalog.port),
+        CATALOG_BIND_HOST: config.host,
         CATALOG_URI: `jdbc:sqlite:${path.join(ctx.stateDir, 'catalog.db')}`,
         CATALOG_WAREHOUSE: config.catalog.warehouse,
         CATALOG_IO__IMPL: 'org.apache.iceberg.aws.s3.S3FileIO',

@@ -10,7 +10,8 @@ interface ComposeService {
   environment?: Record<string, string | number>
 }
 const compose = parse(fs.readFileSync(path.join(projectRoot, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, ComposeService> }
-const hostPorts = (s: ComposeService | undefined): number[] => (s?.ports ?? []).map((p) => Number(String(p).split(':')[0]))
+// "127.0.0.1:9092:9092": host address, host port, container port.
+const hostPorts = (s: ComposeService | undefined): number[] => (s?.ports ?? []).map((p) => Number(String(p).split(':').at(-2)))
 
 /** The workbench talks to either stack through the same config: names, ports and keys must agree. */
 describe('docker-compose.yml and the native stack agree', () => {
@@ -28,6 +29,16 @@ describe('docker-compose.yml and the native stack agree', () => {
       return native.filter((p) => !published.includes(p)).map((p) => `${s.name}: native ${p}, compose ${published.join(',') || 'none'}`)
     })
     expect(mismatched).toEqual([])
+  })
+
+  it('publishes every port on loopback only (nothing on this stack has authentication)', () => {
+    const open = Object.entries(compose.services).flatMap(([name, s]) => (s.ports ?? []).filter((p) => !String(p).startsWith('127.0.0.1:')).map((p) => `${name}: ${p}`))
+    expect(open).toEqual([])
+  })
+
+  it('keeps .env, where compose reads secrets from, out of git', () => {
+    const ignored = fs.readFileSync(path.join(projectRoot, '.gitignore'), 'utf8').split('\n').map((l) => l.trim())
+    expect(ignored).toContain('.env')
   })
 
   it('gives the workbench container only keys the typed config reads, and every address and secret it needs', () => {
