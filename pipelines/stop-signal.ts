@@ -6,11 +6,25 @@
 import type { WorkbenchConfig } from '../lib/index'
 
 const parentPollMs = 1000
+const repeatMs = 2000
 
 /** An AbortSignal that fires on the worker's stop condition; its reason names it. */
 export function workerStopSignal(config: WorkbenchConfig): AbortSignal {
   const stop = new AbortController()
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => stop.abort(signal))
+  let firstAt: number | undefined
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      // One Ctrl-C arrives more than once (from the terminal and forwarded by npm and the
+      // bootstrap): a repeat within 2 s is the same stop. A later one means "now".
+      if (firstAt === undefined) {
+        firstAt = Date.now()
+        stop.abort(signal)
+      } else if (Date.now() - firstAt > repeatMs) {
+        process.stderr.write(`${signal} again: exiting without finishing the clean stop\n`)
+        process.exit(130)
+      }
+    })
+  }
   const pid = config.worker.stopWithPid
   if (pid !== undefined) {
     const timer = setInterval(() => {
