@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { Kafka } from 'kafkajs'
+import { ErrorCode, WorkbenchError } from '../errors/index'
 import type { OutgoingRecord } from './producer-kafka'
 
 /**
@@ -28,30 +29,37 @@ export function checkpointRecords<M>(topic: string, batch: ReadonlyArray<Outgoin
 
 /**
  * Reads the whole checkpoint topic (committed records only) and returns the last trade id per
- * symbol. Stops at the end of the log (the high watermark, less the closing transaction marker),
- * or once the consumer has been idle for `idleMs` (a log that ends in an aborted transaction).
+ * symbol. It reads every partition to the end a read_committed reader can reach when the read
+ * starts (the last stable offset, which ListOffsets answers at the READ_COMMITTED level: past an
+ * aborted transaction, before an open one), and fails rather than return less: a checkpoint
+ * that is behind makes the REST repair produce trades that are already in Kafka.
  */
-export async function readCheckpoint(kafka: Kafka, topic: string, options: { idleMs?: number; timeoutMs?: number } = {}): Promise<Map<string, bigint>> {
+export async function readCheckpoint(kafka: Kafka, topic: string, options: { timeoutMs?: number } = {}): Promise<Map<string, bigint>> {
   const out = new Map<string, bigint>()
   const admin = kafka.admin()
   await admin.connect()
   try {
-    const offsets = await admin.fetchTopicOffsets(topic)
-    if (offsets.every((o) => o.high === o.low)) return out
+    const ends = new Map<number, bigint>()
+    for (const o of await admin.fetchTopicOffsets(topic)) if (BigInt(o.high) > BigInt(o.low)) ends.set(o.partition, BigInt(o.high))
+    if (ends.size === 0) return out
+    const reached = new Map<number, bigint>()
     const groupId = `k2-checkpoint-reader-${randomBytes(4).toString('hex')}`
     const consumer = kafka.consumer({ groupId, readUncommitted: false })
+    let done: () => void = () => undefined
+    const complete = new Promise<void>((resolve) => (done = resolve))
+    // Fired after each batch, also for one that held only transaction markers or aborted
+    // records (which eachBatch never sees): its last offset is how far the partition was read.
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      if (payload.topic !== topic || payload.lastOffset === null) return
+      reached.set(payload.partition, BigInt(payload.lastOffset) + 1n)
+      if ([...ends].every(([p, end]) => (reached.get(p) ?? 0n) >= end)) done()
+    })
     await consumer.connect()
+    let timer: NodeJS.Timeout | undefined
     try {
       await consumer.subscribe({ topic, fromBeginning: true })
-      let lastActivity = Date.now()
-      let seenAny = false
-      let reachedEnd = false
-      const started = Date.now()
-      // The log ends with a transaction marker: the last committed record is at most HW - 2.
-      const end = Number(offsets[0]!.high) - 2
       void consumer.run({
         eachBatch: async ({ batch }) => {
-          if (Number(batch.lastOffset()) >= end) reachedEnd = true
           for (const m of batch.messages) {
             if (!m.key || !m.value) continue
             try {
@@ -61,17 +69,16 @@ export async function readCheckpoint(kafka: Kafka, topic: string, options: { idl
               // A record that is not a checkpoint is ignored; the tracker then repairs from older data.
             }
           }
-          seenAny = true
-          lastActivity = Date.now()
         },
       })
-      const idleMs = options.idleMs ?? 1500
       const timeoutMs = options.timeoutMs ?? 60_000
-      while (Date.now() - started < timeoutMs) {
-        await new Promise((r) => setTimeout(r, 100))
-        if (reachedEnd || (seenAny && Date.now() - lastActivity > idleMs)) break
+      const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)))
+      if ((await Promise.race([complete, timedOut])) === 'timeout') {
+        const behind = [...ends].filter(([p, end]) => (reached.get(p) ?? 0n) < end).map(([p, end]) => `partition ${p} at ${reached.get(p) ?? 'nothing'} of ${end}`)
+        throw new WorkbenchError(ErrorCode.Timeout, `reading the checkpoint topic ${topic} took over ${timeoutMs} ms and stopped short (${behind.join(', ')}): resuming from part of it would produce trades again, so the ingest waits for all of it`, true)
       }
     } finally {
+      clearTimeout(timer)
       await consumer.disconnect()
       await admin.deleteGroups([groupId]).catch(() => {})
     }

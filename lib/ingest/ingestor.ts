@@ -1,5 +1,5 @@
 import type { Kafka } from 'kafkajs'
-import { ErrorCode, WorkbenchError, errorMessage } from '../errors/index'
+import { ErrorCode, WorkbenchError, backoffDelay, errorMessage, isWorkbenchError, sleep } from '../errors/index'
 import { createBinanceRest, historyRowToTradeEvent, type BinanceRest } from '../feed/history-binance-rest'
 import { createBinanceWsSource, nowMicros, type BinanceWsSource, type BinanceWsSourceEvents, type BinanceWsSourceOptions } from '../feed/source-binance-ws'
 import type { Logger } from '../logger/index'
@@ -319,7 +319,7 @@ export async function runIngestor(options: IngestorOptions, deps: IngestorDeps, 
   const tracker = createSequenceTracker<Omit<Trade, 'platformSequence'>>({ reorderWindowMs: options.reorderWindowMs, maxPendingPerSymbol: options.maxPendingPerSymbol })
   const lastQuote = new Map<string, bigint>()
   if (checkpointTopic) {
-    const resumed = await readCheckpoint(deps.kafka, checkpointTopic)
+    const resumed = await readWholeCheckpoint(deps.kafka, checkpointTopic, log, signal)
     let seeded = 0
     for (const [symbol, lastId] of resumed) {
       if (!symbols.has(symbol)) continue
@@ -538,5 +538,18 @@ export async function runIngestor(options: IngestorOptions, deps: IngestorDeps, 
     outOfOrder: tracker.counters.outOfOrder,
     gaps: tracker.counters.gaps,
     stageNanos: profile ? stageNanos : undefined,
+  }
+}
+
+/** The checkpoint, read whole: a read that stops short (a slow broker) is retried, never used. */
+async function readWholeCheckpoint(kafka: Kafka, topic: string, log: Logger, signal: AbortSignal): Promise<Map<string, bigint>> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await readCheckpoint(kafka, topic)
+    } catch (err) {
+      if (signal.aborted || !isWorkbenchError(err) || !err.retryable) throw err
+      log.warn(`the checkpoint could not be read whole; retrying: ${errorMessage(err)}`, { attempt })
+      await sleep(backoffDelay({ attempts: 0, initialDelayMs: 1000, maxDelayMs: 30_000, factor: 2, jitter: 0.2 }, Math.min(attempt, 6)), signal)
+    }
   }
 }
