@@ -18,7 +18,7 @@ import {
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs'
 // kafkajs's idle request-queue timer costs a reader more than its records (lib/ingest/kafkajs-patches.ts).
 import '../ingest/kafkajs-patches'
-import { ErrorCode, WorkbenchError, errorMessage, settleWithin } from '../errors/index'
+import { ErrorCode, WorkbenchError, backoffDelay, errorMessage, isWorkbenchError, settleWithin, sleep } from '../errors/index'
 import { quoteIdent } from '../iceberg/duckdb-sql'
 import type { Schema } from '../iceberg/spec-types'
 import type { Logger } from '../logger/index'
@@ -120,6 +120,8 @@ export interface KafkaTailOptions {
 
 type Stats = KafkaTail['stats']
 
+const tailRetry = { attempts: 0, initialDelayMs: 100, maxDelayMs: 5_000, factor: 2, jitter: 0.3 }
+
 /** A growable ascending list of offsets with a moving start (offsets stay below 2^53). */
 class OffsetList {
   private data = new Float64Array(1024)
@@ -189,6 +191,11 @@ class TopicTail {
   private readonly spare: TailChunk[] = []
   readonly next = new Map<number, bigint>()
   readonly kept = new Map<number, bigint>()
+  /**
+   * Per partition, the offset after the last record `take` dealt with (kept or skipped): a batch
+   * retried after a retryable failure resumes there, so the rows it already took are not taken twice.
+   */
+  private readonly taken = new Map<number, bigint>()
   /** Offsets of the rows kept, per partition, ascending (trimmed from the front). */
   readonly offsets = new Map<number, OffsetList>()
   private pending: TailChunk
@@ -237,9 +244,15 @@ class TopicTail {
     return chunk
   }
 
-  /** Decodes the records of one fetched batch into pending rows (those below the position are ones read already). */
+  /**
+   * Decodes the records of one fetched batch into pending rows (those below the position are ones
+   * read already). A retryable failure (the schema registry down) is thrown, not counted as an
+   * undecodable record: the caller retries the batch, and nothing is skipped.
+   */
   async take(partition: number, messages: readonly KafkaMessage[]): Promise<void> {
-    const from = this.next.get(partition) ?? 0n
+    const next = this.next.get(partition) ?? 0n
+    const taken = this.taken.get(partition) ?? 0n
+    const from = taken > next ? taken : next
     let list = this.offsets.get(partition)
     if (!list) this.offsets.set(partition, (list = new OffsetList()))
     for (const message of messages) {
@@ -248,6 +261,7 @@ class TopicTail {
       const value = message.value
       if (value === null) {
         this.stats.skipped++
+        this.taken.set(partition, offset + 1n)
         continue
       }
       // A flush may swap the pending chunk while this awaits, so each row is written and counted without an await in between.
@@ -257,8 +271,12 @@ class TopicTail {
         decoder = this.decoders.get(id)
         if (decoder === undefined) decoder = await this.resolve(id)
       }
-      if (!(decoder && this.decodeFast(decoder, value)) && !(await this.decodeReference(value, partition, message.offset))) continue
+      if (!(decoder && this.decodeFast(decoder, value)) && !(await this.decodeReference(value, partition, message.offset))) {
+        this.taken.set(partition, offset + 1n)
+        continue
+      }
       this.pending.commit(partition, offset)
+      this.taken.set(partition, offset + 1n)
       list.push(Number(offset))
       this.stats.records++
       if (this.pending.full) {
@@ -285,6 +303,7 @@ class TopicTail {
     try {
       values = this.stream.row(await this.stream.decode(value))
     } catch (err) {
+      if (isWorkbenchError(err) && err.retryable) throw err
       this.stats.skipped++
       if (this.stats.skipped === 1) log1(this.log, this.stream.topic, partition, offset, err)
       return false
@@ -310,6 +329,8 @@ class TopicTail {
     try {
       decoder = (await this.stream.columnDecoder!(id, this.columns, this.dictionaries)) ?? null
     } catch (err) {
+      // The registry is down: ask again on the retry rather than settle for the slow path.
+      if (isWorkbenchError(err) && err.retryable) throw err
       this.log.warn('no compiled decoder for a writer schema; its records take the reference path', { topic: this.stream.topic, schemaId: id, error: errorMessage(err) })
     }
     if (!decoder) this.log.info('records of this writer schema are decoded by the reference path (avsc)', { topic: this.stream.topic, schemaId: id })
@@ -505,7 +526,7 @@ export async function createKafkaTail(options: KafkaTailOptions): Promise<KafkaT
   await consumer.subscribe({ topics: [...topics.keys()], fromBeginning: true })
   await consumer.run({
     autoCommit: false,
-    eachBatch: async ({ batch }) => {
+    eachBatch: async ({ batch, heartbeat, isRunning }) => {
       const t = topics.get(batch.topic)
       if (!t) return
       if (firstOfFetch) {
@@ -513,7 +534,19 @@ export async function createKafkaTail(options: KafkaTailOptions): Promise<KafkaT
         const wait = fetchStartedAt + fetchIntervalMs - performance.now()
         if (wait > 0 && waiters.size === 0 && !closing) await pause(wait)
       }
-      await t.take(batch.partition, batch.messages)
+      // A retryable failure (the registry down) retries the batch until it passes: a record is
+      // never skipped for it. Queries waiting for these offsets wait too, up to their timeout.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await t.take(batch.partition, batch.messages)
+          break
+        } catch (err) {
+          if (!(isWorkbenchError(err) && err.retryable) || closing || !isRunning()) throw err
+          if (attempt === 1 || attempt % 10 === 0) log.warn(`reading the Kafka tail of ${batch.topic} failed; retrying, no record skipped: ${errorMessage(err)}`, { partition: batch.partition, attempt })
+          await sleep(backoffDelay(tailRetry, Math.min(attempt, 8)))
+          await heartbeat()
+        }
+      }
       await exclusive(() => t.append(false))
       stats.batches++
       advance(t, batch.partition, batch.lastOffset())
