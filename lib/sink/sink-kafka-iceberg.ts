@@ -536,9 +536,19 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
           acks: -1,
           messages: [
             {
-              key: message.key,
+              // The source record's coordinates: a crash before the batch commits re-reads and
+              // dead-letters it again, under the same key, so readers (and compaction) keep one.
+              key: deadLetterKey(s.topic, partition, message.offset),
               value: message.value,
-              headers: { reason, detail: detail.slice(0, 500), source: 'iceberg-sink', source_topic: s.topic, source_partition: String(partition), source_offset: message.offset },
+              headers: {
+                reason,
+                detail: detail.slice(0, 500),
+                source: 'iceberg-sink',
+                source_topic: s.topic,
+                source_partition: String(partition),
+                source_offset: message.offset,
+                ...(message.key ? { source_key: message.key } : {}),
+              },
             },
           ],
         }),
@@ -775,6 +785,14 @@ async function withHeartbeat<T>(work: Promise<T>, heartbeat: () => Promise<void>
   } finally {
     clearInterval(timer)
   }
+}
+
+/**
+ * The key of the sink's dead letter for a source record (`topic/partition/offset`): the same
+ * for every time the record is dead-lettered, so a re-read after a crash can be told apart.
+ */
+export function deadLetterKey(topic: string, partition: number, offset: string): string {
+  return `${topic}/${partition}/${offset}`
 }
 
 /** Creates the table from its design unless it exists (a concurrent creator is fine). */

@@ -103,7 +103,9 @@ describe('Kafka → Iceberg sink', () => {
 
     const dead = await readTopic(kafka, topics.deadLetter)
     expect(dead.map((d) => d.headers.reason).sort()).toEqual(['undecodable', 'unknown_schema'])
-    expect(dead.every((d) => d.headers.source_topic === topics.trades)).toBe(true)
+    expect(dead.every((d) => d.headers.source_topic === topics.trades && d.headers.source_key === 'BTCUSDT')).toBe(true)
+    // Keyed by the source record: re-sent after a crash, a dead letter has the same key.
+    expect(dead.map((d) => d.key)).toEqual(dead.map((d) => `${topics.trades}/${d.headers.source_partition}/${d.headers.source_offset}`))
   })
 
   it('stays exactly once while two sinks share the group and partitions move between them', async () => {
