@@ -12,10 +12,10 @@
 import * as path from 'node:path'
 import { ErrorCode, WorkbenchError, errorMessage, loadConfig, sleep, type WorkbenchConfig } from '../../lib/index'
 import { ensureCredentials } from '../../stack/lib/credentials'
-import { createStack, type Stack } from '../../stack/lib/manager'
+import { createStack, managedProcess, type Stack } from '../../stack/lib/manager'
 import { runningPid } from '../../stack/lib/process'
 import type { Reporter } from '../../stack/lib/provision'
-import { infraServiceNames, pipelineNames, serviceContext, type ServiceName } from '../../stack/lib/service'
+import { infraServiceNames, pipelineNames, type ServiceName } from '../../stack/lib/service'
 import { allServices } from '../../stack/services/index'
 
 export type WorkerName = (typeof pipelineNames)[number]
@@ -57,9 +57,7 @@ export function createSoakStack(config: WorkbenchConfig, env: NodeJS.ProcessEnv,
   const stack: Stack = createStack(config, allServices, reporter)
   const byName = new Map(allServices.map((d) => [d.name, d]))
   const pidOf = (name: ServiceName): number | undefined => {
-    const d = byName.get(name)!
-    const ctx = serviceContext(config, reporter, name)
-    return runningPid({ pidFile: path.join(config.paths.state, 'run', `${name}.pid`), logFile: ctx.logFile, marker: d.marker(ctx) })
+    return runningPid(managedProcess(config, reporter, byName.get(name)!))
   }
   let upBefore: Set<ServiceName> | undefined
   let workersStarted = false

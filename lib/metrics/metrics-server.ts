@@ -50,7 +50,9 @@ export async function startMetricsServer(registry: Registry, options: MetricsSer
     server.listen(options.port, options.host, () => resolve())
   })
   const { port } = server.address() as AddressInfo
-  const target = options.targetsDir ? path.join(options.targetsDir, `${options.worker}.json`) : undefined
+  // One file per worker and port: a second instance (a test's, beside the user's) adds a target
+  // and removes only its own when it stops.
+  const target = options.targetsDir ? path.join(options.targetsDir, `${options.worker}-${port}.json`) : undefined
   if (target) {
     fs.mkdirSync(path.dirname(target), { recursive: true })
     const tmp = `${target}.tmp`

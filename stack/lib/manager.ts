@@ -2,9 +2,9 @@ import { spawn } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import { ErrorCode, WorkbenchError, errorMessage, sleep, type WorkbenchConfig } from '../../lib/index'
-import { departedOwner, portInUse, residentBytes, runningPid, startDetached, stopProcess, tailFile, type ManagedProcess } from './process'
+import { departedOwner, peekPid, portInUse, residentBytes, runningPid, startDetached, stopProcess, tailFile, type ManagedProcess } from './process'
 import { checkRequirement, formatSeconds, indent, type Reporter } from './provision'
-import { serviceContext, type ServiceContext, type ServiceDefinition, type ServiceName } from './service'
+import { instanceName, serviceContext, type ServiceContext, type ServiceDefinition, type ServiceName } from './service'
 import * as path from 'node:path'
 
 /** What `status` says of one service. */
@@ -34,14 +34,22 @@ export interface Stack {
   runForeground(name: ServiceName): Promise<number>
 }
 
+/** How the manager finds a service instance's process: its pid file, log and command-line marker. */
+export function managedProcess(config: WorkbenchConfig, reporter: Reporter, d: ServiceDefinition): ManagedProcess {
+  const c = serviceContext(config, reporter, d)
+  const p = { pidFile: path.join(config.paths.state, 'run', `${instanceName(config, d)}.pid`), logFile: c.logFile, marker: d.marker(c) }
+  // A stack started before pid files went by instance (`kafka.pid`): adopt its file when the
+  // process in it is this instance, so `down` still finds it.
+  const legacy = path.join(config.paths.state, 'run', `${d.name}.pid`)
+  if (!fs.existsSync(p.pidFile) && fs.existsSync(legacy) && peekPid({ ...p, pidFile: legacy }) !== undefined) fs.renameSync(legacy, p.pidFile)
+  return p
+}
+
 /** The local stack manager over the given service definitions. */
 export function createStack(config: WorkbenchConfig, definitions: readonly ServiceDefinition[], reporter: Reporter): Stack {
   const byName = new Map(definitions.map((d) => [d.name, d]))
-  const ctx = (d: ServiceDefinition): ServiceContext => serviceContext(config, reporter, d.name)
-  const managed = (d: ServiceDefinition): ManagedProcess => {
-    const c = ctx(d)
-    return { pidFile: path.join(config.paths.state, 'run', `${d.name}.pid`), logFile: c.logFile, marker: d.marker(c) }
-  }
+  const ctx = (d: ServiceDefinition): ServiceContext => serviceContext(config, reporter, d)
+  const managed = (d: ServiceDefinition): ManagedProcess => managedProcess(config, reporter, d)
 
   /** The named services plus everything they depend on, dependencies first. */
   const closure = (names: readonly ServiceName[]): ServiceDefinition[] => {

@@ -37,6 +37,16 @@ export function runningPid(p: ManagedProcess): number | undefined {
   return undefined
 }
 
+/** The pid in `p`'s pid file when that process is running and is `p`'s; the file is left as it is. */
+export function peekPid(p: ManagedProcess): number | undefined {
+  try {
+    const pid = Number(fs.readFileSync(p.pidFile, 'utf8').trim())
+    return Number.isInteger(pid) && pid > 0 && isOurs(pid, p.marker) ? pid : undefined
+  } catch {
+    return undefined
+  }
+}
+
 function isOurs(pid: number, marker: string): boolean {
   try {
     const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8')

@@ -77,14 +77,25 @@ export interface ServiceDefinition {
   readonly startTimeoutMs: number
 }
 
-export function serviceContext(config: WorkbenchConfig, reporter: Reporter, name: ServiceName): ServiceContext {
+/**
+ * A service as one running instance: its name and first port (`ingest-9464`). Pid and log files
+ * go by it, so a second set of workers on other ports (a test beside the user's demo, npm run
+ * commands given other ports) never reads, stops or writes over the first set's.
+ */
+export function instanceName(config: WorkbenchConfig, d: Pick<ServiceDefinition, 'name' | 'ports'>): string {
+  const port = d.ports(config)[0]
+  return port === undefined ? d.name : `${d.name}-${port}`
+}
+
+export function serviceContext(config: WorkbenchConfig, reporter: Reporter, d: ServiceDefinition): ServiceContext {
+  const name = d.name
   const stateDir = path.join(config.paths.state, name)
   return {
     config,
     reporter,
     cacheDir: path.join(config.paths.cache, name),
     stateDir,
-    logFile: path.join(config.paths.state, 'logs', `${name}.log`),
+    logFile: path.join(config.paths.state, 'logs', `${instanceName(config, d)}.log`),
     provisionLog: path.join(config.paths.cache, 'logs', `provision-${name}.log`),
   }
 }

@@ -4,13 +4,12 @@ import * as path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { consoleReporter } from '../../stack/lib/cli'
 import { createStack } from '../../stack/lib/manager'
-import { departedOwner } from '../../stack/lib/process'
 import { describeFailure, executeNotebooks, listNotebooks } from '../../stack/lib/notebook-reports'
 import type { NotebookRun } from '../../stack/lib/notebook-runner'
 import { allServices, groupNames } from '../../stack/services/index'
-import { dropTopics, eventually, uniqueName } from './helpers'
+import { dropTopics, eventually, freePort, uniqueName } from './helpers'
 import { createLakeTestContext, dropLake } from './lake-helpers'
-import { resumeFilePath } from '../../lib'
+import { loadConfig, resumeFilePath } from '../../lib'
 
 interface Output {
   output_type: string
@@ -35,14 +34,15 @@ const charts = (cells: Cell[]): Output[] => cells.flatMap((c) => c.outputs ?? []
  */
 describe('the notebooks, executed headless in quick mode', () => {
   const lake = createLakeTestContext('notebooks')
-  const config = lake.config
+  /** The test's config: the stack's services, the test's own worker ports (set in beforeAll). */
+  let config = lake.config
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'k2-notebooks-'))
   const topics = { trades: uniqueName('nb-trades'), quotes: uniqueName('nb-quotes'), dead: uniqueName('nb-dead') }
   // A market of its own: the replay exchange resumes from a file keyed by seed and port (D33), and
   // this run must not advance the main stack's market (its lake would show the trades this test
   // consumed as a gap of ids) nor continue it.
   const replaySeed = String(100_000 + Math.floor(Math.random() * 1_000_000_000))
-  const env = {
+  const env: Record<string, string> = {
     K2_REPLAY_SEED: replaySeed,
     K2_TOPIC_TRADES: topics.trades,
     K2_TOPIC_QUOTES: topics.quotes,
@@ -52,30 +52,27 @@ describe('the notebooks, executed headless in quick mode', () => {
     // Commits every 10 s instead of 30, so the story's storage section has snapshots sooner.
     K2_SINK_MAX_AGE_MS: '10000',
   }
-  const stack = createStack(config, allServices, consoleReporter)
+  let stack = createStack(config, allServices, consoleReporter)
   const runs = new Map<string, NotebookRun>()
-  /** Whether the workers on this stack's ports are this test's (false when the user's were running: they stay). */
-  let ownsWorkers = false
 
   beforeAll(async () => {
-    // Workers a kernel started before this file (the browser test's) stop within seconds of it.
-    const running = await eventually(async () => {
-      const up = (await stack.status(groupNames('pipeline'))).filter((s) => s.state !== 'down')
-      return up.some((s) => s.pid !== undefined && departedOwner(s.pid) !== undefined) ? undefined : up
-    }, 90_000, 'workers of an ended kernel to stop')
-    if (running.length > 0) {
-      // The user's workers: not ours to stop (afterAll leaves them be).
-      throw new Error(`workers already run on this stack's ports (${running.map((s) => s.name).join(', ')}): the notebooks would read them instead of the test's own. Stop them (npm run pipelines -- down) or test a second stack (K2_PORT_OFFSET=1000).`)
-    }
-    ownsWorkers = true
-    // One replay exchange for the whole run, as `npm run notebooks` has.
-    const seedBefore = process.env.K2_REPLAY_SEED
-    process.env.K2_REPLAY_SEED = replaySeed // the stack passes its environment to what it starts
+    // The workers the notebooks start are this test's own instances, on ports of their own: the
+    // user's demo workers, if they run, are neither read nor stopped (their pid files, logs and
+    // scrape targets go by name and port).
+    for (const key of ['K2_REPLAY_PORT', 'K2_INGEST_METRICS_PORT', 'K2_SINK_METRICS_PORT', 'K2_MAINTENANCE_METRICS_PORT', 'K2_API_PORT']) env[key] = String(await freePort())
+    config = loadConfig({ ...process.env, ...env })
+    stack = createStack(config, allServices, consoleReporter)
+    // One replay exchange for the whole run, as `npm run notebooks` has. The stack passes its
+    // environment to what it starts.
+    const before = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]))
+    Object.assign(process.env, env)
     try {
       await stack.up(['replay-exchange'])
     } finally {
-      if (seedBefore === undefined) delete process.env.K2_REPLAY_SEED
-      else process.env.K2_REPLAY_SEED = seedBefore
+      for (const [k, v] of Object.entries(before)) {
+        if (v === undefined) delete process.env[k]
+        else process.env[k] = v
+      }
     }
     // The test's names reach the kernel, and through it the workers the notebooks start.
     for (const nb of listNotebooks(config)) {
@@ -85,7 +82,7 @@ describe('the notebooks, executed headless in quick mode', () => {
   }, 1_800_000)
 
   afterAll(async () => {
-    if (ownsWorkers) await stack.down(groupNames('pipeline')).catch(() => undefined)
+    await stack.down(groupNames('pipeline')).catch(() => undefined)
     const t = [topics.trades, topics.quotes, topics.dead, `${topics.trades}.checkpoint`, `${topics.trades}.deferred`, `${topics.quotes}.deferred`]
     await dropTopics(lake.kafka, t, lake.registry)
     await dropLake(lake.catalog, lake.namespace, ['trades', 'quotes'])
