@@ -220,7 +220,7 @@ export { startApiServer, apiRoutes, openApiDocument, createHealthChecks } from '
 export type { ApiServer, ApiServerOptions, ApiServerDeps, ApiRoute, HealthCheck, ApiLimits } from './api/index'
 export { planCompaction, snapshotsToExpire, compactTable, expireSnapshots, removeOrphanFiles, runMaintenance, type OrphanSweep } from './maintenance/index'
 export type { CompactionCandidate, CompactionGroup, CompactionPolicy, CompactionOptions, CompactionReport, MaintenanceOptions, MaintenanceDeps } from './maintenance/index'
-export { rejectReasons } from './market/index'
+export { rejectReasons, Timestamp, isoMicros, microsOf, parseIsoMicros } from './market/index'
 export type { Trade, Quote, TradeSide, RejectReason } from './market/index'
 export { createSequenceTracker, normaliseBinanceFrame, canonicalPositiveDecimal, priceDecimal, quantityDecimal, createBatchingProducer, createKafkaSender, createThreadedKafkaSender, cachedDefaultPartitioner, ensureTopics, marketTopicSpecs, runIngestor } from './ingest/index'
 export type {

@@ -1,4 +1,5 @@
-import { ErrorCode, WorkbenchError } from '../errors/index'
+import { ErrorCode, WorkbenchError, errorMessage } from '../errors/index'
+import { Timestamp, parseIsoMicros } from '../market/timestamp'
 import type { EngineTable } from '../query/query-engine'
 import { checkSymbol, parseInterval } from '../query/market-analytics'
 import type { BarsRequest, QuotesRequest, RecentTradesRequest, SymbolsRequest, TradesRequest } from '../query/market-analytics'
@@ -43,12 +44,24 @@ export function readParams(query: URLSearchParams, specs: readonly ParamSpec[]):
   return out
 }
 
-/** ISO 8601 (`2026-11-22T10:00:00Z`) or ms since the epoch. */
-export function parseTime(name: string, text: string): Date {
-  const d = /^-?\d{1,16}$/.test(text) ? new Date(Number(text)) : /^\d{4}-\d{2}-\d{2}/.test(text) ? new Date(text) : new Date(Number.NaN)
-  const ms = d.getTime()
-  if (Number.isNaN(ms) || ms < Date.UTC(2000, 0, 1) || ms > Date.UTC(2200, 0, 1)) throw invalid(`${name}=${JSON.stringify(text.slice(0, 64))} is not a time between 2000 and 2200 (ISO 8601 such as 2026-11-22T10:00:00Z, or ms since the epoch)`)
-  return d
+/**
+ * ISO 8601 with a zone, to the µs (`2026-11-22T10:00:00.123456Z`, `…+01:00`; a date alone is
+ * midnight UTC), or ms since the epoch. A time without a zone is refused: it would mean another
+ * instant on each machine.
+ */
+export function parseTime(name: string, text: string): Timestamp {
+  let t: Timestamp
+  if (/^-?\d{1,16}$/.test(text)) t = new Timestamp(BigInt(text) * 1000n)
+  else {
+    try {
+      t = parseIsoMicros(text)
+    } catch (err) {
+      throw invalid(`${name}=${errorMessage(err)}`)
+    }
+  }
+  const ms = t.getTime()
+  if (Number.isNaN(ms) || ms < Date.UTC(2000, 0, 1) || ms > Date.UTC(2200, 0, 1)) throw invalid(`${name}=${JSON.stringify(text.slice(0, 64))} is not a time between 2000 and 2200 (ISO 8601 with a zone such as 2026-11-22T10:00:00Z, or ms since the epoch)`)
+  return t
 }
 
 export function parseInteger(name: string, text: string, min: number, max: number): number {
@@ -96,7 +109,7 @@ function readLimit(p: Map<string, string>, limits: ApiLimits, fallback: number):
 }
 
 const rangeParams: ParamSpec[] = [
-  { name: 'from', type: 'time', description: 'start of the range, inclusive: ISO 8601 or ms since the epoch (default: an hour before to)' },
+  { name: 'from', type: 'time', description: 'start of the range, inclusive: ISO 8601 with a zone, to the µs (2026-11-22T10:00:00.123456Z), or ms since the epoch (default: an hour before to)' },
   { name: 'to', type: 'time', description: 'end of the range, exclusive (default: now)' },
 ]
 const travelParams: ParamSpec[] = [

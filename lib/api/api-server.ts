@@ -28,7 +28,7 @@ import { openApiDocument } from './openapi'
  * The HTTP API: read-only market data over the query engine. Every route validates its query
  * string first (400 with a message naming the parameter), runs one typed analytics function
  * (values as parameters, never in SQL text), and answers `{ data, meta }` JSON: decimals as exact
- * strings, snapshot ids as strings, other integers as numbers (see jsonSafe), times in ISO 8601 UTC. Limits: rows per
+ * strings, snapshot ids as strings, other integers as numbers (see jsonSafe), times in ISO 8601 UTC with six fractional digits (µs). Limits: rows per
  * response, width of ranges, bars per response, a timeout (504), and requests in flight (503).
  */
 export interface ApiServer {

@@ -8,7 +8,7 @@ export function openApiDocument(routes: readonly ApiRoute[]): Record<string, unk
       case 'integer':
         return { type: 'integer', minimum: 1 }
       case 'time':
-        return { type: 'string', description: 'ISO 8601 date-time, or ms since the epoch' }
+        return { type: 'string', description: 'ISO 8601 date-time with a zone (Z or ±hh:mm), to the µs, or ms since the epoch' }
       case 'enum':
         return { type: 'string', enum: p.values }
       case 'symbols':

@@ -19,6 +19,11 @@ export interface BinanceRestOptions {
   readonly apiKey?: string
   readonly retryPolicy?: RetryPolicy
   readonly signal?: AbortSignal
+  /**
+   * Times in µs (`X-MBX-TIME-UNIT: MICROSECOND`) to match a stream read with
+   * timeUnit=MICROSECOND: a repaired trade then has the time the stream would have given it.
+   */
+  readonly timeUnit?: 'ms' | 'us'
 }
 
 /** Binance REST market data: the symbol list and trade history by id, for gap repair. */
@@ -34,7 +39,10 @@ const pageSize = 1000
 
 export function createBinanceRest(options: BinanceRestOptions): BinanceRest {
   const base = options.restUrl.replace(/\/+$/, '')
-  const headers: Record<string, string> = options.apiKey ? { 'X-MBX-APIKEY': options.apiKey } : {}
+  const headers: Record<string, string> = {
+    ...(options.apiKey ? { 'X-MBX-APIKEY': options.apiKey } : {}),
+    ...(options.timeUnit === 'us' ? { 'X-MBX-TIME-UNIT': 'MICROSECOND' } : {}),
+  }
   // 429 (rate limited) and 418 (banned for a while) are worth waiting for; 5xx is the server.
   const isRetryable = (err: unknown): boolean => (err instanceof HttpError ? err.status >= 500 || err.status === 429 || err.status === 418 : err instanceof WorkbenchError && err.retryable)
   const get = <T>(path: string): Promise<T> => retry(() => requestJson<T>(`${base}${path}`, { headers, json: 'json', signal: options.signal }), options.retryPolicy, options.signal, { isRetryable })

@@ -789,7 +789,11 @@ export function createReplayExchange(options: ReplayExchangeOptions, deps: Repla
         if (limitText !== null && !/^[0-9]{1,20}$/.test(limitText)) return fail(BinanceErrorCode.IllegalChars, "Illegal characters found in parameter 'limit'; legal range is '^[0-9]{1,20}$'.")
         if (fromIdText !== null && !/^[0-9]{1,20}$/.test(fromIdText)) return fail(BinanceErrorCode.IllegalChars, "Illegal characters found in parameter 'fromId'; legal range is '^[0-9]{1,20}$'.")
         const limit = limitText === null ? historicalTradesDefaultLimit : Math.min(historicalTradesMaxLimit, Math.max(1, Number(limitText)))
-        const rows = m.history(symbol, fromIdText === null ? undefined : Number(fromIdText), limit)
+        // Binance's REST time unit header (MICROSECOND or MILLISECOND, either case; ms when absent).
+        const unitHeader = req.headers['x-mbx-time-unit']
+        const unitText = typeof unitHeader === 'string' ? unitHeader.toUpperCase() : 'MILLISECOND'
+        if (unitText !== 'MILLISECOND' && unitText !== 'MICROSECOND') return fail(BinanceErrorCode.IllegalChars, `Invalid X-MBX-TIME-UNIT ${JSON.stringify(String(unitHeader).slice(0, 40))}: use MILLISECOND or MICROSECOND`)
+        const rows = m.history(symbol, fromIdText === null ? undefined : Number(fromIdText), limit, unitText === 'MICROSECOND' ? 'us' : 'ms')
         if (!rows) return fail(BinanceErrorCode.BadSymbol, 'Invalid symbol.')
         return answer(200, historicalTradesJson(rows))
       }

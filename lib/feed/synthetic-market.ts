@@ -67,7 +67,7 @@ export interface ReplayMarket {
   /** The next event in time order; undefined when the tape has ended (captures end, synthetic markets do not). */
   next(): MarketEvent | undefined
   /** `historicalTrades` rows already played (see TradeHistory.query); undefined for an unknown symbol. */
-  history(symbol: string, fromId?: number, limit?: number): BinanceHistoricalTrade[] | undefined
+  history(symbol: string, fromId?: number, limit?: number, unit?: 'ms' | 'us'): BinanceHistoricalTrade[] | undefined
 }
 
 /** The seed and the shape of a synthetic market; everything else follows from the seed. */
@@ -578,9 +578,9 @@ export function createSyntheticMarket(options: SyntheticMarketOptions): Syntheti
       return ev
     },
     nowMicros: () => nowMicros,
-    history(symbol, fromId, limit = historicalTradesDefaultLimit) {
+    history(symbol, fromId, limit = historicalTradesDefaultLimit, unit = 'ms') {
       if (!bySymbol.has(symbol)) return undefined
-      return history.query(symbol, fromId, limit)
+      return history.query(symbol, fromId, limit, unit)
     },
   }
 }

@@ -41,7 +41,7 @@ export interface TradeHistory {
    * Rows as `historicalTrades` returns them: from `fromId` (inclusive) upwards, or the most recent
    * when `fromId` is undefined; at most `limit`. Undefined for a symbol never registered.
    */
-  query(symbol: string, fromId: number | undefined, limit: number): BinanceHistoricalTrade[] | undefined
+  query(symbol: string, fromId: number | undefined, limit: number, unit?: 'ms' | 'us'): BinanceHistoricalTrade[] | undefined
   /** The oldest and newest id kept for a symbol (undefined before its first trade). */
   range(symbol: string): { readonly first: number; readonly last: number } | undefined
   /** Trades kept across all symbols. */
@@ -97,7 +97,7 @@ export function createTradeHistory(options: TradeHistoryOptions): TradeHistory {
     r.start = 0
   }
 
-  const row = (r: Ring, logical: number): BinanceHistoricalTrade => {
+  const row = (r: Ring, logical: number, unit: 'ms' | 'us'): BinanceHistoricalTrade => {
     const p = (r.start + logical) % r.ids.length
     const price = r.prices[p]!
     const qty = r.qtys[p]!
@@ -107,7 +107,8 @@ export function createTradeHistory(options: TradeHistoryOptions): TradeHistory {
       qty: formatDecimal8(qty, r.qtyDecimals),
       // Exact product; Binance writes quoteQty with 8 decimals too.
       quoteQty: formatBigDecimal8(BigInt(price) * BigInt(qty), r.priceDecimals + r.qtyDecimals),
-      time: Math.floor(r.times[p]! / 1000),
+      // ms, or µs when asked with X-MBX-TIME-UNIT: MICROSECOND (as the stream's timeUnit gives them).
+      time: unit === 'us' ? r.times[p]! : Math.floor(r.times[p]! / 1000),
       isBuyerMaker: r.makers[p] === 1,
       isBestMatch: true,
     }
@@ -158,13 +159,13 @@ export function createTradeHistory(options: TradeHistoryOptions): TradeHistory {
       r.makers[p] = buyerIsMaker ? 1 : 0
       return true
     },
-    query(symbol, fromId, limit) {
+    query(symbol, fromId, limit, unit = 'ms') {
       const r = rings.get(symbol)
       if (!r) return undefined
       const n = Math.max(1, Math.min(historicalTradesMaxLimit, Math.floor(limit)))
       const from = fromId === undefined ? Math.max(0, r.count - n) : lowerBound(r, fromId)
       const out: BinanceHistoricalTrade[] = []
-      for (let i = from; i < r.count && out.length < n; i++) out.push(row(r, i))
+      for (let i = from; i < r.count && out.length < n; i++) out.push(row(r, i, unit))
       return out
     },
     range(symbol) {

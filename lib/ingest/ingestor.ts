@@ -131,7 +131,7 @@ export async function runIngestor(options: IngestorOptions, deps: IngestorDeps, 
   for (const reason of rejectReasons) m.get('ingestDeadLetters').labels(reason).inc(0)
   for (const cause of ['reconnect', 'roll']) m.get('ingestReconnects').labels(cause).inc(0)
   for (const stream of ['trades', 'quotes']) m.get('ingestDuplicates').labels(stream).inc(0)
-  const rest = deps.rest ?? createBinanceRest({ restUrl: options.restUrl, signal })
+  const rest = deps.rest ?? createBinanceRest({ restUrl: options.restUrl, signal, timeUnit: options.timeUnit })
 
   const listed = (await rest.exchangeInfo()).filter((s) => s.status === 'TRADING')
   const byName = new Map<string, SymbolInfo>(listed.map((s) => [s.symbol, s]))

@@ -1,3 +1,4 @@
+import { microsOf } from '../market/timestamp'
 import * as path from 'node:path'
 import { BIGINT, DuckDBInstance, HUGEINT, listValue, timestampTZValue, type DuckDBConnection, type DuckDBPreparedStatement, type DuckDBType, type DuckDBValue } from '@duckdb/node-api'
 import type { Kafka } from 'kafkajs'
@@ -535,7 +536,8 @@ export async function createQueryEngine(options: QueryEngineOptions, deps: Query
 }
 
 /**
- * Binds named parameters to a prepared statement, those it uses only: Dates as TIMESTAMPTZ (µs),
+ * Binds named parameters to a prepared statement, those it uses only: Dates as TIMESTAMPTZ (µs; a
+ * Timestamp keeps its own µs),
  * bigints as BIGINT (HUGEINT beyond 64 bits), string lists as VARCHAR[], the rest as DuckDB
  * infers. Throws QUERY_INVALID for an invalid Date.
  */
@@ -548,7 +550,7 @@ export function bindParameters(prepared: DuckDBPreparedStatement, params: Readon
     const v = params[name]
     if (v instanceof Date) {
       if (Number.isNaN(v.getTime())) throw new WorkbenchError(ErrorCode.QueryInvalid, `parameter $${name} is an invalid Date`)
-      values[name] = timestampTZValue(BigInt(v.getTime()) * 1000n)
+      values[name] = timestampTZValue(microsOf(v)) // to the µs for a Timestamp
     } else if (Array.isArray(v)) {
       values[name] = listValue(v.map(String))
     } else if (typeof v === 'bigint') {

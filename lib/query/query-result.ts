@@ -1,3 +1,4 @@
+import { Timestamp } from '../market/timestamp'
 import {
   Bool,
   DateDay,
@@ -65,11 +66,8 @@ function columnConverter(type: DuckDBType): (v: DuckDBValue) => unknown {
       return (v) => (v === null ? null : (v as DuckDBDecimalValue).toString())
     case DuckDBTypeId.TIMESTAMP_TZ:
     case DuckDBTypeId.TIMESTAMP:
-      return (v) => {
-        if (v === null) return null
-        const micros = (v as unknown as { micros: bigint }).micros
-        return new Date(Number((micros - (((micros % 1000n) + 1000n) % 1000n)) / 1000n))
-      }
+      // A Date that keeps the µs (Timestamp): JSON gets all six fractional digits.
+      return (v) => (v === null ? null : new Timestamp((v as unknown as { micros: bigint }).micros))
     default:
       return (v) => exactValueConverter(v, type, exactValueConverter)
   }

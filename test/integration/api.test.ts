@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
+  isoMicros,
   createHealthChecks,
   createMetrics,
   createQueryEngine,
@@ -74,7 +75,7 @@ describe('HTTP API', () => {
     const t = await get(`/v1/trades?symbol=ETHUSDT&from=${from}&to=${to}`)
     expect(t.status).toBe(200)
     expect(t.body.data.map((r: { tradeId: number }) => r.tradeId)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
-    expect(t.body.data[0]).toMatchObject({ symbol: 'ETHUSDT', price: '101.00000000', quantity: '0.00100000', side: 'SELL', source: 'lake', eventTime: new Date(startMs).toISOString() })
+    expect(t.body.data[0]).toMatchObject({ symbol: 'ETHUSDT', price: '101.00000000', quantity: '0.00100000', side: 'SELL', source: 'lake', eventTime: isoMicros(BigInt(startMs) * 1000n + 1n) })
 
     const recent = await get('/v1/trades/recent?symbol=SOLUSDT&minutes=60&limit=3')
     expect(recent.status).toBe(200)
@@ -104,6 +105,29 @@ describe('HTTP API', () => {
     const travel = await get(`/v1/bars?symbol=BTCUSDT&from=${from}&to=${new Date(startMs + 3_600_000).toISOString()}&interval=1h&snapshot_id=${old.snapshotId}`)
     expect(travel.body.meta.boundaries.trades.snapshotId).toBe(old.snapshotId)
     expect(travel.body.meta.boundaries.trades.tail).toBeUndefined()
+  })
+
+  it('keeps every µs of a trade time through the lake, the tail and the API, in its answers and its bounds', async () => {
+    // ETHUSDT is the second symbol: each of its trades is 1 µs past a millisecond.
+    const lakeMicros = BigInt(startMs) * 1000n + 1n
+    const tailMicros = BigInt(startMs + 5000) * 1000n + 1n
+    const head = await get(`/v1/trades?symbol=ETHUSDT&from=${isoMicros(lakeMicros)}&to=${isoMicros(lakeMicros + 1000n)}`)
+    expect(head.body.data.map((r: { tradeId: number; source: string; eventTime: string }) => [r.tradeId, r.source, r.eventTime])).toEqual([[1, 'lake', isoMicros(lakeMicros)]])
+    // Across the lake/tail boundary: trades 4999 and 5000 from the lake, 5001 from Kafka.
+    const edge = await get(`/v1/trades?symbol=ETHUSDT&from=${isoMicros(tailMicros - 2000n)}&to=${isoMicros(tailMicros + 1n)}`)
+    expect(edge.body.data.map((r: { tradeId: number; source: string; eventTime: string }) => [r.tradeId, r.source, r.eventTime])).toEqual([
+      [4999, 'lake', isoMicros(tailMicros - 2000n)],
+      [5000, 'lake', isoMicros(tailMicros - 1000n)],
+      [5001, 'kafka', isoMicros(tailMicros)],
+    ])
+    // A bound 1 µs past a trade leaves it out; one at a trade's µs leaves it out as the end (to is exclusive).
+    const inner = await get(`/v1/trades?symbol=ETHUSDT&from=${isoMicros(tailMicros - 2000n + 1n)}&to=${isoMicros(tailMicros)}`)
+    expect(inner.body.data.map((r: { tradeId: number }) => r.tradeId)).toEqual([5000])
+    // The engine's rows keep them too (a Date to the ms, with its µs beside).
+    const rows = await engine.query<{ t: Date & { micros: bigint } }>(`SELECT event_time AS t FROM trades WHERE symbol = 'ETHUSDT' AND trade_id IN (1, 5001) ORDER BY trade_id`)
+    expect(rows.rows.map((r) => r.t.micros)).toEqual([lakeMicros, tailMicros])
+    // A time without a zone would be a different instant on each machine: refused.
+    expect((await get(`/v1/trades?symbol=ETHUSDT&from=2026-11-22T10:00:00&to=${isoMicros(tailMicros)}`)).status).toBe(400)
   })
 
   it('reports every dependency with its latency, serves its OpenAPI document and metrics', async () => {

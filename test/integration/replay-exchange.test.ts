@@ -4,7 +4,7 @@ import * as path from 'node:path'
 import * as fs from 'node:fs'
 import WebSocket from 'ws'
 import { afterEach, describe, expect, it } from 'vitest'
-import { projectRoot, silentLogger } from '../../lib'
+import { historyRowToTradeEvent, normaliseBinanceFrame, projectRoot, silentLogger } from '../../lib'
 // lib/index.ts does not re-export feed/ yet; switch to '../../lib' once it does.
 import {
   asBookTickerEvent,
@@ -162,6 +162,28 @@ describe('replay exchange', () => {
     const s = ex.stats()
     expect(s.pongTimeouts).toBe(1)
     expect(s.pongsReceived).toBeGreaterThanOrEqual(3)
+  })
+
+  it('answers historicalTrades in µs under X-MBX-TIME-UNIT: MICROSECOND, so a trade repaired over REST gets the exact time the stream gave it', async () => {
+    const ex = await exchange()
+    const c = await connect(`${ex.url}/ws/btcusdt@trade?timeUnit=MICROSECOND`)
+    await until(() => c.frames.length >= 20, 5_000, '20 trades')
+    const streamed = c.frames.slice(0, 20).map((f) => JSON.parse(f) as BinanceTradeEvent)
+    const from = streamed[5]!.t
+    const res = await fetch(`${ex.restUrl}/api/v3/historicalTrades?symbol=BTCUSDT&fromId=${from}&limit=5`, { headers: { 'X-MBX-TIME-UNIT': 'MICROSECOND' } })
+    const rows = (await res.json()) as BinanceHistoricalTrade[]
+    const ctx = { exchange: 'BINANCE', symbols: new Map([['BTCUSDT', { symbol: 'BTCUSDT', baseAsset: 'BTC', quoteAsset: 'USDT' }]]), receivedMicros: 0n, timeUnit: 'us' as const, maxFrameBytes: 65_536 }
+    for (const r of rows) {
+      const live = streamed.find((s) => s.t === r.id)!
+      expect(r.time).toBe(live.T) // µs, not ms
+      const viaRest = normaliseBinanceFrame(historyRowToTradeEvent('BTCUSDT', { ...r, time: r.time }, 'us'), ctx)
+      const viaStream = normaliseBinanceFrame(JSON.stringify(live), ctx)
+      expect(viaRest.kind === 'trade' && viaStream.kind === 'trade' && viaRest.trade.timestampMicros === viaStream.trade.timestampMicros).toBe(true)
+    }
+    // Without the header, ms (Binance's default); a unit Binance does not know is refused.
+    const ms = (await (await fetch(`${ex.restUrl}/api/v3/historicalTrades?symbol=BTCUSDT&fromId=${from}&limit=1`)).json()) as BinanceHistoricalTrade[]
+    expect(ms[0]!.time).toBe(Math.floor(streamed[5]!.T / 1000))
+    expect((await fetch(`${ex.restUrl}/api/v3/historicalTrades?symbol=BTCUSDT&limit=1`, { headers: { 'X-MBX-TIME-UNIT': 'NANOSECOND' } })).status).toBe(400)
   })
 
   it('answers historicalTrades by id range with the trades the stream carried, and Binance errors', async () => {

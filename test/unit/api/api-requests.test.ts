@@ -22,7 +22,8 @@ describe('API requests', () => {
     ['symbol=BTCUSDT&limit=0', /limit=0 is outside 1 to 5000/],
     ['symbol=BTCUSDT&limit=5001', /outside/],
     ['symbol=BTCUSDT&limit=1e3', /not a whole number/],
-    ['symbol=BTCUSDT&from=yesterday', /from=.*not a time/],
+    ['symbol=BTCUSDT&from=yesterday', /from=.*not an ISO 8601 time/],
+    ['symbol=BTCUSDT&from=2026-11-22T10:00:00', /from=.*no time zone: add Z/],
     ['symbol=BTCUSDT&from=2026-11-22&to=2026-11-21', /before/],
     ['symbol=BTCUSDT&from=2026-01-01&to=2026-11-21', /wider than the API's 31 days/],
     ['symbol=BTCUSDT&order=sideways', /order=.*asc, desc/],
@@ -48,7 +49,11 @@ describe('API requests', () => {
 
   it('reads times as ISO 8601 or epoch ms within 2000–2200', () => {
     expect(parseTime('t', '1763769600000').toISOString()).toBe('2025-11-22T00:00:00.000Z')
-    for (const bad of ['0', '1e20', '9999-12-31T00:00:00Z', '2026-13-45', 'now']) expect(() => parseTime('t', bad)).toThrow(/not a time/)
+    for (const bad of ['0', '1e20', '9999-12-31T00:00:00Z', '2026-13-45', 'now']) expect(() => parseTime('t', bad)).toThrow(/not a time|not an ISO 8601 time|not a valid calendar time/)
+    // To the µs, in UTC or with an offset; never in the reader's local zone.
+    expect(parseTime('t', '2026-11-22T10:00:00.123456Z').micros).toBe(BigInt(Date.UTC(2026, 10, 22, 10)) * 1000n + 123_456n)
+    expect(parseTime('t', '2026-11-22T11:00:00.5+01:00').toJSON()).toBe('2026-11-22T10:00:00.500000Z')
+    expect(() => parseTime('t', '2026-11-22T10:00:00')).toThrow(/no time zone/)
   })
 
   it('writes JSON that JSON.parse reads without rounding an id', () => {
