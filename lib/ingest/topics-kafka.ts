@@ -1,4 +1,4 @@
-import type { Admin, ITopicConfig } from 'kafkajs'
+import type { Admin, ITopicConfig, Kafka } from 'kafkajs'
 
 /** A topic the project owns: auto-creation is off on our brokers, so every topic is made here. */
 export interface TopicSpec {
@@ -30,4 +30,21 @@ export function marketTopicSpecs(topics: { readonly trades: string; readonly quo
     { topic: topics.quotes, partitions: topics.partitions, config: large },
     { topic: topics.deadLetter, partitions: 1, config: { ...large, 'retention.ms': String(30 * 24 * 3600_000) } },
   ]
+}
+
+/**
+ * A topic's offsets (low and high per partition) through an admin client of its own. A kafkajs
+ * client keeps its metadata for up to 5 minutes and refreshes it on an unknown topic but not on
+ * NOT_LEADER_FOR_PARTITION, so on a topic created moments ago (the ingest and the sink start
+ * together on a fresh stack) every retry on the same client failed until the metadata aged: the
+ * sink then committed nothing for minutes. A new client reads current metadata.
+ */
+export async function freshTopicOffsets(kafka: Kafka, topic: string): Promise<Array<{ partition: number; offset: string; high: string; low: string }>> {
+  const admin = kafka.admin()
+  await admin.connect()
+  try {
+    return await admin.fetchTopicOffsets(topic)
+  } finally {
+    await admin.disconnect().catch(() => undefined)
+  }
 }

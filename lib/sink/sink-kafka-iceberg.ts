@@ -22,7 +22,7 @@ import { backlogSeconds, createRateTracker, encodeProgress, progressSignals, typ
 import { createBackfillGate } from './backfill-gate'
 import { knownPartitions, partitionProgress, streamViews } from './stream-progress'
 import { currentSnapshot } from '../iceberg/table-metadata'
-import { ensureTopics } from '../ingest/topics-kafka'
+import { ensureTopics, freshTopicOffsets } from '../ingest/topics-kafka'
 import { mergeOffsets, offsetsSummary, tableOffsets } from './snapshot-offsets'
 
 export interface IcebergSinkOptions {
@@ -730,7 +730,7 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
 
   async function alignGroupOffsets(s: Stream<Trade> | Stream<Quote>): Promise<void> {
     const group = await untilDone('reading the group offsets', () => admin.fetchOffsets({ groupId: options.groupId, topics: [s.topic] }))
-    const low = await untilDone('reading the topic offsets', () => admin.fetchTopicOffsets(s.topic))
+    const low = await untilDone('reading the topic offsets', () => freshTopicOffsets(deps.kafka, s.topic))
     const partitions: Array<{ partition: number; offset: string }> = []
     for (const t of group) {
       for (const g of t.partitions) {
