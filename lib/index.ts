@@ -113,6 +113,7 @@ export {
   columnNamesById,
   duckdbType,
   readParquetByFieldId,
+  readLakeFilesSql,
 } from './iceberg/index'
 /** Scan filter constructors, grouped so `eq`/`lt` do not crowd the top-level surface. */
 export * as scanFilter from './iceberg/scan-filter'

@@ -1,7 +1,7 @@
 import { BIGINT, BOOLEAN, DECIMAL, DOUBLE, DuckDBDecimalValue, FLOAT, INTEGER, VARCHAR, type DuckDBType } from '@duckdb/node-api'
 import { ErrorCode, WorkbenchError } from '../errors/index'
 import { parsePrimitiveType, type ParsedPrimitiveType } from './single-value'
-import type { IcebergType, NestedField, Schema } from './spec-types'
+import type { IcebergType, NestedField, PartitionSpec, PartitionValue, PartitionValues, Schema } from './spec-types'
 import { columnNamesById } from './table-scan'
 
 /**
@@ -48,12 +48,106 @@ export function duckdbType(type: IcebergType): string {
 /**
  * `read_parquet` over data files, each column matched by Parquet field id and named as `schema`
  * names it now (spec: column projection by id): a renamed column reads under its new name, a
- * column a file lacks (added later) reads as NULL. `paths` are local files.
+ * column a file lacks (added later) reads as its `initial-default` (v3), or NULL. `paths` are
+ * local files.
  */
 export function readParquetByFieldId(paths: readonly string[], schema: Schema): string {
+  checkColumnNames(schema)
   const names = columnNamesById(schema)
-  const entries = schema.fields.map((f) => `${f.id}: {name: ${sqlString(names.get(f.id) ?? f.name)}, type: ${sqlString(duckdbType(f.type))}, default_value: NULL}`)
+  const entries = schema.fields.map((f) => `${f.id}: {name: ${sqlString(names.get(f.id) ?? f.name)}, type: ${sqlString(duckdbType(f.type))}, default_value: ${initialDefaultSql(f)}}`)
   return `read_parquet([${paths.map(sqlString).join(', ')}], hive_partitioning = false, schema = map {${entries.join(', ')}})`
+}
+
+/** A data file to read: its local path, and the partition tuple its manifest entry records. */
+export interface LakeFile {
+  readonly local: string
+  readonly specId: number
+  readonly partition: PartitionValues
+}
+
+/**
+ * A SELECT of every column of `schema` (named as it names them now) over the given files. Columns
+ * that are identity-partitioned in a file's spec read from the manifest entry's partition tuple
+ * (spec: "values for identity partition fields must be read from the partition", since writers
+ * such as DuckDB and pyiceberg's add_files leave them out of the data files); files that share a
+ * spec and those values share one `read_parquet`, so a table without identity partitions reads
+ * in a single one. Throws QUERY_INVALID for names DuckDB cannot tell apart.
+ */
+export function readLakeFilesSql(files: readonly LakeFile[], schema: Schema, specs: readonly PartitionSpec[]): string {
+  checkColumnNames(schema)
+  const names = columnNamesById(schema)
+  const columns = schema.fields.map((f) => quoteIdent(names.get(f.id) ?? f.name))
+  if (files.length === 0) return `SELECT ${schema.fields.map((f, i) => `CAST(NULL AS ${duckdbType(f.type)}) AS ${columns[i]}`).join(', ')} WHERE false`
+  const identity = new Map<number, Array<{ sourceId: number; position: number }>>()
+  for (const spec of specs) {
+    identity.set(
+      spec['spec-id'],
+      spec.fields.flatMap((pf, position) => (pf.transform === 'identity' && schema.fields.some((f) => f.id === pf['source-id']) ? [{ sourceId: pf['source-id'], position }] : [])),
+    )
+  }
+  const groups = new Map<string, { constants: Map<number, PartitionValue>; paths: string[] }>()
+  for (const file of files) {
+    const constants = new Map<number, PartitionValue>()
+    for (const { sourceId, position } of identity.get(file.specId) ?? []) constants.set(sourceId, file.partition[position] ?? null)
+    const key = `${file.specId}|${[...constants].map(([id, v]) => `${id}=${partitionKey(v)}`).join('|')}`
+    let group = groups.get(key)
+    if (!group) groups.set(key, (group = { constants, paths: [] }))
+    group.paths.push(file.local)
+  }
+  return [...groups.values()]
+    .map(({ constants, paths }) => {
+      const select = schema.fields.map((f, i) => (constants.has(f.id) ? `${valueSql(f.type, constants.get(f.id)!)} AS ${columns[i]}` : columns[i]))
+      return `SELECT ${select.join(', ')} FROM ${readParquetByFieldId(paths, schema)}`
+    })
+    .join(' UNION ALL ')
+}
+
+/**
+ * DuckDB resolves names without regard to case, so a table with columns that differ only by case
+ * (`price` and `Price`, legal in Iceberg) would fail with a binder error or read the wrong one:
+ * refused with the names.
+ */
+function checkColumnNames(schema: Schema): void {
+  const seen = new Map<string, string>()
+  for (const f of schema.fields) {
+    const folded = f.name.toLowerCase()
+    const other = seen.get(folded)
+    if (other !== undefined) {
+      throw new WorkbenchError(ErrorCode.QueryInvalid, `the table has columns ${JSON.stringify(other)} and ${JSON.stringify(f.name)}, which differ only by case: DuckDB, which reads the lake here, cannot tell them apart, so the table is not read (rename one)`)
+    }
+    seen.set(folded, f.name)
+  }
+}
+
+const partitionKey = (v: PartitionValue): string => (v instanceof Uint8Array ? `b${Buffer.from(v).toString('hex')}` : `${typeof v}:${String(v)}`)
+
+/** A partition value (decoded from a manifest) as a SQL expression of the column's DuckDB type. */
+export function valueSql(type: IcebergType, v: PartitionValue): string {
+  const t = duckdbType(type)
+  if (v === null) return `CAST(NULL AS ${t})`
+  if (v instanceof Uint8Array) return `CAST(from_hex(${sqlString(Buffer.from(v).toString('hex'))}) AS ${t})`
+  if (typeof v === 'string') return `CAST(${sqlString(v)} AS ${t})`
+  if (typeof v === 'boolean') return `CAST(${v ? 'true' : 'false'} AS ${t})`
+  if (type === 'date') return `CAST(DATE '1970-01-01' + ${String(v)} AS DATE)`
+  if (type === 'timestamp') return `make_timestamp(${String(v)}::BIGINT)`
+  if (type === 'timestamptz') return `(to_timestamp(0) + INTERVAL (${String(v)}::BIGINT) MICROSECOND)`
+  if (type === 'time') return `CAST(TIME '00:00:00' + INTERVAL (${String(v)}::BIGINT) MICROSECOND AS TIME)`
+  return `CAST(${String(v)} AS ${t})`
+}
+
+/**
+ * A v3 `initial-default` as SQL (NULL when there is none). Its JSON single-value form: numbers
+ * and booleans as themselves, and strings for the rest (dates, times, decimals, uuids as text;
+ * binary and fixed as hex), which DuckDB casts to the column's type.
+ */
+function initialDefaultSql(f: NestedField): string {
+  const v = f['initial-default']
+  if (v === undefined || v === null) return 'NULL'
+  const t = duckdbType(f.type)
+  if (typeof v === 'number' || typeof v === 'bigint') return `CAST(${String(v)} AS ${t})`
+  if (typeof v === 'boolean') return `CAST(${v ? 'true' : 'false'} AS ${t})`
+  if (typeof v === 'string') return f.type === 'binary' || (typeof f.type === 'string' && f.type.startsWith('fixed')) ? `from_hex(${sqlString(v)})` : `CAST(${sqlString(v)} AS ${t})`
+  throw new WorkbenchError(ErrorCode.QueryInvalid, `column ${f.name} has an initial-default the workbench cannot read: ${JSON.stringify(v).slice(0, 80)}`)
 }
 
 /** How one column is appended (staged) and turned into its Iceberg type in SQL. */

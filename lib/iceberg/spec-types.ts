@@ -46,6 +46,10 @@ export interface NestedField {
   readonly required: boolean
   readonly type: IcebergType
   readonly doc?: string
+  /** v3: the value of this column in rows of files written before it was added (JSON single-value form). */
+  readonly 'initial-default'?: unknown
+  /** v3: the value writers use when they are given none. */
+  readonly 'write-default'?: unknown
 }
 
 /** spec: Schemas. */

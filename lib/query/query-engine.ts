@@ -6,7 +6,7 @@ import type { Table } from 'apache-arrow'
 import type { RecordSerde } from '../avro/index'
 import { ErrorCode, WorkbenchError, errorMessage, isWorkbenchError, settleWithin } from '../errors/index'
 import type { LoadedTable, RestCatalogClient } from '../iceberg/catalog-rest'
-import { duckdbType, quoteIdent, readParquetByFieldId } from '../iceberg/duckdb-sql'
+import { quoteIdent, readLakeFilesSql } from '../iceberg/duckdb-sql'
 import type { FileIO } from '../iceberg/file-io'
 import { createManifestReader } from '../iceberg/manifest-io'
 import type { ScanFilter } from '../iceberg/scan-filter'
@@ -410,7 +410,7 @@ export async function createQueryEngine(options: QueryEngineOptions, deps: Query
           const planned = performance.now()
           const tails = hybrid ? await readTails(tail!, froms, highWaters, timeoutMs) : undefined
           if (tails) m?.get('queryTailRecords').labels(name).inc(tails.reads.reduce((n, r) => n + r.records, 0))
-          return { name, t, plan, locations, local, tails, planMs: planned - planStart, tailMs: performance.now() - planned }
+          return { name, t, plan, specs: metadata?.['partition-specs'] ?? [], locations, local, tails, planMs: planned - planStart, tailMs: performance.now() - planned }
         }),
       )
       // Settled, not raced: every table's files are held (and released below) even when one fails.
@@ -418,12 +418,13 @@ export async function createQueryEngine(options: QueryEngineOptions, deps: Query
         if (r.status === 'rejected') throw r.reason
         return r.value
       })
-      for (const { name, t, plan, locations, local, tails, planMs: p, tailMs: w } of planned) {
+      for (const { name, t, plan, specs, locations, local, tails, planMs: p, tailMs: w } of planned) {
         planMs = Math.max(planMs, p)
         tailMs = Math.max(tailMs, w)
         const names = columnNamesById(plan.schema)
         const columns = plan.schema.fields.map((f) => quoteIdent(names.get(f.id) ?? f.name))
-        const lake = local.length > 0 ? `SELECT ${columns.join(', ')}, 'lake' AS _source FROM ${readParquetByFieldId(local, plan.schema)}` : `SELECT ${plan.schema.fields.map((f, i) => `CAST(NULL AS ${duckdbType(f.type)}) AS ${columns[i]}`).join(', ')}, 'lake' AS _source WHERE false`
+        const files = plan.files.map((f, i) => ({ local: local[i]!, specId: f.specId, partition: f.partition }))
+        const lake = `SELECT ${columns.join(', ')}, 'lake' AS _source FROM (${readLakeFilesSql(files, plan.schema, specs)})`
         const view = tails ? `${lake} UNION ALL SELECT ${columns.join(', ')}, 'kafka' AS _source FROM (${tails.sql})` : lake
         const createView = `CREATE OR REPLACE TEMP VIEW ${name} AS ${view}`
         deps.onSql?.(createView)
