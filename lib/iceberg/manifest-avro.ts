@@ -494,6 +494,7 @@ interface AvroDataFile {
   split_offsets?: bigint[] | null
   equality_ids?: number[] | null
   sort_order_id?: number | null
+  referenced_data_file?: string | null
 }
 
 /** An Iceberg int-keyed map: key/value records (as Iceberg writes it) or, from other writers, an Avro map. */
@@ -654,8 +655,12 @@ function fromAvroManifestEntry(r: AvroManifestEntry, partitionNames: readonly st
     throw new WorkbenchError(ErrorCode.RecordInvalid, `${what} has content ${content}; expected 0 (data), 1 (position deletes) or 2 (equality deletes)`)
   }
   const format = f.file_format.toUpperCase()
-  if (format !== 'PARQUET' && format !== 'AVRO' && format !== 'ORC') {
-    throw new WorkbenchError(ErrorCode.RecordInvalid, `${what} has file_format ${JSON.stringify(f.file_format)}; the workbench reads PARQUET, AVRO and ORC files`)
+  // PUFFIN holds v3 deletion vectors: position deletes, which the scan then refuses as deletes.
+  if (format === 'PUFFIN' && content !== FileContent.PositionDeletes) {
+    throw new WorkbenchError(ErrorCode.RecordInvalid, `${what} is a PUFFIN file with content ${content}; PUFFIN holds deletion vectors (content 1), not data or equality deletes`)
+  }
+  if (format !== 'PARQUET' && format !== 'AVRO' && format !== 'ORC' && format !== 'PUFFIN') {
+    throw new WorkbenchError(ErrorCode.RecordInvalid, `${what} has file_format ${JSON.stringify(f.file_format)}; the workbench reads PARQUET, AVRO and ORC files (and PUFFIN deletion vectors, to refuse them)`)
   }
   const dataFile: DataFile = {
     content,
@@ -673,6 +678,7 @@ function fromAvroManifestEntry(r: AvroManifestEntry, partitionNames: readonly st
     ...(f.split_offsets ? { splitOffsets: [...f.split_offsets] } : {}),
     ...(f.equality_ids ? { equalityIds: [...f.equality_ids] } : {}),
     ...(typeof f.sort_order_id === 'number' ? { sortOrderId: f.sort_order_id } : {}),
+    ...(typeof f.referenced_data_file === 'string' ? { referencedDataFile: f.referenced_data_file } : {}),
   }
   return {
     status: r.status,

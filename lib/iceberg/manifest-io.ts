@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { ErrorCode, WorkbenchError } from '../errors/index'
 import type { FileIO } from './file-io'
 import { decodeManifest, decodeManifestList, encodeManifest, inheritEntry, manifestPartitionSummaries } from './manifest-avro'
 import { EntryStatus, ManifestContent, type ManifestEntry, type ManifestFile, type PartitionSpec, type Schema, type Snapshot } from './spec-types'
@@ -35,7 +36,12 @@ export function createManifestReader(io: FileIO, capacity = 512): ManifestReader
     return p
   }
   return {
-    manifestList: (snapshot) => remember(lists, snapshot['manifest-list'], async () => decodeManifestList(await io.read(snapshot['manifest-list']))),
+    manifestList: (snapshot) => {
+      if (snapshot['manifest-list']) return remember(lists, snapshot['manifest-list'], async () => decodeManifestList(await io.read(snapshot['manifest-list'])))
+      const embedded = snapshot.manifests
+      if (Array.isArray(embedded)) return remember(lists, `v1-manifests:${String(snapshot['snapshot-id'])}:${embedded.join(',')}`, () => embeddedManifests(io, snapshot, embedded))
+      return Promise.reject(new WorkbenchError(ErrorCode.RecordInvalid, `snapshot ${String(snapshot['snapshot-id'])} has neither a manifest-list nor (v1) a manifests list: the table metadata is incomplete`))
+    },
     entries: (manifest) =>
       remember(manifests, manifest.manifestPath, async () => {
         const { entries } = await decodeManifest(await io.read(manifest.manifestPath))
@@ -108,4 +114,35 @@ export async function writeManifest(target: ManifestTarget, entries: readonly Ma
 export function assignSequenceNumber(m: ManifestFile, sequenceNumber: bigint): ManifestFile {
   if (m.sequenceNumber !== -1n && m.minSequenceNumber !== -1n) return m
   return { ...m, sequenceNumber: m.sequenceNumber === -1n ? sequenceNumber : m.sequenceNumber, minSequenceNumber: m.minSequenceNumber === -1n ? sequenceNumber : m.minSequenceNumber }
+}
+
+/**
+ * A v1 snapshot's manifests, listed in the table metadata instead of a manifest list (spec: v1
+ * `manifests`): each is read once for what a list would say of it (its spec id, from its header,
+ * and its file counts). v1 has no sequence numbers (0) and only data manifests.
+ */
+async function embeddedManifests(io: FileIO, snapshot: Snapshot, paths: readonly string[]): Promise<ManifestFile[]> {
+  return Promise.all(
+    paths.map(async (manifestPath): Promise<ManifestFile> => {
+      const bytes = await io.read(manifestPath)
+      const { metadata, entries } = await decodeManifest(bytes)
+      const count = (status: number): number => entries.filter((e) => e.status === status).length
+      const rows = (status: number): bigint => entries.filter((e) => e.status === status).reduce((n, e) => n + e.dataFile.recordCount, 0n)
+      return {
+        manifestPath,
+        manifestLength: BigInt(bytes.length),
+        partitionSpecId: Number(metadata['partition-spec-id'] ?? 0),
+        content: ManifestContent.Data,
+        sequenceNumber: 0n,
+        minSequenceNumber: 0n,
+        addedSnapshotId: snapshot['snapshot-id'],
+        addedFilesCount: count(EntryStatus.Added),
+        existingFilesCount: count(EntryStatus.Existing),
+        deletedFilesCount: count(EntryStatus.Deleted),
+        addedRowsCount: rows(EntryStatus.Added),
+        existingRowsCount: rows(EntryStatus.Existing),
+        deletedRowsCount: rows(EntryStatus.Deleted),
+      }
+    }),
+  )
 }

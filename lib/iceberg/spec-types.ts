@@ -102,7 +102,10 @@ export interface Snapshot {
   readonly 'parent-snapshot-id'?: bigint
   readonly 'sequence-number': bigint
   readonly 'timestamp-ms': number
+  /** '' when a v1 writer embedded the manifest paths in `manifests` instead. */
   readonly 'manifest-list': string
+  /** v1 only: the snapshot's manifest files, listed in the metadata instead of a manifest list. */
+  readonly manifests?: readonly string[]
   readonly summary: SnapshotSummary
   readonly 'schema-id'?: number
 }
@@ -159,7 +162,10 @@ export type PartitionValue = number | bigint | string | boolean | Uint8Array | n
 export interface DataFile {
   readonly content: FileContent
   readonly filePath: string
-  readonly fileFormat: 'PARQUET' | 'AVRO' | 'ORC'
+  /** PUFFIN only for a v3 deletion vector (a position delete file). */
+  readonly fileFormat: 'PARQUET' | 'AVRO' | 'ORC' | 'PUFFIN'
+  /** v3: the one data file a position delete file (a deletion vector) applies to. */
+  readonly referencedDataFile?: string
   readonly partition: PartitionValues
   readonly recordCount: bigint
   readonly fileSizeInBytes: bigint

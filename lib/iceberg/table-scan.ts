@@ -189,9 +189,10 @@ async function refuseApplicableDeletes(c: DeleteCheck): Promise<void> {
   }
   const applying = deletes.filter((d) => c.planned.some((f) => deleteMayApply(d, f, c.specOf)))
   if (applying.length === 0) return
-  const positions = applying.filter((d) => d.entry.dataFile.content === FileContent.PositionDeletes).length
-  const equalities = applying.length - positions
-  const kinds = [positions > 0 ? `${positions} position` : '', equalities > 0 ? `${equalities} equality` : ''].filter((k) => k !== '').join(' and ')
+  const vectors = applying.filter((d) => d.entry.dataFile.fileFormat === 'PUFFIN').length
+  const positions = applying.filter((d) => d.entry.dataFile.content === FileContent.PositionDeletes).length - vectors
+  const equalities = applying.length - positions - vectors
+  const kinds = [vectors > 0 ? `${vectors} deletion vector (v3)` : '', positions > 0 ? `${positions} position` : '', equalities > 0 ? `${equalities} equality` : ''].filter((k) => k !== '').join(' and ')
   const touched = c.planned.filter((f) => applying.some((d) => deleteMayApply(d, f, c.specOf))).length
   const before = await snapshotWithoutDeletes(c)
   const id = c.snapshot['snapshot-id']
@@ -219,6 +220,7 @@ function deleteMayApply(
     if (d.specId !== f.specId) return false
     if (!sameTuple(deleteSpec.fields, del.partition, f.entry.dataFile.partition)) return false
   }
+  if (del.referencedDataFile !== undefined) return del.referencedDataFile === f.entry.dataFile.filePath
   if (position) {
     const path = f.entry.dataFile.filePath
     const lower = boundString(del.lowerBounds?.get(deleteFilePathId))

@@ -385,7 +385,8 @@ function memoryStore(files: Map<string, Uint8Array> = new Map()): ObjectStore {
 
 // --- which delete files apply (spec: Scan Planning), on a table written here ------------------
 
-describeFixtures('delete files: refused only when one applies to a file the scan reads', () => {
+// Built here in memory: runs on every clone.
+describe('delete files: refused only when one applies to a file the scan reads', () => {
   // Partitioned by identity(sym). Data files a (sym a, ids 1-10, data sequence 1), b (sym a,
   // ids 11-20, sequence 3), c (sym c, ids 21-30, sequence 1). Each snapshot after the first adds
   // one delete file on top of the same data.
@@ -459,8 +460,10 @@ describeFixtures('delete files: refused only when one applies to a file the scan
       '3': await manifest('pos', bySym, ManifestContent.Deletes, [entry(deleteFile('pos', FileContent.PositionDeletes, ['a'], `${location}/data/b.parquet`), 3n)], 3n),
       // 4: an equality delete of the unpartitioned spec, sequence 2: global, applies to a and c (1 < 2), not b.
       '4': await manifest('global', unpartitioned, ManifestContent.Deletes, [entry(deleteFile('global', FileContent.EqualityDeletes, []), 2n)], 4n),
+      // 5: a v3 deletion vector (a PUFFIN position delete) naming b, sequence 3: applies to b only.
+      '5': await manifest('dv', bySym, ManifestContent.Deletes, [entry({ ...deleteFile('dv', FileContent.PositionDeletes, ['a'], `${location}/data/b.parquet`), fileFormat: 'PUFFIN', filePath: `${location}/data/dv.puffin` }, 3n)], 5n),
     }
-    const snapshots = [1n, 2n, 3n, 4n].map((id) => ({
+    const snapshots = [1n, 2n, 3n, 4n, 5n].map((id) => ({
       'snapshot-id': id,
       ...(id === 1n ? {} : { 'parent-snapshot-id': 1n }),
       'sequence-number': 3n,
@@ -501,6 +504,8 @@ describeFixtures('delete files: refused only when one applies to a file the scan
     ['global equality delete, whole table: applies to a and c', 4n, undefined, /has 1 equality delete file that applies to 2 of the 3 data files/],
     ['global equality delete, only c', 4n, eq('sym', 'c'), /applies to 1 of the 1 data files/],
     ['global equality delete, only b (newer than the delete)', 4n, allOf(eq('sym', 'a'), gte('id', 11n)), ['b']],
+    ['deletion vector (v3), whole table: refused as a delete that applies to b', 5n, undefined, /has 1 deletion vector \(v3\) delete file that applies to 1 of the 3 data files/],
+    ['deletion vector (v3), only a and c', 5n, lte('id', 10n), ['a']],
   ])('%s', async (_name, snapshotId, filter, expected) => {
     const run = planScan({ metadata, io: mem }, { snapshotId, ...(filter ? { filter } : {}) })
     if (expected instanceof RegExp) {
@@ -512,5 +517,36 @@ describeFixtures('delete files: refused only when one applies to a file the scan
     } else {
       expect((await run).files.map((f) => path.basename(f.path, '.parquet'))).toEqual(expected)
     }
+  })
+})
+
+describe('v1 metadata that lists its manifests in the snapshot (no manifest list)', () => {
+  it('plans the files of the embedded manifests', async () => {
+    const schema: Schema = { type: 'struct', 'schema-id': 0, fields: [{ id: 1, name: 'id', required: true, type: 'long' }] }
+    const spec: PartitionSpec = { 'spec-id': 0, fields: [] }
+    const location = 'mem://warehouse/v1'
+    const mem = createFileIO([{ prefix: 'mem://warehouse/', store: memoryStore() }])
+    const file = (name: string, rows: bigint): DataFile => ({ content: FileContent.Data, filePath: `${location}/data/${name}.parquet`, fileFormat: 'PARQUET', partition: [], recordCount: rows, fileSizeInBytes: 100n })
+    const paths: string[] = []
+    for (const [i, names] of [['a', 'b'], ['c']].entries()) {
+      const entries: ManifestEntry[] = names.map((n) => ({ status: EntryStatus.Added, snapshotId: 7n, dataFile: file(n, 10n) }))
+      const p = `${location}/metadata/m${i}.avro`
+      await mem.write(p, await encodeManifest({ schema, spec, partitionType: [], content: ManifestContent.Data, formatVersion: 2, entries }))
+      paths.push(p)
+    }
+    const metadata = parseTableMetadata({
+      'format-version': 1,
+      'table-uuid': '00000000-0000-4000-8000-000000000001',
+      location,
+      'last-updated-ms': 1_700_000_000_000,
+      'last-column-id': 1,
+      schema,
+      'partition-spec': [],
+      'current-snapshot-id': 7,
+      snapshots: [{ 'snapshot-id': 7, 'timestamp-ms': 1_700_000_000_000, manifests: paths, summary: { operation: 'append' } }],
+    })
+    const p = await planScan({ metadata, io: mem })
+    expect(p.files.map((f) => path.basename(f.path, '.parquet')).sort()).toEqual(['a', 'b', 'c'])
+    expect(p.files.reduce((n, f) => n + f.recordCount, 0n)).toBe(30n)
   })
 })
