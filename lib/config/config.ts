@@ -362,7 +362,9 @@ function read(env: Env, root: string): { config: WorkbenchConfig; keys: ConfigKe
   const sinkMetricsPort = r.port('K2_SINK_METRICS_PORT', 9465 + offset, 'Iceberg sink /metrics port')
   const sinkNamespace = r.str('K2_SINK_NAMESPACE', 'market', 'Iceberg namespace of the trades and quotes tables (one level: DuckDB cannot read nested namespaces)')
   if (!/^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(sinkNamespace)) r.problems.push(`K2_SINK_NAMESPACE=${JSON.stringify(sinkNamespace)} is not a one-level identifier (letters, digits, _)`)
-  const sinkGroup = r.str('K2_SINK_GROUP', 'k2-iceberg-sink', 'Kafka consumer group of the sink (its offsets are for monitoring; positions come from the table)')
+  // One group per namespace and topics: two sinks on other tables or topics (a test's beside the
+  // user's) in one group would take each other's partitions and leave them unread.
+  const sinkGroup = r.str('K2_SINK_GROUP', `k2-iceberg-sink.${sinkNamespace}.${topicTrades}`, 'Kafka consumer group of the sink (its offsets are for monitoring; positions come from the table); default k2-iceberg-sink.<namespace>.<trades topic>')
   const sinkMaxRecords = r.int('K2_SINK_MAX_RECORDS', 1_000_000, 'records per table commit at most (bounds memory: about 100 bytes each while staged)', 1, 20_000_000)
   const sinkMaxAgeMs = r.int('K2_SINK_MAX_AGE_MS', 30_000, 'longest a record waits for its commit (lake lag; the Kafka tail covers freshness)', 100, 3_600_000)
   const sinkRowGroup = r.int('K2_SINK_ROW_GROUP_SIZE', 122_880, 'rows per Parquet row group', 1024, 10_000_000)

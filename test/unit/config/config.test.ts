@@ -94,3 +94,13 @@ describe('parseEnvFile', () => {
     expect(parseEnvFile('# c\nA=1\n\nexport B="two words"\nC=\'x=y\'\nnot a line\n')).toEqual({ A: '1', B: 'two words', C: 'x=y' })
   })
 })
+
+describe('the sink consumer group', () => {
+  it('differs between sinks of other tables or topics, so a second sink never takes the first one partitions', () => {
+    const group = (env: Record<string, string>): string => parseConfig(env, '/repo').sink.groupId
+    expect(group({})).toBe('k2-iceberg-sink.market.market.crypto.trades.binance')
+    expect(group({ K2_SINK_NAMESPACE: 'test_ns' })).not.toBe(group({}))
+    expect(group({ K2_TOPIC_TRADES: 'test.trades' })).not.toBe(group({}))
+    expect(group({ K2_SINK_GROUP: 'mine' })).toBe('mine')
+  })
+})
