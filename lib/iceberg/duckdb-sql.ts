@@ -54,7 +54,7 @@ export function duckdbType(type: IcebergType): string {
 export function readParquetByFieldId(paths: readonly string[], schema: Schema): string {
   checkColumnNames(schema)
   const names = columnNamesById(schema)
-  const entries = schema.fields.map((f) => `${f.id}: {name: ${sqlString(names.get(f.id) ?? f.name)}, type: ${sqlString(duckdbType(f.type))}, default_value: ${initialDefaultSql(f)}}`)
+  const entries = schema.fields.map((f) => `${f.id}: {name: ${sqlString(names.get(f.id) ?? f.name)}, type: ${sqlString(duckdbType(f.type))}, default_value: ${mapDefault(f)}}`)
   return `read_parquet([${paths.map(sqlString).join(', ')}], hive_partitioning = false, schema = map {${entries.join(', ')}})`
 }
 
@@ -63,7 +63,15 @@ export interface LakeFile {
   readonly local: string
   readonly specId: number
   readonly partition: PartitionValues
+  /**
+   * The file's column names when it has no Parquet field ids (written by an engine that does not
+   * write them, then added with pyiceberg's add_files): it is read by the table's name mapping.
+   */
+  readonly withoutFieldIds?: readonly string[]
 }
+
+/** spec: Column Projection, `schema.name-mapping.default`: the names a field had in files without ids. */
+export type NameMapping = ReadonlyArray<{ readonly 'field-id'?: number; readonly names: readonly string[] }>
 
 /**
  * A SELECT of every column of `schema` (named as it names them now) over the given files. Columns
@@ -73,7 +81,7 @@ export interface LakeFile {
  * spec and those values share one `read_parquet`, so a table without identity partitions reads
  * in a single one. Throws QUERY_INVALID for names DuckDB cannot tell apart.
  */
-export function readLakeFilesSql(files: readonly LakeFile[], schema: Schema, specs: readonly PartitionSpec[]): string {
+export function readLakeFilesSql(files: readonly LakeFile[], schema: Schema, specs: readonly PartitionSpec[], nameMapping?: NameMapping): string {
   checkColumnNames(schema)
   const names = columnNamesById(schema)
   const columns = schema.fields.map((f) => quoteIdent(names.get(f.id) ?? f.name))
@@ -85,21 +93,41 @@ export function readLakeFilesSql(files: readonly LakeFile[], schema: Schema, spe
       spec.fields.flatMap((pf, position) => (pf.transform === 'identity' && schema.fields.some((f) => f.id === pf['source-id']) ? [{ sourceId: pf['source-id'], position }] : [])),
     )
   }
-  const groups = new Map<string, { constants: Map<number, PartitionValue>; paths: string[] }>()
+  const groups = new Map<string, { constants: Map<number, PartitionValue>; byName?: readonly string[]; paths: string[] }>()
   for (const file of files) {
     const constants = new Map<number, PartitionValue>()
     for (const { sourceId, position } of identity.get(file.specId) ?? []) constants.set(sourceId, file.partition[position] ?? null)
-    const key = `${file.specId}|${[...constants].map(([id, v]) => `${id}=${partitionKey(v)}`).join('|')}`
+    const key = `${file.specId}|${[...constants].map(([id, v]) => `${id}=${partitionKey(v)}`).join('|')}|${file.withoutFieldIds ? JSON.stringify(file.withoutFieldIds) : 'ids'}`
     let group = groups.get(key)
-    if (!group) groups.set(key, (group = { constants, paths: [] }))
+    if (!group) groups.set(key, (group = { constants, paths: [], ...(file.withoutFieldIds ? { byName: file.withoutFieldIds } : {}) }))
     group.paths.push(file.local)
   }
   return [...groups.values()]
-    .map(({ constants, paths }) => {
+    .map(({ constants, byName, paths }) => {
+      if (byName) return readByNameMapping(paths, byName, schema, columns, constants, nameMapping)
       const select = schema.fields.map((f, i) => (constants.has(f.id) ? `${valueSql(f.type, constants.get(f.id)!)} AS ${columns[i]}` : columns[i]))
       return `SELECT ${select.join(', ')} FROM ${readParquetByFieldId(paths, schema)}`
     })
     .join(' UNION ALL ')
+}
+
+/**
+ * Files without field ids, read by the table's name mapping (spec: "fields are resolved by name
+ * using the mapping"): each field takes the first of its mapped names that the file has; one
+ * the file lacks reads as its initial-default or NULL. Without a mapping such files are refused:
+ * matching them by today's names could read a renamed column's old data as another's.
+ */
+function readByNameMapping(paths: readonly string[], fileColumns: readonly string[], schema: Schema, columns: readonly string[], constants: ReadonlyMap<number, PartitionValue>, nameMapping: NameMapping | undefined): string {
+  if (!nameMapping) {
+    throw new WorkbenchError(ErrorCode.QueryInvalid, `${paths.length} data ${paths.length === 1 ? 'file has' : 'files have'} no Parquet field ids and the table has no schema.name-mapping.default to read them by: refused rather than guess columns by name`)
+  }
+  const present = new Set(fileColumns)
+  const select = schema.fields.map((f, i) => {
+    if (constants.has(f.id)) return `${valueSql(f.type, constants.get(f.id)!)} AS ${columns[i]}`
+    const name = nameMapping.find((m) => m['field-id'] === f.id)?.names.find((n) => present.has(n))
+    return `${name === undefined ? initialDefaultSql(f) : `CAST(${quoteIdent(name)} AS ${duckdbType(f.type)})`} AS ${columns[i]}`
+  })
+  return `SELECT ${select.join(', ')} FROM read_parquet([${paths.map(sqlString).join(', ')}], hive_partitioning = false)`
 }
 
 /**
@@ -136,13 +164,21 @@ export function valueSql(type: IcebergType, v: PartitionValue): string {
 }
 
 /**
+ * The default in read_parquet's schema map: every entry's value must have one type, so it is
+ * given as text, which DuckDB casts to the entry's declared type.
+ */
+function mapDefault(f: NestedField): string {
+  return f['initial-default'] === undefined || f['initial-default'] === null ? 'NULL::VARCHAR' : `CAST(${initialDefaultSql(f)} AS VARCHAR)`
+}
+
+/**
  * A v3 `initial-default` as SQL (NULL when there is none). Its JSON single-value form: numbers
  * and booleans as themselves, and strings for the rest (dates, times, decimals, uuids as text;
  * binary and fixed as hex), which DuckDB casts to the column's type.
  */
 function initialDefaultSql(f: NestedField): string {
   const v = f['initial-default']
-  if (v === undefined || v === null) return 'NULL'
+  if (v === undefined || v === null) return `CAST(NULL AS ${duckdbType(f.type)})`
   const t = duckdbType(f.type)
   if (typeof v === 'number' || typeof v === 'bigint') return `CAST(${String(v)} AS ${t})`
   if (typeof v === 'boolean') return `CAST(${v ? 'true' : 'false'} AS ${t})`

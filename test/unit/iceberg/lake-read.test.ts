@@ -20,6 +20,8 @@ beforeAll(async () => {
   duck = await DuckDBInstance.create(':memory:')
   c = await duck.connect()
   // Files hold ids 1 (trade_id) and 2 (price) only: no symbol (3), no venue (4).
+  // A file with no field ids, its price column under an old name (px).
+  await c.run(`COPY (SELECT 7::BIGINT AS trade_id, 2.5::DOUBLE AS px) TO '${path.join(dir, 'noids.parquet')}' (FORMAT parquet)`)
   for (const [name, ids] of [['a', [1, 2]], ['b', [3, 4, 5]], ['c', [6]]] as const) {
     await c.run(`COPY (SELECT unnest([${ids.join(', ')}])::BIGINT AS trade_id, 1.5::DOUBLE AS price) TO '${path.join(dir, `${name}.parquet`)}' (FORMAT parquet, FIELD_IDS {trade_id: 1, price: 2})`)
   }
@@ -63,11 +65,32 @@ describe('readLakeFilesSql', () => {
   it('reads a column added after the files were written as its initial-default (v3), others as NULL', async () => {
     const sql = readLakeFilesSql([file('a', 0, [])], schema, [unpartitioned, bySymbol])
     expect(await rows(`SELECT venue, symbol FROM (${sql}) LIMIT 1`)).toEqual([{ venue: 'BINANCE', symbol: null }])
+    // Defaults of several types in one read.
+    const more: Schema = { ...schema, fields: [...schema.fields, { id: 6, name: 'lot', required: false, type: 'long', 'initial-default': 100 }, { id: 7, name: 'listed', required: false, type: 'date', 'initial-default': '2017-11-16' }] }
+    const typed = readLakeFilesSql([file('a', 0, [])], more, [unpartitioned])
+    expect(await rows(`SELECT lot::INTEGER AS lot, listed::VARCHAR AS listed, venue FROM (${typed}) LIMIT 1`)).toEqual([{ lot: 100, listed: '2017-11-16', venue: 'BINANCE' }])
   })
 
   it('reads a table without identity partitions in one read_parquet', () => {
     const sql = readLakeFilesSql([file('a', 0, []), file('b', 0, []), file('c', 0, [])], schema, [unpartitioned])
     expect(sql.match(/read_parquet\(/g)).toHaveLength(1)
+  })
+
+  it('reads files without field ids by the name mapping (the first mapped name the file has), with files that have ids', async () => {
+    const mapping = [
+      { 'field-id': 1, names: ['trade_id'] },
+      { 'field-id': 2, names: ['price', 'px'] },
+      { 'field-id': 3, names: ['symbol'] },
+    ]
+    const noIds = { ...file('noids', 0, []), withoutFieldIds: ['trade_id', 'px'] }
+    const sql = readLakeFilesSql([file('a', 0, []), noIds], schema, [unpartitioned], mapping)
+    expect(await rows(`SELECT trade_id::INTEGER AS id, price, venue FROM (${sql}) ORDER BY id`)).toEqual([
+      { id: 1, price: 1.5, venue: 'BINANCE' },
+      { id: 2, price: 1.5, venue: 'BINANCE' },
+      { id: 7, price: 2.5, venue: 'BINANCE' },
+    ])
+    // Without a mapping, matching today's names could read another column's old data: refused.
+    expect(() => readLakeFilesSql([noIds], schema, [unpartitioned])).toThrow(/no Parquet field ids and the table has no schema.name-mapping.default/)
   })
 
   it('refuses columns that differ only by case, naming them', () => {
