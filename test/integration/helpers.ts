@@ -65,30 +65,41 @@ export async function dropTopics(kafka: Kafka, topics: readonly string[], regist
   for (const t of topics) await registry?.deleteSubject(`${t}-value`)
 }
 
-/** Reads a whole topic from the beginning up to the offsets it has now. */
+/**
+ * Reads a whole topic (committed records only) from the beginning up to the end a read_committed
+ * reader can reach now: each partition's position, from kafkajs's end-of-batch event (which also
+ * fires for batches of transaction markers only), must reach its last stable offset. Counting
+ * records against offsets would wait forever on a transactional topic, whose markers take
+ * offsets too.
+ */
 export async function readTopic(kafka: Kafka, topic: string): Promise<Array<{ key: string | null; value: Buffer; headers: Record<string, string> }>> {
   const admin = kafka.admin()
   await admin.connect()
   const offsets = await admin.fetchTopicOffsets(topic)
   await admin.disconnect()
-  const total = offsets.reduce((n, o) => n + Number(o.high) - Number(o.low), 0)
+  const ends = new Map(offsets.filter((o) => BigInt(o.high) > BigInt(o.low)).map((o) => [o.partition, BigInt(o.high)]))
   const out: Array<{ key: string | null; value: Buffer; headers: Record<string, string> }> = []
-  if (total === 0) return out
+  if (ends.size === 0) return out
+  const reached = new Map<number, bigint>()
   const consumer = kafka.consumer({ groupId: uniqueName('reader') })
   await consumer.connect()
   await consumer.subscribe({ topic, fromBeginning: true })
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`read ${out.length} of ${total} records of ${topic}`)), 60_000)
+    const timer = setTimeout(() => reject(new Error(`read ${out.length} records of ${topic}, positions ${JSON.stringify(Object.fromEntries([...reached].map(([p, o]) => [p, String(o)])))} of ends ${JSON.stringify(Object.fromEntries([...ends].map(([p, o]) => [p, String(o)])))}`)), 60_000)
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      if (payload.topic !== topic || payload.lastOffset === null) return
+      reached.set(payload.partition, BigInt(payload.lastOffset) + 1n)
+      if ([...ends].every(([p, end]) => (reached.get(p) ?? 0n) >= end)) {
+        clearTimeout(timer)
+        resolve()
+      }
+    })
     void consumer.run({
       eachBatch: async ({ batch }) => {
         for (const m of batch.messages) {
           const headers: Record<string, string> = {}
           for (const [k, v] of Object.entries(m.headers ?? {})) headers[k] = String(v)
           out.push({ key: m.key?.toString() ?? null, value: m.value!, headers })
-        }
-        if (out.length >= total) {
-          clearTimeout(timer)
-          resolve()
         }
       },
     })

@@ -17,13 +17,14 @@ import { dropTopics, readTopic, stackConfig, standInSink, uniqueName } from './h
 describe('load shedding in the ingest worker', () => {
   const config = stackConfig()
   const kafka = new Kafka({ clientId: uniqueName('shed-test'), brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING })
-  const topics = { trades: uniqueName('trades'), quotes: uniqueName('quotes'), deadLetter: uniqueName('dead'), deferredTrades: uniqueName('trades-deferred'), deferredQuotes: uniqueName('quotes-deferred'), partitions: 3 }
+  // As pipelines/ingest.ts runs it: transactional, each batch with its checkpoint.
+  const topics = { trades: uniqueName('trades'), quotes: uniqueName('quotes'), deadLetter: uniqueName('dead'), deferredTrades: uniqueName('trades-deferred'), deferredQuotes: uniqueName('quotes-deferred'), checkpoint: uniqueName('checkpoint'), partitions: 3 }
   const registry = createSchemaRegistryClient({ url: config.schemaRegistry.url })
   const sinkGroup = uniqueName('absent-sink')
 
   afterAll(async () => {
     await kafka.admin().connect().catch(() => undefined)
-    await dropTopics(kafka, [topics.trades, topics.quotes, topics.deadLetter, topics.deferredTrades, topics.deferredQuotes], registry)
+    await dropTopics(kafka, [topics.trades, topics.quotes, topics.deadLetter, topics.deferredTrades, topics.deferredQuotes, topics.checkpoint], registry)
   })
 
   it('defers tiers 2 and 3 while degraded, never tier 1, and every trade id lands once across the hot and deferred topics', async () => {
@@ -37,7 +38,7 @@ describe('load shedding in the ingest worker', () => {
     const metrics = createMetrics()
     const abort = new AbortController()
     const transitions: DegradationTransition[] = []
-    const sender = await createThreadedKafkaSender({ brokers: config.kafka.brokers, clientId: uniqueName('shed-test') })
+    const sender = await createThreadedKafkaSender({ brokers: config.kafka.brokers, clientId: uniqueName('shed-test'), transactionalId: `k2-ingest-${topics.trades}` })
     const running = runIngestor(
       {
         exchange: 'BINANCE',

@@ -2,7 +2,7 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { DuckDBInstance } from '@duckdb/node-api'
-import { Kafka, logLevel } from 'kafkajs'
+import { Kafka, logLevel, type Producer } from 'kafkajs'
 import {
   EntryStatus,
   createRecordSerde,
@@ -103,6 +103,26 @@ export async function produceTrades(kafka: Kafka, serde: RecordSerde, topic: str
     topic,
     trades.map((t) => ({ key: t.symbol, value: serde.serializeTrade(t) })),
   )
+}
+
+/**
+ * Produces trades as the ingest worker does (pipelines/ingest.ts): each call one Kafka
+ * transaction holding the trades and, in a compacted checkpoint topic, the last trade id per
+ * symbol. Every transaction leaves a commit marker in each partition it wrote, so offsets have
+ * gaps that readers (the sink, the tail, the hybrid boundary) must step over.
+ */
+export async function produceTradesTransactional(kafka: Kafka, serde: RecordSerde, topic: string, checkpointTopic: string, trades: readonly Trade[], producer: Producer): Promise<void> {
+  const last = new Map<string, bigint>()
+  for (const t of trades) if ((last.get(t.symbol) ?? -1n) < t.tradeId) last.set(t.symbol, t.tradeId)
+  const tx = await producer.transaction()
+  try {
+    await tx.send({ topic, acks: -1, messages: trades.map((t) => ({ key: t.symbol, value: serde.serializeTrade(t) })) })
+    await tx.send({ topic: checkpointTopic, acks: -1, messages: [...last].map(([symbol, id]) => ({ key: symbol, value: JSON.stringify({ trade_id: id.toString() }) })) })
+    await tx.commit()
+  } catch (err) {
+    await tx.abort().catch(() => undefined)
+    throw err
+  }
 }
 
 /** Files of the current snapshot, read through the manifests (independently of the reader under test). */
