@@ -181,6 +181,7 @@ export {
   trimTarget,
   createDataFileCache,
   createKafkaTail,
+  lakeFilesSql,
   exactValueConverter,
   tailColumns,
   TailChunk,

@@ -6,7 +6,8 @@ import type { Table } from 'apache-arrow'
 import type { RecordSerde } from '../avro/index'
 import { ErrorCode, WorkbenchError, errorMessage, isWorkbenchError, settleWithin } from '../errors/index'
 import type { LoadedTable, RestCatalogClient } from '../iceberg/catalog-rest'
-import { quoteIdent, readLakeFilesSql, sqlString, type NameMapping } from '../iceberg/duckdb-sql'
+import { quoteIdent } from '../iceberg/duckdb-sql'
+import { lakeFilesSql } from './lake-files'
 import type { FileIO } from '../iceberg/file-io'
 import { createManifestReader } from '../iceberg/manifest-io'
 import type { ScanFilter } from '../iceberg/scan-filter'
@@ -410,7 +411,7 @@ export async function createQueryEngine(options: QueryEngineOptions, deps: Query
           const planned = performance.now()
           const tails = hybrid ? await readTails(tail!, froms, highWaters, timeoutMs) : undefined
           if (tails) m?.get('queryTailRecords').labels(name).inc(tails.reads.reduce((n, r) => n + r.records, 0))
-          return { name, t, plan, specs: metadata?.['partition-specs'] ?? [], nameMapping: nameMappingOf(metadata), locations, local, tails, planMs: planned - planStart, tailMs: performance.now() - planned }
+          return { name, t, plan, metadata, locations, local, tails, planMs: planned - planStart, tailMs: performance.now() - planned }
         }),
       )
       // Settled, not raced: every table's files are held (and released below) even when one fails.
@@ -418,17 +419,12 @@ export async function createQueryEngine(options: QueryEngineOptions, deps: Query
         if (r.status === 'rejected') throw r.reason
         return r.value
       })
-      for (const { name, t, plan, specs, nameMapping, locations, local, tails, planMs: p, tailMs: w } of planned) {
+      for (const { name, t, plan, metadata, locations, local, tails, planMs: p, tailMs: w } of planned) {
         planMs = Math.max(planMs, p)
         tailMs = Math.max(tailMs, w)
         const names = columnNamesById(plan.schema)
         const columns = plan.schema.fields.map((f) => quoteIdent(names.get(f.id) ?? f.name))
-        // A table with a name mapping may hold files without field ids (pyiceberg's add_files):
-        // their footers say which, and those are read by the mapping. Tables without one (ours)
-        // skip the probe.
-        const idless = nameMapping ? await filesWithoutFieldIds(conn, local) : new Map<string, string[]>()
-        const files = plan.files.map((f, i) => ({ local: local[i]!, specId: f.specId, partition: f.partition, ...(idless.has(local[i]!) ? { withoutFieldIds: idless.get(local[i]!)! } : {}) }))
-        const lake = `SELECT ${columns.join(', ')}, 'lake' AS _source FROM (${readLakeFilesSql(files, plan.schema, specs, nameMapping)})`
+        const lake = `SELECT ${columns.join(', ')}, 'lake' AS _source FROM (${await lakeFilesSql(conn, plan, local, metadata)})`
         const view = tails ? `${lake} UNION ALL SELECT ${columns.join(', ')}, 'kafka' AS _source FROM (${tails.sql})` : lake
         const createView = `CREATE OR REPLACE TEMP VIEW ${name} AS ${view}`
         deps.onSql?.(createView)
@@ -614,22 +610,3 @@ function describe(offsets: ReadonlyMap<number, bigint>): string {
   return [...offsets].map(([p, o]) => `${p}:${o}`).join(',') || 'nothing'
 }
 
-/** The table's `schema.name-mapping.default` (spec: Column Projection), parsed; undefined when it has none. */
-function nameMappingOf(metadata: TableMetadata | undefined): NameMapping | undefined {
-  const text = metadata?.properties?.['schema.name-mapping.default']
-  if (text === undefined) return undefined
-  try {
-    return JSON.parse(text) as NameMapping
-  } catch (err) {
-    throw new WorkbenchError(ErrorCode.QueryInvalid, `the table's schema.name-mapping.default is not JSON (${errorMessage(err)}): its files without field ids cannot be read`)
-  }
-}
-
-/** Of the given local Parquet files, those without field ids, with their column names (from their footers). */
-async function filesWithoutFieldIds(conn: DuckDBConnection, local: readonly string[]): Promise<Map<string, string[]>> {
-  const out = new Map<string, string[]>()
-  if (local.length === 0) return out
-  const r = await conn.runAndReadAll(`SELECT file_name, list(name) AS names, count(field_id) AS ids FROM parquet_schema([${local.map(sqlString).join(', ')}]) GROUP BY file_name`)
-  for (const row of r.getRowObjects()) if (Number(row.ids) === 0) out.set(String(row.file_name), ((row.names as { items: unknown[] }).items ?? []).map(String))
-  return out
-}
