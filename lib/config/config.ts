@@ -20,6 +20,8 @@ export interface WorkbenchConfig {
     readonly state: string
     /** Where workers drop Prometheus file_sd target files (the native stack scrapes them). */
     readonly scrapeTargets: string
+    /** Where `npm run demo` writes the executed story and its HTML and PDF report. */
+    readonly demoReports: string
   }
   readonly kafka: {
     readonly port: number
@@ -281,6 +283,7 @@ function read(env: Env, root: string): { config: WorkbenchConfig; keys: ConfigKe
   if (offset % 1000 !== 0) r.problems.push(`K2_PORT_OFFSET=${offset} is not a multiple of 1000 (default ports are within 1000 of each other, so other offsets collide)`)
   const cache = path.resolve(root, r.str('K2_CACHE_DIR', path.join(root, '.cache'), 'downloads and builds (git-ignored)'))
   const state = path.resolve(root, r.str('K2_STATE_DIR', path.join(root, '.state'), 'service data, logs and generated credentials'))
+  const demoReports = path.resolve(root, r.str('K2_DEMO_REPORTS_DIR', path.join(state, 'reports'), 'where npm run demo writes the executed story and its HTML and PDF report'))
 
   const kafkaPort = r.port('K2_KAFKA_PORT', 9092 + offset, 'Kafka broker listener')
   const controllerPort = r.port('K2_KAFKA_CONTROLLER_PORT', 9093 + offset, 'Kafka KRaft controller listener')
@@ -467,7 +470,7 @@ function read(env: Env, root: string): { config: WorkbenchConfig; keys: ConfigKe
   return {
     config: {
       host,
-      paths: { root, cache, state, scrapeTargets: path.join(state, 'prometheus', 'targets') },
+      paths: { root, cache, state, scrapeTargets: path.join(state, 'prometheus', 'targets'), demoReports },
       kafka: { port: kafkaPort, controllerPort, brokers, clientId },
       schemaRegistry: { port: registryPort, url: registryUrl },
       catalog: { port: catalogPort, url: catalogUrl, warehouse },

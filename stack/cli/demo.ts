@@ -34,7 +34,7 @@ runCli(async (initial, args) => {
 
   // The story, executed against the live data; its copy and reports go to the state folder (the
   // committed demo backups in notebooks/executed are `npm run notebooks`' to write).
-  const reports = path.join(config.paths.state, 'reports')
+  const reports = config.paths.demoReports
   const [story] = listNotebooks(config, ['01-'])
   const [run] = await executeNotebooks(config, [story!], { mode: config.notebook.mode, executedDir: reports, reportsDir: reports }, consoleReporter)
   let pdf: string | undefined

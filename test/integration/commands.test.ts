@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
+import * as os from 'node:os'
 import * as path from 'node:path'
 import { Kafka, logLevel } from 'kafkajs'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -32,9 +33,12 @@ describe('the presenter commands on the running stack', () => {
     K2_TOPIC_QUOTES: uniqueName('cmd-quotes'),
     K2_TOPIC_DEAD_LETTER: uniqueName('cmd-dead'),
     K2_SINK_NAMESPACE: uniqueName('cmd', '_'),
+    // The user's own demo report (.state/reports) stays as it is.
+    K2_DEMO_REPORTS_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'k2-cmd-reports-')),
   }
   afterAll(async () => {
     run('pipelines.ts', ['down'], env)
+    fs.rmSync(env.K2_DEMO_REPORTS_DIR, { recursive: true, force: true })
     const kafka = new Kafka({ clientId: uniqueName('cmd'), brokers: [...stackConfig().kafka.brokers], logLevel: logLevel.NOTHING })
     const admin = kafka.admin()
     await admin.connect()
@@ -74,7 +78,7 @@ describe('the presenter commands on the running stack', () => {
     const r = run('demo.ts', [], env, 600_000)
     expect(r.status, r.out).toBe(0)
     expect(r.out).toMatch(/story +executed in \d+ s/)
-    const report = path.join(stackConfig().paths.state, 'reports', '01-ten-minute-story.html')
+    const report = path.join(env.K2_DEMO_REPORTS_DIR, '01-ten-minute-story.html')
     expect(fs.readFileSync(report, 'utf8')).toContain(env.K2_TOPIC_TRADES) // this run's, on this test's topics
     const url = /JupyterLab +(http:\/\/\S+\/lab\/tree\/01-ten-minute-story\.ipynb\?token=\S+)/.exec(r.out)?.[1]
     expect(url).toBeDefined()
