@@ -62,7 +62,7 @@ describe('ingest worker process', () => {
       for (const def of Object.values(metricDefinitions).filter((d) => d.name.startsWith('k2_ingest_'))) {
         expect(body, def.name).toContain(`# HELP ${def.name} ${def.help}`)
       }
-      const target = path.join(config.paths.scrapeTargets, 'ingest.json')
+      const target = path.join(config.paths.scrapeTargets, `ingest-${metricsPort}.json`)
       expect(JSON.parse(fs.readFileSync(target, 'utf8'))[0].targets).toEqual([`${config.host}:${metricsPort}`])
 
       ingest.child.kill('SIGTERM')

@@ -2,7 +2,7 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { DuckDBInstance } from '@duckdb/node-api'
-import { Kafka, logLevel, type Producer } from 'kafkajs'
+import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs'
 import {
   EntryStatus,
   createRecordSerde,
@@ -110,18 +110,37 @@ export async function produceTrades(kafka: Kafka, serde: RecordSerde, topic: str
  * transaction holding the trades and, in a compacted checkpoint topic, the last trade id per
  * symbol. Every transaction leaves a commit marker in each partition it wrote, so offsets have
  * gaps that readers (the sink, the tail, the hybrid boundary) must step over.
+ *
+ * Returns once the trades are visible to read_committed readers: the commit returns when the
+ * coordinator has logged it, and the markers that make the records readable follow a moment
+ * later, so "acknowledged" and "readable" differ by that moment. Each symbol goes to one
+ * partition (its index in `symbols` modulo the partition count), so the offsets to wait for are
+ * known.
  */
-export async function produceTradesTransactional(kafka: Kafka, serde: RecordSerde, topic: string, checkpointTopic: string, trades: readonly Trade[], producer: Producer): Promise<void> {
+export async function produceTradesTransactional(kafka: Kafka, serde: RecordSerde, topic: string, checkpointTopic: string, trades: readonly Trade[], producer: Producer, admin: Admin, symbols: readonly string[], partitions: number): Promise<void> {
   const last = new Map<string, bigint>()
   for (const t of trades) if ((last.get(t.symbol) ?? -1n) < t.tradeId) last.set(t.symbol, t.tradeId)
+  const partitionOf = (symbol: string): number => symbols.indexOf(symbol) % partitions
+  const counts = new Map<number, number>()
+  for (const t of trades) counts.set(partitionOf(t.symbol), (counts.get(partitionOf(t.symbol)) ?? 0) + 1)
   const tx = await producer.transaction()
+  let written
   try {
-    await tx.send({ topic, acks: -1, messages: trades.map((t) => ({ key: t.symbol, value: serde.serializeTrade(t) })) })
+    written = await tx.send({ topic, acks: -1, messages: trades.map((t) => ({ key: t.symbol, partition: partitionOf(t.symbol), value: serde.serializeTrade(t) })) })
     await tx.send({ topic: checkpointTopic, acks: -1, messages: [...last].map(([symbol, id]) => ({ key: symbol, value: JSON.stringify({ trade_id: id.toString() }) })) })
     await tx.commit()
   } catch (err) {
     await tx.abort().catch(() => undefined)
     throw err
+  }
+  // The last stable offset (ListOffsets at READ_COMMITTED) passes each partition's last record.
+  const need = new Map(written.filter((w) => w.topicName === topic).map((w) => [w.partition, BigInt(w.baseOffset ?? '0') + BigInt(counts.get(w.partition) ?? 0)]))
+  const deadline = Date.now() + 30_000
+  for (;;) {
+    const lso = new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, BigInt(o.high)]))
+    if ([...need].every(([p, end]) => (lso.get(p) ?? 0n) >= end)) return
+    if (Date.now() > deadline) throw new Error(`a committed transaction on ${topic} was not readable after 30 s (last stable offsets ${JSON.stringify(Object.fromEntries([...lso].map(([p, o]) => [p, String(o)])))})`)
+    await new Promise((r) => setTimeout(r, 5))
   }
 }
 

@@ -47,7 +47,7 @@ describe('hybrid query engine', () => {
     const admin = kafka.admin()
     await admin.connect()
     await ensureTopics(admin, [{ topic: checkpointTopic, partitions: 1 }])
-    await admin.disconnect()
+    const partitions = (await admin.fetchTopicOffsets(topics.trades)).length
     const txProducer = kafka.producer({ transactionalId: uniqueName('ingest-tx'), idempotent: true, maxInFlightRequests: 1 })
     await txProducer.connect()
     let next = 3001
@@ -56,7 +56,7 @@ describe('hybrid query engine', () => {
     const producer = (async () => {
       while (producing) {
         const batch: Trade[] = makeTrades(symbols, 200, next)
-        await produceTradesTransactional(kafka, serde, topics.trades, checkpointTopic, batch, txProducer)
+        await produceTradesTransactional(kafka, serde, topics.trades, checkpointTopic, batch, txProducer, admin, symbols, partitions)
         next += 200
         for (const s of symbols) acked.set(s, next - 1)
       }
@@ -94,6 +94,7 @@ describe('hybrid query engine', () => {
       producing = false
       await producer
       await txProducer.disconnect()
+      await admin.disconnect()
       await dropTopics(kafka, [checkpointTopic], registry)
     }
     // The queries crossed several commits, and both sides contributed.
