@@ -1,16 +1,20 @@
 /**
  * The ingest worker: exchange WebSocket (Binance or the replay exchange) → Avro → Kafka.
- * Thin main: config, dependencies, `runIngestor` until SIGTERM/SIGINT; exit 1 on failure.
+ * Thin main: config, dependencies, `runIngestor` until SIGTERM/SIGINT, a new run after a Kafka
+ * failure (from the checkpoint); exit 1 on any other failure.
  */
 import {
+  backoffDelay,
   createLogger,
   createWorkerMetrics,
   createRecordSerde,
   createSchemaRegistryClient,
   createThreadedKafkaSender,
   errorMessage,
+  isWorkbenchError,
   loadConfig,
   runIngestor,
+  sleep,
   startMetricsServer,
 } from '../lib/index'
 // After lib: lib/ingest patches a quadratic kafkajs helper before kafkajs loads it.
@@ -29,32 +33,50 @@ async function main(): Promise<number> {
     const serde = createRecordSerde({ registry: createSchemaRegistryClient({ url: config.schemaRegistry.url, signal: afterGrace(stop, config.worker.stopGraceMs) }) })
     const ids = await serde.registerSchemas({ trades: config.topics.trades, quotes: config.topics.quotes })
     log.info('schemas registered', { ...ids })
-    // One transaction per batch (trades + their checkpoint); the stable id fences a previous
-    // instance still running, and aborts whatever it left half-written.
-    const sender = await createThreadedKafkaSender({ brokers: config.kafka.brokers, clientId: `${config.kafka.clientId}-ingest`, transactionalId: `k2-ingest-${config.topics.trades}` })
-    const kafka = new Kafka({ clientId: `${config.kafka.clientId}-ingest`, brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING })
-    const report = await runIngestor(
-      {
-        exchange: 'BINANCE',
-        wsUrl: config.feed.wsUrl,
-        restUrl: config.feed.restUrl,
-        symbols: config.feed.symbols,
-        timeUnit: config.feed.timeUnit,
-        streams: config.feed.streams,
-        maxConnectionMs: config.feed.maxConnectionMs,
-        maxFrameBytes: config.feed.maxFrameBytes,
-        topics: config.topics,
-        reorderWindowMs: config.ingest.reorderWindowMs,
-        maxPendingPerSymbol: config.ingest.maxPendingPerSymbol,
-        batchMaxRecords: config.ingest.batchMaxRecords,
-        lingerMs: config.ingest.lingerMs,
-        maxPendingBytes: config.ingest.maxPendingBytes,
-        compression: config.ingest.compression,
-        degradation: config.degrade.enabled ? { policy: config.degrade.policy, sinkGroupId: config.sink.groupId } : undefined,
-      },
-      { kafka, encoder: { encodeTrade: (t) => serde.serializeTrade(t), encodeQuote: (q) => serde.serializeQuote(q) }, logger: log, metrics, sender },
-      stop,
-    )
+    // One run: a sender whose transactional id fences a previous one (and aborts what it left
+    // half-written), then the ingestor until the stop signal or a batch Kafka refused after retries.
+    const runOnce = async (): Promise<Awaited<ReturnType<typeof runIngestor>>> => {
+      const sender = await createThreadedKafkaSender({ brokers: config.kafka.brokers, clientId: `${config.kafka.clientId}-ingest`, transactionalId: `k2-ingest-${config.topics.trades}` })
+      const kafka = new Kafka({ clientId: `${config.kafka.clientId}-ingest`, brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING })
+      return runIngestor(
+        {
+          exchange: 'BINANCE',
+          wsUrl: config.feed.wsUrl,
+          restUrl: config.feed.restUrl,
+          symbols: config.feed.symbols,
+          timeUnit: config.feed.timeUnit,
+          streams: config.feed.streams,
+          maxConnectionMs: config.feed.maxConnectionMs,
+          maxFrameBytes: config.feed.maxFrameBytes,
+          topics: config.topics,
+          reorderWindowMs: config.ingest.reorderWindowMs,
+          maxPendingPerSymbol: config.ingest.maxPendingPerSymbol,
+          batchMaxRecords: config.ingest.batchMaxRecords,
+          lingerMs: config.ingest.lingerMs,
+          maxPendingBytes: config.ingest.maxPendingBytes,
+          compression: config.ingest.compression,
+          degradation: config.degrade.enabled ? { policy: config.degrade.policy, sinkGroupId: config.sink.groupId } : undefined,
+        },
+        { kafka, encoder: { encodeTrade: (t) => serde.serializeTrade(t), encodeQuote: (q) => serde.serializeQuote(q) }, logger: log, metrics, sender },
+        stop,
+      )
+    }
+    // A broker restart (or an outage longer than the client's retries) ends a run with a
+    // retryable error: the worker starts a new run, which resumes from the checkpoint and repairs
+    // the gap over REST, instead of exiting and leaving the feed unread until someone restarts it.
+    let report: Awaited<ReturnType<typeof runIngestor>>
+    for (let attempt = 1; ; attempt++) {
+      try {
+        report = await runOnce()
+        break
+      } catch (err) {
+        if (stop.aborted || !isWorkbenchError(err) || !err.retryable) throw err
+        const delayMs = backoffDelay({ attempts: 0, initialDelayMs: 1000, maxDelayMs: 30_000, factor: 2, jitter: 0.2 }, Math.min(attempt, 6))
+        log.warn(`the ingest run ended on a Kafka failure; starting again from the checkpoint in ${Math.round(delayMs / 1000)} s`, { attempt, error: errorMessage(err) })
+        await sleep(delayMs, stop).catch(() => undefined)
+        if (stop.aborted) return 0
+      }
+    }
     log.info('stopped cleanly', { ...report })
     return 0
   } catch (err) {

@@ -1,6 +1,7 @@
+import * as fs from 'node:fs'
 import { Kafka, logLevel } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createRecordSerde, createRestCatalogClient, createSchemaRegistryClient, createWarehouseFileIO, currentSnapshot, ensureTopics } from '../../lib'
+import { createRecordSerde, createRestCatalogClient, createSchemaRegistryClient, createWarehouseFileIO, currentSnapshot, ensureTopics, resumeFilePath } from '../../lib'
 import { createStack } from '../../stack/lib/manager'
 import { allServices } from '../../stack/services'
 import { FatalError, dropTopics, eventually, freePort, stackConfig, startWorker, uniqueName } from './helpers'
@@ -19,6 +20,7 @@ const io = createWarehouseFileIO(config)
 const stack = createStack(config, allServices, { line: () => undefined })
 const namespace = uniqueName('outage', '_')
 const topics = { K2_TOPIC_TRADES: uniqueName('o-trades'), K2_TOPIC_QUOTES: uniqueName('o-quotes'), K2_TOPIC_DEAD_LETTER: uniqueName('o-dead') }
+const ingestTopics = { K2_TOPIC_TRADES: uniqueName('oi-trades'), K2_TOPIC_QUOTES: uniqueName('oi-quotes'), K2_TOPIC_DEAD_LETTER: uniqueName('oi-dead') }
 const symbols = ['BTCUSDT', 'ETHUSDT', 'SOLUSDT', 'XRPUSDT']
 let sink: ReturnType<typeof startWorker>
 let produced = 0
@@ -43,6 +45,8 @@ afterAll(async () => {
   await sink?.exited
   await dropLake(catalog, namespace, ['trades', 'quotes'])
   await dropTopics(kafka, Object.values(topics), registry)
+  const t = ingestTopics.K2_TOPIC_TRADES
+  await dropTopics(kafka, [...Object.values(ingestTopics), `${t}.checkpoint`, `${t}.deferred`, `${ingestTopics.K2_TOPIC_QUOTES}.deferred`], registry)
   io.close()
 })
 
@@ -87,15 +91,40 @@ describe('Iceberg sink through outages', () => {
     expect(sink.output()).toMatch(/uploading s3:\/\/\S+ failed, retrying until it succeeds/)
   })
 
-  it('resumes after the broker restarts', async () => {
-    await produce(2)
-    await stack.down(['kafka'])
-    await new Promise((r) => setTimeout(r, 5_000))
-    await stack.up(['kafka'])
-    await produce(2)
-    await allCommitted('after the broker restart')
-    const [r] = await queryTable<{ n: number; keys: number }>(catalog, io, namespace, 'trades', 'SELECT count(*)::INTEGER AS n, count(DISTINCT (symbol, trade_id))::INTEGER AS keys FROM t')
-    expect(r).toEqual({ n: produced, keys: produced })
-    expect(sink.child.exitCode).toBeNull()
+  it('resumes after the broker restarts, and so does an ingest worker producing through it', async () => {
+    // An ingest worker of its own (its replay exchange, topics and ports), as the user's runs.
+    const replayPort = await freePort()
+    const seed = String(100_000 + Math.floor(Math.random() * 1_000_000_000))
+    const replay = startWorker('replay-exchange.ts', { K2_REPLAY_PORT: String(replayPort), K2_REPLAY_RATE: '1', K2_REPLAY_SEED: seed })
+    const metricsPort = await freePort()
+    const ingest = startWorker('ingest.ts', { ...ingestTopics, K2_REPLAY_PORT: String(replayPort), K2_FEED_SYMBOLS: 'BTCUSDT,ETHUSDT', K2_INGEST_METRICS_PORT: String(metricsPort), K2_DEGRADE: 'off' })
+    const ingested = async (): Promise<number> => {
+      const text = await (await fetch(`http://${config.host}:${metricsPort}/metrics`)).text()
+      return Number(/^k2_ingest_records_total\{stream="trades"\} (\d+)/m.exec(text)?.[1] ?? 0)
+    }
+    try {
+      await eventually(async () => ((await ingested().catch(() => 0)) > 0 ? true : undefined), 60_000, `the ingest to produce: ${ingest.output().slice(-1000)}`)
+      await produce(2)
+      await stack.down(['kafka'])
+      await new Promise((r) => setTimeout(r, 5_000))
+      await stack.up(['kafka'])
+      await produce(2)
+      await allCommitted('after the broker restart')
+      const [r] = await queryTable<{ n: number; keys: number }>(catalog, io, namespace, 'trades', 'SELECT count(*)::INTEGER AS n, count(DISTINCT (symbol, trade_id))::INTEGER AS keys FROM t')
+      expect(r).toEqual({ n: produced, keys: produced })
+      expect(sink.child.exitCode).toBeNull()
+      // The ingest is still running and producing: a run Kafka ended starts again from its checkpoint.
+      const after = await ingested()
+      await eventually(async () => {
+        if (ingest.child.exitCode !== null) throw new FatalError(`the ingest exited (${ingest.child.exitCode}) on the broker restart:\n${ingest.output().slice(-2000)}`)
+        return (await ingested()) > after + 50 ? true : undefined
+      }, 120_000, `the ingest to produce again after the broker restart: ${ingest.output().slice(-1500)}`)
+    } finally {
+      ingest.child.kill('SIGTERM')
+      await ingest.exited
+      replay.child.kill('SIGTERM')
+      await replay.exited
+      fs.rmSync(resumeFilePath(config.paths.state, Number(seed), replayPort), { force: true })
+    }
   })
 })
