@@ -63,6 +63,18 @@ async function counts(): Promise<{ n: number; keys: number }> {
   return r ?? { n: 0, keys: 0 }
 }
 
+/** `n` appends of one file each, copies of a committed file (`k2.test` = `<label> <i>`): small files and one-entry manifests, as sink commits leave them. */
+async function appendCopies(n: number, label: string): Promise<void> {
+  const { metadata } = await catalog.loadTable([namespace], 'trades')
+  const source = (await planScan({ metadata, io, manifests })).files[0]!
+  const bytes = await io.read(source.path)
+  for (let i = 0; i < n; i++) {
+    const copy = `${metadata.location}/data/${label}-${i}-${uniqueName('f')}.parquet`
+    await io.write(copy, bytes)
+    await appendFiles(table, [{ ...source.dataFile, filePath: copy }], { 'k2.test': `${label} ${i}` })
+  }
+}
+
 describe('lake maintenance beside the sink', () => {
   it('compacts small files while the sink commits, both retrying their conflicts, and loses or doubles nothing', async () => {
     const sinkAbort = new AbortController()
@@ -156,14 +168,7 @@ describe('lake maintenance beside the sink', () => {
 
   it('merges many small manifests into one per day, changing no file, row, sequence number or carried summary', async () => {
     // 20 appends of one file each (copies of a committed file): 20 one-entry manifests, as 20 sink commits leave them.
-    const { metadata } = await catalog.loadTable([namespace], 'trades')
-    const source = (await planScan({ metadata, io, manifests })).files[0]!
-    const bytes = await io.read(source.path)
-    for (let i = 0; i < 20; i++) {
-      const copy = `${metadata.location}/data/copy-${i}-${uniqueName('f')}.parquet`
-      await io.write(copy, bytes)
-      await appendFiles(table, [{ ...source.dataFile, filePath: copy }], { 'k2.test': `copy ${i}` })
-    }
+    await appendCopies(20, 'copy')
     const state = async (): Promise<{ manifests: number; files: Map<string, string>; summary: Record<string, string>; operation: string }> => {
       const loaded = await catalog.loadTable([namespace], 'trades')
       const snap = loaded.metadata.snapshots.find((s) => s['snapshot-id'] === loaded.metadata['current-snapshot-id'])!
@@ -190,14 +195,7 @@ describe('lake maintenance beside the sink', () => {
   })
   it('keeps the files of a compaction stopped while its commit was in flight: the table never names a missing file', async () => {
     // Small files to compact: copies of a committed file, one append each.
-    const { metadata } = await catalog.loadTable([namespace], 'trades')
-    const source = (await planScan({ metadata, io, manifests })).files[0]!
-    const bytes = await io.read(source.path)
-    for (let i = 0; i < 3; i++) {
-      const copy = `${metadata.location}/data/stop-${i}-${uniqueName('f')}.parquet`
-      await io.write(copy, bytes)
-      await appendFiles(table, [{ ...source.dataFile, filePath: copy }], { 'k2.test': `stop ${i}` })
-    }
+    await appendCopies(3, 'stop')
     const rowsBefore = await counts()
     // The worker is stopped (SIGTERM) after the catalog applied the replace but before its answer
     // arrived: the client sees no answer, as when the stop signal aborts the request.
