@@ -13,6 +13,7 @@ import {
   errorMessage,
   isWorkbenchError,
   loadConfig,
+  restartPolicy,
   runIngestor,
   sleep,
   startMetricsServer,
@@ -71,7 +72,7 @@ async function main(): Promise<number> {
         break
       } catch (err) {
         if (stop.aborted || !isWorkbenchError(err) || !err.retryable) throw err
-        const delayMs = backoffDelay({ attempts: 0, initialDelayMs: 1000, maxDelayMs: 30_000, factor: 2, jitter: 0.2 }, Math.min(attempt, 6))
+        const delayMs = backoffDelay(restartPolicy, Math.min(attempt, 6))
         log.warn(`the ingest run ended on a Kafka failure; starting again from the checkpoint in ${Math.round(delayMs / 1000)} s`, { attempt, error: errorMessage(err) })
         await sleep(delayMs, stop).catch(() => undefined)
         if (stop.aborted) return 0

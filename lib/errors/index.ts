@@ -1,3 +1,3 @@
 export { ErrorCode, WorkbenchError, isWorkbenchError, errorMessage } from './workbench-error'
-export { retry, backoffDelay, sleep, settleWithin, defaultRetryPolicy } from './retry'
+export { retry, backoffDelay, sleep, settleWithin, defaultRetryPolicy, restartPolicy } from './retry'
 export type { RetryPolicy } from './retry'

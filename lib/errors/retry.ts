@@ -21,6 +21,9 @@ export const defaultRetryPolicy: RetryPolicy = {
 }
 
 /** Delay before attempt `attempt + 1` (attempt counts from 1), jittered with `random` in [0,1). */
+/** Between whole runs of a worker's loop that an outage ended (the ingest's, its checkpoint read): 1 s doubling to 30 s. */
+export const restartPolicy: RetryPolicy = { attempts: 0, initialDelayMs: 1000, maxDelayMs: 30_000, factor: 2, jitter: 0.2 }
+
 export function backoffDelay(policy: RetryPolicy, attempt: number, random: () => number = Math.random): number {
   const base = Math.min(policy.maxDelayMs, policy.initialDelayMs * policy.factor ** (attempt - 1))
   const spread = base * policy.jitter

@@ -1,5 +1,5 @@
 import type { Kafka } from 'kafkajs'
-import { ErrorCode, WorkbenchError, backoffDelay, errorMessage, isWorkbenchError, sleep } from '../errors/index'
+import { ErrorCode, WorkbenchError, backoffDelay, errorMessage, isWorkbenchError, restartPolicy, sleep } from '../errors/index'
 import { createBinanceRest, historyRowToTradeEvent, type BinanceRest } from '../feed/history-binance-rest'
 import { createBinanceWsSource, nowMicros, type BinanceWsSource, type BinanceWsSourceEvents, type BinanceWsSourceOptions } from '../feed/source-binance-ws'
 import type { Logger } from '../logger/index'
@@ -549,7 +549,7 @@ async function readWholeCheckpoint(kafka: Kafka, topic: string, log: Logger, sig
     } catch (err) {
       if (signal.aborted || !isWorkbenchError(err) || !err.retryable) throw err
       log.warn(`the checkpoint could not be read whole; retrying: ${errorMessage(err)}`, { attempt })
-      await sleep(backoffDelay({ attempts: 0, initialDelayMs: 1000, maxDelayMs: 30_000, factor: 2, jitter: 0.2 }, Math.min(attempt, 6)), signal)
+      await sleep(backoffDelay(restartPolicy, Math.min(attempt, 6)), signal)
     }
   }
 }

@@ -258,25 +258,12 @@ class TopicTail {
     for (const message of messages) {
       const offset = BigInt(message.offset)
       if (offset < from) continue
-      const value = message.value
-      if (value === null) {
-        this.stats.skipped++
-        this.taken.set(partition, offset + 1n)
-        continue
-      }
-      // A flush may swap the pending chunk while this awaits, so each row is written and counted without an await in between.
-      const id = wireSchemaId(value)
-      let decoder: ColumnDecoder | null | undefined
-      if (id !== undefined && this.stream.columnDecoder) {
-        decoder = this.decoders.get(id)
-        if (decoder === undefined) decoder = await this.resolve(id)
-      }
-      if (!(decoder && this.decodeFast(decoder, value)) && !(await this.decodeReference(value, partition, message.offset))) {
-        this.taken.set(partition, offset + 1n)
-        continue
-      }
-      this.pending.commit(partition, offset)
+      const decoded = this.decode(message.value, partition, message.offset)
+      const kept = typeof decoded === 'boolean' ? decoded : await decoded
+      // Dealt with (kept or skipped as undecodable): a retry of this batch starts after it.
       this.taken.set(partition, offset + 1n)
+      if (!kept) continue
+      this.pending.commit(partition, offset)
       list.push(Number(offset))
       this.stats.records++
       if (this.pending.full) {
@@ -284,6 +271,24 @@ class TopicTail {
         this.pending = this.newChunk()
       }
     }
+  }
+
+  /**
+   * One value into the next pending row, by the compiled decoder of its writer schema or else the
+   * reference path; false (counted) for a record that cannot be read. Synchronous on the hot path
+   * (a known schema the compiled decoder reads): no promise per record. A flush may swap the
+   * pending chunk while this awaits, so the row is written without an await in between.
+   */
+  private decode(value: Buffer | null, partition: number, offset: string): boolean | Promise<boolean> {
+    if (value === null) {
+      this.stats.skipped++
+      return false
+    }
+    const id = wireSchemaId(value)
+    const decoder = id !== undefined && this.stream.columnDecoder ? this.decoders.get(id) : null
+    if (decoder === undefined) return this.resolve(id!).then(() => this.decode(value, partition, offset))
+    if (decoder && this.decodeFast(decoder, value)) return true
+    return this.decodeReference(value, partition, offset)
   }
 
   /** The compiled decoder into the next pending row; false when it refuses the value (the reference path then decides). */
