@@ -39,7 +39,9 @@ export function createManifestReader(io: FileIO, capacity = 512): ManifestReader
     manifestList: (snapshot) => {
       if (snapshot['manifest-list']) return remember(lists, snapshot['manifest-list'], async () => decodeManifestList(await io.read(snapshot['manifest-list'])))
       const embedded = snapshot.manifests
-      if (Array.isArray(embedded)) return remember(lists, `v1-manifests:${String(snapshot['snapshot-id'])}:${embedded.join(',')}`, () => embeddedManifests(io, snapshot, embedded))
+      // Each manifest is read here already: its entries go straight into the cache.
+      const seed = (manifest: ManifestFile, entries: readonly ManifestEntry[]): void => void remember(manifests, manifest.manifestPath, async () => entries.map((e) => inheritEntry(e, manifest)))
+      if (Array.isArray(embedded)) return remember(lists, `v1-manifests:${String(snapshot['snapshot-id'])}:${embedded.join(',')}`, () => embeddedManifests(io, snapshot, embedded, seed))
       return Promise.reject(new WorkbenchError(ErrorCode.RecordInvalid, `snapshot ${String(snapshot['snapshot-id'])} has neither a manifest-list nor (v1) a manifests list: the table metadata is incomplete`))
     },
     entries: (manifest) =>
@@ -121,14 +123,14 @@ export function assignSequenceNumber(m: ManifestFile, sequenceNumber: bigint): M
  * `manifests`): each is read once for what a list would say of it (its spec id, from its header,
  * and its file counts). v1 has no sequence numbers (0) and only data manifests.
  */
-async function embeddedManifests(io: FileIO, snapshot: Snapshot, paths: readonly string[]): Promise<ManifestFile[]> {
+async function embeddedManifests(io: FileIO, snapshot: Snapshot, paths: readonly string[], seed: (manifest: ManifestFile, entries: readonly ManifestEntry[]) => void): Promise<ManifestFile[]> {
   return Promise.all(
     paths.map(async (manifestPath): Promise<ManifestFile> => {
       const bytes = await io.read(manifestPath)
       const { metadata, entries } = await decodeManifest(bytes)
       const count = (status: number): number => entries.filter((e) => e.status === status).length
       const rows = (status: number): bigint => entries.filter((e) => e.status === status).reduce((n, e) => n + e.dataFile.recordCount, 0n)
-      return {
+      const manifest: ManifestFile = {
         manifestPath,
         manifestLength: BigInt(bytes.length),
         partitionSpecId: Number(metadata['partition-spec-id'] ?? 0),
@@ -143,6 +145,8 @@ async function embeddedManifests(io: FileIO, snapshot: Snapshot, paths: readonly
         existingRowsCount: rows(EntryStatus.Existing),
         deletedRowsCount: rows(EntryStatus.Deleted),
       }
+      seed(manifest, entries)
+      return manifest
     }),
   )
 }
