@@ -30,8 +30,11 @@ export class FatalError extends Error {
   override readonly name = 'FatalError'
 }
 
-/** Polls `check` until it returns a value (not undefined) or the time is up; a FatalError ends it at once. */
-export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
+/**
+ * Polls `check` until it returns a value (not undefined) or the time is up; a FatalError ends it at
+ * once. `what` may be a function, so a description that quotes logs is made when it fails.
+ */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs: number, what: string | (() => string)): Promise<T> {
   const deadline = Date.now() + timeoutMs
   let last: unknown
   while (Date.now() < deadline) {
@@ -44,7 +47,7 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
     }
     await new Promise((r) => setTimeout(r, 250))
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`)
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'function' ? what() : what}${last ? `: ${(last as Error).message}` : ''}`)
 }
 
 /** A TCP port free on loopback right now (for a worker a test starts). */
@@ -109,12 +112,22 @@ export async function readTopic(kafka: Kafka, topic: string): Promise<Array<{ ke
 }
 
 /** A pipeline worker (`pipelines/<script>`) as its own node process, with its output kept. */
-export function startWorker(script: string, env: Record<string, string>): { child: ChildProcess; exited: Promise<number | null>; output: () => string } {
+export function startWorker(script: string, env: Record<string, string>): { child: ChildProcess; exited: Promise<number | null>; output: () => string; describe: () => string } {
   let out = ''
+  let ended: string | undefined
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'pipelines', script)], { cwd: projectRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()))
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()))
-  return { child, exited: new Promise((r) => child.once('exit', (code) => r(code))), output: () => out }
+  child.once('error', (err) => (ended ??= `failed to start: ${err.message}`))
+  const exited = new Promise<number | null>((r) =>
+    child.once('exit', (code, signal) => {
+      ended ??= `exited ${signal ?? code}`
+      r(code)
+    }),
+  )
+  // For a failure message: the worker, whether it still runs, and the end of what it printed.
+  const describe = (): string => `${script} (pid ${child.pid ?? '-'}, ${ended ?? 'running'}): ${out.slice(-600).trim() || '(no output)'}`
+  return { child, exited, output: () => out, describe }
 }
 
 /**

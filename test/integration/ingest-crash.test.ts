@@ -33,13 +33,13 @@ describe('ingest worker killed with SIGKILL and restarted', () => {
     try {
       for (let kill = 0; kill < 4; kill++) {
         const ingest = worker('ingest.ts', env)
-        await eventually(() => produced(env.K2_INGEST_METRICS_PORT), 60_000, `trades from run ${kill + 1}: ${ingest.output().slice(-400)}`)
+        await eventually(() => produced(env.K2_INGEST_METRICS_PORT), 60_000, () => `trades from run ${kill + 1}: ${ingest.describe()}`)
         await new Promise((r) => setTimeout(r, 500 + Math.random() * 1500))
         ingest.child.kill('SIGKILL')
         await ingest.exited
       }
       const last = worker('ingest.ts', env)
-      await eventually(() => produced(env.K2_INGEST_METRICS_PORT), 60_000, `trades from the last run: ${last.output().slice(-400)}`)
+      await eventually(() => produced(env.K2_INGEST_METRICS_PORT), 60_000, () => `trades from the last run: ${last.describe()}`)
       await new Promise((r) => setTimeout(r, 2000))
       last.child.kill('SIGTERM')
       expect(await last.exited).toBe(0)

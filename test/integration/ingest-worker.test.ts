@@ -1,24 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { Kafka, logLevel } from 'kafkajs'
 import { afterAll, describe, expect, it } from 'vitest'
-import { metricDefinitions, projectRoot } from '../../lib'
-import { eventually, freePort, stackConfig, uniqueName } from './helpers'
-
-function start(script: string, env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  let out = ''
-  // One process (node with tsx's loader), so SIGTERM reaches the worker itself.
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'pipelines', script)], {
-    cwd: projectRoot,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()))
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()))
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
-  return { child, output: () => out, exited }
-}
+import { metricDefinitions } from '../../lib'
+import { eventually, freePort, stackConfig, startWorker as start, uniqueName } from './helpers'
 
 /** The workers as a user runs them: replay exchange and ingest as processes, scraped, stopped with SIGTERM. */
 describe('ingest worker process', () => {
@@ -57,7 +42,7 @@ describe('ingest worker process', () => {
           return /k2_ingest_records_total\{stream="trades"\} [1-9]/.test(text) ? text : undefined
         },
         60_000,
-        `the ingest worker to report produced trades (output so far: ${ingest.output().slice(-500)})`,
+        () => `the ingest worker to report produced trades (${ingest.describe()})`,
       )
       for (const def of Object.values(metricDefinitions).filter((d) => d.name.startsWith('k2_ingest_'))) {
         expect(body, def.name).toContain(`# HELP ${def.name} ${def.help}`)
@@ -98,7 +83,7 @@ describe('ingest worker process', () => {
       await eventually(
         async () => (counter(await scrape(), 'k2_ingest_records_total{stream="trades"}') >= 100 ? true : undefined),
         60_000,
-        `the ingest worker to produce 100 trades (output so far: ${ingest.output().slice(-500)})`,
+        () => `the ingest worker to produce 100 trades (${ingest.describe()})`,
       )
       replay.child.kill('SIGTERM')
       expect(await replay.exited).toBe(0)
@@ -125,7 +110,7 @@ describe('ingest worker process', () => {
           return n >= before + 200 ? text : undefined
         },
         90_000,
-        `new trades after the restart (exchange: ${replay.output().slice(-400)}; ingest: ${ingest.output().slice(-400)})`,
+        () => `new trades after the restart (exchange: ${replay.describe()}; ingest: ${ingest.describe()})`,
       )
       expect(replay.output()).toContain('resumed the market where the last run stopped')
       // A graceful stop saves the exact point: nothing is taken for a replay. The tape runs while

@@ -3,7 +3,7 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { metricDefinitions, metricWorkers, processMetricNames, type MetricWorker } from '../../lib'
-import { eventually, freePort, startWorker, uniqueName } from './helpers'
+import { FatalError, eventually, freePort, startWorker, uniqueName } from './helpers'
 import { createLakeTestContext } from './lake-helpers'
 
 /**
@@ -53,19 +53,32 @@ describe('metrics of every worker', () => {
     urls.maintenance = `http://${config.host}:${ports.maintenance}/metrics`
     urls.api = `http://${config.host}:${ports.api}/metrics`
     for (const script of ['replay-exchange.ts', 'ingest.ts', 'iceberg-sink.ts', 'maintenance.ts', 'api.ts']) workers.push(startWorker(script, env))
-    const logs = (): string => workers.map((w) => w.output().slice(-300)).join('\n---\n')
+    const logs = (): string => workers.map((w) => w.describe()).join('\n---\n')
+    // A worker that has exited will not come back: say so at once, with what it printed.
+    const alive = (): void => {
+      const dead = workers.find((w) => w.child.exitCode !== null || w.child.signalCode !== null)
+      if (dead) throw new FatalError(`a worker exited before the test's work was done: ${dead.describe()}`)
+    }
 
     // Some work first, so counters and histograms carry samples and not only their help text.
-    await eventually(async () => (sample(await scrape('iceberg-sink'), 'k2_sink_records_total{table="trades"}') > 0 ? true : undefined), 120_000, `the sink to commit trades (${logs()})`)
+    await eventually(
+      async () => {
+        alive()
+        return sample(await scrape('iceberg-sink'), 'k2_sink_records_total{table="trades"}') > 0 ? true : undefined
+      },
+      120_000,
+      () => `the sink to commit trades (${logs()})`,
+    )
     const to = new Date()
     const from = new Date(to.getTime() - 10 * 60_000)
     await eventually(
       async () => {
+        alive()
         const res = await fetch(`http://${config.host}:${ports.api}/v1/trades?symbol=BTCUSDT&from=${from.toISOString()}&to=${to.toISOString()}`)
         return res.ok ? true : undefined
       },
       60_000,
-      `the API to answer a trades query (${logs()})`,
+      () => `the API to answer a trades query (${logs()})`,
     )
     for (const w of metricWorkers) bodies[w] = await eventually(() => scrape(w), 30_000, `${w} /metrics`)
   }, 300_000)

@@ -128,7 +128,7 @@ describe('Iceberg sink under kill -9', () => {
         // The topic ends with a transaction marker: the table holds up to the last record, at most one short of high.
         return high.every((h) => BigInt(h.high) - (held.get(h.partition) ?? 0n) <= 1n)
       }
-      await eventually(async () => ((await caughtUp(topics.K2_TOPIC_TRADES, 'trades')) && (await caughtUp(topics.K2_TOPIC_QUOTES, 'quotes')) ? true : undefined), 120_000, `the sink to catch up: ${last.output().slice(-1500)}`)
+      await eventually(async () => ((await caughtUp(topics.K2_TOPIC_TRADES, 'trades')) && (await caughtUp(topics.K2_TOPIC_QUOTES, 'quotes')) ? true : undefined), 120_000, () => `the sink to catch up: ${last.output().slice(-1500)}`)
       await admin.disconnect()
       // Maintenance merges the hour being written from two small files here (the data is all in
       // it: at the default 16 whether it had compacted depended on how many commits the killed
