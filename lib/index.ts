@@ -269,6 +269,7 @@ export {
   createVolumeWindow,
   createDegradationManager,
   processSignals,
+  overloadDemoPolicy,
   runOverloadDemo,
 } from './degrade/index'
 export type {

@@ -101,6 +101,27 @@ export interface OverloadDemoResult {
 /** The synthetic market's base pace: events/s at rate 1 (trades and quotes). */
 const baseEventsPerSecond = 600
 
+/**
+ * The demo's degradation policy, for both workers. The sink commits every 3 s here, so the window
+ * is short too: a backlog of 1.5 s of input standing for 4 s widens batches, 2 s growing sheds
+ * tier 3 (D37). The backlogs alone decide: a commit of a few seconds is several 3 s cadences,
+ * which is this demo's choice of cadence, not overload. Where the overload stops depends on the
+ * machine: the sink's backlog if the sink falls behind first, the feed reader's delay behind the
+ * exchange's clock if the ingest does (D50; seen in CI: the ingest wrote 13k of 215k trades/s
+ * while the sink kept up, and with the sink's backlog alone nothing was raised). CIRCUIT_BREAK is
+ * out of reach: pausing the feed would hide the shedding this demo is about.
+ */
+export function overloadDemoPolicy(mode: 'quick' | 'full'): DegradationPolicy {
+  const standing = { kind: 'standing', windowMs: 4000, minGrowthPerSecond: 0.05 } as const
+  return {
+    cooldownMs: mode === 'quick' ? 4000 : 10_000,
+    thresholds: {
+      backlogSeconds: { enter: [1.5, 2, 4, 600], recover: [0.75, 1, 2, 300], judge: standing, growthGated: true },
+      feedDelaySeconds: { enter: [1.5, 2], recover: [0.75, 1], judge: standing, growthGated: true },
+    },
+  }
+}
+
 /** Runs the demo; resolves when the lake holds everything (or throws after a deadline). */
 export async function runOverloadDemo(options: OverloadDemoOptions, deps: OverloadDemoDeps): Promise<OverloadDemoResult> {
   const log = deps.logger.child('overload-demo')
@@ -124,17 +145,7 @@ export async function runOverloadDemo(options: OverloadDemoOptions, deps: Overlo
     partitions: options.partitions ?? 6,
   }
   const workDir = options.workDir ?? path.join(os.tmpdir(), `k2-overload-${process.pid}`)
-  // The sink commits every 3 s here, so the window is short too: a backlog of 1.5 s of input
-  // standing for 4 s widens batches, 2 s growing sheds tier 3 (D37). The backlog alone decides:
-  // a commit of a few seconds is several 3 s cadences, which is this demo's choice of cadence,
-  // not overload. CIRCUIT_BREAK is out of reach: pausing the feed would hide the shedding this
-  // demo is about.
-  const policy: DegradationPolicy = {
-    cooldownMs: quick ? 4000 : 10_000,
-    thresholds: {
-      backlogSeconds: { enter: [1.5, 2, 4, 600], recover: [0.75, 1, 2, 300], judge: { kind: 'standing', windowMs: 4000, minGrowthPerSecond: 0.05 }, growthGated: true },
-    },
-  }
+  const policy = overloadDemoPolicy(options.mode)
 
   const exchange = await startExchange(17, phases[0]!.rate)
   const admin = deps.kafka.admin()
