@@ -11,6 +11,7 @@ import { loadConfig } from '../../lib/index'
 import { bold, consoleReporter, formatStatus, red, runCli } from '../lib/cli'
 import { ensureCredentials } from '../lib/credentials'
 import { createStack } from '../lib/manager'
+import { readReliabilityRecords, type ReliabilityRecord } from '../lib/reliability-report'
 import { allServices, groupNames } from '../services/index'
 
 interface VitestJson {
@@ -46,6 +47,7 @@ runCli(async (initial, args) => {
   await stack.up(infra)
   process.stdout.write(`\n${bold('K2 stack')}\n${formatStatus(await stack.status(infra))}\n\n`)
 
+  const started = Date.now()
   const report = path.join(config.paths.state, 'test-results.json')
   fs.rmSync(report, { force: true })
   const status = step('vitest: unit, integration and notebook tests', bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...args])
@@ -67,5 +69,12 @@ runCli(async (initial, args) => {
   const failedFiles = r.testResults.filter((f) => f.status === 'failed').length
   const suites = failedFiles > 0 ? `, ${failedFiles} test file${failedFiles === 1 ? '' : 's'} failed` : ''
   process.stdout.write(`\ntests: ${r.numPassedTests} passed, ${r.numFailedTests} failed${skipped ? `, ${skipped} skipped` : ''}${suites}\n`)
+  // What the fault tests did and found, totalled (npm run reliability writes docs/reliability.md from it).
+  const records = readReliabilityRecords(config.paths.state).filter((rec) => Date.parse(rec.at) >= started)
+  if (records.length > 0) {
+    const sum = (f: (rec: ReliabilityRecord) => number): number => records.reduce((a, rec) => a + f(rec), 0)
+    const faults = sum((rec) => rec.entries.reduce((a, e) => a + e.count, 0))
+    process.stdout.write(`reliability: ${records.length} fault tests, ${faults.toLocaleString('en')} kills, faults and bad inputs; ${sum((rec) => rec.checked).toLocaleString('en')} records checked, ${sum((rec) => rec.lost)} lost, ${sum((rec) => rec.duplicated)} duplicated (npm run reliability writes docs/reliability.md)\n`)
+  }
   return status === 0 && r.numFailedTests === 0 && r.numFailedTestSuites === 0 ? 0 : 1
 })
