@@ -16,6 +16,8 @@ import {
   type TableHandle,
 } from '../../lib'
 import { stackConfig, uniqueName } from './helpers'
+import { recordReliability } from './oracles'
+import type { ReliabilityEntry } from '../../stack/lib/reliability-report'
 import { dropLake } from './lake-helpers'
 
 /**
@@ -95,12 +97,27 @@ async function snapshotsLabelled(label: string): Promise<number> {
   return metadata.snapshots.filter((s) => s.summary['k2.test'] === label).length
 }
 
+/**
+ * The reliability record: each fault, and how many times its commit landed in the table (read
+ * back from the catalog directly, not through the proxy): once is right, 0 is lost, 2 duplicated.
+ */
+const faults: ReliabilityEntry[] = []
+const outcome = { checked: 0, lost: 0, duplicated: 0 }
+function note(what: string, landed: number): void {
+  faults.push({ kind: 'fault', target: 'iceberg-rest', what, count: 1 })
+  outcome.checked++
+  if (landed === 0) outcome.lost++
+  if (landed > 1) outcome.duplicated += landed - 1
+  recordReliability('catalog-faults', faults, 'commits landed, read from the catalog directly: each exactly once', outcome)
+}
+
 describe('commits through a misbehaving catalog', () => {
   it('a 500 after the commit landed: reloads, finds its snapshot, does not commit twice', async () => {
     mode = 'apply-then-500'
     faultsLeft = 1
     const before = commitsSeen
     expect(await commitOnce('lost-answer')).toMatchObject({ retries: 1, recovered: true })
+    note('500 after the commit was applied', await snapshotsLabelled('lost-answer'))
     expect(commitsSeen - before).toBe(1)
     expect(await snapshotsLabelled('lost-answer')).toBe(1)
   })
@@ -110,6 +127,7 @@ describe('commits through a misbehaving catalog', () => {
     faultsLeft = 2
     const before = commitsSeen
     expect(await commitOnce('refused')).toMatchObject({ retries: 2, recovered: false })
+    note('502 twice before anything was applied', await snapshotsLabelled('refused'))
     expect(commitsSeen - before).toBe(3)
     expect(await snapshotsLabelled('refused')).toBe(1)
   })
@@ -127,6 +145,8 @@ describe('commits through a misbehaving catalog', () => {
       landed: (base) => tableOffsets(base, faultTopic).get(0) === end.get(0),
     })
     expect(r).toMatchObject({ retries: 1, recovered: true })
+    // Its snapshot is gone by design: the commits that reached the catalog are what landed.
+    note('500 after the commit was applied and its snapshot expired', commitsSeen - before)
     expect(commitsSeen - before).toBe(1)
     const { metadata } = await direct.loadTable([namespace], 'trades')
     expect(metadata.snapshots.some((s) => s['snapshot-id'] === r.snapshotId)).toBe(false) // expired, as staged
@@ -138,6 +158,7 @@ describe('commits through a misbehaving catalog', () => {
     mode = 'conflict-409'
     faultsLeft = 1
     expect(await commitOnce('conflicted')).toMatchObject({ conflicts: 1, retries: 0 })
+    note('409 conflict', await snapshotsLabelled('conflicted'))
     expect(await snapshotsLabelled('conflicted')).toBe(1)
   })
 })

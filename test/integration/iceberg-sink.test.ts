@@ -13,6 +13,7 @@ import {
   type IcebergSinkOptions,
 } from '../../lib'
 import { dropTopics, eventually, readTopic, stackConfig, uniqueName, scratchDir } from './helpers'
+import { recordReliability } from './oracles'
 import { dropLake, makeQuotes, makeTrades, produceRecords, produceTrades, queryTable, startTestSink, tableRecords, type TestSink } from './lake-helpers'
 
 const config = stackConfig()
@@ -102,6 +103,13 @@ describe('Kafka → Iceberg sink', () => {
     for (const p of high) expect(String(offsets.get(p.partition) ?? 0n)).toBe(p.high)
 
     const dead = await readTopic(kafka, topics.deadLetter)
+    const answered = dead.filter((d) => ['undecodable', 'unknown_schema'].includes(d.headers.reason ?? '') && d.headers.source_topic === topics.trades).length
+    recordReliability('iceberg-sink-bad-records', [{ kind: 'bad-input', target: 'iceberg-sink', what: 'Kafka records that are not our Avro (garbage; a schema id the registry never issued)', count: 2 }], 'a dead letter per bad record, with its reason and source; the good records committed once', {
+      checked: trades.length,
+      lost: trades.length - rows.reduce((a, r) => a + r.ids, 0),
+      duplicated: rows.reduce((a, r) => a + r.n - r.ids, 0),
+      unanswered: 2 - answered,
+    })
     expect(dead.map((d) => d.headers.reason).sort()).toEqual(['undecodable', 'unknown_schema'])
     expect(dead.every((d) => d.headers.source_topic === topics.trades && d.headers.source_key === 'BTCUSDT')).toBe(true)
     // Keyed by the source record: re-sent after a crash, a dead letter has the same key.

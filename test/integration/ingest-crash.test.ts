@@ -1,8 +1,8 @@
 import { Kafka, logLevel } from 'kafkajs'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createRecordSerde, createSchemaRegistryClient } from '../../lib'
-import { eventually, freePort, readTopic, stackConfig, uniqueName, startWorker as worker } from './helpers'
-import { contentOf, tapeTrades, type Content } from './oracles'
+import { eventually, freePort, stackConfig, uniqueName, startWorker as worker } from './helpers'
+import { lossOf, recordReliability, tapeOver, topicTrades, type Content } from './oracles'
 
 
 /**
@@ -53,21 +53,14 @@ describe('ingest worker killed with SIGKILL and restarted', () => {
       expect(last.output()).toMatch(/gapTradesUnrepairable="0"/)
       // Everything committed (read_committed, to the last stable offset), and the exchange's own
       // tape from each symbol's first trade in Kafka to its last, read before the exchange stops.
-      const serde = createRecordSerde({ registry })
-      const lines: string[] = []
-      for (const m of await readTopic(kafka, topics.K2_TOPIC_TRADES)) {
-        const t = await serde.deserializeTrade(m.value)
-        lines.push([t.symbol, t.tradeId, t.price, t.quantity, t.timestampMicros].join('|'))
-      }
-      inKafka = contentOf(lines)
-      const tape: string[] = []
-      for (const [symbol, ids] of inKafka.ids) tape.push(...(await tapeTrades(`http://127.0.0.1:${replayPort}`, symbol, ids[0]!, ids.at(-1)!)))
-      onTape = contentOf(tape)
+      inKafka = await topicTrades(kafka, createRecordSerde({ registry }), [topics.K2_TOPIC_TRADES])
+      onTape = await tapeOver(`http://127.0.0.1:${replayPort}`, inKafka)
     } finally {
       replay.child.kill('SIGTERM')
       await replay.exited
     }
 
+    recordReliability('ingest-crash', [{ kind: 'kill', target: 'ingest', what: 'SIGKILL at a random moment, restarted from its checkpoint', count: 4 }], "the exchange's tape vs Kafka (read_committed)", lossOf(inKafka!, onTape!))
     expect([...inKafka!.ids.keys()].sort()).toEqual(['BTCUSDT', 'ETHUSDT', 'SOLUSDT', 'XRPUSDT'])
     for (const [symbol, list] of inKafka!.ids) expect(new Set(list.map(String)).size, `${symbol}: a trade is in Kafka twice`).toBe(list.length)
     // Every trade the exchange made between each symbol's first and last in Kafka, once, as it made it.

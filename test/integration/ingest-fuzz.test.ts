@@ -6,6 +6,7 @@ import { WebSocketServer } from 'ws'
 import { createMetrics, createRecordSerde, createSchemaRegistryClient, normaliseBinanceFrame, runIngestor, silentLogger } from '../../lib'
 import { mutate, prng, validFrames } from '../support/fuzz-frames'
 import { dropTopics, eventually, stackConfig, uniqueName } from './helpers'
+import { recordReliability } from './oracles'
 
 /**
  * A hostile exchange: a real WebSocket server that sends 12,000 random and mutated frames to a
@@ -104,6 +105,9 @@ describe('ingest fuzz: hostile frames end in the dead-letter topic', () => {
       })
     })
     await consumer.disconnect()
+    // A rejected frame is answered when its dead letter holds it as received, with its reason.
+    const answered = expected.filter((e, i) => got[i]?.frame === e.frame && got[i]?.reason === e.reason).length
+    recordReliability('ingest-fuzz', [{ kind: 'bad-input', target: 'ingest', what: 'mutated Binance WebSocket frames (truncated, bit flips, wrong types, huge, bad UTF-8)', count: expected.length }], 'each rejected frame in the dead-letter topic, as received, with its reason', { checked: 0, lost: 0, duplicated: Math.max(0, got.length - expected.length), unanswered: expected.length - answered })
     expect(got).toEqual(expected)
   })
 })

@@ -13,7 +13,7 @@ import {
   type DegradationTransition,
 } from '../../lib'
 import { dropTopics, readTopic, stackConfig, standInSink, uniqueName } from './helpers'
-import { contentOf, tapeTrades } from './oracles'
+import { lossOf, recordReliability, tapeOver, topicTrades } from './oracles'
 
 describe('load shedding in the ingest worker', () => {
   const config = stackConfig()
@@ -97,17 +97,11 @@ describe('load shedding in the ingest worker', () => {
     // stretch (read before it closes): the truth the report's counts are checked against.
     const hot = await readTopic(kafka, topics.trades)
     const deferred = await readTopic(kafka, topics.deferredTrades)
-    const lines: string[] = []
-    for (const m of [...hot, ...deferred]) {
-      const t = await serde.deserializeTrade(m.value)
-      lines.push([t.symbol, t.tradeId, t.price, t.quantity, t.timestampMicros].join('|'))
-    }
-    const inKafka = contentOf(lines)
-    const tape: string[] = []
-    for (const [symbol, ids] of inKafka.ids) tape.push(...(await tapeTrades(exchange.restUrl, symbol, ids[0]!, ids.at(-1)!)))
-    const onTape = contentOf(tape)
+    const inKafka = await topicTrades(kafka, serde, [topics.trades, topics.deferredTrades])
+    const onTape = await tapeOver(exchange.restUrl, inKafka)
     await exchange.close()
 
+    recordReliability('ingest-shedding', [{ kind: 'fault', target: 'ingest', what: 'overload: the sink\'s backlog growing until tiers 2 and 3 are deferred', count: 1 }], "the exchange's tape vs the hot and deferred topics", lossOf(inKafka, onTape))
     // Up in order, then down one level at a time to NORMAL.
     const ranks = transitions.map((t) => levelRank(t.to))
     const peak = ranks.indexOf(Math.max(...ranks))

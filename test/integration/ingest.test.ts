@@ -15,6 +15,7 @@ import {
   type ReplayMarket,
 } from '../../lib'
 import { dropTopics, readTopic, stackConfig, uniqueName } from './helpers'
+import { lossOf, recordReliability, sameContent, tapeOver, topicTrades } from './oracles'
 
 const symbols = ['BTCUSDT', 'ETHUSDT', 'SOLUSDT', 'DOGEUSDT', 'PEPEUSDT']
 const knownReasons = new Set(['malformed_json', 'oversize_frame', 'unknown_event_type', 'missing_field', 'wrong_type', 'non_numeric', 'non_positive', 'out_of_range', 'unknown_symbol', 'crossed_book'])
@@ -34,7 +35,7 @@ describe('ingestion from the replay exchange into Kafka, with faults', () => {
     const produced = new Map<string, Set<number>>()
     const market: ReplayMarket = {
       instruments: inner.instruments,
-      history: (s, from, limit) => inner.history(s, from, limit),
+      history: (s, from, limit, unit) => inner.history(s, from, limit, unit),
       next: (): MarketEvent | undefined => {
         const e = inner.next()
         if (e?.kind === 'trade' && symbols.includes(e.symbol)) {
@@ -86,7 +87,18 @@ describe('ingestion from the replay exchange into Kafka, with faults', () => {
     abort.abort()
     const report: IngestReport = await running
     const stats = exchange.stats()
+    // Kafka read_committed, and the exchange's own tape of the same stretch (before it closes).
+    const trades = await readTopic(kafka, topics.trades)
+    const inKafka = await topicTrades(kafka, serde, [topics.trades])
+    const onTape = await tapeOver(exchange.restUrl, inKafka)
     await exchange.close()
+    const faultNames: Record<string, string> = { duplicate: 'frame sent twice', reorder: 'frames reordered', omit: 'frame omitted (a gap to repair over REST)', malformed: 'malformed frame', drop: 'connection dropped', serverShutdown: 'server shut down and restarted' }
+    recordReliability(
+      'ingest',
+      Object.entries(stats.faults).map(([k, count]) => ({ kind: k === 'malformed' ? ('bad-input' as const) : ('fault' as const), target: 'ingest (WebSocket feed)', what: faultNames[k] ?? k, count: Number(count) })),
+      "the exchange's tape vs Kafka (read_committed)",
+      lossOf(inKafka, onTape),
+    )
 
     // The faults really happened.
     expect(stats.faults.duplicate).toBeGreaterThan(0)
@@ -103,8 +115,9 @@ describe('ingestion from the replay exchange into Kafka, with faults', () => {
 
     // Every trade id exactly once per symbol, contiguous from the first ingested to the last,
     // and each one a trade the exchange really produced.
-    const trades = await readTopic(kafka, topics.trades)
     expect(trades.length).toBe(report.trades)
+    expect(inKafka.ids).toEqual(onTape.ids)
+    expect(sameContent(inKafka, onTape)).toEqual({ ok: true })
     const ids = new Map<string, bigint[]>()
     for (const m of trades) {
       const t = await serde.deserializeTrade(m.value)

@@ -2,7 +2,10 @@ import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import * as path from 'node:path'
 import { promisify } from 'node:util'
-import { requireSecret, type WorkbenchConfig } from '../../lib'
+import type { Kafka } from 'kafkajs'
+import { requireSecret, type RecordSerde, type WorkbenchConfig } from '../../lib'
+import { writeReliabilityRecord, type ReliabilityEntry } from '../../stack/lib/reliability-report'
+import { readTopic, stackConfig } from './helpers'
 
 /**
  * Sources of truth that share no code with what a test checks: the replay exchange's own tape,
@@ -17,6 +20,8 @@ export interface Content {
   /** SHA-256 over the canonical lines, sorted, each ending in a newline. */
   readonly hash: string
   readonly records: number
+  /** The canonical lines, sorted, where the content was built from them (for a difference's message). */
+  readonly lines?: readonly string[]
 }
 
 /** Content from canonical lines. */
@@ -30,8 +35,9 @@ export function contentOf(lines: readonly string[]): Content {
   }
   for (const list of ids.values()) list.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
   const h = createHash('sha256')
-  for (const l of [...lines].sort()) h.update(`${l}\n`)
-  return { ids, hash: h.digest('hex'), records: lines.length }
+  const sorted = [...lines].sort()
+  for (const l of sorted) h.update(`${l}\n`)
+  return { ids, hash: h.digest('hex'), records: lines.length, lines: sorted }
 }
 
 /** A table as pyiceberg reads it at its current snapshot. */
@@ -71,4 +77,72 @@ export async function tapeTrades(restUrl: string, symbol: string, fromId: bigint
     next = BigInt(page.at(-1)!.id) + 1n
   }
   return lines
+}
+
+/**
+ * Fails unless `actual` holds exactly `expected`'s records, value for value. On a difference it
+ * says, per symbol, how many ids are missing or extra (and the first few), or that the ids agree
+ * and the values do not.
+ */
+export function sameContent(actual: Content, expected: Content): { ok: true } | { ok: false; why: string } {
+  if (actual.hash === expected.hash && actual.records === expected.records) return { ok: true }
+  const out: string[] = []
+  for (const symbol of new Set([...actual.ids.keys(), ...expected.ids.keys()])) {
+    const a = new Set((actual.ids.get(symbol) ?? []).map(String))
+    const e = new Set((expected.ids.get(symbol) ?? []).map(String))
+    const missing = [...e].filter((id) => !a.has(id))
+    const extra = [...a].filter((id) => !e.has(id))
+    const twice = (actual.ids.get(symbol)?.length ?? 0) - a.size
+    if (missing.length + extra.length + twice > 0) out.push(`${symbol}: ${missing.length} missing (${missing.slice(0, 3).join(', ')}), ${extra.length} extra (${extra.slice(0, 3).join(', ')}), ${twice} twice`)
+  }
+  if (out.length === 0 && actual.lines && expected.lines) {
+    const want = new Set(expected.lines)
+    const got = new Set(actual.lines)
+    const wrong = actual.lines.filter((l) => !want.has(l))
+    out.push(`the same ids, ${wrong.length} of ${actual.records} records with other values: ${wrong.slice(0, 3).join(', ')} where the truth has ${expected.lines.filter((l) => !got.has(l)).slice(0, 3).join(', ')}`)
+  }
+  return { ok: false, why: out.length > 0 ? out.join('; ') : `the same ids, ${actual.records} records, but different values (hash ${actual.hash.slice(0, 12)} vs ${expected.hash.slice(0, 12)})` }
+}
+
+/** How `actual` falls short of `expected`: ids lost, ids held twice or not in the truth, and whether the values differ. */
+export function lossOf(actual: Content, expected: Content): { checked: number; lost: number; duplicated: number; valuesDiffer: boolean } {
+  let lost = 0
+  let duplicated = 0
+  for (const symbol of new Set([...actual.ids.keys(), ...expected.ids.keys()])) {
+    const got = actual.ids.get(symbol) ?? []
+    const a = new Set(got.map(String))
+    const e = new Set((expected.ids.get(symbol) ?? []).map(String))
+    for (const id of e) if (!a.has(id)) lost++
+    for (const id of a) if (!e.has(id)) duplicated++
+    duplicated += got.length - a.size
+  }
+  return { checked: expected.records, lost, duplicated, valuesDiffer: lost === 0 && duplicated === 0 && actual.hash !== expected.hash }
+}
+
+/**
+ * Leaves this test's reliability record (stack/lib/reliability-report.ts) for `npm run
+ * reliability`: called after the comparison with the oracle and before the assertions on it, so
+ * a failing run is recorded too.
+ */
+export function recordReliability(test: string, entries: ReliabilityEntry[], oracle: string, outcome: { checked: number; lost: number; duplicated: number; valuesDiffer?: boolean; unanswered?: number }): void {
+  writeReliabilityRecord(stackConfig().paths.state, { test, at: new Date().toISOString(), entries: entries.filter((e) => e.count > 0), oracle, ...outcome })
+}
+
+/** The trades `topics` hold together (read_committed, to each partition's last stable offset), in canonical form. */
+export async function topicTrades(kafka: Kafka, serde: RecordSerde, topics: readonly string[]): Promise<Content> {
+  const lines: string[] = []
+  for (const topic of topics) {
+    for (const m of await readTopic(kafka, topic)) {
+      const t = await serde.deserializeTrade(m.value)
+      lines.push([t.symbol, t.tradeId, t.price, t.quantity, t.timestampMicros].join('|'))
+    }
+  }
+  return contentOf(lines)
+}
+
+/** The exchange's tape over the same stretch as `content`: each symbol's trades from its first id in `content` to its last. */
+export async function tapeOver(restUrl: string, content: Content): Promise<Content> {
+  const lines: string[] = []
+  for (const [symbol, ids] of content.ids) lines.push(...(await tapeTrades(restUrl, symbol, ids[0]!, ids.at(-1)!)))
+  return contentOf(lines)
 }

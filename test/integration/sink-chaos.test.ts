@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto'
 import { Kafka, logLevel } from 'kafkajs'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createRecordSerde, createRestCatalogClient, createSchemaRegistryClient, createWarehouseFileIO, tableOffsets } from '../../lib'
 import { dropTopics, eventually, freePort, readTopic, stackConfig, startWorker, uniqueName } from './helpers'
-import { dropLake, queryTable } from './lake-helpers'
+import { dropLake } from './lake-helpers'
+import { contentOf, lakeDigest, lossOf, recordReliability, tapeOver, topicTrades, type Content } from './oracles'
 
 const config = stackConfig()
 const kafka = new Kafka({ clientId: uniqueName('chaos'), brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING })
@@ -19,48 +19,15 @@ afterAll(async () => {
   io.close()
 })
 
-/**
- * What a topic holds (read_committed, to each partition's last stable offset), as the lake
- * should: `symbol → ids` (sorted), and a SHA-256 over every record's content in canonical form
- * (symbol, id, its decimals as exact strings, its event time in µs), sorted.
- */
-async function topicContent(topic: string, kind: 'trade' | 'quote'): Promise<{ ids: Map<string, bigint[]>; hash: string; records: number }> {
+/** The quotes a topic holds (read_committed), in the canonical form of oracles.ts. */
+async function topicQuotes(topic: string): Promise<Content> {
   const serde = createRecordSerde({ registry })
-  const ids = new Map<string, bigint[]>()
   const lines: string[] = []
   for (const m of await readTopic(kafka, topic)) {
-    const r = kind === 'trade' ? await serde.deserializeTrade(m.value) : await serde.deserializeQuote(m.value)
-    const id = 'tradeId' in r ? r.tradeId : r.updateId
-    let list = ids.get(r.symbol)
-    if (!list) ids.set(r.symbol, (list = []))
-    list.push(id)
-    lines.push('tradeId' in r ? [r.symbol, r.tradeId, r.price, r.quantity, r.timestampMicros].join('|') : [r.symbol, r.updateId, r.bidPrice, r.askPrice, r.timestampMicros].join('|'))
+    const q = await serde.deserializeQuote(m.value)
+    lines.push([q.symbol, q.updateId, q.bidPrice, q.askPrice, q.timestampMicros].join('|'))
   }
-  for (const list of ids.values()) list.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
-  return { ids, hash: sha256(lines), records: lines.length }
-}
-
-/** The same of a lake table, read from its current snapshot's files. */
-async function lakeContent(table: 'trades' | 'quotes'): Promise<{ ids: Map<string, bigint[]>; hash: string; records: number }> {
-  const sql =
-    table === 'trades'
-      ? 'SELECT symbol, trade_id AS id, price::VARCHAR AS a, quantity::VARCHAR AS b, epoch_us(event_time) AS t FROM t'
-      : 'SELECT symbol, update_id AS id, bid_price::VARCHAR AS a, ask_price::VARCHAR AS b, epoch_us(event_time) AS t FROM t'
-  const rows = await queryTable<{ symbol: string; id: bigint; a: string; b: string; t: bigint }>(catalog, io, namespace, table, sql)
-  const ids = new Map<string, bigint[]>()
-  for (const r of rows) {
-    let list = ids.get(r.symbol)
-    if (!list) ids.set(r.symbol, (list = []))
-    list.push(BigInt(r.id))
-  }
-  for (const list of ids.values()) list.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
-  return { ids, hash: sha256(rows.map((r) => [r.symbol, BigInt(r.id), r.a, r.b, BigInt(r.t)].join('|'))), records: rows.length }
-}
-
-function sha256(lines: string[]): string {
-  const h = createHash('sha256')
-  for (const l of [...lines].sort()) h.update(`${l}\n`)
-  return h.digest('hex')
+  return contentOf(lines)
 }
 
 describe('Iceberg sink under kill -9', () => {
@@ -89,6 +56,8 @@ describe('Iceberg sink under kill -9', () => {
     let maintenanceLog = ''
     const kills = { external: 0, 'files-written': 0, 'files-uploaded': 0, 'commit-sent': 0, committed: 0 }
     let runs = 0
+    let tradesInKafka: Content | undefined
+    let tapeContent: Content | undefined
     try {
       // At least 24 kills, and at least one at every named phase (within 70 runs).
       const phases = ['files-written', 'files-uploaded', 'commit-sent', 'committed'] as const
@@ -119,6 +88,10 @@ describe('Iceberg sink under kill -9', () => {
       // Stop the feed, then let a clean sink catch up with everything in Kafka.
       ingest.child.kill('SIGTERM')
       expect(await ingest.exited, `ingest: ${ingest.output().slice(-1500)}`).toBe(0)
+      // The exchange's own tape of every trade Kafka holds, from each symbol's first to its last:
+      // the ingest repairs gaps, so Kafka must hold all of it, as the exchange made it.
+      tradesInKafka = await topicTrades(kafka, createRecordSerde({ registry }), [topics.K2_TOPIC_TRADES])
+      tapeContent = await tapeOver(`http://127.0.0.1:${replayPort}`, tradesInKafka)
       const last = startWorker('iceberg-sink.ts', sinkEnv(''))
       const admin = kafka.admin()
       await admin.connect()
@@ -147,19 +120,35 @@ describe('Iceberg sink under kill -9', () => {
       await replay.exited
     }
 
-    for (const [kind, topic, table] of [
-      ['trade', topics.K2_TOPIC_TRADES, 'trades'],
-      ['quote', topics.K2_TOPIC_QUOTES, 'quotes'],
+    // The lake as pyiceberg reads it, not as our reader does; Kafka read_committed; the tape.
+    const quotesInKafka = await topicQuotes(topics.K2_TOPIC_QUOTES)
+    const lake = { trades: await lakeDigest(config, namespace, 'trades'), quotes: await lakeDigest(config, namespace, 'quotes') }
+    const losses = [lossOf(tradesInKafka!, tapeContent!), lossOf(lake.trades, tradesInKafka!), lossOf(lake.quotes, quotesInKafka)]
+    recordReliability(
+      'sink-chaos',
+      [
+        ...Object.entries(kills).map(([phase, count]) => ({ kind: 'kill' as const, target: 'iceberg-sink', what: phase === 'external' ? 'SIGKILL at a random moment' : `SIGKILL at ${phase}`, count })),
+        { kind: 'kill', target: 'maintenance', what: 'SIGKILL while compacting and expiring', count: maintenanceKills },
+      ],
+      "trades: the exchange's tape vs Kafka, Kafka vs the lake read by pyiceberg; quotes: Kafka vs the lake",
+      { checked: tradesInKafka!.records + quotesInKafka.records, lost: losses.reduce((a, l) => a + l.lost, 0), duplicated: losses.reduce((a, l) => a + l.duplicated, 0), valuesDiffer: losses.some((l) => l.valuesDiffer) },
+    )
+    // The exchange made what Kafka holds: the same trades, value for value.
+    expect(tradesInKafka!.ids).toEqual(tapeContent!.ids)
+    expect(tradesInKafka!.hash, 'trades: content differs between the exchange\'s tape and Kafka').toBe(tapeContent!.hash)
+    for (const [kind, table] of [
+      ['trade', 'trades'],
+      ['quote', 'quotes'],
     ] as const) {
-      const inKafka = await topicContent(topic, kind)
-      const inLake = await lakeContent(table)
+      const inKafka = kind === 'trade' ? tradesInKafka! : quotesInKafka
+      const inLake = lake[table]
       // Kafka holds each id once (the ingest's own guarantee), and the lake holds exactly Kafka's
       // records: the same ids per symbol, and the same content, value for value.
       for (const [symbol, list] of inKafka.ids) expect(new Set(list.map(String)).size, `${symbol} twice in Kafka`).toBe(list.length)
       expect(inLake.ids).toEqual(inKafka.ids)
       expect(inLake.hash, `${table}: content differs between Kafka and the lake`).toBe(inKafka.hash)
       if (kind === 'trade') {
-        console.log(`sink chaos: ${runs} runs, kills ${JSON.stringify(kills)}, maintenance killed ${maintenanceKills} times, ${inKafka.records} trades exactly once across ${inKafka.ids.size} symbols in ${Math.round((Date.now() - started) / 1000)} s`)
+        console.log(`sink chaos: ${runs} runs, kills ${JSON.stringify(kills)}, maintenance killed ${maintenanceKills} times, ${inKafka.records} trades exactly once across ${inKafka.ids.size} symbols (as on the exchange's tape) in ${Math.round((Date.now() - started) / 1000)} s`)
         expect(inKafka.records).toBeGreaterThan(1000)
       }
     }

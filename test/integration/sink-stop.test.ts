@@ -4,6 +4,8 @@ import { Kafka, logLevel } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createRecordSerde, createRestCatalogClient, createSchemaRegistryClient, createWarehouseFileIO, decodeProgress, ensureTopics } from '../../lib'
 import { dropTopics, eventually, freePort, stackConfig, startWorker, uniqueName } from './helpers'
+import { recordReliability } from './oracles'
+import type { ReliabilityEntry } from '../../stack/lib/reliability-report'
 import { dropLake, liveDataFiles, makeTrades, produceTrades, queryTable } from './lake-helpers'
 
 /**
@@ -102,6 +104,17 @@ async function lakeState(namespace: string): Promise<{ rows: number; keys: numbe
   return { rows: r?.rows ?? 0, keys: r?.keys ?? 0, orphans: [...stored].filter((f) => !live.has(f)), missing: [...live].filter((f) => !stored.has(f)) }
 }
 
+/** The reliability record: each stop, and what the table holds against what was produced (rows and distinct keys). */
+const stops: ReliabilityEntry[] = []
+const outcome = { checked: 0, lost: 0, duplicated: 0 }
+function note(what: string, produced: number, state: { rows: number; keys: number }): void {
+  stops.push({ kind: 'kill', target: 'iceberg-sink', what, count: 1 })
+  outcome.checked += produced
+  outcome.lost += Math.max(0, produced - state.keys)
+  outcome.duplicated += state.rows - state.keys + Math.max(0, state.keys - produced)
+  recordReliability('sink-stop', stops, 'the trades the test produced vs the table (rows and distinct keys), and no orphan or missing file', outcome)
+}
+
 describe('the sink worker stopped by SIGTERM', () => {
   it('commits what it has staged before it exits, cleanly', async () => {
     const { namespace, topics, trades } = await newCase('stop-staged')
@@ -135,7 +148,9 @@ describe('the sink worker stopped by SIGTERM', () => {
     expect((await lakeState(namespace)).rows).toBe(trades)
     sink.child.kill('SIGTERM')
     expect(await sink.exited, sink.output().slice(-2000)).toBe(0)
-    expect(await lakeState(namespace)).toEqual({ rows: trades + more, keys: trades + more, orphans: [], missing: [] })
+    const state = await lakeState(namespace)
+    note('SIGTERM with a batch staged and not committed', trades + more, state)
+    expect(state).toEqual({ rows: trades + more, keys: trades + more, orphans: [], missing: [] })
   })
 
   it('lets the commit in flight finish, and exits 0 with it in the table and no orphan file', async () => {
@@ -156,6 +171,8 @@ describe('the sink worker stopped by SIGTERM', () => {
       onCommit = undefined
     }
     expect(stopped).toBe(true)
-    expect(await lakeState(namespace)).toEqual({ rows: trades, keys: trades, orphans: [], missing: [] })
+    const state = await lakeState(namespace)
+    note('SIGTERM while its commit is in flight', trades, state)
+    expect(state).toEqual({ rows: trades, keys: trades, orphans: [], missing: [] })
   })
 })

@@ -15,11 +15,10 @@ S3 credentials from the environment: K2_S3_ACCESS_KEY, K2_S3_SECRET_KEY. Prints
 
 import hashlib
 import json
-import os
 import sys
 
 import pyarrow as pa
-from pyiceberg.catalog import load_catalog
+from k2_catalog import rest_catalog
 
 COLUMNS = {
     "trades": ("trade_id", "price", "quantity"),
@@ -32,18 +31,7 @@ def main():
         print(__doc__, file=sys.stderr)
         sys.exit(2)
     uri, endpoint, ns, table = sys.argv[1:]
-    catalog = load_catalog(
-        "rest",
-        **{
-            "type": "rest",
-            "uri": uri,
-            "s3.endpoint": endpoint,
-            "s3.access-key-id": os.environ["K2_S3_ACCESS_KEY"],
-            "s3.secret-access-key": os.environ["K2_S3_SECRET_KEY"],
-            "s3.region": "us-east-1",
-            "s3.path-style-access": "true",
-        },
-    )
+    catalog = rest_catalog(uri, endpoint)
     tbl = catalog.load_table(f"{ns}.{table}")
     id_col, a_col, b_col = COLUMNS[table]
     arrow = tbl.scan(selected_fields=("symbol", id_col, a_col, b_col, "event_time")).to_arrow()

@@ -46,7 +46,7 @@ try:
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyiceberg
-    from pyiceberg.catalog import load_catalog
+    from k2_catalog import rest_catalog
 except ImportError as err:
     fail(
         EXIT_MISSING_PACKAGES,
@@ -116,17 +116,7 @@ def check():
 
 
 def read_pyiceberg(catalog_uri, s3_endpoint, namespace, table, filters, access_key, secret_key):
-    catalog = load_catalog(
-        "rest",
-        **{
-            "type": "rest",
-            "uri": catalog_uri,
-            "s3.endpoint": s3_endpoint,
-            "s3.access-key-id": access_key,
-            "s3.secret-access-key": secret_key,
-            "s3.region": "us-east-1",
-        },
-    )
+    catalog = rest_catalog(catalog_uri, s3_endpoint, access_key, secret_key)
     iceberg_table = catalog.load_table((namespace, table))
     # Every column, as a user would read the table (not only the aggregated ones).
     arrow = iceberg_table.scan().to_arrow()

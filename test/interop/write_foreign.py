@@ -18,12 +18,11 @@ each table (FILTERs in the syntax of pyiceberg's row_filter, which is also SQL).
 
 import datetime
 import json
-import os
 import sys
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from pyiceberg.catalog import load_catalog
+from k2_catalog import rest_catalog
 from pyiceberg.partitioning import PartitionField, PartitionSpec
 from pyiceberg.schema import Schema
 from pyiceberg.io.pyarrow import compute_statistics_plan, data_file_statistics_from_parquet_metadata, parquet_path_to_id_mapping
@@ -46,16 +45,7 @@ def main():
         print(__doc__, file=sys.stderr)
         sys.exit(2)
     uri, endpoint, ns = sys.argv[1:]
-    props = {
-        "type": "rest",
-        "uri": uri,
-        "s3.endpoint": endpoint,
-        "s3.access-key-id": os.environ["K2_S3_ACCESS_KEY"],
-        "s3.secret-access-key": os.environ["K2_S3_SECRET_KEY"],
-        "s3.region": "us-east-1",
-        "s3.path-style-access": "true",
-    }
-    catalog = load_catalog("rest", **props)
+    catalog = rest_catalog(uri, endpoint)
     catalog.create_namespace_if_not_exists(ns)
     write_mapped(catalog, ns)
     write_evolved(catalog, ns)
