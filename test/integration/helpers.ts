@@ -52,12 +52,19 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
 
 /** A TCP port free on loopback right now (for a worker a test starts). */
 export async function freePort(): Promise<number> {
-  const s = net.createServer()
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()))
-  const port = (s.address() as net.AddressInfo).port
-  await new Promise((r) => s.close(r))
-  return port
+  for (;;) {
+    const s = net.createServer()
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()))
+    const port = (s.address() as net.AddressInfo).port
+    await new Promise((r) => s.close(r))
+    // The kernel may offer a port it offered a moment ago, before the worker given it has bound
+    // it: two workers of one test would then race for it. Never hand out the same port twice.
+    if (handedOut.has(port)) continue
+    handedOut.add(port)
+    return port
+  }
 }
+const handedOut = new Set<number>()
 
 /** Deletes a test's topics and the value subjects registered for them (missing ones are fine). */
 export async function dropTopics(kafka: Kafka, topics: readonly string[], registry?: SchemaRegistryClient): Promise<void> {
