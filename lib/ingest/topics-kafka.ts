@@ -1,3 +1,4 @@
+import { ErrorCode, WorkbenchError } from '../errors/index'
 import type { Admin, ITopicConfig, Kafka } from 'kafkajs'
 
 /** A topic the project owns: auto-creation is off on our brokers, so every topic is made here. */
@@ -14,8 +15,23 @@ export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[]): P
     .filter((s) => !existing.has(s.topic))
     .map((s) => ({ topic: s.topic, numPartitions: s.partitions, configEntries: Object.entries(s.config ?? {}).map(([name, value]) => ({ name, value })) }))
   if (missing.length === 0) return []
-  await admin.createTopics({ topics: missing, waitForLeaders: true })
+  const created = await admin.createTopics({ topics: missing, waitForLeaders: true })
+  // False: another process created them between our list and our create (two ingest shards
+  // starting together). kafkajs then returns at once, before the partitions have leaders, and a
+  // produce that soon fails NOT_LEADER on metadata kafkajs does not refresh: wait for them here.
+  if (!created) await waitForLeaders(admin, missing.map((t) => t.topic))
   return missing.map((t) => t.topic)
+}
+
+/** Waits until every partition of `topics` has a leader (CLUSTER_NOT_READY-like TIMEOUT, retryable, after `timeoutMs`). */
+async function waitForLeaders(admin: Admin, topics: readonly string[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const meta = await admin.fetchTopicMetadata({ topics: [...topics] }).catch(() => undefined)
+    if (meta && meta.topics.length === topics.length && meta.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return
+    if (Date.now() > deadline) throw new WorkbenchError(ErrorCode.Timeout, `topics ${topics.join(', ')} have partitions without a leader after ${Math.round(timeoutMs / 1000)} s`, true)
+    await new Promise((r) => setTimeout(r, 200))
+  }
 }
 
 /**
