@@ -15,7 +15,7 @@ export const metricDefinitions = {
   ingestGapTradesUnrepairable: { type: 'counter', name: 'k2_ingest_gap_trades_unrepairable_total', help: 'Trade ids in gaps that REST history could not supply', workers: ['ingest'], labels: [] },
   ingestReconnects: { type: 'counter', name: 'k2_ingest_reconnects_total', help: 'WebSocket reconnections, by cause', workers: ['ingest'], labels: ['cause'] },
   ingestFeedPauses: { type: 'counter', name: 'k2_ingest_feed_pauses_total', help: 'Times the ingest stopped reading the feed, by cause (backpressure: Kafka behind; circuit_break: the degradation level)', workers: ['ingest'], labels: ['cause'] },
-  ingestConnected: { type: 'gauge', name: 'k2_ingest_connected', help: '1 while a WebSocket connection to the feed is open', workers: ['ingest'], labels: [] },
+  ingestConnected: { type: 'gauge', name: 'k2_ingest_connected', help: '1 while every WebSocket connection to the feed is open (one per group of at most 1,024 streams)', workers: ['ingest'], labels: [] },
   ingestHeldTrades: { type: 'gauge', name: 'k2_ingest_held_trades', help: 'Trades held back waiting for earlier ids', workers: ['ingest'], labels: [] },
   ingestProduceLatency: { type: 'histogram', name: 'k2_ingest_produce_latency_seconds', help: 'Time from frame receipt to Kafka acknowledgement', workers: ['ingest'], labels: ['stream'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] },
   sinkRecords: { type: 'counter', name: 'k2_sink_records_total', help: 'Records committed to Iceberg, by table', workers: ['iceberg-sink'], labels: ['table'] },
