@@ -2,8 +2,8 @@
  * The K2 workbench library: the one public surface that notebooks, pipelines and tests import.
  * Folders follow the data flow; each names its exports in its own index.ts.
  */
-export { parseConfig, loadConfig, configKeys, requireSecret, projectRoot, parseEnvFile, credentialsFileName, sinkPhases, processWorkDir } from './config/index'
-export type { WorkbenchConfig, ConfigKey, SinkPhase } from './config/index'
+export { parseConfig, loadConfig, configKeys, requireSecret, projectRoot, parseEnvFile, credentialsFileName, sinkPhases, processWorkDir, parseShard, wholeFeed } from './config/index'
+export type { WorkbenchConfig, ConfigKey, SinkPhase, IngestShard } from './config/index'
 export { ErrorCode, WorkbenchError, isWorkbenchError, errorMessage, retry, backoffDelay, sleep, settleWithin, defaultRetryPolicy, restartPolicy } from './errors/index'
 export type { RetryPolicy } from './errors/index'
 export { createLogger, silentLogger } from './logger/index'
@@ -224,7 +224,7 @@ export { planCompaction, snapshotsToExpire, compactTable, expireSnapshots, remov
 export type { CompactionCandidate, CompactionGroup, CompactionPolicy, CompactionOptions, CompactionReport, MaintenanceOptions, MaintenanceDeps } from './maintenance/index'
 export { rejectReasons, Timestamp, isoMicros, microsOf, parseIsoMicros } from './market/index'
 export type { Trade, Quote, TradeSide, RejectReason } from './market/index'
-export { createSequenceTracker, normaliseBinanceFrame, canonicalPositiveDecimal, priceDecimal, quantityDecimal, createBatchingProducer, createKafkaSender, createThreadedKafkaSender, cachedDefaultPartitioner, ensureTopics, marketTopicSpecs, runIngestor } from './ingest/index'
+export { createSequenceTracker, normaliseBinanceFrame, canonicalPositiveDecimal, priceDecimal, quantityDecimal, createBatchingProducer, createKafkaSender, createThreadedKafkaSender, cachedDefaultPartitioner, ensureTopics, marketTopicSpecs, runIngestor, shardOfSymbol, symbolsOfShard, shardTransactionalId, shardName } from './ingest/index'
 export type {
   SequenceTracker,
   SequenceTrackerOptions,
@@ -312,6 +312,9 @@ export {
   createTradeHistory,
   createSeededRandom,
   createBinanceWsSource,
+  createGroupedWsSource,
+  planConnections,
+  binanceMaxStreamsPerConnection,
   createBinanceRest,
   historyRowToTradeEvent,
   nowMicros,

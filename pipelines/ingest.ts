@@ -15,6 +15,7 @@ import {
   loadConfig,
   restartPolicy,
   runIngestor,
+  shardTransactionalId,
   sleep,
   startMetricsServer,
 } from '../lib/index'
@@ -37,7 +38,7 @@ async function main(): Promise<number> {
     // One run: a sender whose transactional id fences a previous one (and aborts what it left
     // half-written), then the ingestor until the stop signal or a batch Kafka refused after retries.
     const runOnce = async (): Promise<Awaited<ReturnType<typeof runIngestor>>> => {
-      const sender = await createThreadedKafkaSender({ brokers: config.kafka.brokers, clientId: `${config.kafka.clientId}-ingest`, transactionalId: `k2-ingest-${config.topics.trades}` })
+      const sender = await createThreadedKafkaSender({ brokers: config.kafka.brokers, clientId: `${config.kafka.clientId}-ingest`, transactionalId: shardTransactionalId(`k2-ingest-${config.topics.trades}`, config.ingest.shard) })
       const kafka = new Kafka({ clientId: `${config.kafka.clientId}-ingest`, brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING })
       return runIngestor(
         {
@@ -47,6 +48,7 @@ async function main(): Promise<number> {
           symbols: config.feed.symbols,
           timeUnit: config.feed.timeUnit,
           streams: config.feed.streams,
+          shard: config.ingest.shard,
           maxConnectionMs: config.feed.maxConnectionMs,
           maxFrameBytes: config.feed.maxFrameBytes,
           topics: config.topics,

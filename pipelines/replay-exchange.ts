@@ -59,6 +59,8 @@ async function main(): Promise<number> {
         port: config.replay.port,
         rate: config.replay.rate,
         seed: config.replay.seed,
+        symbols: config.replay.symbols,
+        actionsPerSecond: config.replay.actionsPerSecond,
         historyPerSymbol: config.replay.historyPerSymbol,
         historyRetainMs: config.replay.historySeconds * 1000,
         faults: parseFaults(config.replay.faults),

@@ -1,7 +1,27 @@
 import * as path from 'node:path'
-import { ErrorCode, WorkbenchError } from '../errors/index'
+import { ErrorCode, WorkbenchError, errorMessage } from '../errors/index'
 import type { LogLevel } from '../logger/index'
 import { defaultDegradationPolicy, defaultStandingWindowMs, type DegradationPolicy, type SignalName, type SignalRule } from '../degrade/degradation-policy'
+
+/** An ingest process's share of the symbols (K2_INGEST_SHARD; assignment in ingest/shard.ts). */
+export interface IngestShard {
+  readonly index: number
+  readonly count: number
+}
+
+/** The whole feed in one process. */
+export const wholeFeed: IngestShard = { index: 0, count: 1 }
+
+/** `i/n` (0 ≤ i < n ≤ 1024) → the shard; CONFIG_INVALID otherwise. */
+export function parseShard(text: string): IngestShard {
+  const m = /^\s*(\d{1,4})\s*\/\s*(\d{1,4})\s*$/.exec(text)
+  const index = m ? Number(m[1]) : NaN
+  const count = m ? Number(m[2]) : NaN
+  if (!m || !(count >= 1 && count <= 1024) || !(index < count)) {
+    throw new WorkbenchError(ErrorCode.ConfigInvalid, `K2_INGEST_SHARD=${JSON.stringify(text)}: give i/n with 0 ≤ i < n ≤ 1024, e.g. 0/2 and 1/2 for two shards`)
+  }
+  return { index, count }
+}
 
 /**
  * The one typed configuration of the workbench, parsed once from an environment record.
@@ -67,6 +87,9 @@ export interface WorkbenchConfig {
     readonly historyPerSymbol: number
     /** Beyond that, the seconds of trading each symbol keeps. */
     readonly historySeconds: number
+    /** Symbols the synthetic market lists, and its events per second over all of them at rate 1. */
+    readonly symbols: number
+    readonly actionsPerSecond: number
   }
   readonly topics: {
     readonly trades: string
@@ -95,6 +118,8 @@ export interface WorkbenchConfig {
     readonly lingerMs: number
     /** Bytes waiting for Kafka above which the feed is paused (back-pressure). */
     readonly maxPendingBytes: number
+    /** This process's share of the symbols (K2_INGEST_SHARD). */
+    readonly shard: IngestShard
   }
   /** The Kafka → Iceberg sink. */
   readonly sink: {
@@ -325,6 +350,8 @@ function read(env: Env, root: string): { config: WorkbenchConfig; keys: ConfigKe
   const seed = r.int('K2_REPLAY_SEED', 42, 'seed of the synthetic market', 0, 2 ** 31 - 1)
   const historyPerSymbol = r.int('K2_REPLAY_HISTORY', 10_000, 'trades per symbol the replay exchange keeps for historicalTrades at least (grown on demand, ~41 bytes each)', 100, 5_000_000)
   const historySeconds = r.int('K2_REPLAY_HISTORY_SECONDS', 60, 'beyond K2_REPLAY_HISTORY, the seconds of trading each symbol keeps for historicalTrades (a client reconnecting after its backoff finds its gap; up to 1M trades a symbol)', 0, 3600)
+  const replaySymbols = r.int('K2_REPLAY_SYMBOLS', 160, 'symbols the synthetic market lists (Zipf activity); 1,500 is about the whole Binance spot exchange', 1, 2000)
+  const actionsPerSecond = r.int('K2_REPLAY_EVENTS_PER_SECOND', 600, 'events per second of the synthetic market at rate 1, over all symbols (the whole Binance spot exchange: ~55,000, 5k trades and 50k quotes)', 1, 1_000_000)
   const faults = r.str('K2_REPLAY_FAULTS', '{}', 'replay fault injection as JSON, e.g. {"duplicate":0.01,"drop":0.001}')
   const feedWs = r.url('K2_FEED_WS_URL', `ws://${host}:${replayPort}`, 'market-stream WebSocket base (wss://stream.binance.com:9443 for Binance)')
   const feedRest = r.url('K2_FEED_REST_URL', `http://${host}:${replayPort}`, 'REST base for exchangeInfo and historicalTrades (https://api.binance.com for Binance)')
@@ -360,6 +387,13 @@ function read(env: Env, root: string): { config: WorkbenchConfig; keys: ConfigKe
   const maxPendingPerSymbol = r.int('K2_INGEST_MAX_PENDING', 5000, 'records held per symbol while a gap is open', 10, 1_000_000)
   const batchMaxRecords = r.int('K2_INGEST_BATCH_RECORDS', 20_000, 'most records per produce request (one transaction each); batches only reach it under load', 1, 1_000_000)
   const maxPendingMiB = r.int('K2_INGEST_MAX_PENDING_MB', 64, 'MiB of records waiting for Kafka above which the ingest stops reading the feed until half is acknowledged (a memory bound)', 1, 4096)
+  const shardText = r.str('K2_INGEST_SHARD', '0/1', 'this ingest process\'s share of the symbols, i/n: shard i of n takes the symbols a stable hash gives it (own transactional id; stop every shard before changing n)')
+  let shard: IngestShard = wholeFeed
+  try {
+    shard = parseShard(shardText)
+  } catch (err) {
+    r.problems.push(errorMessage(err))
+  }
   const lingerMs = r.int('K2_INGEST_LINGER_MS', 100, 'longest a record waits for its produce batch (each batch is one transaction: fewer of them cost the ingest and the broker less)', 0, 10_000)
 
   const sinkMetricsPort = r.port('K2_SINK_METRICS_PORT', 9465 + offset, 'Iceberg sink /metrics port')
@@ -479,10 +513,10 @@ function read(env: Env, root: string): { config: WorkbenchConfig; keys: ConfigKe
       jupyter: { port: jupyterPort, url: jupyterUrl, token: jupyterToken },
       log: { level, format },
       feed: { wsUrl: feedWs, restUrl: feedRest, symbols, streams: streamKinds as Array<'trade' | 'bookTicker'>, timeUnit, maxConnectionMs, maxFrameBytes },
-      replay: { port: replayPort, rate, seed, faults, historyPerSymbol, historySeconds },
+      replay: { port: replayPort, rate, seed, faults, historyPerSymbol, historySeconds, symbols: replaySymbols, actionsPerSecond },
       topics: { trades: topicTrades, quotes: topicQuotes, deadLetter: topicDead, checkpoint: topicCheckpoint, deferredTrades: topicDeferredTrades, deferredQuotes: topicDeferredQuotes, partitions },
       degrade: { enabled: degradeEnabled, policy: { cooldownMs, thresholds } },
-      ingest: { metricsPort: ingestMetricsPort, compression, reorderWindowMs, maxPendingPerSymbol, batchMaxRecords, lingerMs, maxPendingBytes: maxPendingMiB * 2 ** 20 },
+      ingest: { metricsPort: ingestMetricsPort, compression, reorderWindowMs, maxPendingPerSymbol, batchMaxRecords, lingerMs, maxPendingBytes: maxPendingMiB * 2 ** 20, shard },
       sink: { metricsPort: sinkMetricsPort, namespace: sinkNamespace, groupId: sinkGroup, maxRecords: sinkMaxRecords, maxAgeMs: sinkMaxAgeMs, rowGroupSize: sinkRowGroup, sessionTimeoutMs: sinkSession, maxUncommittedMs: sinkMaxUncommitted, chaos: sinkChaos },
       maintenance: { metricsPort: maintenanceMetricsPort, intervalMs: maintenanceInterval, targetFileBytes, openHourMinFiles, snapshotMaxAgeMs: snapshotMaxAge, keepSnapshots, orphanMinAgeMs: orphanMinAge, nice: maintenanceNice },
       query: { cacheDir: queryCacheDir, cacheMaxBytes: queryCacheMax, refreshMs: queryRefresh, tailIdleMs: queryTailIdle, timeoutMs: queryTimeout, concurrency: queryConcurrency, memoryLimit: queryMemory },

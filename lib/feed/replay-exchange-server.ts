@@ -94,8 +94,10 @@ export interface ReplayExchangeOptions {
   readonly capturePath?: string
   /** Seed of the synthetic market and of fault decisions (default 1). */
   readonly seed?: number
-  /** Symbols of the synthetic market (default 160). */
+  /** Symbols of the synthetic market (default 160; up to 2,000, the whole Binance spot exchange). */
   readonly symbols?: number
+  /** Events per second of the synthetic market at rate 1, over all symbols (default 600). */
+  readonly actionsPerSecond?: number
   /** Market time of the synthetic market's first event (default: now, so timestamps look live). */
   readonly startTimeMs?: number
   /**
@@ -862,6 +864,7 @@ export function createReplayExchange(options: ReplayExchangeOptions, deps: Repla
       market ??= createSyntheticMarket({
         seed,
         symbols: options.symbols,
+        ...(options.actionsPerSecond === undefined ? {} : { actionsPerSecond: options.actionsPerSecond }),
         startTimeMs: options.startTimeMs ?? Date.now(),
         historyPerSymbol: options.historyPerSymbol,
         historyRetainMs: options.historyRetainMs,

@@ -8,4 +8,5 @@ export type { BatchingProducer, BatchingProducerOptions, OutgoingRecord, BatchSe
 export { ensureTopics, marketTopicSpecs } from './topics-kafka'
 export type { TopicSpec } from './topics-kafka'
 export { runIngestor } from './ingestor'
+export { shardOfSymbol, symbolsOfShard, shardTransactionalId, shardName } from './shard'
 export type { IngestorOptions, IngestorDeps, IngestReport, RecordEncoder } from './ingestor'

@@ -1,7 +1,11 @@
 import type { Kafka } from 'kafkajs'
 import { ErrorCode, WorkbenchError, backoffDelay, errorMessage, isWorkbenchError, restartPolicy, sleep } from '../errors/index'
 import { createBinanceRest, historyRowToTradeEvent, type BinanceRest } from '../feed/history-binance-rest'
-import { createBinanceWsSource, nowMicros, type BinanceWsSource, type BinanceWsSourceEvents, type BinanceWsSourceOptions } from '../feed/source-binance-ws'
+import type { ConnectionPlanLimits } from '../feed/connection-plan'
+import { nowMicros, type BinanceWsSource, type BinanceWsSourceEvents, type BinanceWsSourceOptions } from '../feed/source-binance-ws'
+import { createGroupedWsSource } from '../feed/source-connections'
+import { wholeFeed, type IngestShard } from '../config/config'
+import { shardName, shardTransactionalId, symbolsOfShard } from './shard'
 import type { Logger } from '../logger/index'
 import { rejectReasons, type Quote, type RejectReason, type Trade } from '../market/types'
 import { metricDefinitions, type MetricKey, type Metrics } from '../metrics/index'
@@ -31,6 +35,10 @@ export interface IngestorOptions {
   readonly timeUnit: 'ms' | 'us'
   /** Which streams per symbol: trades, quotes (bookTicker), or both (the default). */
   readonly streams?: ReadonlyArray<'trade' | 'bookTicker'>
+  /** This process's share of the symbols (shard.ts): `i/n` takes those a stable hash gives shard i. Default: all. */
+  readonly shard?: IngestShard
+  /** Per-connection limits of the feed (connection-plan.ts; default Binance's 1,024 streams, 8,000 URL characters). */
+  readonly connectionLimits?: ConnectionPlanLimits
   readonly maxConnectionMs: number
   readonly maxFrameBytes: number
   readonly topics: {
@@ -110,9 +118,6 @@ export interface IngestReport {
   readonly stageNanos?: { readonly parse: bigint; readonly normalise: bigint; readonly encode: bigint; readonly produce: bigint }
 }
 
-/** Binance's limit of streams on one combined-stream connection. */
-const maxStreamsPerConnection = 1024
-
 type Meta = { readonly stream: 'trades' | 'quotes' | 'dead_letter'; readonly receivedMicros: bigint; readonly symbol?: string; readonly tradeId?: bigint; readonly shedTier?: SymbolTier }
 
 /**
@@ -135,18 +140,15 @@ export async function runIngestor(options: IngestorOptions, deps: IngestorDeps, 
 
   const listed = (await rest.exchangeInfo()).filter((s) => s.status === 'TRADING')
   const byName = new Map<string, SymbolInfo>(listed.map((s) => [s.symbol, s]))
-  const wanted = options.symbols.length > 0 ? options.symbols : [...byName.keys()]
-  const unknown = wanted.filter((s) => !byName.has(s))
+  const listedOrAsked = options.symbols.length > 0 ? options.symbols : [...byName.keys()]
+  const unknown = listedOrAsked.filter((s) => !byName.has(s))
   if (unknown.length > 0) throw new WorkbenchError(ErrorCode.ConfigInvalid, `symbols not listed by the exchange at ${options.restUrl}: ${unknown.slice(0, 10).join(', ')}`)
+  const shard = options.shard ?? wholeFeed
+  const wanted = symbolsOfShard(listedOrAsked, shard)
+  if (wanted.length === 0) throw new WorkbenchError(ErrorCode.ConfigInvalid, `shard ${shardName(shard)} has none of the ${listedOrAsked.length} symbols: run fewer shards`)
   const symbols = new Map<string, SymbolInfo>(wanted.map((s) => [s, byName.get(s)!]))
   const kinds = options.streams ?? ['trade', 'bookTicker']
   const streams = [...symbols.keys()].flatMap((s) => kinds.map((k) => `${s.toLowerCase()}@${k}`))
-  if (streams.length > maxStreamsPerConnection) {
-    throw new WorkbenchError(
-      ErrorCode.ConfigInvalid,
-      `${streams.length} streams (${symbols.size} symbols × ${kinds.length}) exceed Binance's ${maxStreamsPerConnection} per connection: list the symbols to ingest in K2_FEED_SYMBOLS`,
-    )
-  }
 
   const admin = deps.kafka.admin()
   await admin.connect()
@@ -166,7 +168,7 @@ export async function runIngestor(options: IngestorOptions, deps: IngestorDeps, 
   let sender = deps.sender
   if (!sender) {
     // With a checkpoint, every batch is a transaction; the id is stable so a restart fences the old process.
-    const transactionalId = options.topics.checkpoint ? `k2-ingest-${options.topics.trades}` : undefined
+    const transactionalId = options.topics.checkpoint ? shardTransactionalId(`k2-ingest-${options.topics.trades}`, options.shard ?? wholeFeed) : undefined
     const kafkaProducer = deps.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: cachedDefaultPartitioner, transactionalId })
     await kafkaProducer.connect()
     sender = createKafkaSender(kafkaProducer, { transactional: transactionalId !== undefined })
@@ -479,23 +481,31 @@ export async function runIngestor(options: IngestorOptions, deps: IngestorDeps, 
     m.get('ingestHeldTrades').set(tracker.held())
   }, Math.max(10, Math.min(50, Math.floor(options.reorderWindowMs / 2))))
 
+  // Connected: every connection group has an open connection (a roll opens the new one first).
   const connected = m.get('ingestConnected')
-  source = (deps.createSource ?? createBinanceWsSource)(
-    { wsUrl: options.wsUrl, streams, timeUnit: options.timeUnit, maxConnectionMs: options.maxConnectionMs },
+  const down = new Set<number>()
+  const grouped = createGroupedWsSource(
+    { wsUrl: options.wsUrl, streams, timeUnit: options.timeUnit, maxConnectionMs: options.maxConnectionMs, ...(options.connectionLimits ? { limits: options.connectionLimits } : {}) },
     {
       onFrame,
-      onConnected: (_id, reason) => {
-        connected.set(1)
+      onConnected: (group, reason) => {
+        down.delete(group)
+        connected.set(down.size === 0 ? 1 : 0)
         if (reason !== 'start') m.get('ingestReconnects').labels(reason).inc()
       },
-      onDisconnected: (_id, cause) => {
-        if (cause !== 'rolled') connected.set(0)
+      onDisconnected: (group, cause) => {
+        if (cause === 'rolled') return
+        down.add(group)
+        connected.set(0)
       },
     },
     { logger: log.child('feed') },
+    deps.createSource,
   )
+  source = grouped
+  for (let g = 0; g < grouped.groups; g++) down.add(g)
 
-  log.info('ingesting', { symbols: symbols.size, streams: streams.length, feed: options.wsUrl, topics: options.topics })
+  log.info('ingesting', { symbols: symbols.size, streams: streams.length, connections: grouped.groups, shard: shardName(shard), feed: options.wsUrl, topics: options.topics })
   await source.start()
   const stopped = new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })))
   try {
