@@ -5,7 +5,8 @@ test can read them with the workbench's reader and compare with pyiceberg's own 
   then sets schema.name-mapping.default), one of them naming a column as the mapping allows;
 - `evolved`: rows appended, then a column renamed, one dropped and one added, then more rows;
 - `transforms`: partitioned by identity, bucket, truncate and day, rows across their values;
-- `times`: partitioned by year, month and hour, of a timestamptz, a date and a timestamp;
+- `times`: partitioned by year, month and hour, of a timestamptz, a date and a timestamp, and a
+  void field (what a v1 table keeps of a dropped partition field);
 - `absent`: identity-partitioned on `exch`, with data files that do not hold `exch` (as DuckDB
   and Hive-style writers leave it out): its value is only in each manifest entry's partition.
 
@@ -27,7 +28,7 @@ from pyiceberg.partitioning import PartitionField, PartitionSpec
 from pyiceberg.schema import Schema
 from pyiceberg.io.pyarrow import compute_statistics_plan, data_file_statistics_from_parquet_metadata, parquet_path_to_id_mapping
 from pyiceberg.manifest import DataFile, DataFileContent, FileFormat
-from pyiceberg.transforms import BucketTransform, DayTransform, HourTransform, IdentityTransform, MonthTransform, TruncateTransform, YearTransform
+from pyiceberg.transforms import BucketTransform, DayTransform, HourTransform, IdentityTransform, MonthTransform, TruncateTransform, VoidTransform, YearTransform
 from pyiceberg.typedef import Record
 from pyiceberg.types import DateType, DoubleType, LongType, NestedField, StringType, TimestampType, TimestamptzType
 
@@ -148,6 +149,8 @@ def write_times(catalog, ns):
         PartitionField(source_id=2, field_id=1000, transform=YearTransform(), name="ts_year"),
         PartitionField(source_id=3, field_id=1001, transform=MonthTransform(), name="d_month"),
         PartitionField(source_id=4, field_id=1002, transform=HourTransform(), name="tl_hour"),
+        # A void field, as a v1 table keeps one for a partition field it dropped: always null.
+        PartitionField(source_id=1, field_id=1003, transform=VoidTransform(), name="id_void"),
     )
     tbl = catalog.create_table(f"{ns}.times", schema=schema, partition_spec=spec)
     utc = datetime.timezone.utc
