@@ -61,6 +61,7 @@ async function main(): Promise<number> {
         seed: config.replay.seed,
         symbols: config.replay.symbols,
         actionsPerSecond: config.replay.actionsPerSecond,
+        takerShare: config.replay.takerShare,
         historyPerSymbol: config.replay.historyPerSymbol,
         historyRetainMs: config.replay.historySeconds * 1000,
         faults: parseFaults(config.replay.faults),

@@ -87,9 +87,10 @@ export interface WorkbenchConfig {
     readonly historyPerSymbol: number
     /** Beyond that, the seconds of trading each symbol keeps. */
     readonly historySeconds: number
-    /** Symbols the synthetic market lists, and its events per second over all of them at rate 1. */
+    /** Symbols the synthetic market lists, its base rate of actions per second at rate 1, and the share of them that trade. */
     readonly symbols: number
     readonly actionsPerSecond: number
+    readonly takerShare: number
   }
   readonly topics: {
     readonly trades: string
@@ -351,7 +352,10 @@ function read(env: Env, root: string): { config: WorkbenchConfig; keys: ConfigKe
   const historyPerSymbol = r.int('K2_REPLAY_HISTORY', 10_000, 'trades per symbol the replay exchange keeps for historicalTrades at least (grown on demand, ~41 bytes each)', 100, 5_000_000)
   const historySeconds = r.int('K2_REPLAY_HISTORY_SECONDS', 60, 'beyond K2_REPLAY_HISTORY, the seconds of trading each symbol keeps for historicalTrades (a client reconnecting after its backoff finds its gap; up to 1M trades a symbol)', 0, 3600)
   const replaySymbols = r.int('K2_REPLAY_SYMBOLS', 160, 'symbols the synthetic market lists (Zipf activity); 1,500 is about the whole Binance spot exchange', 1, 2000)
-  const actionsPerSecond = r.int('K2_REPLAY_EVENTS_PER_SECOND', 600, 'events per second of the synthetic market at rate 1, over all symbols (the whole Binance spot exchange: ~55,000, 5k trades and 50k quotes)', 1, 1_000_000)
+  const actionsPerSecond = r.int('K2_REPLAY_ACTIONS_PER_SECOND', 600, 'base rate of the synthetic market\'s actions per second at rate 1, over all symbols, before excitation and regimes (600 gives about 2,000 events/s)', 1, 1_000_000)
+  const takerShareText = r.str('K2_REPLAY_TAKER_SHARE', '0.45', 'share of the synthetic market\'s actions that are taker orders (trades); 0.45 is about one trade to one quote, ~0.06 Binance\'s one to ten')
+  const takerShare = Number(takerShareText)
+  if (!(takerShare > 0 && takerShare <= 1)) r.problems.push(`K2_REPLAY_TAKER_SHARE=${JSON.stringify(takerShareText)} is not a number in (0, 1]`)
   const faults = r.str('K2_REPLAY_FAULTS', '{}', 'replay fault injection as JSON, e.g. {"duplicate":0.01,"drop":0.001}')
   const feedWs = r.url('K2_FEED_WS_URL', `ws://${host}:${replayPort}`, 'market-stream WebSocket base (wss://stream.binance.com:9443 for Binance)')
   const feedRest = r.url('K2_FEED_REST_URL', `http://${host}:${replayPort}`, 'REST base for exchangeInfo and historicalTrades (https://api.binance.com for Binance)')
@@ -513,7 +517,7 @@ function read(env: Env, root: string): { config: WorkbenchConfig; keys: ConfigKe
       jupyter: { port: jupyterPort, url: jupyterUrl, token: jupyterToken },
       log: { level, format },
       feed: { wsUrl: feedWs, restUrl: feedRest, symbols, streams: streamKinds as Array<'trade' | 'bookTicker'>, timeUnit, maxConnectionMs, maxFrameBytes },
-      replay: { port: replayPort, rate, seed, faults, historyPerSymbol, historySeconds, symbols: replaySymbols, actionsPerSecond },
+      replay: { port: replayPort, rate, seed, faults, historyPerSymbol, historySeconds, symbols: replaySymbols, actionsPerSecond, takerShare },
       topics: { trades: topicTrades, quotes: topicQuotes, deadLetter: topicDead, checkpoint: topicCheckpoint, deferredTrades: topicDeferredTrades, deferredQuotes: topicDeferredQuotes, partitions },
       degrade: { enabled: degradeEnabled, policy: { cooldownMs, thresholds } },
       ingest: { metricsPort: ingestMetricsPort, compression, reorderWindowMs, maxPendingPerSymbol, batchMaxRecords, lingerMs, maxPendingBytes: maxPendingMiB * 2 ** 20, shard },

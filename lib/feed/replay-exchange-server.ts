@@ -96,8 +96,10 @@ export interface ReplayExchangeOptions {
   readonly seed?: number
   /** Symbols of the synthetic market (default 160; up to 2,000, the whole Binance spot exchange). */
   readonly symbols?: number
-  /** Events per second of the synthetic market at rate 1, over all symbols (default 600). */
+  /** The synthetic market's base rate of actions per second at rate 1, over all symbols (default 600: about 2,000 events/s). */
   readonly actionsPerSecond?: number
+  /** Share of the synthetic market's actions that are taker orders (default 0.45; Binance's ~1 trade to 10 quotes: ~0.06). */
+  readonly takerShare?: number
   /** Market time of the synthetic market's first event (default: now, so timestamps look live). */
   readonly startTimeMs?: number
   /**
@@ -865,6 +867,7 @@ export function createReplayExchange(options: ReplayExchangeOptions, deps: Repla
         seed,
         symbols: options.symbols,
         ...(options.actionsPerSecond === undefined ? {} : { actionsPerSecond: options.actionsPerSecond }),
+        ...(options.takerShare === undefined ? {} : { takerShare: options.takerShare }),
         startTimeMs: options.startTimeMs ?? Date.now(),
         historyPerSymbol: options.historyPerSymbol,
         historyRetainMs: options.historyRetainMs,

@@ -79,6 +79,12 @@ export interface SyntheticMarketOptions {
   readonly startTimeMs?: number
   /** Base rate of book actions across the market per second of market time, before excitation and regimes (default 600; about 2,000 events/s result). */
   readonly actionsPerSecond?: number
+  /**
+   * Share of actions that are taker orders (one or more trades, then a quote), the rest moving the
+   * book (a quote only); default 0.45, about one trade to one quote. Binance's whole spot market
+   * runs about one trade to ten quote updates: ~0.06.
+   */
+  readonly takerShare?: number
   /** Trades kept per symbol for `history` (default 10,000). */
   readonly historyPerSymbol?: number
   /** Beyond that, what each symbol traded in the last this many ms of wall time (default 60,000; 0: the count only). */
@@ -334,6 +340,8 @@ export function createSyntheticMarket(options: SyntheticMarketOptions): Syntheti
   const baseRate = options.actionsPerSecond ?? 600
   if (!(count >= 1 && count <= 2000)) throw new WorkbenchError(ErrorCode.ConfigInvalid, `synthetic market: symbols=${options.symbols} is not a whole number from 1 to 2000`)
   if (!(baseRate > 0 && Number.isFinite(baseRate))) throw new WorkbenchError(ErrorCode.ConfigInvalid, `synthetic market: actionsPerSecond=${baseRate} must be a positive number`)
+  const takerShare = options.takerShare ?? 0.45
+  if (!(takerShare > 0 && takerShare <= 1)) throw new WorkbenchError(ErrorCode.ConfigInvalid, `synthetic market: takerShare=${options.takerShare} must be in (0, 1]`)
   if (!Number.isSafeInteger(startMicros)) throw new WorkbenchError(ErrorCode.ConfigInvalid, `synthetic market: startTimeMs=${options.startTimeMs} is not a time in ms since the epoch`)
   const history = createTradeHistory({ capacityPerSymbol: options.historyPerSymbol ?? 10_000, ...(options.historyRetainMs === undefined ? {} : { retainMs: options.historyRetainMs }) })
 
@@ -558,7 +566,7 @@ export function createSyntheticMarket(options: SyntheticMarketOptions): Syntheti
         s.opened = true
         s.lastMoveAt = t
         queue.push(quote(s, micros))
-      } else if (rng.float() < 0.45) takerOrder(s, micros)
+      } else if (rng.float() < takerShare) takerOrder(s, micros)
       else moveBook(s, t, micros)
       nextAt[i] = sampleNext(s, t)
       siftDown(0)

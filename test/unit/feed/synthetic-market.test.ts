@@ -38,6 +38,20 @@ describe('synthetic market', () => {
     expect(quotes).toContain('FDUSD')
   })
 
+  it('plays the whole spot exchange: 1,500 symbols with Zipf activity, at Binance\'s mix of about one trade to ten quote updates', () => {
+    const market = createSyntheticMarket({ seed: 5, symbols: 1500, takerShare: 0.06 })
+    expect(new Set(market.instruments.map((i) => i.symbol)).size).toBe(1500)
+    const events = Array.from({ length: 200_000 }, () => market.next())
+    const n = events.filter((e) => e.kind === 'trade').length
+    const ratio = (events.length - n) / n
+    expect(ratio).toBeGreaterThan(7)
+    expect(ratio).toBeLessThan(14)
+    // The default mix stays about one to one (and the default tape as it was).
+    const defaults = take(42, 20_000)
+    const m = defaults.filter((e) => e.kind === 'trade').length
+    expect((defaults.length - m) / m).toBeLessThan(1.5)
+  })
+
   it('concentrates activity: the top 20 symbols carry most trades, yet every symbol trades', () => {
     const perSymbol = new Map<string, number>()
     for (const t of trades) perSymbol.set(t.symbol, (perSymbol.get(t.symbol) ?? 0) + 1)
