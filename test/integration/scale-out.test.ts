@@ -1,0 +1,122 @@
+import { Kafka, logLevel } from 'kafkajs'
+import { afterAll, describe, expect, it } from 'vitest'
+import { createRecordSerde, createRestCatalogClient, createSchemaRegistryClient, tableOffsets } from '../../lib'
+import { dropTopics, eventually, freePort, readTopic, stackConfig, startWorker, uniqueName } from './helpers'
+import { dropLake } from './lake-helpers'
+import { contentOf, lakeDigest, lossOf, recordReliability, tapeOver, topicTrades, type Content } from './oracles'
+
+/**
+ * The scale-out topology as a user would run it: two ingest shards (K2_INGEST_SHARD=0/2, 1/2) and
+ * three sinks in one consumer group, each its own process, with sinks killed (SIGKILL) and
+ * replaced again and again, so partitions move between them. Afterwards the lake, read by
+ * pyiceberg, holds exactly what Kafka holds, which is exactly the exchange's tape; and no
+ * partition's offset in the table ever went backwards, as seen by a reader polling the catalog
+ * throughout.
+ */
+const config = stackConfig()
+const kafka = new Kafka({ clientId: uniqueName('scale'), brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING })
+const registry = createSchemaRegistryClient({ url: config.schemaRegistry.url })
+const catalog = createRestCatalogClient({ url: config.catalog.url })
+const namespace = uniqueName('scale', '_')
+const topics = { K2_TOPIC_TRADES: uniqueName('sc-trades'), K2_TOPIC_QUOTES: uniqueName('sc-quotes'), K2_TOPIC_DEAD_LETTER: uniqueName('sc-dead'), K2_TOPIC_CHECKPOINT: uniqueName('sc-checkpoint') }
+
+afterAll(async () => {
+  await dropLake(catalog, namespace, ['trades', 'quotes'])
+  const t = topics.K2_TOPIC_TRADES
+  await dropTopics(kafka, [...Object.values(topics), `${t}.deferred`, `${topics.K2_TOPIC_QUOTES}.deferred`], registry)
+})
+
+async function topicQuotes(topic: string): Promise<Content> {
+  const serde = createRecordSerde({ registry })
+  const lines: string[] = []
+  for (const m of await readTopic(kafka, topic)) {
+    const q = await serde.deserializeQuote(m.value)
+    lines.push([q.symbol, q.updateId, q.bidPrice, q.askPrice, q.timestampMicros].join('|'))
+  }
+  return contentOf(lines)
+}
+
+describe('two ingest shards and three sinks in one group', () => {
+  it('ends with every trade on the exchange\'s tape in the lake once, and no partition\'s offset ever going backwards, through sink kills and rebalances', async () => {
+    const replayPort = await freePort()
+    const replay = startWorker('replay-exchange.ts', { K2_REPLAY_PORT: String(replayPort), K2_REPLAY_RATE: '2', K2_REPLAY_SEED: '31', K2_REPLAY_HISTORY: '500000' })
+    const common = { ...topics, K2_REPLAY_PORT: String(replayPort), K2_TOPIC_PARTITIONS: '6', K2_SINK_NAMESPACE: namespace, K2_SINK_GROUP: uniqueName('scale-sinks'), K2_SINK_MAX_AGE_MS: '1000', K2_DEGRADE: 'off' }
+    const shards = [0, 1].map(async (i) => startWorker('ingest.ts', { ...common, K2_INGEST_SHARD: `${i}/2`, K2_INGEST_METRICS_PORT: String(await freePort()) }))
+    const ingests = await Promise.all(shards)
+    const startSink = async (): Promise<ReturnType<typeof startWorker>> => startWorker('iceberg-sink.ts', { ...common, K2_SINK_METRICS_PORT: String(await freePort()) })
+    const sinks = [await startSink(), await startSink(), await startSink()]
+    // A reader polling the table throughout: the offsets it sees per partition never decrease.
+    const seen = new Map<number, bigint[]>()
+    let watching = true
+    const watcher = (async () => {
+      while (watching) {
+        try {
+          if (await catalog.tableExists([namespace], 'trades')) {
+            for (const [p, o] of tableOffsets((await catalog.loadTable([namespace], 'trades')).metadata, topics.K2_TOPIC_TRADES)) {
+              let list = seen.get(p)
+              if (!list) seen.set(p, (list = []))
+              if (list.at(-1) !== o) list.push(o)
+            }
+          }
+        } catch {
+          // the catalog answered late: the next poll
+        }
+        await new Promise((r) => setTimeout(r, 250))
+      }
+    })()
+    let kills = 0
+    let tradesInKafka: Content | undefined
+    let onTape: Content | undefined
+    try {
+      // Some commits first, then a minute of sinks killed and replaced every 4–8 s.
+      await eventually(async () => ((seen.get(0)?.length ?? 0) > 1 ? true : undefined), 120_000, () => `the sinks to commit: ${sinks.map((s) => s.describe()).join('\n')}`)
+      const until = Date.now() + 60_000
+      while (Date.now() < until) {
+        await new Promise((r) => setTimeout(r, 4000 + Math.random() * 4000))
+        const i = Math.floor(Math.random() * sinks.length)
+        sinks[i]!.child.kill('SIGKILL')
+        await sinks[i]!.exited
+        kills++
+        sinks[i] = await startSink()
+      }
+      for (const ingest of ingests) ingest.child.kill('SIGTERM')
+      for (const ingest of ingests) expect(await ingest.exited, ingest.describe()).toBe(0)
+      tradesInKafka = await topicTrades(kafka, createRecordSerde({ registry }), [topics.K2_TOPIC_TRADES])
+      onTape = await tapeOver(`http://127.0.0.1:${replayPort}`, tradesInKafka)
+      // The sinks catch up with everything in Kafka (the topics end with a transaction marker).
+      const admin = kafka.admin()
+      await admin.connect()
+      const caughtUp = async (topic: string, table: string): Promise<boolean> => {
+        const held = tableOffsets((await catalog.loadTable([namespace], table)).metadata, topic)
+        return (await admin.fetchTopicOffsets(topic)).every((h) => BigInt(h.high) - (held.get(h.partition) ?? 0n) <= 1n)
+      }
+      await eventually(async () => ((await caughtUp(topics.K2_TOPIC_TRADES, 'trades')) && (await caughtUp(topics.K2_TOPIC_QUOTES, 'quotes')) ? true : undefined), 180_000, () => `the sinks to catch up: ${sinks.map((s) => s.describe()).join('\n')}`)
+      await admin.disconnect()
+    } finally {
+      watching = false
+      await watcher
+      for (const s of [...sinks, ...ingests]) s.child.kill('SIGKILL')
+      replay.child.kill('SIGTERM')
+      await replay.exited
+    }
+
+    const lake = { trades: await lakeDigest(config, namespace, 'trades'), quotes: await lakeDigest(config, namespace, 'quotes') }
+    const quotesInKafka = await topicQuotes(topics.K2_TOPIC_QUOTES)
+    const losses = [lossOf(tradesInKafka!, onTape!), lossOf(lake.trades, tradesInKafka!), lossOf(lake.quotes, quotesInKafka)]
+    recordReliability(
+      'scale-out',
+      [{ kind: 'kill', target: 'iceberg-sink (one of three in a group)', what: 'SIGKILL and replaced: its partitions move to the others', count: kills }],
+      "trades: the exchange's tape vs Kafka (two ingest shards), Kafka vs the lake read by pyiceberg; quotes: Kafka vs the lake",
+      { checked: tradesInKafka!.records + quotesInKafka.records, lost: losses.reduce((a, l) => a + l.lost, 0), duplicated: losses.reduce((a, l) => a + l.duplicated, 0), valuesDiffer: losses.some((l) => l.valuesDiffer) },
+    )
+    console.log(`scale-out: ${kills} sink kills, ${tradesInKafka!.records} trades and ${quotesInKafka.records} quotes; offsets seen per partition: ${[...seen].map(([p, l]) => `${p}:${l.length}`).join(' ')}`)
+    expect(kills).toBeGreaterThanOrEqual(6)
+    expect(losses).toEqual(losses.map((l) => ({ ...l, lost: 0, duplicated: 0, valuesDiffer: false })))
+    expect(tradesInKafka!.records).toBeGreaterThan(1000)
+    // Every partition moved forward and never back.
+    expect(seen.size).toBe(6)
+    for (const [p, list] of seen) {
+      for (let i = 1; i < list.length; i++) expect(list[i]! > list[i - 1]!, `partition ${p}: ${list[i - 1]} then ${list[i]}`).toBe(true)
+    }
+  }, 600_000)
+})
