@@ -140,6 +140,16 @@ export async function topicTrades(kafka: Kafka, serde: RecordSerde, topics: read
   return contentOf(lines)
 }
 
+/** The quotes `topic` holds (read_committed), in canonical form (bid and ask as the two decimals). */
+export async function topicQuotes(kafka: Kafka, serde: RecordSerde, topic: string): Promise<Content> {
+  const lines: string[] = []
+  for (const m of await readTopic(kafka, topic)) {
+    const q = await serde.deserializeQuote(m.value)
+    lines.push([q.symbol, q.updateId, q.bidPrice, q.askPrice, q.timestampMicros].join('|'))
+  }
+  return contentOf(lines)
+}
+
 /** The exchange's tape over the same stretch as `content`: each symbol's trades from its first id in `content` to its last. */
 export async function tapeOver(restUrl: string, content: Content): Promise<Content> {
   const lines: string[] = []

@@ -1,9 +1,9 @@
 import { Kafka, logLevel } from 'kafkajs'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createRecordSerde, createRestCatalogClient, createSchemaRegistryClient, tableOffsets } from '../../lib'
-import { dropTopics, eventually, freePort, readTopic, stackConfig, startWorker, uniqueName } from './helpers'
+import { dropTopics, eventually, freePort, stackConfig, startWorker, uniqueName } from './helpers'
 import { dropLake } from './lake-helpers'
-import { contentOf, lakeDigest, lossOf, recordReliability, tapeOver, topicTrades, type Content } from './oracles'
+import { lakeDigest, lossOf, recordReliability, tapeOver, topicTrades, topicQuotes, type Content } from './oracles'
 
 /**
  * The scale-out topology as a user would run it: two ingest shards (K2_INGEST_SHARD=0/2, 1/2) and
@@ -25,16 +25,6 @@ afterAll(async () => {
   const t = topics.K2_TOPIC_TRADES
   await dropTopics(kafka, [...Object.values(topics), `${t}.deferred`, `${topics.K2_TOPIC_QUOTES}.deferred`], registry)
 })
-
-async function topicQuotes(topic: string): Promise<Content> {
-  const serde = createRecordSerde({ registry })
-  const lines: string[] = []
-  for (const m of await readTopic(kafka, topic)) {
-    const q = await serde.deserializeQuote(m.value)
-    lines.push([q.symbol, q.updateId, q.bidPrice, q.askPrice, q.timestampMicros].join('|'))
-  }
-  return contentOf(lines)
-}
 
 describe('two ingest shards and three sinks in one group', () => {
   it('ends with every trade on the exchange\'s tape in the lake once, and no partition\'s offset ever going backwards, through sink kills and rebalances', async () => {
@@ -101,7 +91,7 @@ describe('two ingest shards and three sinks in one group', () => {
     }
 
     const lake = { trades: await lakeDigest(config, namespace, 'trades'), quotes: await lakeDigest(config, namespace, 'quotes') }
-    const quotesInKafka = await topicQuotes(topics.K2_TOPIC_QUOTES)
+    const quotesInKafka = await topicQuotes(kafka, createRecordSerde({ registry }), topics.K2_TOPIC_QUOTES)
     const losses = [lossOf(tradesInKafka!, onTape!), lossOf(lake.trades, tradesInKafka!), lossOf(lake.quotes, quotesInKafka)]
     recordReliability(
       'scale-out',

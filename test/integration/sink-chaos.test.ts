@@ -1,9 +1,9 @@
 import { Kafka, logLevel } from 'kafkajs'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createRecordSerde, createRestCatalogClient, createSchemaRegistryClient, createWarehouseFileIO, tableOffsets } from '../../lib'
-import { dropTopics, eventually, freePort, readTopic, stackConfig, startWorker, uniqueName } from './helpers'
+import { dropTopics, eventually, freePort, stackConfig, startWorker, uniqueName } from './helpers'
 import { dropLake } from './lake-helpers'
-import { contentOf, lakeDigest, lossOf, recordReliability, tapeOver, topicTrades, type Content } from './oracles'
+import { lakeDigest, lossOf, recordReliability, tapeOver, topicTrades, topicQuotes, type Content } from './oracles'
 
 const config = stackConfig()
 const kafka = new Kafka({ clientId: uniqueName('chaos'), brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING })
@@ -18,17 +18,6 @@ afterAll(async () => {
   await dropTopics(kafka, Object.values(topics), registry)
   io.close()
 })
-
-/** The quotes a topic holds (read_committed), in the canonical form of oracles.ts. */
-async function topicQuotes(topic: string): Promise<Content> {
-  const serde = createRecordSerde({ registry })
-  const lines: string[] = []
-  for (const m of await readTopic(kafka, topic)) {
-    const q = await serde.deserializeQuote(m.value)
-    lines.push([q.symbol, q.updateId, q.bidPrice, q.askPrice, q.timestampMicros].join('|'))
-  }
-  return contentOf(lines)
-}
 
 describe('Iceberg sink under kill -9', () => {
   it('ends with every trade and quote in the lake exactly once after 20+ kills at random moments and at every commit phase, with maintenance killed too', async () => {
@@ -121,7 +110,7 @@ describe('Iceberg sink under kill -9', () => {
     }
 
     // The lake as pyiceberg reads it, not as our reader does; Kafka read_committed; the tape.
-    const quotesInKafka = await topicQuotes(topics.K2_TOPIC_QUOTES)
+    const quotesInKafka = await topicQuotes(kafka, createRecordSerde({ registry }), topics.K2_TOPIC_QUOTES)
     const lake = { trades: await lakeDigest(config, namespace, 'trades'), quotes: await lakeDigest(config, namespace, 'quotes') }
     const losses = [lossOf(tradesInKafka!, tapeContent!), lossOf(lake.trades, tradesInKafka!), lossOf(lake.quotes, quotesInKafka)]
     recordReliability(
