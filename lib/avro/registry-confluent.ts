@@ -72,7 +72,20 @@ export function createSchemaRegistryClient(options: SchemaRegistryOptions): Sche
     },
 
     async setCompatibility(subject, level) {
-      await call(`/config/${encodeURIComponent(subject)}`, 'PUT', { compatibility: level })
+      const path = `/config/${encodeURIComponent(subject)}`
+      // Apicurio answers 409 "A rule named 'COMPATIBILITY' already exists" to a PUT that raced
+      // another writer's (two ingest shards starting together): the rule exists now, so a second
+      // PUT updates it. Then it must read back as the level asked for.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await call(path, 'PUT', { compatibility: level })
+          return
+        } catch (err) {
+          if (!(err instanceof HttpError && err.status === 409) || attempt >= 3) throw err
+        }
+        const now = await call<{ compatibilityLevel?: string; compatibility?: string }>(path).catch(() => undefined)
+        if ((now?.compatibilityLevel ?? now?.compatibility) === level) return
+      }
     },
 
     async isCompatible(subject, schema) {

@@ -20,6 +20,17 @@ describe('schema registry (Confluent API)', () => {
     expect(await registry.register(subject, v1)).toBe(id)
   })
 
+  it('lets several writers register a subject and set its rule at once (ingest shards starting together)', async () => {
+    const fresh = `${uniqueName('shards')}-value`
+    try {
+      const writers = Array.from({ length: 8 }, () => createSchemaRegistryClient({ url: stackConfig().schemaRegistry.url }))
+      const ids = await Promise.all(writers.map(async (w) => (await w.setCompatibility(fresh, 'BACKWARD'), w.register(fresh, v1))))
+      expect(new Set(ids).size).toBe(1)
+    } finally {
+      await registry.deleteSubject(fresh)
+    }
+  })
+
   it('enforces BACKWARD compatibility: accepts an added default, rejects a breaking change', async () => {
     await registry.setCompatibility(subject, 'BACKWARD')
     expect(await registry.isCompatible(subject, v2)).toBe(true)
