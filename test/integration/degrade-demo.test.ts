@@ -55,7 +55,11 @@ describe('overload demo (quick mode)', () => {
     // The timeline covers every phase, for the notebook's charts.
     expect(new Set(result.timeline.map((s) => s.phase))).toEqual(new Set(['normal', 'overload', 'recovery', 'drain']))
     // (A sample reads the catalog and Kafka: on a loaded machine one takes seconds, so the count per phase is what holds.)
-    for (const phase of ['normal', 'overload', 'recovery', 'drain']) expect(result.timeline.filter((s) => s.phase === phase).length, phase).toBeGreaterThanOrEqual(3)
+    // The timed phases have seconds of samples each; the drain lasts only until the workers are at
+    // NORMAL and the lake has caught up, which with the feed reader's delay judged (D66) can be a
+    // sample or two: it needs only to be there, for the charts.
+    for (const phase of ['normal', 'overload', 'recovery']) expect(result.timeline.filter((s) => s.phase === phase).length, phase).toBeGreaterThanOrEqual(3)
+    expect(result.timeline.filter((s) => s.phase === 'drain').length).toBeGreaterThanOrEqual(1)
     // Whatever was deferred was backfilled: the lake holds every acknowledged trade.
     expect(inv.notInLake).toBe(0)
     expect(result.ingest.shed.trades).toBe(result.sink.tables['trades+deferred']?.records ?? 0)
