@@ -168,7 +168,7 @@ export async function runIngestor(options: IngestorOptions, deps: IngestorDeps, 
   let sender = deps.sender
   if (!sender) {
     // With a checkpoint, every batch is a transaction; the id is stable so a restart fences the old process.
-    const transactionalId = options.topics.checkpoint ? shardTransactionalId(`k2-ingest-${options.topics.trades}`, options.shard ?? wholeFeed) : undefined
+    const transactionalId = options.topics.checkpoint ? shardTransactionalId(`k2-ingest-${options.topics.trades}`, shard) : undefined
     const kafkaProducer = deps.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: cachedDefaultPartitioner, transactionalId })
     await kafkaProducer.connect()
     sender = createKafkaSender(kafkaProducer, { transactional: transactionalId !== undefined })
