@@ -11,7 +11,7 @@ import {
   createSchemaRegistryClient,
   createThreadedKafkaSender,
   errorMessage,
-  isWorkbenchError,
+  isTransientError,
   loadConfig,
   restartPolicy,
   runIngestor,
@@ -26,7 +26,7 @@ import { afterGrace, workerStopSignal } from './stop-signal'
 async function main(): Promise<number> {
   const config = loadConfig(process.env)
   const log = createLogger({ level: config.log.level, format: config.log.format, write: (l) => process.stderr.write(l), namespace: 'ingest' })
-  const stop = workerStopSignal(config)
+  const stop = workerStopSignal(config, log)
 
   const metrics = createWorkerMetrics('ingest')
   const server = await startMetricsServer(metrics.registry, { host: config.host, port: config.ingest.metricsPort, worker: 'ingest', targetsDir: config.paths.scrapeTargets })
@@ -73,7 +73,10 @@ async function main(): Promise<number> {
         report = await runOnce()
         break
       } catch (err) {
-        if (stop.aborted || !isWorkbenchError(err) || !err.retryable) throw err
+        // A retryable WorkbenchError, or a client error that a broker restart causes (a kafkajs
+        // NOT_LEADER_FOR_PARTITION while the sender or the checkpoint reader starts): seen ending
+        // the worker during a broker restart, which left the feed unread until someone noticed.
+        if (stop.aborted || !isTransientError(err)) throw err
         const delayMs = backoffDelay(restartPolicy, Math.min(attempt, 6))
         log.warn(`the ingest run ended on a Kafka failure; starting again from the checkpoint in ${Math.round(delayMs / 1000)} s`, { attempt, error: errorMessage(err) })
         await sleep(delayMs, stop).catch(() => undefined)

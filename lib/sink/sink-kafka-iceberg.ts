@@ -3,7 +3,7 @@ import * as path from 'node:path'
 import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs'
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api'
 import type { RecordSerde } from '../avro/serde-registry'
-import { ErrorCode, WorkbenchError, backoffDelay, errorMessage, isWorkbenchError, sleep, type RetryPolicy } from '../errors/index'
+import { ErrorCode, WorkbenchError, backoffDelay, errorMessage, isTransientError, isWorkbenchError, sleep, type RetryPolicy } from '../errors/index'
 import { processWorkDir } from '../config/work-dir'
 import type { LoadedTable, RestCatalogClient } from '../iceberg/catalog-rest'
 import type { FileIO } from '../iceberg/file-io'
@@ -212,7 +212,7 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
         try {
           return await fn()
         } catch (err) {
-          if (until.aborted || !(isWorkbenchError(err) ? err.retryable : isTransient(err))) throw err
+          if (until.aborted || !isTransientError(err)) throw err
           failed.begin()
           if (attempt === 1 || attempt % 10 === 0) log.warn(`${what} failed, retrying until it succeeds: ${errorMessage(err)}`, { attempt })
           await sleep(backoffDelay(outagePolicy, Math.min(attempt, 10)), until)
@@ -815,10 +815,5 @@ export async function ensureTable<R>(catalog: RestCatalogClient, namespace: stri
 function describeOffsets(offsets: ReadonlyMap<number, bigint>): string {
   if (offsets.size === 0) return 'nothing (starting from the beginning of the topic)'
   return [...offsets].map(([p, o]) => `${p}:${o}`).join(', ')
-}
-
-function isTransient(err: unknown): boolean {
-  const e = err as { retriable?: boolean; name?: string; code?: string }
-  return e.retriable === true || e.name === 'KafkaJSConnectionError' || e.name === 'KafkaJSNumberOfRetriesExceeded' || e.code === 'ECONNREFUSED' || e.code === 'ECONNRESET'
 }
 
