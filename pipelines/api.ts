@@ -10,8 +10,8 @@ import { stopped, workerStopSignal } from './stop-signal'
 
 async function main(): Promise<number> {
   const config = loadConfig(process.env)
-  const stop = workerStopSignal(config)
   const log = createLogger({ level: config.log.level, format: config.log.format, write: (l) => process.stderr.write(l), namespace: 'api' })
+  const stop = workerStopSignal(config, log)
   lowerPriority(config.api.nice, log, 'queries yield the CPU to the ingest and sink when the machine is busy')
   const metrics = createWorkerMetrics('api')
   const io = createWarehouseFileIO(config)

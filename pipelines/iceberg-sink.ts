@@ -24,7 +24,7 @@ import { afterGrace, workerStopSignal } from './stop-signal'
 async function main(): Promise<number> {
   const config = loadConfig(process.env)
   const log = createLogger({ level: config.log.level, format: config.log.format, write: (l) => process.stderr.write(l), namespace: 'iceberg-sink' })
-  const stop = workerStopSignal(config)
+  const stop = workerStopSignal(config, log)
   // The clients outlive the stop by the grace the sink gives its last commits (and a little more).
   const clientsUntil = afterGrace(stop, config.worker.stopGraceMs + 2_000)
 

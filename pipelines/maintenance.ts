@@ -25,7 +25,7 @@ async function main(): Promise<number> {
   const config = loadConfig(process.env)
   const log = createLogger({ level: config.log.level, format: config.log.format, write: (l) => process.stderr.write(l), namespace: 'maintenance' })
   lowerPriority(config.maintenance.nice, log, 'compaction waits for the ingest, the sink and queries')
-  const stop = workerStopSignal(config)
+  const stop = workerStopSignal(config, log)
 
   const metrics = createWorkerMetrics('maintenance')
   const server = await startMetricsServer(metrics.registry, { host: config.host, port: config.maintenance.metricsPort, worker: 'maintenance', targetsDir: config.paths.scrapeTargets })

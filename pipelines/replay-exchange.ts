@@ -70,7 +70,7 @@ async function main(): Promise<number> {
       },
       { logger },
     )
-    const stop = workerStopSignal(config)
+    const stop = workerStopSignal(config, logger)
     await exchange.start()
     if (resume) logger.info('resumed the market where the last run stopped', { file: resumeFile, symbols: Object.keys(resume).length })
     const save = (): void => {

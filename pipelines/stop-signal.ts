@@ -3,14 +3,18 @@
  * kernel started (K2_STOP_WITH_PID), once that kernel is gone — however it died, even by SIGKILL,
  * so a closed notebook leaves no worker behind. Either way the worker stops cleanly.
  */
-import type { WorkbenchConfig } from '../lib/index'
+import type { Logger, WorkbenchConfig } from '../lib/index'
 
 const parentPollMs = 1000
 const repeatMs = 2000
 
-/** An AbortSignal that fires on the worker's stop condition; its reason names it. */
-export function workerStopSignal(config: WorkbenchConfig): AbortSignal {
+/**
+ * An AbortSignal that fires on the worker's stop condition; its reason names it, and the worker's
+ * log says which it was (a worker that stopped "cleanly" with no one knowing why cost a day).
+ */
+export function workerStopSignal(config: WorkbenchConfig, log: Pick<Logger, 'info'>): AbortSignal {
   const stop = new AbortController()
+  stop.signal.addEventListener('abort', () => log.info('stop requested', { reason: String(stop.signal.reason) }), { once: true })
   let firstAt: number | undefined
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, () => {
@@ -27,6 +31,7 @@ export function workerStopSignal(config: WorkbenchConfig): AbortSignal {
   }
   const pid = config.worker.stopWithPid
   if (pid !== undefined) {
+    log.info(`this worker stops when process ${pid} exits (K2_STOP_WITH_PID: the notebook kernel that started it)`)
     const timer = setInterval(() => {
       if (!alive(pid)) stop.abort(`process ${pid} that started this worker has exited`)
     }, parentPollMs)

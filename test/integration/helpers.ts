@@ -119,7 +119,7 @@ export async function readTopic(kafka: Kafka, topic: string): Promise<Array<{ ke
 }
 
 /** A pipeline worker (`pipelines/<script>`) as its own node process, with its output kept. */
-export function startWorker(script: string, env: Record<string, string>): { child: ChildProcess; exited: Promise<number | null>; output: () => string; describe: () => string } {
+export function startWorker(script: string, env: Record<string, string | undefined>): { child: ChildProcess; exited: Promise<number | null>; output: () => string; describe: () => string } {
   let out = ''
   let ended: string | undefined
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'pipelines', script)], { cwd: projectRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })

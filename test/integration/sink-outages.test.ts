@@ -1,25 +1,25 @@
 import * as fs from 'node:fs'
 import { Kafka, logLevel } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createRecordSerde, createRestCatalogClient, createSchemaRegistryClient, createWarehouseFileIO, currentSnapshot, ensureTopics, resumeFilePath } from '../../lib'
-import { createStack } from '../../stack/lib/manager'
-import { allServices } from '../../stack/services'
-import { FatalError, dropTopics, eventually, freePort, stackConfig, startWorker, uniqueName } from './helpers'
-import { dropLake, makeTrades, produceTrades } from './lake-helpers'
+import { createRecordSerde, createRestCatalogClient, createSchemaRegistryClient, createWarehouseFileIO, currentSnapshot, ensureTopics, resumeFilePath, type RecordSerde, type RestCatalogClient, type SchemaRegistryClient, type FileIO, type WorkbenchConfig } from '../../lib'
+import { FatalError, eventually, freePort, startWorker, uniqueName } from './helpers'
+import { makeTrades, produceTrades } from './lake-helpers'
 import { lakeDigest, lossOf, recordReliability } from './oracles'
+import { startPrivateStack, type PrivateStack } from './private-stack'
 import type { ReliabilityEntry } from '../../stack/lib/reliability-report'
 
 /**
  * The catalog stopped for 30 s, the object store stopped for 30 s, the broker restarted: the
- * sink waits, resumes and loses nothing, with trades produced throughout.
+ * sink waits, resumes and loses nothing, with trades produced throughout. On a stack of the
+ * test's own (private-stack.ts): stopping the user's broker would pause a running demo's ingest.
  */
-const config = stackConfig()
-const kafka = new Kafka({ clientId: 'k2-test-outages', brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING, retry: { retries: 20 } })
-const registry = createSchemaRegistryClient({ url: config.schemaRegistry.url })
-const serde = createRecordSerde({ registry })
-const catalog = createRestCatalogClient({ url: config.catalog.url })
-const io = createWarehouseFileIO(config)
-const stack = createStack(config, allServices, { line: () => undefined })
+let ps: PrivateStack
+let config: WorkbenchConfig
+let kafka: Kafka
+let registry: SchemaRegistryClient
+let serde: RecordSerde
+let catalog: RestCatalogClient
+let io: FileIO
 const namespace = uniqueName('outage', '_')
 const topics = { K2_TOPIC_TRADES: uniqueName('o-trades'), K2_TOPIC_QUOTES: uniqueName('o-quotes'), K2_TOPIC_DEAD_LETTER: uniqueName('o-dead') }
 const ingestTopics = { K2_TOPIC_TRADES: uniqueName('oi-trades'), K2_TOPIC_QUOTES: uniqueName('oi-quotes'), K2_TOPIC_DEAD_LETTER: uniqueName('oi-dead') }
@@ -29,6 +29,13 @@ let produced = 0
 let nextId = 1
 
 beforeAll(async () => {
+  ps = await startPrivateStack('outages', ['minio', 'iceberg-rest', 'kafka', 'schema-registry'])
+  config = ps.config
+  kafka = new Kafka({ clientId: 'k2-test-outages', brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING, retry: { retries: 20 } })
+  registry = createSchemaRegistryClient({ url: config.schemaRegistry.url })
+  serde = createRecordSerde({ registry })
+  catalog = createRestCatalogClient({ url: config.catalog.url })
+  io = createWarehouseFileIO(config)
   const admin = kafka.admin()
   await admin.connect()
   await ensureTopics(admin, [
@@ -38,19 +45,16 @@ beforeAll(async () => {
   ])
   await admin.disconnect()
   await serde.registerSchemas({ trades: topics.K2_TOPIC_TRADES, quotes: topics.K2_TOPIC_QUOTES })
-  sink = startWorker('iceberg-sink.ts', { ...topics, K2_SINK_NAMESPACE: namespace, K2_SINK_GROUP: uniqueName('o-sink'), K2_SINK_METRICS_PORT: String(await freePort()), K2_SINK_MAX_AGE_MS: '500' })
-})
+  sink = startWorker('iceberg-sink.ts', { ...ps.env, ...topics, K2_SINK_NAMESPACE: namespace, K2_SINK_GROUP: uniqueName('o-sink'), K2_SINK_METRICS_PORT: String(await freePort()), K2_SINK_MAX_AGE_MS: '500' })
+}, 600_000)
 
 afterAll(async () => {
-  await stack.up(['minio', 'iceberg-rest', 'kafka'])
   sink?.child.kill('SIGTERM')
   await sink?.exited
-  await dropLake(catalog, namespace, ['trades', 'quotes'])
-  await dropTopics(kafka, Object.values(topics), registry)
-  const t = ingestTopics.K2_TOPIC_TRADES
-  await dropTopics(kafka, [...Object.values(ingestTopics), `${t}.checkpoint`, `${t}.deferred`, `${ingestTopics.K2_TOPIC_QUOTES}.deferred`], registry)
-  io.close()
-})
+  io?.close()
+  // The whole stack goes, with its topics, tables and objects.
+  await ps?.close()
+}, 180_000)
 
 async function produce(batches: number): Promise<void> {
   for (let b = 0; b < batches; b++) {
@@ -88,19 +92,19 @@ describe('Iceberg sink through outages', () => {
   it('waits out the catalog being down for 30 s', async () => {
     await produce(2)
     await allCommitted('before the catalog outage')
-    await stack.down(['iceberg-rest'])
+    await ps.stack.down(['iceberg-rest'])
     await produce(4)
     await new Promise((r) => setTimeout(r, 30_000))
-    await stack.up(['iceberg-rest'])
+    await ps.stack.up(['iceberg-rest'])
     await allCommitted('after the catalog came back', { kind: 'fault', target: 'iceberg-rest', what: 'catalog down 30 s, trades produced meanwhile', count: 1 })
     expect(sink.output()).toMatch(/(commit to|loading) \S+ .*retrying/)
   })
 
   it('waits out the object store being down for 30 s', async () => {
-    await stack.down(['minio'])
+    await ps.stack.down(['minio'])
     await produce(4)
     await new Promise((r) => setTimeout(r, 30_000))
-    await stack.up(['minio'])
+    await ps.stack.up(['minio'])
     await allCommitted('after the object store came back', { kind: 'fault', target: 'minio', what: 'object store down 30 s, trades produced meanwhile', count: 1 })
     expect(sink.output()).toMatch(/uploading s3:\/\/\S+ failed, retrying until it succeeds/)
   })
@@ -109,9 +113,9 @@ describe('Iceberg sink through outages', () => {
     // An ingest worker of its own (its replay exchange, topics and ports), as the user's runs.
     const replayPort = await freePort()
     const seed = String(100_000 + Math.floor(Math.random() * 1_000_000_000))
-    const replay = startWorker('replay-exchange.ts', { K2_REPLAY_PORT: String(replayPort), K2_REPLAY_RATE: '1', K2_REPLAY_SEED: seed })
+    const replay = startWorker('replay-exchange.ts', { ...ps.env, K2_REPLAY_PORT: String(replayPort), K2_REPLAY_RATE: '1', K2_REPLAY_SEED: seed })
     const metricsPort = await freePort()
-    const ingest = startWorker('ingest.ts', { ...ingestTopics, K2_REPLAY_PORT: String(replayPort), K2_FEED_SYMBOLS: 'BTCUSDT,ETHUSDT', K2_INGEST_METRICS_PORT: String(metricsPort), K2_DEGRADE: 'off' })
+    const ingest = startWorker('ingest.ts', { ...ps.env, ...ingestTopics, K2_REPLAY_PORT: String(replayPort), K2_FEED_SYMBOLS: 'BTCUSDT,ETHUSDT', K2_INGEST_METRICS_PORT: String(metricsPort), K2_DEGRADE: 'off' })
     const ingested = async (): Promise<number> => {
       const text = await (await fetch(`http://${config.host}:${metricsPort}/metrics`)).text()
       return Number(/^k2_ingest_records_total\{stream="trades"\} (\d+)/m.exec(text)?.[1] ?? 0)
@@ -119,9 +123,9 @@ describe('Iceberg sink through outages', () => {
     try {
       await eventually(async () => ((await ingested().catch(() => 0)) > 0 ? true : undefined), 60_000, `the ingest to produce: ${ingest.output().slice(-1000)}`)
       await produce(2)
-      await stack.down(['kafka'])
+      await ps.stack.down(['kafka'])
       await new Promise((r) => setTimeout(r, 5_000))
-      await stack.up(['kafka'])
+      await ps.stack.up(['kafka'])
       await produce(2)
       await allCommitted('after the broker restart', { kind: 'fault', target: 'kafka', what: 'broker stopped and restarted, under the sink and an ingest worker', count: 1 })
       expect(sink.child.exitCode).toBeNull()

@@ -1,18 +1,23 @@
 import { Kafka, logLevel } from 'kafkajs'
-import { describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createRestCatalogClient, createWarehouseStore, createSchemaRegistryClient } from '../../lib'
-import { createStack } from '../../stack/lib/manager'
-import { allServices } from '../../stack/services'
-import { stackConfig, uniqueName } from './helpers'
+import { uniqueName } from './helpers'
+import { startPrivateStack, type PrivateStack } from './private-stack'
 
-/** `npm run stack -- down` then `up` keeps every service's data: topics, schemas, tables, objects. */
+/**
+ * `npm run stack -- down` then `up` keeps every service's data: topics, schemas, tables, objects.
+ * On a stack of the test's own: the user's services, and a demo running on them, are not touched.
+ */
 describe('stack down then up', () => {
-  const config = stackConfig()
-  const lines: string[] = []
-  const stack = createStack(config, allServices, { line: (service, message) => lines.push(`${service} ${message}`) })
   const restarted = ['minio', 'iceberg-rest', 'kafka', 'schema-registry'] as const
+  let ps: PrivateStack
+  beforeAll(async () => {
+    ps = await startPrivateStack('restart', restarted)
+  }, 600_000)
+  afterAll(async () => ps?.close(), 180_000)
 
   it('keeps topics with their records, registered schemas, catalog tables and bucket objects', async () => {
+    const { config, stack } = ps
     const kafka = new Kafka({ clientId: uniqueName('restart'), brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING })
     const registry = createSchemaRegistryClient({ url: config.schemaRegistry.url })
     const catalog = createRestCatalogClient({ url: config.catalog.url })
