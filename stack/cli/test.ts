@@ -12,6 +12,7 @@ import { bold, consoleReporter, formatStatus, red, runCli } from '../lib/cli'
 import { ensureCredentials } from '../lib/credentials'
 import { createStack } from '../lib/manager'
 import { readReliabilityRecords, type ReliabilityRecord } from '../lib/reliability-report'
+import { stackDisturbances } from '../lib/stack-guard'
 import { allServices, groupNames } from '../services/index'
 
 interface VitestJson {
@@ -47,11 +48,15 @@ runCli(async (initial, args) => {
   await stack.up(infra)
   process.stdout.write(`\n${bold('K2 stack')}\n${formatStatus(await stack.status(infra))}\n\n`)
 
+  // Everything the user runs on this stack, to check afterwards that the tests left it alone.
+  const found = await stack.status()
   const started = Date.now()
   const report = path.join(config.paths.state, 'test-results.json')
   fs.rmSync(report, { force: true })
   const status = step('vitest: unit, integration and notebook tests', bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...args])
 
+  const disturbed = stackDisturbances(found, await stack.status())
+  for (const d of disturbed) process.stdout.write(`${red('the tests disturbed the stack')}: ${d}\n`)
   const keep = process.env.K2_KEEP_STACK === '1'
   const startedHere = before.filter((s) => s.state === 'down').map((s) => s.name)
   if (!keep && startedHere.length > 0) {
@@ -76,5 +81,6 @@ runCli(async (initial, args) => {
     const faults = sum((rec) => rec.entries.reduce((a, e) => a + e.count, 0))
     process.stdout.write(`reliability: ${records.length} fault tests, ${faults.toLocaleString('en')} kills, faults and bad inputs; ${sum((rec) => rec.checked).toLocaleString('en')} records checked, ${sum((rec) => rec.lost)} lost, ${sum((rec) => rec.duplicated)} duplicated (npm run reliability writes docs/reliability.md)\n`)
   }
-  return status === 0 && r.numFailedTests === 0 && r.numFailedTestSuites === 0 ? 0 : 1
+  if (disturbed.length > 0) process.stdout.write(`${red(`${disturbed.length} disturbance${disturbed.length === 1 ? '' : 's'} of the stack this run found`)}: npm test must leave the user's services and workers as they were (see above)\n`)
+  return status === 0 && r.numFailedTests === 0 && r.numFailedTestSuites === 0 && disturbed.length === 0 ? 0 : 1
 })
