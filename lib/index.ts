@@ -390,6 +390,8 @@ export {
   readBenchmarkIndex,
   readBenchmarkResults,
   sustainedTradesPerSecond,
+  simulateCommitContention,
+  analyticConflictRate,
 } from './cost/index'
 export type {
   Scale,
@@ -408,4 +410,6 @@ export type {
   CostReport,
   CostReportInputs,
   BenchmarkIndex,
+  ContentionInput,
+  ContentionResult,
 } from './cost/index'
