@@ -116,8 +116,25 @@ async function sinkPhase(ctx: Ctx, instances: number, backlog: number, liveRate:
       await sleep(1000)
       if (Date.now() - liveStart > 10_000) lags.push(await metricMax(sinks, 'k2_sink_lag_seconds'))
     }
+    // What a rebalance costs: the time until the lake holds everything produced up to a moment,
+    // measured once as it is and once right after a sink is killed (SIGKILL): its partitions wait
+    // for the group's session timeout, then the others re-read them from the table's offsets.
+    let rebalance: SinkRun['rebalance']
+    if (instances > 1) {
+      const catchUp = async (what: string): Promise<number> => {
+        const target = backlog + live.sent()
+        const from = Date.now()
+        await until(async () => ((await committed(ctx, namespace, 'trades')) >= target ? true : undefined), 300_000, () => `the lake to catch up ${what}`)
+        return (Date.now() - from) / 1000
+      }
+      const steadySeconds = await catchUp('as it is')
+      sinks.at(-1)!.child.kill('SIGKILL')
+      rebalance = { steadyCatchUpSeconds: steadySeconds, afterKillCatchUpSeconds: await catchUp('after a sink was killed') }
+      process.stdout.write(`sinks ×${instances}: the lake caught up in ${steadySeconds.toFixed(1)} s as it is, ${rebalance.afterKillCatchUpSeconds.toFixed(1)} s after a sink was killed\n`)
+    }
     const sent = await live.stop()
     return {
+      rebalance,
       instances,
       backlogTrades: backlog,
       drainSeconds,
@@ -125,7 +142,7 @@ async function sinkPhase(ctx: Ctx, instances: number, backlog: number, liveRate:
       cpuMicrosPerRecord: (cpu / backlog) * 1e6,
       commits,
       commitConflictRate: commits > 0 ? conflicts / commits : 0,
-      liveTradesPerSecond: sent / seconds,
+      liveTradesPerSecond: sent / ((Date.now() - liveStart) / 1000),
       lakeLagP99Seconds: quantile(lags, 0.99),
     }
   } finally {

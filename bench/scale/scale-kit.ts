@@ -131,7 +131,7 @@ export async function produceTrades(producer: Producer, serde: RecordSerde, topi
 }
 
 /** Produces `perSecond` trades, stamped now, every 100 ms, until `stop()`; resolves with the count. */
-export function streamTrades(kafka: Kafka, serde: RecordSerde, topic: string, symbols: readonly string[], perSecond: number, lastIds: Map<string, number>): { stop(): Promise<number> } {
+export function streamTrades(kafka: Kafka, serde: RecordSerde, topic: string, symbols: readonly string[], perSecond: number, lastIds: Map<string, number>): { sent(): number; stop(): Promise<number> } {
   let running = true
   let sent = 0
   const done = (async () => {
@@ -153,6 +153,7 @@ export function streamTrades(kafka: Kafka, serde: RecordSerde, topic: string, sy
     return sent
   })()
   return {
+    sent: () => sent,
     async stop() {
       running = false
       return done

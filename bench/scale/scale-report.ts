@@ -19,6 +19,11 @@ export interface SinkRun {
   /** The live phase: trades/s produced, and the largest lake lag of any sink, p99 over the samples. */
   readonly liveTradesPerSecond: number
   readonly lakeLagP99Seconds: number
+  /**
+   * With more than one sink, what a rebalance costs: seconds until the lake holds everything
+   * produced up to a moment, as it runs and right after one sink is killed (SIGKILL).
+   */
+  readonly rebalance?: { readonly steadyCatchUpSeconds: number; readonly afterKillCatchUpSeconds: number }
 }
 
 /** Ingest shards over the same exchange (1,500 symbols), the exchange playing as fast as they read. */
@@ -149,6 +154,9 @@ export function renderScale(r: ScaleResult): string {
     '',
   ]
   if (r.sinks.length === 2) lines.push(`Two sinks drain at ${fmt(r.sinks[1]!.tradesPerSecond / r.sinks[0]!.tradesPerSecond, 2)}× the rate of one (the same run, the same backlog size).`, '')
+  for (const s of r.sinks) {
+    if (s.rebalance) lines.push(`A rebalance, with ${s.instances} sinks at ${fmt(s.liveTradesPerSecond)} trades/s: the lake held everything produced up to a moment ${fmt(s.rebalance.steadyCatchUpSeconds, 1)} s later as it ran, and ${fmt(s.rebalance.afterKillCatchUpSeconds, 1)} s later right after one sink was killed (the group's session timeout, then the survivors re-read its partitions from the table's offsets).`, '')
+  }
   lines.push(
     '## Ingest shards',
     '',
