@@ -25,6 +25,10 @@ describe('stackDisturbances: npm test leaves the user stack as it found it', () 
     ])
   })
 
+  it('does not count the same process slow to answer a health check (a loaded machine)', () => {
+    expect(stackDisturbances(demo, [{ name: 'kafka', state: 'starting', pid: 100 }, { name: 'ingest', state: 'starting', pid: 200 }, { name: 'api', state: 'down' }])).toEqual([])
+  })
+
   it('does not count a service run outside the stack (no pid) as restarted', () => {
     expect(stackDisturbances([{ name: 'kafka', state: 'up' }], [{ name: 'kafka', state: 'up' }])).toEqual([])
   })
