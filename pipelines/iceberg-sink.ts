@@ -1,10 +1,12 @@
 /**
  * The Iceberg sink worker: Kafka trades and quotes → Parquet → Iceberg (market.trades,
  * market.quotes), exactly once. Thin main: config, dependencies, `runIcebergSink` until
- * SIGTERM/SIGINT; exit 1 on failure.
+ * SIGTERM/SIGINT, a new run after a failure Kafka or another service caused (it resumes from the
+ * table's offsets, as a restarted process would); exit 1 on any other failure.
  */
 import * as path from 'node:path'
 import {
+  backoffDelay,
   createLogger,
   createWorkerMetrics,
   createRecordSerde,
@@ -12,8 +14,11 @@ import {
   createSchemaRegistryClient,
   createWarehouseFileIO,
   errorMessage,
+  isTransientError,
   loadConfig,
+  restartPolicy,
   runIcebergSink,
+  sleep,
   startMetricsServer,
   type Logger,
   type SinkPhase,
@@ -32,8 +37,8 @@ async function main(): Promise<number> {
   const server = await startMetricsServer(metrics.registry, { host: config.host, port: config.sink.metricsPort, worker: 'iceberg-sink', targetsDir: config.paths.scrapeTargets })
   log.info('metrics served', { url: server.url })
   const io = createWarehouseFileIO(config)
-  try {
-    const report = await runIcebergSink(
+  const runOnce = (): ReturnType<typeof runIcebergSink> =>
+    runIcebergSink(
       {
         namespace: config.sink.namespace,
         topics: config.topics,
@@ -58,8 +63,23 @@ async function main(): Promise<number> {
       },
       stop,
     )
-    log.info('stopped cleanly', report.tables)
-    return 0
+  try {
+    // A broker restart can end a run with a kafkajs error its consumer did not retry (seen: "Failed
+    // to find group coordinator" while the broker came back). The table holds the positions, so a
+    // new run loses and doubles nothing: start one, with backoff, instead of exiting (D65, D69).
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const report = await runOnce()
+        log.info('stopped cleanly', report.tables)
+        return 0
+      } catch (err) {
+        if (stop.aborted || !isTransientError(err)) throw err
+        const delayMs = backoffDelay(restartPolicy, Math.min(attempt, 6))
+        log.warn(`the sink run ended on a transient failure; starting again from the table's offsets in ${Math.round(delayMs / 1000)} s`, { attempt, error: errorMessage(err) })
+        await sleep(delayMs, stop).catch(() => undefined)
+        if (stop.aborted) return 0
+      }
+    }
   } catch (err) {
     log.error('iceberg sink failed', { error: errorMessage(err) })
     return 1
