@@ -51,16 +51,36 @@ export interface LiveDisplay {
 
 let liveDisplays = 0
 
-/** A display that each `update` overwrites; outside a notebook, updates go nowhere. */
-export function createLiveDisplay(): LiveDisplay {
+/**
+ * A display that each `update` overwrites; outside a notebook, updates go nowhere. Updates are
+ * sent at most every `minIntervalMs` (the latest wins; the last is sent when the interval is up):
+ * a burst of progress lines was a burst of kernel messages, and tslab reports a message its
+ * socket refused (zeromq's EAGAIN, seen on a loaded machine) as the cell's failure.
+ */
+export function createLiveDisplay(minIntervalMs = 200): LiveDisplay {
   const id = `k2-live-${process.pid}-${++liveDisplays}`
   let shown = false
+  let lastSentAt = 0
+  let pending: DisplayBundle | undefined
+  let timer: NodeJS.Timeout | undefined
+  const send = (bundle: DisplayBundle): void => {
+    const write = tslabWriter()
+    if (!write) return
+    write({ data: { ...bundle }, metadata: {}, transient: { display_id: id } }, shown)
+    shown = true
+    lastSentAt = Date.now()
+  }
   return {
     update(bundle) {
-      const write = tslabWriter()
-      if (!write) return
-      write({ data: { ...bundle }, metadata: {}, transient: { display_id: id } }, shown)
-      shown = true
+      const wait = lastSentAt + minIntervalMs - Date.now()
+      if (wait <= 0 && timer === undefined) return send(bundle)
+      pending = bundle
+      timer ??= setTimeout(() => {
+        timer = undefined
+        const b = pending!
+        pending = undefined
+        send(b)
+      }, Math.max(0, wait))
     },
   }
 }
