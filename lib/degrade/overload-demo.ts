@@ -1,6 +1,6 @@
 import * as os from 'node:os'
 import * as path from 'node:path'
-import type { Kafka } from 'kafkajs'
+import type { Admin, Kafka } from 'kafkajs'
 import type { RecordSerde } from '../avro/index'
 import { ErrorCode, WorkbenchError, errorMessage } from '../errors/index'
 import { spawn } from 'node:child_process'
@@ -214,26 +214,15 @@ export async function runOverloadDemo(options: OverloadDemoOptions, deps: Overlo
     const metric = await metrics.registry.getSingleMetric(name)?.get()
     return (metric?.values ?? []).filter((v) => Object.entries(labels).every(([k, x]) => String((v.labels as Record<string, unknown>)[k]) === x)).reduce((a, v) => a + v.value, 0)
   }
-  const committedRecords = async (): Promise<{ total: number; behind: number }> => {
-    let total = 0
-    let behind = 0
-    if (await deps.catalog.tableExists([options.namespace], 'trades')) {
-      const meta = (await deps.catalog.loadTable([options.namespace], 'trades')).metadata
-      total = Number(currentSnapshot(meta)?.summary['total-records'] ?? 0)
-      for (const topic of [topics.trades, topics.deferredTrades]) {
-        const held = tableOffsets(meta, topic)
-        for (const p of await admin.fetchTopicOffsets(topic)) behind += Math.max(0, Number(p.high) - Number(held.get(p.partition) ?? BigInt(p.low)))
-      }
-    }
-    return { total, behind }
-  }
-
+  const lake = watchLake(() => committedRecords(deps, admin, options.namespace, topics), log)
   const timeline: OverloadSample[] = []
   const started = Date.now()
   let phase: OverloadSample['phase'] = 'normal'
   let rate = phases[0]!.rate
-  const sample = async (): Promise<OverloadSample> => {
-    const c = await committedRecords()
+  // A timed phase's sample takes the lake as last read (a slow catalog on a loaded machine must not
+  // thin the timeline out: one run had 2 samples in a 15 s phase); the drain's read it afresh.
+  const sample = async (fresh = false): Promise<OverloadSample> => {
+    const c = fresh ? await lake.fresh() : lake.latest()
     const s: OverloadSample = {
       t: Math.round((Date.now() - started) / 100) / 10,
       phase,
@@ -251,8 +240,8 @@ export async function runOverloadDemo(options: OverloadDemoOptions, deps: Overlo
   }
   // A sample reads the catalog and Kafka, which a saturated machine may answer late: a failed one
   // is skipped (the next comes a second later), never the end of the run.
-  const trySample = (): Promise<OverloadSample | undefined> =>
-    sample().catch((err: unknown) => {
+  const trySample = (fresh = false): Promise<OverloadSample | undefined> =>
+    sample(fresh).catch((err: unknown) => {
       log.warn('sampling failed', { error: errorMessage(err) })
       return undefined
     })
@@ -286,7 +275,7 @@ export async function runOverloadDemo(options: OverloadDemoOptions, deps: Overlo
     exchange.setRate(drainRate)
     const deadline = Date.now() + (quick ? 120_000 : 300_000)
     while (level.ingest !== 'NORMAL' || level.sink !== 'NORMAL') {
-      const s = await trySample()
+      const s = await trySample(true)
       if (Date.now() > deadline) throw new WorkbenchError(ErrorCode.Timeout, `the workers did not return to NORMAL within the drain deadline (ingest at ${level.ingest}, sink at ${level.sink}, ${s?.lagRecords ?? 'unknown'} records behind)`, true)
       if (failure) throw failure
       await new Promise((r) => setTimeout(r, 1000))
@@ -294,7 +283,7 @@ export async function runOverloadDemo(options: OverloadDemoOptions, deps: Overlo
     stopIngest.abort()
     ingestReport = await ingest
     for (;;) {
-      const s = await trySample()
+      const s = await trySample(true)
       if (s?.lagRecords === 0 && level.sink === 'NORMAL') break
       if (Date.now() > deadline) throw new WorkbenchError(ErrorCode.Timeout, `the lake did not catch up within the drain deadline (${s?.lagRecords ?? 'unknown'} records behind, sink at ${level.sink})`, true)
       if (failure) throw failure
@@ -303,6 +292,7 @@ export async function runOverloadDemo(options: OverloadDemoOptions, deps: Overlo
     stopSink.abort()
     sinkReport = await sink
   } finally {
+    await lake.stop()
     stopIngest.abort()
     stopSink.abort()
     await ingest.catch(() => undefined)
@@ -313,6 +303,45 @@ export async function runOverloadDemo(options: OverloadDemoOptions, deps: Overlo
 
   const invariants = await checkInvariants(options, deps, ingestReport!, transitions, topics, timeline)
   return { mode: options.mode, phases, timeline, transitions, ingest: ingestReport, sink: sinkReport, invariants }
+}
+
+/** Records the lake holds (the trades table's total) and how many Kafka holds beyond its offsets. */
+async function committedRecords(deps: OverloadDemoDeps, admin: Admin, namespace: string, topics: { trades: string; deferredTrades: string }): Promise<{ total: number; behind: number }> {
+  let total = 0
+  let behind = 0
+  if (await deps.catalog.tableExists([namespace], 'trades')) {
+    const meta = (await deps.catalog.loadTable([namespace], 'trades')).metadata
+    total = Number(currentSnapshot(meta)?.summary['total-records'] ?? 0)
+    for (const topic of [topics.trades, topics.deferredTrades]) {
+      const held = tableOffsets(meta, topic)
+      for (const p of await admin.fetchTopicOffsets(topic)) behind += Math.max(0, Number(p.high) - Number(held.get(p.partition) ?? BigInt(p.low)))
+    }
+  }
+  return { total, behind }
+}
+
+/** Reads the lake in the background, every half second, so a sample never waits for the catalog. */
+function watchLake(read: () => Promise<{ total: number; behind: number }>, log: Logger): { latest(): { total: number; behind: number }; fresh(): Promise<{ total: number; behind: number }>; stop(): Promise<void> } {
+  let latest = { total: 0, behind: 0 }
+  let running = true
+  const loop = (async () => {
+    while (running) {
+      try {
+        latest = await read()
+      } catch (err) {
+        log.warn('reading the lake failed', { error: errorMessage(err) })
+      }
+      await new Promise((r) => setTimeout(r, 500))
+    }
+  })()
+  return {
+    latest: () => latest,
+    fresh: async () => (latest = await read()),
+    async stop() {
+      running = false
+      await loop
+    },
+  }
 }
 
 /** Reads the lake back and checks what the demo promises. */
