@@ -171,6 +171,8 @@ export type {
   ScanStats,
   ScanPlan,
 } from './iceberg/index'
+export { icebergSinkConnectorConfig, connectorGroupId, createConnectClient } from './connect/index'
+export type { IcebergConnectorOptions, ConnectClient, ConnectorStatus } from './connect/index'
 export { runIcebergSink, ensureTable, offsetsSummary, offsetsOfSnapshot, tableOffsets, mergeOffsets, summaryTopicKey, summaryOffsetsKey } from './sink/index'
 export type { IcebergSinkOptions, IcebergSinkDeps, SinkReport, SinkRejectReason, SnapshotOffsets } from './sink/index'
 export {

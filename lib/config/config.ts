@@ -50,6 +50,8 @@ export interface WorkbenchConfig {
     readonly clientId: string
   }
   readonly schemaRegistry: { readonly port: number; readonly url: string }
+  /** Kafka Connect (distributed, with Apache Iceberg's sink): started on demand, not by default. */
+  readonly connect: { readonly port: number; readonly url: string }
   readonly catalog: { readonly port: number; readonly url: string; readonly warehouse: string }
   readonly s3: {
     readonly port: number
@@ -322,6 +324,7 @@ function read(env: Env, root: string): { config: WorkbenchConfig; keys: ConfigKe
   const clientId = r.str('K2_KAFKA_CLIENT_ID', 'k2-workbench', 'Kafka client id prefix')
 
   const registryPort = r.port('K2_SCHEMA_REGISTRY_PORT', 8081 + offset, 'schema registry HTTP port')
+  const connectPort = r.port('K2_CONNECT_PORT', 8083 + offset, 'Kafka Connect REST port (npm run stack -- up kafka-connect; not started by default)')
   const registryUrl = r.url('K2_SCHEMA_REGISTRY_URL', `http://${host}:${registryPort}/apis/ccompat/v7`, 'Confluent-compatible schema registry base URL (Apicurio serves it under /apis/ccompat/v7)')
 
   const catalogPort = r.port('K2_CATALOG_PORT', 8181 + offset, 'Iceberg REST catalog HTTP port')
@@ -484,6 +487,7 @@ function read(env: Env, root: string): { config: WorkbenchConfig; keys: ConfigKe
     ['K2_KAFKA_PORT', kafkaPort],
     ['K2_KAFKA_CONTROLLER_PORT', controllerPort],
     ['K2_SCHEMA_REGISTRY_PORT', registryPort],
+    ['K2_CONNECT_PORT', connectPort],
     ['K2_CATALOG_PORT', catalogPort],
     ['K2_S3_PORT', s3Port],
     ['K2_S3_CONSOLE_PORT', s3ConsolePort],
@@ -511,6 +515,7 @@ function read(env: Env, root: string): { config: WorkbenchConfig; keys: ConfigKe
       paths: { root, cache, state, scrapeTargets: path.join(state, 'prometheus', 'targets'), demoReports },
       kafka: { port: kafkaPort, controllerPort, brokers, clientId },
       schemaRegistry: { port: registryPort, url: registryUrl },
+      connect: { port: connectPort, url: `http://${host}:${connectPort}` },
       catalog: { port: catalogPort, url: catalogUrl, warehouse },
       s3: { port: s3Port, consolePort: s3ConsolePort, endpoint: s3Endpoint, region, bucket, accessKeyId, secretAccessKey },
       prometheus: { port: promPort, url: promUrl },

@@ -19,7 +19,7 @@ runCli(async (initial, args) => {
   if (args.includes('--stop')) {
     const stack = createStack(initial, allServices, consoleReporter)
     await stack.down(groupNames('pipeline'))
-    await stack.down(groupNames('infra'))
+    await stack.down([...groupNames('optional'), ...groupNames('infra')])
     process.stdout.write('K2 stack stopped; data is kept in the state folder.\n')
     return 0
   }

@@ -11,6 +11,8 @@ import { allServices, groupNames } from '../services/index'
  */
 export async function stackCommand(group: 'infra' | 'pipeline', config: WorkbenchConfig, [command, ...rest]: string[]): Promise<number> {
   const names = groupNames(group)
+  // The stack's optional servers (Kafka Connect) are named to start; `down` with no names stops them too.
+  const optional = group === 'infra' ? groupNames('optional') : []
   const script = group === 'infra' ? 'stack' : 'pipelines'
   const usage = `usage: npm run ${script} -- <command>
   up [name…]      ${group === 'infra' ? 'provision (first run) and start' : 'start'}, wait until healthy
@@ -18,26 +20,28 @@ export async function stackCommand(group: 'infra' | 'pipeline', config: Workbenc
   status          one line each
   logs <name> [n] last n lines of a log
   run <name>      run one in the foreground (containers, debugging)
-names: ${names.join(', ')}`
-  const parseNames = (args: string[]): ServiceName[] => {
-    for (const a of args) if (!(names as string[]).includes(a)) throw new Error(`unknown name "${a}"\n${usage}`)
-    return args.length > 0 ? (args as ServiceName[]) : names
+names: ${names.join(', ')}${optional.length > 0 ? ` (and, started only by name: ${optional.join(', ')})` : ''}`
+  const parseNames = (args: string[], all = names): ServiceName[] => {
+    for (const a of args) if (![...names, ...optional].includes(a as ServiceName)) throw new Error(`unknown name "${a}"\n${usage}`)
+    return args.length > 0 ? (args as ServiceName[]) : all
   }
+  /** The group, and the optional servers that are not down (status shows them while they run). */
+  const shown = async (stack: ReturnType<typeof createStack>): Promise<ServiceName[]> => [...names, ...(await stack.status(optional)).filter((s) => s.state !== 'down').map((s) => s.name)]
 
   if (command === 'up') {
     if (ensureCredentials(config)) consoleReporter.line('stack', `generated local credentials in ${config.paths.state}`)
     const stack = createStack(loadConfig(process.env), allServices, consoleReporter)
     await stack.up(parseNames(rest))
-    process.stdout.write(`\n${bold(group === 'infra' ? 'K2 stack' : 'K2 pipelines')}\n${formatStatus(await stack.status(names))}\n`)
+    process.stdout.write(`\n${bold(group === 'infra' ? 'K2 stack' : 'K2 pipelines')}\n${formatStatus(await stack.status(await shown(stack)))}\n`)
     return 0
   }
   const stack = createStack(config, allServices, consoleReporter)
   switch (command) {
     case 'down':
-      await stack.down(parseNames(rest))
+      await stack.down(parseNames(rest, [...optional, ...names]))
       return 0
     case 'status': {
-      const rows = await stack.status(names)
+      const rows = await stack.status(await shown(stack))
       process.stdout.write(`${formatStatus(rows)}\n`)
       return rows.every((r) => r.state === 'up') ? 0 : 3
     }

@@ -7,7 +7,9 @@ import type { Reporter, Requirement } from './provision'
 export const infraServiceNames = ['minio', 'iceberg-rest', 'kafka', 'schema-registry', 'prometheus', 'jupyter'] as const
 /** The workbench's own workers (`npm run pipelines`), run by the same manager. */
 export const pipelineNames = ['replay-exchange', 'ingest', 'iceberg-sink', 'maintenance', 'api'] as const
-export const serviceNames = [...infraServiceNames, ...pipelineNames] as const
+/** Servers started only when asked for by name (`npm run stack -- up kafka-connect`). */
+export const optionalServiceNames = ['kafka-connect'] as const
+export const serviceNames = [...infraServiceNames, ...pipelineNames, ...optionalServiceNames] as const
 export type ServiceName = (typeof serviceNames)[number]
 
 /** What a service definition gets to work with. */
@@ -30,8 +32,8 @@ export interface ServiceContext {
  */
 export interface ServiceDefinition {
   readonly name: ServiceName
-  /** `infra`: the stack's servers; `pipeline`: the workbench's own workers. */
-  readonly group: 'infra' | 'pipeline'
+  /** `infra`: the stack's servers; `pipeline`: the workbench's own workers; `optional`: servers started only by name. */
+  readonly group: 'infra' | 'pipeline' | 'optional'
   /** What runs, for status lines: "Apache Kafka 4.1.1 (KRaft)". */
   readonly title: string
   readonly version: string

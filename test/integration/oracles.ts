@@ -41,10 +41,10 @@ export function contentOf(lines: readonly string[]): Content {
 }
 
 /** A table as pyiceberg reads it at its current snapshot. */
-export async function lakeDigest(config: WorkbenchConfig, namespace: string, table: 'trades' | 'quotes'): Promise<Content & { snapshot: bigint | null }> {
+export async function lakeDigest(config: WorkbenchConfig, namespace: string, table: string, other?: { kind: 'trades' | 'quotes'; timeColumn: string }): Promise<Content & { snapshot: bigint | null }> {
   const python = path.join(config.paths.cache, 'jupyter', 'venv', 'bin', 'python')
   const script = path.join(config.paths.root, 'test', 'interop', 'lake_digest.py')
-  const { stdout } = await promisify(execFile)(python, [script, config.catalog.url, config.s3.endpoint, namespace, table], {
+  const { stdout } = await promisify(execFile)(python, [script, config.catalog.url, config.s3.endpoint, namespace, table, ...(other ? [other.kind, other.timeColumn] : [])], {
     env: { ...process.env, K2_S3_ACCESS_KEY: requireSecret(config.s3.accessKeyId, 'K2_S3_ACCESS_KEY'), K2_S3_SECRET_KEY: requireSecret(config.s3.secretAccessKey, 'K2_S3_SECRET_KEY') },
     maxBuffer: 256 * 2 ** 20,
     timeout: 300_000,
