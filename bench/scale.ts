@@ -1,5 +1,5 @@
 /**
- * `npm run bench:scale [-- --backlog 600000] [--live-rate 2000] [--seconds 60] [--trial-seconds 60] [--large-minutes 10] [--skip-large]`
+ * `npm run bench:scale [-- --backlog 600000] [--live-rate 2000] [--seconds 60] [--trial-seconds 60] [--large-minutes 10] [--fractions 1,0.5,…] [--skip-large | --only-large]`
  *
  * Scale-out on this machine, every worker its own process on the running local stack, with
  * topics and tables of its own:
@@ -96,7 +96,9 @@ async function sinkPhase(ctx: Ctx, instances: number, backlog: number, liveRate:
   await producer.disconnect()
   process.stdout.write(`sinks ×${instances}: ${backlog.toLocaleString('en')} trades preloaded; draining\n`)
 
-  const sinks = await startSinks(ctx, instances, { ...workerEnv(t), K2_SINK_NAMESPACE: namespace, K2_SINK_GROUP: `k2-${ctx.run}-s${instances}` })
+  // Commits of a sixth of the backlog: with the default 1M records or 30 s, a backlog under 1M
+  // would measure the 30 s commit age, not the sink.
+  const sinks = await startSinks(ctx, instances, { ...workerEnv(t), K2_SINK_NAMESPACE: namespace, K2_SINK_GROUP: `k2-${ctx.run}-s${instances}`, K2_SINK_MAX_RECORDS: String(Math.ceil(backlog / 6)) })
   try {
     const roots = (): Record<string, number | undefined> => Object.fromEntries(sinks.map((s) => [s.name, s.child.pid]))
     const cpu0 = cpuSeconds(roots())
@@ -261,25 +263,31 @@ async function largeTrial(ctx: Ctx, fraction: number, rateAt1: number, seconds: 
   }
 }
 
-async function largePhase(ctx: Ctx, trialSeconds: number, minutes: number, cores: number): Promise<LargeScale> {
+async function largePhase(ctx: Ctx, trialSeconds: number, minutes: number, cores: number, fractions: readonly number[], earlier: readonly LargeTrial[]): Promise<LargeScale> {
   const { eventsPerSecond } = calibrate()
   const rateAt1 = (large.tradesPerSecond + large.quotesPerSecond) / eventsPerSecond
   const [kafka] = await createStack(ctx.config, allServices, consoleReporter).status(['kafka'])
-  const trials: LargeTrial[] = []
-  let found: LargeTrial | undefined
-  for (const fraction of [1, 0.5, 0.25, 0.125, 0.0625]) {
-    const trial = await largeTrial(ctx, fraction, rateAt1, trialSeconds, kafka?.pid)
-    trials.push(trial)
-    if (trial.sustained) {
-      found = trial
-      break
+  const trials: LargeTrial[] = [...earlier]
+  let run: LargeTrial | undefined
+  // Halve the fraction until a short trial holds, then hold it for `minutes`; a long run that
+  // does not hold (a burst of the market shed records) goes on halving with long runs.
+  for (const fraction of fractions) {
+    if (!run || !run.sustained) {
+      const trial = await largeTrial(ctx, fraction, rateAt1, trialSeconds, kafka?.pid)
+      trials.push(trial)
+      if (!trial.sustained) continue
+      if (minutes <= 0) {
+        run = trial
+        break
+      }
+      if (run) trials.push(run)
+      run = await largeTrial(ctx, fraction, rateAt1, minutes * 60, kafka?.pid)
+      if (run.sustained) break
     }
   }
-  const run = found && minutes > 0 ? await largeTrial(ctx, found.fraction, rateAt1, minutes * 60, kafka?.pid) : undefined
-  const sustained = run ? (run.sustained ? run : undefined) : found
   // The limit: what the first trial that was not sustained ran into (the highest rate tried).
-  const limit = trials.find((t) => !t.sustained) ?? trials[0]!
-  return { target: large, trials, run, fractionSustained: sustained?.fraction ?? 0, bottleneck: bottleneckOf(limit.coreShare, cores) }
+  const limit = trials.find((t) => !t.sustained) ?? run ?? trials[0]!
+  return { target: large, trials, run, fractionSustained: run?.sustained ? run.fraction : 0, bottleneck: bottleneckOf(limit.coreShare, cores) }
 }
 
 runCli(async (initial) => {
@@ -295,9 +303,14 @@ runCli(async (initial) => {
   const machine = describeMachine()
   const cores = Number(machine.cores)
   try {
-    const sinks = [await sinkPhase(ctx, 1, backlog, liveRate, seconds), await sinkPhase(ctx, 2, backlog, liveRate, seconds)]
-    const shards = [await shardPhase(ctx, 1, seconds), await shardPhase(ctx, 2, seconds)]
-    const largeScale = flag('skip-large') ? undefined : await largePhase(ctx, Number(arg('trial-seconds', '60')), Number(arg('large-minutes', '10')), cores)
+    // --only-large keeps the sink and shard results of the last run (docs/bench/scale.json).
+    const previous = flag('only-large') ? (JSON.parse(fs.readFileSync(path.join(root, 'docs', 'bench', 'scale.json'), 'utf8')) as ScaleResult) : undefined
+    const sinks = previous?.sinks ?? [await sinkPhase(ctx, 1, backlog, liveRate, seconds), await sinkPhase(ctx, 2, backlog, liveRate, seconds)]
+    const shards = previous?.shards ?? [await shardPhase(ctx, 1, seconds), await shardPhase(ctx, 2, seconds)]
+    const fractions = arg('fractions', '1,0.5,0.25,0.125,0.0625').split(',').map(Number)
+    // --only-large goes on from the last run's large-scale runs (the fractions it did not try).
+    const earlier = previous?.large ? [...previous.large.trials, ...(previous.large.run ? [previous.large.run] : [])] : []
+    const largeScale = flag('skip-large') ? undefined : await largePhase(ctx, Number(arg('trial-seconds', '60')), Number(arg('large-minutes', '10')), cores, fractions, earlier)
     const result: ScaleResult = { date: new Date().toISOString(), command: `npm run bench:scale -- ${process.argv.slice(2).join(' ')}`.trim(), machine, cores, sinks, shards, large: largeScale }
     const dir = path.join(root, 'docs', 'bench')
     fs.writeFileSync(path.join(dir, 'scale.json'), `${JSON.stringify({ ...result, entry: scaleEntry(result) }, null, 1)}\n`)

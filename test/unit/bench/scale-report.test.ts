@@ -43,7 +43,7 @@ describe('bench:scale verdicts', () => {
         { instances: 2, backlogTrades: 600_000, drainSeconds: 40, tradesPerSecond: 15_000, cpuMicrosPerRecord: 95, commits: 6, commitConflictRate: 0.5, liveTradesPerSecond: 2000, lakeLagP99Seconds: 33 },
       ],
       shards: [{ instances: 1, symbols: 1500, streams: 3000, connections: 3, seconds: 60, messagesPerSecond: 20_000, cpuMicrosPerMessage: 40, exchangeCoreShare: 0.6 }],
-      large: { target: { tradesPerSecond: 5000, quotesPerSecond: 50_000, symbols: 1500 }, trials: [trial({ fraction: 0.5, sustained: false, why: 'x' }), trial()], run: trial(), fractionSustained: 0.25, bottleneck: 'ingest-0' },
+      large: { target: { tradesPerSecond: 5000, quotesPerSecond: 50_000, symbols: 1500 }, trials: [trial({ fraction: 0.5, sustained: false, why: 'x' }), trial()], run: trial({ seconds: 600 }), fractionSustained: 0.25, bottleneck: 'ingest-0' },
     }
     expect(scaleEntry(r)).toEqual({
       largeScaleFractionSustained: 0.25,
