@@ -71,6 +71,29 @@ function soakSection(soak: SoakIndex | undefined): string[] {
   ]
 }
 
+/** The scale-out section of docs/benchmarks.md, from bench:scale's entry. */
+function scaleSection(scale: { command: string; date: string; entry: Json } | undefined): string[] {
+  if (!scale) return ['## Scale-out (write side)', '', 'Not run yet: `npm run bench:scale` writes docs/bench/scale.json.', '']
+  const e = scale.entry
+  const rows = (key: string): Json[] => (at(e, key) as Json[] | undefined) ?? []
+  return [
+    '## Scale-out (write side)',
+    '',
+    `Every worker its own process ([scale.md](bench/scale.md)). Command: \`${scale.command}\`, ${scale.date.slice(0, 10)}.`,
+    '',
+    '| sinks | trades/s | CPU µs/record | 409 per commit | lake lag p99 s |',
+    '|---:|---:|---:|---:|---:|',
+    ...rows('sinks').map((r) => `| ${num(r, 'instances')} | ${fmt(num(r, 'tradesPerSecond'))} | ${fmt(num(r, 'cpuMicrosPerRecord'), 1)} | ${fmt(num(r, 'commitConflictRate'), 3)} | ${fmt(num(r, 'lakeLagP99Seconds'), 1)} |`),
+    '',
+    '| ingest shards | streams | connections | records/s |',
+    '|---:|---:|---:|---:|',
+    ...rows('shards').map((r) => `| ${num(r, 'instances')} | ${fmt(num(r, 'streams'))} | ${fmt(num(r, 'connections'))} | ${fmt(num(r, 'messagesPerSecond'))} |`),
+    '',
+    `The large scale (5k trades/s + 50k quotes/s over 1,500 symbols, 2 shards and 2 sinks): ${share(at(e, 'largeScaleFractionSustained') as number | null)} sustained for 10 minutes; bottleneck: ${String(at(e, 'bottleneck') ?? 'n/a')}.`,
+    '',
+  ]
+}
+
 /** Runs one benchmark script as its own process, its output shown live. */
 function runBench(root: string, script: string, args: string[]): void {
   process.stdout.write(`\n── npm run bench:${script} -- ${args.join(' ')}\n`)
@@ -132,7 +155,10 @@ runCli(async (initial, args) => {
     cost: Object.fromEntries(Object.entries(cost.estimates).map(([n, e]) => [n, { perMonth: +e.total.toFixed(2), perMillion: +e.perMillion.toFixed(5) }])),
   }
   const soak = readSoakIndex(path.join(root, 'docs', 'bench'))
-  writeIndex({ headline, ...(soak ? { soakSource: 'docs/bench/soak.json', soak: soak.soak, knee: soak.knee } : {}) })
+  // bench:scale's entry (issue 18), as it wrote it.
+  const scaleFile = path.join(root, 'docs', 'bench', 'scale.json')
+  const scale = fs.existsSync(scaleFile) ? (JSON.parse(fs.readFileSync(scaleFile, 'utf8')) as { command: string; date: string; entry: Json }) : undefined
+  writeIndex({ headline, ...(soak ? { soakSource: 'docs/bench/soak.json', soak: soak.soak, knee: soak.knee } : {}), ...(scale ? { scaleSource: 'docs/bench/scale.json', scale: scale.entry } : {}) })
 
   const dateOf = (v: unknown): string => String(at(v, 'date') ?? '').slice(0, 10)
   const md = [
@@ -186,6 +212,7 @@ runCli(async (initial, args) => {
     `Target for the large scale: ≤ $${largeTargetPerMillion} per million — ${cost.estimates.large.perMillion <= largeTargetPerMillion ? 'met' : 'missed'}. The model, its inputs and its sensitivity: [cost-model.md](cost-model.md).`,
     '',
     ...soakSection(soak),
+    ...scaleSection(scale),
   ].join('\n')
   fs.writeFileSync(path.join(root, 'docs', 'benchmarks.md'), md)
   fs.writeFileSync(path.join(root, 'docs', 'cost-model.md'), cost.markdown)

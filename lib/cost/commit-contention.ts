@@ -6,6 +6,7 @@
  * another commit landed in between; the committer reloads and tries again, which takes another
  * window. Pure and seeded: the same inputs give the same figures.
  */
+import { createSeededRandom } from '../feed/synthetic-market'
 
 export interface ContentionInput {
   readonly committers: number
@@ -35,21 +36,10 @@ export function analyticConflictRate(committers: number, intervalSeconds: number
   return 1 - Math.exp(-((committers - 1) / intervalSeconds) * windowSeconds)
 }
 
-/** mulberry32: a small seeded uniform generator in [0, 1). */
-function random(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 export function simulateCommitContention(input: ContentionInput): ContentionResult {
   const { committers, intervalSeconds, windowSeconds, seconds } = input
-  const rand = random(input.seed ?? 1)
+  const rng = createSeededRandom(input.seed ?? 1)
+  const rand = (): number => rng.float()
   // Each committer's next attempt: when it reads the base, and how many attempts this commit took.
   const next = Array.from({ length: committers }, () => ({ readAt: rand() * intervalSeconds, attempts: 1, firstReadAt: 0 }))
   for (const n of next) n.firstReadAt = n.readAt
