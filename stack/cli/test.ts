@@ -13,6 +13,7 @@ import { ensureCredentials } from '../lib/credentials'
 import { createStack } from '../lib/manager'
 import { readReliabilityRecords, type ReliabilityRecord } from '../lib/reliability-report'
 import { stackDisturbances } from '../lib/stack-guard'
+import { leftBehind, readStackNames, sweep } from '../lib/test-sweep'
 import { allServices, groupNames } from '../services/index'
 
 interface VitestJson {
@@ -50,11 +51,19 @@ runCli(async (initial, args) => {
 
   // Everything the user runs on this stack, to check afterwards that the tests left it alone.
   const found = await stack.status()
+  const namesBefore = await readStackNames(config)
   const started = Date.now()
   const report = path.join(config.paths.state, 'test-results.json')
   fs.rmSync(report, { force: true })
   const status = step('vitest: unit, integration and notebook tests', bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...args])
 
+  // Topics and lake namespaces the tests made and did not remove (a clean-up that failed): gone
+  // now, and counted, so the user's broker and catalog end as they were.
+  const leftover = leftBehind(namesBefore, await readStackNames(config))
+  if (leftover.topics.length + leftover.namespaces.length > 0) {
+    const failed = await sweep(config, leftover)
+    consoleReporter.line('test', `removed ${leftover.topics.length} topics and ${leftover.namespaces.length} lake namespaces tests left behind${failed.length > 0 ? `; could not remove ${failed.join(', ')}` : ''}`)
+  }
   let disturbed = stackDisturbances(found, await stack.status())
   // A service run outside the stack (no pid to compare) may miss one health check on a loaded machine: look again.
   if (disturbed.length > 0) {
