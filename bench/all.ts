@@ -134,7 +134,12 @@ runCli(async (initial, args) => {
   }
   const indexFile = benchmarkIndexPath(root)
   const writeIndex = (extra: Json): void => fs.writeFileSync(indexFile, `${JSON.stringify({ generatedAt: new Date().toISOString(), command: `npm run bench${reportOnly ? ' -- --report-only' : ''}`, machine, versions, sources, ...extra }, null, 1)}\n`)
-  writeIndex({})
+  // bench:scale's entry (issue 18), as it wrote it: in the index from the start, because the cost
+  // model reads its per-process CPU figures through it.
+  const scaleFile = path.join(root, 'docs', 'bench', 'scale.json')
+  const scale = fs.existsSync(scaleFile) ? (JSON.parse(fs.readFileSync(scaleFile, 'utf8')) as { command: string; date: string; entry: Json }) : undefined
+  const scaleFields = scale ? { scaleSource: 'docs/bench/scale.json', scale: scale.entry } : {}
+  writeIndex(scaleFields)
   const results = readBenchmarkResults(root)
   const { ingest, sink, query } = results
   const prices = parseUnitPrices(JSON.parse(fs.readFileSync(path.join(root, 'data', 'unit-prices.json'), 'utf8')))
@@ -155,10 +160,7 @@ runCli(async (initial, args) => {
     cost: Object.fromEntries(Object.entries(cost.estimates).map(([n, e]) => [n, { perMonth: +e.total.toFixed(2), perMillion: +e.perMillion.toFixed(5) }])),
   }
   const soak = readSoakIndex(path.join(root, 'docs', 'bench'))
-  // bench:scale's entry (issue 18), as it wrote it.
-  const scaleFile = path.join(root, 'docs', 'bench', 'scale.json')
-  const scale = fs.existsSync(scaleFile) ? (JSON.parse(fs.readFileSync(scaleFile, 'utf8')) as { command: string; date: string; entry: Json }) : undefined
-  writeIndex({ headline, ...(soak ? { soakSource: 'docs/bench/soak.json', soak: soak.soak, knee: soak.knee } : {}), ...(scale ? { scaleSource: 'docs/bench/scale.json', scale: scale.entry } : {}) })
+  writeIndex({ headline, ...scaleFields, ...(soak ? { soakSource: 'docs/bench/soak.json', soak: soak.soak, knee: soak.knee } : {}) })
 
   const dateOf = (v: unknown): string => String(at(v, 'date') ?? '').slice(0, 10)
   const md = [

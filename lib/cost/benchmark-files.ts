@@ -47,12 +47,15 @@ export function readBenchmarkIndex(root: string): BenchmarkIndex {
 
 /** The parsed result files the index names: what figuresFromBenchmarks takes. */
 export function readBenchmarkResults(root: string): BenchmarkResults & { readonly files: readonly string[] } {
-  const { sources } = readBenchmarkIndex(root)
+  const index = readBenchmarkIndex(root)
+  const { sources } = index
+  const scale = typeof index.scaleSource === 'string' ? index.scaleSource : undefined
   return {
     ingest: readJson(path.join(root, sources.ingest), 'the ingest benchmark'),
     sink: readJson(path.join(root, sources.sink), 'the sink benchmark'),
     query: readJson(path.join(root, sources.query), 'the query benchmark'),
-    files: [sources.ingest, sources.sink, sources.query],
+    ...(scale ? { scale: readJson(path.join(root, scale), 'the scale benchmark') } : {}),
+    files: [sources.ingest, sources.sink, sources.query, ...(scale ? [scale] : [])],
   }
 }
 

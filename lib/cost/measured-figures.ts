@@ -123,6 +123,8 @@ export interface BenchmarkResults {
   readonly ingest: unknown
   readonly sink: unknown
   readonly query: unknown
+  /** bench:scale's result, when it has run: CPU per record of one shard and one sink process, measured. */
+  readonly scale?: unknown
 }
 
 /**
@@ -178,13 +180,19 @@ export function figuresFromBenchmarks(results: BenchmarkResults, workload: reado
     return { ...w, resultRows: numberAt(query, `queries.${i}.rows`) }
   })
 
+  // bench:scale measured the CPU each worker process used per record (1,500 symbols, trades and
+  // quotes): where it has run, the per-core rates, and so the instance counts, come from it
+  // rather than from a machine-wide rate.
+  const scale: JsonDocument | undefined = results.scale === undefined ? undefined : { value: results.scale, what: 'scale benchmark' }
+  const perProcess = scale && { ingest: 1e6 / numberAt(scale, 'shards.0.cpuMicrosPerMessage', { positive: true }), sink: 1e6 / numberAt(scale, 'sinks.0.cpuMicrosPerRecord', { positive: true }) }
+
   const describe = (doc: JsonDocument): string => `${stringAt(doc, 'command')} (${stringAt(doc, 'date')})`
   return {
-    sources: [describe(ingest), describe(sink), describe(query)],
+    sources: [describe(ingest), describe(sink), describe(query), ...(scale ? [describe(scale)] : [])],
     lakeBytesPerMessage: { asCommitted, afterCompaction },
     kafkaBytesPerMessage,
-    ingestMessagesPerSecondPerCore: ingestPerCore,
-    sinkMessagesPerSecondPerCore: sinkPerCore,
+    ingestMessagesPerSecondPerCore: perProcess?.ingest ?? ingestPerCore,
+    sinkMessagesPerSecondPerCore: perProcess?.sink ?? sinkPerCore,
     compactionCoreMicrosPerMessage: compactionMicros,
     lakeBuckets: numberAt(sink, 'backlog.filesPerCommit.max', { positive: true }),
     maxRecordsPerCommit: numberAt(sink, 'settings.maxRecords', { positive: true }),
@@ -202,7 +210,9 @@ export function figuresFromBenchmarks(results: BenchmarkResults, workload: reado
     queryMix,
     assumed,
     assumptions: [
-      `per-core rates are benchmark rate / ${ingestCores} cores of a machine shared with Kafka, MinIO and the catalog: an upper bound on CPU per message, taken to hold for one vCPU`,
+      perProcess
+        ? `per-core rates are 1 / the CPU one ingest shard and one sink process used per record in bench:scale (1,500 symbols, trades and quotes): ${Math.round(perProcess.ingest).toLocaleString('en')} and ${Math.round(perProcess.sink).toLocaleString('en')} records/s per core; Kafka, MinIO and the catalog are priced apart`
+        : `per-core rates are benchmark rate / ${ingestCores} cores of a machine shared with Kafka, MinIO and the catalog: an upper bound on CPU per message, taken to hold for one vCPU`,
       'quotes (bookTicker) are taken to cost what a trade costs in CPU, Kafka bytes and Parquet bytes: no benchmark measures quotes alone',
       "compaction µs per message = the sink benchmark's compaction wall seconds × cores / trades; an open-hour merge rewrites its k small files once, and the close rewrites the hour once more, which the model counts",
       `query core-seconds = p50 ms × ${threads} engine threads; per GiB from ${scanCalibrationQuery} over the whole benchmark lake at ${asCommitted} bytes per trade, less the cheapest query's core-seconds`,

@@ -9,9 +9,9 @@ export function readProjectJson(relative: string): unknown {
 }
 
 /** The benchmark results the cost model is built from: the files docs/benchmarks.json names. */
-export function benchmarkResults(): { ingest: unknown; sink: unknown; query: unknown } {
-  const { ingest, sink, query } = readBenchmarkResults(projectRoot)
-  return { ingest, sink, query }
+export function benchmarkResults(): { ingest: unknown; sink: unknown; query: unknown; scale?: unknown } {
+  const { ingest, sink, query, scale } = readBenchmarkResults(projectRoot)
+  return { ingest, sink, query, ...(scale === undefined ? {} : { scale }) }
 }
 
 // A malformed-input table edits parsed JSON freely: its shape is what is under test.

@@ -14,7 +14,17 @@ const results = {
 
 describe('figures from the benchmarks', () => {
   it('reads the current results through docs/benchmarks.json', () => {
-    expect(figuresFromBenchmarks(benchmarkResults()).sources).toHaveLength(3)
+    const current = benchmarkResults()
+    expect(figuresFromBenchmarks(current).sources).toHaveLength(current.scale === undefined ? 3 : 4)
+  })
+
+  it("takes the per-core rates from bench:scale's CPU per record of one process, where it has run", () => {
+    // One shard used 25.35 µs per record over 1,500 symbols; one sink 15.62 µs per trade.
+    const f = figuresFromBenchmarks({ ...results, scale: readProjectJson('test/fixtures/bench/scale-2026-12-05.json') })
+    expect(f.ingestMessagesPerSecondPerCore).toBeCloseTo(1e6 / 25.34581925857689, 6)
+    expect(f.sinkMessagesPerSecondPerCore).toBeCloseTo(1e6 / 15.616666666666665, 6)
+    expect(f.sources[3]).toMatch(/bench:scale .*2026-12-05/)
+    expect(f.assumptions[0]).toContain('bench:scale')
   })
 
   it('extracts each figure from the benchmark JSON', () => {
