@@ -1,0 +1,12 @@
+import { describe, expect, it } from 'vitest'
+import { kernelTransportFailure } from '../../../stack/lib/notebook-runner'
+
+describe("a notebook failure that is the kernel transport's, not the notebook's", () => {
+  it("is zeromq refusing tslab's message (EAGAIN, EBUSY), and only that", () => {
+    const eagain = { message: 'UnhandledPromiseRejection: Error: Operation was not possible or timed out\n    at Object.next (/work/main/node_modules/zeromq/lib/index.js:49:44)\n    at /work/main/node_modules/tslab/dist/jupyter.js:503:84 {\n  errno: 11,\n  code: \'EAGAIN\'\n}' }
+    expect(kernelTransportFailure([eagain])).toBe(true)
+    expect(kernelTransportFailure([eagain, { message: "TypeError: Cannot read properties of undefined (reading 'rows')" }])).toBe(false)
+    expect(kernelTransportFailure([{ message: 'Error: connect EAGAIN 127.0.0.1:9092' }])).toBe(false)
+    expect(kernelTransportFailure([])).toBe(false)
+  })
+})
