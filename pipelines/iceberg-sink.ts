@@ -6,7 +6,6 @@
  */
 import * as path from 'node:path'
 import {
-  backoffDelay,
   createLogger,
   createWorkerMetrics,
   createRecordSerde,
@@ -14,16 +13,14 @@ import {
   createSchemaRegistryClient,
   createWarehouseFileIO,
   errorMessage,
-  isTransientError,
   loadConfig,
-  restartPolicy,
   runIcebergSink,
-  sleep,
   startMetricsServer,
   type Logger,
   type SinkPhase,
 } from '../lib/index'
 import { Kafka, logLevel } from 'kafkajs'
+import { runAgainOnTransient } from './run-again'
 import { afterGrace, workerStopSignal } from './stop-signal'
 
 async function main(): Promise<number> {
@@ -67,19 +64,9 @@ async function main(): Promise<number> {
     // A broker restart can end a run with a kafkajs error its consumer did not retry (seen: "Failed
     // to find group coordinator" while the broker came back). The table holds the positions, so a
     // new run loses and doubles nothing: start one, with backoff, instead of exiting (D65, D69).
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const report = await runOnce()
-        log.info('stopped cleanly', report.tables)
-        return 0
-      } catch (err) {
-        if (stop.aborted || !isTransientError(err)) throw err
-        const delayMs = backoffDelay(restartPolicy, Math.min(attempt, 6))
-        log.warn(`the sink run ended on a transient failure; starting again from the table's offsets in ${Math.round(delayMs / 1000)} s`, { attempt, error: errorMessage(err) })
-        await sleep(delayMs, stop).catch(() => undefined)
-        if (stop.aborted) return 0
-      }
-    }
+    const report = await runAgainOnTransient(runOnce, stop, log, "the table's offsets")
+    if (report) log.info('stopped cleanly', report.tables)
+    return 0
   } catch (err) {
     log.error('iceberg sink failed', { error: errorMessage(err) })
     return 1

@@ -4,23 +4,20 @@
  * failure (from the checkpoint); exit 1 on any other failure.
  */
 import {
-  backoffDelay,
   createLogger,
   createWorkerMetrics,
   createRecordSerde,
   createSchemaRegistryClient,
   createThreadedKafkaSender,
   errorMessage,
-  isTransientError,
   loadConfig,
-  restartPolicy,
   runIngestor,
   shardTransactionalId,
-  sleep,
   startMetricsServer,
 } from '../lib/index'
 // After lib: lib/ingest patches a quadratic kafkajs helper before kafkajs loads it.
 import { Kafka, logLevel } from 'kafkajs'
+import { runAgainOnTransient } from './run-again'
 import { afterGrace, workerStopSignal } from './stop-signal'
 
 async function main(): Promise<number> {
@@ -67,22 +64,10 @@ async function main(): Promise<number> {
     // A broker restart (or an outage longer than the client's retries) ends a run with a
     // retryable error: the worker starts a new run, which resumes from the checkpoint and repairs
     // the gap over REST, instead of exiting and leaving the feed unread until someone restarts it.
-    let report: Awaited<ReturnType<typeof runIngestor>>
-    for (let attempt = 1; ; attempt++) {
-      try {
-        report = await runOnce()
-        break
-      } catch (err) {
-        // A retryable WorkbenchError, or a client error that a broker restart causes (a kafkajs
-        // NOT_LEADER_FOR_PARTITION while the sender or the checkpoint reader starts): seen ending
-        // the worker during a broker restart, which left the feed unread until someone noticed.
-        if (stop.aborted || !isTransientError(err)) throw err
-        const delayMs = backoffDelay(restartPolicy, Math.min(attempt, 6))
-        log.warn(`the ingest run ended on a Kafka failure; starting again from the checkpoint in ${Math.round(delayMs / 1000)} s`, { attempt, error: errorMessage(err) })
-        await sleep(delayMs, stop).catch(() => undefined)
-        if (stop.aborted) return 0
-      }
-    }
+    // A kafkajs NOT_LEADER_FOR_PARTITION while the sender or the checkpoint reader starts, seen
+    // during a broker restart, counts as transient too.
+    const report = await runAgainOnTransient(runOnce, stop, log, 'the checkpoint')
+    if (!report) return 0
     log.info('stopped cleanly', { ...report })
     return 0
   } catch (err) {
