@@ -10,6 +10,7 @@
  */
 import Module from 'node:module'
 import * as path from 'node:path'
+import { createRecordBatchDecoder } from './kafkajs-record-batch'
 
 type Partitioner = (args: { topic: string; partitionMetadata: unknown[]; message: unknown }) => number
 
@@ -79,3 +80,42 @@ const fixed = Symbol.for('k2.kafkajs.requestQueueFix')
 
 /** Whether request queues in this process re-arm their pending check only while requests wait. */
 export const requestQueueFixed: boolean = installRequestQueueFix()
+
+/**
+ * 3. The record batch decoder every consumer runs per fetched record, replaced by the faster one
+ * of kafkajs-record-batch.ts (same output). kafkajs loads its decoder at a process's first fetch,
+ * so this holds wherever lib is imported before a consumer first fetches, whatever the order of
+ * the imports of kafkajs and lib.
+ */
+function installRecordBatchDecoder(): boolean {
+  try {
+    const src = path.join(path.dirname(require.resolve('kafkajs')), 'src')
+    const file = path.join(src, 'protocol', 'recordBatch', 'v0', 'decoder.js')
+    const cached = require.cache[file]
+    if (cached) return (cached.exports as { [fastDecoder]?: true })[fastDecoder] === true
+    const decodeMessages = path.join(src, 'protocol', 'requests', 'fetch', 'v4', 'decodeMessages.js')
+    if (require.cache[decodeMessages]) return false
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const decoder = createRecordBatchDecoder({
+      Decoder: require(path.join(src, 'protocol', 'decoder.js')),
+      decodeRecord: require(path.join(src, 'protocol', 'recordBatch', 'record', 'v0', 'decoder.js')),
+      lookupCodecByAttributes: require(path.join(src, 'protocol', 'message', 'compression', 'index.js')).lookupCodecByAttributes,
+      PartialMessageError: require(path.join(src, 'errors.js')).KafkaJSPartialMessageError,
+    })
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    Object.defineProperty(decoder, fastDecoder, { value: true })
+    const mod = new Module(file)
+    mod.filename = file
+    mod.loaded = true
+    mod.exports = decoder
+    require.cache[file] = mod
+    return true
+  } catch {
+    return false
+  }
+}
+
+const fastDecoder = Symbol.for('k2.kafkajs.recordBatchDecoder')
+
+/** Whether consumers in this process decode record batches with kafkajs-record-batch.ts. */
+export const recordBatchDecoderInstalled: boolean = installRecordBatchDecoder()
