@@ -82,6 +82,16 @@ export class AvroBodyReader {
     throw invalid('a long of more than 64 bits')
   }
 
+  /**
+   * A zigzag varint long as an exact integer: a number when it is a safe integer (the common
+   * case, no allocation), else a bigint. Same bytes accepted and refused as `long`.
+   */
+  exactLong(): number | bigint {
+    const n = this.varint()
+    if (n >= 0) return n % 2 === 0 ? n / 2 : -(n + 1) / 2
+    return exactInteger(this.long())
+  }
+
   /** A non-negative length or count that the bytes left can hold at `minBytes` each. */
   private length(minBytes: number, what: string): number {
     const n = this.safeLong()
@@ -141,6 +151,28 @@ export class AvroBodyReader {
     return v
   }
 
+  /**
+   * `decimalUnscaled` as an exact integer: a number when the unscaled value is a safe integer
+   * (up to 6 bytes always are), else a bigint. Same bytes accepted and refused.
+   */
+  decimalUnscaledExact(precision: number): number | bigint {
+    const start = this.pos
+    const len = this.length(1, 'decimal length')
+    if (len === 0 || len > 6) {
+      this.pos = start
+      return exactInteger(this.decimalUnscaled(precision))
+    }
+    const buf = this.buf
+    const from = this.pos
+    this.pos += len
+    let n = 0
+    for (let i = from; i < this.pos; i++) n = n * 256 + buf[i]!
+    if (buf[from]! & 0x80) n -= 2 ** (8 * len)
+    // 10^precision is exact as a double up to 10^22, and 6 bytes are below 2^48 < 10^15.
+    if (precision <= 15 && Math.abs(n) >= 10 ** precision) throw invalid(`a decimal of more than ${precision} digits`)
+    return n
+  }
+
   /** An enum index below `count`. */
   enumIndex(count: number): number {
     const i = this.safeLong()
@@ -168,6 +200,13 @@ export class AvroBodyReader {
 interface Utf8Slicer {
   utf8Slice(start: number, end: number): string
 }
+
+/** A bigint as a number when it is a safe integer, else itself: how the Kafka tail keeps exact integers. */
+export function exactInteger(v: bigint): number | bigint {
+  return v >= minSafe && v <= maxSafe ? Number(v) : v
+}
+const minSafe = BigInt(Number.MIN_SAFE_INTEGER)
+const maxSafe = BigInt(Number.MAX_SAFE_INTEGER)
 
 const powers: bigint[] = []
 function powerOfTen(digits: number): bigint {

@@ -25,6 +25,7 @@ import type { Logger } from '../logger/index'
 import type { SnapshotOffsets } from '../sink/snapshot-offsets'
 import { StringDictionary, TailChunk, tailColumns, type TailColumn } from './tail-columns'
 import { wireSchemaId, type ColumnDecoder } from './tail-decoder'
+import { writeExactIntegers, type IntegerWidth } from './tail-vectors'
 
 /**
  * The Kafka tail: records of the topics feeding the tables that the lake may not hold yet, kept
@@ -187,6 +188,8 @@ class TopicTail {
   private readonly dictionaries: Array<StringDictionary | undefined>
   /** Per column: one decimal value reused for every append (the vector copies it at once). */
   private readonly decimalBoxes: Array<DuckDBDecimalValue | undefined>
+  /** Per column: the bytes of a value in its 64- or 128-bit integer vector (BIGINT, DECIMAL 10-38 digits), else undefined. */
+  private readonly integerWidths: Array<IntegerWidth | undefined>
   /** Appended chunks, ready to be filled again. */
   private readonly spare: TailChunk[] = []
   readonly next = new Map<number, bigint>()
@@ -218,6 +221,7 @@ class TopicTail {
     this.types = [INTEGER, BIGINT, ...this.columns.map(duckType)]
     this.dictionaries = this.columns.map((c) => (c.kind === 'string' ? new StringDictionary() : undefined))
     this.decimalBoxes = this.columns.map((c) => (c.kind === 'decimal' ? new DuckDBDecimalValue(0n, c.precision, c.scale) : undefined))
+    this.integerWidths = this.columns.map(integerWidth)
     this.pending = this.newChunk()
   }
 
@@ -252,24 +256,30 @@ class TopicTail {
   async take(partition: number, messages: readonly KafkaMessage[]): Promise<void> {
     const next = this.next.get(partition) ?? 0n
     const taken = this.taken.get(partition) ?? 0n
-    const from = taken > next ? taken : next
+    // Offsets as numbers: exact below 2^53, which no partition reaches.
+    const from = Number(taken > next ? taken : next)
     let list = this.offsets.get(partition)
     if (!list) this.offsets.set(partition, (list = new OffsetList()))
-    for (const message of messages) {
-      const offset = BigInt(message.offset)
-      if (offset < from) continue
-      const decoded = this.decode(message.value, partition, message.offset)
-      const kept = typeof decoded === 'boolean' ? decoded : await decoded
-      // Dealt with (kept or skipped as undecodable): a retry of this batch starts after it.
-      this.taken.set(partition, offset + 1n)
-      if (!kept) continue
-      this.pending.commit(partition, offset)
-      list.push(Number(offset))
-      this.stats.records++
-      if (this.pending.full) {
-        this.full.push(this.pending)
-        this.pending = this.newChunk()
+    let dealt = -1
+    try {
+      for (const message of messages) {
+        const offset = Number(message.offset)
+        if (offset < from) continue
+        const decoded = this.decode(message.value, partition, message.offset)
+        const kept = typeof decoded === 'boolean' ? decoded : await decoded
+        // Dealt with (kept or skipped as undecodable): a retry of this batch starts after it.
+        dealt = offset
+        if (!kept) continue
+        this.pending.commit(partition, offset)
+        list.push(offset)
+        this.stats.records++
+        if (this.pending.full) {
+          this.full.push(this.pending)
+          this.pending = this.newChunk()
+        }
       }
+    } finally {
+      if (dealt >= 0) this.taken.set(partition, BigInt(dealt) + 1n)
     }
   }
 
@@ -366,22 +376,25 @@ class TopicTail {
     if (n > 0) {
       const chunk = DuckDBDataChunk.create(this.types, n)
       fill(chunk.getColumnVector(0), c.partitions, n)
-      fill(chunk.getColumnVector(1), c.offsets, n)
+      const offsets = chunk.getColumnVector(1)
+      writeExactIntegers(offsets, c.offsets, n, 8, asBigInt)
+      offsets.flush()
       for (let k = 0; k < this.columns.length; k++) {
         const values = c.columns[k]!
         const vector = chunk.getColumnVector(k + 2)
         const dictionary = this.dictionaries[k]
         const box = this.decimalBoxes[k]
+        const width = this.integerWidths[k]
         if (dictionary) {
           for (let i = 0; i < n; i++) vector.setItem(i, values[i] as never)
           this.appendDictionary(k, dictionary)
         } else if (box) {
           const writable = box as { value: bigint }
-          for (let i = 0; i < n; i++) {
-            writable.value = values[i] as bigint
-            vector.setItem(i, box as never)
-          }
-        } else for (let i = 0; i < n; i++) vector.setItem(i, values[i] as never)
+          const boxed = (v: bigint): DuckDBDecimalValue => ((writable.value = v), box)
+          if (width) writeExactIntegers(vector, values, n, width, boxed)
+          else for (let i = 0; i < n; i++) vector.setItem(i, values[i] === null ? null : boxed(BigInt(values[i] as number | bigint)))
+        } else if (width) writeExactIntegers(vector, values, n, width, asBigInt)
+        else for (let i = 0; i < n; i++) vector.setItem(i, values[i] as never)
         vector.flush()
       }
       this.appender.appendDataChunk(chunk)
@@ -410,6 +423,15 @@ class TopicTail {
     }
   }
 }
+
+/** The bytes per value of a column stored in DuckDB's int64 or int128 layout, else undefined. */
+function integerWidth(c: TailColumn): IntegerWidth | undefined {
+  if (c.kind === 'bigint') return 8
+  if (c.kind !== 'decimal' || c.precision <= 9) return undefined
+  return c.precision <= 18 ? 8 : 16
+}
+
+const asBigInt = (v: bigint): bigint => v
 
 function fill(vector: DuckDBVector, values: readonly unknown[], n: number): void {
   for (let i = 0; i < n; i++) vector.setItem(i, values[i] as never)

@@ -1,3 +1,4 @@
+import { exactInteger } from '../avro/body-reader'
 import { decimalUnscaled } from '../avro/decimal'
 import { ErrorCode, WorkbenchError } from '../errors/index'
 import { parsePrimitiveType } from '../iceberg/single-value'
@@ -27,7 +28,8 @@ export interface TailColumn {
   convert(col: string, dictionary: string): string
   /**
    * A value as TableDesign.row gives it (decimals as exact strings, µs as bigint, lists of
-   * strings) → what the column stores. Throws RECORD_INVALID for a decimal that does not fit.
+   * strings) → what the column stores (integers, µs and unscaled decimals as numbers where they
+   * are safe integers, else bigints). Throws RECORD_INVALID for a decimal that does not fit.
    */
   fromRowValue(value: unknown): unknown
 }
@@ -36,6 +38,8 @@ const listSeparator = '\x1f'
 const same = (c: string): string => c
 const lookUp = (c: string, dictionary: string): string => `${dictionary}[${c} + 1]`
 const asIs = (v: unknown): unknown => v
+/** µs and longs are kept as exact integers: numbers where safe (no allocation per value), else bigints. */
+const toExact = (v: unknown): unknown => (typeof v === 'bigint' ? exactInteger(v) : v)
 
 /** The tail column of each top-level field of `schema`, in order. */
 export function tailColumns(schema: Schema): TailColumn[] {
@@ -62,7 +66,7 @@ function tailColumn(field: NestedField): TailColumn {
     case 'string':
       return { ...base, kind: 'string', sqlType: 'INTEGER', convert: lookUp }
     case 'long':
-      return { ...base, kind: 'bigint', sqlType: 'BIGINT' }
+      return { ...base, kind: 'bigint', sqlType: 'BIGINT', fromRowValue: toExact }
     case 'int':
       return { ...base, kind: 'integer', sqlType: 'INTEGER' }
     case 'boolean':
@@ -72,14 +76,14 @@ function tailColumn(field: NestedField): TailColumn {
     case 'float':
       return { ...base, kind: 'float', sqlType: 'FLOAT' }
     case 'timestamptz':
-      return { ...base, kind: 'bigint', sqlType: 'BIGINT', convert: (c) => `make_timestamptz(${c})` }
+      return { ...base, kind: 'bigint', sqlType: 'BIGINT', convert: (c) => `make_timestamptz(${c})`, fromRowValue: toExact }
     case 'timestamp':
-      return { ...base, kind: 'bigint', sqlType: 'BIGINT', convert: (c) => `make_timestamp(${c})` }
+      return { ...base, kind: 'bigint', sqlType: 'BIGINT', convert: (c) => `make_timestamp(${c})`, fromRowValue: toExact }
     case 'date':
       return { ...base, kind: 'integer', sqlType: 'INTEGER', convert: (c) => `(DATE '1970-01-01' + ${c})` }
     case 'decimal': {
       const { precision, scale } = p
-      return { ...base, kind: 'decimal', precision, scale, sqlType: `DECIMAL(${precision}, ${scale})`, fromRowValue: (v) => decimalUnscaled(v, precision, scale) }
+      return { ...base, kind: 'decimal', precision, scale, sqlType: `DECIMAL(${precision}, ${scale})`, fromRowValue: (v) => exactInteger(decimalUnscaled(v, precision, scale)) }
     }
     default:
       throw new WorkbenchError(ErrorCode.ConfigInvalid, `the Kafka tail does not store column ${field.name} of type ${t}`)
@@ -164,7 +168,8 @@ const maxCachedBytes = 64
  */
 export class TailChunk {
   readonly partitions: number[]
-  readonly offsets: bigint[]
+  /** Kafka offsets (exact below 2^53, which no partition reaches). */
+  readonly offsets: number[]
   readonly columns: unknown[][]
   length = 0
 
@@ -173,7 +178,7 @@ export class TailChunk {
     width: number,
   ) {
     this.partitions = new Array<number>(capacity)
-    this.offsets = new Array<bigint>(capacity)
+    this.offsets = new Array<number>(capacity)
     this.columns = Array.from({ length: width }, () => new Array<unknown>(capacity))
   }
 
@@ -182,7 +187,7 @@ export class TailChunk {
   }
 
   /** Counts the row at index `length` (its columns already written) with its Kafka position. */
-  commit(partition: number, offset: bigint): void {
+  commit(partition: number, offset: number): void {
     this.partitions[this.length] = partition
     this.offsets[this.length] = offset
     this.length++

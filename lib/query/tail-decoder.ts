@@ -128,13 +128,13 @@ function readStep(type: FlatFieldType, column: TailColumn, k: number, dictionary
     case 'long':
       if (column.kind !== 'bigint') return undefined
       return (r, cols, row) => {
-        cols[k]![row] = r.long()
+        cols[k]![row] = r.exactLong()
       }
     case 'decimal': {
       if (column.kind !== 'decimal' || column.scale !== type.scale || column.precision < type.precision) return undefined
       const precision = type.precision
       return (r, cols, row) => {
-        cols[k]![row] = r.decimalUnscaled(precision)
+        cols[k]![row] = r.decimalUnscaledExact(precision)
       }
     }
     case 'enum': {
@@ -196,7 +196,7 @@ function skipStep(type: FlatFieldType): Step {
 
 /** A reader default as the column stores it, or undefined when the fast path does not produce it. */
 function defaultValue(type: FlatFieldType, value: unknown, column: TailColumn, dictionary: StringDictionary | undefined): unknown {
-  if (type.kind === 'long' && column.kind === 'bigint' && typeof value === 'number' && Number.isSafeInteger(value)) return BigInt(value)
+  if (type.kind === 'long' && column.kind === 'bigint' && typeof value === 'number' && Number.isSafeInteger(value)) return value
   if (type.kind === 'array' && column.kind === 'string-list' && Array.isArray(value) && value.every((v) => typeof v === 'string')) return joinStringList(value as string[])
   if (type.kind === 'string' && column.kind === 'string' && dictionary && typeof value === 'string') return dictionary.code(value)
   return undefined

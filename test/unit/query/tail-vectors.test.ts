@@ -1,0 +1,58 @@
+import { BIGINT, DECIMAL, DuckDBDataChunk, DuckDBDecimalValue, DuckDBInstance, type DuckDBType } from '@duckdb/node-api'
+import { describe, expect, it } from 'vitest'
+import { writeExactIntegers, type IntegerWidth } from '../../../lib/query/tail-vectors'
+
+/** Values round the edges: zero, ±1, the 32-bit word boundaries, ±(2^53 - 1), bigints beyond, nulls. */
+const values: Array<number | bigint | null> = [
+  0, 1, -1, 2 ** 31 - 1, -(2 ** 31), 2 ** 32 - 1, 2 ** 32, -(2 ** 32), -(2 ** 32) - 1, 6_701_250_000_000, -6_701_250_000_000,
+  Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER, null, 2n ** 53n, -(2n ** 53n) - 5n, 9_223_372_036_854_775_807n, -9_223_372_036_854_775_808n, null, 42,
+]
+
+async function roundTrip(type: DuckDBType, sqlType: string, width: IntegerWidth, input: ReadonlyArray<number | bigint | null>, box: (v: bigint) => unknown): Promise<{ fast: boolean; read: Array<string | null> }> {
+  const db = await DuckDBInstance.create(':memory:')
+  const conn = await db.connect()
+  await conn.run(`CREATE TABLE t (i INTEGER, v ${sqlType})`)
+  const appender = await conn.createAppender('t')
+  const chunk = DuckDBDataChunk.create([BIGINT, type], input.length)
+  const index = chunk.getColumnVector(0)
+  input.forEach((_, i) => index.setItem(i, BigInt(i) as never))
+  index.flush()
+  const vector = chunk.getColumnVector(1)
+  const fast = writeExactIntegers(vector, input, input.length, width, box)
+  vector.flush()
+  appender.appendDataChunk(chunk)
+  appender.flushSync()
+  appender.closeSync()
+  // Read back as the unscaled integer text, exact whatever the type.
+  const unscaled = sqlType.startsWith('DECIMAL') ? `(v::DECIMAL(38, 8) * ${10 ** Number(/, (\d+)/.exec(sqlType)![1])})::HUGEINT::VARCHAR` : 'v::VARCHAR'
+  const rows = (await conn.runAndReadAll(`SELECT ${unscaled} FROM t ORDER BY i`)).getRows()
+  conn.closeSync()
+  db.closeSync()
+  return { fast, read: rows.map((r) => (r[0] === null ? null : String(r[0]))) }
+}
+
+const expected = (input: ReadonlyArray<number | bigint | null>): Array<string | null> => input.map((v) => (v === null ? null : String(v)))
+
+describe('writing the tail\'s exact integers into DuckDB vectors', () => {
+  it('BIGINT: numbers written as words and bigints through setItem read back exactly, nulls as NULL', async () => {
+    const { fast, read } = await roundTrip(BIGINT, 'BIGINT', 8, values, (v) => v)
+    expect(fast).toBe(true)
+    expect(read).toEqual(expected(values))
+  })
+
+  it('DECIMAL(18, 8): unscaled values exactly', async () => {
+    const fits = values.filter((v) => v === null || (BigInt(v) < 10n ** 18n && BigInt(v) > -(10n ** 18n)))
+    const box = new DuckDBDecimalValue(0n, 18, 8)
+    const { fast, read } = await roundTrip(DECIMAL(18, 8), 'DECIMAL(18, 8)', 8, fits, (v) => ((box as { value: bigint }).value = v, box))
+    expect(fast).toBe(true)
+    expect(read).toEqual(expected(fits))
+  })
+
+  it('DECIMAL(38, 8): negative numbers sign-extended to 128 bits, 28-digit bigints exact', async () => {
+    const wide = [...values, 1234567890123456789012345678n, -9999999999999999999999999999n]
+    const box = new DuckDBDecimalValue(0n, 38, 8)
+    const { fast, read } = await roundTrip(DECIMAL(38, 8), 'DECIMAL(38, 8)', 16, wide, (v) => ((box as { value: bigint }).value = v, box))
+    expect(fast).toBe(true)
+    expect(read).toEqual(expected(wide))
+  })
+})
