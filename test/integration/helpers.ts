@@ -5,7 +5,7 @@ import * as path from 'node:path'
 import * as net from 'node:net'
 import { inject } from 'vitest'
 import type { Kafka } from 'kafkajs'
-import { encodeProgress, loadConfig, projectRoot, type SchemaRegistryClient, type WorkbenchConfig } from '../../lib'
+import { encodeProgress, isTransientError, loadConfig, projectRoot, type SchemaRegistryClient, type WorkbenchConfig } from '../../lib'
 
 /** The running stack's config, as entry points see it (environment over generated credentials). */
 export function stackConfig(): WorkbenchConfig {
@@ -82,11 +82,28 @@ export async function dropTopics(kafka: Kafka, topics: readonly string[], regist
  * records against offsets would wait forever on a transactional topic, whose markers take
  * offsets too.
  */
+/**
+ * A topic's offsets, asked again (each time through a new admin client, with fresh metadata) while
+ * the broker answers with a retriable error: a topic created a moment ago on a busy machine may
+ * still be electing its leaders (NOT_LEADER_FOR_PARTITION).
+ */
+export async function topicOffsets(kafka: Kafka, topic: string): Promise<Array<{ partition: number; high: string; low: string }>> {
+  for (let attempt = 1; ; attempt++) {
+    const admin = kafka.admin()
+    try {
+      await admin.connect()
+      return await admin.fetchTopicOffsets(topic)
+    } catch (err) {
+      if (attempt >= 20 || !isTransientError(err)) throw err
+      await new Promise((r) => setTimeout(r, 250 * attempt))
+    } finally {
+      await admin.disconnect().catch(() => undefined)
+    }
+  }
+}
+
 export async function readTopic(kafka: Kafka, topic: string): Promise<Array<{ key: string | null; value: Buffer; headers: Record<string, string> }>> {
-  const admin = kafka.admin()
-  await admin.connect()
-  const offsets = await admin.fetchTopicOffsets(topic)
-  await admin.disconnect()
+  const offsets = await topicOffsets(kafka, topic)
   const ends = new Map(offsets.filter((o) => BigInt(o.high) > BigInt(o.low)).map((o) => [o.partition, BigInt(o.high)]))
   const out: Array<{ key: string | null; value: Buffer; headers: Record<string, string> }> = []
   if (ends.size === 0) return out
