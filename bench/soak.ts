@@ -28,7 +28,7 @@ import { describeMachine } from './machine'
 import { writeKneeReport, writeSoakReport } from './soak/soak-report'
 import { runKneeSearch, runSoak, scratchDir, type SoakContext, type SoakPlan, type SoakRunResult } from './soak/soak-run'
 import { createSoakStack, soakEnvironment } from './soak/soak-stack'
-import { soakIndexFile, type SoakIndex } from './soak/soak-index'
+import { readSoakIndex, soakIndexFile, withRun, type SoakIndex } from './soak/soak-index'
 
 const say = (line: string): void => void process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`)
 const num = (name: string, fallback: number): number => {
@@ -107,16 +107,24 @@ async function main(): Promise<number> {
     say(`wrote ${path.relative(config.paths.root, file)}: ${JSON.stringify(run.summary)}`)
     return run
   }
+  /** A single run's summary into the sequence's index, where there is one (mode rate or overload). */
+  const indexRun = (run: SoakRunResult): void => {
+    const index = readSoakIndex(out)
+    if (!index || smoke) return
+    const file = path.relative(config.paths.root, path.join(out, `soak-${run.label}.json`))
+    fs.writeFileSync(soakIndexFile(out), `${JSON.stringify(withRun(index, file, run.summary, new Date().toISOString()), null, 1)}\n`)
+    say(`${path.relative(config.paths.root, soakIndexFile(out))}: the entry of ${file} is this run's`)
+  }
   try {
     await stack.up()
     if (mode === 'rate') {
       const rate = num('rate', 1)
-      await soakRun({ label: label(`rate-${rate}-${minutes}min`), rate, minutes, kneeRate: lastKnee(out) })
+      indexRun(await soakRun({ label: label(`rate-${rate}-${minutes}min`), rate, minutes, kneeRate: lastKnee(out) }))
     } else if (mode === 'overload') {
       const knee = lastKnee(out)
       const rate = flag('rate') ? num('rate', 1) : knee ? knee * 4 : undefined
       if (rate === undefined) throw new WorkbenchError(ErrorCode.ConfigInvalid, `--overload needs --rate R, or a knee found earlier in ${out} (run --knee first)`)
-      await soakRun({ label: label(`overload-${rate}`), rate, minutes: flag('minutes') ? minutes : num('overload-minutes', 5), kneeRate: knee, overload: { baseRate: num('base-rate', 1), drainMaxMinutes: drainMinutes } })
+      indexRun(await soakRun({ label: label(`overload-${rate}`), rate, minutes: flag('minutes') ? minutes : num('overload-minutes', 5), kneeRate: knee, overload: { baseRate: num('base-rate', 1), drainMaxMinutes: drainMinutes } }))
     } else {
       const kneeRun = await runKneeSearch(ctx, search)
       say(`wrote ${path.relative(config.paths.root, await writeKneeReport(out, kneeRun, report))}: knee ${JSON.stringify(kneeRun.knee)}`)

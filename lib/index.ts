@@ -272,6 +272,7 @@ export {
   createDegradationManager,
   processSignals,
   overloadDemoPolicy,
+  removeOverloadDemo,
   runOverloadDemo,
 } from './degrade/index'
 export type {

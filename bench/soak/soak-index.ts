@@ -24,3 +24,16 @@ export function readSoakIndex(dir: string): SoakIndex | undefined {
   const index = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<SoakIndex>
   return Array.isArray(index.soak) && index.knee ? (index as SoakIndex) : undefined
 }
+
+/**
+ * The index with one run's summary put in: replacing the entry that came from the same file (a
+ * run repeated under its label), else added. A single `--rate` or `--overload` run keeps the
+ * sequence's index in step with the files it points to.
+ */
+export function withRun(index: SoakIndex, file: string, summary: SoakSummary, at: string): SoakIndex {
+  const i = index.files.indexOf(file)
+  // files[0] is the knee's; the runs' files follow in the order of `soak`.
+  const k = i > 0 ? i - 1 : -1
+  if (k >= 0 && k < index.soak.length) return { ...index, generatedAt: at, soak: index.soak.map((s, j) => (j === k ? summary : s)) }
+  return { ...index, generatedAt: at, soak: [...index.soak, summary], files: [...index.files, file] }
+}

@@ -1,7 +1,7 @@
 import * as os from 'node:os'
 import * as path from 'node:path'
 import type { Admin, Kafka } from 'kafkajs'
-import type { RecordSerde } from '../avro/index'
+import type { RecordSerde, SchemaRegistryClient } from '../avro/index'
 import { ErrorCode, WorkbenchError, errorMessage } from '../errors/index'
 import { spawn } from 'node:child_process'
 import * as readline from 'node:readline'
@@ -136,14 +136,7 @@ export async function runOverloadDemo(options: OverloadDemoOptions, deps: Overlo
     { name: 'recovery' as const, seconds: quick ? 30 : 90, rate: 4 },
   ]
   const drainRate = 1
-  const topics = {
-    trades: `${options.topicPrefix}.trades`,
-    quotes: `${options.topicPrefix}.quotes`,
-    deadLetter: `${options.topicPrefix}.dead`,
-    deferredTrades: `${options.topicPrefix}.trades.deferred`,
-    deferredQuotes: `${options.topicPrefix}.quotes.deferred`,
-    partitions: options.partitions ?? 6,
-  }
+  const topics = { ...demoTopics(options.topicPrefix), partitions: options.partitions ?? 6 }
   const workDir = options.workDir ?? path.join(os.tmpdir(), `k2-overload-${process.pid}`)
   const policy = overloadDemoPolicy(options.mode)
 
@@ -158,7 +151,7 @@ export async function runOverloadDemo(options: OverloadDemoOptions, deps: Overlo
   const level = { ingest: 'NORMAL' as DegradationLevel, sink: 'NORMAL' as DegradationLevel }
   const stopIngest = new AbortController()
   const stopSink = new AbortController()
-  const sinkGroup = `${options.topicPrefix}.sink`
+  const sinkGroup = demoSinkGroup(options.topicPrefix)
   const sender = await createThreadedKafkaSender({ brokers: deps.brokers, clientId: `${options.topicPrefix}-ingest` })
   const ingest = runIngestor(
     {
@@ -455,4 +448,41 @@ async function startExchange(seed: number, rate: number): Promise<{ url: string;
       clearTimeout(timer)
     },
   }
+}
+
+/** The topics of a demo run under `prefix`. */
+function demoTopics(prefix: string): { trades: string; quotes: string; deadLetter: string; deferredTrades: string; deferredQuotes: string } {
+  return { trades: `${prefix}.trades`, quotes: `${prefix}.quotes`, deadLetter: `${prefix}.dead`, deferredTrades: `${prefix}.trades.deferred`, deferredQuotes: `${prefix}.quotes.deferred` }
+}
+
+const demoSinkGroup = (prefix: string): string => `${prefix}.sink`
+
+/**
+ * Removes what one run of the demo made on the stack: its five topics with their schema
+ * subjects, its sink's consumer group, and its namespace with the trades and quotes tables (data
+ * purged). A run's names are its own, so nothing else is touched; what is already gone is
+ * skipped. The resilience notebook calls it after its checks, so that runs do not pile up on
+ * the user's broker and lake (npm test's sweep removed 206 such leftovers once).
+ */
+export async function removeOverloadDemo(run: Pick<OverloadDemoOptions, 'namespace' | 'topicPrefix'>, deps: { readonly kafka: Kafka; readonly catalog: RestCatalogClient; readonly registry: SchemaRegistryClient }): Promise<{ topics: string[]; tables: string[] }> {
+  const admin = deps.kafka.admin()
+  await admin.connect()
+  let topics: string[]
+  try {
+    const present = new Set(await admin.listTopics())
+    topics = Object.values(demoTopics(run.topicPrefix)).filter((t) => present.has(t))
+    if (topics.length) await admin.deleteTopics({ topics })
+    await admin.deleteGroups([demoSinkGroup(run.topicPrefix)]).catch(() => undefined)
+  } finally {
+    await admin.disconnect().catch(() => undefined)
+  }
+  for (const t of topics) await deps.registry.deleteSubject(`${t}-value`).catch(() => undefined)
+  const tables: string[] = []
+  for (const table of ['trades', 'quotes']) {
+    if (!(await deps.catalog.tableExists([run.namespace], table))) continue
+    await deps.catalog.dropTable([run.namespace], table, true)
+    tables.push(`${run.namespace}.${table}`)
+  }
+  await deps.catalog.dropNamespace([run.namespace])
+  return { topics, tables }
 }

@@ -76,13 +76,6 @@ export async function dropTopics(kafka: Kafka, topics: readonly string[], regist
 }
 
 /**
- * Reads a whole topic (committed records only) from the beginning up to the end a read_committed
- * reader can reach now: each partition's position, from kafkajs's end-of-batch event (which also
- * fires for batches of transaction markers only), must reach its last stable offset. Counting
- * records against offsets would wait forever on a transactional topic, whose markers take
- * offsets too.
- */
-/**
  * A topic's offsets, asked again (each time through a new admin client, with fresh metadata) while
  * the broker answers with a retriable error: a topic created a moment ago on a busy machine may
  * still be electing its leaders (NOT_LEADER_FOR_PARTITION).
@@ -102,6 +95,13 @@ export async function topicOffsets(kafka: Kafka, topic: string): Promise<Array<{
   }
 }
 
+/**
+ * Reads a whole topic (committed records only) from the beginning up to the end a read_committed
+ * reader can reach now: each partition's position, from kafkajs's end-of-batch event (which also
+ * fires for batches of transaction markers only), must reach its last stable offset. Counting
+ * records against offsets would wait forever on a transactional topic, whose markers take
+ * offsets too.
+ */
 export async function readTopic(kafka: Kafka, topic: string): Promise<Array<{ key: string | null; value: Buffer; headers: Record<string, string> }>> {
   const offsets = await topicOffsets(kafka, topic)
   const ends = new Map(offsets.filter((o) => BigInt(o.high) > BigInt(o.low)).map((o) => [o.partition, BigInt(o.high)]))

@@ -129,11 +129,21 @@ describe('the notebooks, executed headless in quick mode', () => {
     expect(said).toMatch(/: 0 ids missing, 0 duplicates/)
   })
 
-  it('kills the sink mid-commit and finds every trade once, then runs the overload demo with its invariants', () => {
+  it('kills the sink mid-commit and finds every trade once, then runs the overload demo with its invariants', async () => {
     const said = outputText(cellsOf(run('03-resilience').executed))
     expect(said).toContain('chaos: SIGKILL at commit-sent')
     expect(said).toContain('nothing lost, nothing duplicated')
     expect(said).toContain('every invariant held')
+    // …and removes what the demo made: its topics and its tables are gone from the stack.
+    const demo = /namespace (nb_degrade_\d+):/.exec(said)?.[1]
+    expect(demo).toBeDefined()
+    expect(said).toContain(`removed the demo's 5 topics and tables ${demo}.trades, ${demo}.quotes`)
+    expect((await lake.catalog.listNamespaces()).map((n) => n.join('.'))).not.toContain(demo)
+    const admin = lake.kafka.admin()
+    await admin.connect()
+    const left = (await admin.listTopics()).filter((t) => t.startsWith(`k2.${demo}.`))
+    await admin.disconnect()
+    expect(left).toEqual([])
   })
 
   it('prices three scales from the measured figures, with the sensitivity table', () => {

@@ -50,7 +50,11 @@ describe('two ingest shards and three sinks in one group', () => {
     const replayPort = await freePort()
     const replay = startWorker('replay-exchange.ts', { K2_REPLAY_PORT: String(replayPort), K2_REPLAY_RATE: '2', K2_REPLAY_SEED: '31', K2_REPLAY_HISTORY: '500000' })
     const common = { ...topics, K2_LOG_LEVEL: 'info', K2_REPLAY_PORT: String(replayPort), K2_TOPIC_PARTITIONS: '6', K2_SINK_NAMESPACE: namespace, K2_SINK_GROUP: uniqueName('scale-sinks'), K2_SINK_MAX_AGE_MS: '1000', K2_DEGRADE: 'off' }
-    const startShard = async (i: number): Promise<ReturnType<typeof startWorker>> => startWorker('ingest.ts', { ...common, K2_INGEST_SHARD: `${i}/2`, K2_INGEST_METRICS_PORT: String(await freePort()) })
+    const shardPorts: number[] = []
+    const startShard = async (i: number): Promise<ReturnType<typeof startWorker>> => {
+      shardPorts[i] = await freePort()
+      return startWorker('ingest.ts', { ...common, K2_INGEST_SHARD: `${i}/2`, K2_INGEST_METRICS_PORT: String(shardPorts[i]) })
+    }
     const ingests = [await startShard(0), await startShard(1)]
     const startSink = async (): Promise<ReturnType<typeof startWorker>> => startWorker('iceberg-sink.ts', { ...common, K2_SINK_METRICS_PORT: String(await freePort()) })
     const sinks = [await startSink(), await startSink(), await startSink()]
@@ -104,6 +108,11 @@ describe('two ingest shards and three sinks in one group', () => {
           shardKills++
           ingests[j] = await startShard(j)
         }
+      }
+      // A shard restarted a moment ago may still be loading: SIGTERM before it has installed its
+      // handlers ends it by the signal, not by a clean stop (seen once). Each answers first.
+      for (const [j, ingest] of ingests.entries()) {
+        await eventually(async () => ((await fetch(`http://127.0.0.1:${shardPorts[j]}/metrics`).then((r) => r.ok, () => false)) ? true : undefined), 60_000, () => `shard ${j} to answer: ${ingest.describe()}`)
       }
       for (const ingest of ingests) ingest.child.kill('SIGTERM')
       for (const ingest of ingests) expect(await ingest.exited, ingest.describe()).toBe(0)
