@@ -143,8 +143,10 @@ export function startWorker(script: string, env: Record<string, string | undefin
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()))
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()))
   child.once('error', (err) => (ended ??= `failed to start: ${err.message}`))
+  // 'close', not 'exit': it comes once the output pipes are drained too, so a failure message
+  // holds the worker's last lines (on 'exit' a worker's final error was missing once).
   const exited = new Promise<number | null>((r) =>
-    child.once('exit', (code, signal) => {
+    child.once('close', (code, signal) => {
       ended ??= `exited ${signal ?? code}`
       r(code)
     }),
