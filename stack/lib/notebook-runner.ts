@@ -38,11 +38,12 @@ export interface RunNotebookOptions {
  */
 /**
  * A failure of the kernel's own transport, not of the notebook's code: tslab's zeromq sockets
- * refusing a message (EAGAIN, EBUSY) on a loaded machine, which tslab reports as the running
- * cell's error. Seen at kernel start, in cells that only import. Pure.
+ * refusing a message (EAGAIN, EBUSY) on a loaded machine, or its shell socket receiving a frame
+ * that is no Jupyter message ("message missing delimiter": another kernel's heartbeat on a port
+ * both were given), which tslab reports as the running cell's error. Pure.
  */
 export function kernelTransportFailure(failures: ReadonlyArray<{ message: string }>): boolean {
-  return failures.length > 0 && failures.every((f) => /\b(EAGAIN|EBUSY)\b/.test(f.message) && /zeromq|tslab\/dist\/jupyter/.test(f.message))
+  return failures.length > 0 && failures.every((f) => /\b(EAGAIN|EBUSY)\b|message missing delimiter/.test(f.message) && /zeromq|tslab\/dist\/jupyter/.test(f.message))
 }
 
 /** Runs the notebook; once more, saying so, when the only failures were the kernel transport's. */

@@ -9,4 +9,10 @@ describe("a notebook failure that is the kernel transport's, not the notebook's"
     expect(kernelTransportFailure([{ message: 'Error: connect EAGAIN 127.0.0.1:9092' }])).toBe(false)
     expect(kernelTransportFailure([])).toBe(false)
   })
+
+  it('is a frame on the shell socket that is no Jupyter message (another kernel on the same port)', () => {
+    const stray = { message: 'UnhandledPromiseRejection: Error: message missing delimiter |     at ZmqMessage.fromRaw (/work/main/node_modules/tslab/dist/jupyter.js:88:19) |     at ZmqServer.handleShellMessage (/work/main/node_modules/tslab/dist/jupyter.js:342:32)' }
+    expect(kernelTransportFailure([stray, stray])).toBe(true)
+    expect(kernelTransportFailure([{ message: 'Error: message missing delimiter' }])).toBe(false)
+  })
 })
