@@ -30,15 +30,20 @@ function install(): boolean {
     const file = path.join(path.dirname(main), 'src', 'producer', 'groupMessagesPerPartition.js')
     const sender = path.join(path.dirname(main), 'src', 'producer', 'sendMessages.js')
     if (require.cache[sender]) return require.cache[file]?.exports === groupMessagesPerPartition
-    const mod = new Module(file)
-    mod.filename = file
-    mod.loaded = true
-    mod.exports = groupMessagesPerPartition
-    require.cache[file] = mod
+    replaceModule(file, groupMessagesPerPartition)
     return true
   } catch {
     return false
   }
+}
+
+/** Puts `exports` in the module cache as kafkajs's `file`, so that kafkajs's own require gets it. */
+function replaceModule(file: string, exports: unknown): void {
+  const mod = new Module(file)
+  mod.filename = file
+  mod.loaded = true
+  mod.exports = exports
+  require.cache[file] = mod
 }
 
 /** Whether the linear grouping is the one kafkajs uses in this process. */
@@ -104,11 +109,7 @@ function installRecordBatchDecoder(): boolean {
     })
     /* eslint-enable @typescript-eslint/no-require-imports */
     Object.defineProperty(decoder, fastDecoder, { value: true })
-    const mod = new Module(file)
-    mod.filename = file
-    mod.loaded = true
-    mod.exports = decoder
-    require.cache[file] = mod
+    replaceModule(file, decoder)
     return true
   } catch {
     return false
