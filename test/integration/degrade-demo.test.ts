@@ -49,7 +49,7 @@ describe('overload demo (quick mode)', () => {
     const drain = result.timeline.filter((s) => s.phase === 'drain')
     const settled = drain.findIndex((s) => s.sinkLevel === 'NORMAL')
     expect(settled).toBeGreaterThanOrEqual(0)
-    expect(drain.slice(settled).filter((s) => s.sinkLevel !== 'NORMAL').map((s) => `${s.t} s: ${s.sinkLevel}`)).toEqual([])
+    expect(drain.slice(settled).filter((s) => s.sinkLevel !== 'NORMAL').map((s) => `${s.t} s: ${s.sinkLevel}`), story).toEqual([])
     // Something was deferred under the overload, and all of it was backfilled (below).
     expect(result.ingest.shed.trades).toBeGreaterThan(0)
     // The timeline covers every phase, for the notebook's charts.
