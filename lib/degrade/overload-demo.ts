@@ -78,6 +78,8 @@ export interface OverloadSample {
 
 export interface OverloadDemoResult {
   readonly mode: 'quick' | 'full'
+  /** When the timeline's t = 0 was (Date.now(), the clock of the transitions' atMs). */
+  readonly startedAtMs: number
   readonly phases: ReadonlyArray<{ readonly name: string; readonly seconds: number; readonly rate: number }>
   readonly timeline: readonly OverloadSample[]
   readonly transitions: { readonly ingest: readonly DegradationTransition[]; readonly sink: readonly DegradationTransition[] }
@@ -295,7 +297,7 @@ export async function runOverloadDemo(options: OverloadDemoOptions, deps: Overlo
   }
 
   const invariants = await checkInvariants(options, deps, ingestReport!, transitions, topics, timeline)
-  return { mode: options.mode, phases, timeline, transitions, ingest: ingestReport, sink: sinkReport, invariants }
+  return { mode: options.mode, startedAtMs: started, phases, timeline, transitions, ingest: ingestReport, sink: sinkReport, invariants }
 }
 
 /** Records the lake holds (the trades table's total) and how many Kafka holds beyond its offsets. */

@@ -49,7 +49,13 @@ describe('overload demo (quick mode)', () => {
     const drain = result.timeline.filter((s) => s.phase === 'drain')
     const settled = drain.findIndex((s) => s.sinkLevel === 'NORMAL')
     expect(settled).toBeGreaterThanOrEqual(0)
-    expect(drain.slice(settled).filter((s) => s.sinkLevel !== 'NORMAL').map((s) => `${s.t} s: ${s.sinkLevel}`), story).toEqual([])
+    // A step up on contention alone (event-loop delay, produce or commit latency: SOFT at most,
+    // widening batches, by design) is the machine being busy, not the lag misread this guards
+    // against; any other reason fails.
+    const settledAtMs = result.startedAtMs + drain[settled]!.t * 1000
+    const contention = /^(eventLoopDelayMs|produceLatencyMs|commitLatencyMs) /
+    const backUp = result.transitions.sink.filter((t) => t.atMs > settledAtMs && t.to !== 'NORMAL' && !(t.to === 'SOFT' && contention.test(t.reason)))
+    expect(backUp.map((t) => `${Math.round((t.atMs - result.startedAtMs) / 100) / 10} s: ${t.from} → ${t.to}: ${t.reason}`), story).toEqual([])
     // Something was deferred under the overload, and all of it was backfilled (below).
     expect(result.ingest.shed.trades).toBeGreaterThan(0)
     // The timeline covers every phase, for the notebook's charts.
