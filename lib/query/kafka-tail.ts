@@ -390,9 +390,7 @@ class TopicTail {
           this.appendDictionary(k, dictionary)
         } else if (box) {
           const writable = box as { value: bigint }
-          const boxed = (v: bigint): DuckDBDecimalValue => ((writable.value = v), box)
-          if (width) writeExactIntegers(vector, values, n, width, boxed)
-          else for (let i = 0; i < n; i++) vector.setItem(i, values[i] === null ? null : boxed(BigInt(values[i] as number | bigint)))
+          writeExactIntegers(vector, values, n, width, (v) => ((writable.value = v), box))
         } else if (width) writeExactIntegers(vector, values, n, width, asBigInt)
         else for (let i = 0; i < n; i++) vector.setItem(i, values[i] as never)
         vector.flush()

@@ -30,13 +30,14 @@ function dataOf(vector: DuckDBVector, width: IntegerWidth, n: number): DataView 
 
 /**
  * Writes `values[0..n)` (safe-integer numbers, bigints, or null) into `vector`; `box(v)` gives
- * what the vector's setItem takes for a bigint (the bigint itself, or a decimal value).
- * Returns whether the fast path was taken. The caller flushes the vector.
+ * what the vector's setItem takes for a bigint (the bigint itself, or a decimal value). Without a
+ * width (a narrower vector, DECIMAL up to 9 digits) every value goes through setItem. Returns
+ * whether the fast path was taken. The caller flushes the vector.
  */
-export function writeExactIntegers(vector: DuckDBVector, values: readonly unknown[], n: number, width: IntegerWidth, box: (v: bigint) => unknown): boolean {
-  const view = dataOf(vector, width, n)
+export function writeExactIntegers(vector: DuckDBVector, values: readonly unknown[], n: number, width: IntegerWidth | undefined, box: (v: bigint) => unknown): boolean {
+  const view = width === undefined ? undefined : dataOf(vector, width, n)
   const set = vector.setItem.bind(vector) as (i: number, v: unknown) => void
-  if (!view) {
+  if (!view || width === undefined) {
     for (let i = 0; i < n; i++) {
       const v = values[i]
       set(i, v === null || v === undefined ? null : box(typeof v === 'number' ? BigInt(v) : (v as bigint)))

@@ -6,6 +6,7 @@ import * as net from 'node:net'
 import { inject } from 'vitest'
 import type { Kafka } from 'kafkajs'
 import { encodeProgress, isTransientError, loadConfig, projectRoot, type SchemaRegistryClient, type WorkbenchConfig } from '../../lib'
+import { freshTopicOffsets } from '../../lib/ingest/topics-kafka'
 
 /** The running stack's config, as entry points see it (environment over generated credentials). */
 export function stackConfig(): WorkbenchConfig {
@@ -82,15 +83,11 @@ export async function dropTopics(kafka: Kafka, topics: readonly string[], regist
  */
 export async function topicOffsets(kafka: Kafka, topic: string): Promise<Array<{ partition: number; high: string; low: string }>> {
   for (let attempt = 1; ; attempt++) {
-    const admin = kafka.admin()
     try {
-      await admin.connect()
-      return await admin.fetchTopicOffsets(topic)
+      return await freshTopicOffsets(kafka, topic)
     } catch (err) {
       if (attempt >= 20 || !isTransientError(err)) throw err
       await new Promise((r) => setTimeout(r, 250 * attempt))
-    } finally {
-      await admin.disconnect().catch(() => undefined)
     }
   }
 }
