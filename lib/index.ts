@@ -143,6 +143,7 @@ export type {
   LiveEntry,
   RestCatalogClient,
   RestCatalogOptions,
+  LoadTableOptions,
   LoadedTable,
   IcebergSchema,
   CreateTableRequest,
@@ -173,8 +174,8 @@ export type {
 } from './iceberg/index'
 export { icebergSinkConnectorConfig, connectorGroupId, createConnectClient } from './connect/index'
 export type { IcebergConnectorOptions, ConnectClient, ConnectorStatus } from './connect/index'
-export { runIcebergSink, ensureTable, offsetsSummary, offsetsOfSnapshot, tableOffsets, mergeOffsets, summaryTopicKey, summaryOffsetsKey } from './sink/index'
-export type { IcebergSinkOptions, IcebergSinkDeps, SinkReport, SinkRejectReason, SnapshotOffsets } from './sink/index'
+export { runIcebergSink, ensureTable, offsetsSummary, offsetsOfSnapshot, tableOffsets, partialTableOffsets, mergeOffsets, summaryTopicKey, summaryOffsetsKey } from './sink/index'
+export type { IcebergSinkOptions, IcebergSinkDeps, SinkReport, SinkRejectReason, SnapshotOffsets, KnownOffsets } from './sink/index'
 export {
   createQueryEngine,
   openQueryEngine,

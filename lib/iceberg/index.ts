@@ -34,7 +34,7 @@ export { encodeManifest, decodeManifest, encodeManifestList, decodeManifestList,
 export { createManifestReader, writeManifest } from './manifest-io'
 export type { ManifestReader, LiveEntry } from './manifest-io'
 export { createRestCatalogClient, encodeNamespace } from './catalog-rest'
-export type { RestCatalogClient, RestCatalogOptions, LoadedTable, IcebergSchema, CreateTableRequest, TableRequirement, TableUpdate } from './catalog-rest'
+export type { RestCatalogClient, RestCatalogOptions, LoadTableOptions, LoadedTable, IcebergSchema, CreateTableRequest, TableRequirement, TableUpdate } from './catalog-rest'
 export { createFileIO } from './file-io'
 export type { FileIO, FileIORoute } from './file-io'
 export { createS3Store, createS3Client, ensureBucket, createWarehouseStore, createWarehouseFileIO } from './store-s3'

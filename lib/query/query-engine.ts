@@ -17,7 +17,7 @@ import { currentSnapshot, schemaById } from '../iceberg/table-metadata'
 import { columnNamesById, planScan } from '../iceberg/table-scan'
 import type { Logger } from '../logger/index'
 import type { Metrics } from '../metrics/index'
-import { tableOffsets, type SnapshotOffsets } from '../sink/snapshot-offsets'
+import { partialTableOffsets, tableOffsets, type SnapshotOffsets } from '../sink/snapshot-offsets'
 import { createDataFileCache, type DataFileCache } from './file-cache'
 import { createKafkaTail, type KafkaTail } from './kafka-tail'
 import { marketTailStream } from './tail-streams'
@@ -202,7 +202,10 @@ interface TableState {
   readonly design: TableDesign<unknown>
   readonly topic: string | undefined
   readonly deferredTopic: string | undefined
+  /** The table at its current snapshot only (`snapshots=refs`): time travel loads the whole history. */
   loaded: LoadedTable | undefined
+  /** Offsets the table holds per topic at `loaded`'s current snapshot, set with it. */
+  offsets: ReadonlyMap<string, SnapshotOffsets>
   loadedAt: number
 }
 
@@ -232,17 +235,37 @@ export async function createQueryEngine(options: QueryEngineOptions, deps: Query
   for (const name of engineTables) {
     const design = (name === 'trades' ? tradesTable : quotesTable) as unknown as TableDesign<unknown>
     const deferredTopic = name === 'trades' ? options.topics?.deferredTrades : options.topics?.deferredQuotes
-    tables.set(name, { name, icebergName: options.tables?.[name] ?? design.name, design, topic: options.topics?.[name], deferredTopic, loaded: undefined, loadedAt: 0 })
+    tables.set(name, { name, icebergName: options.tables?.[name] ?? design.name, design, topic: options.topics?.[name], deferredTopic, loaded: undefined, offsets: new Map(), loadedAt: 0 })
   }
 
   // One conditional GET per table and refresh: between commits the catalog answers 304 and the
-  // client hands back the metadata it holds (a reload every second parsed ~200 KB per table).
+  // client hands back the metadata it holds. The answer holds the current snapshot only: the
+  // whole history of a table that keeps 6 h of commits is ~1 MB to parse after every commit, and
+  // was the largest cost of a tail-reading API after the tail itself. Offsets come from that
+  // snapshot, or from the ones known at its parent; the whole history is loaded only when a
+  // commit without offsets (a foreign writer) hides them (partialTableOffsets).
   const load = async (t: TableState): Promise<void> => {
+    const ns = [options.namespace]
     try {
-      t.loaded = await deps.catalog.loadTable([options.namespace], t.icebergName)
+      const before = t.loaded ? currentSnapshot(t.loaded.metadata) : undefined
+      let loaded = await deps.catalog.loadTable(ns, t.icebergName, { snapshots: 'refs' })
+      let offsets = new Map<string, SnapshotOffsets>()
+      for (const topic of topicsOf(t)) {
+        const known = before && t.loaded ? { snapshotId: before['snapshot-id'], offsets: t.offsets.get(topic) ?? new Map<number, bigint>() } : undefined
+        const o = partialTableOffsets(loaded.metadata, topic, known)
+        if (o === undefined) {
+          loaded = await deps.catalog.loadTable(ns, t.icebergName)
+          offsets = new Map(topicsOf(t).map((x) => [x, tableOffsets(loaded.metadata, x)]))
+          break
+        }
+        offsets.set(topic, o)
+      }
+      t.loaded = loaded
+      t.offsets = offsets
     } catch (err) {
       if (!isWorkbenchError(err, ErrorCode.NotFound)) throw err
       t.loaded = undefined
+      t.offsets = new Map()
     }
     t.loadedAt = Date.now()
   }
@@ -281,7 +304,7 @@ export async function createQueryEngine(options: QueryEngineOptions, deps: Query
       logger: log,
       ...(options.tailIdleMs !== undefined ? { idleAfterMs: options.tailIdleMs } : {}),
       streams: [...tables.values()].flatMap((t) =>
-        topicsOf(t).map((topic) => marketTailStream(t.name, { topic, schema: tableSchema(t), start: t.loaded ? tableOffsets(t.loaded.metadata, topic) : new Map(), serde })),
+        topicsOf(t).map((topic) => marketTailStream(t.name, { topic, schema: tableSchema(t), start: t.offsets.get(topic) ?? new Map(), serde })),
       ),
     })
     log.info('Kafka tail started', Object.fromEntries([...tables.values()].flatMap(topicsOf).map((topic) => [topic, describe(tail!.positions(topic).next)])))
@@ -294,7 +317,7 @@ export async function createQueryEngine(options: QueryEngineOptions, deps: Query
     for (const t of tables.values()) {
       if (!t.loaded) continue
       for (const topic of topicsOf(t)) {
-        const target = trimTarget(tableOffsets(t.loaded.metadata, topic), [...pins].filter((pin) => pin.topic === topic).map((pin) => pin.offsets))
+        const target = trimTarget(t.offsets.get(topic) ?? new Map(), [...pins].filter((pin) => pin.topic === topic).map((pin) => pin.offsets))
         await tail.trim(topic, target)
         if (m) {
           const { next, kept } = tail.positions(topic)
@@ -337,14 +360,22 @@ export async function createQueryEngine(options: QueryEngineOptions, deps: Query
     return t.loaded ? schemaById(t.loaded.metadata) : t.design.schema
   }
 
-  /** The metadata that holds a time-travel target (reloaded once if the snapshot is newer than what we have). */
+  /** The whole history (one 304 while it is unchanged), for time travel and the snapshot list. */
+  const loadHistory = async (t: TableState): Promise<TableMetadata | undefined> => {
+    try {
+      return (await deps.catalog.loadTable([options.namespace], t.icebergName)).metadata
+    } catch (err) {
+      if (!isWorkbenchError(err, ErrorCode.NotFound)) throw err
+      return undefined
+    }
+  }
+
+  /** The metadata a read plans from: the current snapshot, or the whole history for time travel. */
   const metadataFor = async (t: TableState, read: TableRead): Promise<TableMetadata | undefined> => {
     if (read.snapshotId === undefined && read.asOfTimestampMs === undefined) return t.loaded?.metadata
-    const has = (meta: TableMetadata | undefined): boolean =>
-      meta !== undefined && (read.snapshotId !== undefined ? meta.snapshots.some((s) => s['snapshot-id'] === read.snapshotId) : meta.snapshots.length > 0)
-    if (!has(t.loaded?.metadata)) await load(t)
-    if (!t.loaded) throw new WorkbenchError(ErrorCode.NotFound, `table ${options.namespace}.${t.icebergName} does not exist: nothing to time-travel in`)
-    return t.loaded.metadata
+    const meta = await loadHistory(t)
+    if (!meta) throw new WorkbenchError(ErrorCode.NotFound, `table ${options.namespace}.${t.icebergName} does not exist: nothing to time-travel in`)
+    return meta
   }
 
   const query = async <T extends QueryRow = QueryRow>(sql: string, qo: QueryOptions = {}): Promise<QueryResult<T>> => {
@@ -385,7 +416,7 @@ export async function createQueryEngine(options: QueryEngineOptions, deps: Query
         if (hybrid) {
           pinnedSnapshot = meta ? currentSnapshot(meta) : undefined
           for (const topic of topicsOf(t)) {
-            const pin: Pin = { topic, offsets: meta ? tableOffsets(meta, topic, pinnedSnapshot) : new Map() }
+            const pin: Pin = { topic, offsets: t.offsets.get(topic) ?? new Map() }
             pins.add(pin)
             heldPins.push(pin)
             froms.push(pin)
@@ -501,9 +532,9 @@ export async function createQueryEngine(options: QueryEngineOptions, deps: Query
     async snapshots(name) {
       const t = tables.get(name)
       if (!t) throw new WorkbenchError(ErrorCode.QueryInvalid, `no table ${name}: the engine reads ${engineTables.join(', ')}`)
-      await load(t)
-      if (!t.loaded) return []
-      const meta = t.loaded.metadata
+      // The current snapshot too, so that a query right after this list reads at least its newest.
+      const [meta] = await Promise.all([loadHistory(t), load(t)])
+      if (!meta) return []
       const current = currentSnapshot(meta)?.['snapshot-id']
       return [...meta.snapshots]
         .sort((a, b) => a['timestamp-ms'] - b['timestamp-ms'])

@@ -72,6 +72,35 @@ export function tableOffsets(meta: TableMetadata, topic: string, snapshot: Snaps
   return new Map()
 }
 
+/** What a reader already knows: the offsets a table held for a topic at one snapshot. */
+export interface KnownOffsets {
+  readonly snapshotId: bigint
+  readonly offsets: SnapshotOffsets
+}
+
+/**
+ * `tableOffsets` over metadata that may hold only part of the history, such as a catalog's
+ * `snapshots=refs` answer (the current snapshot alone): the newest ancestor that records the
+ * topic's offsets, or `known`'s offsets once the walk reaches its snapshot, or empty at the
+ * table's first snapshot. Undefined when the walk leaves the metadata before any of these: the
+ * reader must load the whole history (a foreign commit that did not carry the offsets forward,
+ * and more than one commit since the reader last looked).
+ */
+export function partialTableOffsets(meta: TableMetadata, topic: string, known?: KnownOffsets, snapshot: Snapshot | undefined = currentSnapshot(meta)): SnapshotOffsets | undefined {
+  if (snapshot === undefined) return new Map()
+  const byId = new Map(meta.snapshots.map((s) => [s['snapshot-id'], s]))
+  if (known !== undefined && snapshot['snapshot-id'] === known.snapshotId) return known.offsets
+  for (let s: Snapshot | undefined = snapshot; s !== undefined; ) {
+    const o = offsetsOfSnapshot(s, topic)
+    if (o) return o
+    const parent = s['parent-snapshot-id']
+    if (parent === undefined) return new Map()
+    if (known !== undefined && parent === known.snapshotId) return known.offsets
+    s = byId.get(parent)
+  }
+  return undefined
+}
+
 /** `base` with `next` laid over it: partitions this batch did not touch keep their offsets. */
 export function mergeOffsets(base: SnapshotOffsets, next: SnapshotOffsets): Map<number, bigint> {
   const out = new Map(base)

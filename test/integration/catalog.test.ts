@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest'
-import { createRestCatalogClient, createWarehouseStore, isWorkbenchError, type IcebergSchema } from '../../lib'
+import { createRestCatalogClient, createWarehouseStore, isWorkbenchError, type IcebergSchema, type Snapshot } from '../../lib'
 import { stackConfig, uniqueName } from './helpers'
 
 const schema: IcebergSchema = {
@@ -62,6 +62,36 @@ describe('Iceberg REST catalog', () => {
     expect(after).not.toBe(first)
     expect(after['metadata-location']).not.toBe(first['metadata-location'])
     expect(after.metadata.properties?.['k2.test.etag']).toBe('changed')
+  })
+
+  it('answers only the current snapshot when asked for refs, and the whole history otherwise', async () => {
+    // Two snapshots (the catalog records them without reading their manifest lists).
+    let parent: bigint | undefined
+    for (const id of [9_007_199_254_740_993n, 9_007_199_254_740_995n]) {
+      const { metadata } = await catalog.loadTable(namespace, 'trades')
+      const snapshot: Snapshot = {
+        'snapshot-id': id,
+        ...(parent === undefined ? {} : { 'parent-snapshot-id': parent }),
+        'sequence-number': metadata['last-sequence-number'] + 1n,
+        'timestamp-ms': Date.now(),
+        'manifest-list': `s3://${config.s3.bucket}/k2-test/${id}.avro`,
+        summary: { operation: 'append' as const, 'k2.kafka.topic': 't', 'k2.kafka.offsets': `0:${id % 100n}` },
+        'schema-id': metadata['current-schema-id'],
+      }
+      await catalog.commitTable(namespace, 'trades', [{ type: 'assert-table-uuid', uuid: metadata['table-uuid'] }], [
+        { action: 'add-snapshot', snapshot },
+        { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': id },
+      ])
+      parent = id
+    }
+    const refs = await catalog.loadTable(namespace, 'trades', { snapshots: 'refs' })
+    const all = await catalog.loadTable(namespace, 'trades')
+    expect(all.metadata.snapshots.map((s) => s['snapshot-id'])).toEqual([9_007_199_254_740_993n, 9_007_199_254_740_995n])
+    expect(refs.metadata.snapshots.map((s) => s['snapshot-id'])).toEqual([9_007_199_254_740_995n])
+    expect(refs.metadata['current-snapshot-id']).toBe(9_007_199_254_740_995n)
+    // Each answer keeps its own ETag: asking for one never hands back the other.
+    expect(await catalog.loadTable(namespace, 'trades', { snapshots: 'refs' })).toBe(refs)
+    expect(await catalog.loadTable(namespace, 'trades')).toBe(all)
   })
 
   it('says NOT_FOUND for a table that does not exist, and CONFLICT for one that does', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { offsetsOfSnapshot, offsetsSummary, tableOffsets, type Snapshot, type TableMetadata } from '../../../lib'
+import { offsetsOfSnapshot, offsetsSummary, partialTableOffsets, tableOffsets, type Snapshot, type TableMetadata } from '../../../lib'
 
 const snap = (id: bigint, parent: bigint | undefined, summary: Record<string, string>): Snapshot =>
   ({ 'snapshot-id': id, ...(parent === undefined ? {} : { 'parent-snapshot-id': parent }), 'sequence-number': id, 'timestamp-ms': Number(id), 'manifest-list': `m${id}`, summary: { operation: 'append', ...summary } }) as Snapshot
@@ -24,5 +24,34 @@ describe('snapshot offsets', () => {
     expect(tableOffsets(meta, 'trades.deferred')).toEqual(new Map([[0, 3n]]))
     expect(offsetsOfSnapshot(s1, 'trades.deferred')).toBeUndefined()
     expect(tableOffsets(meta, 'quotes')).toEqual(new Map())
+  })
+
+  describe('over part of the history (a catalog answer with snapshots=refs)', () => {
+    const s1 = snap(1n, undefined, offsetsSummary('trades', new Map([[0, 10n]])))
+    // A foreign commit (Spark's rewrite, say) that carried no offsets forward.
+    const s2 = snap(2n, 1n, {})
+    const s3 = snap(3n, 2n, {})
+    const current = (s: Snapshot): TableMetadata => ({ snapshots: [s], 'current-snapshot-id': s['snapshot-id'], refs: { main: { 'snapshot-id': s['snapshot-id'], type: 'branch' } } }) as unknown as TableMetadata
+
+    it('reads the current snapshot when it records the topic, as tableOffsets does', () => {
+      const s4 = snap(4n, 3n, offsetsSummary('trades', new Map([[0, 30n]])))
+      expect(partialTableOffsets(current(s4), 'trades')).toEqual(new Map([[0, 30n]]))
+    })
+
+    it('continues from what the reader knew at the parent, and refuses to guess when it missed a commit', () => {
+      const known = { snapshotId: 2n, offsets: new Map([[0, 10n]]) }
+      expect(partialTableOffsets(current(s3), 'trades', known)).toEqual(new Map([[0, 10n]]))
+      // Known at s1, but s2 came between: its summary is not in this answer.
+      expect(partialTableOffsets(current(s3), 'trades', { snapshotId: 1n, offsets: new Map([[0, 10n]]) })).toBeUndefined()
+      expect(partialTableOffsets(current(s3), 'trades')).toBeUndefined()
+      // With the whole history the walk finds s1's offsets, as tableOffsets does.
+      const all = { ...current(s3), snapshots: [s1, s2, s3] } as TableMetadata
+      expect(partialTableOffsets(all, 'trades')).toEqual(tableOffsets(all, 'trades'))
+    })
+
+    it('is empty at the table\'s first snapshot and for a table with no snapshot', () => {
+      expect(partialTableOffsets(current(snap(9n, undefined, {})), 'trades')).toEqual(new Map())
+      expect(partialTableOffsets({ snapshots: [], refs: {} } as unknown as TableMetadata, 'trades')).toEqual(new Map())
+    })
   })
 })
