@@ -1,5 +1,6 @@
 import { ErrorCode, WorkbenchError } from '../errors/index'
 import { allOf, eq, gte, isIn, lt, type ScanFilter } from '../iceberg/scan-filter'
+import { finishBarsSql } from '../rollup/minute-bars'
 import type { QueryEngine, QueryOptions, QueryResult } from './query-engine'
 
 /**
@@ -298,18 +299,7 @@ export async function bars(engine: Queryable, request: BarsRequest): Promise<Que
          FROM trades
         WHERE ${where.join(' AND ')}
         GROUP BY symbol, bucket
-     ), u AS (
-       -- Per bar, not per row: the exact sums as integers of 10^-16 and 10^-8 units.
-       SELECT *, CAST(replace(CAST(notional_exact AS VARCHAR), '.', '') AS HUGEINT) AS notional_units16,
-                 CAST(replace(CAST(volume AS VARCHAR), '.', '') AS HUGEINT) AS volume_units8
-         FROM b
-     )
-     SELECT symbol, make_timestamptz(bucket) AS start, open, high, low, close, volume,
-            CAST(CAST((notional_units16 + 50000000) // 100000000 AS DECIMAL(38, 0)) * CAST(0.00000001 AS DECIMAL(9, 8)) AS DECIMAL(38, 8)) AS notional,
-            CAST(CAST((2 * notional_units16 + volume_units8) // (2 * volume_units8) AS DECIMAL(38, 0)) * CAST(0.00000001 AS DECIMAL(9, 8)) AS DECIMAL(18, 8)) AS vwap,
-            trades, first_id AS "firstTradeId", last_id AS "lastTradeId"
-       FROM u ORDER BY symbol, bucket
-      LIMIT $limit`,
+     ), ${finishBarsSql}`,
     {
       kind: 'bars',
       params: { from: range.from, to: range.to, step, limit, ...(symbols && symbols.length > 0 ? { symbols } : {}) },

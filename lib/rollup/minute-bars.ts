@@ -1,0 +1,148 @@
+import type { TableDesign } from '../iceberg/table-design'
+import { symbolBuckets } from '../iceberg/table-design'
+
+/**
+ * One-minute bars kept as partial aggregates that merge exactly (docs/decisions.md, D72).
+ *
+ * A rollup writer turns each batch of trades it commits into one row per (symbol, minute) the
+ * batch touched: open and close as the prices of the batch's lowest and highest trade id in that
+ * minute, high, low, the exact sums of quantity and of price × quantity, the trade count and the
+ * first and last trade id. A minute whose trades arrive in several batches (a commit every 30 s
+ * splits most minutes in two) has several such rows. Because every trade is in exactly one batch,
+ * merging the rows of a minute, or of any interval made of whole minutes, gives the bar of its
+ * trades field for field: open is the open of the row with the lowest first trade id, close the
+ * close of the row with the highest last one, the rest are max, min and sums. Rows of the Kafka
+ * tail, aggregated the same way at query time, merge in the same way, so the current minute is
+ * exact too. Compaction may merge a minute's rows into one; it never changes a merged bar.
+ *
+ * Everything here is SQL text over named relations and DuckDB parameters; no IO.
+ */
+
+/** A partial bar as the rollup table stores it (decimals as exact strings). */
+export interface PartialBarRow {
+  readonly symbol: string
+  /** Start of the minute, µs since the epoch, UTC. */
+  readonly minuteMicros: bigint
+  readonly open: string
+  readonly high: string
+  readonly low: string
+  readonly close: string
+  readonly volume: string
+  /** Sum of price × quantity, exact (16 decimals). */
+  readonly notional: string
+  readonly trades: bigint
+  readonly firstTradeId: bigint
+  readonly lastTradeId: bigint
+}
+
+/** µs in a minute: the rollup's grain. */
+export const minuteMicros = 60_000_000n
+
+/**
+ * `market.trades_bars_1m`. Partitioned and sorted as the trades are (day of the minute, symbol
+ * bucket; symbol then minute), so the same pruning serves both; (symbol, minute, first_trade_id)
+ * identifies a row.
+ */
+export const minuteBarsTable: TableDesign<PartialBarRow> = {
+  name: 'trades_bars_1m',
+  schema: {
+    type: 'struct',
+    'schema-id': 0,
+    'identifier-field-ids': [1, 2, 10],
+    fields: [
+      { id: 1, name: 'symbol', required: true, type: 'string', doc: 'Upper-case exchange symbol, e.g. BTCUSDT.' },
+      { id: 2, name: 'minute', required: true, type: 'timestamptz', doc: 'Start of the minute, UTC.' },
+      { id: 3, name: 'open', required: true, type: 'decimal(18, 8)', doc: 'Price of the lowest trade id of this part of the minute.' },
+      { id: 4, name: 'high', required: true, type: 'decimal(18, 8)', doc: 'Highest price.' },
+      { id: 5, name: 'low', required: true, type: 'decimal(18, 8)', doc: 'Lowest price.' },
+      { id: 6, name: 'close', required: true, type: 'decimal(18, 8)', doc: 'Price of the highest trade id of this part of the minute.' },
+      { id: 7, name: 'volume', required: true, type: 'decimal(38, 8)', doc: 'Sum of quantities, exact.' },
+      { id: 8, name: 'notional', required: true, type: 'decimal(38, 16)', doc: 'Sum of price × quantity, exact.' },
+      { id: 9, name: 'trades', required: true, type: 'long', doc: 'Number of trades.' },
+      { id: 10, name: 'first_trade_id', required: true, type: 'long', doc: 'Lowest trade id.' },
+      { id: 11, name: 'last_trade_id', required: true, type: 'long', doc: 'Highest trade id.' },
+    ],
+  },
+  spec: {
+    'spec-id': 0,
+    fields: [
+      { 'source-id': 2, 'field-id': 1000, name: 'minute_day', transform: 'day' },
+      { 'source-id': 1, 'field-id': 1001, name: 'symbol_bucket', transform: `bucket[${symbolBuckets}]` },
+    ],
+  },
+  sortOrder: {
+    'order-id': 1,
+    fields: [
+      { transform: 'identity', 'source-id': 1, direction: 'asc', 'null-order': 'nulls-first' },
+      { transform: 'identity', 'source-id': 2, direction: 'asc', 'null-order': 'nulls-first' },
+    ],
+  },
+  properties: {
+    'write.format.default': 'parquet',
+    'write.parquet.compression-codec': 'zstd',
+    'format-version': '2',
+    'write.metadata.delete-after-commit.enabled': 'true',
+    'write.metadata.previous-versions-max': '50',
+  },
+  row: (b) => [b.symbol, b.minuteMicros, b.open, b.high, b.low, b.close, b.volume, b.notional, b.trades, b.firstTradeId, b.lastTradeId],
+}
+
+/** The rollup table's columns in schema order (what `partialBarsSql` selects). */
+export const partialBarColumns = minuteBarsTable.schema.fields.map((f) => f.name)
+
+/**
+ * Partial bars of the trades in `relation` (columns symbol, trade_id, event_time, price,
+ * quantity), one row per (symbol, minute), in the rollup table's column order.
+ */
+export function partialBarsSql(relation: string): string {
+  return `SELECT symbol, make_timestamptz((epoch_us(event_time) // ${minuteMicros}) * ${minuteMicros}) AS minute,
+          arg_min(price, trade_id) AS open, max(price) AS high, min(price) AS low, arg_max(price, trade_id) AS close,
+          sum(quantity) AS volume, sum(price * quantity) AS notional,
+          count(*) AS trades, min(trade_id) AS first_trade_id, max(trade_id) AS last_trade_id
+     FROM ${relation}
+    GROUP BY symbol, minute`
+}
+
+/**
+ * The bars' last step, shared by bars from trades and bars from partials: from a relation `b`
+ * with symbol, bucket (µs), open, high, low, close, volume, notional_exact, trades, first_id and
+ * last_id, the exact notional and VWAP rounded half up to 8 decimals, computed in integers of
+ * 10⁻¹⁶ and 10⁻⁸ units once per bar (DuckDB divides decimals as doubles). Takes `$limit`.
+ */
+export const finishBarsSql = `u AS (
+       SELECT *, CAST(replace(CAST(notional_exact AS VARCHAR), '.', '') AS HUGEINT) AS notional_units16,
+                 CAST(replace(CAST(volume AS VARCHAR), '.', '') AS HUGEINT) AS volume_units8
+         FROM b
+     )
+     SELECT symbol, make_timestamptz(bucket) AS start, open, high, low, close, volume,
+            CAST(CAST((notional_units16 + 50000000) // 100000000 AS DECIMAL(38, 0)) * CAST(0.00000001 AS DECIMAL(9, 8)) AS DECIMAL(38, 8)) AS notional,
+            CAST(CAST((2 * notional_units16 + volume_units8) // (2 * volume_units8) AS DECIMAL(38, 0)) * CAST(0.00000001 AS DECIMAL(9, 8)) AS DECIMAL(18, 8)) AS vwap,
+            trades, first_id AS "firstTradeId", last_id AS "lastTradeId"
+       FROM u ORDER BY symbol, bucket
+      LIMIT $limit`
+
+/**
+ * Bars of `$step` µs (a whole number of minutes) merged from the partial bars in `relation`,
+ * with the same columns, types and values as bars computed from the trades themselves. `where`
+ * filters the partials (on symbol and minute). Takes `$step` and `$limit`.
+ */
+export function mergedBarsSql(relation: string, where: readonly string[] = []): string {
+  return `WITH b AS (
+       SELECT symbol, (epoch_us(minute) // $step) * $step AS bucket,
+              arg_min(open, first_trade_id) AS open, max(high) AS high, min(low) AS low, arg_max(close, last_trade_id) AS close,
+              sum(volume) AS volume, sum(notional) AS notional_exact,
+              CAST(sum(trades) AS BIGINT) AS trades, min(first_trade_id) AS first_id, max(last_trade_id) AS last_id
+         FROM ${relation}
+        ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+        GROUP BY symbol, bucket
+     ), ${finishBarsSql}`
+}
+
+/**
+ * Whether bars of `stepMicros` over [from, to) can come from the one-minute rollup exactly: the
+ * interval is whole minutes and the range starts and ends on a minute (a partial bar cannot be
+ * cut inside its minute).
+ */
+export function rollupAnswers(stepMicros: bigint, fromMs: number, toMs: number): boolean {
+  return stepMicros % minuteMicros === 0n && fromMs % 60_000 === 0 && toMs % 60_000 === 0
+}
