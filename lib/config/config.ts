@@ -52,6 +52,8 @@ export interface WorkbenchConfig {
   readonly schemaRegistry: { readonly port: number; readonly url: string }
   /** Kafka Connect (distributed, with Apache Iceberg's sink): started on demand, not by default. */
   readonly connect: { readonly port: number; readonly url: string }
+  /** QuestDB, a peer for the query benchmarks (bench:peers): started on demand, not by default. */
+  readonly questdb: { readonly httpPort: number; readonly ilpPort: number; readonly url: string }
   readonly catalog: { readonly port: number; readonly url: string; readonly warehouse: string }
   readonly s3: {
     readonly port: number
@@ -325,6 +327,8 @@ function read(env: Env, root: string): { config: WorkbenchConfig; keys: ConfigKe
 
   const registryPort = r.port('K2_SCHEMA_REGISTRY_PORT', 8081 + offset, 'schema registry HTTP port')
   const connectPort = r.port('K2_CONNECT_PORT', 8083 + offset, 'Kafka Connect REST port (npm run stack -- up kafka-connect; not started by default)')
+  const questdbHttpPort = r.port('K2_QUESTDB_HTTP_PORT', 9020 + offset, 'QuestDB HTTP port: REST /exec and the web console (npm run stack -- up questdb; not started by default)')
+  const questdbIlpPort = r.port('K2_QUESTDB_ILP_PORT', 9021 + offset, 'QuestDB InfluxDB line protocol (TCP) port')
   const registryUrl = r.url('K2_SCHEMA_REGISTRY_URL', `http://${host}:${registryPort}/apis/ccompat/v7`, 'Confluent-compatible schema registry base URL (Apicurio serves it under /apis/ccompat/v7)')
 
   const catalogPort = r.port('K2_CATALOG_PORT', 8181 + offset, 'Iceberg REST catalog HTTP port')
@@ -488,6 +492,8 @@ function read(env: Env, root: string): { config: WorkbenchConfig; keys: ConfigKe
     ['K2_KAFKA_CONTROLLER_PORT', controllerPort],
     ['K2_SCHEMA_REGISTRY_PORT', registryPort],
     ['K2_CONNECT_PORT', connectPort],
+    ['K2_QUESTDB_HTTP_PORT', questdbHttpPort],
+    ['K2_QUESTDB_ILP_PORT', questdbIlpPort],
     ['K2_CATALOG_PORT', catalogPort],
     ['K2_S3_PORT', s3Port],
     ['K2_S3_CONSOLE_PORT', s3ConsolePort],
@@ -516,6 +522,7 @@ function read(env: Env, root: string): { config: WorkbenchConfig; keys: ConfigKe
       kafka: { port: kafkaPort, controllerPort, brokers, clientId },
       schemaRegistry: { port: registryPort, url: registryUrl },
       connect: { port: connectPort, url: `http://${host}:${connectPort}` },
+      questdb: { httpPort: questdbHttpPort, ilpPort: questdbIlpPort, url: `http://${host}:${questdbHttpPort}` },
       catalog: { port: catalogPort, url: catalogUrl, warehouse },
       s3: { port: s3Port, consolePort: s3ConsolePort, endpoint: s3Endpoint, region, bucket, accessKeyId, secretAccessKey },
       prometheus: { port: promPort, url: promUrl },

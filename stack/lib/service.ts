@@ -8,7 +8,7 @@ export const infraServiceNames = ['minio', 'iceberg-rest', 'kafka', 'schema-regi
 /** The workbench's own workers (`npm run pipelines`), run by the same manager. */
 export const pipelineNames = ['replay-exchange', 'ingest', 'iceberg-sink', 'maintenance', 'api'] as const
 /** Servers started only when asked for by name (`npm run stack -- up kafka-connect`). */
-export const optionalServiceNames = ['kafka-connect'] as const
+export const optionalServiceNames = ['kafka-connect', 'questdb'] as const
 export const serviceNames = [...infraServiceNames, ...pipelineNames, ...optionalServiceNames] as const
 export type ServiceName = (typeof serviceNames)[number]
 
