@@ -45,6 +45,8 @@ export async function executeNotebooks(config: WorkbenchConfig, notebooks: reado
     if (run.html) fs.renameSync(run.html, path.join(reports, path.basename(run.html)))
     const html = run.html ? path.join(reports, path.basename(run.html)) : undefined
     runs.push({ ...run, html })
+    // A second run is said, with why and what the first cost: the story's time is the sum.
+    if (run.retried) reporter.line('notebooks', `${name}: ran twice; the first run (${run.retried.elapsedSeconds.toFixed(0)} s) failed: ${run.retried.reason.slice(0, 300)}`)
     reporter.line('notebooks', run.ok ? `${name}: ok in ${run.elapsedSeconds.toFixed(0)} s` : `${name}: FAILED after ${run.elapsedSeconds.toFixed(0)} s — ${describeFailure(run)}`)
   }
   return runs

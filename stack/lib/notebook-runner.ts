@@ -20,6 +20,8 @@ export interface NotebookRun {
   readonly runnerError?: string
   /** The runner's own output, for a failure report. */
   readonly log: string
+  /** Set when this is a second run: why the first failed (the kernel's transport) and how long it took. */
+  readonly retried?: { readonly reason: string; readonly elapsedSeconds: number }
 }
 
 export interface RunNotebookOptions {
@@ -51,7 +53,8 @@ export async function runNotebook(config: WorkbenchConfig, notebook: string, opt
   const first = await runNotebookOnce(config, notebook, options)
   if (first.ok || !kernelTransportFailure(first.failures)) return first
   const again = await runNotebookOnce(config, notebook, options)
-  return { ...again, log: `the kernel's transport failed (${first.failures.map((f) => f.message.split('\n')[0]).join('; ')}): ran the notebook again\n${again.log}` }
+  const reason = `the kernel's transport failed in cell ${first.failures.map((f) => `${f.cell}: ${f.message.split('\n')[0]}`).join('; cell ')}`
+  return { ...again, log: `${reason}: ran the notebook again\n${again.log}`, retried: { reason, elapsedSeconds: first.elapsedSeconds } }
 }
 
 async function runNotebookOnce(config: WorkbenchConfig, notebook: string, options: RunNotebookOptions): Promise<NotebookRun> {
