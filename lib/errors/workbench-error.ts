@@ -23,6 +23,8 @@ export const ErrorCode = {
   QueryInvalid: 'QUERY_INVALID',
   /** A chart or table cannot be shown: bad chart input, or no notebook kernel to show it in. */
   DisplayFailed: 'DISPLAY_FAILED',
+  /** A helper process the workbench ran (a benchmark peer's script) failed; its stderr is in the message. */
+  CommandFailed: 'COMMAND_FAILED',
 } as const
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
