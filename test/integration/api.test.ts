@@ -13,6 +13,7 @@ import {
 import { eventually, uniqueName, scratchDir } from './helpers'
 import { recordReliability } from './oracles'
 import { createLakeTestContext, makeQuotes, makeTrades, produceRecords, produceTrades, tableRecords } from './lake-helpers'
+import { prng as mulberry32 } from '../support/prng'
 
 const lake = createLakeTestContext('api')
 const { config, kafka, serde, catalog, io, namespace, topics } = lake
@@ -212,14 +213,3 @@ describe('HTTP API', () => {
     expect(maxSecond).toBeLessThan(maxFirst * 1.5 + 64 * 2 ** 20)
   }, 300_000)
 })
-
-function mulberry32(seed: number): () => number {
-  let a = seed
-  return () => {
-    a |= 0
-    a = (a + 0x6d2b79f5) | 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}

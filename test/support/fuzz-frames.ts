@@ -1,14 +1,7 @@
 /** Random and mutated Binance frames for fuzz tests (deterministic from a seed). */
-/** A small deterministic PRNG so a failure can be replayed from its seed. */
-export function prng(seed: number): () => number {
-  return () => {
-    seed |= 0
-    seed = (seed + 0x6d2b79f5) | 0
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+import { prng } from './prng'
+
+export { prng }
 
 export const validFrames = [
   JSON.stringify({ stream: 'btcusdt@trade', data: { e: 'trade', E: 1700000000100, s: 'BTCUSDT', t: 77, p: '37012.50', q: '0.0015', T: 1700000000099, m: false, M: true } }),
@@ -44,4 +37,3 @@ export function mutate(frame: string, random: () => number): string {
       return JSON.stringify(pick(junkValues))
   }
 }
-

@@ -3,18 +3,10 @@ import { quoteType, toAvroQuote, toAvroTrade, tradeType } from '../../../lib/avr
 import { writeQuoteV2, writeTradeV2 } from '../../../lib/avro/record-writer'
 import { decodeQuote, decodeTrade } from '../../../lib/avro/index'
 import type { Quote, Trade } from '../../../lib/market/types'
+import { prng } from '../../support/prng'
 
 /** The avsc record for a trade, written the slow, reference way. */
 const reference = (t: Trade): Buffer => tradeType.toBuffer(toAvroTrade(t))
-
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 describe('writeTradeV2 and writeQuoteV2 (the hot-path writers)', () => {
   const random = prng(99)

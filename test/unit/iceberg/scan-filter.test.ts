@@ -24,6 +24,7 @@ import type { DataFile, PartitionFieldSummary, PartitionSpec, PartitionValue, Sc
 import { tradesTable } from '../../../lib/iceberg/table-design'
 import { partitionType } from '../../../lib/iceberg/table-metadata'
 import { applyTransform, transformResultType } from '../../../lib/iceberg/transforms'
+import { prng as rng } from '../../support/prng'
 
 // --- a trades-like table: partitioned by day(event_time) and bucket[16](symbol) ---------------
 
@@ -296,18 +297,6 @@ describe('bindFilter', () => {
 })
 
 // --- random files and filters: pruning never drops a file that has a matching row -------------
-
-/** A small seeded generator (mulberry32): random inputs, reproducible failures. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32
-  }
-}
 
 type Row = { symbol: string; event_time: bigint; trade_id: bigint; note: string | null }
 const columns = ['symbol', 'event_time', 'trade_id', 'note'] as const

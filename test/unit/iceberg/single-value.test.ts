@@ -9,6 +9,7 @@ import {
   type ParsedPrimitiveType,
   type SingleValue,
 } from '../../../lib/iceberg/single-value'
+import { prng as rng } from '../../support/prng'
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex')
 const unhex = (text: string): Uint8Array => new Uint8Array(Buffer.from(text.replace(/ /g, ''), 'hex'))
@@ -20,18 +21,6 @@ function thrown(fn: () => unknown): Error & { code?: string } {
     return err as Error
   }
   throw new Error('expected a throw')
-}
-
-/** A small seeded generator (mulberry32): random inputs, reproducible failures. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32
-  }
 }
 
 describe('binary single-value layouts (spec Appendix D)', () => {

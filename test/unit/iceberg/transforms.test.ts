@@ -11,6 +11,7 @@ import {
   type ParsedTransform,
   type PredicateOp,
 } from '../../../lib/iceberg/transforms'
+import { prng as rng } from '../../support/prng'
 
 const unhex = (text: string): Uint8Array => new Uint8Array(Buffer.from(text.replace(/ /g, ''), 'hex'))
 const utf8 = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'utf8'))
@@ -22,18 +23,6 @@ function thrown(fn: () => unknown): Error & { code?: string } {
     return err as Error
   }
   throw new Error('expected a throw')
-}
-
-/** A small seeded generator (mulberry32): random inputs, reproducible failures. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32
-  }
 }
 
 const microsPerDay = 86_400_000_000n

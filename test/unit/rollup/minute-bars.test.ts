@@ -1,5 +1,6 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { prng } from '../../support/prng'
 import { analytics, bindParameters, mergedBarsSql, minuteBarsTable, partialBarColumns, partialBarsSql, rollupAnswers, type Queryable, type QueryResult } from '../../../lib'
 
 // Trades with exact decimals, split into commit batches that cut minutes apart, then bars two
@@ -25,17 +26,6 @@ const rows = async (sql: string, params: Record<string, unknown> = {}): Promise<
   return (await prepared.runAndReadAll()).getRowObjectsJson()
 }
 
-/** A deterministic generator (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed
-  return () => {
-    a = (a + 0x6d2b79f5) | 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 const start = Date.UTC(2026, 11, 5, 9, 0, 0) // a whole hour
 const minutes = 75
 const symbols = ['BTCUSDT', 'ETHUSDT', 'DOGEUSDT']
@@ -46,7 +36,7 @@ beforeAll(async () => {
   duck = await DuckDBInstance.create(':memory:')
   conn = await duck.connect()
   await conn.run(`CREATE TABLE trades (seq BIGINT, symbol VARCHAR, trade_id BIGINT, event_time TIMESTAMPTZ, price DECIMAL(18, 8), quantity DECIMAL(38, 8))`)
-  const next = random(7)
+  const next = prng(7)
   const appender = await conn.createAppender('trades')
   const ids = new Map(symbols.map((s, i) => [s, BigInt(1_000_000 * (i + 1))]))
   const prices = new Map(symbols.map((s, i) => [s, [6_701_250_000_000n, 312_045_000_000n, 1_234_567n][i]!]))
