@@ -6,7 +6,7 @@
 import { Kafka, logLevel } from 'kafkajs'
 import { createHealthChecks, createLogger, createWorkerMetrics, createWarehouseFileIO, errorMessage, isWorkbenchError, loadConfig, openQueryEngine, retry, startApiServer } from '../lib/index'
 import { lowerPriority } from './priority'
-import { stopped, workerStopSignal } from './stop-signal'
+import { stopped, stoppedWhileStarting, workerStopSignal } from './stop-signal'
 
 async function main(): Promise<number> {
   const config = loadConfig(process.env)
@@ -33,6 +33,10 @@ async function main(): Promise<number> {
     log.info('stopped cleanly')
     return 0
   } catch (err) {
+    if (stoppedWhileStarting(err, stop)) {
+      log.info('stopped: the stop cut a wait short (starting, or retrying)')
+      return 0
+    }
     log.error('api failed', { error: errorMessage(err) })
     return 1
   } finally {

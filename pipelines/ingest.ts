@@ -18,7 +18,7 @@ import {
 // After lib: lib/ingest patches a quadratic kafkajs helper before kafkajs loads it.
 import { Kafka, logLevel } from 'kafkajs'
 import { runAgainOnTransient } from './run-again'
-import { afterGrace, workerStopSignal } from './stop-signal'
+import { afterGrace, stoppedWhileStarting, workerStopSignal } from './stop-signal'
 
 async function main(): Promise<number> {
   const config = loadConfig(process.env)
@@ -71,6 +71,10 @@ async function main(): Promise<number> {
     log.info('stopped cleanly', { ...report })
     return 0
   } catch (err) {
+    if (stoppedWhileStarting(err, stop)) {
+      log.info('stopped: the stop cut a wait short (starting, or retrying)')
+      return 0
+    }
     log.error('ingest failed', { error: errorMessage(err) })
     return 1
   } finally {

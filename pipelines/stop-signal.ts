@@ -3,7 +3,7 @@
  * kernel started (K2_STOP_WITH_PID), once that kernel is gone — however it died, even by SIGKILL,
  * so a closed notebook leaves no worker behind. Either way the worker stops cleanly.
  */
-import type { Logger, WorkbenchConfig } from '../lib/index'
+import { ErrorCode, isWorkbenchError, type Logger, type WorkbenchConfig } from '../lib/index'
 
 const parentPollMs = 1000
 const repeatMs = 2000
@@ -66,3 +66,16 @@ export function afterGrace(stop: AbortSignal, graceMs: number): AbortSignal {
 /** Resolves when the signal fires. */
 export const stopped = (signal: AbortSignal): Promise<void> =>
   new Promise((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })))
+
+/**
+ * Whether `err` is only the stop itself cutting a wait short: the stop signal has fired and what
+ * failed was an `ABORTED` wait (a retry loop, a registry call). For a worker whose every write is
+ * transactional or idempotent (the ingest, the API), a SIGTERM that arrives while it still starts
+ * is then a clean stop (exit 0), not a failure: the stack manager, a test or a user may stop a
+ * worker that has just started. Not for the sink: there an abort can be a commit its grace cut off.
+ */
+export function stoppedWhileStarting(err: unknown, stop: AbortSignal): boolean {
+  if (!stop.aborted) return false
+  for (let e: unknown = err; e instanceof Error; e = e.cause) if (isWorkbenchError(e, ErrorCode.Aborted)) return true
+  return false
+}
