@@ -31,7 +31,8 @@ const quantityType = 'decimal(38, 8)'
 /** Number of symbol buckets: enough to prune a one-symbol query to a small share of files, few enough to keep files per commit low. */
 export const symbolBuckets = 16
 
-const tableProperties = {
+/** Properties every table of ours is created with. */
+export const tableProperties = {
   'write.format.default': 'parquet',
   'write.parquet.compression-codec': 'zstd',
   'format-version': '2',
@@ -39,7 +40,8 @@ const tableProperties = {
   'write.metadata.previous-versions-max': '50',
 } as const
 
-const symbolThenTime = (symbolId: number, timeId: number): SortOrder => ({
+/** Sorted by symbol, then time: a symbol's rows sit together in each file. */
+export const symbolThenTime = (symbolId: number, timeId: number): SortOrder => ({
   'order-id': 1,
   fields: [
     { transform: 'identity', 'source-id': symbolId, direction: 'asc', 'null-order': 'nulls-first' },
@@ -47,10 +49,11 @@ const symbolThenTime = (symbolId: number, timeId: number): SortOrder => ({
   ],
 })
 
-const dayAndSymbolBucket = (timeId: number, symbolId: number): PartitionSpec => ({
+/** Partitioned by the day of the time column and a bucket of the symbol. */
+export const dayAndSymbolBucket = (timeId: number, symbolId: number, dayName = 'event_day'): PartitionSpec => ({
   'spec-id': 0,
   fields: [
-    { 'source-id': timeId, 'field-id': 1000, name: 'event_day', transform: 'day' },
+    { 'source-id': timeId, 'field-id': 1000, name: dayName, transform: 'day' },
     { 'source-id': symbolId, 'field-id': 1001, name: 'symbol_bucket', transform: `bucket[${symbolBuckets}]` },
   ],
 })

@@ -1,5 +1,4 @@
-import type { TableDesign } from '../iceberg/table-design'
-import { symbolBuckets } from '../iceberg/table-design'
+import { dayAndSymbolBucket, symbolThenTime, tableProperties, type TableDesign } from '../iceberg/table-design'
 
 /**
  * One-minute bars kept as partial aggregates that merge exactly (docs/decisions.md, D72).
@@ -63,27 +62,9 @@ export const minuteBarsTable: TableDesign<PartialBarRow> = {
       { id: 11, name: 'last_trade_id', required: true, type: 'long', doc: 'Highest trade id.' },
     ],
   },
-  spec: {
-    'spec-id': 0,
-    fields: [
-      { 'source-id': 2, 'field-id': 1000, name: 'minute_day', transform: 'day' },
-      { 'source-id': 1, 'field-id': 1001, name: 'symbol_bucket', transform: `bucket[${symbolBuckets}]` },
-    ],
-  },
-  sortOrder: {
-    'order-id': 1,
-    fields: [
-      { transform: 'identity', 'source-id': 1, direction: 'asc', 'null-order': 'nulls-first' },
-      { transform: 'identity', 'source-id': 2, direction: 'asc', 'null-order': 'nulls-first' },
-    ],
-  },
-  properties: {
-    'write.format.default': 'parquet',
-    'write.parquet.compression-codec': 'zstd',
-    'format-version': '2',
-    'write.metadata.delete-after-commit.enabled': 'true',
-    'write.metadata.previous-versions-max': '50',
-  },
+  spec: dayAndSymbolBucket(2, 1, 'minute_day'),
+  sortOrder: symbolThenTime(1, 2),
+  properties: tableProperties,
   row: (b) => [b.symbol, b.minuteMicros, b.open, b.high, b.low, b.close, b.volume, b.notional, b.trades, b.firstTradeId, b.lastTradeId],
 }
 
