@@ -221,8 +221,8 @@ export type {
 /** Market analytics over the engine (`analytics.bars(engine, …)`), grouped so `trades`/`bars` do not crowd the top level. */
 export * as analytics from './query/market-analytics'
 export type { Queryable, TimeRange, TimeTravel, TradeRow, QuoteRow, BarRow, LatestTradeRow, LatestQuoteRow, TradeQuoteRow, SymbolRow, GapRow, GapSummaryRow } from './query/index'
-export { minuteBarsTable, partialBarColumns, partialBarsSql, mergedBarsSql, rollupAnswers } from './rollup/index'
-export type { PartialBarRow } from './rollup/index'
+export { minuteBarsTable, minuteBarsRollup, latestTradesTable, latestTradesRollup, partialLatestSql, partialBarColumns, partialBarsSql, mergedBarsSql, rollupAnswers, rollupBarsSql, planRollup, rollupSourceOf, rollupSourceKey, rollupSummary, rollupExpiryFloorMs, rollupRound, runRollup } from './rollup/index'
+export type { PartialBarRow, LatestTradePartialRow, RollupDesign, RollupPlan, RollupRound, RollupOptions, RollupDeps } from './rollup/index'
 export { startApiServer, apiRoutes, openApiDocument, createHealthChecks } from './api/index'
 export type { ApiServer, ApiServerOptions, ApiServerDeps, ApiRoute, HealthCheck, ApiLimits } from './api/index'
 export { planCompaction, snapshotsToExpire, compactTable, expireSnapshots, removeOrphanFiles, runMaintenance, type OrphanSweep } from './maintenance/index'

@@ -1,7 +1,9 @@
 /**
  * The maintenance worker: compaction of small files, snapshot expiry and removal of orphan files
- * on market.trades and market.quotes, beside the running sink. Thin main: config, dependencies,
- * `runMaintenance` until SIGTERM/SIGINT; exit 1 on failure.
+ * on market.trades, market.quotes and the rollup, beside the running sink, and the one-minute
+ * rollup of the trades (market.trades_bars_1m, D74), whose unfolded source snapshots expiry keeps.
+ * Thin main: config, dependencies, `runMaintenance` and `runRollup` until SIGTERM/SIGINT; exit 1
+ * on failure.
  */
 import * as path from 'node:path'
 import {
@@ -12,8 +14,13 @@ import {
   createWarehouseFileIO,
   errorMessage,
   loadConfig,
+  latestTradesRollup,
+  latestTradesTable,
+  minuteBarsRollup,
+  minuteBarsTable,
   processWorkDir,
   runMaintenance,
+  runRollup,
   startMetricsServer,
   tradesTable,
   quotesTable,
@@ -33,11 +40,20 @@ async function main(): Promise<number> {
   const io = createWarehouseFileIO(config)
   const catalog = createRestCatalogClient({ url: config.catalog.url, signal: afterGrace(stop, config.worker.stopGraceMs) })
   const manifests = createManifestReader(io)
+  const table = (name: string) => ({ catalog, io, namespace: [config.sink.namespace], name, manifests })
+  // Until the rollup's first round says which trades snapshots it still needs, none expire.
+  const floors = new Map<string, number | undefined>([[tradesTable.name, 0]])
   try {
-    await runMaintenance(
+    const rollup = runRollup(
+      { namespace: config.sink.namespace, source: tradesTable.name, designs: [minuteBarsRollup, latestTradesRollup], intervalMs: config.maintenance.rollupIntervalMs, maxAppends: 50, workDir: processWorkDir(path.join(config.paths.state, 'rollup')) },
+      { table, logger: log, metrics, onExpiryFloor: (source, floorMs) => floors.set(source, floorMs) },
+      stop,
+    )
+    const maintenance = runMaintenance(
       {
         namespace: config.sink.namespace,
-        tables: [tradesTable.name, quotesTable.name],
+        tables: [tradesTable.name, quotesTable.name, minuteBarsTable.name, latestTradesTable.name],
+        timeColumns: { [minuteBarsTable.name]: 'minute' },
         intervalMs: config.maintenance.intervalMs,
         targetFileBytes: config.maintenance.targetFileBytes,
         openHourMinFiles: config.maintenance.openHourMinFiles,
@@ -46,9 +62,10 @@ async function main(): Promise<number> {
         orphanMinAgeMs: config.maintenance.orphanMinAgeMs,
         workDir: processWorkDir(path.join(config.paths.state, 'maintenance')),
       },
-      { table: (name) => ({ catalog, io, namespace: [config.sink.namespace], name, manifests }), logger: log, metrics },
+      { table, logger: log, metrics, expiryFloorMs: (name) => floors.get(name) },
       stop,
     )
+    await Promise.all([rollup, maintenance])
     log.info('stopped cleanly')
     return 0
   } catch (err) {

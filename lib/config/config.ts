@@ -165,6 +165,8 @@ export interface WorkbenchConfig {
     readonly orphanMinAgeMs: number
     /** Scheduling niceness (0–19): compaction and merges yield the CPU to the ingest and sink (D55). */
     readonly nice: number
+    /** Time between rounds of the one-minute rollup while it is current (D74). */
+    readonly rollupIntervalMs: number
   }
   /** The query engine (notebooks, the API, benchmarks). */
   readonly query: {
@@ -431,6 +433,7 @@ function read(env: Env, root: string): { config: WorkbenchConfig; keys: ConfigKe
   const openHourMinFiles = r.int('K2_MAINTENANCE_OPEN_HOUR_MIN_FILES', 16, 'small files of one partition in the hour still being written that are merged together (a closed hour is merged from two)', 2, 100_000)
   const snapshotMaxAge = r.int('K2_MAINTENANCE_SNAPSHOT_MAX_AGE_MS', 6 * 3600_000, 'snapshots older than this are expired (time travel reaches this far back)', 0, 365 * 86_400_000)
   const keepSnapshots = r.int('K2_MAINTENANCE_KEEP_SNAPSHOTS', 20, 'newest snapshots always kept', 1, 100_000)
+  const rollupInterval = r.int('K2_ROLLUP_INTERVAL_MS', 5_000, 'time between rounds of the one-minute rollup (trades_bars_1m) while it is current', 100, 3_600_000)
   const orphanMinAge = r.int('K2_MAINTENANCE_ORPHAN_MIN_AGE_MS', 3600_000, 'unreferenced files are deleted once older than this', 60_000, 365 * 86_400_000)
 
   if (orphanMinAge < 2 * sinkMaxUncommitted) {
@@ -534,7 +537,7 @@ function read(env: Env, root: string): { config: WorkbenchConfig; keys: ConfigKe
       degrade: { enabled: degradeEnabled, policy: { cooldownMs, thresholds } },
       ingest: { metricsPort: ingestMetricsPort, compression, reorderWindowMs, maxPendingPerSymbol, batchMaxRecords, lingerMs, maxPendingBytes: maxPendingMiB * 2 ** 20, shard },
       sink: { metricsPort: sinkMetricsPort, namespace: sinkNamespace, groupId: sinkGroup, maxRecords: sinkMaxRecords, maxAgeMs: sinkMaxAgeMs, rowGroupSize: sinkRowGroup, sessionTimeoutMs: sinkSession, maxUncommittedMs: sinkMaxUncommitted, chaos: sinkChaos },
-      maintenance: { metricsPort: maintenanceMetricsPort, intervalMs: maintenanceInterval, targetFileBytes, openHourMinFiles, snapshotMaxAgeMs: snapshotMaxAge, keepSnapshots, orphanMinAgeMs: orphanMinAge, nice: maintenanceNice },
+      maintenance: { metricsPort: maintenanceMetricsPort, intervalMs: maintenanceInterval, targetFileBytes, openHourMinFiles, snapshotMaxAgeMs: snapshotMaxAge, keepSnapshots, orphanMinAgeMs: orphanMinAge, nice: maintenanceNice, rollupIntervalMs: rollupInterval },
       query: { cacheDir: queryCacheDir, cacheMaxBytes: queryCacheMax, refreshMs: queryRefresh, tailIdleMs: queryTailIdle, timeoutMs: queryTimeout, concurrency: queryConcurrency, memoryLimit: queryMemory },
       api: { port: apiPort, maxRows: apiMaxRows, maxRangeMs: apiMaxRange, timeoutMs: apiTimeout, nice: apiNice },
       worker: { stopWithPid: stopWithPid === 0 ? undefined : stopWithPid, stopGraceMs },

@@ -92,10 +92,13 @@ function floorDiv(a: bigint, b: bigint): bigint {
   return a % b !== 0n && a < 0n !== b < 0n ? q - 1n : q
 }
 
-/** Snapshots to expire (pure): older than the cutoff, beyond the newest `keep`, never the current one. */
-export function snapshotsToExpire(snapshots: ReadonlyArray<{ readonly id: bigint; readonly timestampMs: number }>, current: bigint | undefined, policy: { readonly maxAgeMs: number; readonly keep: number; readonly nowMs: number }): bigint[] {
+/**
+ * Snapshots to expire (pure): older than the cutoff, beyond the newest `keep`, never the current
+ * one, and none from `floorMs` on (those a reader of the history, the rollup, still needs).
+ */
+export function snapshotsToExpire(snapshots: ReadonlyArray<{ readonly id: bigint; readonly timestampMs: number }>, current: bigint | undefined, policy: { readonly maxAgeMs: number; readonly keep: number; readonly nowMs: number; readonly floorMs?: number }): bigint[] {
   const newestFirst = [...snapshots].sort((a, b) => b.timestampMs - a.timestampMs)
-  const cutoff = policy.nowMs - policy.maxAgeMs
+  const cutoff = Math.min(policy.nowMs - policy.maxAgeMs, policy.floorMs ?? Infinity)
   return newestFirst
     .slice(policy.keep)
     .filter((s) => s.timestampMs < cutoff && s.id !== current)

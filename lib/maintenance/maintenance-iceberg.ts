@@ -134,14 +134,14 @@ const commitBackoff: RetryPolicy = { attempts: 0, initialDelayMs: 50, maxDelayMs
  * Expires snapshots older than `maxAgeMs` beyond the newest `keep` (never the current one), in
  * one `remove-snapshots` commit, retried on conflict. Returns how many were expired.
  */
-export async function expireSnapshots(table: TableHandle, policy: { readonly maxAgeMs: number; readonly keep: number; readonly signal?: AbortSignal }): Promise<number> {
+export async function expireSnapshots(table: TableHandle, policy: { readonly maxAgeMs: number; readonly keep: number; readonly floorMs?: number; readonly signal?: AbortSignal }): Promise<number> {
   for (let attempt = 1; ; attempt++) {
     const { metadata } = await table.catalog.loadTable(table.namespace, table.name)
     const current = currentSnapshot(metadata)?.['snapshot-id']
     const ids = snapshotsToExpire(
       metadata.snapshots.map((s) => ({ id: s['snapshot-id'], timestampMs: s['timestamp-ms'] })),
       current,
-      { maxAgeMs: policy.maxAgeMs, keep: policy.keep, nowMs: Date.now() },
+      { maxAgeMs: policy.maxAgeMs, keep: policy.keep, nowMs: Date.now(), floorMs: policy.floorMs },
     )
     if (ids.length === 0) return 0
     try {
@@ -220,12 +220,16 @@ export interface MaintenanceOptions {
   readonly commitPolicy?: CommitPolicy
   /** When and how data manifests are merged (default: more than 16, one manifest per day). */
   readonly manifestRewrite?: ManifestRewriteOptions
+  /** Column whose lower bound places a file in an hour for compaction, by table (default `event_time`). */
+  readonly timeColumns?: Readonly<Record<string, string>>
 }
 
 export interface MaintenanceDeps {
   readonly table: (name: string) => TableHandle
   readonly logger: Logger
   readonly metrics: Metrics
+  /** The oldest snapshot time of a table that expiry must keep (a rollup still reads them), if any. */
+  readonly expiryFloorMs?: (table: string) => number | undefined
 }
 
 /**
@@ -251,6 +255,7 @@ export async function runMaintenance(options: MaintenanceOptions, deps: Maintena
           if (!(await table.catalog.tableExists(table.namespace, name))) continue
           const c = await compactTable(table, connection, {
             targetFileBytes: options.targetFileBytes,
+            timeColumn: options.timeColumns?.[name],
             workDir: options.workDir,
             openHourMinFiles: options.openHourMinFiles,
             commitPolicy: options.commitPolicy,
@@ -268,7 +273,7 @@ export async function runMaintenance(options: MaintenanceOptions, deps: Maintena
             m.get('maintenanceManifestsMerged').labels(name).inc(merged.manifestsBefore - merged.manifestsAfter)
             log.info(`merged the manifests of ${name}: ${merged.manifestsBefore} into ${merged.manifestsAfter}`, { conflicts: merged.conflicts })
           }
-          const expired = await expireSnapshots(table, { maxAgeMs: options.snapshotMaxAgeMs, keep: options.keepSnapshots, signal })
+          const expired = await expireSnapshots(table, { maxAgeMs: options.snapshotMaxAgeMs, keep: options.keepSnapshots, floorMs: deps.expiryFloorMs?.(name), signal })
           if (expired) m.get('maintenanceSnapshotsExpired').labels(name).inc(expired)
           let orphans = 0
           if (Date.now() - (lastSweep.get(name) ?? -Infinity) >= sweepEveryMs) {

@@ -119,11 +119,40 @@ export function mergedBarsSql(relation: string, where: readonly string[] = []): 
      ), ${finishBarsSql}`
 }
 
-/**
- * Whether bars of `stepMicros` over [from, to) can come from the one-minute rollup exactly: the
- * interval is whole minutes and the range starts and ends on a minute (a partial bar cannot be
- * cut inside its minute).
- */
-export function rollupAnswers(stepMicros: bigint, fromMs: number, toMs: number): boolean {
-  return stepMicros % minuteMicros === 0n && fromMs % 60_000 === 0 && toMs % 60_000 === 0
+/** The whole minutes [from, to) inside a range, in ms; undefined when it holds none. */
+export interface InnerMinutes {
+  readonly fromMs: number
+  readonly toMs: number
 }
+
+/**
+ * Whether bars of `stepMicros` over [fromMs, toMs) can come from the one-minute rollup, and over
+ * which whole minutes: the interval must be whole minutes, and the range must hold at least one
+ * whole minute. The parts of the range outside those minutes (a range cut inside a minute) are
+ * read from the trades and folded into partial bars at query time (`rollupBarsSql`).
+ */
+export function rollupAnswers(stepMicros: bigint, fromMs: number, toMs: number): InnerMinutes | undefined {
+  if (stepMicros % minuteMicros !== 0n) return undefined
+  const inner = { fromMs: Math.ceil(fromMs / 60_000) * 60_000, toMs: Math.floor(toMs / 60_000) * 60_000 }
+  return inner.fromMs < inner.toMs ? inner : undefined
+}
+
+/**
+ * Bars over views `bars_1m` (partial bars: the rollup and its tail) and, when the range cuts a
+ * minute (`edges`), `trades`: partials of the whole minutes [$inner_from, $inner_to) from the
+ * rollup, and of the trades in [$from, $inner_from) and [$inner_to, $to) folded at query time,
+ * merged as `mergedBarsSql` merges. `symbols` adds `list_contains($symbols, symbol)`. Takes
+ * `$from`, `$to`, `$inner_from`, `$inner_to`, `$step`, `$limit` (and `$symbols`).
+ */
+export function rollupBarsSql(options: { readonly symbols: boolean; readonly edges: boolean }): string {
+  const bySymbol = options.symbols ? ' AND list_contains($symbols, symbol)' : ''
+  const columns = partialBarColumns.join(', ')
+  const parts = [`SELECT ${columns} FROM bars_1m WHERE minute >= $inner_from AND minute < $inner_to${bySymbol}`]
+  if (options.edges) {
+    parts.push(`SELECT ${columns} FROM (${partialBarsSql(`(SELECT * FROM trades WHERE ((event_time >= $from AND event_time < $inner_from) OR (event_time >= $inner_to AND event_time < $to))${bySymbol})`)})`)
+  }
+  return mergedBarsSql(`(${parts.join(' UNION ALL ')}) AS parts`)
+}
+
+/** The minute-bar rollup as its writer keeps it: the table and a batch's partial bars. */
+export const minuteBarsRollup = { table: minuteBarsTable, partialSql: partialBarsSql } as const

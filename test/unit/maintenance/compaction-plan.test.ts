@@ -74,4 +74,9 @@ describe('snapshotsToExpire', () => {
     expect(snapshotsToExpire(snaps, 10n, { maxAgeMs: 0, keep: 8, nowMs: now })).toEqual([2n, 1n])
     expect(snapshotsToExpire(snaps, 1n, { maxAgeMs: 0, keep: 1, nowMs: now })).not.toContain(1n)
   })
+  it('keeps every snapshot from the floor on (those the rollup has not folded in)', () => {
+    expect(snapshotsToExpire(snaps, 10n, { maxAgeMs: 0, keep: 2, nowMs: now, floorMs: snaps[3]!.timestampMs })).toEqual([3n, 2n, 1n])
+    // A floor of 0 (the rollup has not reported yet) expires nothing.
+    expect(snapshotsToExpire(snaps, 10n, { maxAgeMs: 0, keep: 1, nowMs: now, floorMs: 0 })).toEqual([])
+  })
 })
