@@ -1,7 +1,8 @@
-import { ErrorCode, WorkbenchError } from '../errors/index'
-import { allOf, eq, gte, isIn, lt, type ScanFilter } from '../iceberg/scan-filter'
-import { finishBarsSql } from '../rollup/minute-bars'
-import type { QueryEngine, QueryOptions, QueryResult } from './query-engine'
+import { ErrorCode, WorkbenchError, isWorkbenchError } from '../errors/index'
+import { allOf, anyOf, eq, gte, isIn, lt, type ScanFilter } from '../iceberg/scan-filter'
+import { finishBarsSql, rollupAnswers, rollupBarsSql } from '../rollup/minute-bars'
+import type { EngineTable, QueryEngine, QueryOptions, QueryResult } from './query-engine'
+import type { QueryRow } from './query-result'
 
 /**
  * Market analytics over the engine: typed, parameterised functions the notebooks and the HTTP
@@ -15,8 +16,26 @@ import type { QueryEngine, QueryOptions, QueryResult } from './query-engine'
  * that can hold the rows are read.
  */
 
-/** What the analytics need from the engine (the engine itself, or a test's DuckDB over the same views). */
-export type Queryable = Pick<QueryEngine, 'query'>
+/**
+ * What the analytics need from the engine (the engine itself, or a test's DuckDB over the same
+ * views). Without `readable`, the rollups are never read.
+ */
+export type Queryable = Pick<QueryEngine, 'query'> & Partial<Pick<QueryEngine, 'readable'>>
+
+/**
+ * Runs `fromRollup` when the engine says the rollup `table` is exact now, else, or when the
+ * rollup turns out to lag too far once the query pins it (CONFLICT), `fromSource`.
+ */
+async function viaRollup<T extends QueryRow>(engine: Queryable, table: EngineTable, usable: boolean, fromRollup: () => Promise<QueryResult<T>>, fromSource: () => Promise<QueryResult<T>>): Promise<QueryResult<T>> {
+  if (usable && engine.readable?.(table)) {
+    try {
+      return await fromRollup()
+    } catch (err) {
+      if (!isWorkbenchError(err, ErrorCode.Conflict)) throw err
+    }
+  }
+  return fromSource()
+}
 
 /** Reading the lake as it was (no Kafka tail). */
 export interface TimeTravel {
@@ -290,7 +309,29 @@ export async function bars(engine: Queryable, request: BarsRequest): Promise<Que
   const limit = checkLimit(request.limit, 100_000)
   const where = ['event_time >= $from', 'event_time < $to']
   if (symbols && symbols.length > 0) where.push('list_contains($symbols, symbol)')
-  return engine.query(
+  const params = { from: range.from, to: range.to, step, limit, ...(symbols && symbols.length > 0 ? { symbols } : {}) }
+  const travelling = request.snapshotId !== undefined || request.asOfTimestampMs !== undefined
+  // Intervals of whole minutes: merged from the one-minute rollup, with the trades of the minutes
+  // the range cuts at its ends folded at query time (D72, D74).
+  const inner = rollupAnswers(step, range.from.getTime(), range.to.getTime())
+  const fromRollup = () => {
+    const innerRange = { from: new Date(inner!.fromMs), to: new Date(inner!.toMs) }
+    const edgeRanges: TimeRange[] = []
+    if (inner!.fromMs > range.from.getTime()) edgeRanges.push({ from: range.from, to: innerRange.from })
+    if (inner!.toMs < range.to.getTime()) edgeRanges.push({ from: innerRange.to, to: range.to })
+    const edges = edgeRanges.length > 0
+    const edgeFilter = anyOf(...edgeRanges.map((r) => allOf(...inRange('event_time', r))))
+    return engine.query<BarRow & Record<string, unknown>>(rollupBarsSql({ symbols: where.length > 2, edges }), {
+      kind: 'bars',
+      params: { ...params, inner_from: innerRange.from, inner_to: innerRange.to },
+      tables: {
+        bars_1m: { filter: allOf(...symbolsFilter(symbols), ...inRange('minute', innerRange)) },
+        ...(edges ? { trades: { filter: allOf(...symbolsFilter(symbols), edgeFilter) } } : {}),
+      },
+      timeoutMs: request.timeoutMs,
+    })
+  }
+  return viaRollup(engine, 'bars_1m', !travelling && inner !== undefined, fromRollup, () => engine.query(
     `WITH b AS (
        SELECT symbol, (epoch_us(event_time) // $step) * $step AS bucket,
               arg_min(price, trade_id) AS open, max(price) AS high, min(price) AS low, arg_max(price, trade_id) AS close,
@@ -302,11 +343,11 @@ export async function bars(engine: Queryable, request: BarsRequest): Promise<Que
      ), ${finishBarsSql}`,
     {
       kind: 'bars',
-      params: { from: range.from, to: range.to, step, limit, ...(symbols && symbols.length > 0 ? { symbols } : {}) },
+      params,
       tables: { trades: tableRead(allOf(...symbolsFilter(symbols), ...inRange('event_time', range)), request) },
       timeoutMs: request.timeoutMs,
     },
-  )
+  ))
 }
 
 export interface LatestRequest {
@@ -328,19 +369,23 @@ export async function latestTrades(engine: Queryable, request: LatestRequest = {
   const symbols = symbolList(request.symbols)
   const range = lookback(request)
   const bySymbol = symbols && symbols.length > 0 ? ' AND list_contains($symbols, symbol)' : ''
-  return engine.query(
-    `SELECT symbol, max(trade_id) AS "tradeId", arg_max(event_time, trade_id) AS "eventTime", arg_max(price, trade_id) AS price,
-            arg_max(quantity, trade_id) AS quantity, arg_max(side, trade_id) AS side
-       FROM trades
-      WHERE event_time >= $from AND event_time < $to${bySymbol}
-      GROUP BY symbol ORDER BY symbol`,
-    {
-      kind: 'latest_trades',
-      params: { from: range.from, to: range.to, ...(bySymbol ? { symbols } : {}) },
-      tables: { trades: { filter: allOf(...symbolsFilter(symbols), ...inRange('event_time', range)) } },
-      timeoutMs: request.timeoutMs,
-    },
-  )
+  // The same SQL over the trades, or over each batch's last trade per symbol (trades_latest, D74):
+  // the trade with the highest id of a symbol is the last of its batch.
+  const latest = (table: 'trades' | 'trades_latest') =>
+    engine.query<LatestTradeRow & Record<string, unknown>>(
+      `SELECT symbol, max(trade_id) AS "tradeId", arg_max(event_time, trade_id) AS "eventTime", arg_max(price, trade_id) AS price,
+              arg_max(quantity, trade_id) AS quantity, arg_max(side, trade_id) AS side
+         FROM ${table}
+        WHERE event_time >= $from AND event_time < $to${bySymbol}
+        GROUP BY symbol ORDER BY symbol`,
+      {
+        kind: 'latest_trades',
+        params: { from: range.from, to: range.to, ...(bySymbol ? { symbols } : {}) },
+        tables: { [table]: { filter: allOf(...symbolsFilter(symbols), ...inRange('event_time', range)) } },
+        timeoutMs: request.timeoutMs,
+      },
+    )
+  return viaRollup(engine, 'trades_latest', true, () => latest('trades_latest'), () => latest('trades'))
 }
 
 /** The latest quote of each symbol (within the look-back), lake and tail. */

@@ -22,6 +22,8 @@ import { createDataFileCache, type DataFileCache } from './file-cache'
 import { createKafkaTail, type KafkaTail } from './kafka-tail'
 import { marketTailStream } from './tail-streams'
 import { arrowTableOf, rowsOf, type QueryColumn, type QueryRow } from './query-result'
+import { latestTradesTable, partialLatestSql } from '../rollup/latest-trades'
+import { minuteBarsTable, partialBarsSql } from '../rollup/minute-bars'
 
 /**
  * The query engine: SQL in DuckDB over the Iceberg tables `trades` and `quotes`, and, for reads
@@ -54,13 +56,39 @@ export interface QueryEngine {
    * rests for want of queries (undefined without Kafka, or without that topic).
    */
   tailPositions(table: EngineTable, topic?: 'hot' | 'deferred'): { next: ReadonlyMap<number, bigint>; kept: ReadonlyMap<number, bigint>; reading: boolean } | undefined
+  /**
+   * Whether a read of the present of `table` now is exact: always for the market tables; for a
+   * rollup, when it exists and the engine reads the tail and still keeps it from the rollup's
+   * offsets (a rollup far behind the trades is not kept for: read the trades instead).
+   */
+  readable(table: EngineTable): boolean
   readonly cache: DataFileCache
   close(): Promise<void>
 }
 
-/** The tables SQL can name. */
-export type EngineTable = 'trades' | 'quotes'
-export const engineTables: readonly EngineTable[] = ['trades', 'quotes']
+/** The tables SQL can name: the market tables, and the rollups kept of the trades (D74). */
+export type EngineTable = 'trades' | 'quotes' | 'bars_1m' | 'trades_latest'
+export const engineTables: readonly EngineTable[] = ['trades', 'quotes', 'bars_1m', 'trades_latest']
+
+/**
+ * A table the rollup keeps of another's rows (docs/decisions.md, D74). Its snapshots hold the
+ * source's records below their offsets, as partial rows; in hybrid reads the source topic's tail
+ * past those offsets is aggregated the same way at query time. Its metadata is reloaded at most
+ * every `derivedRefreshMs`: its offsets only bound what the tail keeps.
+ */
+interface DerivedTable {
+  readonly from: EngineTable
+  readonly design: TableDesign<unknown>
+  /** The partial rows of source rows in `relation`, in the table's column order. */
+  readonly tailSql: (relation: string) => string
+}
+
+const derivedTables: Readonly<Partial<Record<EngineTable, DerivedTable>>> = {
+  bars_1m: { from: 'trades', design: minuteBarsTable as unknown as TableDesign<unknown>, tailSql: partialBarsSql },
+  trades_latest: { from: 'trades', design: latestTradesTable as unknown as TableDesign<unknown>, tailSql: partialLatestSql },
+}
+
+const derivedRefreshMs = 5_000
 
 /** A parameter value: strings, numbers, bigints (64-bit ids), booleans, Dates (as TIMESTAMPTZ), string lists, null. */
 export type QueryParam = string | number | bigint | boolean | Date | null | readonly string[]
@@ -165,6 +193,11 @@ export interface QueryEngineOptions {
   readonly refreshMs?: number
   /** The Kafka tail rests after this long with no query (default 60 000 ms; 0: it always reads). */
   readonly tailIdleMs?: number
+  /**
+   * The tail keeps records from a rollup's offsets while it lags its source by at most this many
+   * records per topic (default 2,000,000); beyond, reads of it go to the source (D74).
+   */
+  readonly maxRollupLagRecords?: number
   /** Default per-query timeout (default 30 s). */
   readonly timeoutMs?: number
   /** Default row limit (default 1,000,000). */
@@ -200,6 +233,7 @@ interface TableState {
   readonly name: EngineTable
   readonly icebergName: string
   readonly design: TableDesign<unknown>
+  readonly derived: DerivedTable | undefined
   readonly topic: string | undefined
   readonly deferredTopic: string | undefined
   /** The table at its current snapshot only (`snapshots=refs`): time travel loads the whole history. */
@@ -233,10 +267,23 @@ export async function createQueryEngine(options: QueryEngineOptions, deps: Query
 
   const tables = new Map<EngineTable, TableState>()
   for (const name of engineTables) {
-    const design = (name === 'trades' ? tradesTable : quotesTable) as unknown as TableDesign<unknown>
-    const deferredTopic = name === 'trades' ? options.topics?.deferredTrades : options.topics?.deferredQuotes
-    tables.set(name, { name, icebergName: options.tables?.[name] ?? design.name, design, topic: options.topics?.[name], deferredTopic, loaded: undefined, offsets: new Map(), loadedAt: 0 })
+    const derived = derivedTables[name]
+    const market = derived?.from ?? name
+    const design = derived?.design ?? ((market === 'trades' ? tradesTable : quotesTable) as unknown as TableDesign<unknown>)
+    const topic = market === 'trades' ? options.topics?.trades : market === 'quotes' ? options.topics?.quotes : undefined
+    const deferredTopic = market === 'trades' ? options.topics?.deferredTrades : options.topics?.deferredQuotes
+    tables.set(name, { name, icebergName: options.tables?.[name] ?? design.name, design, derived, topic, deferredTopic, loaded: undefined, offsets: new Map(), loadedAt: 0 })
   }
+  const maxRollupLag = BigInt(options.maxRollupLagRecords ?? 2_000_000)
+  /** Whether the tail keeps `t`'s records: a market table always, a rollup while it lags its source by at most maxRollupLag per topic. */
+  const keptFor = (t: TableState): boolean => {
+    if (!t.derived) return true
+    const source = tables.get(t.derived.from)!
+    return t.loaded !== undefined && topicsOf(t).every((topic) => lagRecords(source.offsets.get(topic) ?? new Map(), t.offsets.get(topic) ?? new Map()) <= maxRollupLag)
+  }
+  /** Per topic, the lowest offsets of the tables the tail keeps records for. */
+  const keptFrom = (topic: string): Map<number, bigint> =>
+    lowestOffsets([...tables.values()].filter((t) => topicsOf(t).includes(topic) && (t.loaded !== undefined || !t.derived) && keptFor(t)).map((t) => t.offsets.get(topic) ?? new Map()))
 
   // One conditional GET per table and refresh: between commits the catalog answers 304 and the
   // client hands back the metadata it holds. The answer holds the current snapshot only: the
@@ -245,6 +292,7 @@ export async function createQueryEngine(options: QueryEngineOptions, deps: Query
   // snapshot, or from the ones known at its parent; the whole history is loaded only when a
   // commit without offsets (a foreign writer) hides them (partialTableOffsets).
   const load = async (t: TableState): Promise<void> => {
+    if (t.derived && t.loaded && Date.now() - t.loadedAt < derivedRefreshMs) return
     const ns = [options.namespace]
     try {
       const before = t.loaded ? currentSnapshot(t.loaded.metadata) : undefined
@@ -303,11 +351,11 @@ export async function createQueryEngine(options: QueryEngineOptions, deps: Query
       kafka: deps.kafka,
       logger: log,
       ...(options.tailIdleMs !== undefined ? { idleAfterMs: options.tailIdleMs } : {}),
-      streams: [...tables.values()].flatMap((t) =>
-        topicsOf(t).map((topic) => marketTailStream(t.name, { topic, schema: tableSchema(t), start: t.offsets.get(topic) ?? new Map(), serde })),
-      ),
+      streams: [...tables.values()]
+        .filter((t) => !t.derived)
+        .flatMap((t) => topicsOf(t).map((topic) => marketTailStream(t.name as 'trades' | 'quotes', { topic, schema: tableSchema(t), start: keptFrom(topic), serde }))),
     })
-    log.info('Kafka tail started', Object.fromEntries([...tables.values()].flatMap(topicsOf).map((topic) => [topic, describe(tail!.positions(topic).next)])))
+    log.info('Kafka tail started', Object.fromEntries([...tables.values()].filter((t) => !t.derived).flatMap(topicsOf).map((topic) => [topic, describe(tail!.positions(topic).next)])))
   }
 
   // Pins: offsets of snapshots running queries read; the tail keeps everything from the lowest.
@@ -315,9 +363,9 @@ export async function createQueryEngine(options: QueryEngineOptions, deps: Query
   const trimTails = async (): Promise<void> => {
     if (!tail) return
     for (const t of tables.values()) {
-      if (!t.loaded) continue
+      if (!t.loaded || t.derived) continue
       for (const topic of topicsOf(t)) {
-        const target = trimTarget(t.offsets.get(topic) ?? new Map(), [...pins].filter((pin) => pin.topic === topic).map((pin) => pin.offsets))
+        const target = trimTarget(keptFrom(topic), [...pins].filter((pin) => pin.topic === topic).map((pin) => pin.offsets))
         await tail.trim(topic, target)
         if (m) {
           const { next, kept } = tail.positions(topic)
@@ -413,6 +461,9 @@ export async function createQueryEngine(options: QueryEngineOptions, deps: Query
         let pinnedSnapshot: Snapshot | undefined
         const meta = t.loaded?.metadata
         const froms: Pin[] = []
+        if (hybrid && t.derived && !tailHolds(t)) {
+          throw new WorkbenchError(ErrorCode.Conflict, `${t.icebergName} lags ${t.derived.from} too far (or does not exist yet) for the Kafka tail this engine keeps to complete it: read ${t.derived.from} instead`)
+        }
         if (hybrid) {
           pinnedSnapshot = meta ? currentSnapshot(meta) : undefined
           for (const topic of topicsOf(t)) {
@@ -456,7 +507,8 @@ export async function createQueryEngine(options: QueryEngineOptions, deps: Query
         const names = columnNamesById(plan.schema)
         const columns = plan.schema.fields.map((f) => quoteIdent(names.get(f.id) ?? f.name))
         const lake = `SELECT ${columns.join(', ')}, 'lake' AS _source FROM (${await lakeFilesSql(conn, plan, local, metadata)})`
-        const view = tails ? `${lake} UNION ALL SELECT ${columns.join(', ')}, 'kafka' AS _source FROM (${tails.sql})` : lake
+        const tailRows = tails && t.derived ? t.derived.tailSql(`(${tails.sql})`) : tails?.sql
+        const view = tails ? `${lake} UNION ALL SELECT ${columns.join(', ')}, 'kafka' AS _source FROM (${tailRows})` : lake
         const createView = `CREATE OR REPLACE TEMP VIEW ${name} AS ${view}`
         deps.onSql?.(createView)
         await conn.run(createView)
@@ -520,10 +572,25 @@ export async function createQueryEngine(options: QueryEngineOptions, deps: Query
     }
   }
 
+  /** Whether the tail still holds every record from a rollup's offsets (it exists, and reads were kept for it). */
+  function tailHolds(t: TableState): boolean {
+    if (!tail || !t.loaded || !currentSnapshot(t.loaded.metadata)) return false
+    return topicsOf(t).every((topic) => {
+      const kept = tail!.positions(topic).kept
+      const from = t.offsets.get(topic) ?? new Map<number, bigint>()
+      return [...kept].every(([p, k]) => (from.get(p) ?? 0n) >= k)
+    })
+  }
+
   return {
     query,
     cache,
     refresh,
+    readable(name) {
+      const t = tables.get(name)
+      if (!t) return false
+      return !t.derived || (keptFor(t) && tailHolds(t))
+    },
     tailPositions(name, which = 'hot') {
       const t = tables.get(name)
       const topic = which === 'hot' ? t?.topic : t?.deferredTopic
@@ -592,6 +659,24 @@ export function bindParameters(prepared: DuckDBPreparedStatement, params: Readon
     } else values[name] = (v ?? null) as DuckDBValue
   }
   prepared.bind(values, types)
+}
+
+/** Records between `to` and `from` (`to` ahead), summed over partitions; a partition `from` lacks counts from 0. */
+export function lagRecords(to: SnapshotOffsets, from: SnapshotOffsets): bigint {
+  let n = 0n
+  for (const [p, o] of to) {
+    const d = o - (from.get(p) ?? 0n)
+    if (d > 0n) n += d
+  }
+  return n
+}
+
+/** Per partition, the lowest of `offsets` (a partition one of them lacks is at 0 there). */
+export function lowestOffsets(offsets: readonly SnapshotOffsets[]): Map<number, bigint> {
+  const out = new Map<number, bigint>()
+  const partitions = new Set(offsets.flatMap((o) => [...o.keys()]))
+  for (const p of partitions) out.set(p, offsets.reduce((lo, o) => { const v = o.get(p) ?? 0n; return v < lo ? v : lo }, offsets[0]?.get(p) ?? 0n))
+  return out
 }
 
 /** The topics whose tail a table reads: its hot topic, then its deferred one. */

@@ -247,7 +247,7 @@ export function createLakeTestContext(name: string): LakeTestContext {
       await serde.registerSchemas(topics)
     },
     async teardown() {
-      await dropLake(catalog, namespace, ['trades', 'quotes'])
+      await dropLake(catalog, namespace, ['trades', 'quotes', 'trades_bars_1m', 'trades_latest'])
       await dropTopics(kafka, Object.values(topics), registry)
       io.close()
     },

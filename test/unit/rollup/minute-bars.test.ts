@@ -88,7 +88,7 @@ describe('one-minute partial bars', () => {
     const from = new Date(start)
     const to = new Date(start + minutes * 60_000)
     const step = analytics.parseInterval(interval)
-    expect(rollupAnswers(step, from.getTime(), to.getTime())).toBe(true)
+    expect(rollupAnswers(step, from.getTime(), to.getTime())).toEqual({ fromMs: from.getTime(), toMs: to.getTime() })
     const expected = (await analytics.bars(queryable, { from, to, interval })).rows
     const merged = await rows(mergedBarsSql('partials', ['minute >= $from', 'minute < $to']), { from, to, step, limit: 100_000 })
     expect(merged).toEqual(expected)
@@ -108,11 +108,46 @@ describe('one-minute partial bars', () => {
     expect(merged.length).toBe(9) // 3-minute buckets from the epoch: 09:06 (its 09:07–09:09 part) to 09:30 (its first minute)
   })
 
-  it('cannot answer intervals or ranges that cut a minute', () => {
-    expect(rollupAnswers(analytics.parseInterval('30s'), start, start + 3_600_000)).toBe(false)
-    expect(rollupAnswers(analytics.parseInterval('90s'), start, start + 3_600_000)).toBe(false)
-    expect(rollupAnswers(analytics.parseInterval('1m'), start + 1, start + 3_600_000)).toBe(false)
-    expect(rollupAnswers(analytics.parseInterval('1m'), start, start + 3_599_999)).toBe(false)
-    expect(rollupAnswers(analytics.parseInterval('2m'), start, start + 3_600_000)).toBe(true)
+  it('answers intervals of whole minutes over the whole minutes a range holds', () => {
+    expect(rollupAnswers(analytics.parseInterval('30s'), start, start + 3_600_000)).toBeUndefined()
+    expect(rollupAnswers(analytics.parseInterval('90s'), start, start + 3_600_000)).toBeUndefined()
+    expect(rollupAnswers(analytics.parseInterval('1m'), start + 1, start + 3_600_000)).toEqual({ fromMs: start + 60_000, toMs: start + 3_600_000 })
+    expect(rollupAnswers(analytics.parseInterval('1m'), start, start + 3_599_999)).toEqual({ fromMs: start, toMs: start + 3_540_000 })
+    expect(rollupAnswers(analytics.parseInterval('2m'), start, start + 3_600_000)).toEqual({ fromMs: start, toMs: start + 3_600_000 })
+    // No whole minute inside: the trades answer.
+    expect(rollupAnswers(analytics.parseInterval('1m'), start + 1, start + 59_999)).toBeUndefined()
+    expect(rollupAnswers(analytics.parseInterval('1m'), start + 30_000, start + 90_000)).toBeUndefined()
+  })
+})
+
+describe('bars() through the rollup', () => {
+  // The same views the engine gives: bars_1m (partials) and trades. With `readable`, bars() reads
+  // the rollup (and the trades of the minutes a range cuts); without, the trades alone.
+  const viaRollup: Queryable = { ...queryable, readable: (t) => t === 'bars_1m' }
+  let sqlSeen = ''
+  const spying: Queryable = { query: ((sql: string, o: never) => ((sqlSeen = sql), viaRollup.query(sql, o))) as Queryable['query'], readable: viaRollup.readable }
+
+  beforeAll(async () => {
+    await conn.run(`CREATE VIEW bars_1m AS SELECT *, 'lake' AS _source FROM partials`)
+  })
+
+  it.each([
+    ['whole minutes', 0, minutes * 60_000, '1m', undefined],
+    ['cut at both ends', 17_250, 61 * 60_000 + 42_001, '5m', undefined],
+    ['cut at the start, one symbol', 3 * 60_000 + 1, 40 * 60_000, '1h', 'DOGEUSDT'],
+    ['cut at the end', 60_000, 44 * 60_000 + 59_999, '15m', undefined],
+  ] as const)('gives the bars the trades give: %s', async (_what, fromOffset, toOffset, interval, symbol) => {
+    const request = { from: new Date(start + fromOffset), to: new Date(start + toOffset), interval, ...(symbol ? { symbol } : {}) }
+    const expected = (await analytics.bars(queryable, request)).rows
+    const got = (await analytics.bars(spying, request)).rows
+    expect(sqlSeen, 'bars() read the rollup').toMatch(/FROM bars_1m/)
+    expect(got).toEqual(expected)
+    expect(expected.length).toBeGreaterThan(0)
+  })
+
+  it('reads the trades when the engine says the rollup is not exact now', async () => {
+    const request = { from: new Date(start), to: new Date(start + 60 * 60_000), interval: '1m' }
+    await analytics.bars({ query: spying.query, readable: () => false }, request)
+    expect(sqlSeen).not.toMatch(/bars_1m/)
   })
 })
