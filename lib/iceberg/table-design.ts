@@ -58,6 +58,15 @@ export const dayAndSymbolBucket = (timeId: number, symbolId: number, dayName = '
   ],
 })
 
+/**
+ * Partitioned by the day of the time column alone: for tables a thousand times smaller than the
+ * trades (the rollups), where a bucket per symbol would only multiply small files.
+ */
+export const dayOnly = (timeId: number, dayName: string): PartitionSpec => ({
+  'spec-id': 0,
+  fields: [{ 'source-id': timeId, 'field-id': 1000, name: dayName, transform: 'day' }],
+})
+
 /** `market.trades`: one row per executed trade; (exchange, symbol, trade_id) identifies it. */
 export const tradesTable: TableDesign<Trade> = {
   name: 'trades',

@@ -316,12 +316,12 @@ export async function bars(engine: Queryable, request: BarsRequest): Promise<Que
   const inner = rollupAnswers(step, range.from.getTime(), range.to.getTime())
   const fromRollup = () => {
     const innerRange = { from: new Date(inner!.fromMs), to: new Date(inner!.toMs) }
-    const edgeRanges: TimeRange[] = []
-    if (inner!.fromMs > range.from.getTime()) edgeRanges.push({ from: range.from, to: innerRange.from })
-    if (inner!.toMs < range.to.getTime()) edgeRanges.push({ from: innerRange.to, to: range.to })
-    const edges = edgeRanges.length > 0
+    const startEdge = inner!.fromMs > range.from.getTime()
+    const endEdge = inner!.toMs < range.to.getTime()
+    const edges = startEdge || endEdge
+    const edgeRanges: TimeRange[] = [...(startEdge ? [{ from: range.from, to: innerRange.from }] : []), ...(endEdge ? [{ from: innerRange.to, to: range.to }] : [])]
     const edgeFilter = anyOf(...edgeRanges.map((r) => allOf(...inRange('event_time', r))))
-    return engine.query<BarRow & Record<string, unknown>>(rollupBarsSql({ symbols: where.length > 2, edges }), {
+    return engine.query<BarRow & Record<string, unknown>>(rollupBarsSql({ symbols: where.length > 2, startEdge, endEdge }), {
       kind: 'bars',
       params: { ...params, inner_from: innerRange.from, inner_to: innerRange.to },
       tables: {

@@ -1,4 +1,4 @@
-import { dayAndSymbolBucket, symbolThenTime, tableProperties, type TableDesign } from '../iceberg/table-design'
+import { dayOnly, symbolThenTime, tableProperties, type TableDesign } from '../iceberg/table-design'
 
 /**
  * The latest trade per symbol, kept as partials the way the minute bars are (docs/decisions.md,
@@ -20,7 +20,7 @@ export interface LatestTradeRow {
   readonly side: string
 }
 
-/** `market.trades_latest`: partitioned and sorted as the trades, so a look-back prunes to its days. */
+/** `market.trades_latest`: partitioned by day (a look-back prunes to its days), sorted by symbol then time. */
 export const latestTradesTable: TableDesign<LatestTradeRow> = {
   name: 'trades_latest',
   schema: {
@@ -36,7 +36,7 @@ export const latestTradesTable: TableDesign<LatestTradeRow> = {
       { id: 6, name: 'side', required: true, type: 'string', doc: 'Taker side: BUY or SELL.' },
     ],
   },
-  spec: dayAndSymbolBucket(3, 1, 'event_day'),
+  spec: dayOnly(3, 'event_day'),
   sortOrder: symbolThenTime(1, 3),
   properties: tableProperties,
   row: (t) => [t.symbol, t.tradeId, t.eventTimeMicros, t.price, t.quantity, t.side],

@@ -26,6 +26,15 @@ import {
   type RestCatalogClient,
   type TableMetadata,
   type Trade,
+  type Queryable,
+  type QueryResult,
+  analytics,
+  bindParameters,
+  duckdbType,
+  mergedBarsSql,
+  readParquetByFieldId,
+  rollupSourceOf,
+  schemaById,
 } from '../../lib'
 import { FatalError, dropTopics, stackConfig, uniqueName } from './helpers'
 
@@ -275,5 +284,79 @@ export function startTestSink(lake: Pick<LakeTestContext, 'kafka' | 'catalog' | 
       abort.abort()
       return run
     },
+  }
+}
+
+/** Bars and latest trades two ways: from the rollups as they stand, and from the trades at the source snapshot they hold. */
+export interface RollupComparison {
+  /** The trades snapshot the rollups hold (both must hold the same one for the latest check). */
+  readonly sourceSnapshotId: bigint
+  readonly trades: number
+  /** Per interval: bars() over the trades, and the rollup's partials merged. */
+  readonly bars: ReadonlyArray<{ readonly interval: string; readonly fromTrades: unknown[]; readonly fromRollup: unknown[] }>
+  readonly latest: { readonly fromTrades: unknown[]; readonly fromRollup: unknown[] }
+}
+
+/**
+ * Reads `trades_bars_1m` and `trades_latest` at their current snapshots, and the trades at the
+ * source snapshot the bars rollup names, each through its own manifests into DuckDB, and answers
+ * the same questions from both: bars at `intervals` over every minute the trades hold, and the
+ * latest trade per symbol (the latter only when the latest rollup names the same snapshot).
+ */
+export async function compareRollupsWithTrades(catalog: RestCatalogClient, io: FileIO, namespace: string, intervals: readonly string[] = ['1m', '5m', '1h']): Promise<RollupComparison> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'k2-rollup-'))
+  const duck = await DuckDBInstance.create(':memory:')
+  const c = await duck.connect()
+  const reader = createManifestReader(io)
+  const view = async (table: string, name: string, snapshotId?: bigint): Promise<bigint | undefined> => {
+    const { metadata } = await catalog.loadTable([namespace], table)
+    const snap = snapshotId === undefined ? currentSnapshot(metadata) : metadata.snapshots.find((s) => s['snapshot-id'] === snapshotId)
+    if (!snap) throw new Error(`${namespace}.${table} has no snapshot ${String(snapshotId ?? 'current')}`)
+    const local: string[] = []
+    for (const m of await reader.manifestList(snap)) {
+      for (const e of await reader.entries(m)) {
+        if (e.status === EntryStatus.Deleted) continue
+        const p = path.join(dir, `${name}-${local.length}.parquet`)
+        fs.writeFileSync(p, await io.read(e.dataFile.filePath))
+        local.push(p)
+      }
+    }
+    const schema = schemaById(metadata, snap['schema-id'])
+    await c.run(`CREATE OR REPLACE VIEW ${name} AS SELECT * FROM ${local.length ? readParquetByFieldId(local, schema) : `(SELECT ${schema.fields.map((f) => `CAST(NULL AS ${duckdbType(f.type)}) AS "${f.name}"`).join(', ')} WHERE false)`}`)
+    return rollupSourceOf(snap)
+  }
+  const queryable: Queryable = {
+    query: (async (sql: string, options: { params?: Record<string, unknown> } = {}) => {
+      const prepared = await c.prepare(sql)
+      bindParameters(prepared, (options.params ?? {}) as never)
+      return { rows: (await prepared.runAndReadAll()).getRowObjectsJson() } as unknown as QueryResult
+    }) as Queryable['query'],
+  }
+  try {
+    const held = await view('trades_bars_1m', 'bars_1m')
+    const heldLatest = await view('trades_latest', 'latest')
+    if (held === undefined) throw new Error(`${namespace}.trades_bars_1m names no source snapshot`)
+    await view('trades', 'trades', held)
+    const [span] = (await c.runAndReadAll('SELECT min(event_time) AS lo, max(event_time) AS hi, count(*)::BIGINT AS n FROM trades')).getRowObjectsJS() as Array<{ lo: Date; hi: Date; n: bigint }>
+    const from = new Date(Math.floor(span!.lo.getTime() / 3_600_000) * 3_600_000)
+    const to = new Date(Math.ceil((span!.hi.getTime() + 1) / 3_600_000) * 3_600_000)
+    const bars = []
+    for (const interval of intervals) {
+      const step = analytics.parseInterval(interval)
+      const fromTrades = (await analytics.bars(queryable, { from, to, interval, limit: 10_000_000 })).rows
+      const prepared = await c.prepare(mergedBarsSql('bars_1m', ['minute >= $from', 'minute < $to']))
+      bindParameters(prepared, { from, to, step, limit: 10_000_000 })
+      bars.push({ interval, fromTrades, fromRollup: (await prepared.runAndReadAll()).getRowObjectsJson() })
+    }
+    const latestSql = (table: string): string => `SELECT symbol, max(trade_id) AS id, arg_max(price, trade_id) AS price, arg_max(quantity, trade_id) AS quantity, arg_max(event_time, trade_id) AS t FROM ${table} GROUP BY symbol ORDER BY symbol`
+    const latest =
+      heldLatest === held
+        ? { fromTrades: (await c.runAndReadAll(latestSql('trades'))).getRowObjectsJson(), fromRollup: (await c.runAndReadAll(latestSql('latest'))).getRowObjectsJson() }
+        : { fromTrades: [], fromRollup: [] }
+    return { sourceSnapshotId: held, trades: Number(span!.n), bars, latest }
+  } finally {
+    c.closeSync()
+    duck.closeSync()
+    fs.rmSync(dir, { recursive: true, force: true })
   }
 }

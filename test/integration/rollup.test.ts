@@ -4,9 +4,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   ErrorCode,
-  analytics,
   appendFiles,
-  bindParameters,
   compactTable,
   createManifestReader,
   createParquetDataWriter,
@@ -15,29 +13,25 @@ import {
   currentSnapshot,
   ensureTable,
   isWorkbenchError,
-  mergedBarsSql,
+  latestTradesRollup,
+  latestTradesTable,
   minuteBarsRollup,
   minuteBarsTable,
-  planScan,
-  readParquetByFieldId,
   rollupRound,
-  rollupSourceOf,
   schemaById,
   specById,
   tradesTable,
-  type Queryable,
-  type QueryResult,
   type TableHandle,
   type Trade,
 } from '../../lib'
 import { prng } from '../support/prng'
 import { scratchDir, stackConfig, uniqueName } from './helpers'
-import { dropLake } from './lake-helpers'
+import { compareRollupsWithTrades, dropLake } from './lake-helpers'
 
-// The one-minute rollup against the trades it folds, on the running catalog and object store:
-// after appends that cut minutes apart, late trades, a compaction of the source and two writers
-// racing, merged rollup bars equal bars computed from the raw trades at the source snapshot the
-// rollup says it holds, field for field, at every whole-minute interval.
+// The rollups against the trades they fold, on the running catalog and object store: after
+// appends that cut minutes apart, late trades, a compaction of the source and two writers racing,
+// merged rollup bars equal bars computed from the raw trades at the source snapshot the rollup
+// says it holds, field for field, at every whole-minute interval, and so do the latest trades.
 
 const config = stackConfig()
 const catalog = createRestCatalogClient({ url: config.catalog.url })
@@ -118,50 +112,18 @@ async function commitTrades(trades: readonly Trade[]): Promise<void> {
   }
 }
 
-/** A DuckDB view `name` over the table's live files at `snapshotId` (default: current), read by field id. */
-async function viewAt(handle: TableHandle, name: string, snapshotId?: bigint): Promise<void> {
-  const { metadata } = await catalog.loadTable([namespace], handle.name)
-  const plan = await planScan({ metadata, io, manifests }, snapshotId === undefined ? {} : { snapshotId })
-  const local: string[] = []
-  for (const f of plan.files) {
-    const p = path.join(workDir, `${name}-${local.length}.parquet`)
-    fs.writeFileSync(p, await io.read(f.path))
-    local.push(p)
-  }
-  await conn.run(`CREATE OR REPLACE VIEW ${name} AS SELECT * FROM ${readParquetByFieldId(local, plan.schema)}`)
-}
-
-/** The analytics' bars() over this connection's `trades` view, as the engine binds parameters. */
-const rawEngine: Queryable = {
-  query: (async (sql: string, options: { params?: Record<string, unknown> } = {}) => {
-    const prepared = await conn.prepare(sql)
-    bindParameters(prepared, (options.params ?? {}) as never)
-    return { rows: (await prepared.runAndReadAll()).getRowObjectsJson() } as unknown as QueryResult
-  }) as Queryable['query'],
-}
-
-/** Rollup bars merged over the `bars` view against bars() over the trades at the rollup's source snapshot. */
+/** The rollups against the trades at the snapshot they hold: bars field for field at five intervals, and the latest trades. */
 async function expectRollupExact(): Promise<{ bars: number; trades: number }> {
-  const rollup = currentSnapshot((await catalog.loadTable([namespace], target.name)).metadata)
-  const held = rollupSourceOf(rollup)
-  expect(held, 'the rollup names the source snapshot it holds').toBeDefined()
-  await viewAt(source, 'trades', held)
-  await viewAt(target, 'bars')
-  const from = new Date(start - 3_600_000)
-  const to = new Date(start + 3 * 3_600_000)
+  const r = await compareRollupsWithTrades(catalog, io, namespace, ['1m', '3m', '5m', '15m', '1h'])
   let checked = 0
-  for (const interval of ['1m', '3m', '5m', '15m', '1h']) {
-    const raw = (await analytics.bars(rawEngine, { from, to, interval, limit: 1_000_000 })).rows
-    const prepared = await conn.prepare(mergedBarsSql('bars', ['minute >= $from', 'minute < $to']))
-    const step = BigInt(interval === '1h' ? 60 : Number(interval.replace('m', ''))) * 60_000_000n
-    bindParameters(prepared, { step, limit: 1_000_000, from, to } as never)
-    const merged = (await prepared.runAndReadAll()).getRowObjectsJson()
-    expect(merged.length, `bars at ${interval}`).toBe(raw.length)
-    expect(merged, `rollup bars at ${interval} equal bars from the trades at source snapshot ${held}`).toEqual(raw)
-    checked += raw.length
+  for (const b of r.bars) {
+    expect(b.fromRollup.length, `bars at ${b.interval}`).toBe(b.fromTrades.length)
+    expect(b.fromRollup, `rollup bars at ${b.interval} equal bars from the trades at source snapshot ${r.sourceSnapshotId}`).toEqual(b.fromTrades)
+    checked += b.fromTrades.length
   }
-  const [count] = (await conn.runAndReadAll('SELECT count(*)::INTEGER AS n FROM trades')).getRowObjectsJson() as Array<{ n: number }>
-  return { bars: checked, trades: count!.n }
+  expect(r.latest.fromRollup.length).toBe(symbols.length)
+  expect(r.latest.fromRollup).toEqual(r.latest.fromTrades)
+  return { bars: checked, trades: r.trades }
 }
 
 beforeAll(async () => {
@@ -170,17 +132,25 @@ beforeAll(async () => {
   await catalog.ensureNamespace([namespace])
   await ensureTable(catalog, namespace, 'trades', tradesTable)
   await ensureTable(catalog, namespace, minuteBarsTable.name, minuteBarsTable)
+  await ensureTable(catalog, namespace, latestTradesTable.name, latestTradesTable)
 })
 
 afterAll(async () => {
   conn?.closeSync()
   duck?.closeSync()
-  await dropLake(catalog, namespace, ['trades', minuteBarsTable.name])
+  await dropLake(catalog, namespace, ['trades', minuteBarsTable.name, latestTradesTable.name])
   io.close()
   fs.rmSync(workDir, { recursive: true, force: true })
 })
 
-const round = () => rollupRound(minuteBarsRollup, source, target, { connection: conn, workDir, maxAppends: 3 })
+const latestTarget: TableHandle = { catalog, io, namespace: [namespace], name: latestTradesTable.name, manifests }
+/** A round of each rollup, as the maintenance worker runs them; the bars' round is returned. */
+const round = async () => {
+  const bars = await rollupRound(minuteBarsRollup, source, target, { connection: conn, workDir, maxAppends: 3 })
+  const latest = await rollupRound(latestTradesRollup, source, latestTarget, { connection: conn, workDir, maxAppends: 3 })
+  expect(latest.sourceSnapshotId, 'both rollups hold the same source snapshot after a round each').toBe(bars.sourceSnapshotId)
+  return bars
+}
 
 describe('one-minute rollup (trades_bars_1m)', () => {
   it('equals bars from the raw trades at its source snapshot, through appends, late trades, a compaction and a racing writer', async () => {

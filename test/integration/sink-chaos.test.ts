@@ -2,7 +2,7 @@ import { Kafka, logLevel } from 'kafkajs'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createRecordSerde, createRestCatalogClient, createSchemaRegistryClient, createWarehouseFileIO, tableOffsets } from '../../lib'
 import { dropTopics, eventually, freePort, stackConfig, startWorker, uniqueName } from './helpers'
-import { dropLake } from './lake-helpers'
+import { compareRollupsWithTrades, dropLake } from './lake-helpers'
 import { lakeDigest, lossOf, recordReliability, tapeOver, topicTrades, topicQuotes, type Content } from './oracles'
 
 const config = stackConfig()
@@ -14,13 +14,13 @@ const namespace = uniqueName('chaos', '_')
 const topics = { K2_TOPIC_TRADES: uniqueName('ch-trades'), K2_TOPIC_QUOTES: uniqueName('ch-quotes'), K2_TOPIC_DEAD_LETTER: uniqueName('ch-dead'), K2_TOPIC_CHECKPOINT: uniqueName('ch-checkpoint') }
 
 afterAll(async () => {
-  await dropLake(catalog, namespace, ['trades', 'quotes'])
+  await dropLake(catalog, namespace, ['trades', 'quotes', 'trades_bars_1m', 'trades_latest'])
   await dropTopics(kafka, Object.values(topics), registry)
   io.close()
 })
 
 describe('Iceberg sink under kill -9', () => {
-  it('ends with every trade and quote in the lake exactly once after 20+ kills at random moments and at every commit phase, with maintenance killed too', async () => {
+  it('ends with every trade and quote in the lake exactly once after 20+ kills at random moments and at every commit phase, with maintenance (and the rollups it keeps) killed too', async () => {
     const started = Date.now()
     const replayPort = await freePort()
     const replay = startWorker('replay-exchange.ts', { K2_REPLAY_PORT: String(replayPort), K2_REPLAY_RATE: '2', K2_REPLAY_SEED: '11', K2_REPLAY_HISTORY: '500000' })
@@ -42,6 +42,7 @@ describe('Iceberg sink under kill -9', () => {
     const maintenanceEnv = { ...topics, K2_SINK_NAMESPACE: namespace, K2_MAINTENANCE_METRICS_PORT: String(await freePort()), K2_MAINTENANCE_INTERVAL_MS: '500', K2_MAINTENANCE_OPEN_HOUR_MIN_FILES: '2', K2_MAINTENANCE_SNAPSHOT_MAX_AGE_MS: '0', K2_MAINTENANCE_KEEP_SNAPSHOTS: '5', K2_LOG_LEVEL: 'info' }
     let maintenance = startWorker('maintenance.ts', maintenanceEnv)
     let maintenanceKills = 0
+    let rollupLives = 0
     let maintenanceLog = ''
     const kills = { external: 0, 'files-written': 0, 'files-uploaded': 0, 'commit-sent': 0, committed: 0 }
     let runs = 0
@@ -56,6 +57,7 @@ describe('Iceberg sink under kill -9', () => {
           maintenance.child.kill('SIGKILL')
           await maintenance.exited
           maintenanceKills++
+          if (/folded \d+ trades into \d+ rows of trades_bars_1m/.test(maintenance.output())) rollupLives++
           maintenanceLog += maintenance.output()
           maintenance = startWorker('maintenance.ts', maintenanceEnv)
         }
@@ -96,6 +98,17 @@ describe('Iceberg sink under kill -9', () => {
       // it: at the default 16 whether it had compacted depended on how many commits the killed
       // sinks made); wait for it (it runs every 500 ms) rather than assume it did.
       await eventually(async () => (/compacted (trades|quotes): \d+ files into/.test(maintenanceLog + maintenance.output()) ? true : undefined), 60_000, `maintenance to compact: ${maintenance.output().slice(-1500)}`)
+      // The rollups (folded by the same, repeatedly killed worker) catch up with every trade the lake holds.
+      const rollupsCaughtUp = async (): Promise<boolean> => {
+        const held = tableOffsets((await catalog.loadTable([namespace], 'trades')).metadata, topics.K2_TOPIC_TRADES)
+        for (const rollup of ['trades_bars_1m', 'trades_latest']) {
+          if (!(await catalog.tableExists([namespace], rollup))) return false
+          const o = tableOffsets((await catalog.loadTable([namespace], rollup)).metadata, topics.K2_TOPIC_TRADES)
+          if ([...held].some(([p, at]) => o.get(p) !== at)) return false
+        }
+        return true
+      }
+      await eventually(async () => ((await rollupsCaughtUp()) ? true : undefined), 60_000, () => `the rollups to fold every committed trade: ${maintenance.output().slice(-1500)}`)
       last.child.kill('SIGTERM')
       expect(await last.exited, `sink: ${last.output().slice(-1500)}`).toBe(0)
       maintenance.child.kill('SIGTERM')
@@ -141,6 +154,18 @@ describe('Iceberg sink under kill -9', () => {
         expect(inKafka.records).toBeGreaterThan(1000)
       }
     }
+    // The rollups, through the kills of the worker keeping them: the same bars and latest trades
+    // as the trades give at the snapshot the rollups hold, which holds every trade.
+    const rollups = await compareRollupsWithTrades(catalog, io, namespace)
+    expect(rollups.trades).toBe(tradesInKafka!.records)
+    for (const b of rollups.bars) {
+      expect(b.fromRollup.length, `bars ${b.interval}`).toBe(b.fromTrades.length)
+      expect(b.fromRollup, `rollup bars ${b.interval} equal the trades' at snapshot ${rollups.sourceSnapshotId}`).toEqual(b.fromTrades)
+    }
+    expect(rollups.latest.fromRollup.length).toBeGreaterThan(0)
+    expect(rollups.latest.fromRollup).toEqual(rollups.latest.fromTrades)
+    expect(rollupLives, 'worker lives killed after folding trades into the rollup').toBeGreaterThanOrEqual(2)
+
     // The title's "at every commit phase": a kill landed at each.
     for (const phase of ['files-written', 'files-uploaded', 'commit-sent', 'committed'] as const) expect(kills[phase], `kills at ${phase}: ${JSON.stringify(kills)}`).toBeGreaterThan(0)
   }, 600_000)
