@@ -71,6 +71,39 @@ function soakSection(soak: SoakIndex | undefined): string[] {
   ]
 }
 
+/** What bench:peers writes (docs/bench/peers.json). */
+interface PeersFile {
+  readonly command: string
+  readonly date: string
+  readonly entry: { rows: number; systems: string[]; queries: Array<{ name: string; p50Ms: Record<string, number | null>; p99Ms: Record<string, number | null> }> }
+  readonly why: Record<string, Record<string, string>>
+}
+
+/**
+ * The peers section of docs/benchmarks.md: p99 per system, and ours as a ratio of each peer's
+ * (below 1: we are faster), with the count of query types where we are ahead.
+ */
+function peersSection(peers: PeersFile | undefined): string[] {
+  if (!peers) return ['## Beside the peers', '', 'Not run yet: `npm run bench:peers` writes docs/bench/peers.json.', '']
+  const { systems, queries, rows } = peers.entry
+  const others = systems.filter((s) => s !== 'k2' && s !== 'floor')
+  const ratio = (q: PeersFile['entry']['queries'][number], s: string): number | null => (q.p99Ms.k2 && q.p99Ms[s] ? q.p99Ms.k2 / q.p99Ms[s]! : null)
+  const ahead = (s: string): number => queries.filter((q) => (ratio(q, s) ?? Infinity) < 1).length
+  const worst = (s: string): number => Math.max(...queries.map((q) => ratio(q, s) ?? 0))
+  return [
+    '## Beside the peers',
+    '',
+    `The same ${rows.toLocaleString('en')} trades in each system, each question in its own idiom, every answer checked against ours first ([peers.md](bench/peers.md): load time, bytes per trade, memory, and why a system has no figure). Command: \`${peers.command}\`, ${peers.date.slice(0, 10)}. p99 in ms; a ratio is our p99 over the peer's (below 1: we are faster).`,
+    '',
+    `| query | ${systems.join(' | ')} | ${others.map((s) => `k2 ÷ ${s}`).join(' | ')} |`,
+    `|---|${systems.map(() => '---').join('|')}|${others.map(() => '---').join('|')}|`,
+    ...queries.map((q) => `| ${q.name} | ${systems.map((s) => orNa(q.p99Ms[s] ?? null, 1)).join(' | ')} | ${others.map((s) => orNa(ratio(q, s), 2)).join(' | ')} |`),
+    '',
+    `Ahead (ratio below 1) on: ${others.map((s) => `${ahead(s)} of ${queries.length} against ${s}`).join(', ')}. Furthest behind: ${others.map((s) => `×${orNa(worst(s), 2)} against ${s}`).join(', ')}.`,
+    '',
+  ]
+}
+
 /** The scale-out section of docs/benchmarks.md, from bench:scale's entry. */
 function scaleSection(scale: { command: string; date: string; entry: Json } | undefined): string[] {
   if (!scale) return ['## Scale-out (write side)', '', 'Not run yet: `npm run bench:scale` writes docs/bench/scale.json.', '']
@@ -160,7 +193,10 @@ runCli(async (initial, args) => {
     cost: Object.fromEntries(Object.entries(cost.estimates).map(([n, e]) => [n, { perMonth: +e.total.toFixed(2), perMillion: +e.perMillion.toFixed(5) }])),
   }
   const soak = readSoakIndex(path.join(root, 'docs', 'bench'))
-  writeIndex({ headline, ...scaleFields, ...(soak ? { soakSource: 'docs/bench/soak.json', soak: soak.soak, knee: soak.knee } : {}) })
+  // bench:peers's entry (issue 19), as it wrote it.
+  const peersFile = path.join(root, 'docs', 'bench', 'peers.json')
+  const peers = fs.existsSync(peersFile) ? (JSON.parse(fs.readFileSync(peersFile, 'utf8')) as PeersFile) : undefined
+  writeIndex({ headline, ...scaleFields, ...(soak ? { soakSource: 'docs/bench/soak.json', soak: soak.soak, knee: soak.knee } : {}), ...(peers ? { peersSource: 'docs/bench/peers.json', peers: peers.entry } : {}) })
 
   const dateOf = (v: unknown): string => String(at(v, 'date') ?? '').slice(0, 10)
   const md = [
@@ -215,6 +251,7 @@ runCli(async (initial, args) => {
     '',
     ...soakSection(soak),
     ...scaleSection(scale),
+    ...peersSection(peers),
   ].join('\n')
   fs.writeFileSync(path.join(root, 'docs', 'benchmarks.md'), md)
   fs.writeFileSync(path.join(root, 'docs', 'cost-model.md'), cost.markdown)
