@@ -89,6 +89,8 @@ function peersSection(peers: PeersFile | undefined): string[] {
   const others = systems.filter((s) => s !== 'k2' && s !== 'floor')
   const ratio = (q: PeersFile['entry']['queries'][number], s: string): number | null => (q.p99Ms.k2 && q.p99Ms[s] ? q.p99Ms.k2 / q.p99Ms[s]! : null)
   const ahead = (s: string): number => queries.filter((q) => (ratio(q, s) ?? Infinity) < 1).length
+  const aheadP50 = (s: string): number => queries.filter((q) => q.p50Ms.k2 && q.p50Ms[s] && q.p50Ms.k2 < q.p50Ms[s]!).length
+  const worstP50 = (s: string): number => Math.max(...queries.map((q) => (q.p50Ms.k2 && q.p50Ms[s] ? q.p50Ms.k2 / q.p50Ms[s]! : 0)))
   const worst = (s: string): number => Math.max(...queries.map((q) => ratio(q, s) ?? 0))
   return [
     '## Beside the peers',
@@ -99,7 +101,7 @@ function peersSection(peers: PeersFile | undefined): string[] {
     `|---|${systems.map(() => '---').join('|')}|${others.map(() => '---').join('|')}|`,
     ...queries.map((q) => `| ${q.name} | ${systems.map((s) => orNa(q.p99Ms[s] ?? null, 1)).join(' | ')} | ${others.map((s) => orNa(ratio(q, s), 2)).join(' | ')} |`),
     '',
-    `Ahead (ratio below 1) on: ${others.map((s) => `${ahead(s)} of ${queries.length} against ${s}`).join(', ')}. Furthest behind: ${others.map((s) => `×${orNa(worst(s), 2)} against ${s}`).join(', ')}.`,
+    `By p99, ahead (ratio below 1) on: ${others.map((s) => `${ahead(s)} of ${queries.length} against ${s}`).join(', ')}; furthest behind: ${others.map((s) => `×${orNa(worst(s), 2)} against ${s}`).join(', ')}. By p50 (steadier than the p99 of a few runs), ahead on: ${others.map((s) => `${aheadP50(s)} of ${queries.length} against ${s}`).join(', ')}; furthest behind: ${others.map((s) => `×${orNa(worstP50(s), 2)} against ${s}`).join(', ')}. Where we are behind, [peers.md](bench/peers.md) says why.`,
     '',
   ]
 }
