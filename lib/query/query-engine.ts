@@ -21,7 +21,7 @@ import { partialTableOffsets, tableOffsets, type SnapshotOffsets } from '../sink
 import { createDataFileCache, type DataFileCache } from './file-cache'
 import { createKafkaTail, type KafkaTail } from './kafka-tail'
 import { marketTailStream } from './tail-streams'
-import { arrowTableOf, rowsOf, type QueryColumn, type QueryRow } from './query-result'
+import { arrowTableOf, columnsOfChunks, readChunks, rowsOfChunks, type QueryColumn, type QueryRow } from './query-result'
 import { latestTradesTable, partialLatestSql } from '../rollup/latest-trades'
 import { minuteBarsTable, partialBarsSql } from '../rollup/minute-bars'
 
@@ -532,32 +532,34 @@ export async function createQueryEngine(options: QueryEngineOptions, deps: Query
       }
 
       const execStart = performance.now()
-      let reader
+      let result
+      let read
       try {
         deps.onSql?.(sql)
         const statement = await conn.prepare(sql)
         bindParameters(statement, params)
-        reader = await statement.runAndReadUntil(maxRows + 1)
+        result = await statement.run()
+        read = await readChunks(result, maxRows)
       } catch (err) {
         const message = errorMessage(err)
         if (/interrupt/i.test(message)) throw new WorkbenchError(ErrorCode.Timeout, `the query ran longer than ${timeoutMs} ms and was stopped`, true)
         throw new WorkbenchError(ErrorCode.QueryInvalid, `DuckDB refused the query: ${message}`, false, { cause: err })
       }
       const executeMs = performance.now() - execStart
-      const count = Math.min(reader.currentRowCount, maxRows)
-      const names = reader.deduplicatedColumnNames()
-      const types = reader.columnTypes()
-      const raw = reader.getColumns()
-      const rows = rowsOf(names, types, raw, count) as T[]
+      const count = Math.min(read.rows, maxRows)
+      const names = result.deduplicatedColumnNames()
+      const types = result.columnTypes()
+      const rows = rowsOfChunks(names, types, read.chunks, count) as T[]
+      const chunks = read.chunks
       const totalMs = performance.now() - started
       m?.get('queryDuration').labels(kind).observe(totalMs / 1000)
       return {
         rows,
         columns: names.map((n, i) => ({ name: n, type: types[i]!.toString() })),
-        truncated: reader.currentRowCount > maxRows,
+        truncated: read.rows > maxRows,
         boundaries,
         timings: { planMs, tailMs, executeMs, totalMs },
-        toArrow: () => arrowTableOf(names, types, raw, count),
+        toArrow: () => arrowTableOf(names, types, columnsOfChunks(chunks, names.length), count),
       }
     } catch (err) {
       m?.get('queryErrors').labels(isWorkbenchError(err) ? err.code : 'INTERNAL').inc()

@@ -24,9 +24,12 @@ import {
   DuckDBListValue,
   DuckDBTypeId,
   JSDuckDBValueConverter,
+  type DuckDBDataChunk,
+  type DuckDBResult,
   type DuckDBType,
   type DuckDBValue,
   type DuckDBValueConverter,
+  type DuckDBVector,
 } from '@duckdb/node-api'
 
 /**
@@ -88,6 +91,80 @@ export function rowsOf(names: readonly string[], types: readonly DuckDBType[], c
     rows[r] = row
   }
   return rows
+}
+
+/** The chunks of a result, read until it holds more than `maxRows` rows or ends. */
+export async function readChunks(result: DuckDBResult, maxRows: number): Promise<{ chunks: DuckDBDataChunk[]; rows: number }> {
+  const chunks: DuckDBDataChunk[] = []
+  let rows = 0
+  while (rows <= maxRows) {
+    const chunk = await result.fetchChunk()
+    if (!chunk || chunk.rowCount === 0) break
+    chunks.push(chunk)
+    rows += chunk.rowCount
+  }
+  return { chunks, rows }
+}
+
+/** An exact decimal's text from its scaled integer: one bigint-to-string, no division. */
+export function decimalText(scaled: bigint, scale: number): string {
+  if (scale === 0) return scaled.toString()
+  const negative = scaled < 0n
+  let digits = (negative ? -scaled : scaled).toString()
+  if (digits.length <= scale) digits = digits.padStart(scale + 1, '0')
+  return `${negative ? '-' : ''}${digits.slice(0, digits.length - scale)}.${digits.slice(digits.length - scale)}`
+}
+
+/**
+ * One column of one chunk as row values. Decimals come from their scaled integers and timestamps
+ * from their µs, skipping DuckDB's value object per cell: for 10,000 rows of decimals and times
+ * those objects, their formatting and their garbage cost more than the query (bench:peers).
+ */
+function columnValues(vector: DuckDBVector, type: DuckDBType, count: number, convert: (v: DuckDBValue) => unknown): unknown[] {
+  const out = new Array<unknown>(count)
+  if (type.typeId === DuckDBTypeId.DECIMAL && 'getScaledValue' in vector) {
+    const scale = (type as unknown as { scale: number }).scale
+    const scaled = vector as unknown as { getScaledValue(i: number): bigint | null }
+    for (let i = 0; i < count; i++) {
+      const v = scaled.getScaledValue(i)
+      out[i] = v === null ? null : decimalText(v, scale)
+    }
+    return out
+  }
+  for (let i = 0; i < count; i++) out[i] = convert(vector.getItem(i))
+  return out
+}
+
+/** Rows from result chunks (the first `count` rows), with the same values as `rowsOf` over the same result's columns. */
+export function rowsOfChunks(names: readonly string[], types: readonly DuckDBType[], chunks: readonly DuckDBDataChunk[], count: number): QueryRow[] {
+  const columns = names.map((_, c) => {
+    const convert = columnConverter(types[c]!)
+    const out: unknown[] = []
+    for (const chunk of chunks) {
+      const n = Math.min(chunk.rowCount, count - out.length)
+      if (n <= 0) break
+      const values = columnValues(chunk.getColumnVector(c), types[c]!, n, convert)
+      for (let i = 0; i < n; i++) out.push(values[i])
+    }
+    return out
+  })
+  const rows: QueryRow[] = new Array(count)
+  for (let r = 0; r < count; r++) {
+    const row: QueryRow = {}
+    for (let c = 0; c < names.length; c++) row[names[c]!] = columns[c]![r]
+    rows[r] = row
+  }
+  return rows
+}
+
+/** Result columns (DuckDB values, column-major) of chunks: what `arrowTableOf` takes. */
+export function columnsOfChunks(chunks: readonly DuckDBDataChunk[], columnCount: number): DuckDBValue[][] {
+  const out: DuckDBValue[][] = Array.from({ length: columnCount }, () => [])
+  for (const chunk of chunks) {
+    const cols = chunk.getColumns()
+    for (let c = 0; c < columnCount; c++) for (const v of cols[c]!) out[c]!.push(v)
+  }
+  return out
 }
 
 /** Builds an Arrow table from result columns, keeping full precision (see the module comment). */

@@ -1,6 +1,6 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { arrowTableOf, rowsOf } from '../../../lib/query/query-result'
+import { arrowTableOf, columnsOfChunks, decimalText, readChunks, rowsOf, rowsOfChunks } from '../../../lib/query/query-result'
 
 let duck: DuckDBInstance
 let db: DuckDBConnection
@@ -51,5 +51,47 @@ describe('query results', () => {
     expect(words(arrow.getChild('qty')!.get(1))).toBe(-1n)
     expect(arrow.getChild('tags')!.get(0)!.toArray()).toEqual(['a', 'b'])
     expect(arrow.getChild('d')!.get(0)).toBe(Date.UTC(2026, 10, 22))
+  })
+})
+
+describe('rows straight from result chunks', () => {
+  it('gives the same rows as the per-value conversion, over several chunks, every decimal width and sign, times before 1970 and nulls', async () => {
+    const sql = `SELECT i::BIGINT AS id,
+                        CAST(i * 7919 - 50000000 AS DECIMAL(18, 8)) / 1000 AS small,
+                        CAST((i - 2500) * 1234567891 AS DECIMAL(38, 8)) AS wide,
+                        CAST(i % 99 AS DECIMAL(4, 2)) AS tiny,
+                        CAST((i - 2500) * 31 AS DECIMAL(38, 16)) / 7 AS scale16,
+                        CAST(i AS DECIMAL(9, 0)) AS whole,
+                        make_timestamptz((i - 2500) * 1000003) AS ts,
+                        CASE WHEN i % 7 = 0 THEN NULL ELSE 'v' || i END AS s,
+                        CASE WHEN i % 5 = 0 THEN NULL ELSE CAST(i AS DECIMAL(18, 8)) END AS maybe
+                   FROM range(5000) AS t(i)`
+    const reader = await db.runAndReadAll(sql)
+    const expected = rowsOf(reader.deduplicatedColumnNames(), reader.columnTypes(), reader.getColumns(), reader.currentRowCount)
+    const prepared = await db.prepare(sql)
+    const r = await prepared.run()
+    const { chunks, rows } = await readChunks(r, 1_000_000)
+    expect(chunks.length, 'several chunks').toBeGreaterThan(1)
+    expect(rows).toBe(5000)
+    const got = rowsOfChunks(r.deduplicatedColumnNames(), r.columnTypes(), chunks, rows)
+    expect(got).toEqual(expected)
+    // The Arrow side reads the same columns.
+    expect(columnsOfChunks(chunks, 9)[2]!.length).toBe(5000)
+  })
+
+  it('stops reading once it holds more than the rows asked for, and cuts the rows there', async () => {
+    const r = await (await db.prepare('SELECT i FROM range(100000) t(i)')).run()
+    const { chunks, rows } = await readChunks(r, 3000)
+    expect(rows).toBeGreaterThan(3000)
+    expect(rows).toBeLessThan(100000)
+    expect(rowsOfChunks(['i'], r.columnTypes(), chunks, 3000).map((x) => Number(x.i))).toEqual(Array.from({ length: 3000 }, (_, i) => i))
+  })
+
+  it('formats scaled decimals exactly', () => {
+    expect(decimalText(6701250000000n, 8)).toBe('67012.50000000')
+    expect(decimalText(-1n, 8)).toBe('-0.00000001')
+    expect(decimalText(0n, 2)).toBe('0.00')
+    expect(decimalText(-123n, 0)).toBe('-123')
+    expect(decimalText(10n ** 30n + 5n, 16)).toBe('100000000000000.0000000000000005')
   })
 })
