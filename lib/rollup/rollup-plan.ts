@@ -97,13 +97,19 @@ export function rollupSummary(meta: TableMetadata, source: Snapshot): Record<str
 }
 
 /**
- * The source snapshots a rollup still needs: those committed after the one it holds. Snapshot
- * expiry on the source keeps them (the oldest `timestamp-ms` that must stay, or undefined when
- * the rollup needs none, or holds nothing yet).
+ * The source snapshots a rollup still needs: the one it holds and every later one (the next round
+ * walks back to it). Snapshot expiry on the source keeps those from this `timestamp-ms` on; when
+ * the held snapshot was expired already, from its oldest child's. Undefined while the rollup holds
+ * nothing (its first round folds the current snapshot, whatever expiry leaves).
+ *
+ * Not "from the held snapshot's children only": while the rollup is current it has no children
+ * yet, and a sink committing faster than the rollup's rounds made `keep` snapshots and more
+ * before the next round, which expiry then took, the held one's child included (sink-chaos.test).
  */
 export function rollupExpiryFloorMs(meta: TableMetadata, folded: bigint | undefined): number | undefined {
   if (folded === undefined) return undefined
-  const child = meta.snapshots.filter((s) => s['parent-snapshot-id'] === folded)
-  if (child.length === 0) return undefined
-  return Math.min(...child.map((s) => s['timestamp-ms']))
+  const held = meta.snapshots.find((s) => s['snapshot-id'] === folded)
+  if (held) return held['timestamp-ms']
+  const children = meta.snapshots.filter((s) => s['parent-snapshot-id'] === folded)
+  return children.length === 0 ? undefined : Math.min(...children.map((s) => s['timestamp-ms']))
 }

@@ -68,10 +68,13 @@ describe('rollupSummary and rollupSourceOf', () => {
 })
 
 describe('rollupExpiryFloorMs', () => {
-  it('is the time of the first snapshot after the one the rollup holds', () => {
+  it('keeps the snapshot the rollup holds and every later one, also while the rollup is current', () => {
     const meta = table([snap(1, undefined, 'append'), snap(2, 1, 'append'), snap(3, 2, 'append')])
-    expect(rollupExpiryFloorMs(meta, 1n)).toBe(2000)
-    expect(rollupExpiryFloorMs(meta, 3n)).toBeUndefined()
+    expect(rollupExpiryFloorMs(meta, 1n)).toBe(1000)
+    // Current: the sink's next commits are children of 3 and must outlive expiry until folded.
+    expect(rollupExpiryFloorMs(meta, 3n)).toBe(3000)
     expect(rollupExpiryFloorMs(meta, undefined)).toBeUndefined()
+    // The held snapshot expired already: from its child on.
+    expect(rollupExpiryFloorMs(table(meta.snapshots.slice(1)), 1n)).toBe(2000)
   })
 })
