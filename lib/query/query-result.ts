@@ -84,10 +84,15 @@ export function rowsOf(names: readonly string[], types: readonly DuckDBType[], c
     for (let r = 0; r < count; r++) out[r] = convert(col[r]!)
     return out
   })
+  return rowsOfColumns(names, converted, count)
+}
+
+/** Row objects from converted columns (column-major). */
+function rowsOfColumns(names: readonly string[], columns: readonly (readonly unknown[])[], count: number): QueryRow[] {
   const rows: QueryRow[] = new Array(count)
   for (let r = 0; r < count; r++) {
     const row: QueryRow = {}
-    for (let c = 0; c < names.length; c++) row[names[c]!] = converted[c]![r]
+    for (let c = 0; c < names.length; c++) row[names[c]!] = columns[c]![r]
     rows[r] = row
   }
   return rows
@@ -148,13 +153,7 @@ export function rowsOfChunks(names: readonly string[], types: readonly DuckDBTyp
     }
     return out
   })
-  const rows: QueryRow[] = new Array(count)
-  for (let r = 0; r < count; r++) {
-    const row: QueryRow = {}
-    for (let c = 0; c < names.length; c++) row[names[c]!] = columns[c]![r]
-    rows[r] = row
-  }
-  return rows
+  return rowsOfColumns(names, columns, count)
 }
 
 /** Result columns (DuckDB values, column-major) of chunks: what `arrowTableOf` takes. */
