@@ -287,7 +287,7 @@ export async function createQueryEngine(options: QueryEngineOptions, deps: Query
   }
   /** Per topic, the lowest offsets of the tables the tail keeps records for. */
   const keptFrom = (topic: string): Map<number, bigint> =>
-    lowestOffsets([...tables.values()].filter((t) => topicsOf(t).includes(topic) && (t.loaded !== undefined || !t.derived) && keptFor(t)).map((t) => t.offsets.get(topic) ?? new Map()))
+    lowestOffsets([...tables.values()].filter((t) => topicsOf(t).includes(topic) && keptFor(t)).map((t) => t.offsets.get(topic) ?? new Map()))
 
   // One conditional GET per table and refresh: between commits the catalog answers 304 and the
   // client hands back the metadata it holds. The answer holds the current snapshot only: the

@@ -206,15 +206,15 @@ export async function runRollup(options: RollupOptions, deps: RollupDeps, signal
     while (!signal.aborted) {
       let again = false
       let floorMs: number | undefined = undefined
-      let floorKnown = true
-      for (const design of options.designs) {
+      // Until the source exists there is nothing to fold, and the floor stays where it was.
+      let floorKnown = await source.catalog.tableExists(source.namespace, source.name).catch((err: unknown) => {
+        if (!signal.aborted) log.warn(`the rollup cannot reach ${options.source}; retrying: ${errorMessage(err)}`)
+        return false
+      })
+      for (const design of floorKnown ? options.designs : []) {
         if (signal.aborted) break
         const name = design.table.name
         try {
-          if (!(await source.catalog.tableExists(source.namespace, source.name))) {
-            floorKnown = false
-            continue
-          }
           if (!created.has(name)) {
             await ensureTable(source.catalog, options.namespace, name, design.table)
             created.add(name)

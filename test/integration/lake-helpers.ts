@@ -25,6 +25,7 @@ import {
   type RecordSerde,
   type RestCatalogClient,
   type TableMetadata,
+  type Snapshot,
   type Trade,
   type Queryable,
   type QueryResult,
@@ -153,9 +154,8 @@ export async function produceTradesTransactional(kafka: Kafka, serde: RecordSerd
   }
 }
 
-/** Files of the current snapshot, read through the manifests (independently of the reader under test). */
-export async function liveDataFiles(io: FileIO, metadata: TableMetadata): Promise<Array<{ path: string; records: bigint }>> {
-  const snap = currentSnapshot(metadata)
+/** Files of a snapshot (default: the current one), read through the manifests (independently of the reader under test). */
+export async function liveDataFiles(io: FileIO, metadata: TableMetadata, snap: Snapshot | undefined = currentSnapshot(metadata)): Promise<Array<{ path: string; records: bigint }>> {
   if (!snap) return []
   const reader = createManifestReader(io)
   const out: Array<{ path: string; records: bigint }> = []
@@ -307,19 +307,15 @@ export async function compareRollupsWithTrades(catalog: RestCatalogClient, io: F
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'k2-rollup-'))
   const duck = await DuckDBInstance.create(':memory:')
   const c = await duck.connect()
-  const reader = createManifestReader(io)
   const view = async (table: string, name: string, snapshotId?: bigint): Promise<bigint | undefined> => {
     const { metadata } = await catalog.loadTable([namespace], table)
     const snap = snapshotId === undefined ? currentSnapshot(metadata) : metadata.snapshots.find((s) => s['snapshot-id'] === snapshotId)
     if (!snap) throw new Error(`${namespace}.${table} has no snapshot ${String(snapshotId ?? 'current')}`)
     const local: string[] = []
-    for (const m of await reader.manifestList(snap)) {
-      for (const e of await reader.entries(m)) {
-        if (e.status === EntryStatus.Deleted) continue
-        const p = path.join(dir, `${name}-${local.length}.parquet`)
-        fs.writeFileSync(p, await io.read(e.dataFile.filePath))
-        local.push(p)
-      }
+    for (const f of await liveDataFiles(io, metadata, snap)) {
+      const p = path.join(dir, `${name}-${local.length}.parquet`)
+      fs.writeFileSync(p, await io.read(f.path))
+      local.push(p)
     }
     const schema = schemaById(metadata, snap['schema-id'])
     await c.run(`CREATE OR REPLACE VIEW ${name} AS SELECT * FROM ${local.length ? readParquetByFieldId(local, schema) : `(SELECT ${schema.fields.map((f) => `CAST(NULL AS ${duckdbType(f.type)}) AS "${f.name}"`).join(', ')} WHERE false)`}`)
