@@ -42,7 +42,11 @@ const misnamedDefaultMetrics = ['nodejs_active_handles_total', 'nodejs_active_re
  */
 export function createWorkerMetrics(worker: MetricWorker, registry: Registry = new Registry()): Metrics {
   const metrics = createMetrics(registry)
-  collectDefaultMetrics({ register: registry })
+  // prom-client samples the event loop's delay with a timer every `eventLoopMonitoringPrecision`
+  // ms (default 10): 100 wake-ups a second, ~0.2 % of a core in every worker and kernel with
+  // nothing to do (measured: 0.32 % against 0.13 % at 1,000 ms). A tick every 100 ms still
+  // records every stall at its full length; nodejs_eventloop_lag_* is just coarser below 100 ms.
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 100 })
   // prom-client names three gauges `_total`, which Prometheus reserves for counters
   // (`promtool check metrics` rejects them); the dashboard does not need them.
   for (const name of misnamedDefaultMetrics) registry.removeSingleMetric(name)
