@@ -15,7 +15,7 @@
  *                          4× the knee; also writes docs/bench/soak.json (read by `npm run bench`)
  * Options: --port-offset 10000 (a second stack beside the user's; 0: the main stack, refused while
  * its workers run), --out DIR (default docs/bench), --smoke (writes under .state/soak-smoke and
- * labels the run a smoke run), --label L, --idle-seconds 60, --api-rps 3, --no-kernel, --kernel-pass-seconds 120 (a story pass starts at most this often),
+ * labels the run a smoke run), --label L, --idle-seconds 60, --tail-warm-seconds 20 (the API's tail reads this long before its cost is taken), --api-rps 3, --no-kernel, --kernel-pass-seconds 120 (a story pass starts at most this often),
  * --overload-minutes 5, --base-rate 1 (warm-up and drain of an overload run), --step-minutes 3, --start-rate 2, --max-rate 64, --max-steps 8, --drain-minutes 10.
  * It stops what it started, and gives up (tearing down) past its own deadline.
  */
@@ -50,6 +50,12 @@ function lastKnee(dir: string): number | undefined {
   return undefined
 }
 
+const nonNegative = (name: string, fallback: number): number => {
+  const v = Number(arg(name, String(fallback)))
+  if (!(v >= 0)) throw new WorkbenchError(ErrorCode.ConfigInvalid, `--${name} ${arg(name, '')} is not a number of 0 or more`)
+  return v
+}
+
 async function main(): Promise<number> {
   const portOffset = Number(arg('port-offset', '10000'))
   const config = soakEnvironment(process.env, portOffset)
@@ -63,7 +69,7 @@ async function main(): Promise<number> {
   const idleSeconds = num('idle-seconds', 60)
   const search = { startRate: num('start-rate', 2), maxRate: num('max-rate', 64), minRate: 0.25, resolution: 1.25, maxSteps, stepMinutes, settleRate: 1, settleMaxMinutes: 5 }
   // The deadline: every phase at its bound, plus start-up and teardown, with a margin.
-  const perRun = 4 + idleSeconds / 60 + 4
+  const perRun = 4 + idleSeconds / 60 + 5
   const budgetMinutes = { rate: perRun + minutes, overload: perRun + minutes + drainMinutes, knee: perRun + maxSteps * (stepMinutes + search.settleMaxMinutes), sequence: 4 * perRun + maxSteps * (stepMinutes + 5) + 3 * minutes + drainMinutes }[mode]
   const deadlineMs = (budgetMinutes * 1.3 + 10) * 60_000
 
@@ -92,6 +98,7 @@ async function main(): Promise<number> {
     apiRequestsPerSecond: num('api-rps', 3),
     sampleMs: num('sample-seconds', 5) * 1000,
     idleSeconds,
+    tailWarmSeconds: nonNegative('tail-warm-seconds', 20),
     kernel: !flag('no-kernel'),
     kernelPassSeconds: flag('kernel-pass-seconds') ? num('kernel-pass-seconds', 120) : 120,
     lagBoundSeconds: config.sink.maxAgeMs / 1000 + 10,

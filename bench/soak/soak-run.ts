@@ -15,7 +15,7 @@ import { sleep, type WorkbenchConfig } from '../../lib/index'
 import { requestOnce, startApiLoad, type ApiLoad } from './api-load'
 import { judgeKneeStep, kneeOf, nextKneeRate, type KneeSearchOptions, type KneeStep } from './knee-search'
 import { startKernelLoop, type KernelCellRecord, type KernelLoop } from './kernel-loop'
-import { increase, meanOf, within, type SoakPhase, type SoakSample } from './soak-sample'
+import { increase, meanCoreShare, within, type SoakPhase, type SoakSample } from './soak-sample'
 import { startSampler, type Sampler } from './soak-sampler'
 import type { SoakStack } from './soak-stack'
 import { summarizeSoak, type ApiRequestRecord, type SoakDetail, type SoakSummary, type SoakWindows } from './soak-summary'
@@ -33,6 +33,8 @@ export interface SoakContext {
   readonly apiRequestsPerSecond: number
   readonly sampleMs: number
   readonly idleSeconds: number
+  /** Seconds the API's tail reads before its cost is measured (0: from the first request). */
+  readonly tailWarmSeconds: number
   /** Run the notebook kernel (on unless --no-kernel). */
   readonly kernel: boolean
   /** Least seconds between the starts of two passes of the kernel over the story (D54). */
@@ -152,6 +154,13 @@ async function idlePhase(ctx: SoakContext, parts: RunParts, rate: number): Promi
   ctx.log(`first API query after the warm-up: ${woke.ms} ms${woke.ok ? '' : ' (failed)'}`)
   const restSeconds = ctx.config.query.tailIdleMs / 1000
   if (restSeconds <= 0) return { reading: await hold(ctx, parts, 'idle', rate, ctx.idleSeconds) }
+  // The tail's cost is taken in its steady state: its first seconds of reading (code still
+  // compiling, first appends) cost ~1.5× the rest (D75). A second request after tailWarmSeconds
+  // restarts the rest timer; the window starts after it.
+  if (ctx.tailWarmSeconds > 0 && restSeconds > ctx.tailWarmSeconds + 20) {
+    await hold(ctx, parts, 'idle', rate, ctx.tailWarmSeconds)
+    await requestOnce(`http://${ctx.config.host}:${ctx.config.api.port}`, 'BTCUSDT', 60_000)
+  }
   // Stop 10 s short of the rest, and start measuring the rest 20 s after it (its check runs every 5 s).
   const reading = await hold(ctx, parts, 'idle', rate, Math.max(10, restSeconds - 10))
   await sleep(30_000, ctx.signal)
@@ -240,7 +249,7 @@ export async function runKneeSearch(ctx: SoakContext, search: KneeSearchOptions 
       const verdict = judgeKneeStep(stepSamples, { lagBoundSeconds: ctx.lagBoundSeconds, commitIntervalSeconds: ctx.commitIntervalSeconds })
       const records = increase(stepSamples.map((s) => s.counters.records))
       const names = new Set(stepSamples.flatMap((s) => Object.keys(s.processes)))
-      const cpu = Object.fromEntries([...names].map((n) => [n, Math.round((meanOf(stepSamples.map((s) => s.processes[n]?.cpu)) ?? 0) * 1000) / 1000]))
+      const cpu = Object.fromEntries([...names].map((n) => [n, Math.round((meanCoreShare(parts.sampler!.samples, n, w.from, w.to) ?? 0) * 1000) / 1000]))
       steps.push({ rate, passed: verdict.passed, reason: verdict.reason, recordsPerSecond: records === undefined ? null : Math.round(records / Math.max(1, w.to - w.from)), cpu })
       ctx.log(`knee: rate ${rate} ${verdict.passed ? 'passed' : 'failed'}: ${verdict.reason}`)
       rate = nextKneeRate(steps, search)

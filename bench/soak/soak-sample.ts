@@ -118,6 +118,26 @@ export function histogramQuantile(h: Histogram | undefined, q: number): number |
 /** The samples with `from <= t <= to`. */
 export const within = (samples: readonly SoakSample[], from: number, to: number): SoakSample[] => samples.filter((s) => s.t >= from && s.t <= to)
 
+/**
+ * A process's mean share of a core over the window [from, to]: each sample's share covers the
+ * interval since the sample before it, so a sample counts only when that whole interval lies in
+ * the window (the sample taken at `from` measured the time before it), weighted by its length
+ * (a sample taken right after another, at a phase change, covers a fraction of a second).
+ */
+export function meanCoreShare(samples: readonly SoakSample[], name: string, from: number, to: number): number | undefined {
+  let busy = 0
+  let span = 0
+  for (let i = 1; i < samples.length; i++) {
+    const s = samples[i]!
+    const before = samples[i - 1]!
+    const cpu = s.processes[name]?.cpu
+    if (before.t < from || s.t > to || cpu === undefined || s.t <= before.t) continue
+    busy += cpu * (s.t - before.t)
+    span += s.t - before.t
+  }
+  return span > 0 ? busy / span : undefined
+}
+
 /** The mean of the defined values, undefined for none. */
 export function meanOf(xs: ReadonlyArray<number | undefined>): number | undefined {
   const d = xs.filter((x): x is number => x !== undefined && Number.isFinite(x))

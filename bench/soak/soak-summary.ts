@@ -2,7 +2,7 @@
  * The figures of one soak run, from its samples: the record issue 16 asks for in
  * docs/benchmarks.json (`SoakSummary`, exactly those fields), and the detail beside it. Pure.
  */
-import { histogramIncrease, histogramQuantile, increase, levelName, meanOf, quantileOf, within, type LevelName, type SoakSample } from './soak-sample'
+import { histogramIncrease, histogramQuantile, increase, levelName, meanCoreShare, quantileOf, within, type LevelName, type SoakSample } from './soak-sample'
 
 /** One run's figures for the record. Levels are names; shares and fractions run from 0 to 1; null where nothing was measured. */
 export interface SoakSummary {
@@ -121,10 +121,12 @@ export function summarizeSoak(input: SummaryInput): { summary: SoakSummary; deta
   const commits = increase(measured.map((s) => s.counters.tradeCommits))
   const latency = histogramIncrease(measured[0]?.counters.commitLatency, measured.at(-1)?.counters.commitLatency)
   // Runs recorded before the tail could rest have an idle window only, in which it read throughout.
+  const readingWindow = windows.reading ?? windows.idle
   const readingSamples = windows.reading ? reading : idle
-  const apiReading = meanOf(readingSamples.map((s) => s.processes.api?.cpu))
+  const apiReading = readingWindow && meanCoreShare(samples, 'api', readingWindow.from, readingWindow.to)
   const readingRate = perSecond(readingSamples)
-  const apiIdle = meanOf((idle.length > 0 ? idle : reading).map((s) => s.processes.api?.cpu))
+  const idleWindow = windows.idle ?? windows.reading
+  const apiIdle = idleWindow && meanCoreShare(samples, 'api', idleWindow.from, idleWindow.to)
   const idleRate = perSecond(idle)
   const last = samples.at(-1)
 
@@ -161,7 +163,7 @@ export function summarizeSoak(input: SummaryInput): { summary: SoakSummary; deta
   const processes = Object.fromEntries(
     [...names].sort().map((n) => {
       const cpu = measured.map((s) => s.processes[n]?.cpu).filter((x): x is number => x !== undefined)
-      return [n, { meanCore: round(meanOf(cpu), 3), peakCore: round(cpu.length ? Math.max(...cpu) : undefined, 3), peakRssMiB: Math.max(0, ...measured.map((s) => s.processes[n]?.rssMiB ?? 0)) }]
+      return [n, { meanCore: round(meanCoreShare(samples, n, windows.measured.from, windows.measured.to), 3), peakCore: round(cpu.length ? Math.max(...cpu) : undefined, 3), peakRssMiB: Math.max(0, ...measured.map((s) => s.processes[n]?.rssMiB ?? 0)) }]
     }),
   )
   const requests = (input.requests ?? []).filter((r) => r.t >= windows.measured.from && r.t <= windows.measured.to)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { histogramQuantile, increase, levelName, quantileOf } from '../../../bench/soak/soak-sample'
+import { histogramQuantile, increase, levelName, meanCoreShare, quantileOf, type SoakSample } from '../../../bench/soak/soak-sample'
 
 describe('increase', () => {
   it.each([
@@ -41,5 +41,17 @@ describe('levelName', () => {
   it('names the gauge values', () => {
     expect([0, 1, 2, 3, 4].map(levelName)).toEqual(['NORMAL', 'SOFT', 'GRACEFUL', 'AGGRESSIVE', 'CIRCUIT_BREAK'])
     expect(levelName(undefined)).toBeNull()
+  })
+})
+
+describe('meanCoreShare', () => {
+  const at = (t: number, cpu: number): SoakSample => ({ t, processes: { api: { cpu, rssMiB: 1 } } }) as unknown as SoakSample
+  it("leaves out the sample taken at the window's start (it measured the time before), and weights each by the interval it covers", () => {
+    // 0.9 of a core from 49.7 to 50 s: the wake query, just before the window opens at 50 s.
+    const samples = [at(45, 0.01), at(49.7, 0.02), at(50, 0.9), at(50.5, 0.2), at(55, 0.02), at(60, 0.03)]
+    // (0.2 × 0.5 + 0.02 × 4.5 + 0.03 × 5) / 10
+    expect(meanCoreShare(samples, 'api', 50, 60)).toBeCloseTo(0.034, 6)
+    expect(meanCoreShare(samples, 'api', 61, 70)).toBeUndefined()
+    expect(meanCoreShare(samples, 'ingest', 50, 60)).toBeUndefined()
   })
 })
