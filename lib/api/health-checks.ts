@@ -30,7 +30,7 @@ export function createHealthChecks(config: WorkbenchConfig, deps: { readonly kaf
     {
       name: 'lake',
       check: async () => {
-        const snaps = await deps.engine.snapshots('trades')
+        const snaps = await deps.engine.snapshots('trades', { current: true })
         const current = snaps.find((s) => s.current)
         if (!current) return 'market.trades has no snapshot yet (is the sink running?)'
         return `trades at snapshot ${current.snapshotId}, ${current.totalRecords.toLocaleString('en')} records, committed ${((Date.now() - current.timestampMs) / 1000).toFixed(0)} s ago`

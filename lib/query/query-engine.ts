@@ -47,8 +47,11 @@ export interface QueryEngine {
    * `options.tables`, else those the SQL mentions.
    */
   query<T extends QueryRow = QueryRow>(sql: string, options?: QueryOptions): Promise<QueryResult<T>>
-  /** The snapshots of a table, oldest first, with the Kafka offsets each holds. */
-  snapshots(table: EngineTable): Promise<SnapshotInfo[]>
+  /**
+   * The snapshots of a table, oldest first, with the Kafka offsets each holds. With `current`,
+   * only the current one (none for an empty table), without loading the whole history.
+   */
+  snapshots(table: EngineTable, options?: { readonly current?: boolean }): Promise<SnapshotInfo[]>
   /** Reloads table metadata now (it is also refreshed in the background). */
   refresh(): Promise<void>
   /**
@@ -602,14 +605,17 @@ export async function createQueryEngine(options: QueryEngineOptions, deps: Query
       const topic = which === 'hot' ? t?.topic : t?.deferredTopic
       return tail && topic ? tail.positions(topic) : undefined
     },
-    async snapshots(name) {
+    async snapshots(name, so = {}) {
       const t = tables.get(name)
       if (!t) throw new WorkbenchError(ErrorCode.QueryInvalid, `no table ${name}: the engine reads ${engineTables.join(', ')}`)
       // The current snapshot too, so that a query right after this list reads at least its newest.
-      const [meta] = await Promise.all([loadHistory(t), load(t)])
+      const [meta] = so.current ? [(await load(t), t.loaded?.metadata)] : await Promise.all([loadHistory(t), load(t)])
       if (!meta) return []
       const current = currentSnapshot(meta)?.['snapshot-id']
+      // The current snapshot's offsets are those the engine reads it with (its metadata holds no parents to fill gaps from).
+      const offsetsAt = (topic: string, s: Snapshot): SnapshotOffsets => (so.current ? (t.offsets.get(topic) ?? new Map()) : tableOffsets(meta, topic, s))
       return [...meta.snapshots]
+        .filter((s) => !so.current || s['snapshot-id'] === current)
         .sort((a, b) => a['timestamp-ms'] - b['timestamp-ms'])
         .map((s) => ({
           snapshotId: s['snapshot-id'],
@@ -622,8 +628,8 @@ export async function createQueryEngine(options: QueryEngineOptions, deps: Query
           totalFiles: Number(s.summary['total-data-files'] ?? 0),
           totalFilesBytes: Number(s.summary['total-files-size'] ?? 0),
           current: s['snapshot-id'] === current,
-          offsets: t.topic ? Object.fromEntries(tableOffsets(meta, t.topic, s)) : {},
-          ...(t.deferredTopic ? { deferredOffsets: Object.fromEntries(tableOffsets(meta, t.deferredTopic, s)) } : {}),
+          offsets: t.topic ? Object.fromEntries(offsetsAt(t.topic, s)) : {},
+          ...(t.deferredTopic ? { deferredOffsets: Object.fromEntries(offsetsAt(t.deferredTopic, s)) } : {}),
         }))
     },
     async close() {

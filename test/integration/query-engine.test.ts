@@ -131,6 +131,8 @@ describe('hybrid query engine', () => {
     expect(sum(old.offsets)).toBeGreaterThanOrEqual(BigInt(old.totalRecords))
     const newest = snaps.at(-1)!
     for (const [p, o] of Object.entries(old.offsets)) expect(newest.offsets[Number(p)]! >= o).toBe(true)
+    // The current snapshot alone (what /health shows) is the newest of the whole list, offsets included.
+    expect(await engine.snapshots('trades', { current: true })).toEqual([newest])
     const err = await engine.query('SELECT count(*) FROM trades', { tables: { trades: { snapshotId: 42n } } }).then(
       () => undefined,
       (e: unknown) => e as { code?: string; message: string },
