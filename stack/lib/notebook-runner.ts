@@ -45,8 +45,11 @@ export interface RunNotebookOptions {
  * both were given), which tslab reports as the running cell's error. Pure.
  */
 export function kernelTransportFailure(failures: ReadonlyArray<{ message: string }>): boolean {
-  return failures.length > 0 && failures.every((f) => /\b(EAGAIN|EBUSY)\b|message missing delimiter/.test(f.message) && /zeromq|tslab\/dist\/jupyter/.test(f.message))
+  return failures.length > 0 && failures.every((f) => (/\b(EAGAIN|EBUSY)\b|message missing delimiter/.test(f.message) && /zeromq|tslab\/dist\/jupyter/.test(f.message)) || zeromqRefusal.test(f.message))
 }
+
+/** zeromq.js's own words for EAGAIN, as JupyterLab shows the rejection (without its stack). */
+const zeromqRefusal = /^UnhandledPromiseRejection: \[Error: Operation was not possible or timed out\] \{\s*errno: 11,\s*code: 'EAGAIN'\s*\}\s*$/
 
 /** Runs the notebook; once more, saying so, when the only failures were the kernel transport's. */
 export async function runNotebook(config: WorkbenchConfig, notebook: string, options: RunNotebookOptions): Promise<NotebookRun> {

@@ -8,6 +8,10 @@ describe("a notebook failure that is the kernel transport's, not the notebook's"
     expect(kernelTransportFailure([eagain, { message: "TypeError: Cannot read properties of undefined (reading 'rows')" }])).toBe(false)
     expect(kernelTransportFailure([{ message: 'Error: connect EAGAIN 127.0.0.1:9092' }])).toBe(false)
     expect(kernelTransportFailure([])).toBe(false)
+    // As JupyterLab renders the same rejection, without the stack.
+    const shown = { message: "UnhandledPromiseRejection: [Error: Operation was not possible or timed out] {\n  errno: 11,\n  code: 'EAGAIN'\n}" }
+    expect(kernelTransportFailure([shown])).toBe(true)
+    expect(kernelTransportFailure([{ message: "UnhandledPromiseRejection: [Error: connect EAGAIN 127.0.0.1:9092] { errno: 11, code: 'EAGAIN' }" }])).toBe(false)
   })
 
   it('is a frame on the shell socket that is no Jupyter message (another kernel on the same port)', () => {
