@@ -31,9 +31,9 @@ import { createSoakStack, soakEnvironment } from './soak/soak-stack'
 import { readSoakIndex, soakIndexFile, withRun, type SoakIndex } from './soak/soak-index'
 
 const say = (line: string): void => void process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`)
-const num = (name: string, fallback: number): number => {
+const num = (name: string, fallback: number, zeroAllowed = false): number => {
   const v = Number(arg(name, String(fallback)))
-  if (!(v > 0)) throw new WorkbenchError(ErrorCode.ConfigInvalid, `--${name} ${arg(name, '')} is not a positive number`)
+  if (!(v > 0 || (zeroAllowed && v === 0))) throw new WorkbenchError(ErrorCode.ConfigInvalid, `--${name} ${arg(name, '')} is not a ${zeroAllowed ? 'number of 0 or more' : 'positive number'}`)
   return v
 }
 
@@ -48,12 +48,6 @@ function lastKnee(dir: string): number | undefined {
     }
   }
   return undefined
-}
-
-const nonNegative = (name: string, fallback: number): number => {
-  const v = Number(arg(name, String(fallback)))
-  if (!(v >= 0)) throw new WorkbenchError(ErrorCode.ConfigInvalid, `--${name} ${arg(name, '')} is not a number of 0 or more`)
-  return v
 }
 
 async function main(): Promise<number> {
@@ -98,7 +92,7 @@ async function main(): Promise<number> {
     apiRequestsPerSecond: num('api-rps', 3),
     sampleMs: num('sample-seconds', 5) * 1000,
     idleSeconds,
-    tailWarmSeconds: nonNegative('tail-warm-seconds', 20),
+    tailWarmSeconds: num('tail-warm-seconds', 20, true),
     kernel: !flag('no-kernel'),
     kernelPassSeconds: flag('kernel-pass-seconds') ? num('kernel-pass-seconds', 120) : 120,
     lagBoundSeconds: config.sink.maxAgeMs / 1000 + 10,

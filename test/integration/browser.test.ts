@@ -179,9 +179,7 @@ describe('JupyterLab in a browser', () => {
       expect(fs.existsSync(source), `${source} does not exist (K2_BROWSER_NOTEBOOK picks another)`).toBe(true)
       expect(copyPath.startsWith('..'), `${notebook} is outside JupyterLab's root ${labRoot}`).toBe(false)
       const testStarted = Date.now()
-      let retry = false
-      for (let attempt = 1; attempt === 1 || retry; attempt++) {
-        retry = false
+      for (let attempt = 1; ; attempt++) {
         if (attempt > 1) {
           // A new kernel: the old session's goes, and the copy starts without outputs again.
           const sessions = await api.get<Array<{ id: string; path: string }>>('/api/sessions').catch(() => [])
@@ -234,7 +232,6 @@ describe('JupyterLab in a browser', () => {
           // cell's error: the notebook runner's rule (runNotebook) gives such a run one more go.
           if (attempt === 1 && errors.length > 0 && kernelTransportFailure(errors.map((message) => ({ message: message.trim() })))) {
             phase(`the kernel's transport failed (${errors[0]!.trim().split('\n')[0]}): running the notebook again in a new kernel`)
-            retry = true
             continue
           }
           expect(errors, `error output in ${notebook}`).toEqual([])
@@ -247,6 +244,7 @@ describe('JupyterLab in a browser', () => {
           expect(charts.inked.length, 'live vega-lite charts').toBeGreaterThan(0)
           expect(charts.inked.length, 'vega-lite outputs with a chart drawn').toBe(charts.outputs)
           expect(charts.inked.filter((n) => n < 100), 'charts with (almost) nothing drawn').toEqual([])
+          return
         } catch (err) {
           const failed = shot.replace(/\.png$/, '-failed.png')
           await screenshot(failed).catch(() => {})
