@@ -82,6 +82,18 @@ async function startSinks(ctx: Ctx, count: number, env: Record<string, string>):
   return sinks
 }
 
+/**
+ * The commit's contention window, measured: mean seconds per commit attempt from loading the
+ * table to the catalog's answer (the sinks' `manifests`, `manifest_list` and `catalog` phases,
+ * which add up over a commit's attempts). Another commit landing inside it is a 409.
+ */
+async function commitWindow(sinks: readonly BenchWorker[]): Promise<number | undefined> {
+  let seconds = 0
+  for (const phase of ['manifests', 'manifest_list', 'catalog']) seconds += await metricSum(sinks, 'k2_sink_commit_phase_seconds_sum', { table: 'trades', phase })
+  const attempts = (await metricSum(sinks, 'k2_sink_commit_latency_seconds_count', { table: 'trades' })) + (await metricSum(sinks, 'k2_sink_commit_conflicts_total', { table: 'trades' }))
+  return attempts > 0 ? seconds / attempts : undefined
+}
+
 /** 1 or 2 sinks in one group: drain a backlog, then keep up with a live rate. */
 async function sinkPhase(ctx: Ctx, instances: number, backlog: number, liveRate: number, seconds: number): Promise<SinkRun> {
   const t = topicsFor(ctx, `s${instances}`)
@@ -121,6 +133,7 @@ async function sinkPhase(ctx: Ctx, instances: number, backlog: number, liveRate:
     // What a rebalance costs: the time until the lake holds everything produced up to a moment,
     // measured once as it is and once right after a sink is killed (SIGKILL): its partitions wait
     // for the group's session timeout, then the others re-read them from the table's offsets.
+    const window = await commitWindow(sinks)
     let rebalance: SinkRun['rebalance']
     if (instances > 1) {
       const catchUp = async (what: string): Promise<number> => {
@@ -144,6 +157,7 @@ async function sinkPhase(ctx: Ctx, instances: number, backlog: number, liveRate:
       cpuMicrosPerRecord: (cpu / backlog) * 1e6,
       commits,
       commitConflictRate: commits > 0 ? conflicts / commits : 0,
+      commitWindowSeconds: window,
       liveTradesPerSecond: sent / ((Date.now() - liveStart) / 1000),
       lakeLagP99Seconds: quantile(lags, 0.99),
     }
@@ -303,14 +317,17 @@ runCli(async (initial) => {
   const machine = describeMachine()
   const cores = Number(machine.cores)
   try {
-    // --only-large keeps the sink and shard results of the last run (docs/bench/scale.json).
-    const previous = flag('only-large') ? (JSON.parse(fs.readFileSync(path.join(root, 'docs', 'bench', 'scale.json'), 'utf8')) as ScaleResult) : undefined
+    // --only-large keeps the sink and shard results of the last run (docs/bench/scale.json);
+    // --skip-large keeps its large-scale runs.
+    const scaleFile = path.join(root, 'docs', 'bench', 'scale.json')
+    const last = fs.existsSync(scaleFile) ? (JSON.parse(fs.readFileSync(scaleFile, 'utf8')) as ScaleResult) : undefined
+    const previous = flag('only-large') ? last : undefined
     const sinks = previous?.sinks ?? [await sinkPhase(ctx, 1, backlog, liveRate, seconds), await sinkPhase(ctx, 2, backlog, liveRate, seconds)]
     const shards = previous?.shards ?? [await shardPhase(ctx, 1, seconds), await shardPhase(ctx, 2, seconds)]
     const fractions = arg('fractions', '1,0.5,0.25,0.125,0.0625').split(',').map(Number)
     // --only-large goes on from the last run's large-scale runs (the fractions it did not try).
     const earlier = previous?.large ? [...previous.large.trials, ...(previous.large.run ? [previous.large.run] : [])] : []
-    const largeScale = flag('skip-large') ? undefined : await largePhase(ctx, Number(arg('trial-seconds', '60')), Number(arg('large-minutes', '10')), cores, fractions, earlier)
+    const largeScale = flag('skip-large') ? last?.large : await largePhase(ctx, Number(arg('trial-seconds', '60')), Number(arg('large-minutes', '10')), cores, fractions, earlier)
     const result: ScaleResult = { date: new Date().toISOString(), command: `npm run bench:scale -- ${process.argv.slice(2).join(' ')}`.trim(), machine, cores, sinks, shards, large: largeScale }
     const dir = path.join(root, 'docs', 'bench')
     fs.writeFileSync(path.join(dir, 'scale.json'), `${JSON.stringify({ ...result, entry: scaleEntry(result) }, null, 1)}\n`)

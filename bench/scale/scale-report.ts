@@ -16,6 +16,11 @@ export interface SinkRun {
   readonly commits: number
   /** Commits the catalog refused with 409 (another instance committed first), per commit. */
   readonly commitConflictRate: number
+  /**
+   * Mean seconds per commit attempt from loading the table to the catalog's answer: the window
+   * in which another instance's commit makes this one a 409 (absent in runs before it was measured).
+   */
+  readonly commitWindowSeconds?: number
   /** The live phase: trades/s produced, and the largest lake lag of any sink, p99 over the samples. */
   readonly liveTradesPerSecond: number
   readonly lakeLagP99Seconds: number
@@ -148,11 +153,12 @@ export function renderScale(r: ScaleResult): string {
     '',
     'A backlog of trades on a 6-partition topic, drained by 1 and then 2 sink processes in one group (each commits the partitions it owns; a 409 reloads the table and rebases), then a live rate for the lake lag.',
     '',
-    '| sinks | backlog trades | drain s | trades/s | CPU µs/trade | commits | 409 per commit | live trades/s | lake lag p99 s |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-    ...r.sinks.map((s) => `| ${s.instances} | ${fmt(s.backlogTrades)} | ${fmt(s.drainSeconds, 1)} | ${fmt(s.tradesPerSecond)} | ${fmt(s.cpuMicrosPerRecord, 1)} | ${s.commits} | ${fmt(s.commitConflictRate, 3)} | ${fmt(s.liveTradesPerSecond)} | ${fmt(s.lakeLagP99Seconds, 1)} |`),
+    '| sinks | backlog trades | drain s | trades/s | CPU µs/trade | commits | 409 per commit | commit window ms | live trades/s | lake lag p99 s |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...r.sinks.map((s) => `| ${s.instances} | ${fmt(s.backlogTrades)} | ${fmt(s.drainSeconds, 1)} | ${fmt(s.tradesPerSecond)} | ${fmt(s.cpuMicrosPerRecord, 1)} | ${s.commits} | ${fmt(s.commitConflictRate, 3)} | ${s.commitWindowSeconds === undefined ? '–' : fmt(s.commitWindowSeconds * 1000)} | ${fmt(s.liveTradesPerSecond)} | ${fmt(s.lakeLagP99Seconds, 1)} |`),
     '',
   ]
+  lines.push('The commit window is the mean time per commit attempt from loading the table to the catalog\'s answer (the sinks\' `manifests`, `manifest_list` and `catalog` phases): another commit landing inside it makes this one a 409. `npm run bench:plan-1m` simulates contention with it.', '')
   if (r.sinks.length === 2) lines.push(`Two sinks drain at ${fmt(r.sinks[1]!.tradesPerSecond / r.sinks[0]!.tradesPerSecond, 2)}× the rate of one (the same run, the same backlog size).`, '')
   for (const s of r.sinks) {
     if (s.rebalance) lines.push(`A rebalance, with ${s.instances} sinks at ${fmt(s.liveTradesPerSecond)} trades/s: the lake held everything produced up to a moment ${fmt(s.rebalance.steadyCatchUpSeconds, 1)} s later as it ran, and ${fmt(s.rebalance.afterKillCatchUpSeconds, 1)} s later right after one sink was killed (the group's session timeout, then the survivors re-read its partitions from the table's offsets).`, '')
