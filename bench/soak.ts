@@ -10,6 +10,7 @@
  * Modes:
  *   --rate R --minutes N   one soak (default 10 minutes)
  *   --knee                 the highest rate at which lake lag stays bounded and nothing is shed
+ *                          (also the knee of docs/bench/soak.json, where a sequence wrote one)
  *   --overload [--rate R]  a run at R (default 4× the last knee): shed time, tier 1, backfill, end level
  *   (none)                 the sequence for the record: knee, rate 1, half the knee, overload at
  *                          4× the knee; also writes docs/bench/soak.json (read by `npm run bench`)
@@ -28,7 +29,7 @@ import { describeMachine } from './machine'
 import { writeKneeReport, writeSoakReport } from './soak/soak-report'
 import { runKneeSearch, runSoak, scratchDir, type SoakContext, type SoakPlan, type SoakRunResult } from './soak/soak-run'
 import { createSoakStack, soakEnvironment } from './soak/soak-stack'
-import { readSoakIndex, soakIndexFile, withRun, type SoakIndex } from './soak/soak-index'
+import { readSoakIndex, soakIndexFile, withRun, withKnee, type SoakIndex } from './soak/soak-index'
 
 const say = (line: string): void => void process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`)
 const num = (name: string, fallback: number, zeroAllowed = false): number => {
@@ -37,18 +38,19 @@ const num = (name: string, fallback: number, zeroAllowed = false): number => {
   return v
 }
 
-/** The last knee found in `dir` (soak.json, else soak-knee.json), for kneeFraction and the overload rate. */
-function lastKnee(dir: string): number | undefined {
-  for (const [file, pick] of [['soak.json', (j: { knee?: { rate?: number } }) => j.knee?.rate], ['soak-knee.json', (j: { knee?: { rate?: number } }) => j.knee?.rate]] as const) {
+/** The last knee found in `dir` (soak.json, else soak-knee.json): its rate, for kneeFraction and the overload rate, and its records/s. */
+function lastKneeOf(dir: string): { rate: number; recordsPerSecond?: number } | undefined {
+  for (const file of ['soak.json', 'soak-knee.json']) {
     try {
-      const rate = pick(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')))
-      if (typeof rate === 'number' && rate > 0) return rate
+      const knee = (JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as { knee?: { rate?: number; recordsPerSecond?: number } }).knee
+      if (typeof knee?.rate === 'number' && knee.rate > 0) return { rate: knee.rate, ...(typeof knee.recordsPerSecond === 'number' ? { recordsPerSecond: knee.recordsPerSecond } : {}) }
     } catch {
       // not there
     }
   }
   return undefined
 }
+const lastKnee = (dir: string): number | undefined => lastKneeOf(dir)?.rate
 
 async function main(): Promise<number> {
   const portOffset = Number(arg('port-offset', '10000'))
@@ -120,22 +122,28 @@ async function main(): Promise<number> {
     await stack.up()
     if (mode === 'rate') {
       const rate = num('rate', 1)
-      indexRun(await soakRun({ label: label(`rate-${rate}-${minutes}min`), rate, minutes, kneeRate: lastKnee(out) }))
+      indexRun(await soakRun({ label: label(`rate-${rate}-${minutes}min`), rate, minutes, kneeRate: lastKnee(out), kneeRecordsPerSecond: lastKneeOf(out)?.recordsPerSecond }))
     } else if (mode === 'overload') {
       const knee = lastKnee(out)
       const rate = flag('rate') ? num('rate', 1) : knee ? knee * 4 : undefined
       if (rate === undefined) throw new WorkbenchError(ErrorCode.ConfigInvalid, `--overload needs --rate R, or a knee found earlier in ${out} (run --knee first)`)
-      indexRun(await soakRun({ label: label(`overload-${rate}`), rate, minutes: flag('minutes') ? minutes : num('overload-minutes', 5), kneeRate: knee, overload: { baseRate: num('base-rate', 1), drainMaxMinutes: drainMinutes } }))
+      indexRun(await soakRun({ label: label(`overload-${rate}`), rate, minutes: flag('minutes') ? minutes : num('overload-minutes', 5), kneeRate: knee, kneeRecordsPerSecond: lastKneeOf(out)?.recordsPerSecond, overload: { baseRate: num('base-rate', 1), drainMaxMinutes: drainMinutes } }))
     } else {
       const kneeRun = await runKneeSearch(ctx, search)
       say(`wrote ${path.relative(config.paths.root, await writeKneeReport(out, kneeRun, report))}: knee ${JSON.stringify(kneeRun.knee)}`)
+      const index = readSoakIndex(out)
+      if (mode === 'knee' && index && !smoke && kneeRun.knee.rate !== null) {
+        fs.writeFileSync(soakIndexFile(out), `${JSON.stringify(withKnee(index, kneeRun.knee, new Date().toISOString()), null, 1)}\n`)
+        say(`${path.relative(config.paths.root, soakIndexFile(out))}: its knee is this run's`)
+      }
       if (mode === 'sequence') {
         const knee = kneeRun.knee.rate
         if (knee === null) throw new WorkbenchError(ErrorCode.ConfigInvalid, `no rate kept up, down to ${search.minRate}: see ${path.join(out, 'soak-knee.md')} for why`)
         const runs: SoakRunResult[] = []
-        runs.push(await soakRun({ label: label(`rate-1-${minutes}min`), rate: 1, minutes, kneeRate: knee }))
-        runs.push(await soakRun({ label: label(`half-knee-${minutes}min`), rate: knee / 2, minutes, kneeRate: knee }))
-        runs.push(await soakRun({ label: label('overload'), rate: knee * 4, minutes: num('overload-minutes', 5), kneeRate: knee, overload: { baseRate: 1, drainMaxMinutes: drainMinutes } }))
+        const kneeRecordsPerSecond = kneeRun.knee.recordsPerSecond ?? undefined
+        runs.push(await soakRun({ label: label(`rate-1-${minutes}min`), rate: 1, minutes, kneeRate: knee, kneeRecordsPerSecond }))
+        runs.push(await soakRun({ label: label(`half-knee-${minutes}min`), rate: knee / 2, minutes, kneeRate: knee, kneeRecordsPerSecond }))
+        runs.push(await soakRun({ label: label('overload'), rate: knee * 4, minutes: num('overload-minutes', 5), kneeRate: knee, kneeRecordsPerSecond, overload: { baseRate: 1, drainMaxMinutes: drainMinutes } }))
         const index: SoakIndex = {
           generatedAt: new Date().toISOString(),
           command,

@@ -113,14 +113,40 @@ export function nextKneeRate(steps: readonly KneeStep[], o: KneeSearchOptions): 
   return tried.has(rate) ? undefined : rate
 }
 
-/** The knee from the steps: the best pass below the lowest failure, and what limited it. */
-export function kneeOf(steps: readonly KneeStep[]): { rate: number | null; recordsPerSecond: number | null; bottleneck: string | null; bottleneckCoreShare: number | null } {
+/** What limited the stack where it stopped keeping up. */
+export interface KneeOf {
+  readonly rate: number | null
+  readonly recordsPerSecond: number | null
+  /**
+   * The busiest process, or, when the processes together used nearly every core (`saturated`),
+   * the machine, with the busiest processes named: on a shared machine a process at half a core
+   * is not the limit when nothing is left for it.
+   */
+  readonly bottleneck: string | null
+  readonly bottleneckCoreShare: number | null
+  /** Cores busy over all processes at that step, and whether that is nearly all of them. */
+  readonly busyCores: number | null
+  readonly saturated: boolean
+}
+
+/** A machine counts as saturated above this share of its cores (the rest is the kernel, I/O waits, sampling). */
+const saturatedShare = 0.9
+
+/** The knee from the steps: the best pass below the lowest failure, and what limited it (`cores`: the machine's). */
+export function kneeOf(steps: readonly KneeStep[], cores?: number): KneeOf {
   const failures = steps.filter((s) => !s.passed)
   const lowestFailure = failures.length > 0 ? failures.reduce((a, b) => (b.rate < a.rate ? b : a)) : undefined
   const passes = steps.filter((s) => s.passed && (lowestFailure === undefined || s.rate < lowestFailure.rate))
   const knee = passes.length > 0 ? passes.reduce((a, b) => (b.rate > a.rate ? b : a)) : undefined
   // The process working hardest where the stack stopped keeping up (or, with no failure, at the knee).
   const limiting = lowestFailure ?? knee
-  const busiest = limiting ? Object.entries(limiting.cpu).reduce<[string, number] | undefined>((a, b) => (a === undefined || b[1] > a[1] ? b : a), undefined) : undefined
-  return { rate: knee?.rate ?? null, recordsPerSecond: knee?.recordsPerSecond ?? null, bottleneck: busiest?.[0] ?? null, bottleneckCoreShare: busiest ? Math.round(busiest[1] * 1000) / 1000 : null }
+  const ranked = limiting ? Object.entries(limiting.cpu).sort((a, b) => b[1] - a[1]) : []
+  const busiest = ranked[0]
+  const round = (x: number, d = 1000): number => Math.round(x * d) / d
+  const busy = limiting ? round(ranked.reduce((a, [, c]) => a + c, 0), 100) : null
+  const saturated = busy !== null && cores !== undefined && busy >= saturatedShare * cores
+  const bottleneck = saturated
+    ? `the machine's ${cores} cores (${busy!.toFixed(2)} busy at rate ${limiting!.rate}; most: ${ranked.slice(0, 3).map(([n, c]) => `${n} ${c.toFixed(2)}`).join(', ')})`
+    : (busiest?.[0] ?? null)
+  return { rate: knee?.rate ?? null, recordsPerSecond: knee?.recordsPerSecond ?? null, bottleneck, bottleneckCoreShare: busiest ? round(busiest[1]) : null, busyCores: busy, saturated }
 }

@@ -37,3 +37,8 @@ export function withRun(index: SoakIndex, file: string, summary: SoakSummary, at
   if (k >= 0 && k < index.soak.length) return { ...index, generatedAt: at, soak: index.soak.map((s, j) => (j === k ? summary : s)) }
   return { ...index, generatedAt: at, soak: [...index.soak, summary], files: [...index.files, file] }
 }
+
+/** The index with a new knee (a `--knee` run alone): the runs stay, their knee fractions as they were measured. */
+export function withKnee(index: SoakIndex, knee: SoakIndex['knee'], at: string): SoakIndex {
+  return { ...index, generatedAt: at, knee: { rate: knee.rate, recordsPerSecond: knee.recordsPerSecond, bottleneck: knee.bottleneck } }
+}

@@ -10,6 +10,7 @@
  * then everything it started in the run (loop, kernel, workers) is stopped, whatever happened.
  * The knee search (`runKneeSearch`) holds rates step by step in one such run.
  */
+import * as os from 'node:os'
 import * as path from 'node:path'
 import { sleep, type WorkbenchConfig } from '../../lib/index'
 import { requestOnce, startApiLoad, type ApiLoad } from './api-load'
@@ -50,6 +51,8 @@ export interface SoakPlan {
   readonly rate: number
   readonly minutes: number
   readonly kneeRate?: number
+  /** Records/s at the knee, when known (input above it is reported as overload). */
+  readonly kneeRecordsPerSecond?: number
   /** An overload run: `rate` is the overload; the base rate warms up and drains. */
   readonly overload?: { readonly baseRate: number; readonly drainMaxMinutes: number }
 }
@@ -206,7 +209,7 @@ export async function runSoak(ctx: SoakContext, plan: SoakPlan): Promise<SoakRun
   }
   const samples = parts.sampler!.samples
   const requests = parts.api?.records ?? []
-  const { summary, detail } = summarizeSoak({ samples, windows: windows!, rate: plan.rate, kneeRate: plan.kneeRate, minutes: plan.minutes, overload: plan.overload !== undefined, requests, wakeQueryMs: parts.wakeQuery?.ok ? parts.wakeQuery.ms : undefined })
+  const { summary, detail } = summarizeSoak({ samples, windows: windows!, rate: plan.rate, kneeRate: plan.kneeRate, kneeRecordsPerSecond: plan.kneeRecordsPerSecond, minutes: plan.minutes, overload: plan.overload !== undefined, requests, wakeQueryMs: parts.wakeQuery?.ok ? parts.wakeQuery.ms : undefined })
   return { label: plan.label, plan, startedAt, seconds: Math.round(parts.clock()), windows: windows!, summary, detail, samples, requests, kernelCells: parts.kernel?.records ?? [], kernelPassSeconds: ctx.kernelPassSeconds, problems: parts.problems }
 }
 
@@ -264,7 +267,7 @@ export async function runKneeSearch(ctx: SoakContext, search: KneeSearchOptions 
   } finally {
     await teardown(ctx, parts)
   }
-  return { label: 'knee', startedAt, seconds: Math.round(parts.clock()), stepMinutes: search.stepMinutes, steps, knee: kneeOf(steps), samples: parts.sampler!.samples, requests: parts.api?.records ?? [], kernelCells: parts.kernel?.records ?? [], kernelPassSeconds: ctx.kernelPassSeconds, problems: parts.problems }
+  return { label: 'knee', startedAt, seconds: Math.round(parts.clock()), stepMinutes: search.stepMinutes, steps, knee: kneeOf(steps, os.availableParallelism()), samples: parts.sampler!.samples, requests: parts.api?.records ?? [], kernelCells: parts.kernel?.records ?? [], kernelPassSeconds: ctx.kernelPassSeconds, problems: parts.problems }
 }
 
 /** Where a run's scratch files go. */

@@ -43,6 +43,8 @@ export interface SummaryInput {
   readonly windows: SoakWindows
   readonly rate: number
   readonly kneeRate?: number
+  /** Records per second the stack kept up with at the knee, when known: input above it is overload. */
+  readonly kneeRecordsPerSecond?: number
   readonly minutes: number
   readonly overload: boolean
   /** Every API request the load loop made, at `t` seconds since the run started. */
@@ -73,6 +75,13 @@ export interface SoakDetail {
   readonly wakeQueryMs: number | null
   /** The most the replay exchange ran behind its schedule in the measured window, s (a reader that could not keep up). */
   readonly feedLagMaxSeconds: number | null
+  /**
+   * What the market offered in the measured window: the highest rate over any 30 s, and the
+   * seconds in which the rate (per sample interval) stood above the knee's. The replay exchange's
+   * market has a stress regime (about 2.5× its rate for minutes at a time) and bursts per symbol,
+   * so a run at a fraction of the knee can hold stretches of real overload.
+   */
+  readonly input: { readonly peakRecordsPerSecond: number | null; readonly kneeRecordsPerSecond: number | null; readonly secondsAboveKnee: number | null }
   readonly shedByTier: Readonly<Record<string, number>>
   readonly backfilled: number | null
   /** Mean and peak share of one core, and peak RSS, per process over the measured window. */
@@ -90,6 +99,25 @@ const maxLevelOf = (xs: ReadonlyArray<number | undefined>): LevelName | null => 
 const orNull = <T>(v: T | undefined): T | null => (v === undefined || (typeof v === 'number' && !Number.isFinite(v)) ? null : v)
 const round = (v: number | undefined, digits: number): number | null => (v === undefined || !Number.isFinite(v) ? null : Math.round(v * 10 ** digits) / 10 ** digits)
 
+
+/**
+ * The input's peak over `spanSeconds` and the seconds above `ceiling` records/s, from the
+ * samples' cumulative record counts (one interval per pair of samples).
+ */
+export function inputRates(samples: readonly SoakSample[], ceiling: number | undefined, spanSeconds = 30): { peak: number | undefined; secondsAbove: number | undefined } {
+  const points = samples.filter((s) => s.counters.records !== undefined).map((s) => ({ t: s.t, n: s.counters.records! }))
+  if (points.length < 2) return { peak: undefined, secondsAbove: undefined }
+  let peak: number | undefined
+  let secondsAbove = 0
+  for (let i = 1, j = 0; i < points.length; i++) {
+    const [a, b] = [points[i - 1]!, points[i]!]
+    if (ceiling !== undefined && b.t > a.t && (b.n - a.n) / (b.t - a.t) > ceiling) secondsAbove += b.t - a.t
+    while (j < i && points[i]!.t - points[j + 1]!.t >= spanSeconds) j++
+    const span = points[i]!.t - points[j]!.t
+    if (span >= spanSeconds) peak = Math.max(peak ?? 0, (points[i]!.n - points[j]!.n) / span)
+  }
+  return { peak, secondsAbove: ceiling === undefined ? undefined : secondsAbove }
+}
 
 /** Counter increases by label over the window, from the samples' per-label maps. */
 function increaseByKey(samples: readonly SoakSample[], pick: (s: SoakSample) => Readonly<Record<string, number>> | undefined): Record<string, number> {
@@ -175,6 +203,7 @@ export function summarizeSoak(input: SummaryInput): { summary: SoakSummary; deta
       return [k, { requests: of.length, errors: of.length - ms.length, p50Ms: round(quantileOf(ms, 0.5), 1), p99Ms: round(quantileOf(ms, 0.99), 1), maxMs: round(ms.length ? Math.max(...ms) : undefined, 1) }]
     }),
   )
+  const offered = inputRates(measured, input.kneeRecordsPerSecond)
   const detail: SoakDetail = {
     feedPausesSource: pauses !== undefined ? 'k2_ingest_feed_pauses_total' : breaks !== undefined ? 'ingest entries into CIRCUIT_BREAK' : 'not measured',
     tier3ShedAfterSeconds: round(tier3ShedAfterSeconds, 0),
@@ -182,6 +211,7 @@ export function summarizeSoak(input: SummaryInput): { summary: SoakSummary; deta
     apiReadingCoreShare: round(apiReading, 4),
     wakeQueryMs: orNull(input.wakeQueryMs),
     feedLagMaxSeconds: round(maxOf(measured.map((s) => s.feedLagSeconds)), 1),
+    input: { peakRecordsPerSecond: round(offered.peak, 0), kneeRecordsPerSecond: orNull(input.kneeRecordsPerSecond), secondsAboveKnee: round(offered.secondsAbove, 0) },
     shedByTier,
     backfilled: orNull(backfilled),
     processes,

@@ -30,7 +30,15 @@ describe('nextKneeRate', () => {
 describe('kneeOf', () => {
   it('is the best pass below the lowest failure, with the busiest process where it failed as the bottleneck', () => {
     const knee = kneeOf([step(2, true), step(4, true, { 'iceberg-sink': 0.6 }), step(8, false, { 'iceberg-sink': 0.97, kafka: 0.5, api: 0.4 }), step(5.7, true)])
-    expect(knee).toEqual({ rate: 5.7, recordsPerSecond: 5.7 * 2600, bottleneck: 'iceberg-sink', bottleneckCoreShare: 0.97 })
+    expect(knee).toEqual({ rate: 5.7, recordsPerSecond: 5.7 * 2600, bottleneck: 'iceberg-sink', bottleneckCoreShare: 0.97, busyCores: 1.87, saturated: false })
+  })
+  it('names the machine when the processes together kept nearly every core busy, with the busiest listed', () => {
+    const cpu = { ingest: 0.59, api: 0.39, 'iceberg-sink': 0.32, maintenance: 0.22, kafka: 0.3, minio: 0.11 }
+    const knee = kneeOf([step(8, true), step(11, false, cpu), step(9.4, true)], 2)
+    expect(knee.saturated).toBe(true)
+    expect(knee.bottleneck).toBe("the machine's 2 cores (1.93 busy at rate 11; most: ingest 0.59, api 0.39, iceberg-sink 0.32)")
+    // The same step on a machine with twice the cores: the busiest process is named.
+    expect(kneeOf([step(8, true), step(11, false, cpu), step(9.4, true)], 4)).toMatchObject({ saturated: false, bottleneck: 'ingest' })
   })
   it('has no rate when nothing kept up', () => {
     expect(kneeOf([step(2, false, { ingest: 1 })]).rate).toBeNull()

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { SoakSample } from '../../../bench/soak/soak-sample'
-import { summarizeSoak } from '../../../bench/soak/soak-summary'
+import { inputRates, summarizeSoak } from '../../../bench/soak/soak-summary'
 
 const le = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, Infinity]
 
@@ -101,5 +101,29 @@ describe('summarizeSoak', () => {
   it('has exactly the fields the record asks for', () => {
     const { summary } = summarizeSoak({ samples: [sample(0), sample(5)], windows: { measured: { from: 0, to: 5 } }, rate: 1, minutes: 1, overload: false })
     expect(Object.keys(summary)).toEqual(['rate', 'kneeFraction', 'minutes', 'overload', 'maxLevel', 'shedRecords', 'feedPauses', 'ingestNormalShare', 'lakeLagP99Seconds', 'commitIntervalSeconds', 'commitLatencyP50Ms', 'commitLatencyP99Ms', 'tailMicrosPerRecord', 'apiIdleCoreShare', 'tier1Shed', 'backfilledAll', 'endLevel'])
+  })
+})
+
+describe('inputRates', () => {
+  // 12,000 records/s for 10 minutes with a 3-minute stress at 36,000/s in the middle, sampled every 5 s.
+  const rateAt = (t: number): number => (t >= 300 && t < 480 ? 36_000 : 12_000)
+  const samples: SoakSample[] = []
+  let n = 0
+  for (let t = 0; t <= 600; t += 5) {
+    samples.push(sample(t, { counters: { records: n } }))
+    n += rateAt(t) * 5
+  }
+  it('finds the stress: its peak over 30 s and the seconds the input stood above the knee', () => {
+    const { peak, secondsAbove } = inputRates(samples, 24_494)
+    expect(peak).toBe(36_000)
+    expect(secondsAbove).toBe(180)
+  })
+  it('counts nothing above a knee the input never reached, and no seconds without a knee', () => {
+    expect(inputRates(samples, 40_000).secondsAbove).toBe(0)
+    expect(inputRates(samples, undefined)).toEqual({ peak: 36_000, secondsAbove: undefined })
+  })
+  it('reports the stress in the run\'s detail when the knee\'s records/s are known', () => {
+    const { detail } = summarizeSoak({ samples, windows: { measured: { from: 0, to: 600 } }, rate: 4.7, kneeRate: 9.4, kneeRecordsPerSecond: 24_494, minutes: 10, overload: false })
+    expect(detail.input).toEqual({ peakRecordsPerSecond: 36_000, kneeRecordsPerSecond: 24_494, secondsAboveKnee: 180 })
   })
 })
