@@ -1,5 +1,6 @@
 /**
- * `npm run bench:plan-1m [-- --window S]` (the commit's contention window; by default bench:scale's measured one)
+ * `npm run bench:plan-1m [-- --window S] [--s3-latency-ms 30]` (the commit's contention window, by default
+ * bench:scale's measured one; and the latency of one S3 request, which a deployed window adds)
  *
  * The plan to one million messages per second (the seeds' next-phase target), on paper and by
  * simulation, from what this machine measured: the per-core figures of the last `npm run bench`
@@ -16,8 +17,21 @@ import type { ScaleResult } from './scale/scale-report'
 const target = { messagesPerSecond: 1_000_000, tradeShare: 0.1, symbols: 10_000 }
 /** A sink commits each table at this interval (K2_SINK_MAX_AGE_MS), and on a busy stream at its record cap first. */
 const commitIntervalSeconds = 30
+/** Object-store round trips inside a commit's window: the metadata read, the manifest, the manifest list, the catalog's metadata file. */
+const objectStoreTripsPerCommit = 4
 
 const fmt = (v: number, digits = 0): string => v.toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits })
+
+/** What the contention simulation says about one table at the plan's sinks, and what replaces it when it breaks. */
+function catalogVerdict(o: { sinks: number; atPlan: { retriedShare: number }; breaking?: { n: number }; saturated?: { n: number }; deployedWindow: number; tables: number; perTable: number }): string {
+  const replace = `What replaces it, in order: (1) **split the tables**: ${fmt(o.tables)} tables of at most ${fmt(o.perTable)} sinks each (per venue, or per symbol hash with the sinks' partitions aligned to them; the hybrid engine would need a view over them, not built yet); (2) lengthen the commit interval (fewer, larger commits; lake lag grows, the Kafka tail covers freshness); (3) one committer per table, as Kafka Connect's Iceberg sink does: sinks write files and hand them to a coordinator that commits once per interval (docs/scale-out.md).`
+  const saturates = o.saturated ? `; from about ${o.saturated.n} the table saturates: it lands at most one commit per window (${fmt(1 / o.deployedWindow, 1)}/s) however many sinks ask, and commits queue without bound` : ''
+  if (!o.breaking) return `Even ${fmt(o.sinks)} sinks leave fewer than 10 % of commits retried at this interval: the catalog is not the first limit at 1M/s.`
+  if (o.breaking.n > o.sinks) {
+    return `**One table holds the plan's ${fmt(o.sinks)} sinks**: ${fmt(o.atPlan.retriedShare * 100, 1)} % of commits retried with the deployed window. **The one table's optimistic commit is the limit that breaks next**: from about ${fmt(o.breaking.n)} sinks more than 10 % of commits are refused at least once (each retry rewrites manifests and adds a window of lake lag)${saturates}. ${replace}`
+  }
+  return `**The first limit that breaks is the one table's optimistic commit.** From about ${fmt(o.breaking.n)} sinks more than 10 % of commits are refused at least once (each retry rewrites manifests and adds a window of lake lag)${saturates}. The plan's ${fmt(o.sinks)} sinks on one table would be ${o.saturated && o.saturated.n <= o.sinks ? 'past saturation' : `deep in retries (${fmt(o.atPlan.retriedShare * 100, 1)} %)`}. ${replace}`
+}
 
 function main(): void {
   const config = loadConfig(process.env)
@@ -27,10 +41,15 @@ function main(): void {
   const scaleFile = path.join(root, 'docs', 'bench', 'scale.json')
   const scale = fs.existsSync(scaleFile) ? (JSON.parse(fs.readFileSync(scaleFile, 'utf8')) as ScaleResult) : undefined
   // The contention window: --window if given, else the one bench:scale measured with the most
-  // sinks, else 0.5 s (this machine's commit phases, read by hand before it was measured).
+  // sinks, else 0.5 s (this machine's commit phases, read by hand before it was measured). Here
+  // the catalog and the object store are on loopback; deployed, each of a commit's object-store
+  // round trips inside the window (the table's metadata read, the manifest and the manifest
+  // list written, the catalog's new metadata file) costs a real S3 request.
   const measuredWindow = [...(scale?.sinks ?? [])].reverse().find((s) => s.commitWindowSeconds !== undefined)
   const window = arg('window', '') !== '' ? Number(arg('window', '')) : (measuredWindow?.commitWindowSeconds ?? 0.5)
-  const windowSource = arg('window', '') !== '' ? 'given with --window' : measuredWindow ? `measured by bench:scale: the mean per commit attempt with ${measuredWindow.instances} sink${measuredWindow.instances > 1 ? 's' : ''}` : 'assumed from this machine\'s commit phases'
+  const windowSource = arg('window', '') !== '' ? 'given with --window' : measuredWindow ? `measured by bench:scale: the mean per commit attempt with ${measuredWindow.instances} sink${measuredWindow.instances > 1 ? 's' : ''}, catalog and object store on loopback` : 'assumed from this machine\'s commit phases'
+  const s3LatencyMs = Number(arg('s3-latency-ms', '30'))
+  const deployedWindow = window + (objectStoreTripsPerCommit * s3LatencyMs) / 1000
   const prices = parseUnitPrices(JSON.parse(fs.readFileSync(path.join(root, 'data', 'unit-prices.json'), 'utf8')))
 
   const mps = target.messagesPerSecond
@@ -49,10 +68,16 @@ function main(): void {
   const perSinkRecordsPerSecond = mps / sinks
   const commitsPerSinkPerTable = Math.max(1 / commitIntervalSeconds, (perSinkRecordsPerSecond * (1 - target.tradeShare)) / figures.maxRecordsPerCommit)
   const interval = 1 / commitsPerSinkPerTable
-  const contention = [1, 2, 4, 8, 16, 32, 64, 128, sinks].filter((n, i, a) => a.indexOf(n) === i).sort((a, b) => a - b).map((n) => ({ n, ...simulateCommitContention({ committers: n, intervalSeconds: interval, windowSeconds: window, seconds: 20_000, seed: n }) }))
+  const committers = [1, 2, 4, 8, 16, 32, 64, 128, sinks].filter((n, i, a) => a.indexOf(n) === i).sort((a, b) => a - b)
+  const simulate = (w: number): Array<{ n: number } & ReturnType<typeof simulateCommitContention>> =>
+    committers.map((n) => ({ n, ...simulateCommitContention({ committers: n, intervalSeconds: interval, windowSeconds: w, seconds: 20_000, seed: n }) }))
+  const here = simulate(window)
+  const contention = simulate(deployedWindow)
+  // The verdict is the deployed window's: the longer one.
   const breaking = contention.find((c) => c.retriedShare > 0.1)
   // Saturated: the table no longer lands the commits its sinks ask for.
   const saturated = contention.find((c) => c.commitsPerSecond < 0.95 * (c.n / interval))
+  const atPlan = contention.find((c) => c.n === sinks)!
   const perTable = Math.max(1, (breaking?.n ?? sinks * 2) / 2)
   const tables = Math.ceil(sinks / perTable)
   const scale1m: Scale = { name: '1M/s', symbols: target.symbols, tradesPerSecond: mps * target.tradeShare, quotesPerSecond: mps * (1 - target.tradeShare), querySymbolShare: 0.01, assumption: 'the seeds\' next phase: 1M messages/s, one trade to nine quotes, 10,000 symbols over several venues' }
@@ -77,15 +102,13 @@ function main(): void {
     '',
     '## The catalog: many sinks, one table',
     '',
-    `Each sink commits each table every ${fmt(interval, 1)} s (its share of the quotes reaches ${fmt(figures.maxRecordsPerCommit)} records ${interval < commitIntervalSeconds ? 'before' : 'no sooner than'} the ${commitIntervalSeconds} s interval). A commit reads the table, writes its manifests (window ${fmt(window, 2)} s, ${windowSource}) and asks the catalog; another commit landing in between is a 409, and the sink reloads and tries again. Simulated (seeded, ${fmt(20_000)} s each):`,
+    `Each sink commits each table every ${fmt(interval, 1)} s (its share of the quotes reaches ${fmt(figures.maxRecordsPerCommit)} records ${interval < commitIntervalSeconds ? 'before' : 'no sooner than'} the ${commitIntervalSeconds} s interval). A commit reads the table, writes its manifests and asks the catalog; another commit landing in between is a 409, and the sink reloads and tries again. That window is ${fmt(window * 1000)} ms here (${windowSource}). Deployed, its ${objectStoreTripsPerCommit} object-store round trips each cost an S3 request (${fmt(s3LatencyMs)} ms assumed, \`--s3-latency-ms\`): ${fmt(deployedWindow * 1000)} ms. Simulated with both (seeded, ${fmt(20_000)} s each):`,
     '',
-    '| sinks on one table | commits/s | 409s per commit | commits retried | most attempts | commits in flight |',
+    `| sinks on one table | commits/s | 409s per commit, here / deployed | commits retried, here / deployed | most attempts, deployed | commits in flight, deployed |`,
     '|---:|---:|---:|---:|---:|---:|',
-    ...contention.map((c) => `| ${c.n}${c.n === sinks ? ' (the plan)' : ''} | ${fmt(c.commitsPerSecond, 2)} | ${fmt(c.conflictsPerCommit, 3)} | ${fmt(c.retriedShare * 100, 1)} % | ${c.maxAttempts} | ${fmt(c.inFlight, 2)} |`),
+    ...contention.map((c, i) => `| ${c.n}${c.n === sinks ? ' (the plan)' : ''} | ${fmt(c.commitsPerSecond, 2)} | ${fmt(here[i]!.conflictsPerCommit, 3)} / ${fmt(c.conflictsPerCommit, 3)} | ${fmt(here[i]!.retriedShare * 100, 1)} % / ${fmt(c.retriedShare * 100, 1)} % | ${c.maxAttempts} | ${fmt(c.inFlight, 2)} |`),
     '',
-    breaking
-      ? `**The first limit that breaks is the one table's optimistic commit.** From about ${breaking.n} sinks more than 10 % of commits are refused at least once (each retry rewrites manifests and adds a window of lake lag)${saturated ? `; from about ${saturated.n} the table saturates: it lands at most one commit per window (${fmt(1 / window, 1)}/s) however many sinks ask, and commits queue without bound` : ''}. The plan's ${fmt(sinks)} sinks on one table would be ${saturated && saturated.n <= sinks ? 'past saturation' : 'deep in retries'}. What replaces it, in order: (1) **split the tables**: ${fmt(tables)} tables of at most ${fmt(perTable)} sinks each (per venue, or per symbol hash with the sinks' partitions aligned to them; the hybrid engine would need a view over them, not built yet); (2) lengthen the commit interval (fewer, larger commits; lake lag grows, the Kafka tail covers freshness); (3) one committer per table, as Kafka Connect's Iceberg sink does: sinks write files and hand them to a coordinator that commits once per interval (docs/scale-out.md).`
-      : `Even ${fmt(sinks)} sinks leave fewer than 10 % of commits retried at this interval: the catalog is not the first limit at 1M/s.`,
+    catalogVerdict({ sinks, atPlan, breaking, saturated, deployedWindow, tables, perTable }),
     '',
     '## Object store',
     '',
