@@ -21,10 +21,12 @@ import { consoleReporter, runCli } from '../stack/lib/cli'
 import { ensureCredentials } from '../stack/lib/credentials'
 import { createStack } from '../stack/lib/manager'
 import { allServices, groupNames } from '../stack/services/index'
-import { arg, flag } from './bench-kit'
+import { arg, declareArgs, flag } from './bench-kit'
 import { describeMachine } from './machine'
 import { readSoakIndex, type SoakIndex } from './soak/soak-index'
 import type { SoakSummary } from './soak/soak-summary'
+
+declareArgs({ 'ingest-seconds': 'string', 'live-seconds': 'string', 'query-trades': 'string', 'sink-trades': 'string', 'soak-minutes': 'string', 'report-only': 'boolean' })
 
 const largeTargetPerMillion = 0.05
 

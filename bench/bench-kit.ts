@@ -1,15 +1,47 @@
 import * as net from 'node:net'
+import { parseArgs } from 'node:util'
 
 /** Small things every benchmark script needs: command-line values, quantiles, a free port. */
 
-/** The value after `--name` on the command line, or `fallback`. */
-export function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`)
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback
+let declared: { readonly names: ReadonlySet<string>; readonly values: Readonly<Record<string, string | boolean | undefined>> } | undefined
+
+/**
+ * Command-line options checked with node's `util.parseArgs` (strict): an option the script does
+ * not take, a flag given a value, or an option missing its value is an error that names what the
+ * script takes, not a typo silently left at its default. Booleans are flags; the rest take a value.
+ */
+export function parseOptions(options: Readonly<Record<string, 'string' | 'boolean'>>, argv: readonly string[]): Record<string, string | boolean | undefined> {
+  const takes = Object.entries(options).map(([name, type]) => `--${name}${type === 'string' ? ' <value>' : ''}`).join(', ')
+  try {
+    return parseArgs({ args: [...argv], options: Object.fromEntries(Object.entries(options).map(([name, type]) => [name, { type }])), strict: true, allowPositionals: false }).values
+  } catch (err) {
+    throw new Error(`${err instanceof Error ? err.message : String(err)}. This command takes ${takes || 'no options'}.`)
+  }
 }
 
-/** True when `--name` is on the command line. */
-export const flag = (name: string): boolean => process.argv.includes(`--${name}`)
+/** Declares the script's options (see parseOptions); a bad command line ends the process with the reason (exit 2). Call it before `arg` and `flag`. */
+export function declareArgs(options: Readonly<Record<string, 'string' | 'boolean'>>, argv: readonly string[] = process.argv.slice(2)): void {
+  try {
+    declared = { names: new Set(Object.keys(options)), values: parseOptions(options, argv) }
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`)
+    process.exit(2)
+  }
+}
+
+function declaredValue(name: string): string | boolean | undefined {
+  if (!declared?.names.has(name)) throw new Error(`--${name} is read but not declared with declareArgs (a bug in the script)`)
+  return declared.values[name]
+}
+
+/** The value of `--name` on the command line, or `fallback`. */
+export function arg(name: string, fallback: string): string {
+  const v = declaredValue(name)
+  return typeof v === 'string' && v !== '' ? v : fallback
+}
+
+/** True when `--name` is on the command line (a flag, or an option given a value). */
+export const flag = (name: string): boolean => declaredValue(name) !== undefined
 
 /** The q-quantile by nearest rank (p99 of 30 values is the largest); 0 for no values. */
 export function quantile(xs: readonly number[], q: number): number {

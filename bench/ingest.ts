@@ -14,7 +14,9 @@ import { createLogger, createMetrics, createRecordSerde, createSchemaRegistryCli
 // After lib: lib/ingest patches a quadratic kafkajs helper before kafkajs loads it.
 import { Kafka, logLevel } from 'kafkajs'
 import { describeMachine } from './machine'
-import { arg, freePort } from './bench-kit'
+import { arg, declareArgs, freePort } from './bench-kit'
+
+declareArgs({ 'compression': 'string', 'seconds': 'string', 'streams': 'string', 'thread': 'string' })
 
 async function main(): Promise<void> {
   const seconds = Number(arg('seconds', '60'))

@@ -56,12 +56,14 @@ import { sqlString } from '../lib/iceberg/duckdb-sql'
 import { ensurePeersPython, runPeerScript } from '../stack/lib/peers-python'
 import { createStack } from '../stack/lib/manager'
 import { allServices } from '../stack/services'
-import { arg, quantile } from './bench-kit'
+import { arg, declareArgs, quantile } from './bench-kit'
 import { describeMachine } from './machine'
 import { bulkLoad, createMarket } from './market-fixture'
 import { canonicalRow, firstDifference, peerQueries, referenceSql, type CanonicalRow, type PeerQuery } from './peers/peer-queries'
 import { connectQuestDb } from './peers/questdb-client'
 import { loadQuestDb, questDbPick, questDbSql } from './peers/questdb-peer'
+
+declareArgs({ 'namespace': 'string', 'quotes': 'string', 'runs': 'string', 'systems': 'string', 'trades': 'string' })
 
 const say = (msg: string): boolean => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${msg}\n`)
 const round = (x: number, digits = 1): number => Math.round(x * 10 ** digits) / 10 ** digits

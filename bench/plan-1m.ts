@@ -11,8 +11,10 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { defaultLevers, estimateCost, figuresFromBenchmarks, loadConfig, parseUnitPrices, readBenchmarkResults, simulateCommitContention, type Scale } from '../lib/index'
-import { arg } from './bench-kit'
+import { arg, declareArgs } from './bench-kit'
 import type { ScaleResult } from './scale/scale-report'
+
+declareArgs({ 's3-latency-ms': 'string', 'window': 'string' })
 
 const target = { messagesPerSecond: 1_000_000, tradeShare: 0.1, symbols: 10_000 }
 /** A sink commits each table at this interval (K2_SINK_MAX_AGE_MS), and on a busy stream at its record cap first. */

@@ -55,8 +55,10 @@ import {
 // After lib: lib/ingest registers the zstd codec.
 import { Kafka, logLevel, type Producer } from 'kafkajs'
 import { describeMachine } from './machine'
-import { arg, flag, freePort, quantile } from './bench-kit'
+import { arg, declareArgs, flag, freePort, quantile } from './bench-kit'
 import { bulkLoad, createMarket, symbols } from './market-fixture'
+
+declareArgs({ 'namespace': 'string', 'quotes': 'string', 'rate': 'string', 'runs': 'string', 'trades': 'string', 'reload': 'boolean' })
 
 
 const round = (x: number, digits = 1): number => Math.round(x * 10 ** digits) / 10 ** digits

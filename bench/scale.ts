@@ -36,10 +36,12 @@ import {
 import { consoleReporter, runCli } from '../stack/lib/cli'
 import { createStack } from '../stack/lib/manager'
 import { allServices } from '../stack/services/index'
-import { arg, flag, freePort, quantile } from './bench-kit'
+import { arg, declareArgs, flag, freePort, quantile } from './bench-kit'
 import { describeMachine } from './machine'
 import { coreShares, cpuSeconds, metricMax, metricSum, produceTrades, startBenchWorker, streamTrades, syntheticTrades, until, type BenchWorker } from './scale/scale-kit'
 import { bottleneckOf, judgeTrial, renderScale, scaleEntry, type LargeScale, type LargeTrial, type ScaleResult, type ShardRun, type SinkRun } from './scale/scale-report'
+
+declareArgs({ 'backlog': 'string', 'fractions': 'string', 'large-minutes': 'string', 'live-rate': 'string', 'seconds': 'string', 'trial-seconds': 'string', 'only-large': 'boolean', 'skip-large': 'boolean' })
 
 /** The whole Binance spot exchange, as the cost model's large scale has it. */
 const large = { tradesPerSecond: 5_000, quotesPerSecond: 50_000, symbols: 1_500 }

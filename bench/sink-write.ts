@@ -14,8 +14,10 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api'
 import { createParquetDataWriter, projectRoot, tradesTable, type Trade } from '../lib/index'
-import { arg, quantile } from './bench-kit'
+import { arg, declareArgs, quantile } from './bench-kit'
 import { describeMachine } from './machine'
+
+declareArgs({ 'per-symbol': 'string', 'rounds': 'string' })
 
 const symbols = Array.from({ length: 160 }, (_, i) => `S${String(i).padStart(3, '0')}USDT`)
 

@@ -44,7 +44,9 @@ import {
 // After lib: lib/ingest patches a quadratic kafkajs helper and registers the zstd codec.
 import { Kafka, logLevel } from 'kafkajs'
 import { describeMachine } from './machine'
-import { arg, quantile } from './bench-kit'
+import { arg, declareArgs, quantile } from './bench-kit'
+
+declareArgs({ 'live-seconds': 'string', 'trades': 'string' })
 
 async function main(): Promise<void> {
   const tradesWanted = Number(arg('trades', '3000000'))

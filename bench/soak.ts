@@ -24,12 +24,14 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { ErrorCode, WorkbenchError, errorMessage } from '../lib/index'
 import { consoleReporter } from '../stack/lib/cli'
-import { arg, flag } from './bench-kit'
+import { arg, declareArgs, flag } from './bench-kit'
 import { describeMachine } from './machine'
 import { writeKneeReport, writeSoakReport } from './soak/soak-report'
 import { runKneeSearch, runSoak, scratchDir, type SoakContext, type SoakPlan, type SoakRunResult } from './soak/soak-run'
 import { createSoakStack, soakEnvironment } from './soak/soak-stack'
 import { readSoakIndex, soakIndexFile, withRun, withKnee, type SoakIndex } from './soak/soak-index'
+
+declareArgs({ 'api-rps': 'string', 'base-rate': 'string', 'drain-minutes': 'string', 'idle-seconds': 'string', 'kernel-pass-seconds': 'string', 'label': 'string', 'max-rate': 'string', 'max-steps': 'string', 'minutes': 'string', 'out': 'string', 'overload-minutes': 'string', 'port-offset': 'string', 'rate': 'string', 'sample-seconds': 'string', 'start-rate': 'string', 'step-minutes': 'string', 'tail-warm-seconds': 'string', 'knee': 'boolean', 'no-kernel': 'boolean', 'overload': 'boolean', 'smoke': 'boolean' })
 
 const say = (line: string): void => void process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`)
 const num = (name: string, fallback: number, zeroAllowed = false): number => {

@@ -40,7 +40,9 @@ import {
   type Trade,
 } from '../lib/index'
 import { describeMachine } from './machine'
-import { arg } from './bench-kit'
+import { arg, declareArgs, flag } from './bench-kit'
+
+declareArgs({ 'commit-seconds': 'string', 'query-budget-s': 'string', 'rate': 'string', 'runs': 'string', 'trades': 'string', 'keep': 'boolean' })
 
 const microsPerHour = 3_600_000_000
 const microsPerMinute = 60_000_000
@@ -392,7 +394,7 @@ async function main(): Promise<void> {
   const commitSeconds = Number(arg('commit-seconds', String(config.sink.maxAgeMs / 1000)))
   const runs = Number(arg('runs', '15'))
   const budgetS = Number(arg('query-budget-s', '10'))
-  const keep = process.argv.includes('--keep')
+  const keep = flag('keep')
   const rowGroupSize = config.sink.rowGroupSize
   const log = createLogger({ level: 'info', write: (l) => process.stderr.write(l), namespace: 'bench.layout' })
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'k2-table-layout-'))

@@ -41,8 +41,10 @@ import {
 // After lib: lib/ingest registers the zstd codec.
 import { Kafka, logLevel } from 'kafkajs'
 import { describeMachine } from './machine'
-import { arg, flag } from './bench-kit'
+import { arg, declareArgs, flag } from './bench-kit'
 import type { FromChild, Offsets, Spec, ToChild, Variant } from './tail-reader'
+
+declareArgs({ 'baseline': 'string', 'idle-seconds': 'string', 'profile': 'string', 'rate': 'string', 'seconds': 'string', 'floor': 'boolean' })
 
 /** lib/query/kafka-tail.ts before issue 16's cheap tail: the baseline the new path is measured against. */
 const defaultBaseline = 'aeaf19426f4240df46dcbadc8a1f71c2885ff49c'
