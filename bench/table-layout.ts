@@ -17,6 +17,7 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api'
 import {
+  fieldIdsClause,
   bindFilter,
   compareValues,
   createLogger,
@@ -184,16 +185,6 @@ interface LayoutRun {
 
 const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`
 const quoteString = (s: string): string => `'${s.replace(/'/g, "''")}'`
-
-/** `FIELD_IDS` for COPY, as the writer sets them: every column's field id and the list element's. */
-function fieldIdsClause(fields: readonly NestedField[]): string {
-  const parts = fields.map((f) => {
-    const t = f.type
-    if (typeof t === 'object' && t.type === 'list') return `${quoteIdent(f.name)}: {__duckdb_field_id: ${f.id}, element: ${t['element-id']}}`
-    return `${quoteIdent(f.name)}: ${f.id}`
-  })
-  return `{${parts.join(', ')}}`
-}
 
 const primitiveFields = tradesTable.schema.fields.filter((f): f is NestedField & { type: string } => typeof f.type === 'string')
 

@@ -114,6 +114,7 @@ export {
   duckdbType,
   readParquetByFieldId,
   readLakeFilesSql,
+  fieldIdsClause,
 } from './iceberg/index'
 /** Scan filter constructors, grouped so `eq`/`lt` do not crowd the top-level surface. */
 export * as scanFilter from './iceberg/scan-filter'

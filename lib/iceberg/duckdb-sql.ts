@@ -13,6 +13,16 @@ import { columnNamesById } from './table-scan'
 /** A double-quoted SQL identifier. */
 export const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`
 
+/** `FIELD_IDS` for DuckDB's Parquet COPY: every column's Iceberg field id, and the element id of lists. */
+export function fieldIdsClause(fields: readonly NestedField[]): string {
+  const parts = fields.map((f) => {
+    const t = f.type
+    if (typeof t === 'object' && t.type === 'list') return `${quoteIdent(f.name)}: {__duckdb_field_id: ${f.id}, element: ${t['element-id']}}`
+    return `${quoteIdent(f.name)}: ${f.id}`
+  })
+  return `{${parts.join(', ')}}`
+}
+
 /** A single-quoted SQL string literal (for names and paths the workbench itself made, never user input). */
 export const sqlString = (s: string): string => `'${s.replace(/'/g, "''")}'`
 

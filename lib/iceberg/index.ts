@@ -51,6 +51,6 @@ export { bindFilter, manifestMayMatch, fileMayMatch, eq, lt, lte, gt, gte, isIn,
 export type { ScanFilter, ColumnPredicate, FilterOp, FilterValue, BoundFilter, BoundPredicate } from './scan-filter'
 export { planScan, readMetadataFile, columnNamesById } from './table-scan'
 export type { TableScanDeps, ScanOptions, ScanFile, ScanStats, ScanPlan } from './table-scan'
-export { duckdbType, readParquetByFieldId, readLakeFilesSql, stagedColumn, quoteIdent, sqlString } from './duckdb-sql'
+export { duckdbType, fieldIdsClause, readParquetByFieldId, readLakeFilesSql, stagedColumn, quoteIdent, sqlString } from './duckdb-sql'
 export type { LakeFile } from './duckdb-sql'
 export type { StagedColumn } from './duckdb-sql'

@@ -2,7 +2,7 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { randomUUID } from 'node:crypto'
 import { BIGINT, INTEGER, VARCHAR, DuckDBDataChunk, type DuckDBAppender, type DuckDBConnection, type DuckDBType } from '@duckdb/node-api'
-import { quoteIdent, stagedColumn } from './duckdb-sql'
+import { fieldIdsClause, quoteIdent, stagedColumn } from './duckdb-sql'
 import { ErrorCode, WorkbenchError } from '../errors/index'
 import { encodeSingleValue, parsePrimitiveType, type ParsedPrimitiveType } from './single-value'
 import { fieldsById, partitionType, type PartitionFieldType } from './table-metadata'
@@ -63,16 +63,6 @@ function duckTypeOf(type: string): DuckDBType {
   if (p.kind === 'string') return VARCHAR
   if (p.kind === 'long' || p.kind === 'timestamp' || p.kind === 'timestamptz') return BIGINT
   return INTEGER
-}
-
-/** `FIELD_IDS` for COPY: every column's Iceberg field id, and the element id of lists. */
-function fieldIdsClause(fields: readonly NestedField[]): string {
-  const parts = fields.map((f) => {
-    const t = f.type
-    if (typeof t === 'object' && t.type === 'list') return `${quoteIdent(f.name)}: {__duckdb_field_id: ${f.id}, element: ${t['element-id']}}`
-    return `${quoteIdent(f.name)}: ${f.id}`
-  })
-  return `{${parts.join(', ')}}`
 }
 
 /** The Hive-style partition path Iceberg writers use: `event_day=2026-11-22/symbol_bucket=3`. */
