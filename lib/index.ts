@@ -4,7 +4,7 @@
  */
 export { parseConfig, loadConfig, configKeys, requireSecret, projectRoot, parseEnvFile, credentialsFileName, sinkPhases, processWorkDir, parseShard, wholeFeed } from './config/index'
 export type { WorkbenchConfig, ConfigKey, SinkPhase, IngestShard } from './config/index'
-export { ErrorCode, WorkbenchError, isWorkbenchError, isTransientError, errorMessage, retry, backoffDelay, sleep, settleWithin, defaultRetryPolicy, restartPolicy } from './errors/index'
+export { ErrorCode, WorkbenchError, isWorkbenchError, isTransientError, errorMessage, retry, backoffDelay, sleep, settleWithin, pollUntil, defaultRetryPolicy, restartPolicy } from './errors/index'
 export type { RetryPolicy } from './errors/index'
 export { createLogger, silentLogger } from './logger/index'
 export type { Logger, LogLevel, LogFields, LogRecord, LoggerOptions } from './logger/index'

@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import * as path from 'node:path'
 import type { Kafka, Producer } from 'kafkajs'
-import { requestJson, sleep, type RecordSerde, type Trade } from '../../lib/index'
+import { pollUntil, requestJson, sleep, type RecordSerde, type Trade } from '../../lib/index'
 import { parseExposition } from '../../stack/notebook'
 import { procClock, processTree, readProcessTable } from '../soak/proc-stat'
 
@@ -83,15 +83,7 @@ export function coreShares(before: Record<string, number>, after: Record<string,
 }
 
 /** Polls until `check` returns a value; throws naming `what` after `timeoutMs`. */
-export async function until<T>(check: () => Promise<T | undefined>, timeoutMs: number, what: () => string): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const v = await check().catch(() => undefined)
-    if (v !== undefined) return v
-    if (Date.now() > deadline) throw new Error(`gave up after ${timeoutMs / 1000} s waiting for ${what()}`)
-    await sleep(500)
-  }
-}
+export const until = <T>(check: () => Promise<T | undefined>, timeoutMs: number, what: () => string): Promise<T> => pollUntil(check, { timeoutMs, what, intervalMs: 500 })
 
 /** `count` trades round-robin over `symbols`, each symbol's ids going on from `lastIds`, stamped `atMicros` on. */
 export function syntheticTrades(symbols: readonly string[], count: number, lastIds: Map<string, number>, atMicros: bigint): Trade[] {

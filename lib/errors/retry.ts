@@ -1,4 +1,4 @@
-import { ErrorCode, WorkbenchError } from './workbench-error'
+import { ErrorCode, WorkbenchError, errorMessage } from './workbench-error'
 
 /** How often and how patiently to retry; tests pass a fast policy explicitly. */
 export interface RetryPolicy {
@@ -57,6 +57,43 @@ export async function settleWithin(work: Promise<unknown>, ms: number): Promise<
     return await Promise.race([work.then(() => true as const, () => true as const), late])
   } finally {
     clearTimeout(timer)
+  }
+}
+
+/** How `pollUntil` waits: for how long, how often, and what it is waiting for (for the error). */
+export interface PollOptions {
+  readonly timeoutMs: number
+  /** What is awaited, for the timeout's message; a function is called only then (it may quote logs). */
+  readonly what: string | (() => string)
+  /** Between checks (default 250 ms). */
+  readonly intervalMs?: number
+  /** An error for which waiting longer cannot help: thrown at once (default: none; every error counts as not yet). */
+  readonly isFatal?: (err: unknown) => boolean
+  readonly signal?: AbortSignal
+}
+
+/**
+ * Polls `check` until it returns a value (anything but undefined). A check that throws counts as
+ * not yet, unless `isFatal` says otherwise; after `timeoutMs` it fails with a Timeout error naming
+ * what it waited for and the last error seen. For workers, benchmarks and tests that wait for a
+ * condition, never for a fixed time.
+ */
+export async function pollUntil<T>(check: () => Promise<T | undefined>, o: PollOptions): Promise<T> {
+  const deadline = Date.now() + o.timeoutMs
+  let last: unknown
+  for (;;) {
+    try {
+      const v = await check()
+      if (v !== undefined) return v
+    } catch (err) {
+      if (o.isFatal?.(err)) throw err
+      last = err
+    }
+    if (Date.now() >= deadline) {
+      const what = typeof o.what === 'function' ? o.what() : o.what
+      throw new WorkbenchError(ErrorCode.Timeout, `timed out after ${o.timeoutMs} ms waiting for ${what}${last === undefined ? '' : `: ${errorMessage(last)}`}`, false, { cause: last })
+    }
+    await sleep(Math.min(o.intervalMs ?? 250, Math.max(0, deadline - Date.now())), o.signal)
   }
 }
 

@@ -5,7 +5,7 @@ import * as path from 'node:path'
 import * as net from 'node:net'
 import { inject } from 'vitest'
 import type { Kafka } from 'kafkajs'
-import { encodeProgress, isTransientError, loadConfig, projectRoot, type SchemaRegistryClient, type WorkbenchConfig } from '../../lib'
+import { encodeProgress, isTransientError, loadConfig, pollUntil, projectRoot, type SchemaRegistryClient, type WorkbenchConfig } from '../../lib'
 import { freshTopicOffsets } from '../../lib/ingest/topics-kafka'
 
 /** The running stack's config, as entry points see it (environment over generated credentials). */
@@ -35,21 +35,8 @@ export class FatalError extends Error {
  * Polls `check` until it returns a value (not undefined) or the time is up; a FatalError ends it at
  * once. `what` may be a function, so a description that quotes logs is made when it fails.
  */
-export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs: number, what: string | (() => string)): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  let last: unknown
-  while (Date.now() < deadline) {
-    try {
-      const v = await check()
-      if (v !== undefined) return v
-    } catch (err) {
-      if (err instanceof FatalError) throw err
-      last = err
-    }
-    await new Promise((r) => setTimeout(r, 250))
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'function' ? what() : what}${last ? `: ${(last as Error).message}` : ''}`)
-}
+export const eventually = <T>(check: () => Promise<T | undefined>, timeoutMs: number, what: string | (() => string)): Promise<T> =>
+  pollUntil(check, { timeoutMs, what, isFatal: (err) => err instanceof FatalError })
 
 /** A TCP port free on loopback right now (for a worker a test starts). */
 export async function freePort(): Promise<number> {

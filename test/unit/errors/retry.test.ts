@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { WorkbenchError, backoffDelay, errorMessage, retry, settleWithin, sleep, type RetryPolicy } from '../../../lib'
+import { ErrorCode, WorkbenchError, backoffDelay, errorMessage, pollUntil, retry, settleWithin, sleep, type RetryPolicy } from '../../../lib'
 
 const fast: RetryPolicy = { attempts: 4, initialDelayMs: 1, maxDelayMs: 4, factor: 2, jitter: 0 }
 
@@ -83,5 +83,39 @@ describe('settleWithin', () => {
     expect(await settleWithin(Promise.reject(new Error('x')), 1000)).toBe(true)
     const never = new Promise(() => undefined)
     expect(await settleWithin(never, 20)).toBe(false)
+  })
+})
+
+describe('pollUntil', () => {
+  it('returns the first value the check gives, counting throws as not yet', async () => {
+    let calls = 0
+    const v = await pollUntil(
+      async () => {
+        calls++
+        if (calls === 1) throw new Error('not up yet')
+        return calls >= 3 ? 'ready' : undefined
+      },
+      { timeoutMs: 5_000, what: 'the service', intervalMs: 1 },
+    )
+    expect(v).toBe('ready')
+    expect(calls).toBe(3)
+  })
+  it('times out naming what it waited for and the last error, with a Timeout code', async () => {
+    const err = await pollUntil(() => Promise.reject(new Error('connection refused')), { timeoutMs: 30, what: () => 'the broker', intervalMs: 5 }).catch((e: unknown) => e)
+    expect(err).toMatchObject({ code: ErrorCode.Timeout, retryable: false })
+    expect((err as Error).message).toMatch(/timed out after 30 ms waiting for the broker: connection refused/)
+  })
+  it('stops at once on a fatal error', async () => {
+    let calls = 0
+    const fatal = new Error('the worker exited')
+    const err = await pollUntil(
+      async () => {
+        calls++
+        throw fatal
+      },
+      { timeoutMs: 5_000, what: 'the worker', intervalMs: 1, isFatal: (e) => e === fatal },
+    ).catch((e: unknown) => e)
+    expect(err).toBe(fatal)
+    expect(calls).toBe(1)
   })
 })
