@@ -1,7 +1,6 @@
 import * as avro from 'avsc'
-import { randomBytes } from 'node:crypto'
-import { deflateRawSync, inflateRawSync } from 'node:zlib'
 import { bigintLong } from '../avro/avsc-types'
+import { createObjectContainerReader, writeObjectContainer } from '../avro/object-container'
 import { ErrorCode, WorkbenchError, errorMessage } from '../errors/index'
 import { compareValues, encodeSingleValue, type SingleValue } from './single-value'
 import { EntryStatus, FileContent, ManifestContent } from './spec-types'
@@ -10,7 +9,7 @@ import type { PartitionFieldType } from './table-metadata'
 
 /**
  * Iceberg manifests and manifest lists as Avro object container files, both ways. Pure: avsc
- * for the records, node:zlib for the deflate codec, no IO. Writes format v2 as the Java library
+ * for the records, lib/avro's object-container for the file layout, no IO. Writes format v2 as the Java library
  * does (same Avro schemas, field ids, record names and header keys); reads v1 and v2 files from
  * Spark, the Iceberg Java API, Athena and the workbench itself, mapping Avro field names onto
  * the camelCase types of `spec-types`. Every long is a bigint, so 63-bit snapshot ids are exact.
@@ -315,159 +314,8 @@ const manifestFileSchema: object = {
 
 const manifestFileType = createType(manifestFileSchema, 'manifest_file schema')
 
-// --- Avro object container files ----------------------------------------------------------------
-
-const magic = Buffer.from([0x4f, 0x62, 0x6a, 0x01]) // "Obj" 1
-const headerType = avro.Type.forSchema({
-  type: 'record',
-  name: 'org.apache.avro.file.Header',
-  fields: [
-    { name: 'magic', type: { type: 'fixed', name: 'Magic', size: 4 } },
-    { name: 'meta', type: { type: 'map', values: 'bytes' } },
-    { name: 'sync', type: { type: 'fixed', name: 'Sync', size: 16 } },
-  ],
-})
-/** Block counts and sizes: small longs, plain numbers. */
-const blockLong = avro.Type.forSchema('long')
-/** Uncompressed bytes per block before a new one starts (Avro Java's default is 64 000; bigger blocks deflate better and every reader takes them). */
-const blockBytes = 1 << 20
-
-interface AvroHeader {
-  magic: Buffer
-  meta: Record<string, Buffer>
-  sync: Buffer
-}
-
-/**
- * An Avro object container file (https://avro.apache.org/docs/1.11.1/specification/#object-container-files):
- * header {magic "Obj\x01", meta map<bytes> with `avro.schema` and `avro.codec`, 16-byte sync marker},
- * then blocks {record count long, byte size long, records (deflated), sync marker}.
- *
- * Written here rather than with avsc's BlockEncoder: given a Type, BlockEncoder writes the
- * Type's exported schema, which drops the `field-id` attributes Iceberg readers need; given the
- * raw schema, it builds its own Type whose longs are JS numbers, which cannot hold 63-bit
- * snapshot ids. Here `avro.schema` is the raw schema text and the records go through `type`.
- */
-function writeContainer(schema: object, type: avro.Type, meta: Record<string, string>, records: readonly object[], what: string): Uint8Array {
-  const sync = randomBytes(16)
-  const headerMeta: Record<string, Buffer> = {}
-  for (const [key, value] of Object.entries(meta)) headerMeta[key] = Buffer.from(value, 'utf8')
-  headerMeta['avro.schema'] = Buffer.from(JSON.stringify(schema), 'utf8')
-  headerMeta['avro.codec'] = Buffer.from('deflate', 'utf8')
-  const header: AvroHeader = { magic, meta: headerMeta, sync }
-  const chunks: Buffer[] = [headerType.toBuffer(header)]
-  let pending: Buffer[] = []
-  let pendingBytes = 0
-  const flush = (): void => {
-    if (pending.length === 0) return
-    const data = deflateRawSync(Buffer.concat(pending))
-    chunks.push(blockLong.toBuffer(pending.length), blockLong.toBuffer(data.length), data, sync)
-    pending = []
-    pendingBytes = 0
-  }
-  records.forEach((record, i) => {
-    const body = encodeRecord(type, record, `${what}, record ${i}`)
-    pending.push(body)
-    pendingBytes += body.length
-    if (pendingBytes >= blockBytes) flush()
-  })
-  flush()
-  return Buffer.concat(chunks)
-}
-
-function encodeRecord(type: avro.Type, record: object, what: string): Buffer {
-  try {
-    return type.toBuffer(record)
-  } catch (err) {
-    const problems: string[] = []
-    type.isValid(record, {
-      errorHook: (path, value, fieldType) => {
-        const shown = typeof value === 'bigint' ? `${value}n` : typeof value === 'string' ? JSON.stringify(value) : value instanceof Uint8Array ? `${value.length} bytes` : String(value)
-        problems.push(`${path.join('.') || '(record)'}: ${shown} is not a valid ${fieldType.typeName === 'abstract:long' ? 'long (bigint)' : fieldType.typeName}`)
-      },
-    })
-    throw new WorkbenchError(ErrorCode.RecordInvalid, `${what} does not fit its Avro schema: ${problems.length ? problems.join('; ') : errorMessage(err)}`, false, { cause: err })
-  }
-}
-
-interface Container {
-  readonly meta: Record<string, string>
-  /** The writer's type, from the `avro.schema` header. */
-  readonly type: avro.Type
-  readonly records: unknown[]
-}
-
-/** Reads an Avro object container file with the writer schema in its header (codecs: null, deflate). */
-/**
- * Compiled reader types by schema text. Every manifest of a table carries the same schema, and
- * avsc compiles each type into generated functions: maintenance, which reads every manifest of
- * every snapshot each round, spent more time compiling than decoding. Bounded: a catalog of many
- * tables and partition specs keeps the most recent 256.
- */
-const readerTypes = new Map<string, avro.Type>()
-function readerTypeOf(schemaText: string, what: string, invalid: (message: string, cause?: unknown) => WorkbenchError): avro.Type {
-  const cached = readerTypes.get(schemaText)
-  if (cached) return cached
-  let schema: unknown
-  try {
-    schema = JSON.parse(schemaText)
-  } catch (err) {
-    throw invalid(`avro.schema is not JSON: ${errorMessage(err)}`, err)
-  }
-  const type = createType(schema, what)
-  if (readerTypes.size >= 256) readerTypes.delete(readerTypes.keys().next().value!)
-  readerTypes.set(schemaText, type)
-  return type
-}
-
-function readContainer(bytes: Uint8Array, what: string): Container {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-  const invalid = (message: string, cause?: unknown): WorkbenchError =>
-    new WorkbenchError(ErrorCode.RecordInvalid, `${what} is not a readable Avro object container file: ${message}`, false, cause === undefined ? undefined : { cause })
-  if (buf.length < 4 || !buf.subarray(0, 4).equals(magic)) throw invalid(`expected the magic bytes 4f 62 6a 01 ("Obj\\x01"), got ${buf.subarray(0, 4).toString('hex') || 'nothing'}`)
-  let header: AvroHeader
-  let pos: number
-  try {
-    const decoded = headerType.decode(buf, 0)
-    if (decoded.offset < 0) throw invalid(`the header is truncated (${buf.length} bytes in all)`)
-    header = decoded.value as AvroHeader
-    pos = decoded.offset
-  } catch (err) {
-    throw err instanceof WorkbenchError ? err : invalid(`the header does not decode: ${errorMessage(err)}`, err)
-  }
-  const meta: Record<string, string> = {}
-  for (const [key, value] of Object.entries(header.meta)) meta[key] = value.toString('utf8')
-  const codec = meta['avro.codec'] ?? 'null'
-  if (codec !== 'null' && codec !== 'deflate') throw invalid(`codec ${JSON.stringify(codec)} is not supported; the workbench reads null and deflate (what Iceberg writes by default)`)
-  const schemaText = meta['avro.schema']
-  if (schemaText === undefined) throw invalid('the header has no avro.schema')
-  const type = readerTypeOf(schemaText, what, invalid)
-  const records: unknown[] = []
-  let block = 0
-  while (pos < buf.length) {
-    try {
-      const count = blockLong.decode(buf, pos)
-      const size = count.offset < 0 ? count : blockLong.decode(buf, count.offset)
-      const start = size.offset
-      const end = start + Number(size.value)
-      if (count.offset < 0 || start < 0 || end + 16 > buf.length) throw invalid(`block ${block} at byte ${pos} is truncated (file has ${buf.length} bytes)`)
-      if (!buf.subarray(end, end + 16).equals(header.sync)) throw invalid(`block ${block} does not end with the header's sync marker: corrupt or truncated`)
-      const data = codec === 'deflate' ? inflateRawSync(buf.subarray(start, end)) : buf.subarray(start, end)
-      let at = 0
-      for (let i = 0; i < Number(count.value); i++) {
-        const record = type.decode(data, at)
-        if (record.offset < 0) throw invalid(`block ${block} ends inside record ${i} of ${String(count.value)}`)
-        records.push(record.value)
-        at = record.offset
-      }
-      pos = end + 16
-      block++
-    } catch (err) {
-      throw err instanceof WorkbenchError ? err : invalid(`block ${block} does not decode: ${errorMessage(err)}`, err)
-    }
-  }
-  return { meta, type, records }
-}
+/** Manifests and manifest lists are read with the same hooks and logical types as they are written. */
+const containers = createObjectContainerReader(createType)
 
 // --- manifests ----------------------------------------------------------------------------------
 
@@ -532,7 +380,7 @@ export async function encodeManifest(opts: ManifestWriteOptions): Promise<Uint8A
     'format-version': '2',
     content: content === ManifestContent.Deletes ? 'deletes' : 'data',
   }
-  return writeContainer(avroSchema, createType(avroSchema, 'manifest_entry schema'), meta, records, 'manifest')
+  return writeObjectContainer(records, { schema: avroSchema, type: createType(avroSchema, 'manifest_entry schema'), meta, what: 'manifest' })
 }
 
 /**
@@ -543,7 +391,7 @@ export async function encodeManifest(opts: ManifestWriteOptions): Promise<Uint8A
  * unscaled (bigint), uuids as canonical strings, binary and fixed as Uint8Array.
  */
 export async function decodeManifest(bytes: Uint8Array): Promise<DecodedManifest> {
-  const { meta, type, records } = readContainer(bytes, 'manifest')
+  const { meta, type, records } = containers.read(bytes, 'manifest')
   const dataFileType = recordField(type, 'data_file')
   const partitionType = dataFileType && recordField(dataFileType, 'partition')
   if (!(partitionType instanceof avro.types.RecordType)) {
@@ -753,12 +601,12 @@ export async function encodeManifestList(opts: ManifestListWriteOptions): Promis
     'sequence-number': opts.sequenceNumber.toString(),
     'format-version': '2',
   }
-  return writeContainer(manifestFileSchema, manifestFileType, meta, records, `manifest list of snapshot ${opts.snapshotId}`)
+  return writeObjectContainer(records, { schema: manifestFileSchema, type: manifestFileType, meta, what: `manifest list of snapshot ${opts.snapshotId}` })
 }
 
 /** Decodes a manifest list of any v1 or v2 writer. v1 lists have no content or sequence numbers: data, 0. */
 export async function decodeManifestList(bytes: Uint8Array): Promise<ManifestFile[]> {
-  const { type, records } = readContainer(bytes, 'manifest list')
+  const { type, records } = containers.read(bytes, 'manifest list')
   if (!(type instanceof avro.types.RecordType) || type.field('manifest_path') === undefined) {
     throw new WorkbenchError(ErrorCode.RecordInvalid, `manifest list: the writer schema has no manifest_path field; is this a manifest? (avro.schema record ${JSON.stringify(type.name ?? type.typeName)})`)
   }
