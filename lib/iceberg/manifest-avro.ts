@@ -2,21 +2,21 @@ import * as avro from 'avsc'
 import { bigintLong } from '../avro/avsc-types'
 import { createObjectContainerReader, writeObjectContainer } from '../avro/object-container'
 import { ErrorCode, WorkbenchError, errorMessage } from '../errors/index'
+import { avroName, manifestEntrySchema, manifestFileSchema, type PartitionTupleField } from './manifest-schemas'
 import { compareValues, encodeSingleValue, type SingleValue } from './single-value'
 import { EntryStatus, FileContent, ManifestContent } from './spec-types'
 import type { DataFile, ManifestEntry, ManifestFile, PartitionFieldSummary, PartitionSpec, PartitionValue, PrimitiveType, Schema } from './spec-types'
-import type { PartitionFieldType } from './table-metadata'
 
 /**
- * Iceberg manifests and manifest lists as Avro object container files, both ways. Pure: avsc
- * for the records, lib/avro's object-container for the file layout, no IO. Writes format v2 as the Java library
- * does (same Avro schemas, field ids, record names and header keys); reads v1 and v2 files from
- * Spark, the Iceberg Java API, Athena and the workbench itself, mapping Avro field names onto
- * the camelCase types of `spec-types`. Every long is a bigint, so 63-bit snapshot ids are exact.
+ * Iceberg manifests and manifest lists as Avro object container files, both ways: the mapping
+ * between their Avro records and the camelCase types of `spec-types`. Pure: the schemas are in
+ * `manifest-schemas`, the file layout is lib/avro's `object-container`, no IO. Writes format v2
+ * as the Java library does (same Avro schemas, field ids, record names and header keys); reads
+ * v1 and v2 files from Spark, the Iceberg Java API, Athena and the workbench itself. Every long
+ * is a bigint, so 63-bit snapshot ids are exact.
  */
 
-/** What a manifest needs of a partition field: its id and name, and the type its transform produces. */
-export type PartitionTupleField = Pick<PartitionFieldType, 'id' | 'name' | 'type'>
+export type { PartitionTupleField } from './manifest-schemas'
 
 /** What `encodeManifest` writes: the entries of one manifest and the table state they belong to. */
 export interface ManifestWriteOptions {
@@ -51,7 +51,6 @@ export interface DecodedManifest {
 export type InheritedManifestEntry = ManifestEntry & { readonly snapshotId: bigint; readonly sequenceNumber: bigint; readonly fileSequenceNumber: bigint }
 
 // --- Avro types ---------------------------------------------------------------------------------
-
 
 /** What avsc passes a logical type's constructor. */
 type LogicalSchema = ConstructorParameters<typeof avro.types.LogicalType>[0]
@@ -121,197 +120,6 @@ function createType(schema: unknown, what: string): avro.Type {
   }
 }
 
-// --- Avro schema pieces, as Iceberg's Java library writes them ----------------------------------
-
-type AvroField = Record<string, unknown>
-
-function required(name: string, fieldId: number, type: unknown): AvroField {
-  return { name, type, 'field-id': fieldId }
-}
-
-function optional(name: string, fieldId: number, type: unknown): AvroField {
-  return { name, type: ['null', type], default: null, 'field-id': fieldId }
-}
-
-/** An Iceberg map with int keys: an Avro array of key/value records (Avro maps only take string keys). */
-function intKeyMap(keyId: number, valueId: number, valueType: string): object {
-  return {
-    type: 'array',
-    items: { type: 'record', name: `k${keyId}_v${valueId}`, fields: [required('key', keyId, 'int'), required('value', valueId, valueType)] },
-    logicalType: 'map',
-  }
-}
-
-/**
- * The Avro type of one partition value (spec Appendix A, https://iceberg.apache.org/spec/#avro):
- * date as int/date, time and timestamps as long with their logical type, uuid and fixed[L] as
- * fixed, decimal(P, S) as the smallest fixed that holds P digits. Named types (fixed) are
- * declared once and referenced by name after, as Avro requires.
- */
-function partitionAvroType(type: PrimitiveType, declared: Set<string>): unknown {
-  const named = (schema: Record<string, unknown> & { name: string }): unknown => {
-    if (declared.has(schema.name)) return schema.name
-    declared.add(schema.name)
-    return schema
-  }
-  switch (type) {
-    case 'boolean':
-    case 'int':
-    case 'long':
-    case 'float':
-    case 'double':
-    case 'string':
-      return type
-    case 'binary':
-      return 'bytes'
-    case 'date':
-      return { type: 'int', logicalType: 'date' }
-    case 'time':
-      return { type: 'long', logicalType: 'time-micros' }
-    case 'timestamp':
-    case 'timestamptz':
-      return { type: 'long', logicalType: 'timestamp-micros', 'adjust-to-utc': type === 'timestamptz' }
-    case 'timestamp_ns':
-    case 'timestamptz_ns':
-      return { type: 'long', logicalType: 'timestamp-nanos', 'adjust-to-utc': type === 'timestamptz_ns' }
-    case 'uuid':
-      return named({ type: 'fixed', name: 'uuid_fixed', size: 16, logicalType: 'uuid' })
-  }
-  const fixed = /^fixed\[(\d+)\]$/.exec(type)
-  if (fixed) return named({ type: 'fixed', name: `fixed_${fixed[1]}`, size: Number(fixed[1]) })
-  const decimal = parseDecimalType(type)
-  if (decimal) {
-    const { precision, scale } = decimal
-    return named({ type: 'fixed', name: `decimal_${precision}_${scale}`, size: decimalRequiredBytes(precision), logicalType: 'decimal', precision, scale })
-  }
-  throw new WorkbenchError(ErrorCode.SchemaIncompatible, `partition type ${JSON.stringify(type)} has no Avro mapping: expected a primitive type (int, long, date, timestamp, string, decimal(P, S), ...)`)
-}
-
-function parseDecimalType(type: string): { precision: number; scale: number } | undefined {
-  const m = /^decimal\(\s*(\d+)\s*,\s*(\d+)\s*\)$/.exec(type)
-  return m ? { precision: Number(m[1]), scale: Number(m[2]) } : undefined
-}
-
-/** The fewest bytes whose two's-complement range holds every unscaled value of `precision` digits. */
-function decimalRequiredBytes(precision: number): number {
-  const max = 10n ** BigInt(precision)
-  let bytes = 1
-  while (1n << BigInt(8 * bytes - 1) < max) bytes++
-  return bytes
-}
-
-/**
- * A partition field name as an Avro name, as Java's `AvroSchemaUtil.makeCompatibleName` does:
- * a leading digit becomes `_3`, any other character outside `[A-Za-z0-9_]` becomes `_x` + its hex code.
- */
-function avroName(name: string): string {
-  let out = ''
-  for (let i = 0; i < name.length; i++) {
-    const c = name.charAt(i)
-    if (/[A-Za-z_]/.test(c) || (i > 0 && /\d/.test(c))) out += c
-    else out += /\d/.test(c) ? `_${c}` : `_x${c.charCodeAt(0).toString(16).toUpperCase()}`
-  }
-  return out || '_'
-}
-
-/**
- * `manifest_entry`, format v2 (https://iceberg.apache.org/spec/#manifests). Each field carries
- * its Iceberg `field-id`; the record names are the ones Java writes:
- *
- *   status 0 int (0 EXISTING, 1 ADDED, 2 DELETED) · snapshot_id 1 [null, long] ·
- *   sequence_number 3 [null, long] · file_sequence_number 4 [null, long] · data_file 2 record r2:
- *     content 134 int · file_path 100 string · file_format 101 string ·
- *     partition 102 record r102 (one optional field per partition field, field-id = partition field id) ·
- *     record_count 103 long · file_size_in_bytes 104 long ·
- *     column_sizes 108 · value_counts 109 · null_value_counts 110 · nan_value_counts 137 ·
- *     lower_bounds 125 · upper_bounds 128 — each [null, array of record kK_vV {key int, value}]
- *       with logicalType map (keys/values 117/118, 119/120, 121/122, 138/139, 126/127, 129/130;
- *       bounds are bytes in the single-value encoding) ·
- *     key_metadata 131 [null, bytes] · split_offsets 132 [null, array<long> element 133] ·
- *     equality_ids 135 [null, array<int> element 136] · sort_order_id 140 [null, int]
- */
-function manifestEntrySchema(partitionFields: readonly AvroField[]): object {
-  return {
-    type: 'record',
-    name: 'manifest_entry',
-    fields: [
-      required('status', 0, 'int'),
-      optional('snapshot_id', 1, 'long'),
-      optional('sequence_number', 3, 'long'),
-      optional('file_sequence_number', 4, 'long'),
-      required('data_file', 2, {
-        type: 'record',
-        name: 'r2',
-        fields: [
-          required('content', 134, 'int'),
-          required('file_path', 100, 'string'),
-          required('file_format', 101, 'string'),
-          required('partition', 102, { type: 'record', name: 'r102', fields: partitionFields }),
-          required('record_count', 103, 'long'),
-          required('file_size_in_bytes', 104, 'long'),
-          optional('column_sizes', 108, intKeyMap(117, 118, 'long')),
-          optional('value_counts', 109, intKeyMap(119, 120, 'long')),
-          optional('null_value_counts', 110, intKeyMap(121, 122, 'long')),
-          optional('nan_value_counts', 137, intKeyMap(138, 139, 'long')),
-          optional('lower_bounds', 125, intKeyMap(126, 127, 'bytes')),
-          optional('upper_bounds', 128, intKeyMap(129, 130, 'bytes')),
-          optional('key_metadata', 131, 'bytes'),
-          optional('split_offsets', 132, { type: 'array', items: 'long', 'element-id': 133 }),
-          optional('equality_ids', 135, { type: 'array', items: 'int', 'element-id': 136 }),
-          optional('sort_order_id', 140, 'int'),
-        ],
-      }),
-    ],
-  }
-}
-
-/**
- * `manifest_file`, format v2 (https://iceberg.apache.org/spec/#manifest-lists):
- *
- *   manifest_path 500 string · manifest_length 501 long · partition_spec_id 502 int ·
- *   content 517 int (0 data, 1 deletes) · sequence_number 515 long · min_sequence_number 516 long ·
- *   added_snapshot_id 503 long · added_files_count 504 int · existing_files_count 505 int ·
- *   deleted_files_count 506 int · added_rows_count 512 long · existing_rows_count 513 long ·
- *   deleted_rows_count 514 long ·
- *   partitions 507 [null, array element 508 of record r508 {contains_null 509 boolean,
- *     contains_nan 518 [null, boolean], lower_bound 510 [null, bytes], upper_bound 511 [null, bytes]}] ·
- *   key_metadata 519 [null, bytes]
- */
-const manifestFileSchema: object = {
-  type: 'record',
-  name: 'manifest_file',
-  fields: [
-    required('manifest_path', 500, 'string'),
-    required('manifest_length', 501, 'long'),
-    required('partition_spec_id', 502, 'int'),
-    required('content', 517, 'int'),
-    required('sequence_number', 515, 'long'),
-    required('min_sequence_number', 516, 'long'),
-    required('added_snapshot_id', 503, 'long'),
-    required('added_files_count', 504, 'int'),
-    required('existing_files_count', 505, 'int'),
-    required('deleted_files_count', 506, 'int'),
-    required('added_rows_count', 512, 'long'),
-    required('existing_rows_count', 513, 'long'),
-    required('deleted_rows_count', 514, 'long'),
-    optional('partitions', 507, {
-      type: 'array',
-      items: {
-        type: 'record',
-        name: 'r508',
-        fields: [
-          required('contains_null', 509, 'boolean'),
-          optional('contains_nan', 518, 'boolean'),
-          optional('lower_bound', 510, 'bytes'),
-          optional('upper_bound', 511, 'bytes'),
-        ],
-      },
-      'element-id': 508,
-    }),
-    optional('key_metadata', 519, 'bytes'),
-  ],
-}
-
 const manifestFileType = createType(manifestFileSchema, 'manifest_file schema')
 
 /** Manifests and manifest lists are read with the same hooks and logical types as they are written. */
@@ -357,7 +165,7 @@ interface AvroManifestEntry {
 }
 
 /**
- * Encodes one manifest (the layout is above `manifestEntrySchema`) with the header keys Java
+ * Encodes one manifest (the layout is above `manifestEntrySchema` in manifest-schemas) with the header keys Java
  * writes — `schema`, `schema-id`, `partition-spec`, `partition-spec-id`, `format-version` "2",
  * `content` "data" or "deletes" — deflate-compressed. Throws RECORD_INVALID naming the entry
  * and field of any value that does not fit, and for a data file in a delete manifest or back.
@@ -367,10 +175,8 @@ export async function encodeManifest(opts: ManifestWriteOptions): Promise<Uint8A
   if (opts.formatVersion !== 2) throw new WorkbenchError(ErrorCode.SchemaIncompatible, `manifests are written as format version 2, got ${String(opts.formatVersion)}`)
   if (content !== ManifestContent.Data && content !== ManifestContent.Deletes) throw new WorkbenchError(ErrorCode.RecordInvalid, `manifest content must be 0 (data) or 1 (deletes), got ${String(content)}`)
   checkPartitionType(spec, partitionType)
-  const declared = new Set<string>()
   const names = partitionType.map((field) => avroName(field.name))
-  const partitionFields = partitionType.map((field, i) => optional(names[i] ?? '', field.id, partitionAvroType(field.type, declared)))
-  const avroSchema = manifestEntrySchema(partitionFields)
+  const avroSchema = manifestEntrySchema(partitionType)
   const records = entries.map((entry, i) => toAvroManifestEntry(entry, content, partitionType, names, i))
   const meta: Record<string, string> = {
     schema: JSON.stringify(schema),
@@ -587,7 +393,7 @@ interface AvroPartitionSummary {
 }
 
 /**
- * Encodes one snapshot's manifest list (the layout is above `manifestFileSchema`) with the
+ * Encodes one snapshot's manifest list (the layout is above `manifestFileSchema` in manifest-schemas) with the
  * header keys Java writes: `snapshot-id`, `parent-snapshot-id` ("null" when there is none),
  * `sequence-number`, `format-version` "2". A manifest written for this commit may carry
  * sequence number -1 (unassigned): it is written as `sequenceNumber`, as Java does.
