@@ -177,7 +177,13 @@ function readContainer(bytes: Uint8Array, what: string, readerType: (schemaText:
       const data = codec === 'deflate' ? inflateRawSync(buf.subarray(start, end)) : buf.subarray(start, end)
       let at = 0
       for (let i = 0; i < Number(count.value); i++) {
-        const record = type.decode(data, at)
+        let record: { value: unknown; offset: number }
+        try {
+          record = type.decode(data, at)
+        } catch (err) {
+          // A logical type's own refusal (an empty decimal, say) keeps its message and gains the file's name.
+          throw invalid(`block ${block} does not decode: ${errorMessage(err)}`, err)
+        }
         if (record.offset < 0) throw invalid(`block ${block} ends inside record ${i} of ${String(count.value)}`)
         records.push(record.value)
         at = record.offset

@@ -1,6 +1,7 @@
 import * as avro from 'avsc'
 import { bigintLong } from '../avro/avsc-types'
 import { createObjectContainerReader, writeObjectContainer } from '../avro/object-container'
+import { decodeTwosComplement, twosComplementLength, writeTwosComplement } from '../avro/twos-complement'
 import { ErrorCode, WorkbenchError, errorMessage } from '../errors/index'
 import { avroName, manifestEntrySchema, manifestFileSchema, type PartitionTupleField } from './manifest-schemas'
 import { compareValues, encodeSingleValue, type SingleValue } from './single-value'
@@ -69,14 +70,19 @@ class UnscaledDecimalType extends avro.types.LogicalType {
     this.size = underlying instanceof avro.types.FixedType ? underlying.size : undefined
   }
 
+  /** Empty bytes (possible on `bytes`, never on a fixed) are refused: see lib/avro's twos-complement. */
   protected override _fromValue(bytes: Buffer): bigint {
-    return fromTwosComplement(bytes)
+    return decodeTwosComplement(bytes)
   }
 
   /** undefined tells avsc the value does not fit (it then names the field). */
   protected override _toValue(value: unknown): Buffer | undefined {
     if (typeof value !== 'bigint') return undefined
-    return toTwosComplement(value, this.size)
+    const length = twosComplementLength(value)
+    if (this.size !== undefined && length > this.size) return undefined
+    const out = Buffer.alloc(this.size ?? length)
+    writeTwosComplement(value, out, 0, out.length)
+    return out
   }
 }
 
@@ -564,23 +570,7 @@ function copyBytes(bytes: Uint8Array): Uint8Array {
   return new Uint8Array(bytes)
 }
 
-/** Two's complement, big-endian, in `size` bytes (sign-extended) or the fewest that hold `n`; undefined when it does not fit. */
-function toTwosComplement(n: bigint, size: number | undefined): Buffer | undefined {
-  let bytes = 1
-  while (n < -(1n << BigInt(8 * bytes - 1)) || n >= 1n << BigInt(8 * bytes - 1)) bytes++
-  if (size !== undefined && bytes > size) return undefined
-  const width = size ?? bytes
-  const unsigned = n < 0n ? (1n << BigInt(8 * width)) + n : n
-  return Buffer.from(unsigned.toString(16).padStart(2 * width, '0'), 'hex')
-}
-
 function formatUuid(bytes: Uint8Array): string {
   const hex = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
-}
-
-function fromTwosComplement(bytes: Uint8Array): bigint {
-  if (bytes.length === 0) return 0n
-  const unsigned = BigInt(`0x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')}`)
-  return (bytes[0] ?? 0) & 0x80 ? unsigned - (1n << BigInt(8 * bytes.length)) : unsigned
 }

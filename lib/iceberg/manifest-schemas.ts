@@ -1,3 +1,4 @@
+import { twosComplementLength } from '../avro/twos-complement'
 import { ErrorCode, WorkbenchError } from '../errors/index'
 import type { PrimitiveType } from './spec-types'
 import type { PartitionFieldType } from './table-metadata'
@@ -82,10 +83,7 @@ function parseDecimalType(type: string): { precision: number; scale: number } | 
 
 /** The fewest bytes whose two's-complement range holds every unscaled value of `precision` digits. */
 function decimalRequiredBytes(precision: number): number {
-  const max = 10n ** BigInt(precision)
-  let bytes = 1
-  while (1n << BigInt(8 * bytes - 1) < max) bytes++
-  return bytes
+  return twosComplementLength(10n ** BigInt(precision) - 1n)
 }
 
 /**
