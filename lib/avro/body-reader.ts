@@ -1,4 +1,5 @@
 import { ErrorCode, WorkbenchError } from '../errors/index'
+import { decodeTwosComplement, decodeTwosComplementExact } from './twos-complement'
 
 /**
  * A cursor over one Avro binary body, for readers compiled per writer schema (the Kafka tail's
@@ -133,19 +134,9 @@ export class AvroBodyReader {
   decimalUnscaled(precision: number): bigint {
     const len = this.length(1, 'decimal length')
     if (len === 0) throw invalid('an empty byte string where a decimal was expected')
-    const buf = this.buf
     const start = this.pos
     this.pos += len
-    let v: bigint
-    if (len <= 6) {
-      let n = 0
-      for (let i = start; i < this.pos; i++) n = n * 256 + buf[i]!
-      if (buf[start]! & 0x80) n -= 2 ** (8 * len)
-      v = BigInt(n)
-    } else {
-      const unsigned = BigInt(`0x${buf.toString('hex', start, this.pos)}`)
-      v = buf[start]! & 0x80 ? unsigned - (1n << BigInt(8 * len)) : unsigned
-    }
+    const v = decodeTwosComplement(this.buf, start, this.pos)
     const limit = powerOfTen(precision)
     if (v >= limit || v <= -limit) throw invalid(`a decimal of more than ${precision} digits`)
     return v
@@ -156,21 +147,19 @@ export class AvroBodyReader {
    * (up to 6 bytes always are), else a bigint. Same bytes accepted and refused.
    */
   decimalUnscaledExact(precision: number): number | bigint {
-    const start = this.pos
     const len = this.length(1, 'decimal length')
-    if (len === 0 || len > 6) {
-      this.pos = start
-      return exactInteger(this.decimalUnscaled(precision))
-    }
-    const buf = this.buf
-    const from = this.pos
+    if (len === 0) throw invalid('an empty byte string where a decimal was expected')
+    const start = this.pos
     this.pos += len
-    let n = 0
-    for (let i = from; i < this.pos; i++) n = n * 256 + buf[i]!
-    if (buf[from]! & 0x80) n -= 2 ** (8 * len)
-    // 10^precision is exact as a double up to 10^22, and 6 bytes are below 2^48 < 10^15.
-    if (precision <= 15 && Math.abs(n) >= 10 ** precision) throw invalid(`a decimal of more than ${precision} digits`)
-    return n
+    const v = decodeTwosComplementExact(this.buf, start, this.pos)
+    if (typeof v === 'bigint') {
+      const limit = powerOfTen(precision)
+      if (v >= limit || v <= -limit) throw invalid(`a decimal of more than ${precision} digits`)
+      return v
+    }
+    // A safe integer is below 2^53 < 10^16, and 10^precision is exact as a double up to 10^22.
+    if (precision <= 15 && Math.abs(v) >= 10 ** precision) throw invalid(`a decimal of more than ${precision} digits`)
+    return v
   }
 
   /** An enum index below `count`. */

@@ -1,5 +1,6 @@
 import * as avro from 'avsc'
 import { ErrorCode, WorkbenchError } from '../errors/index'
+import { decodeTwosComplement, twosComplementLength, writeTwosComplement } from './twos-complement'
 
 /** A plain decimal number: optional '-', digits, optional '.' and digits. No '+', exponent or spaces. */
 const plainDecimal = /^(-?)(\d+)(?:\.(\d+))?$/
@@ -14,14 +15,16 @@ const plainDecimal = /^(-?)(\d+)(?:\.(\d+))?$/
  */
 export function encodeDecimal(value: unknown, precision: number, scale: number): Buffer {
   const unscaled = parseDecimal(value, precision, scale)
-  return typeof unscaled === 'number' ? smallToTwosComplement(unscaled) : toTwosComplement(unscaled)
+  const out = Buffer.allocUnsafe(twosComplementLength(unscaled))
+  writeTwosComplement(unscaled, out, 0, out.length)
+  return out
 }
 
 /** Unscaled two's-complement big-endian bytes → canonical string with exactly `scale` fractional digits. */
 export function decodeDecimal(bytes: Uint8Array, precision: number, scale: number): string {
   if (!(bytes instanceof Uint8Array)) throw invalid(`the body ended before a decimal(${precision},${scale}) value: truncated, or written with another schema`)
   if (bytes.length === 0) throw invalid(`an empty byte string is not a decimal(${precision},${scale}): the Avro spec needs at least one byte`)
-  const unscaled = fromTwosComplement(bytes)
+  const unscaled = decodeTwosComplement(bytes)
   const digits = (unscaled < 0n ? -unscaled : unscaled).toString().length
   if (unscaled !== 0n && digits > precision) {
     throw invalid(`decoded ${formatDecimal(unscaled, scale)} has ${digits} digits; decimal(${precision},${scale}) holds at most ${precision}: the writer broke its own schema`)
@@ -42,9 +45,6 @@ export function canonicalDecimal(value: string, precision: number, scale: number
 export function decimalUnscaled(value: unknown, precision: number, scale: number): bigint {
   return BigInt(parseDecimal(value, precision, scale))
 }
-
-/** |unscaled| below 2^47 fits 6 bytes and stays exact in a double: the fast path (prices, most sizes). */
-const smallLimit = 2 ** 47
 
 /**
  * The unscaled value of an exact decimal string, as `encodeDecimal` checks it: a number when it
@@ -74,37 +74,10 @@ export function parseDecimal(value: unknown, precision: number, scale: number): 
   return sign === '-' ? -unscaled : unscaled
 }
 
-/** `toTwosComplement` for |n| < 2^47, in plain arithmetic (no bigint, no hex strings). */
-function smallToTwosComplement(n: number): Buffer {
-  if (n >= smallLimit || n < -smallLimit) return toTwosComplement(BigInt(n))
-  let bytes = 1
-  while (n < -(2 ** (8 * bytes - 1)) || n >= 2 ** (8 * bytes - 1)) bytes++
-  let v = n < 0 ? 2 ** (8 * bytes) + n : n
-  const out = Buffer.allocUnsafe(bytes)
-  for (let i = bytes - 1; i >= 0; i--) {
-    out[i] = v % 256
-    v = Math.floor(v / 256)
-  }
-  return out
-}
-
 function formatDecimal(unscaled: bigint, scale: number): string {
   const digits = (unscaled < 0n ? -unscaled : unscaled).toString().padStart(scale + 1, '0')
   const point = digits.length - scale
   return `${unscaled < 0n ? '-' : ''}${digits.slice(0, point)}${scale > 0 ? `.${digits.slice(point)}` : ''}`
-}
-
-/** The fewest bytes whose two's-complement range holds `n` (zero is one byte, as in Java's BigInteger). */
-function toTwosComplement(n: bigint): Buffer {
-  let bytes = 1
-  while (n < -(1n << BigInt(8 * bytes - 1)) || n >= 1n << BigInt(8 * bytes - 1)) bytes++
-  const unsigned = n < 0n ? (1n << BigInt(8 * bytes)) + n : n
-  return Buffer.from(unsigned.toString(16).padStart(2 * bytes, '0'), 'hex')
-}
-
-function fromTwosComplement(bytes: Uint8Array): bigint {
-  const unsigned = BigInt(`0x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex')}`)
-  return (bytes[0] ?? 0) & 0x80 ? unsigned - (1n << BigInt(8 * bytes.length)) : unsigned
 }
 
 function invalid(message: string): WorkbenchError {

@@ -1,6 +1,7 @@
 import { ErrorCode, WorkbenchError } from '../errors/index'
 import type { Quote, Trade } from '../market/types'
-import { encodeDecimal, parseDecimal } from './decimal'
+import { parseDecimal } from './decimal'
+import { twosComplementLength, writeTwosComplement } from './twos-complement'
 
 /**
  * Hand-written Avro binary writers for trade v2 and quote v2, the ingest hot path: the same bytes
@@ -132,29 +133,16 @@ class Writer {
   }
 
   /**
-   * A decimal as Avro bytes: its unscaled value in two's complement, big-endian, fewest bytes.
-   * Below 2^47 the bytes go straight into the buffer; larger values through `encodeDecimal`.
+   * A decimal as Avro bytes: its unscaled value in two's complement, big-endian, fewest bytes,
+   * written straight into the buffer (no intermediate byte array per value).
    */
   decimal(value: string, precision: number, scale: number): void {
     const u = parseDecimal(value, precision, scale)
-    if (typeof u !== 'number' || u >= 2 ** 47 || u < -(2 ** 47)) return this.bytes(encodeDecimal(value, precision, scale))
-    let n = 1
-    while (u < -(2 ** (8 * n - 1)) || u >= 2 ** (8 * n - 1)) n++
+    const n = twosComplementLength(u)
     this.number(n)
     this.ensure(n)
-    let v = u < 0 ? 2 ** (8 * n) + u : u
-    for (let i = this.pos + n - 1; i >= this.pos; i--) {
-      this.buf[i] = v % 256
-      v = Math.floor(v / 256)
-    }
+    writeTwosComplement(u, this.buf, this.pos, n)
     this.pos += n
-  }
-
-  bytes(b: Uint8Array): void {
-    this.number(b.length)
-    this.ensure(b.length)
-    this.buf.set(b, this.pos)
-    this.pos += b.length
   }
 }
 

@@ -1,23 +1,23 @@
 import * as avro from 'avsc'
-import { randomBytes } from 'node:crypto'
-import { deflateRawSync, inflateRawSync } from 'node:zlib'
 import { bigintLong } from '../avro/avsc-types'
+import { createObjectContainerReader, writeObjectContainer } from '../avro/object-container'
+import { decodeTwosComplement, twosComplementLength, writeTwosComplement } from '../avro/twos-complement'
 import { ErrorCode, WorkbenchError, errorMessage } from '../errors/index'
+import { avroName, manifestEntrySchema, manifestFileSchema, type PartitionTupleField } from './manifest-schemas'
 import { compareValues, encodeSingleValue, type SingleValue } from './single-value'
 import { EntryStatus, FileContent, ManifestContent } from './spec-types'
 import type { DataFile, ManifestEntry, ManifestFile, PartitionFieldSummary, PartitionSpec, PartitionValue, PrimitiveType, Schema } from './spec-types'
-import type { PartitionFieldType } from './table-metadata'
 
 /**
- * Iceberg manifests and manifest lists as Avro object container files, both ways. Pure: avsc
- * for the records, node:zlib for the deflate codec, no IO. Writes format v2 as the Java library
- * does (same Avro schemas, field ids, record names and header keys); reads v1 and v2 files from
- * Spark, the Iceberg Java API, Athena and the workbench itself, mapping Avro field names onto
- * the camelCase types of `spec-types`. Every long is a bigint, so 63-bit snapshot ids are exact.
+ * Iceberg manifests and manifest lists as Avro object container files, both ways: the mapping
+ * between their Avro records and the camelCase types of `spec-types`. Pure: the schemas are in
+ * `manifest-schemas`, the file layout is lib/avro's `object-container`, no IO. Writes format v2
+ * as the Java library does (same Avro schemas, field ids, record names and header keys); reads
+ * v1 and v2 files from Spark, the Iceberg Java API, Athena and the workbench itself. Every long
+ * is a bigint, so 63-bit snapshot ids are exact.
  */
 
-/** What a manifest needs of a partition field: its id and name, and the type its transform produces. */
-export type PartitionTupleField = Pick<PartitionFieldType, 'id' | 'name' | 'type'>
+export type { PartitionTupleField } from './manifest-schemas'
 
 /** What `encodeManifest` writes: the entries of one manifest and the table state they belong to. */
 export interface ManifestWriteOptions {
@@ -53,7 +53,6 @@ export type InheritedManifestEntry = ManifestEntry & { readonly snapshotId: bigi
 
 // --- Avro types ---------------------------------------------------------------------------------
 
-
 /** What avsc passes a logical type's constructor. */
 type LogicalSchema = ConstructorParameters<typeof avro.types.LogicalType>[0]
 
@@ -71,14 +70,19 @@ class UnscaledDecimalType extends avro.types.LogicalType {
     this.size = underlying instanceof avro.types.FixedType ? underlying.size : undefined
   }
 
+  /** Empty bytes (possible on `bytes`, never on a fixed) are refused: see lib/avro's twos-complement. */
   protected override _fromValue(bytes: Buffer): bigint {
-    return fromTwosComplement(bytes)
+    return decodeTwosComplement(bytes)
   }
 
   /** undefined tells avsc the value does not fit (it then names the field). */
   protected override _toValue(value: unknown): Buffer | undefined {
     if (typeof value !== 'bigint') return undefined
-    return toTwosComplement(value, this.size)
+    const length = twosComplementLength(value)
+    if (this.size !== undefined && length > this.size) return undefined
+    const out = Buffer.alloc(this.size ?? length)
+    writeTwosComplement(value, out, 0, out.length)
+    return out
   }
 }
 
@@ -122,352 +126,10 @@ function createType(schema: unknown, what: string): avro.Type {
   }
 }
 
-// --- Avro schema pieces, as Iceberg's Java library writes them ----------------------------------
-
-type AvroField = Record<string, unknown>
-
-function required(name: string, fieldId: number, type: unknown): AvroField {
-  return { name, type, 'field-id': fieldId }
-}
-
-function optional(name: string, fieldId: number, type: unknown): AvroField {
-  return { name, type: ['null', type], default: null, 'field-id': fieldId }
-}
-
-/** An Iceberg map with int keys: an Avro array of key/value records (Avro maps only take string keys). */
-function intKeyMap(keyId: number, valueId: number, valueType: string): object {
-  return {
-    type: 'array',
-    items: { type: 'record', name: `k${keyId}_v${valueId}`, fields: [required('key', keyId, 'int'), required('value', valueId, valueType)] },
-    logicalType: 'map',
-  }
-}
-
-/**
- * The Avro type of one partition value (spec Appendix A, https://iceberg.apache.org/spec/#avro):
- * date as int/date, time and timestamps as long with their logical type, uuid and fixed[L] as
- * fixed, decimal(P, S) as the smallest fixed that holds P digits. Named types (fixed) are
- * declared once and referenced by name after, as Avro requires.
- */
-function partitionAvroType(type: PrimitiveType, declared: Set<string>): unknown {
-  const named = (schema: Record<string, unknown> & { name: string }): unknown => {
-    if (declared.has(schema.name)) return schema.name
-    declared.add(schema.name)
-    return schema
-  }
-  switch (type) {
-    case 'boolean':
-    case 'int':
-    case 'long':
-    case 'float':
-    case 'double':
-    case 'string':
-      return type
-    case 'binary':
-      return 'bytes'
-    case 'date':
-      return { type: 'int', logicalType: 'date' }
-    case 'time':
-      return { type: 'long', logicalType: 'time-micros' }
-    case 'timestamp':
-    case 'timestamptz':
-      return { type: 'long', logicalType: 'timestamp-micros', 'adjust-to-utc': type === 'timestamptz' }
-    case 'timestamp_ns':
-    case 'timestamptz_ns':
-      return { type: 'long', logicalType: 'timestamp-nanos', 'adjust-to-utc': type === 'timestamptz_ns' }
-    case 'uuid':
-      return named({ type: 'fixed', name: 'uuid_fixed', size: 16, logicalType: 'uuid' })
-  }
-  const fixed = /^fixed\[(\d+)\]$/.exec(type)
-  if (fixed) return named({ type: 'fixed', name: `fixed_${fixed[1]}`, size: Number(fixed[1]) })
-  const decimal = parseDecimalType(type)
-  if (decimal) {
-    const { precision, scale } = decimal
-    return named({ type: 'fixed', name: `decimal_${precision}_${scale}`, size: decimalRequiredBytes(precision), logicalType: 'decimal', precision, scale })
-  }
-  throw new WorkbenchError(ErrorCode.SchemaIncompatible, `partition type ${JSON.stringify(type)} has no Avro mapping: expected a primitive type (int, long, date, timestamp, string, decimal(P, S), ...)`)
-}
-
-function parseDecimalType(type: string): { precision: number; scale: number } | undefined {
-  const m = /^decimal\(\s*(\d+)\s*,\s*(\d+)\s*\)$/.exec(type)
-  return m ? { precision: Number(m[1]), scale: Number(m[2]) } : undefined
-}
-
-/** The fewest bytes whose two's-complement range holds every unscaled value of `precision` digits. */
-function decimalRequiredBytes(precision: number): number {
-  const max = 10n ** BigInt(precision)
-  let bytes = 1
-  while (1n << BigInt(8 * bytes - 1) < max) bytes++
-  return bytes
-}
-
-/**
- * A partition field name as an Avro name, as Java's `AvroSchemaUtil.makeCompatibleName` does:
- * a leading digit becomes `_3`, any other character outside `[A-Za-z0-9_]` becomes `_x` + its hex code.
- */
-function avroName(name: string): string {
-  let out = ''
-  for (let i = 0; i < name.length; i++) {
-    const c = name.charAt(i)
-    if (/[A-Za-z_]/.test(c) || (i > 0 && /\d/.test(c))) out += c
-    else out += /\d/.test(c) ? `_${c}` : `_x${c.charCodeAt(0).toString(16).toUpperCase()}`
-  }
-  return out || '_'
-}
-
-/**
- * `manifest_entry`, format v2 (https://iceberg.apache.org/spec/#manifests). Each field carries
- * its Iceberg `field-id`; the record names are the ones Java writes:
- *
- *   status 0 int (0 EXISTING, 1 ADDED, 2 DELETED) · snapshot_id 1 [null, long] ·
- *   sequence_number 3 [null, long] · file_sequence_number 4 [null, long] · data_file 2 record r2:
- *     content 134 int · file_path 100 string · file_format 101 string ·
- *     partition 102 record r102 (one optional field per partition field, field-id = partition field id) ·
- *     record_count 103 long · file_size_in_bytes 104 long ·
- *     column_sizes 108 · value_counts 109 · null_value_counts 110 · nan_value_counts 137 ·
- *     lower_bounds 125 · upper_bounds 128 — each [null, array of record kK_vV {key int, value}]
- *       with logicalType map (keys/values 117/118, 119/120, 121/122, 138/139, 126/127, 129/130;
- *       bounds are bytes in the single-value encoding) ·
- *     key_metadata 131 [null, bytes] · split_offsets 132 [null, array<long> element 133] ·
- *     equality_ids 135 [null, array<int> element 136] · sort_order_id 140 [null, int]
- */
-function manifestEntrySchema(partitionFields: readonly AvroField[]): object {
-  return {
-    type: 'record',
-    name: 'manifest_entry',
-    fields: [
-      required('status', 0, 'int'),
-      optional('snapshot_id', 1, 'long'),
-      optional('sequence_number', 3, 'long'),
-      optional('file_sequence_number', 4, 'long'),
-      required('data_file', 2, {
-        type: 'record',
-        name: 'r2',
-        fields: [
-          required('content', 134, 'int'),
-          required('file_path', 100, 'string'),
-          required('file_format', 101, 'string'),
-          required('partition', 102, { type: 'record', name: 'r102', fields: partitionFields }),
-          required('record_count', 103, 'long'),
-          required('file_size_in_bytes', 104, 'long'),
-          optional('column_sizes', 108, intKeyMap(117, 118, 'long')),
-          optional('value_counts', 109, intKeyMap(119, 120, 'long')),
-          optional('null_value_counts', 110, intKeyMap(121, 122, 'long')),
-          optional('nan_value_counts', 137, intKeyMap(138, 139, 'long')),
-          optional('lower_bounds', 125, intKeyMap(126, 127, 'bytes')),
-          optional('upper_bounds', 128, intKeyMap(129, 130, 'bytes')),
-          optional('key_metadata', 131, 'bytes'),
-          optional('split_offsets', 132, { type: 'array', items: 'long', 'element-id': 133 }),
-          optional('equality_ids', 135, { type: 'array', items: 'int', 'element-id': 136 }),
-          optional('sort_order_id', 140, 'int'),
-        ],
-      }),
-    ],
-  }
-}
-
-/**
- * `manifest_file`, format v2 (https://iceberg.apache.org/spec/#manifest-lists):
- *
- *   manifest_path 500 string · manifest_length 501 long · partition_spec_id 502 int ·
- *   content 517 int (0 data, 1 deletes) · sequence_number 515 long · min_sequence_number 516 long ·
- *   added_snapshot_id 503 long · added_files_count 504 int · existing_files_count 505 int ·
- *   deleted_files_count 506 int · added_rows_count 512 long · existing_rows_count 513 long ·
- *   deleted_rows_count 514 long ·
- *   partitions 507 [null, array element 508 of record r508 {contains_null 509 boolean,
- *     contains_nan 518 [null, boolean], lower_bound 510 [null, bytes], upper_bound 511 [null, bytes]}] ·
- *   key_metadata 519 [null, bytes]
- */
-const manifestFileSchema: object = {
-  type: 'record',
-  name: 'manifest_file',
-  fields: [
-    required('manifest_path', 500, 'string'),
-    required('manifest_length', 501, 'long'),
-    required('partition_spec_id', 502, 'int'),
-    required('content', 517, 'int'),
-    required('sequence_number', 515, 'long'),
-    required('min_sequence_number', 516, 'long'),
-    required('added_snapshot_id', 503, 'long'),
-    required('added_files_count', 504, 'int'),
-    required('existing_files_count', 505, 'int'),
-    required('deleted_files_count', 506, 'int'),
-    required('added_rows_count', 512, 'long'),
-    required('existing_rows_count', 513, 'long'),
-    required('deleted_rows_count', 514, 'long'),
-    optional('partitions', 507, {
-      type: 'array',
-      items: {
-        type: 'record',
-        name: 'r508',
-        fields: [
-          required('contains_null', 509, 'boolean'),
-          optional('contains_nan', 518, 'boolean'),
-          optional('lower_bound', 510, 'bytes'),
-          optional('upper_bound', 511, 'bytes'),
-        ],
-      },
-      'element-id': 508,
-    }),
-    optional('key_metadata', 519, 'bytes'),
-  ],
-}
-
 const manifestFileType = createType(manifestFileSchema, 'manifest_file schema')
 
-// --- Avro object container files ----------------------------------------------------------------
-
-const magic = Buffer.from([0x4f, 0x62, 0x6a, 0x01]) // "Obj" 1
-const headerType = avro.Type.forSchema({
-  type: 'record',
-  name: 'org.apache.avro.file.Header',
-  fields: [
-    { name: 'magic', type: { type: 'fixed', name: 'Magic', size: 4 } },
-    { name: 'meta', type: { type: 'map', values: 'bytes' } },
-    { name: 'sync', type: { type: 'fixed', name: 'Sync', size: 16 } },
-  ],
-})
-/** Block counts and sizes: small longs, plain numbers. */
-const blockLong = avro.Type.forSchema('long')
-/** Uncompressed bytes per block before a new one starts (Avro Java's default is 64 000; bigger blocks deflate better and every reader takes them). */
-const blockBytes = 1 << 20
-
-interface AvroHeader {
-  magic: Buffer
-  meta: Record<string, Buffer>
-  sync: Buffer
-}
-
-/**
- * An Avro object container file (https://avro.apache.org/docs/1.11.1/specification/#object-container-files):
- * header {magic "Obj\x01", meta map<bytes> with `avro.schema` and `avro.codec`, 16-byte sync marker},
- * then blocks {record count long, byte size long, records (deflated), sync marker}.
- *
- * Written here rather than with avsc's BlockEncoder: given a Type, BlockEncoder writes the
- * Type's exported schema, which drops the `field-id` attributes Iceberg readers need; given the
- * raw schema, it builds its own Type whose longs are JS numbers, which cannot hold 63-bit
- * snapshot ids. Here `avro.schema` is the raw schema text and the records go through `type`.
- */
-function writeContainer(schema: object, type: avro.Type, meta: Record<string, string>, records: readonly object[], what: string): Uint8Array {
-  const sync = randomBytes(16)
-  const headerMeta: Record<string, Buffer> = {}
-  for (const [key, value] of Object.entries(meta)) headerMeta[key] = Buffer.from(value, 'utf8')
-  headerMeta['avro.schema'] = Buffer.from(JSON.stringify(schema), 'utf8')
-  headerMeta['avro.codec'] = Buffer.from('deflate', 'utf8')
-  const header: AvroHeader = { magic, meta: headerMeta, sync }
-  const chunks: Buffer[] = [headerType.toBuffer(header)]
-  let pending: Buffer[] = []
-  let pendingBytes = 0
-  const flush = (): void => {
-    if (pending.length === 0) return
-    const data = deflateRawSync(Buffer.concat(pending))
-    chunks.push(blockLong.toBuffer(pending.length), blockLong.toBuffer(data.length), data, sync)
-    pending = []
-    pendingBytes = 0
-  }
-  records.forEach((record, i) => {
-    const body = encodeRecord(type, record, `${what}, record ${i}`)
-    pending.push(body)
-    pendingBytes += body.length
-    if (pendingBytes >= blockBytes) flush()
-  })
-  flush()
-  return Buffer.concat(chunks)
-}
-
-function encodeRecord(type: avro.Type, record: object, what: string): Buffer {
-  try {
-    return type.toBuffer(record)
-  } catch (err) {
-    const problems: string[] = []
-    type.isValid(record, {
-      errorHook: (path, value, fieldType) => {
-        const shown = typeof value === 'bigint' ? `${value}n` : typeof value === 'string' ? JSON.stringify(value) : value instanceof Uint8Array ? `${value.length} bytes` : String(value)
-        problems.push(`${path.join('.') || '(record)'}: ${shown} is not a valid ${fieldType.typeName === 'abstract:long' ? 'long (bigint)' : fieldType.typeName}`)
-      },
-    })
-    throw new WorkbenchError(ErrorCode.RecordInvalid, `${what} does not fit its Avro schema: ${problems.length ? problems.join('; ') : errorMessage(err)}`, false, { cause: err })
-  }
-}
-
-interface Container {
-  readonly meta: Record<string, string>
-  /** The writer's type, from the `avro.schema` header. */
-  readonly type: avro.Type
-  readonly records: unknown[]
-}
-
-/** Reads an Avro object container file with the writer schema in its header (codecs: null, deflate). */
-/**
- * Compiled reader types by schema text. Every manifest of a table carries the same schema, and
- * avsc compiles each type into generated functions: maintenance, which reads every manifest of
- * every snapshot each round, spent more time compiling than decoding. Bounded: a catalog of many
- * tables and partition specs keeps the most recent 256.
- */
-const readerTypes = new Map<string, avro.Type>()
-function readerTypeOf(schemaText: string, what: string, invalid: (message: string, cause?: unknown) => WorkbenchError): avro.Type {
-  const cached = readerTypes.get(schemaText)
-  if (cached) return cached
-  let schema: unknown
-  try {
-    schema = JSON.parse(schemaText)
-  } catch (err) {
-    throw invalid(`avro.schema is not JSON: ${errorMessage(err)}`, err)
-  }
-  const type = createType(schema, what)
-  if (readerTypes.size >= 256) readerTypes.delete(readerTypes.keys().next().value!)
-  readerTypes.set(schemaText, type)
-  return type
-}
-
-function readContainer(bytes: Uint8Array, what: string): Container {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-  const invalid = (message: string, cause?: unknown): WorkbenchError =>
-    new WorkbenchError(ErrorCode.RecordInvalid, `${what} is not a readable Avro object container file: ${message}`, false, cause === undefined ? undefined : { cause })
-  if (buf.length < 4 || !buf.subarray(0, 4).equals(magic)) throw invalid(`expected the magic bytes 4f 62 6a 01 ("Obj\\x01"), got ${buf.subarray(0, 4).toString('hex') || 'nothing'}`)
-  let header: AvroHeader
-  let pos: number
-  try {
-    const decoded = headerType.decode(buf, 0)
-    if (decoded.offset < 0) throw invalid(`the header is truncated (${buf.length} bytes in all)`)
-    header = decoded.value as AvroHeader
-    pos = decoded.offset
-  } catch (err) {
-    throw err instanceof WorkbenchError ? err : invalid(`the header does not decode: ${errorMessage(err)}`, err)
-  }
-  const meta: Record<string, string> = {}
-  for (const [key, value] of Object.entries(header.meta)) meta[key] = value.toString('utf8')
-  const codec = meta['avro.codec'] ?? 'null'
-  if (codec !== 'null' && codec !== 'deflate') throw invalid(`codec ${JSON.stringify(codec)} is not supported; the workbench reads null and deflate (what Iceberg writes by default)`)
-  const schemaText = meta['avro.schema']
-  if (schemaText === undefined) throw invalid('the header has no avro.schema')
-  const type = readerTypeOf(schemaText, what, invalid)
-  const records: unknown[] = []
-  let block = 0
-  while (pos < buf.length) {
-    try {
-      const count = blockLong.decode(buf, pos)
-      const size = count.offset < 0 ? count : blockLong.decode(buf, count.offset)
-      const start = size.offset
-      const end = start + Number(size.value)
-      if (count.offset < 0 || start < 0 || end + 16 > buf.length) throw invalid(`block ${block} at byte ${pos} is truncated (file has ${buf.length} bytes)`)
-      if (!buf.subarray(end, end + 16).equals(header.sync)) throw invalid(`block ${block} does not end with the header's sync marker: corrupt or truncated`)
-      const data = codec === 'deflate' ? inflateRawSync(buf.subarray(start, end)) : buf.subarray(start, end)
-      let at = 0
-      for (let i = 0; i < Number(count.value); i++) {
-        const record = type.decode(data, at)
-        if (record.offset < 0) throw invalid(`block ${block} ends inside record ${i} of ${String(count.value)}`)
-        records.push(record.value)
-        at = record.offset
-      }
-      pos = end + 16
-      block++
-    } catch (err) {
-      throw err instanceof WorkbenchError ? err : invalid(`block ${block} does not decode: ${errorMessage(err)}`, err)
-    }
-  }
-  return { meta, type, records }
-}
+/** Manifests and manifest lists are read with the same hooks and logical types as they are written. */
+const containers = createObjectContainerReader(createType)
 
 // --- manifests ----------------------------------------------------------------------------------
 
@@ -509,7 +171,7 @@ interface AvroManifestEntry {
 }
 
 /**
- * Encodes one manifest (the layout is above `manifestEntrySchema`) with the header keys Java
+ * Encodes one manifest (the layout is above `manifestEntrySchema` in manifest-schemas) with the header keys Java
  * writes — `schema`, `schema-id`, `partition-spec`, `partition-spec-id`, `format-version` "2",
  * `content` "data" or "deletes" — deflate-compressed. Throws RECORD_INVALID naming the entry
  * and field of any value that does not fit, and for a data file in a delete manifest or back.
@@ -519,10 +181,8 @@ export async function encodeManifest(opts: ManifestWriteOptions): Promise<Uint8A
   if (opts.formatVersion !== 2) throw new WorkbenchError(ErrorCode.SchemaIncompatible, `manifests are written as format version 2, got ${String(opts.formatVersion)}`)
   if (content !== ManifestContent.Data && content !== ManifestContent.Deletes) throw new WorkbenchError(ErrorCode.RecordInvalid, `manifest content must be 0 (data) or 1 (deletes), got ${String(content)}`)
   checkPartitionType(spec, partitionType)
-  const declared = new Set<string>()
   const names = partitionType.map((field) => avroName(field.name))
-  const partitionFields = partitionType.map((field, i) => optional(names[i] ?? '', field.id, partitionAvroType(field.type, declared)))
-  const avroSchema = manifestEntrySchema(partitionFields)
+  const avroSchema = manifestEntrySchema(partitionType)
   const records = entries.map((entry, i) => toAvroManifestEntry(entry, content, partitionType, names, i))
   const meta: Record<string, string> = {
     schema: JSON.stringify(schema),
@@ -532,7 +192,7 @@ export async function encodeManifest(opts: ManifestWriteOptions): Promise<Uint8A
     'format-version': '2',
     content: content === ManifestContent.Deletes ? 'deletes' : 'data',
   }
-  return writeContainer(avroSchema, createType(avroSchema, 'manifest_entry schema'), meta, records, 'manifest')
+  return writeObjectContainer(records, { schema: avroSchema, type: createType(avroSchema, 'manifest_entry schema'), meta, what: 'manifest' })
 }
 
 /**
@@ -543,7 +203,7 @@ export async function encodeManifest(opts: ManifestWriteOptions): Promise<Uint8A
  * unscaled (bigint), uuids as canonical strings, binary and fixed as Uint8Array.
  */
 export async function decodeManifest(bytes: Uint8Array): Promise<DecodedManifest> {
-  const { meta, type, records } = readContainer(bytes, 'manifest')
+  const { meta, type, records } = containers.read(bytes, 'manifest')
   const dataFileType = recordField(type, 'data_file')
   const partitionType = dataFileType && recordField(dataFileType, 'partition')
   if (!(partitionType instanceof avro.types.RecordType)) {
@@ -739,7 +399,7 @@ interface AvroPartitionSummary {
 }
 
 /**
- * Encodes one snapshot's manifest list (the layout is above `manifestFileSchema`) with the
+ * Encodes one snapshot's manifest list (the layout is above `manifestFileSchema` in manifest-schemas) with the
  * header keys Java writes: `snapshot-id`, `parent-snapshot-id` ("null" when there is none),
  * `sequence-number`, `format-version` "2". A manifest written for this commit may carry
  * sequence number -1 (unassigned): it is written as `sequenceNumber`, as Java does.
@@ -753,12 +413,12 @@ export async function encodeManifestList(opts: ManifestListWriteOptions): Promis
     'sequence-number': opts.sequenceNumber.toString(),
     'format-version': '2',
   }
-  return writeContainer(manifestFileSchema, manifestFileType, meta, records, `manifest list of snapshot ${opts.snapshotId}`)
+  return writeObjectContainer(records, { schema: manifestFileSchema, type: manifestFileType, meta, what: `manifest list of snapshot ${opts.snapshotId}` })
 }
 
 /** Decodes a manifest list of any v1 or v2 writer. v1 lists have no content or sequence numbers: data, 0. */
 export async function decodeManifestList(bytes: Uint8Array): Promise<ManifestFile[]> {
-  const { type, records } = readContainer(bytes, 'manifest list')
+  const { type, records } = containers.read(bytes, 'manifest list')
   if (!(type instanceof avro.types.RecordType) || type.field('manifest_path') === undefined) {
     throw new WorkbenchError(ErrorCode.RecordInvalid, `manifest list: the writer schema has no manifest_path field; is this a manifest? (avro.schema record ${JSON.stringify(type.name ?? type.typeName)})`)
   }
@@ -910,23 +570,7 @@ function copyBytes(bytes: Uint8Array): Uint8Array {
   return new Uint8Array(bytes)
 }
 
-/** Two's complement, big-endian, in `size` bytes (sign-extended) or the fewest that hold `n`; undefined when it does not fit. */
-function toTwosComplement(n: bigint, size: number | undefined): Buffer | undefined {
-  let bytes = 1
-  while (n < -(1n << BigInt(8 * bytes - 1)) || n >= 1n << BigInt(8 * bytes - 1)) bytes++
-  if (size !== undefined && bytes > size) return undefined
-  const width = size ?? bytes
-  const unsigned = n < 0n ? (1n << BigInt(8 * width)) + n : n
-  return Buffer.from(unsigned.toString(16).padStart(2 * width, '0'), 'hex')
-}
-
 function formatUuid(bytes: Uint8Array): string {
   const hex = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
-}
-
-function fromTwosComplement(bytes: Uint8Array): bigint {
-  if (bytes.length === 0) return 0n
-  const unsigned = BigInt(`0x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')}`)
-  return (bytes[0] ?? 0) & 0x80 ? unsigned - (1n << BigInt(8 * bytes.length)) : unsigned
 }

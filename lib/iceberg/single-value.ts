@@ -1,3 +1,4 @@
+import { decodeTwosComplement, encodeTwosComplement } from '../avro/twos-complement'
 import { ErrorCode, WorkbenchError } from '../errors/index'
 import type { PartitionValue, PrimitiveType } from './spec-types'
 
@@ -218,7 +219,7 @@ export function decodeSingleValue(type: PrimitiveTypeLike, bytes: Uint8Array): S
       return bytes.slice()
     case 'decimal': {
       if (bytes.length === 0) throw recordInvalid(`an empty byte string is not a ${formatPrimitiveType(t)} value: the minimal two's complement has at least one byte`)
-      return checkPrecision(fromTwosComplement(bytes), t)
+      return checkPrecision(decodeTwosComplement(bytes), t)
     }
   }
   return unreachable(t)
@@ -343,15 +344,7 @@ function encodeUuid(value: string): Uint8Array {
  * @see https://iceberg.apache.org/spec/#binary-single-value-serialization
  */
 function encodeDecimal(unscaled: bigint): Uint8Array {
-  let length = 1
-  while (unscaled < -(1n << BigInt(8 * length - 1)) || unscaled >= 1n << BigInt(8 * length - 1)) length++
-  const out = new Uint8Array(length)
-  let rest = BigInt.asUintN(8 * length, unscaled)
-  for (let i = length - 1; i >= 0; i--) {
-    out[i] = Number(rest & 0xffn)
-    rest >>= 8n
-  }
-  return out
+  return encodeTwosComplement(unscaled)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -448,12 +441,6 @@ function formatUuid(bytes: Uint8Array): string {
   let hex = ''
   for (const b of bytes) hex += b.toString(16).padStart(2, '0')
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
-}
-
-function fromTwosComplement(bytes: Uint8Array): bigint {
-  let unsigned = 0n
-  for (const b of bytes) unsigned = (unsigned << 8n) | BigInt(b)
-  return BigInt.asIntN(8 * bytes.length, unsigned)
 }
 
 function compareIntegers(a: number | bigint, b: number | bigint): number {

@@ -709,7 +709,32 @@ describe('format v1 files', () => {
       [0n, 0n],
     ])
   })
+
+  it('reads decimal partition values on bytes, minimal or sign-extended, and refuses an empty one', async () => {
+    // Other writers may put decimals on bytes rather than fixed; an empty value is corrupt, not 0.
+    const onBytes = JSON.parse(JSON.stringify(v1Entry).replace('{"name":"day","type":["null",{"type":"int","logicalType":"date"}],"default":null}', '{"name":"price","type":["null",{"type":"bytes","logicalType":"decimal","precision":9,"scale":2}],"default":null}')) as object
+    expect(JSON.stringify(onBytes)).toContain('"logicalType":"decimal"')
+    const entry = (price: Buffer | null): object => ({ status: 1, snapshot_id: 7, data_file: { file_path: 's3://w/t/data/1.parquet', file_format: 'PARQUET', partition: { price }, record_count: 1, file_size_in_bytes: 10, block_size_in_bytes: 10, split_offsets: null } })
+    const readable = await writeRawSchemaWithAvsc(onBytes, [entry(Buffer.from('058c', 'hex')), entry(Buffer.from('fffffa74', 'hex')), entry(Buffer.from('00', 'hex')), entry(null)])
+    expect((await decodeManifest(readable)).entries.map((e) => e.dataFile.partition[0])).toEqual([1420n, -1420n, 0n, null])
+    const err: unknown = await decodeManifest(await writeRawSchemaWithAvsc(onBytes, [entry(Buffer.alloc(0))])).catch((e: unknown) => e)
+    expect(isWorkbenchError(err, ErrorCode.RecordInvalid)).toBe(true)
+    expect(String(err)).toMatch(/manifest is not a readable Avro object container file: block 0 does not decode: an empty byte string/)
+  })
 })
+
+/** A container file avsc writes with `schema` verbatim in its header (logical types it does not know included); longs are JS numbers. */
+function writeRawSchemaWithAvsc(schema: object, records: readonly object[]): Promise<Uint8Array> {
+  const encoder = new avro.streams.BlockEncoder(schema as avro.schema.AvroSchema)
+  const chunks: Buffer[] = []
+  return new Promise((resolve, reject) => {
+    encoder.on('data', (c: Buffer) => chunks.push(c))
+    encoder.on('end', () => resolve(Buffer.concat(chunks)))
+    encoder.on('error', reject)
+    for (const r of records) encoder.write(r)
+    encoder.end()
+  })
+}
 
 // --- inheritance and summaries ------------------------------------------------------------------
 
