@@ -87,8 +87,6 @@ export {
   createS3Store,
   createS3Client,
   ensureBucket,
-  createWarehouseStore,
-  createWarehouseFileIO,
   createLocalStore,
   tradesTable,
   quotesTable,
@@ -179,7 +177,6 @@ export { runIcebergSink, ensureTable, offsetsSummary, offsetsOfSnapshot, tableOf
 export type { IcebergSinkOptions, IcebergSinkDeps, SinkReport, SinkRejectReason, SnapshotOffsets, KnownOffsets } from './sink/index'
 export {
   createQueryEngine,
-  openQueryEngine,
   engineTables,
   bindParameters,
   trimTarget,
@@ -197,7 +194,6 @@ export {
   marketTailStream,
 } from './query/index'
 export type {
-  OpenQueryEngineOptions,
   QueryEngine,
   QueryEngineOptions,
   QueryEngineDeps,
@@ -221,6 +217,8 @@ export type {
 } from './query/index'
 /** Market analytics over the engine (`analytics.bars(engine, …)`), grouped so `trades`/`bars` do not crowd the top level. */
 export * as analytics from './query/market-analytics'
+export { createWarehouseStore, createWarehouseFileIO, openQueryEngine } from './wiring/index'
+export type { OpenQueryEngineOptions } from './wiring/index'
 export type { Queryable, TimeRange, TimeTravel, TradeRow, QuoteRow, BarRow, LatestTradeRow, LatestQuoteRow, TradeQuoteRow, SymbolRow, GapRow, GapSummaryRow } from './query/index'
 export { minuteBarsTable, minuteBarsRollup, latestTradesTable, latestTradesRollup, partialLatestSql, partialBarColumns, partialBarsSql, mergedBarsSql, rollupAnswers, rollupBarsSql, planRollup, rollupSourceOf, rollupSourceKey, rollupSummary, rollupExpiryFloorMs, rollupRound, runRollup } from './rollup/index'
 export type { PartialBarRow, LatestTradePartialRow, RollupDesign, RollupPlan, RollupRound, RollupOptions, RollupDeps } from './rollup/index'

@@ -1,5 +1,23 @@
 import { ErrorCode, WorkbenchError } from '../errors/index'
-import type { ObjectStore, StoredObject } from './store-s3'
+
+/** Where table files live: the local warehouse folder or an S3 bucket, behind one interface. */
+export interface ObjectStore {
+  put(key: string, body: Uint8Array | string): Promise<void>
+  get(key: string): Promise<Uint8Array>
+  /** Keys under `prefix`, all pages. */
+  list(prefix: string): Promise<string[]>
+  /** Keys under `prefix` with their size and last-modified time (orphan removal needs ages). */
+  listDetailed(prefix: string): Promise<StoredObject[]>
+  delete(key: string): Promise<void>
+  close(): void
+}
+
+/** An object as a listing returns it. */
+export interface StoredObject {
+  readonly key: string
+  readonly size: number
+  readonly lastModifiedMs: number
+}
 
 /**
  * Reads and writes table files by their full location (`s3://bucket/key`, `file:///path`), as

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { ErrorCode, WorkbenchError } from '../errors/index'
-import type { ObjectStore, StoredObject } from './store-s3'
+import type { ObjectStore, StoredObject } from './file-io'
 
 /**
  * An ObjectStore over a local folder (the local warehouse, and other engines' tables under

@@ -7,29 +7,8 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3'
-import type { WorkbenchConfig } from '../config/index'
-import { requireSecret } from '../config/index'
 import { ErrorCode, WorkbenchError } from '../errors/index'
-import { createFileIO, type FileIO } from './file-io'
-
-/** Where table files live: the local warehouse folder or an S3 bucket, behind one interface. */
-export interface ObjectStore {
-  put(key: string, body: Uint8Array | string): Promise<void>
-  get(key: string): Promise<Uint8Array>
-  /** Keys under `prefix`, all pages. */
-  list(prefix: string): Promise<string[]>
-  /** Keys under `prefix` with their size and last-modified time (orphan removal needs ages). */
-  listDetailed(prefix: string): Promise<StoredObject[]>
-  delete(key: string): Promise<void>
-  close(): void
-}
-
-/** An object as a listing returns it. */
-export interface StoredObject {
-  readonly key: string
-  readonly size: number
-  readonly lastModifiedMs: number
-}
+import type { ObjectStore, StoredObject } from './file-io'
 
 export interface S3StoreOptions {
   readonly endpoint: string
@@ -63,30 +42,6 @@ export async function ensureBucket(client: S3Client, bucket: string): Promise<vo
       if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') throw wrap(e, `creating bucket ${bucket}`)
     }
   }
-}
-
-/** The warehouse bucket of the configured object store (credentials from the config's secrets). */
-export function createWarehouseStore(config: WorkbenchConfig): ObjectStore {
-  const { s3 } = config
-  return createS3Store({
-    endpoint: s3.endpoint,
-    region: s3.region,
-    bucket: s3.bucket,
-    accessKeyId: requireSecret(s3.accessKeyId, 'K2_S3_ACCESS_KEY'),
-    secretAccessKey: requireSecret(s3.secretAccessKey, 'K2_S3_SECRET_KEY'),
-  })
-}
-
-/**
- * A FileIO for the configured warehouse: `s3://<bucket>/…` (and `s3a://`, as Spark writes it)
- * onto the warehouse bucket.
- */
-export function createWarehouseFileIO(config: WorkbenchConfig): FileIO {
-  const store = createWarehouseStore(config)
-  return createFileIO([
-    { prefix: `s3://${config.s3.bucket}/`, store },
-    { prefix: `s3a://${config.s3.bucket}/`, store },
-  ])
 }
 
 /** An ObjectStore over one S3 bucket. */

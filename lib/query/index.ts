@@ -35,5 +35,3 @@ export type {
   SymbolsRequest,
   GapsRequest,
 } from './market-analytics'
-export { openQueryEngine } from './engine-from-config'
-export type { OpenQueryEngineOptions } from './engine-from-config'

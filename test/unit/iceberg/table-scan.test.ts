@@ -11,7 +11,7 @@ import { allOf, eq, gte, isIn, isNull, lte, type ScanFilter } from '../../../lib
 import { encodeSingleValue } from '../../../lib/iceberg/single-value'
 import { EntryStatus, FileContent, ManifestContent } from '../../../lib/iceberg/spec-types'
 import type { DataFile, ManifestEntry, ManifestFile, PartitionSpec, Schema, TableMetadata } from '../../../lib/iceberg/spec-types'
-import type { ObjectStore } from '../../../lib/iceberg/store-s3'
+import type { ObjectStore } from '../../../lib/iceberg/file-io'
 import { createLocalStore } from '../../../lib/iceberg/store-local'
 import { parseTableMetadata, partitionType } from '../../../lib/iceberg/table-metadata'
 import { columnNamesById, planScan, readMetadataFile, type ScanOptions, type ScanPlan } from '../../../lib/iceberg/table-scan'

@@ -3,10 +3,10 @@ import { createRecordSerde, createSchemaRegistryClient } from '../avro/index'
 import type { WorkbenchConfig } from '../config/index'
 import { createRestCatalogClient } from '../iceberg/catalog-rest'
 import { ensureTopics, marketTopicSpecs } from '../ingest/topics-kafka'
-import { createWarehouseFileIO } from '../iceberg/store-s3'
+import { createWarehouseFileIO } from './warehouse-io'
 import { silentLogger, type Logger } from '../logger/index'
 import type { Metrics } from '../metrics/index'
-import { createQueryEngine, type EngineTopics, type QueryEngine } from './query-engine'
+import { createQueryEngine, type EngineTopics, type QueryEngine } from '../query/query-engine'
 
 export interface OpenQueryEngineOptions {
   readonly logger?: Logger
