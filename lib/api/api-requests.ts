@@ -185,3 +185,14 @@ export function snapshotsRequest(query: URLSearchParams, limits: ApiLimits): { t
   const p = readParams(query, snapshotsParams)
   return { table: p.has('table') ? parseEnum('table', p.get('table')!, ['trades', 'quotes'] as const) : 'trades', limit: p.has('limit') ? parseInteger('limit', p.get('limit')!, 1, limits.maxRows) : 100 }
 }
+
+/** A route: its path, what it does, its parameters and its handler (returns the JSON body). */
+export interface ApiRoute {
+  readonly path: string
+  readonly summary: string
+  readonly description: string
+  readonly params: readonly ParamSpec[]
+  /** OpenAPI schema of one item of `data`. */
+  readonly item: Record<string, unknown>
+  readonly handle: (query: URLSearchParams) => Promise<unknown>
+}

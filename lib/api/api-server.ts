@@ -20,7 +20,7 @@ import {
   tradesParams,
   tradesRequest,
   type ApiLimits,
-  type ParamSpec,
+  type ApiRoute,
 } from './api-requests'
 import { openApiDocument } from './openapi'
 
@@ -60,16 +60,6 @@ export interface ApiServerDeps {
   readonly metrics: Metrics & { readonly registry: Registry }
 }
 
-/** A route: its path, what it does, its parameters and its handler (returns the JSON body). */
-export interface ApiRoute {
-  readonly path: string
-  readonly summary: string
-  readonly description: string
-  readonly params: readonly ParamSpec[]
-  /** OpenAPI schema of one item of `data`. */
-  readonly item: Record<string, unknown>
-  readonly handle: (query: URLSearchParams) => Promise<unknown>
-}
 
 const str = { type: 'string' } as const
 const dec = { type: 'string', description: 'exact decimal', example: '67012.50000000' } as const

@@ -1,6 +1,6 @@
 export { startApiServer, apiRoutes } from './api-server'
-export type { ApiServer, ApiServerOptions, ApiServerDeps, ApiRoute, HealthCheck } from './api-server'
+export type { ApiServer, ApiServerOptions, ApiServerDeps, HealthCheck } from './api-server'
 export { openApiDocument } from './openapi'
 export { readParams, parseTime, parseInteger, tradesRequest, quotesRequest, recentRequest, barsRequest, symbolsRequest, snapshotsRequest } from './api-requests'
-export type { ApiLimits, ParamSpec } from './api-requests'
+export type { ApiLimits, ApiRoute, ParamSpec } from './api-requests'
 export { createHealthChecks } from './health-checks'

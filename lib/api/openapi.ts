@@ -1,4 +1,4 @@
-import type { ApiRoute } from './api-server'
+import type { ApiRoute } from './api-requests'
 import type { ParamSpec } from './api-requests'
 
 /** The OpenAPI 3.1 document of the API, built from the same route table the server runs. */
