@@ -2,8 +2,10 @@
  * The K2 workbench library: the one public surface that notebooks, pipelines and tests import.
  * Folders follow the data flow; each names its exports in its own index.ts.
  */
-export { parseConfig, loadConfig, configKeys, requireSecret, projectRoot, parseEnvFile, credentialsFileName, sinkPhases, processWorkDir, parseShard, wholeFeed } from './config/index'
-export type { WorkbenchConfig, ConfigKey, SinkPhase, IngestShard } from './config/index'
+export { parseConfig, loadConfig, configKeys, requireSecret, projectRoot, parseEnvFile, credentialsFileName, sinkPhases, processWorkDir } from './config/index'
+export type { WorkbenchConfig, ConfigKey, SinkPhase } from './config/index'
+export { parseShard, wholeFeed } from './ingest/shard'
+export type { IngestShard } from './ingest/shard'
 export { ErrorCode, WorkbenchError, isWorkbenchError, isTransientError, errorMessage, retry, backoffDelay, sleep, settleWithin, pollUntil, defaultRetryPolicy, restartPolicy } from './errors/index'
 export type { RetryPolicy } from './errors/index'
 export { createLogger, silentLogger } from './logger/index'

@@ -1,27 +1,8 @@
 import * as path from 'node:path'
 import { ErrorCode, WorkbenchError, errorMessage } from '../errors/index'
 import type { LogLevel } from '../logger/index'
+import { parseShard, wholeFeed, type IngestShard } from '../ingest/shard'
 import { defaultDegradationPolicy, defaultStandingWindowMs, type DegradationPolicy, type SignalName, type SignalRule } from '../degrade/degradation-policy'
-
-/** An ingest process's share of the symbols (K2_INGEST_SHARD; assignment in ingest/shard.ts). */
-export interface IngestShard {
-  readonly index: number
-  readonly count: number
-}
-
-/** The whole feed in one process. */
-export const wholeFeed: IngestShard = { index: 0, count: 1 }
-
-/** `i/n` (0 ≤ i < n ≤ 1024) → the shard; CONFIG_INVALID otherwise. */
-export function parseShard(text: string): IngestShard {
-  const m = /^\s*(\d{1,4})\s*\/\s*(\d{1,4})\s*$/.exec(text)
-  const index = m ? Number(m[1]) : NaN
-  const count = m ? Number(m[2]) : NaN
-  if (!m || !(count >= 1 && count <= 1024) || !(index < count)) {
-    throw new WorkbenchError(ErrorCode.ConfigInvalid, `K2_INGEST_SHARD=${JSON.stringify(text)}: give i/n with 0 ≤ i < n ≤ 1024, e.g. 0/2 and 1/2 for two shards`)
-  }
-  return { index, count }
-}
 
 /**
  * The one typed configuration of the workbench, parsed once from an environment record.

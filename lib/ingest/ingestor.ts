@@ -3,7 +3,7 @@ import { ErrorCode, WorkbenchError, backoffDelay, errorMessage, isTransientError
 import { createBinanceRest, type BinanceRest } from '../feed/history-binance-rest'
 import type { ConnectionPlanLimits } from '../feed/connection-plan'
 import type { BinanceWsSource, BinanceWsSourceEvents, BinanceWsSourceOptions } from '../feed/source-binance-ws'
-import { wholeFeed, type IngestShard } from '../config/config'
+import { wholeFeed, type IngestShard } from './shard'
 import type { DegradationTransition } from '../degrade/degradation-manager'
 import type { Logger } from '../logger/index'
 import { rejectReasons } from '../market/types'

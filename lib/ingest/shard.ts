@@ -1,4 +1,4 @@
-import type { IngestShard } from '../config/config'
+import { ErrorCode, WorkbenchError } from '../errors/index'
 
 /**
  * Ingest shards: `K2_INGEST_SHARD=i/n` runs shard i of n, which ingests the symbols a stable hash
@@ -12,6 +12,26 @@ import type { IngestShard } from '../config/config'
  * write a symbol its new owner writes too), then start the new set; each new owner resumes a
  * moved symbol from its checkpoint.
  */
+/** An ingest process's share of the symbols (K2_INGEST_SHARD). */
+export interface IngestShard {
+  readonly index: number
+  readonly count: number
+}
+
+/** The whole feed in one process. */
+export const wholeFeed: IngestShard = { index: 0, count: 1 }
+
+/** `i/n` (0 ≤ i < n ≤ 1024) → the shard; CONFIG_INVALID otherwise. */
+export function parseShard(text: string): IngestShard {
+  const m = /^\s*(\d{1,4})\s*\/\s*(\d{1,4})\s*$/.exec(text)
+  const index = m ? Number(m[1]) : NaN
+  const count = m ? Number(m[2]) : NaN
+  if (!m || !(count >= 1 && count <= 1024) || !(index < count)) {
+    throw new WorkbenchError(ErrorCode.ConfigInvalid, `K2_INGEST_SHARD=${JSON.stringify(text)}: give i/n with 0 ≤ i < n ≤ 1024, e.g. 0/2 and 1/2 for two shards`)
+  }
+  return { index, count }
+}
+
 /** FNV-1a, 32-bit, over UTF-8 bytes. */
 export function fnv1a32(text: string): number {
   let h = 0x811c9dc5

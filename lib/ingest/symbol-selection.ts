@@ -1,4 +1,4 @@
-import type { IngestShard } from '../config/config'
+import type { IngestShard } from './shard'
 import { ErrorCode, WorkbenchError } from '../errors/index'
 import type { ListedSymbol } from '../feed/history-binance-rest'
 import type { SymbolInfo } from './normalise-binance'
