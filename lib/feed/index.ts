@@ -44,7 +44,9 @@ export type {
   MalformedKind,
 } from './binance-frames'
 export { createSyntheticMarket, createSeededRandom } from './synthetic-market'
-export type { Instrument, MarketTrade, MarketQuote, MarketEvent, MarketResumePoint, SymbolResumePoint, ReplayMarket, SyntheticMarket, SyntheticMarketOptions, SeededRandom } from './synthetic-market'
+export type { Instrument, MarketTrade, MarketQuote, MarketEvent, MarketResumePoint, SymbolResumePoint } from './market-events'
+export type { ReplayMarket } from './replay-market'
+export type { SyntheticMarket, SyntheticMarketOptions, SeededRandom } from './synthetic-market'
 export { createTradeHistory, historicalTradesDefaultLimit, historicalTradesMaxLimit } from './trade-history'
 export type { TradeHistory, TradeHistoryOptions } from './trade-history'
 export { createCaptureMarket } from './capture-market'

@@ -55,7 +55,9 @@ import {
   type MalformedKind,
 } from './binance-frames'
 import { createCaptureMarket } from './capture-market'
-import { createSeededRandom, createSyntheticMarket, type MarketEvent, type MarketResumePoint, type ReplayMarket, type SeededRandom, type SymbolResumePoint } from './synthetic-market'
+import type { MarketEvent, MarketResumePoint, SymbolResumePoint } from './market-events'
+import type { ReplayMarket } from './replay-market'
+import { createSeededRandom, createSyntheticMarket, type SeededRandom } from './synthetic-market'
 import { historicalTradesDefaultLimit, historicalTradesMaxLimit } from './trade-history'
 
 /** A fault that applies to frames: a probability per frame (0–1), or every n-th frame of a connection. */

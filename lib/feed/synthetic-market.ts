@@ -18,57 +18,10 @@
  *   (with gaps, as Binance's do). Prices and sizes are formatted from integers, never floats.
  */
 import { ErrorCode, WorkbenchError } from '../errors/index'
-import { formatDecimal8, type BinanceHistoricalTrade } from './binance-frames'
+import { formatDecimal8 } from './binance-frames'
+import type { Instrument, MarketEvent, MarketQuote, MarketResumePoint } from './market-events'
+import type { ReplayMarket } from './replay-market'
 import { createTradeHistory, historicalTradesDefaultLimit } from './trade-history'
-
-/** A tradable pair: its assets and the scales of its prices (tick 10^-priceDecimals) and quantities. */
-export interface Instrument {
-  readonly symbol: string
-  readonly baseAsset: string
-  readonly quoteAsset: string
-  readonly priceDecimals: number
-  readonly qtyDecimals: number
-}
-
-/** One trade as the market produced it; strings are exact decimals with 8 fractional digits. */
-export interface MarketTrade {
-  readonly kind: 'trade'
-  readonly symbol: string
-  readonly tradeId: number
-  readonly price: string
-  readonly quantity: string
-  /** True when the taker sold (the trade hit the bid). */
-  readonly buyerIsMaker: boolean
-  /** Trade time, µs since the epoch. */
-  readonly timeMicros: number
-  /** When the exchange published it (≥ timeMicros, non-decreasing per symbol), µs. */
-  readonly eventTimeMicros: number
-}
-
-/** The best bid and offer after a change. */
-export interface MarketQuote {
-  readonly kind: 'quote'
-  readonly symbol: string
-  readonly updateId: number
-  readonly bidPrice: string
-  readonly bidSize: string
-  readonly askPrice: string
-  readonly askSize: string
-  /** When the book changed, µs since the epoch (bookTicker frames carry no time; pacing uses it). */
-  readonly timeMicros: number
-}
-
-/** What a market emits: a trade or a change of the best bid and offer. */
-export type MarketEvent = MarketTrade | MarketQuote
-
-/** What the replay exchange plays: a tape of events in time order, and recent trades for REST. */
-export interface ReplayMarket {
-  readonly instruments: readonly Instrument[]
-  /** The next event in time order; undefined when the tape has ended (captures end, synthetic markets do not). */
-  next(): MarketEvent | undefined
-  /** `historicalTrades` rows already played (see TradeHistory.query); undefined for an unknown symbol. */
-  history(symbol: string, fromId?: number, limit?: number, unit?: 'ms' | 'us'): BinanceHistoricalTrade[] | undefined
-}
 
 /** The seed and the shape of a synthetic market; everything else follows from the seed. */
 export interface SyntheticMarketOptions {
@@ -97,16 +50,6 @@ export interface SyntheticMarketOptions {
    * ignored.
    */
   readonly resume?: MarketResumePoint
-}
-
-/** The last trade id, book update id and trade price played per symbol (see SyntheticMarketOptions.resume). */
-export type MarketResumePoint = Readonly<Record<string, SymbolResumePoint>>
-
-export interface SymbolResumePoint {
-  readonly lastTradeId?: number
-  readonly lastUpdateId?: number
-  /** Last trade price as a decimal string. */
-  readonly lastPrice?: string
 }
 
 /** A synthetic market: a ReplayMarket whose tape never ends. */
