@@ -1,3 +1,6 @@
+export type { Instrument, MarketTrade, MarketQuote, MarketEvent, MarketResumePoint, SymbolResumePoint } from './market-events'
+export { createSeededRandom } from './seeded-random'
+export type { SeededRandom } from './seeded-random'
 export {
   streamName,
   parseStreamName,
@@ -43,10 +46,9 @@ export type {
   ParsedFrame,
   MalformedKind,
 } from './binance-frames'
-export { createSyntheticMarket, createSeededRandom } from './synthetic-market'
-export type { Instrument, MarketTrade, MarketQuote, MarketEvent, MarketResumePoint, SymbolResumePoint } from './market-events'
 export type { ReplayMarket } from './replay-market'
-export type { SyntheticMarket, SyntheticMarketOptions, SeededRandom } from './synthetic-market'
+export { createSyntheticMarket } from './synthetic-market'
+export type { SyntheticMarket, SyntheticMarketOptions } from './synthetic-market'
 export { createTradeHistory, historicalTradesDefaultLimit, historicalTradesMaxLimit } from './trade-history'
 export type { TradeHistory, TradeHistoryOptions } from './trade-history'
 export { createCaptureMarket } from './capture-market'

@@ -57,7 +57,8 @@ import {
 import { createCaptureMarket } from './capture-market'
 import type { MarketEvent, MarketResumePoint, SymbolResumePoint } from './market-events'
 import type { ReplayMarket } from './replay-market'
-import { createSeededRandom, createSyntheticMarket, type SeededRandom } from './synthetic-market'
+import { createSeededRandom, type SeededRandom } from './seeded-random'
+import { createSyntheticMarket } from './synthetic-market'
 import { historicalTradesDefaultLimit, historicalTradesMaxLimit } from './trade-history'
 
 /** A fault that applies to frames: a probability per frame (0–1), or every n-th frame of a connection. */
