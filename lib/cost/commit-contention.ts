@@ -6,7 +6,7 @@
  * another commit landed in between; the committer reloads and tries again, which takes another
  * window. Pure and seeded: the same inputs give the same figures.
  */
-import { createSeededRandom } from '../feed/synthetic-market'
+import { createSeededRandom } from '../feed/seeded-random'
 
 export interface ContentionInput {
   readonly committers: number

@@ -19,7 +19,7 @@
  * - errors.md: error bodies are `{"code":-1121,"msg":"Invalid symbol."}`.
  */
 import type { RejectReason } from '../market/types'
-import type { Instrument, MarketEvent, MarketQuote, MarketTrade } from './synthetic-market'
+import type { Instrument, MarketEvent, MarketQuote, MarketTrade } from './market-events'
 
 /** `<symbol>@trade` payload. Times are ms since the epoch, or µs with `timeUnit=MICROSECOND`. */
 export interface BinanceTradeEvent {

@@ -11,7 +11,8 @@
  */
 import { ErrorCode, WorkbenchError } from '../errors/index'
 import { asBookTickerEvent, asTradeEvent, parseDecimalUnits, parseFrame, significantDecimals } from './binance-frames'
-import type { Instrument, MarketEvent, ReplayMarket } from './synthetic-market'
+import type { Instrument, MarketEvent } from './market-events'
+import type { ReplayMarket } from './replay-market'
 import { createTradeHistory, historicalTradesDefaultLimit } from './trade-history'
 
 /** How a capture is read. */

@@ -1,3 +1,6 @@
+export type { Instrument, MarketTrade, MarketQuote, MarketEvent, MarketResumePoint, SymbolResumePoint } from './market-events'
+export { createSeededRandom } from './seeded-random'
+export type { SeededRandom } from './seeded-random'
 export {
   streamName,
   parseStreamName,
@@ -43,15 +46,19 @@ export type {
   ParsedFrame,
   MalformedKind,
 } from './binance-frames'
-export { createSyntheticMarket, createSeededRandom } from './synthetic-market'
-export type { Instrument, MarketTrade, MarketQuote, MarketEvent, MarketResumePoint, SymbolResumePoint, ReplayMarket, SyntheticMarket, SyntheticMarketOptions, SeededRandom } from './synthetic-market'
+export type { ReplayMarket } from './replay-market'
+export { createSyntheticMarket } from './synthetic-market'
+export type { SyntheticMarket, SyntheticMarketOptions } from './synthetic-market'
 export { createTradeHistory, historicalTradesDefaultLimit, historicalTradesMaxLimit } from './trade-history'
 export type { TradeHistory, TradeHistoryOptions } from './trade-history'
 export { createCaptureMarket } from './capture-market'
 export type { CaptureMarket, CaptureMarketOptions } from './capture-market'
 export { createReplayExchange } from './replay-exchange-server'
 export { resumeFilePath, readResumeFile, writeResumeFile } from './resume-file'
-export type { ReplayExchange, ReplayExchangeOptions, ReplayExchangeDeps, ReplayExchangeStats, ReplayFaults, FrameFault, ConnectionFault } from './replay-exchange-server'
+export type { ReplayExchange, ReplayExchangeDeps } from './replay-exchange-server'
+export type { ReplayExchangeOptions } from './replay-exchange-options'
+export type { ReplayExchangeStats } from './replay-stats'
+export type { ReplayFaults, FrameFault, ConnectionFault } from './replay-faults'
 export { createBinanceWsSource, nowMicros } from './source-binance-ws'
 export { createGroupedWsSource } from './source-connections'
 export type { GroupedSource, GroupedSourceEvents } from './source-connections'

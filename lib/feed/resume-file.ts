@@ -6,7 +6,7 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { ErrorCode, WorkbenchError, errorMessage } from '../errors/index'
-import type { MarketResumePoint, SymbolResumePoint } from './synthetic-market'
+import type { MarketResumePoint, SymbolResumePoint } from './market-events'
 
 const formatVersion = 1
 

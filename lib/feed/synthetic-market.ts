@@ -18,57 +18,14 @@
  *   (with gaps, as Binance's do). Prices and sizes are formatted from integers, never floats.
  */
 import { ErrorCode, WorkbenchError } from '../errors/index'
-import { formatDecimal8, type BinanceHistoricalTrade } from './binance-frames'
+import type { Instrument, MarketEvent, MarketResumePoint } from './market-events'
+import type { ReplayMarket } from './replay-market'
+import { createSeededRandom } from './seeded-random'
+import { activityShares, excite, sampleNextArrival, startRegime, switchStress } from './synthetic-arrivals'
+import { createSymbolState, moveBook, openBook, resumeSymbol, takeLiquidity } from './synthetic-book'
+import { buildInstruments } from './synthetic-instruments'
+import { createActionSchedule } from './synthetic-schedule'
 import { createTradeHistory, historicalTradesDefaultLimit } from './trade-history'
-
-/** A tradable pair: its assets and the scales of its prices (tick 10^-priceDecimals) and quantities. */
-export interface Instrument {
-  readonly symbol: string
-  readonly baseAsset: string
-  readonly quoteAsset: string
-  readonly priceDecimals: number
-  readonly qtyDecimals: number
-}
-
-/** One trade as the market produced it; strings are exact decimals with 8 fractional digits. */
-export interface MarketTrade {
-  readonly kind: 'trade'
-  readonly symbol: string
-  readonly tradeId: number
-  readonly price: string
-  readonly quantity: string
-  /** True when the taker sold (the trade hit the bid). */
-  readonly buyerIsMaker: boolean
-  /** Trade time, µs since the epoch. */
-  readonly timeMicros: number
-  /** When the exchange published it (≥ timeMicros, non-decreasing per symbol), µs. */
-  readonly eventTimeMicros: number
-}
-
-/** The best bid and offer after a change. */
-export interface MarketQuote {
-  readonly kind: 'quote'
-  readonly symbol: string
-  readonly updateId: number
-  readonly bidPrice: string
-  readonly bidSize: string
-  readonly askPrice: string
-  readonly askSize: string
-  /** When the book changed, µs since the epoch (bookTicker frames carry no time; pacing uses it). */
-  readonly timeMicros: number
-}
-
-/** What a market emits: a trade or a change of the best bid and offer. */
-export type MarketEvent = MarketTrade | MarketQuote
-
-/** What the replay exchange plays: a tape of events in time order, and recent trades for REST. */
-export interface ReplayMarket {
-  readonly instruments: readonly Instrument[]
-  /** The next event in time order; undefined when the tape has ended (captures end, synthetic markets do not). */
-  next(): MarketEvent | undefined
-  /** `historicalTrades` rows already played (see TradeHistory.query); undefined for an unknown symbol. */
-  history(symbol: string, fromId?: number, limit?: number, unit?: 'ms' | 'us'): BinanceHistoricalTrade[] | undefined
-}
 
 /** The seed and the shape of a synthetic market; everything else follows from the seed. */
 export interface SyntheticMarketOptions {
@@ -99,16 +56,6 @@ export interface SyntheticMarketOptions {
   readonly resume?: MarketResumePoint
 }
 
-/** The last trade id, book update id and trade price played per symbol (see SyntheticMarketOptions.resume). */
-export type MarketResumePoint = Readonly<Record<string, SymbolResumePoint>>
-
-export interface SymbolResumePoint {
-  readonly lastTradeId?: number
-  readonly lastUpdateId?: number
-  /** Last trade price as a decimal string. */
-  readonly lastPrice?: string
-}
-
 /** A synthetic market: a ReplayMarket whose tape never ends. */
 export interface SyntheticMarket extends ReplayMarket {
   next(): MarketEvent
@@ -116,225 +63,15 @@ export interface SyntheticMarket extends ReplayMarket {
   nowMicros(): number
 }
 
-/** A small seeded PRNG (xoshiro128**, seeded through splitmix32). */
-export interface SeededRandom {
-  /** Uniform in [0, 1). */
-  float(): number
-  /** Uniform integer in [0, n). */
-  int(n: number): number
-  /** Standard normal. */
-  normal(): number
-  /** Exponential with the given rate. */
-  exponential(rate: number): number
+/** The options checked, with their defaults. */
+interface SyntheticMarketSettings {
+  readonly count: number
+  readonly startMicros: number
+  readonly baseRate: number
+  readonly takerShare: number
 }
 
-/** Creates a SeededRandom; the same seed gives the same sequence on every platform. */
-export function createSeededRandom(seed: number): SeededRandom {
-  let sm = (Math.floor(seed) ^ Math.floor(seed / 0x100000000)) | 0
-  const splitmix = (): number => {
-    sm = (sm + 0x9e3779b9) | 0
-    let z = sm
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b)
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35)
-    return (z ^ (z >>> 16)) | 0
-  }
-  let a = splitmix()
-  let b = splitmix()
-  let c = splitmix()
-  let d = splitmix()
-  if ((a | b | c | d) === 0) a = 1
-  const u32 = (): number => {
-    const r = Math.imul(rotl(Math.imul(b, 5), 7), 9) >>> 0
-    const t = b << 9
-    c ^= a
-    d ^= b
-    b ^= c
-    a ^= d
-    c ^= t
-    d = rotl(d, 11)
-    return r
-  }
-  let spare: number | undefined
-  const float = (): number => u32() / 0x100000000
-  return {
-    float,
-    int: (n) => Math.floor(float() * n),
-    normal() {
-      if (spare !== undefined) {
-        const s = spare
-        spare = undefined
-        return s
-      }
-      const u = 1 - float()
-      const v = float()
-      const r = Math.sqrt(-2 * Math.log(u))
-      spare = r * Math.sin(2 * Math.PI * v)
-      return r * Math.cos(2 * Math.PI * v)
-    },
-    exponential: (rate) => -Math.log(1 - float()) / rate,
-  }
-}
-
-function rotl(x: number, k: number): number {
-  return (x << k) | (x >>> (32 - k))
-}
-
-/** Real Binance pairs in rough order of activity: base, quote, price, tick decimals, lot decimals. */
-const listed: ReadonlyArray<readonly [string, string, number, number, number]> = [
-  ['BTC', 'USDT', 67_000, 2, 5],
-  ['ETH', 'USDT', 3_400, 2, 4],
-  ['SOL', 'USDT', 150, 2, 3],
-  ['BTC', 'FDUSD', 67_000, 2, 5],
-  ['DOGE', 'USDT', 0.12, 5, 0],
-  ['XRP', 'USDT', 0.52, 4, 1],
-  ['PEPE', 'USDT', 0.0000098, 8, 0],
-  ['BNB', 'USDT', 580, 2, 3],
-  ['SUI', 'USDT', 1.1, 4, 1],
-  ['ETH', 'FDUSD', 3_400, 2, 4],
-  ['WIF', 'USDT', 2.2, 3, 2],
-  ['ADA', 'USDT', 0.45, 4, 1],
-  ['LINK', 'USDT', 14, 2, 2],
-  ['AVAX', 'USDT', 28, 2, 2],
-  ['TRX', 'USDT', 0.12, 4, 1],
-  ['ENA', 'USDT', 0.4, 4, 1],
-  ['SHIB', 'USDT', 0.0000175, 8, 0],
-  ['LTC', 'USDT', 72, 2, 3],
-  ['ETH', 'BTC', 0.0507, 5, 3],
-  ['NEAR', 'USDT', 5.2, 3, 1],
-  ['FET', 'USDT', 1.3, 4, 1],
-  ['SOL', 'FDUSD', 150, 2, 3],
-  ['BCH', 'USDT', 380, 1, 3],
-  ['DOT', 'USDT', 6.5, 3, 2],
-  ['UNI', 'USDT', 7.5, 3, 2],
-  ['APT', 'USDT', 7.8, 3, 2],
-  ['ARB', 'USDT', 0.75, 4, 1],
-  ['OP', 'USDT', 1.7, 3, 2],
-  ['TON', 'USDT', 5.5, 3, 2],
-  ['BONK', 'USDT', 0.000021, 8, 0],
-  ['FLOKI', 'USDT', 0.00013, 8, 0],
-  ['WLD', 'USDT', 2.1, 3, 2],
-  ['FIL', 'USDT', 4.1, 3, 2],
-  ['ATOM', 'USDT', 6.8, 3, 2],
-  ['ETC', 'USDT', 22, 2, 2],
-  ['XLM', 'USDT', 0.095, 5, 0],
-  ['ICP', 'USDT', 8.5, 3, 2],
-  ['INJ', 'USDT', 21, 2, 2],
-  ['RENDER', 'USDT', 6.5, 3, 2],
-  ['TIA', 'USDT', 6, 3, 2],
-  ['SEI', 'USDT', 0.35, 4, 1],
-  ['AAVE', 'USDT', 140, 2, 3],
-  ['BNB', 'FDUSD', 580, 2, 3],
-  ['XRP', 'FDUSD', 0.52, 4, 1],
-  ['DOGE', 'FDUSD', 0.12, 5, 0],
-  ['SOL', 'BTC', 0.0022, 7, 1],
-  ['BNB', 'BTC', 0.0087, 6, 2],
-  ['MKR', 'USDT', 2_300, 1, 4],
-  ['LDO', 'USDT', 1.6, 3, 2],
-  ['HBAR', 'USDT', 0.07, 5, 0],
-  ['JUP', 'USDT', 0.9, 4, 1],
-  ['ORDI', 'USDT', 30, 2, 2],
-  ['VET', 'USDT', 0.025, 5, 0],
-  ['ALGO', 'USDT', 0.15, 4, 0],
-  ['GRT', 'USDT', 0.17, 4, 0],
-  ['IMX', 'USDT', 1.4, 4, 1],
-  ['STX', 'USDT', 1.6, 4, 1],
-  ['RUNE', 'USDT', 4.5, 3, 2],
-  ['SAND', 'USDT', 0.3, 4, 0],
-  ['MANA', 'USDT', 0.3, 4, 0],
-  ['AXS', 'USDT', 5.5, 3, 2],
-  ['GALA', 'USDT', 0.022, 5, 0],
-  ['CRV', 'USDT', 0.3, 4, 1],
-  ['DYDX', 'USDT', 1.3, 3, 2],
-  ['EOS', 'USDT', 0.55, 4, 1],
-  ['XRP', 'BTC', 0.0000078, 8, 0],
-  ['LINK', 'BTC', 0.00021, 7, 1],
-  ['ADA', 'BTC', 0.0000067, 8, 0],
-  ['LTC', 'BTC', 0.00107, 6, 2],
-  ['DOGE', 'BTC', 0.0000018, 8, 0],
-]
-
-const syllables = ['ZO', 'RA', 'KI', 'NEX', 'VO', 'LU', 'QUA', 'TOR', 'MI', 'SA', 'XI', 'PO', 'DRA', 'VEL', 'KA', 'RI', 'ON', 'FY', 'GLO', 'BIT', 'NO', 'ZEN', 'HY', 'LAR']
-const btcUsd = 67_000
-
-/** Builds `count` instruments: the listed pairs first, then plausible generated ones. */
-function buildInstruments(count: number, rng: SeededRandom): Array<Instrument & { readonly price: number; readonly rank: number }> {
-  const out: Array<Instrument & { readonly price: number; readonly rank: number }> = []
-  const taken = new Set<string>()
-  const bases = new Set(listed.map(([b]) => b))
-  for (const [baseAsset, quoteAsset, price, priceDecimals, qtyDecimals] of listed) {
-    if (out.length >= count) break
-    const symbol = baseAsset + quoteAsset
-    taken.add(symbol)
-    out.push({ symbol, baseAsset, quoteAsset, priceDecimals, qtyDecimals, price, rank: out.length })
-  }
-  while (out.length < count) {
-    const parts = 2 + (rng.float() < 0.25 ? 1 : 0)
-    let baseAsset = ''
-    for (let i = 0; i < parts; i++) baseAsset += syllables[rng.int(syllables.length)]!
-    baseAsset = baseAsset.slice(0, 6)
-    if (bases.has(baseAsset)) continue
-    const r = rng.float()
-    const quoteAsset = r < 0.88 ? 'USDT' : r < 0.95 ? 'BTC' : 'FDUSD'
-    const symbol = baseAsset + quoteAsset
-    if (taken.has(symbol)) continue
-    taken.add(symbol)
-    bases.add(baseAsset)
-    // Log-uniform dollar price: $0.00001 … $200, or $0.1 … $200 against BTC (at least ~150 ticks).
-    const usd = quoteAsset === 'BTC' ? 10 ** (-1 + rng.float() * 3.3) : 10 ** (-5 + rng.float() * 7.3)
-    const price = quoteAsset === 'BTC' ? usd / btcUsd : usd
-    const priceDecimals = clamp(4 - Math.floor(Math.log10(price)), 0, 8)
-    const qtyDecimals = clamp(Math.floor(Math.log10(price)) + 1, 0, 8 - priceDecimals)
-    out.push({ symbol, baseAsset, quoteAsset, priceDecimals, qtyDecimals, price, rank: out.length })
-  }
-  return out
-}
-
-interface SymbolState {
-  readonly inst: Instrument
-  readonly index: number
-  /** Base rate of actions per second (before excitation and regimes). */
-  readonly mu: number
-  /** Relative volatility per √second in the calm regime. */
-  readonly sigma: number
-  /** Median taker order size in the quote asset. */
-  readonly medianNotional: number
-  /** Chance that a book move leaves a spread wider than one tick. */
-  readonly wideSpread: number
-  readonly tick: number
-  readonly lot: number
-  bid: number
-  ask: number
-  bidSize: number
-  askSize: number
-  updateId: number
-  nextTradeId: number
-  excitation: number
-  excitationAt: number
-  burst: boolean
-  regimeEnd: number
-  lastMoveAt: number
-  lastEventTimeMicros: number
-  opened: boolean
-}
-
-// Hawkes kernel: each action adds `jump` actions/s to the symbol's rate, decaying at `decay`/s.
-const decay = 2
-const jump = 1
-// Regimes: mean durations (s) and what they multiply.
-const calmToBurst = 1 / 600
-const burstToCalm = 1 / 45
-const burstRate = 4
-const burstVol = 3
-const calmToStress = 1 / 1800
-const stressToCalm = 1 / 120
-const stressRate = 2.5
-const stressVol = 2
-/** Zipf exponent of activity over rank. */
-const zipf = 1.2
-
-/** Creates a deterministic synthetic market (see the file comment for the model). */
-export function createSyntheticMarket(options: SyntheticMarketOptions): SyntheticMarket {
-  const rng = createSeededRandom(options.seed)
+function syntheticMarketSettings(options: SyntheticMarketOptions): SyntheticMarketSettings {
   const count = Math.floor(options.symbols ?? 160)
   const startMicros = Math.floor(options.startTimeMs ?? Date.UTC(2026, 0, 1)) * 1000
   const baseRate = options.actionsPerSecond ?? 600
@@ -343,233 +80,56 @@ export function createSyntheticMarket(options: SyntheticMarketOptions): Syntheti
   const takerShare = options.takerShare ?? 0.45
   if (!(takerShare > 0 && takerShare <= 1)) throw new WorkbenchError(ErrorCode.ConfigInvalid, `synthetic market: takerShare=${options.takerShare} must be in (0, 1]`)
   if (!Number.isSafeInteger(startMicros)) throw new WorkbenchError(ErrorCode.ConfigInvalid, `synthetic market: startTimeMs=${options.startTimeMs} is not a time in ms since the epoch`)
+  return { count, startMicros, baseRate, takerShare }
+}
+
+/**
+ * Creates a deterministic synthetic market (see the file comment for the model). Every number is
+ * drawn from one seeded source in a fixed order, so the listing, the books and the schedule are
+ * set up in that order, and a resume point is applied only after all of them.
+ */
+export function createSyntheticMarket(options: SyntheticMarketOptions): SyntheticMarket {
+  const rng = createSeededRandom(options.seed)
+  const { count, startMicros, baseRate, takerShare } = syntheticMarketSettings(options)
   const history = createTradeHistory({ capacityPerSymbol: options.historyPerSymbol ?? 10_000, ...(options.historyRetainMs === undefined ? {} : { retainMs: options.historyRetainMs }) })
 
   const specs = buildInstruments(count, rng)
   const instruments: Instrument[] = specs.map(({ symbol, baseAsset, quoteAsset, priceDecimals, qtyDecimals }) => ({ symbol, baseAsset, quoteAsset, priceDecimals, qtyDecimals }))
-  let weightSum = 0
-  for (let i = 0; i < count; i++) weightSum += (i + 1) ** -zipf
-
-  const states: SymbolState[] = specs.map((spec, index) => {
-    const tick = 10 ** -spec.priceDecimals
-    const lot = 10 ** -spec.qtyDecimals
-    const share = (index + 1) ** -zipf / weightSum
-    const bid = Math.max(1, Math.round((spec.price * (0.9 + 0.2 * rng.float())) / tick))
-    const state: SymbolState = {
-      inst: instruments[index]!,
-      index,
-      mu: baseRate * share,
-      sigma: (index < 20 ? 1e-4 : 2e-4) * (0.7 + 0.6 * rng.float()),
-      medianNotional: (spec.quoteAsset === 'BTC' ? 150 / btcUsd : 150) * (index < 20 ? 2 : 1) * (0.5 + rng.float()),
-      wideSpread: Math.min(0.6, 0.05 + index / count / 2),
-      tick,
-      lot,
-      bid,
-      ask: bid + 1,
-      bidSize: 0,
-      askSize: 0,
-      updateId: Math.floor(1e8 + rng.float() * 5e10),
-      nextTradeId: Math.floor(1e6 + rng.float() * 4e9),
-      excitation: 0,
-      excitationAt: 0,
-      burst: false,
-      regimeEnd: rng.exponential(calmToBurst),
-      lastMoveAt: 0,
-      lastEventTimeMicros: 0,
-      opened: false,
-    }
-    state.bidSize = levelSize(state)
-    state.askSize = levelSize(state)
-    history.register(spec.symbol, spec.priceDecimals, spec.qtyDecimals)
-    return state
-  })
+  const shares = activityShares(count)
+  const states = specs.map((spec, index) => createSymbolState(spec, instruments[index]!, index, count, baseRate * shares[index]!, rng))
+  for (const spec of specs) history.register(spec.symbol, spec.priceDecimals, spec.qtyDecimals)
   const bySymbol = new Map(states.map((s) => [s.inst.symbol, s]))
   // Applied after the seeded set-up so a market without `resume` draws exactly the same numbers.
   for (const [symbol, point] of Object.entries(options.resume ?? {})) {
     const s = bySymbol.get(symbol)
-    if (!s) continue
-    if (point.lastTradeId !== undefined && Number.isSafeInteger(point.lastTradeId) && point.lastTradeId >= 0) s.nextTradeId = point.lastTradeId + 1
-    if (point.lastUpdateId !== undefined && Number.isSafeInteger(point.lastUpdateId) && point.lastUpdateId >= 0) s.updateId = point.lastUpdateId
-    const ticks = point.lastPrice === undefined ? NaN : Math.round(Number(point.lastPrice) / s.tick)
-    if (Number.isSafeInteger(ticks) && ticks >= 1) {
-      s.bid = ticks
-      s.ask = ticks + 1
-    }
+    if (s) resumeSymbol(s, point)
   }
-
-  function levelSize(s: SymbolState): number {
-    const notional = s.medianNotional * 12 * Math.exp(rng.normal())
-    return Math.max(1, Math.round(notional / (s.bid * s.tick) / s.lot))
-  }
-
-  let stress = false
-  let stressEnd = rng.exponential(calmToStress)
-
-  const rateOf = (s: SymbolState, t: number): number =>
-    s.mu * (s.burst ? burstRate : 1) * (stress ? stressRate : 1) + s.excitation * Math.exp(-decay * (t - s.excitationAt))
-
-  /** Next action time of `s` after t0, by Ogata thinning (the rate only decays between actions). */
-  const sampleNext = (s: SymbolState, t0: number): number => {
-    let t = t0
-    for (;;) {
-      const bound = rateOf(s, t)
-      const candidate = t + rng.exponential(bound)
-      if (candidate >= s.regimeEnd) {
-        t = s.regimeEnd
-        s.burst = !s.burst
-        s.regimeEnd = t + rng.exponential(s.burst ? burstToCalm : calmToBurst)
-        continue
-      }
-      t = candidate
-      if (rng.float() * bound <= rateOf(s, t)) return t
-    }
-  }
-
-  // A binary min-heap of symbols by next action time.
-  const nextAt = new Float64Array(count)
-  const heap = states.map((_, i) => i)
-  const less = (i: number, j: number): boolean => nextAt[heap[i]!]! < nextAt[heap[j]!]!
-  const swap = (i: number, j: number): void => {
-    const x = heap[i]!
-    heap[i] = heap[j]!
-    heap[j] = x
-  }
-  const siftDown = (start: number): void => {
-    let i = start
-    for (;;) {
-      const l = 2 * i + 1
-      const r = l + 1
-      let m = i
-      if (l < heap.length && less(l, m)) m = l
-      if (r < heap.length && less(r, m)) m = r
-      if (m === i) return
-      swap(i, m)
-      i = m
-    }
-  }
-  const heapify = (): void => {
-    for (let i = (heap.length >> 1) - 1; i >= 0; i--) siftDown(i)
-  }
-  for (const s of states) nextAt[s.index] = sampleNext(s, 0)
-  heapify()
+  const regime = startRegime(rng)
+  const schedule = createActionSchedule(count, (i) => sampleNextArrival(states[i]!, 0, regime.stress, rng))
 
   const queue: MarketEvent[] = []
   let head = 0
   let nowMicros = startMicros
 
-  const quote = (s: SymbolState, micros: number): MarketQuote => {
-    s.updateId += 1 + rng.int(4)
-    return {
-      kind: 'quote',
-      symbol: s.inst.symbol,
-      updateId: s.updateId,
-      bidPrice: formatDecimal8(s.bid, s.inst.priceDecimals),
-      bidSize: formatDecimal8(s.bidSize, s.inst.qtyDecimals),
-      askPrice: formatDecimal8(s.ask, s.inst.priceDecimals),
-      askSize: formatDecimal8(s.askSize, s.inst.qtyDecimals),
-      timeMicros: micros,
-    }
-  }
-
-  const moveBook = (s: SymbolState, t: number, micros: number): void => {
-    const dt = Math.max(t - s.lastMoveAt, 1e-3)
-    s.lastMoveAt = t
-    const vol = s.sigma * (s.burst ? burstVol : 1) * (stress ? stressVol : 1)
-    let z = rng.normal()
-    if (rng.float() < 0.03) z *= 4 // occasional jumps: fat tails
-    const mid = (s.bid + s.ask) / 2
-    const move = Math.round(z * mid * vol * Math.sqrt(dt))
-    const wide = s.wideSpread * (s.burst || stress ? 2 : 1)
-    const spread = 1 + (rng.float() < wide ? 1 + rng.int(3) : 0)
-    const bid = Math.max(1, s.bid + move)
-    if (bid !== s.bid) {
-      s.bid = bid
-      s.bidSize = levelSize(s)
-    } else {
-      s.bidSize = Math.max(1, Math.round(s.bidSize * (0.6 + 0.8 * rng.float())))
-    }
-    const ask = bid + spread
-    if (ask !== s.ask) {
-      s.ask = ask
-      s.askSize = levelSize(s)
-    } else {
-      s.askSize = Math.max(1, Math.round(s.askSize * (0.6 + 0.8 * rng.float())))
-    }
-    queue.push(quote(s, micros))
-  }
-
-  const takerOrder = (s: SymbolState, micros: number): void => {
-    const buy = rng.float() < 0.5
-    const priceTicks = buy ? s.ask : s.bid
-    const level = buy ? s.askSize : s.bidSize
-    const notional = s.medianNotional * Math.exp(1.4 * rng.normal())
-    const wanted = Math.max(1, Math.round(notional / (priceTicks * s.tick) / s.lot))
-    const filled = Math.min(wanted, level)
-    let makers = 1
-    while (makers < 8 && makers < filled && rng.float() < 0.45) makers++
-    const price = formatDecimal8(priceTicks, s.inst.priceDecimals)
-    let remaining = filled
-    for (let k = makers; k >= 1; k--) {
-      const part = k === 1 ? remaining : 1 + rng.int(Math.max(1, Math.floor((remaining - k) / k) * 2))
-      const qty = Math.min(part, remaining - (k - 1))
-      remaining -= qty
-      const id = s.nextTradeId++
-      history.add(s.inst.symbol, id, priceTicks, qty, micros, !buy)
-      s.lastEventTimeMicros = Math.max(s.lastEventTimeMicros, micros + 100 + rng.int(1900))
-      queue.push({
-        kind: 'trade',
-        symbol: s.inst.symbol,
-        tradeId: id,
-        price,
-        quantity: formatDecimal8(qty, s.inst.qtyDecimals),
-        buyerIsMaker: !buy,
-        timeMicros: micros,
-        eventTimeMicros: s.lastEventTimeMicros,
-      })
-    }
-    if (buy) {
-      s.askSize -= filled
-      if (s.askSize === 0) {
-        s.ask += 1 + (rng.float() < 0.3 ? 1 : 0)
-        s.askSize = levelSize(s)
-      }
-    } else {
-      s.bidSize -= filled
-      if (s.bidSize === 0) {
-        s.bid = Math.max(1, s.bid - 1 - (rng.float() < 0.3 ? 1 : 0))
-        s.bidSize = levelSize(s)
-      }
-    }
-    queue.push(quote(s, micros))
-  }
-
   /** Runs the simulation until at least one event is queued. */
   const advance = (): void => {
     while (queue.length === head) {
-      const i = heap[0]!
-      const t = nextAt[i]!
-      if (stressEnd <= t) {
+      const i = schedule.first()
+      const t = schedule.at(i)
+      if (regime.stressEnd <= t) {
         // Market-wide regime switch: every symbol's rate changes, so resample all from here.
-        const at = stressEnd
-        stress = !stress
-        stressEnd = at + rng.exponential(stress ? stressToCalm : calmToStress)
-        for (const s of states) nextAt[s.index] = sampleNext(s, at)
-        heapify()
+        const at = switchStress(regime, rng)
+        schedule.rescheduleAll((j) => sampleNextArrival(states[j]!, at, regime.stress, rng))
         continue
       }
       const s = states[i]!
       const micros = startMicros + Math.floor(t * 1e6)
-      s.excitation = s.excitation * Math.exp(-decay * (t - s.excitationAt)) + jump
-      s.excitationAt = t
-      if (!s.opened) {
-        // The book opens with a quote, so every trade follows a quote of its symbol.
-        s.opened = true
-        s.lastMoveAt = t
-        queue.push(quote(s, micros))
-      } else if (rng.float() < takerShare) takerOrder(s, micros)
-      else moveBook(s, t, micros)
-      nextAt[i] = sampleNext(s, t)
-      siftDown(0)
+      excite(s, t)
+      // The book opens with a quote, so every trade follows a quote of its symbol.
+      if (!s.opened) queue.push(openBook(s, t, micros, rng))
+      else if (rng.float() < takerShare) takeLiquidity(s, micros, rng, history, queue)
+      else queue.push(moveBook(s, t, micros, regime.stress, rng))
+      schedule.rescheduleFirst(sampleNextArrival(s, t, regime.stress, rng))
     }
   }
 
@@ -591,8 +151,4 @@ export function createSyntheticMarket(options: SyntheticMarketOptions): Syntheti
       return history.query(symbol, fromId, limit, unit)
     },
   }
-}
-
-function clamp(v: number, lo: number, hi: number): number {
-  return Math.min(hi, Math.max(lo, v))
 }
