@@ -52,9 +52,19 @@ const timeUnits: Record<string, BinanceTimeUnit> = {
   microsecond: 'MICROSECOND',
 }
 
+/**
+ * A request's target as a URL, or undefined when none can be made of it (`//`, say): the caller
+ * answers it as a bad request. `new URL` throws there, and a throw in the server's request
+ * handler would end the process.
+ */
+export function requestTarget(raw: string | undefined): URL | undefined {
+  return URL.canParse(raw ?? '/', 'http://replay') ? new URL(raw ?? '/', 'http://replay') : undefined
+}
+
 /** Reads a handshake's request path: combined or raw, the streams named, the time unit. Stream names are checked apart (see checkStreamNames). */
 export function parseStreamHandshake(requestUrl: string | undefined): StreamHandshake {
-  const url = new URL(requestUrl ?? '/', 'http://replay')
+  const url = requestTarget(requestUrl)
+  if (!url) return { accepted: false, status: 400, statusText: 'Bad Request', error: { code: BinanceErrorCode.IllegalChars, msg: `malformed request target ${JSON.stringify(requestUrl)}` } }
   let names: string[]
   let combined: boolean
   if (url.pathname === '/stream' || url.pathname === '/stream/') {

@@ -7,6 +7,7 @@
 import { BinanceErrorCode, binanceErrorJson, exchangeInfoJson, historicalTradesJson, toExchangeInfo } from './binance-frames'
 import type { ReplayMarket } from './replay-market'
 import { historicalTradesDefaultLimit, historicalTradesMaxLimit } from './trade-history'
+import { requestTarget } from './replay-protocol'
 
 /** What a REST answer reads from the exchange. */
 export interface ReplayRestContext {
@@ -39,7 +40,8 @@ const fail = (code: number, msg: string, status = 400): ReplayRestAnswer => ({ s
 
 /** Answers one request. Errors are Binance's `{"code":…,"msg":…}`; a path it does not serve is a 404. */
 export function answerRestRequest(req: ReplayRestRequest, ctx: ReplayRestContext): ReplayRestAnswer {
-  const url = new URL(req.url ?? '/', 'http://replay')
+  const url = requestTarget(req.url)
+  if (!url) return fail(-1100, `malformed request target ${JSON.stringify(req.url)}`)
   if (!routes.includes(url.pathname)) return fail(-1000, `no endpoint at ${url.pathname}; the replay exchange serves ${routes.join(', ')}`, 404)
   if (req.method !== 'GET') return fail(-1000, `${req.method ?? ''} is not supported; use GET`, 405)
   switch (url.pathname) {

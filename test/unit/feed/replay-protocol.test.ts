@@ -24,6 +24,12 @@ const quote: MarketQuote = {
   timeMicros: 1_760_000_000_123_456,
 }
 
+describe('a malformed handshake target', () => {
+  it('is refused with 400, not thrown', () => {
+    expect(parseStreamHandshake('//')).toMatchObject({ accepted: false, status: 400, error: { code: -1100 } })
+  })
+})
+
 describe('replay protocol: handshakes', () => {
   it.each([
     ['/stream?streams=btcusdt@trade/ethusdt@bookTicker', true, ['btcusdt@trade', 'ethusdt@bookTicker'], 'MILLISECOND'],

@@ -36,6 +36,10 @@ describe('replay REST endpoints', () => {
     expect(get('/api/v3/time')).toEqual({ status: 200, body: { serverTime: 1_760_000_000_123 } })
   })
 
+  it('answers a request target no URL can be made of with 400, not a throw that would end the exchange', () => {
+    expect(get('//')).toEqual({ status: 400, body: { code: -1100, msg: 'malformed request target "//"' } })
+  })
+
   it('answers /k2/stats with the exchange counters', () => {
     expect(get('/k2/stats')).toEqual({ status: 200, body: { events: 3 } })
   })
