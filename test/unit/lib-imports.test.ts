@@ -25,3 +25,62 @@ describe('lib imports load under tslab', () => {
     expect(bad).toEqual([])
   })
 })
+
+/**
+ * ESLint's import-x/no-cycle counts value imports only; a cycle through `import type` still ties
+ * two files together (neither can move or be read alone), so lib/ has none of either kind.
+ */
+describe('lib has no import cycles', () => {
+  const files = (dir: string): string[] =>
+    fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []))
+
+  /** Strongly connected components of more than one file (Tarjan). */
+  function cycles(graph: ReadonlyMap<string, readonly string[]>): string[][] {
+    let next = 0
+    const index = new Map<string, number>()
+    const low = new Map<string, number>()
+    const stack: string[] = []
+    const onStack = new Set<string>()
+    const out: string[][] = []
+    const visit = (v: string): void => {
+      index.set(v, next)
+      low.set(v, next++)
+      stack.push(v)
+      onStack.add(v)
+      for (const w of graph.get(v) ?? []) {
+        if (!index.has(w)) {
+          visit(w)
+          low.set(v, Math.min(low.get(v)!, low.get(w)!))
+        } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!))
+      }
+      if (low.get(v) === index.get(v)) {
+        const component: string[] = []
+        for (let w = stack.pop()!; ; w = stack.pop()!) {
+          onStack.delete(w)
+          component.push(w)
+          if (w === v) break
+        }
+        if (component.length > 1) out.push(component.sort())
+      }
+    }
+    for (const v of graph.keys()) if (!index.has(v)) visit(v)
+    return out
+  }
+
+  it('finds a cycle when there is one (the check itself)', () => {
+    expect(cycles(new Map([['a', ['b']], ['b', ['c']], ['c', ['a']], ['d', ['a']]]))).toEqual([['a', 'b', 'c']])
+  })
+
+  it('has none, type-only imports included', () => {
+    const graph = new Map<string, string[]>()
+    for (const file of files(path.join(projectRoot, 'lib'))) {
+      const source = fs.readFileSync(file, 'utf8')
+      const targets = [...source.matchAll(/^(?:import|export)\b[^'"]*?\bfrom\s*['"](\.{1,2}\/[^'"]*)['"]/gm)]
+        .map((m) => path.resolve(path.dirname(file), m[1]!))
+        .map((t) => (fs.existsSync(`${t}.ts`) ? `${t}.ts` : t))
+        .filter((t) => t.endsWith('.ts'))
+      graph.set(file, targets)
+    }
+    expect(cycles(graph).map((c) => c.map((f) => path.relative(projectRoot, f)))).toEqual([])
+  })
+})
