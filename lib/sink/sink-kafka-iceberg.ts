@@ -284,8 +284,9 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
     const reportKey = (st: { table: TableHandle; deferred: boolean }): string => (st.deferred ? `${st.table.name}+deferred` : st.table.name)
     const byTopic = new Map<string, Stream<Trade> | Stream<Quote>>(streams.map((s) => [s.topic, s]))
 
-    // The group's offsets are only for monitoring, but the consumer starts from them: make sure
-    // they are not ahead of the table (a table dropped and re-created, say).
+    // The sink never positions itself from the group's offsets (they carry its published
+    // progress), but the consumer starts from them: make sure they are not ahead of the table (a
+    // table dropped and re-created, say).
     for (const s of streams) await alignGroupOffsets(s)
 
     // One thing at a time: batches, timed flushes and repositioning never interleave.
@@ -313,11 +314,13 @@ export async function runIcebergSink(options: IcebergSinkOptions, deps: IcebergS
 
     // Every second on a timer of its own, and after each lake commit: the group's offsets are the
     // lake's (what lag tools expect), each with the sink's progress in its metadata, which the
-    // ingest's shedder reads (sink-progress.ts). Partitions the table holds nothing of yet are left
-    // out. Monitoring only: positions always come from the table, and a failed commit is retried
-    // the next second. Its own timer, because the age loop waits while a commit is in flight: a
-    // slow commit used to silence the progress, and the ingest read the sink as stopped, not
-    // behind, and never shed. Not while an operation retries through an outage (`failing`).
+    // ingest's load shedder reads and decides on (lib/degrade/sink-progress.ts): so the offsets
+    // are more than monitoring, though the sink never positions itself from them (positions
+    // always come from the table). Partitions the table holds nothing of yet are left out. A
+    // failed publish is retried the next second. Its own timer, because the age loop waits while
+    // a commit is in flight: a slow commit used to silence the progress, and the ingest read the
+    // sink as stopped, not behind, and never shed. Not while an operation retries through an
+    // outage (`failing`).
     let publishing = false
     const publishProgress = async (): Promise<void> => {
       if (publishing || failing > 0) return
