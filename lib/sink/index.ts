@@ -1,4 +1,5 @@
 export { runIcebergSink, ensureTable } from './sink-kafka-iceberg'
-export type { IcebergSinkOptions, IcebergSinkDeps, SinkReport, SinkRejectReason } from './sink-kafka-iceberg'
+export type { IcebergSinkOptions, IcebergSinkDeps, SinkReport } from './sink-options'
+export type { SinkRejectReason } from './dead-letter'
 export { offsetsSummary, offsetsOfSnapshot, tableOffsets, partialTableOffsets, mergeOffsets, summaryTopicKey, summaryOffsetsKey } from './snapshot-offsets'
 export type { SnapshotOffsets, KnownOffsets } from './snapshot-offsets'

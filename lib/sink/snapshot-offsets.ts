@@ -107,3 +107,9 @@ export function mergeOffsets(base: SnapshotOffsets, next: SnapshotOffsets): Map<
   for (const [p, o] of next) out.set(p, o)
   return out
 }
+
+/** Offsets for a log line (`partition:offset, …`). */
+export function describeOffsets(offsets: SnapshotOffsets): string {
+  if (offsets.size === 0) return 'nothing (starting from the beginning of the topic)'
+  return [...offsets].map(([p, o]) => `${p}:${o}`).join(', ')
+}

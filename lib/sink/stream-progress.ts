@@ -1,4 +1,4 @@
-import type { PartitionProgress, PartitionView } from '../degrade/sink-progress'
+import { encodeProgress, type PartitionProgress, type PartitionView } from '../degrade/sink-progress'
 
 /**
  * Where one of the sink's streams stands, per partition: what the lake holds, what has been read,
@@ -59,4 +59,28 @@ export function streamViews(s: StreamPosition, nowMs: number, maxAgeMs: number, 
     const end = s.highWatermarks.get(p) ?? progress.read
     return { committed, end: end > progress.read ? end : progress.read, progress }
   })
+}
+
+/** A consumer-group offset commit that publishes one partition's progress. */
+export interface ProgressCommit {
+  readonly topic: string
+  readonly partition: number
+  /** The table's offset: everything below is in the lake. */
+  readonly offset: string
+  /** The progress (encodeProgress). */
+  readonly metadata: string
+}
+
+/**
+ * The group offsets that publish a stream's progress: the table's offset of every partition it
+ * knows, each with its progress. Partitions the table holds nothing of yet are left out.
+ */
+export function progressCommits(s: StreamPosition & { readonly topic: string }, nowMs: number, maxAgeMs: number, scaleNow: number, sinceMs = 0): ProgressCommit[] {
+  const commits: ProgressCommit[] = []
+  for (const p of knownPartitions(s)) {
+    const held = s.committed.get(p)
+    if (held === undefined) continue
+    commits.push({ topic: s.topic, partition: p, offset: String(held), metadata: encodeProgress(partitionProgress(s, p, nowMs, maxAgeMs, scaleNow, sinceMs)) })
+  }
+  return commits
 }

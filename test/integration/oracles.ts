@@ -153,6 +153,7 @@ export async function topicQuotes(kafka: Kafka, serde: RecordSerde, topic: strin
 /** The exchange's tape over the same stretch as `content`: each symbol's trades from its first id in `content` to its last. */
 export async function tapeOver(restUrl: string, content: Content): Promise<Content> {
   const lines: string[] = []
-  for (const [symbol, ids] of content.ids) lines.push(...(await tapeTrades(restUrl, symbol, ids[0]!, ids.at(-1)!)))
+  // One by one: spreading a symbol's whole tape into push() overflowed the stack past ~100k trades.
+  for (const [symbol, ids] of content.ids) for (const line of await tapeTrades(restUrl, symbol, ids[0]!, ids.at(-1)!)) lines.push(line)
   return contentOf(lines)
 }

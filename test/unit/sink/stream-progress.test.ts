@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { knownPartitions, partitionProgress, streamViews, type StreamPosition } from '../../../lib/sink/stream-progress'
-import { progressSignals } from '../../../lib/degrade/sink-progress'
+import { knownPartitions, partitionProgress, progressCommits, streamViews, type StreamPosition } from '../../../lib/sink/stream-progress'
+import { decodeProgress, progressSignals } from '../../../lib/degrade/sink-progress'
 
 const now = 1_800_000_000_000
 const base: StreamPosition = {
@@ -42,5 +42,20 @@ describe('stream progress after a restart', () => {
     const s: StreamPosition = { ...base, next: new Map([[0, 180n]]), highWatermarks: new Map([[0, 190n]]), stagedOldest: new Map([[0, now - 600_000]]) }
     expect(partitionProgress(s, 0, now, 30_000, 1, now - 20_000).oldestMs).toBe(now - 20_000)
     expect(partitionProgress(s, 0, now, 30_000, 1).oldestMs).toBe(now - 600_000)
+  })
+})
+
+describe('published progress', () => {
+  it('commits the table’s offset of each partition with its progress, and leaves out partitions the table holds nothing of', () => {
+    const s = { ...base, topic: 'market.trades', next: new Map([[1, 230n]]), stagedOldest: new Map([[1, now - 12_000]]) }
+    const commits = progressCommits(s, now, 30_000, 2, now - 5000)
+    expect(commits.map((c) => [c.partition, c.offset])).toEqual([
+      [0, '100'],
+      [1, '200'],
+    ])
+    expect(commits.every((c) => c.topic === 'market.trades')).toBe(true)
+    // The ingest's shedder reads back what the sink measured.
+    expect(decodeProgress(commits[1]!.metadata)).toEqual(partitionProgress(s, 1, now, 30_000, 2, now - 5000))
+    expect(decodeProgress(commits[1]!.metadata)).toMatchObject({ read: 230n, oldestMs: now - 5000 })
   })
 })
