@@ -2,8 +2,10 @@
  * The K2 workbench library: the one public surface that notebooks, pipelines and tests import.
  * Folders follow the data flow; each names its exports in its own index.ts.
  */
-export { parseConfig, loadConfig, configKeys, requireSecret, projectRoot, parseEnvFile, credentialsFileName, sinkPhases, processWorkDir } from './config/index'
-export type { WorkbenchConfig, ConfigKey, SinkPhase } from './config/index'
+export { parseConfig, loadConfig, configKeys, requireSecret, projectRoot, parseEnvFile, credentialsFileName } from './config/index'
+export { sinkPhases, processWorkDir } from './sink/index'
+export type { WorkbenchConfig, ConfigKey } from './config/index'
+export type { SinkPhase } from './sink/index'
 export { parseShard, wholeFeed } from './ingest/shard'
 export type { IngestShard } from './ingest/shard'
 export { ErrorCode, WorkbenchError, isWorkbenchError, isTransientError, errorMessage, retry, backoffDelay, sleep, settleWithin, pollUntil, defaultRetryPolicy, restartPolicy } from './errors/index'
@@ -228,9 +230,10 @@ export { startApiServer, apiRoutes, openApiDocument, createHealthChecks } from '
 export type { ApiServer, ApiServerOptions, ApiServerDeps, ApiRoute, HealthCheck, ApiLimits } from './api/index'
 export { planCompaction, snapshotsToExpire, compactTable, expireSnapshots, removeOrphanFiles, runMaintenance, type OrphanSweep } from './maintenance/index'
 export type { CompactionCandidate, CompactionGroup, CompactionPolicy, CompactionOptions, CompactionReport, MaintenanceOptions, MaintenanceDeps } from './maintenance/index'
-export { rejectReasons, Timestamp, isoMicros, microsOf, parseIsoMicros } from './market/index'
-export type { Trade, Quote, TradeSide, RejectReason } from './market/index'
-export { createSequenceTracker, normaliseBinanceFrame, canonicalPositiveDecimal, priceDecimal, quantityDecimal, createBatchingProducer, createKafkaSender, createThreadedKafkaSender, cachedDefaultPartitioner, ensureTopics, marketTopicSpecs, runIngestor, shardOfSymbol, symbolsOfShard, shardTransactionalId, shardName } from './ingest/index'
+export { rejectReasons, Timestamp, isoMicros, microsOf, parseIsoMicros, marketTopicSpecs } from './market/index'
+export type { Trade, Quote, TradeSide, RejectReason, TopicSpec } from './market/index'
+export { ensureTopics, ensureTopicsOnce, freshTopicOffsets } from './kafka/index'
+export { createSequenceTracker, normaliseBinanceFrame, canonicalPositiveDecimal, priceDecimal, quantityDecimal, createBatchingProducer, createKafkaSender, createThreadedKafkaSender, cachedDefaultPartitioner, runIngestor, shardOfSymbol, symbolsOfShard, shardTransactionalId, shardName } from './ingest/index'
 export type {
   SequenceTracker,
   SequenceTrackerOptions,
@@ -243,7 +246,6 @@ export type {
   BatchingProducerOptions,
   OutgoingRecord,
   BatchSender,
-  TopicSpec,
   IngestorOptions,
   IngestorDeps,
   IngestReport,

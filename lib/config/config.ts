@@ -2,6 +2,7 @@ import * as path from 'node:path'
 import { ErrorCode, WorkbenchError, errorMessage } from '../errors/index'
 import type { LogLevel } from '../logger/index'
 import { parseShard, wholeFeed, type IngestShard } from '../ingest/shard'
+import { sinkPhases, type SinkPhase } from '../sink/sink-phases'
 import { defaultDegradationPolicy, defaultStandingWindowMs, type DegradationPolicy, type SignalName, type SignalRule } from '../degrade/degradation-policy'
 
 /**
@@ -197,9 +198,6 @@ export interface WorkbenchConfig {
   }
 }
 
-/** The phases of a sink flush, in order (chaos tests crash the sink at each). */
-export const sinkPhases = ['flush-started', 'files-written', 'files-uploaded', 'commit-sent', 'committed'] as const
-export type SinkPhase = (typeof sinkPhases)[number]
 
 /** One configuration key as documented. */
 export interface ConfigKey {

@@ -1,4 +1,3 @@
-export { parseConfig, configKeys, requireSecret, projectRoot, sinkPhases } from './config'
-export type { WorkbenchConfig, ConfigKey, SinkPhase } from './config'
+export { parseConfig, configKeys, requireSecret, projectRoot } from './config'
+export type { WorkbenchConfig, ConfigKey } from './config'
 export { loadConfig, parseEnvFile, credentialsFileName } from './env-file'
-export { processWorkDir } from './work-dir'

@@ -5,8 +5,6 @@ export type { Normalised, NormaliseContext, SymbolInfo } from './normalise-binan
 export { canonicalPositiveDecimal, priceDecimal, quantityDecimal } from './decimal'
 export { createBatchingProducer, createKafkaSender, createThreadedKafkaSender, cachedDefaultPartitioner } from './producer-kafka'
 export type { BatchingProducer, BatchingProducerOptions, OutgoingRecord, BatchSender } from './producer-kafka'
-export { ensureTopics, marketTopicSpecs } from './topics-kafka'
-export type { TopicSpec } from './topics-kafka'
 export { runIngestor } from './ingestor'
 export { shardOfSymbol, symbolsOfShard, shardTransactionalId, shardName } from './shard'
 export type { IngestorOptions, IngestorDeps, IngestReport } from './ingestor'

@@ -18,7 +18,8 @@ import { cachedDefaultPartitioner, createKafkaSender, type BatchSender } from '.
 import { createSequencing } from './sequencing'
 import { shardName, shardTransactionalId } from './shard'
 import { feedStreams, selectSymbols } from './symbol-selection'
-import { ensureTopicsOnce, ingestTopicSpecs, type IngestTopics } from './topics-kafka'
+import { ensureTopicsOnce } from '../kafka/topics-admin'
+import { ingestTopicSpecs, type IngestTopics } from './topics-kafka'
 
 export interface IngestorOptions {
   readonly exchange: string

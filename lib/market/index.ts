@@ -1,3 +1,5 @@
 export { rejectReasons } from './types'
 export type { Trade, Quote, TradeSide, RejectReason } from './types'
 export { Timestamp, isoMicros, microsOf, parseIsoMicros } from './timestamp'
+export { marketTopicSpecs } from './topics'
+export type { TopicSpec } from './topics'

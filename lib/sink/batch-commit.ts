@@ -1,6 +1,6 @@
 import * as fs from 'node:fs'
 import { ErrorCode, errorMessage, isWorkbenchError } from '../errors/index'
-import type { SinkPhase } from '../config/index'
+import type { SinkPhase } from './sink-phases'
 import type { FileIO } from '../iceberg/file-io'
 import type { DataFile } from '../iceberg/spec-types'
 import { appendFiles, commitNeverLanded, type CommitPolicy, type CommitResult } from '../iceberg/table-commit'

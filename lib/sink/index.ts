@@ -3,3 +3,6 @@ export type { IcebergSinkOptions, IcebergSinkDeps, SinkReport } from './sink-opt
 export type { SinkRejectReason } from './dead-letter'
 export { offsetsSummary, offsetsOfSnapshot, tableOffsets, partialTableOffsets, mergeOffsets, summaryTopicKey, summaryOffsetsKey } from './snapshot-offsets'
 export type { SnapshotOffsets, KnownOffsets } from './snapshot-offsets'
+export { sinkPhases } from './sink-phases'
+export type { SinkPhase } from './sink-phases'
+export { processWorkDir } from './work-dir'

@@ -1,6 +1,6 @@
 import type { Kafka } from 'kafkajs'
 import type { RecordSerde } from '../avro/serde-registry'
-import type { SinkPhase } from '../config/index'
+import type { SinkPhase } from './sink-phases'
 import type { DegradationTransition } from '../degrade/degradation-manager'
 import type { DegradationPolicy } from '../degrade/degradation-policy'
 import type { RestCatalogClient } from '../iceberg/catalog-rest'

@@ -1,0 +1,1 @@
+export { ensureTopics, ensureTopicsOnce, freshTopicOffsets } from './topics-admin'
