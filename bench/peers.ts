@@ -50,9 +50,9 @@ import {
   type FileIO,
   type WorkbenchConfig,
   type RollupDesign,
+  sqlString,
 } from '../lib/index'
 import { Kafka, logLevel } from 'kafkajs'
-import { sqlString } from '../lib/iceberg/duckdb-sql'
 import { ensurePeersPython, runPeerScript } from '../stack/lib/peers-python'
 import { createStack } from '../stack/lib/manager'
 import { allServices } from '../stack/services'

@@ -18,6 +18,8 @@ import * as path from 'node:path'
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api'
 import {
   fieldIdsClause,
+  quoteIdent,
+  sqlString,
   bindFilter,
   compareValues,
   createLogger,
@@ -183,8 +185,6 @@ interface LayoutRun {
   readonly compactMsPerHour: number[]
 }
 
-const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`
-const quoteString = (s: string): string => `'${s.replace(/'/g, "''")}'`
 
 const primitiveFields = tradesTable.schema.fields.filter((f): f is NestedField & { type: string } => typeof f.type === 'string')
 
@@ -233,10 +233,10 @@ async function compact(run: LayoutRun, rowGroupSize: number): Promise<void> {
   for (const group of groups.values()) {
     const hour = group[0]!.hour
     const target = path.join(dir, `${hour}-${n++}.parquet`)
-    const list = group.map((f) => quoteString(f.dataFile.filePath)).join(', ')
+    const list = group.map((f) => sqlString(f.dataFile.filePath)).join(', ')
     const t0 = performance.now()
     const copied = await run.connection.runAndReadAll(
-      `COPY (SELECT * FROM read_parquet([${list}]) ORDER BY ${order}) TO ${quoteString(target)} (FORMAT parquet, COMPRESSION zstd, PARQUET_VERSION V2, ROW_GROUP_SIZE ${rowGroupSize}, FIELD_IDS ${fieldIdsClause(tradesTable.schema.fields)}, RETURN_STATS)`,
+      `COPY (SELECT * FROM read_parquet([${list}]) ORDER BY ${order}) TO ${sqlString(target)} (FORMAT parquet, COMPRESSION zstd, PARQUET_VERSION V2, ROW_GROUP_SIZE ${rowGroupSize}, FIELD_IDS ${fieldIdsClause(tradesTable.schema.fields)}, RETURN_STATS)`,
     )
     msByHour.set(hour, (msByHour.get(hour) ?? 0) + performance.now() - t0)
     const stats = copied.getRowObjects()[0]!
@@ -283,7 +283,7 @@ function queryCases(top: string, tail: string, lastFrom: number, hourFrom: numbe
     key: `Q1 ${symbol}`,
     label: `${symbol}, last 5 min`,
     filter: allOf(eq('symbol', symbol), gte('event_time', BigInt(lastFrom))),
-    sql: (from) => `SELECT event_time, trade_id, price, quantity, side FROM ${from} WHERE symbol = ${quoteString(symbol)} AND event_time >= ${ts(lastFrom)} ORDER BY event_time`,
+    sql: (from) => `SELECT event_time, trade_id, price, quantity, side FROM ${from} WHERE symbol = ${sqlString(symbol)} AND event_time >= ${ts(lastFrom)} ORDER BY event_time`,
     columns: ['symbol', 'event_time', 'trade_id', 'price', 'quantity', 'side'],
   })
   const hourBars = (symbol: string): QueryCase => ({
@@ -291,7 +291,7 @@ function queryCases(top: string, tail: string, lastFrom: number, hourFrom: numbe
     label: `${symbol}, 1 h of 1-min bars`,
     filter: allOf(eq('symbol', symbol), gte('event_time', BigInt(hourFrom)), lt('event_time', BigInt(hourFrom + microsPerHour))),
     sql: (from) =>
-      `SELECT ${barsSelect} FROM ${from} WHERE symbol = ${quoteString(symbol)} AND event_time >= ${ts(hourFrom)} AND event_time < ${ts(hourFrom + microsPerHour)} GROUP BY minute ORDER BY minute`,
+      `SELECT ${barsSelect} FROM ${from} WHERE symbol = ${sqlString(symbol)} AND event_time >= ${ts(hourFrom)} AND event_time < ${ts(hourFrom + microsPerHour)} GROUP BY minute ORDER BY minute`,
     columns: ['symbol', 'event_time', 'price', 'quantity'],
   })
   return [
@@ -363,7 +363,7 @@ async function timeQuery(
     columnBytes: sum((f) => ids.reduce((s, id) => s + Number(f.columnSizes?.get(id) ?? 0n), 0)),
   }
   if (kept.length === 0) return { ...base, runs: 0, p50Ms: 0, p95Ms: 0 }
-  const sql = q.sql(`read_parquet([${kept.map((f) => quoteString(f.dataFile.filePath)).join(', ')}])`)
+  const sql = q.sql(`read_parquet([${kept.map((f) => sqlString(f.dataFile.filePath)).join(', ')}])`)
   const once = async (): Promise<number> => {
     const t0 = performance.now()
     await connection.runAndReadAll(sql)

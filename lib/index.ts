@@ -117,6 +117,8 @@ export {
   readParquetByFieldId,
   readLakeFilesSql,
   fieldIdsClause,
+  quoteIdent,
+  sqlString,
 } from './iceberg/index'
 /** Scan filter constructors, grouped so `eq`/`lt` do not crowd the top-level surface. */
 export * as scanFilter from './iceberg/scan-filter'
