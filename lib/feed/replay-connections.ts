@@ -177,7 +177,7 @@ function onLiveRequest(hub: ReplayHub, c: Connection, text: string | undefined):
   const { reply, change } = answerLiveRequest(text, c, (names) => checkStreams(hub, names))
   if (change && 'subscribe' in change) subscribe(hub, c, change.subscribe)
   else if (change && 'unsubscribe' in change) unsubscribe(hub, c, change.unsubscribe)
-  else if (change) c.combined = change.combined
+  else if (change && 'combined' in change) c.combined = change.combined
   send(hub, c, JSON.stringify(reply))
 }
 

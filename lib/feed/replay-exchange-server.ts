@@ -111,7 +111,8 @@ export function createReplayExchange(options: ReplayExchangeOptions, deps: Repla
     // A client told `serverShutdown` reconnects at once; while closing there is no tape to give it.
     if (closing) return refuse(counters, socket, 503, 'Service Unavailable', { code: BinanceErrorCode.ServerBusy, msg: 'the replay exchange is shutting down; reconnect when it is back' })
     const handshake = parseStreamHandshake(req.url)
-    if (!handshake.accepted) return refuse(counters, socket, handshake.status, handshake.statusText, handshake.error)
+    // `=== false`, not `!`: tslab's compiler narrows a boolean discriminant only by comparison.
+    if (handshake.accepted === false) return refuse(counters, socket, handshake.status, handshake.statusText, handshake.error)
     const problem = checkStreams(hub, handshake.names)
     if (problem) return refuse(counters, socket, 400, 'Bad Request', { code: BinanceErrorCode.IllegalChars, msg: problem })
     wss!.handleUpgrade(req, socket, head, (ws) => {

@@ -8,7 +8,7 @@ import type { Duplex } from 'node:stream'
 import { malformedFrameJson, streamName, toBookTickerEvent, toTradeEvent } from './binance-frames'
 import type { MarketEvent } from './market-events'
 import { dropConnection, shutDownConnection, send, socketOf, terminate, type Connection, type ReplayHub } from './replay-connections'
-import { applyFrameFaults } from './replay-faults'
+import { applyFrameFaults, type FrameSend } from './replay-faults'
 import { eventFrames } from './replay-protocol'
 
 /** Delivers tape events to the hub's connections. */
@@ -67,14 +67,16 @@ function offerFrame(hub: ReplayHub, c: Connection, text: string, ev: MarketEvent
   const { settings, counters } = hub
   const outcome = applyFrameFaults(settings.faults, settings.malformedKinds, c, text)
   if (outcome.end !== undefined) return outcome.end === 'drop' ? dropConnection(hub, c) : shutDownConnection(hub, c)
-  if (outcome.malformed) {
+  // Named, not narrowed: tslab's compiler (not strict) cannot narrow on `end !== undefined`.
+  const sent = outcome as FrameSend
+  if (sent.malformed) {
     const source = ev.kind === 'trade' ? { trade: toTradeEvent(ev, c.unit) } : { quote: toBookTickerEvent(ev) }
-    send(hub, c, malformedFrameJson(outcome.malformed, source, c.combined ? stream : undefined, settings.oversizeBytes))
+    send(hub, c, malformedFrameJson(sent.malformed, source, c.combined ? stream : undefined, settings.oversizeBytes))
     counters.malformed++
-    counters.malformedByKind[outcome.malformed]++
+    counters.malformedByKind[sent.malformed]++
   }
-  if (outcome.fault) counters[outcome.fault]++
-  for (const frame of outcome.send) send(hub, c, frame)
+  if (sent.fault) counters[sent.fault]++
+  for (const frame of sent.send) send(hub, c, frame)
 }
 
 function blocked(hub: ReplayHub, now: number): boolean {

@@ -40,19 +40,19 @@ export interface FaultState {
   readonly rng: SeededRandom
 }
 
-/** What becomes of one data frame. */
-export type FrameOutcome =
-  /** The frame ends the connection instead: abruptly, or with a serverShutdown event first. */
-  | { readonly end: 'drop' | 'serverShutdown' }
-  | {
-      readonly end?: undefined
-      /** Send a malformed frame of this kind, built from this one, before `send`. */
-      readonly malformed: MalformedKind | undefined
-      /** The frames to write, in order (none when omitted or held). */
-      readonly send: readonly string[]
-      /** The frame fault that shaped `send`, if any. */
-      readonly fault: 'omit' | 'reorder' | 'duplicate' | undefined
-    }
+/** What becomes of one data frame that does not end its connection. */
+export interface FrameSend {
+  readonly end?: undefined
+  /** Send a malformed frame of this kind, built from this one, before `send`. */
+  readonly malformed: MalformedKind | undefined
+  /** The frames to write, in order (none when omitted or held). */
+  readonly send: readonly string[]
+  /** The frame fault that shaped `send`, if any. */
+  readonly fault: 'omit' | 'reorder' | 'duplicate' | undefined
+}
+
+/** What becomes of one data frame: it ends the connection (abruptly, or with a serverShutdown event first), or it is sent. */
+export type FrameOutcome = { readonly end: 'drop' | 'serverShutdown' } | FrameSend
 
 const faultNames = ['drop', 'serverShutdown', 'duplicate', 'reorder', 'omit', 'malformed', 'malformedKinds']
 

@@ -118,25 +118,27 @@ export function answerLiveRequest(text: string | undefined, session: LiveSession
   if (!(id === null || typeof id === 'number' || (typeof id === 'string' && /^[A-Za-z0-9]{1,36}$/.test(id)))) {
     return { reply: { code: 2, msg: 'Invalid request: request ID must be an unsigned integer' } }
   }
+  // Named after the check: tslab's compiler (not strict) does not narrow `unknown` through it.
+  const requestId = id as LiveRequestId
   const streams = Array.isArray(params) && params.every((p) => typeof p === 'string') ? (params as string[]) : undefined
   switch (method) {
     case 'SUBSCRIBE': {
       const problem = streams ? checkStreams([...session.streams, ...streams.filter((s) => !session.streams.has(s))]) : notAList
-      if (problem) return { reply: { code: 2, msg: `Invalid request: ${problem}`, id } }
-      return { reply: { result: null, id }, change: { subscribe: streams! } }
+      if (problem) return { reply: { code: 2, msg: `Invalid request: ${problem}`, id: requestId } }
+      return { reply: { result: null, id: requestId }, change: { subscribe: streams! } }
     }
     case 'UNSUBSCRIBE':
-      if (!streams) return { reply: { code: 2, msg: `Invalid request: ${notAList}`, id } }
-      return { reply: { result: null, id }, change: { unsubscribe: streams } }
+      if (!streams) return { reply: { code: 2, msg: `Invalid request: ${notAList}`, id: requestId } }
+      return { reply: { result: null, id: requestId }, change: { unsubscribe: streams } }
     case 'LIST_SUBSCRIPTIONS':
-      return { reply: { result: [...session.streams], id } }
+      return { reply: { result: [...session.streams], id: requestId } }
     case 'SET_PROPERTY':
-      if (!Array.isArray(params) || params[0] !== 'combined') return { reply: { code: 0, msg: 'Unknown property', id } }
+      if (!Array.isArray(params) || params[0] !== 'combined') return { reply: { code: 0, msg: 'Unknown property', id: requestId } }
       if (typeof params[1] !== 'boolean') return { reply: { code: 1, msg: 'Invalid value type: expected Boolean' } }
-      return { reply: { result: null, id }, change: { combined: params[1] } }
+      return { reply: { result: null, id: requestId }, change: { combined: params[1] } }
     case 'GET_PROPERTY':
-      if (!Array.isArray(params) || params[0] !== 'combined') return { reply: { code: 0, msg: 'Unknown property', id } }
-      return { reply: { result: session.combined, id } }
+      if (!Array.isArray(params) || params[0] !== 'combined') return { reply: { code: 0, msg: 'Unknown property', id: requestId } }
+      return { reply: { result: session.combined, id: requestId } }
     default:
       return {
         reply: {
