@@ -2,7 +2,7 @@ export { minuteBarsTable, minuteBarsRollup, partialBarColumns, partialBarsSql, m
 export type { InnerMinutes } from './minute-bars'
 export type { PartialBarRow } from './minute-bars'
 export { latestTradesTable, latestTradesRollup, partialLatestSql } from './latest-trades'
-export type { LatestTradeRow as LatestTradePartialRow } from './latest-trades'
+export type { LatestTradePartialRow } from './latest-trades'
 export { planRollup, rollupSourceOf, rollupSummary, rollupExpiryFloorMs, rollupSourceKey } from './rollup-plan'
 export type { RollupPlan, RollupPlanOptions } from './rollup-plan'
 export { rollupRound, runRollup } from './rollup-iceberg'

@@ -11,7 +11,7 @@ import { dayOnly, symbolThenTime, tableProperties, type TableDesign } from '../i
  */
 
 /** A batch's last trade of one symbol, as the table stores it (decimals as exact strings). */
-export interface LatestTradeRow {
+export interface LatestTradePartialRow {
   readonly symbol: string
   readonly tradeId: bigint
   readonly eventTimeMicros: bigint
@@ -21,7 +21,7 @@ export interface LatestTradeRow {
 }
 
 /** `market.trades_latest`: partitioned by day (a look-back prunes to its days), sorted by symbol then time. */
-export const latestTradesTable: TableDesign<LatestTradeRow> = {
+export const latestTradesTable: TableDesign<LatestTradePartialRow> = {
   name: 'trades_latest',
   schema: {
     type: 'struct',

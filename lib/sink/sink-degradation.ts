@@ -6,14 +6,14 @@ import { batchScale, type SinkRun } from './sink-run'
 import type { AnySinkStream } from './sink-stream'
 
 /** The process's own signals (heap, event loop). */
-export type ProcessSignals = ReturnType<typeof processSignals>
+export type ProcessSampler = ReturnType<typeof processSignals>
 
 /**
  * Degradation: the sink's own signals; deferred topics are read only at NORMAL. With a policy,
  * starts the run's degradation manager (`run.manager`), which samples `proc` and the sink's lag,
  * backlog and commit latency every second; then pauses or resumes the backfill for the level.
  */
-export function startDegradation(run: SinkRun, consumer: Pick<Consumer, 'pause' | 'resume'>, proc: ProcessSignals | undefined): void {
+export function startDegradation(run: SinkRun, consumer: Pick<Consumer, 'pause' | 'resume'>, proc: ProcessSampler | undefined): void {
   const { options } = run
   const gateBackfill = backfillSwitch(run.streams, consumer)
   // The live topics come before the backfill: it yields while their unread records stand above

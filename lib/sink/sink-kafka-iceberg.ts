@@ -12,7 +12,7 @@ import type { Quote, Trade } from '../market/types'
 import { ensureTopics, freshTopicOffsets } from '../kafka/topics-admin'
 import { createDeadLetterSender } from './dead-letters-kafka'
 import { createBatchHandler } from './sink-consumer'
-import { startDegradation, type ProcessSignals } from './sink-degradation'
+import { startDegradation, type ProcessSampler } from './sink-degradation'
 import type { IcebergSinkDeps, IcebergSinkOptions, SinkReport } from './sink-options'
 import { createProgressPublisher, createSinkRun, finalFlush, flushOnAge, type SinkRun } from './sink-run'
 import { openStream, type AnySinkStream, type SinkStream, type StreamSource } from './sink-stream'
@@ -27,7 +27,7 @@ interface SinkResources {
   readonly producer: Producer
   readonly admin: Admin
   consumer: Consumer | undefined
-  process: ProcessSignals | undefined
+  process: ProcessSampler | undefined
   progressTimer: NodeJS.Timeout | undefined
 }
 

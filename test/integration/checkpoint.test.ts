@@ -1,7 +1,7 @@
 import { Kafka, logLevel, type Producer } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ensureTopics } from '../../lib'
-import { readCheckpoint } from '../../lib/ingest/checkpoint-kafka'
+import { readCheckpoint } from '../../lib/internal'
 import { stackConfig, uniqueName } from './helpers'
 
 /**

@@ -6,7 +6,7 @@ import * as net from 'node:net'
 import { inject } from 'vitest'
 import type { Kafka } from 'kafkajs'
 import { encodeProgress, isTransientError, loadConfig, pollUntil, projectRoot, type SchemaRegistryClient, type WorkbenchConfig } from '../../lib'
-import { freshTopicOffsets } from '../../lib/kafka/topics-admin'
+import { freshTopicOffsets } from '../../lib/internal'
 
 /** The running stack's config, as entry points see it (environment over generated credentials). */
 export function stackConfig(): WorkbenchConfig {

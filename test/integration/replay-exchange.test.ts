@@ -17,7 +17,7 @@ import {
   type BinanceTradeEvent,
   type ReplayExchange,
   type ReplayExchangeOptions,
-} from '../../lib/feed/index'
+} from '../../lib/internal'
 
 /**
  * The replay exchange in-process on port 0, spoken to with the `ws` client and fetch, as an

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { projectRoot } from '../../lib/config/config'
-import { readBenchmarkResults } from '../../lib/cost/benchmark-files'
+import { projectRoot } from '../../lib/internal'
+import { readBenchmarkResults } from '../../lib/internal'
 
 /** Parsed JSON of a project file (docs/bench/*.json, data/unit-prices.json), read the way a report reads it. */
 export function readProjectJson(relative: string): unknown {

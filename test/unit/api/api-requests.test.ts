@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { barsRequest, parseTime, recentRequest, snapshotsRequest, tradesRequest } from '../../../lib/api/api-requests'
-import { jsonSafe, jsonText } from '../../../lib/api/api-server'
-import { stringifyJson } from '../../../lib/http/index'
+import { barsRequest, parseTime, recentRequest, snapshotsRequest, tradesRequest } from '../../../lib/internal'
+import { jsonSafe, jsonText } from '../../../lib/internal'
+import { stringifyJson } from '../../../lib/internal'
 
 const limits = { maxRows: 5000, maxRangeMs: 31 * 86_400_000 }
 const q = (s: string): URLSearchParams => new URLSearchParams(s)

@@ -17,7 +17,7 @@ import {
   tradeSchemaV1,
   tradeType,
   unframe,
-} from '../../../lib/avro/index'
+} from '../../../lib/internal'
 
 const int64Max = (1n << 63n) - 1n
 const int64Min = -(1n << 63n)

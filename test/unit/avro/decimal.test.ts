@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { isWorkbenchError } from '../../../lib'
-import { canonicalDecimal, decodeDecimal, encodeDecimal } from '../../../lib/avro/index'
+import { canonicalDecimal, decodeDecimal, encodeDecimal } from '../../../lib/internal'
 
 // Expected bytes are the minimal two's-complement big-endian form of the unscaled value, as
 // Java's BigInteger.toByteArray() (and so Avro's Java DecimalConversion) writes them; they were

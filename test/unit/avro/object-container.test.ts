@@ -1,7 +1,7 @@
 import * as avro from 'avsc'
 import { describe, expect, it } from 'vitest'
-import { createAvroType, createObjectContainerReader, writeObjectContainer, type AvroSchema } from '../../../lib/avro/index'
-import { ErrorCode, isWorkbenchError } from '../../../lib/errors/index'
+import { createAvroType, createObjectContainerReader, writeObjectContainer, type AvroSchema } from '../../../lib/internal'
+import { ErrorCode, isWorkbenchError } from '../../../lib/internal'
 
 // A record schema with attributes avsc does not know (Iceberg's field ids): they must reach the
 // file's avro.schema header untouched, and its longs must keep 64 bits.

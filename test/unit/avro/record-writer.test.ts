@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { quoteType, toAvroQuote, toAvroTrade, tradeType } from '../../../lib/avro/codec'
-import { writeQuoteV2, writeTradeV2 } from '../../../lib/avro/record-writer'
-import { decodeQuote, decodeTrade } from '../../../lib/avro/index'
-import type { Quote, Trade } from '../../../lib/market/types'
+import { quoteType, toAvroQuote, toAvroTrade, tradeType } from '../../../lib/internal'
+import { writeQuoteV2, writeTradeV2 } from '../../../lib/internal'
+import { decodeQuote, decodeTrade } from '../../../lib/internal'
+import type { Quote, Trade } from '../../../lib/internal'
 import { prng } from '../../support/prng'
 
 /** The avsc record for a trade, written the slow, reference way. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { isWorkbenchError } from '../../../lib/errors/index'
-import { decodeTwosComplement, decodeTwosComplementExact, encodeTwosComplement, twosComplementLength, writeTwosComplement } from '../../../lib/avro/index'
+import { isWorkbenchError } from '../../../lib/internal'
+import { decodeTwosComplement, decodeTwosComplementExact, encodeTwosComplement, twosComplementLength, writeTwosComplement } from '../../../lib/internal'
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex')
 const unhex = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'hex'))

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { commitsPerHour, compactionRewriteFactor, defaultLevers, estimateCost, expectedBuckets, filesReadPerPartition, openHourMerges, scales, type CostEstimate, type Levers, type QueryActivity, type Scale } from '../../../lib/cost/cost-model'
-import { figuresFromBenchmarks, type MeasuredFigures, type QueryClass } from '../../../lib/cost/measured-figures'
-import { parseUnitPrices, type UnitPrices } from '../../../lib/cost/unit-prices'
-import { isWorkbenchError } from '../../../lib/errors/index'
+import { commitsPerHour, compactionRewriteFactor, defaultLevers, estimateCost, expectedBuckets, filesReadPerPartition, openHourMerges, scales, type CostEstimate, type Levers, type QueryActivity, type Scale } from '../../../lib/internal'
+import { figuresFromBenchmarks, type MeasuredFigures, type QueryClass } from '../../../lib/internal'
+import { parseUnitPrices, type UnitPrices } from '../../../lib/internal'
+import { isWorkbenchError } from '../../../lib/internal'
 import { benchmarkResults, readProjectJson, thrownBy } from '../../support/cost-inputs'
 
 // Round numbers, so every expected figure below can be redone by hand.

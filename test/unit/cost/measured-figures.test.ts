@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { figuresFromBenchmarks, defaultQueryWorkload } from '../../../lib/cost/measured-figures'
-import { defaultLeverVariants } from '../../../lib/cost/sensitivity'
-import { isWorkbenchError } from '../../../lib/errors/index'
+import { figuresFromBenchmarks, defaultQueryWorkload } from '../../../lib/internal'
+import { defaultLeverVariants } from '../../../lib/internal'
+import { isWorkbenchError } from '../../../lib/internal'
 import { benchmarkResults, edited, readProjectJson, thrownBy, type JsonEdit } from '../../support/cost-inputs'
 
 // The runs of 2026-11-22, kept as fixtures so the figures below stay hand-checkable when

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { defaultLevers, estimateCost, scales } from '../../../lib/cost/cost-model'
-import { figuresFromBenchmarks } from '../../../lib/cost/measured-figures'
-import { compareWithSeed, seedCostPerMillion } from '../../../lib/cost/seed-comparison'
-import { defaultLeverVariants, sensitivity, type LeverVariant } from '../../../lib/cost/sensitivity'
-import { parseUnitPrices } from '../../../lib/cost/unit-prices'
+import { defaultLevers, estimateCost, scales } from '../../../lib/internal'
+import { figuresFromBenchmarks } from '../../../lib/internal'
+import { compareWithSeed, seedCostPerMillion } from '../../../lib/internal'
+import { defaultLeverVariants, sensitivity, type LeverVariant } from '../../../lib/internal'
+import { parseUnitPrices } from '../../../lib/internal'
 import { benchmarkResults, readProjectJson } from '../../support/cost-inputs'
 
 const prices = parseUnitPrices(readProjectJson('data/unit-prices.json'))

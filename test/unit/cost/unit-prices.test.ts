@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { parseUnitPrices } from '../../../lib/cost/unit-prices'
-import { isWorkbenchError } from '../../../lib/errors/index'
+import { parseUnitPrices } from '../../../lib/internal'
+import { isWorkbenchError } from '../../../lib/internal'
 import { edited, readProjectJson, thrownBy, type JsonEdit } from '../../support/cost-inputs'
 
 const file = readProjectJson('data/unit-prices.json')

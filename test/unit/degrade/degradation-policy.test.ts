@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { checkPolicy, decide, defaultDegradationPolicy, levelFor, type DegradationLevel, type DegradationPolicy, type DegradationState, type JudgedSignals } from '../../../lib/degrade/degradation-policy'
-import type { JudgedSignal } from '../../../lib/degrade/signal-window'
+import { checkPolicy, decide, defaultDegradationPolicy, levelFor, type DegradationLevel, type DegradationPolicy, type DegradationState, type JudgedSignals } from '../../../lib/internal'
+import type { JudgedSignal } from '../../../lib/internal'
 
 const standing = { kind: 'standing' as const, windowMs: 10_000, minGrowthPerSecond: 0.05 }
 // A backlog that may reach every level (shedding only while growing), and a contention signal

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createExchangeClock, feedDelaySeconds } from '../../../lib/degrade/feed-delay'
+import { createExchangeClock, feedDelaySeconds } from '../../../lib/internal'
 
 /** Polls of an exchange clock that runs at `rate` from `start` (ms), every `every` ms of wall time from wall 0. */
 const polled = (rate: number, count: number, every = 5000, start = 1_000_000) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { degradationLevels } from '../../../lib/degrade/degradation-policy'
-import { computeTiers, createVolumeWindow, isShed, levelActions, tierOf } from '../../../lib/degrade/load-shedder'
+import { degradationLevels } from '../../../lib/internal'
+import { computeTiers, createVolumeWindow, isShed, levelActions, tierOf } from '../../../lib/internal'
 
 describe('load shedder', () => {
   const volumes = new Map(Array.from({ length: 150 }, (_, i) => [`S${String(i).padStart(3, '0')}`, 1000 - i]))

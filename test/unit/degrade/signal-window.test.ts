@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createSignalWindow, percentile, slope } from '../../../lib/degrade/signal-window'
+import { createSignalWindow, percentile, slope } from '../../../lib/internal'
 
 const standing = { kind: 'standing' as const, windowMs: 10_000, minGrowthPerSecond: 0.05 }
 const p90 = { kind: 'percentile' as const, windowMs: 30_000, percentile: 90, minSamples: 10 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { backlogSeconds, createRateTracker, decodeProgress, encodeProgress, progressSignals, type PartitionView } from '../../../lib/degrade/sink-progress'
+import { backlogSeconds, createRateTracker, decodeProgress, encodeProgress, progressSignals, type PartitionView } from '../../../lib/internal'
 
 const now = 1_800_000_000_000
 

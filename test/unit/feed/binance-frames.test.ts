@@ -26,7 +26,7 @@ import {
   type BinanceBookTickerEvent,
   type BinanceTradeEvent,
   type MalformedKind,
-} from '../../../lib/feed/index'
+} from '../../../lib/internal'
 
 const trade: BinanceTradeEvent = { e: 'trade', E: 1672515782136, s: 'BNBBTC', t: 12345, p: '0.00100000', q: '100.00000000', T: 1672515782136, m: true, M: true }
 const quote: BinanceBookTickerEvent = { u: 400900217, s: 'BNBUSDT', b: '25.35190000', B: '31.21000000', a: '25.36520000', A: '40.66000000' }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { binanceMaxStreamsPerConnection, planConnections } from '../../../lib/feed/connection-plan'
+import { binanceMaxStreamsPerConnection, planConnections } from '../../../lib/internal'
 
 const streamsOf = (n: number): string[] => Array.from({ length: n }, (_, i) => [`sym${i}usdt@trade`, `sym${i}usdt@bookTicker`]).flat()
 

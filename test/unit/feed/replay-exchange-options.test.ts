@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { isWorkbenchError } from '../../../lib'
-import { malformedKinds } from '../../../lib/feed/binance-frames'
-import { replaySettings, type ReplayExchangeOptions } from '../../../lib/feed/replay-exchange-options'
+import { malformedKinds } from '../../../lib/internal'
+import { replaySettings, type ReplayExchangeOptions } from '../../../lib/internal'
 
 describe('replay exchange options', () => {
   it("defaults to Binance's connection rules: pings every 20 s, a minute to pong, 24 h connections, 1024 streams", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { malformedKinds, type MalformedKind } from '../../../lib/feed/binance-frames'
-import { applyFrameFaults, faultProblems, timedFaults, type FaultState, type FrameOutcome, type ReplayFaults } from '../../../lib/feed/replay-faults'
-import { createSeededRandom } from '../../../lib/feed/seeded-random'
+import { malformedKinds, type MalformedKind } from '../../../lib/internal'
+import { applyFrameFaults, faultProblems, timedFaults, type FaultState, type FrameOutcome, type ReplayFaults } from '../../../lib/internal'
+import { createSeededRandom } from '../../../lib/internal'
 
 /** A connection's fault state from a seed, and the frames `f1`, `f2`, … offered to it. */
 function connection(seed = 1): FaultState {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { dueAtMs, isReplayRate, marketClockMs, scheduleLagMs, type TapeAnchor } from '../../../lib/feed/replay-pacing'
+import { dueAtMs, isReplayRate, marketClockMs, scheduleLagMs, type TapeAnchor } from '../../../lib/internal'
 
 // The tape was anchored at wall time 1,000,000 ms on an event of market time 1.7e15 µs.
 const anchor: TapeAnchor = { wallMs: 1_000_000, marketMicros: 1_700_000_000_000_000 }

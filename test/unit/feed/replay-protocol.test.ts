@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { asBookTickerEvent, asTradeEvent, parseFrame, type BinanceTradeEvent } from '../../../lib/feed/binance-frames'
-import type { MarketQuote, MarketTrade } from '../../../lib/feed/market-events'
-import { answerLiveRequest, checkStreamNames, eventFrames, parseStreamHandshake, serverShutdownFrame, type LiveSession } from '../../../lib/feed/replay-protocol'
+import { asBookTickerEvent, asTradeEvent, parseFrame, type BinanceTradeEvent } from '../../../lib/internal'
+import type { MarketQuote, MarketTrade } from '../../../lib/internal'
+import { answerLiveRequest, checkStreamNames, eventFrames, parseStreamHandshake, serverShutdownFrame, type LiveSession } from '../../../lib/internal'
 
 const trade: MarketTrade = {
   kind: 'trade',

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { historicalTradesDefaultLimit, historicalTradesMaxLimit } from '../../../lib/feed/trade-history'
-import type { BinanceHistoricalTrade } from '../../../lib/feed/binance-frames'
-import type { Instrument } from '../../../lib/feed/market-events'
-import type { ReplayMarket } from '../../../lib/feed/replay-market'
-import { answerRestRequest, type ReplayRestContext } from '../../../lib/feed/replay-rest'
+import { historicalTradesDefaultLimit, historicalTradesMaxLimit } from '../../../lib/internal'
+import type { BinanceHistoricalTrade } from '../../../lib/internal'
+import type { Instrument } from '../../../lib/internal'
+import type { ReplayMarket } from '../../../lib/internal'
+import { answerRestRequest, type ReplayRestContext } from '../../../lib/internal'
 
 const instruments: Instrument[] = [
   { symbol: 'BTCUSDT', baseAsset: 'BTC', quoteAsset: 'USDT', priceDecimals: 2, qtyDecimals: 5 },

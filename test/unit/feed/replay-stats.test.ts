@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { malformedKinds } from '../../../lib/feed/binance-frames'
-import { createReplayCounters, replayStats } from '../../../lib/feed/replay-stats'
+import { malformedKinds } from '../../../lib/internal'
+import { createReplayCounters, replayStats } from '../../../lib/internal'
 
 describe('replay exchange stats', () => {
   it('reports a snapshot: counting on afterwards does not change a snapshot already taken', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { silentLogger } from '../../../lib'
-import type { BinanceWsSource, BinanceWsSourceEvents, BinanceWsSourceOptions } from '../../../lib/feed/source-binance-ws'
-import { createGroupedWsSource } from '../../../lib/feed/source-connections'
+import type { BinanceWsSource, BinanceWsSourceEvents, BinanceWsSourceOptions } from '../../../lib/internal'
+import { createGroupedWsSource } from '../../../lib/internal'
 
 /** A stand-in single-connection source: records what it was asked to carry, and lets the test fire its events. */
 function fakes(): { made: Array<{ options: BinanceWsSourceOptions; events: BinanceWsSourceEvents; started: boolean; closed: boolean }>; create: (o: BinanceWsSourceOptions, e: BinanceWsSourceEvents) => BinanceWsSource } {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { createSeededRandom } from '../../../lib/feed/seeded-random'
-import { activityShares, arrivalRate, excite, regimeVolatility, sampleNextArrival, startRegime, switchStress, type ArrivalState } from '../../../lib/feed/synthetic-arrivals'
+import { createSeededRandom } from '../../../lib/internal'
+import { activityShares, arrivalRate, excite, regimeVolatility, sampleNextArrival, startRegime, switchStress, type ArrivalState } from '../../../lib/internal'
 
 const calm = (mu: number, regimeEnd = Number.POSITIVE_INFINITY): ArrivalState => ({ mu, excitation: 0, excitationAt: 0, burst: false, regimeEnd })
 

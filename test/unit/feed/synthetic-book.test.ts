@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import type { MarketEvent, MarketQuote, MarketTrade } from '../../../lib/feed/market-events'
-import { createSeededRandom, type SeededRandom } from '../../../lib/feed/seeded-random'
-import { createSymbolState, moveBook, openBook, resumeSymbol, takeLiquidity, type SymbolState } from '../../../lib/feed/synthetic-book'
-import { buildInstruments } from '../../../lib/feed/synthetic-instruments'
-import { createTradeHistory } from '../../../lib/feed/trade-history'
+import type { MarketEvent, MarketQuote, MarketTrade } from '../../../lib/internal'
+import { createSeededRandom, type SeededRandom } from '../../../lib/internal'
+import { createSymbolState, moveBook, openBook, resumeSymbol, takeLiquidity, type SymbolState } from '../../../lib/internal'
+import { buildInstruments } from '../../../lib/internal'
+import { createTradeHistory } from '../../../lib/internal'
 
 /** Units of 10^-8 in a decimal string with 8 fractional digits (exact). */
 const units = (text: string): bigint => BigInt(text.replace('.', ''))

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { createSeededRandom } from '../../../lib/feed/seeded-random'
-import { buildInstruments } from '../../../lib/feed/synthetic-instruments'
+import { createSeededRandom } from '../../../lib/internal'
+import { buildInstruments } from '../../../lib/internal'
 
 describe('synthetic instruments', () => {
   it('lists the real pairs first, busiest first, and stops where it is told', () => {

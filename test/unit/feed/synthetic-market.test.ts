@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { isWorkbenchError } from '../../../lib'
 // lib/index.ts does not re-export feed/ yet; switch to '../../../lib' once it does.
-import { createSyntheticMarket, type MarketEvent, type MarketQuote, type MarketTrade } from '../../../lib/feed/index'
+import { createSyntheticMarket, type MarketEvent, type MarketQuote, type MarketTrade } from '../../../lib/internal'
 
 const decimal8 = /^\d+\.\d{8}$/
 /** A decimal string with 8 fractional digits as an integer count of 10^-8 (exact). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { createSyntheticMarket } from '../../../lib/feed/synthetic-market'
-import { createActionSchedule } from '../../../lib/feed/synthetic-schedule'
+import { createSyntheticMarket } from '../../../lib/internal'
+import { createActionSchedule } from '../../../lib/internal'
 import { prng } from '../../support/prng'
 
 /** Plays a schedule: takes the first symbol, moves its next action on by a random step, `steps` times. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createTradeHistory } from '../../../lib/feed/trade-history'
+import { createTradeHistory } from '../../../lib/internal'
 
 /** A history with a hand-driven clock and one symbol, BTCUSDT (2 price and 5 quantity decimals). */
 function history(options: { capacityPerSymbol: number; retainMs?: number; maxPerSymbol?: number }) {

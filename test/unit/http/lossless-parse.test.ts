@@ -1,6 +1,6 @@
 import { isSafeNumber, parse as parseWithLibrary } from 'lossless-json'
 import { describe, expect, it } from 'vitest'
-import { parseLosslessJson, quoteUnsafeIntegers } from '../../../lib/http/lossless-parse'
+import { parseLosslessJson, quoteUnsafeIntegers } from '../../../lib/internal'
 
 /** The reference: lossless-json with the number rule parseJson had before the fast path. */
 const reference = (text: string): unknown =>

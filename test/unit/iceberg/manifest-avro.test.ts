@@ -2,7 +2,7 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import * as avro from 'avsc'
 import { describe, expect, it } from 'vitest'
-import { ErrorCode, isWorkbenchError } from '../../../lib/errors/index'
+import { ErrorCode, isWorkbenchError } from '../../../lib/internal'
 import {
   decodeManifest,
   decodeManifestList,
@@ -12,9 +12,9 @@ import {
   manifestPartitionSummaries,
   type InheritedManifestEntry,
   type PartitionTupleField,
-} from '../../../lib/iceberg/manifest-avro'
-import { EntryStatus, FileContent, ManifestContent } from '../../../lib/iceberg/spec-types'
-import type { DataFile, ManifestEntry, ManifestFile, PartitionSpec, PartitionValue, Schema } from '../../../lib/iceberg/spec-types'
+} from '../../../lib/internal'
+import { EntryStatus, FileContent, ManifestContent } from '../../../lib/internal'
+import type { DataFile, ManifestEntry, ManifestFile, PartitionSpec, PartitionValue, Schema } from '../../../lib/internal'
 
 // --- fixtures: tables written by Spark, the Iceberg Java API and Athena (see their README) ------
 

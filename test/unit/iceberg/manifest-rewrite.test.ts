@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { EntryStatus, ManifestContent, groupForRewrite, manifestsToMerge, type DataFile, type ManifestFile } from '../../../lib'
-import type { LiveEntry } from '../../../lib/iceberg/manifest-io'
+import type { LiveEntry } from '../../../lib/internal'
 
 const file = (path: string, day: number, bucket: number): DataFile => ({ content: 0, filePath: path, fileFormat: 'PARQUET', partition: [day, bucket], recordCount: 10n, fileSizeInBytes: 1000n }) as DataFile
 const entry = (path: string, day: number, bucket: number, seq: bigint, status: EntryStatus = EntryStatus.Added): LiveEntry => ({ status, snapshotId: 100n + seq, sequenceNumber: seq, fileSequenceNumber: seq, dataFile: file(path, day, bucket) })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ErrorCode, isWorkbenchError } from '../../../lib/errors/index'
+import { ErrorCode, isWorkbenchError } from '../../../lib/internal'
 import {
   allOf,
   anyOf,
@@ -17,13 +17,13 @@ import {
   notNull,
   type BoundFilter,
   type ScanFilter,
-} from '../../../lib/iceberg/scan-filter'
-import { compareValues, encodeSingleValue, type SingleValue } from '../../../lib/iceberg/single-value'
-import { FileContent } from '../../../lib/iceberg/spec-types'
-import type { DataFile, PartitionFieldSummary, PartitionSpec, PartitionValue, Schema } from '../../../lib/iceberg/spec-types'
-import { tradesTable } from '../../../lib/iceberg/table-design'
-import { partitionType } from '../../../lib/iceberg/table-metadata'
-import { applyTransform, transformResultType } from '../../../lib/iceberg/transforms'
+} from '../../../lib/internal'
+import { compareValues, encodeSingleValue, type SingleValue } from '../../../lib/internal'
+import { FileContent } from '../../../lib/internal'
+import type { DataFile, PartitionFieldSummary, PartitionSpec, PartitionValue, Schema } from '../../../lib/internal'
+import { tradesTable } from '../../../lib/internal'
+import { partitionType } from '../../../lib/internal'
+import { applyTransform, transformResultType } from '../../../lib/internal'
 import { prng as rng } from '../../support/prng'
 
 // --- a trades-like table: partitioned by day(event_time) and bucket[16](symbol) ---------------

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ErrorCode } from '../../../lib/errors/index'
+import { ErrorCode } from '../../../lib/internal'
 import {
   canonicalValue,
   compareValues,
@@ -8,7 +8,7 @@ import {
   parsePrimitiveType,
   type ParsedPrimitiveType,
   type SingleValue,
-} from '../../../lib/iceberg/single-value'
+} from '../../../lib/internal'
 import { prng as rng } from '../../support/prng'
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex')

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { ErrorCode } from '../../../lib/errors/index'
-import { compareValues, type SingleValue } from '../../../lib/iceberg/single-value'
+import { ErrorCode } from '../../../lib/internal'
+import { compareValues, type SingleValue } from '../../../lib/internal'
 import {
   applyTransform,
   bucketHash,
@@ -10,7 +10,7 @@ import {
   transformResultType,
   type ParsedTransform,
   type PredicateOp,
-} from '../../../lib/iceberg/transforms'
+} from '../../../lib/internal'
 import { prng as rng } from '../../support/prng'
 
 const unhex = (text: string): Uint8Array => new Uint8Array(Buffer.from(text.replace(/ /g, ''), 'hex'))

@@ -4,7 +4,7 @@ import * as path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { DuckDBInstance } from '@duckdb/node-api'
 import { ErrorCode, createParquetDataWriter, decodeSingleValue, tradesTable, type Trade } from '../../../lib'
-import { decimalUnscaled } from '../../../lib/iceberg/duckdb-sql'
+import { stagedDecimalUnscaled as decimalUnscaled } from '../../../lib/internal'
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'k2-writer-test-'))
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }))

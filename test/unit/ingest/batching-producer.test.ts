@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { silentLogger } from '../../../lib'
-import { createBatchingProducer, type BatchingProducer, type BatchSender, type OutgoingRecord } from '../../../lib/ingest/producer-kafka'
+import { createBatchingProducer, type BatchingProducer, type BatchSender, type OutgoingRecord } from '../../../lib/internal'
 
 /** A sender that records batches and acknowledges (or fails) when told: pure batching logic under test. */
 function recordingSender(fail?: (n: number) => boolean): BatchSender & { batches: number[][]; inFlight: number; maxInFlight: number } {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createConnectionHealth } from '../../../lib/ingest/connection-health'
+import { createConnectionHealth } from '../../../lib/internal'
 
 describe('connection health (k2_ingest_connected)', () => {
   it('reads 1 only once every connection group has opened', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { degradationLevels } from '../../../lib/degrade/degradation-policy'
-import { computeTiers } from '../../../lib/degrade/load-shedder'
-import { ingestSignals, shedTierOf } from '../../../lib/ingest/degradation-inputs'
+import { degradationLevels } from '../../../lib/internal'
+import { computeTiers } from '../../../lib/internal'
+import { ingestSignals, shedTierOf } from '../../../lib/internal'
 
 describe('the ingest signals its degradation manager decides on', () => {
   const own = { heapUsedRatio: 0.4, eventLoopDelayMs: 12 }

@@ -1,6 +1,6 @@
 import type { Admin } from 'kafkajs'
 import { describe, expect, it } from 'vitest'
-import { ensureTopics } from '../../../lib/kafka/topics-admin'
+import { ensureTopics } from '../../../lib/internal'
 
 /** An admin whose topics another process creates first: createTopics answers false, and leaders come after `leaderAfter` metadata reads. */
 function racingAdmin(leaderAfter: number): { admin: Admin; reads: () => number } {

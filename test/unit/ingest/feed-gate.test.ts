@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createFeedGate, type FeedPauseCause } from '../../../lib/ingest/feed-gate'
+import { createFeedGate, type FeedPauseCause } from '../../../lib/internal'
 
 /** A gate over a feed that records whether it is paused, and the pauses counted by cause. */
 function gateOver(highWater = 1000) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createMetrics } from '../../../lib'
-import { createFrameHandler } from '../../../lib/ingest/frame-handler'
-import type { RejectReason } from '../../../lib/market/types'
+import { createFrameHandler } from '../../../lib/internal'
+import type { RejectReason } from '../../../lib/internal'
 
 const context = { exchange: 'BINANCE', symbols: new Map([['BTCUSDT', { symbol: 'BTCUSDT', baseAsset: 'BTC', quoteAsset: 'USDT' }]]), timeUnit: 'ms' as const, maxFrameBytes: 4096 }
 const tradeFrame = (t: number) => JSON.stringify({ stream: 'btcusdt@trade', data: { e: 'trade', E: 1700000000100, s: 'BTCUSDT', t, p: '1.5', q: '2', T: 1700000000099, m: false, M: true } })

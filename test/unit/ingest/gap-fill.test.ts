@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import type { HistoricalTrade } from '../../../lib/feed/history-binance-rest'
-import { gapCheckIntervalMs, tradesFromHistory } from '../../../lib/ingest/gap-fill'
-import type { NormaliseContext } from '../../../lib/ingest/normalise-binance'
-import type { RejectReason } from '../../../lib/market/types'
+import type { HistoricalTrade } from '../../../lib/internal'
+import { gapCheckIntervalMs, tradesFromHistory } from '../../../lib/internal'
+import type { NormaliseContext } from '../../../lib/internal'
+import type { RejectReason } from '../../../lib/internal'
 
 const ctx = (timeUnit: 'ms' | 'us'): NormaliseContext => ({
   exchange: 'BINANCE',

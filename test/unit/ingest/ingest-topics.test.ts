@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ingestTopicSpecs } from '../../../lib/ingest/topics-kafka'
+import { ingestTopicSpecs } from '../../../lib/internal'
 
 const base = { trades: 'market.trades', quotes: 'market.quotes', deadLetter: 'market.dead-letter', partitions: 6 }
 const byName = (topics: Parameters<typeof ingestTopicSpecs>[0]) => new Map(ingestTopicSpecs(topics).map((s) => [s.topic, s]))

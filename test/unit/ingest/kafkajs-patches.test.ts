@@ -3,7 +3,7 @@ import { createRequire } from 'node:module'
 import * as path from 'node:path'
 import * as vm from 'node:vm'
 import { describe, expect, it } from 'vitest'
-import { installed } from '../../../lib/ingest/kafkajs-patches'
+import { installed } from '../../../lib/internal'
 
 /** The CommonJS require kafkajs itself uses (its module cache is what the patch fills). */
 const load = createRequire(__filename)

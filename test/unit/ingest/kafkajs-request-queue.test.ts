@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module'
 import * as path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { requestQueueFixed } from '../../../lib/ingest/kafkajs-patches'
+import { requestQueueFixed } from '../../../lib/internal'
 
 /** The CommonJS require kafkajs itself uses (the class its connections build their queues from). */
 const load = createRequire(__filename)

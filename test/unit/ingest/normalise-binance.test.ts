@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { canonicalPositiveDecimal, priceDecimal, quantityDecimal } from '../../../lib/ingest/decimal'
-import { normaliseBinanceFrame, type NormaliseContext } from '../../../lib/ingest/normalise-binance'
+import { canonicalPositiveDecimal, priceDecimal, quantityDecimal } from '../../../lib/internal'
+import { normaliseBinanceFrame, type NormaliseContext } from '../../../lib/internal'
 
 const ctx: NormaliseContext = {
   exchange: 'BINANCE',
@@ -111,7 +111,7 @@ describe('canonicalPositiveDecimal', () => {
 
 describe('decimal shapes', () => {
   it('match the Avro schemas the records are written with', async () => {
-    const { tradeSchema, quoteSchema } = await import('../../../lib/avro/index')
+    const { tradeSchema, quoteSchema } = await import('../../../lib/internal')
     const shape = (schema: unknown, field: string): unknown => {
       const f = (schema as { fields: Array<{ name: string; type: { precision: number; scale: number } }> }).fields.find((x) => x.name === field)!
       return { precision: f.type.precision, scale: f.type.scale }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { normaliseBinanceFrame, type NormaliseContext } from '../../../lib/ingest/normalise-binance'
-import type { RejectReason } from '../../../lib/market/types'
+import { normaliseBinanceFrame, type NormaliseContext } from '../../../lib/internal'
+import type { RejectReason } from '../../../lib/internal'
 import { mutate, prng, validFrames as valid } from '../../support/fuzz-frames'
 
 const reasons: readonly RejectReason[] = ['malformed_json', 'oversize_frame', 'unknown_event_type', 'missing_field', 'wrong_type', 'non_numeric', 'non_positive', 'out_of_range', 'unknown_symbol', 'crossed_book']

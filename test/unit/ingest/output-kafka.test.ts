@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { createMetrics, silentLogger } from '../../../lib'
-import type { IngestDegradation } from '../../../lib/ingest/degradation-wiring'
-import { createFeedGate } from '../../../lib/ingest/feed-gate'
-import { createIngestOutput } from '../../../lib/ingest/output-kafka'
-import type { BatchSender, OutgoingRecord } from '../../../lib/ingest/producer-kafka'
-import type { Quote, Trade } from '../../../lib/market/types'
+import type { IngestDegradation } from '../../../lib/internal'
+import { createFeedGate } from '../../../lib/internal'
+import { createIngestOutput } from '../../../lib/internal'
+import type { BatchSender, OutgoingRecord } from '../../../lib/internal'
+import type { Quote, Trade } from '../../../lib/internal'
 
 const topics = { trades: 't.trades', quotes: 't.quotes', deadLetter: 't.dlq', partitions: 1, checkpoint: 't.checkpoint', deferredTrades: 't.trades.deferred', deferredQuotes: 't.quotes.deferred' }
 

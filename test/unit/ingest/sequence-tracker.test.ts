@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createSequenceTracker, type TradeGap } from '../../../lib/ingest/sequence-tracker'
+import { createSequenceTracker, type TradeGap } from '../../../lib/internal'
 
 /** Feeds ids (as arrivals at 1 ms steps), repairing every due gap from `history`, and returns the released ids. */
 function run(arrivals: number[], options = { reorderWindowMs: 5, maxPendingPerSymbol: 100 }, history: (gap: TradeGap) => number[] = (g) => range(g.from, g.to)) {

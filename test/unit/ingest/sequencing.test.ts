@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { createMetrics, silentLogger } from '../../../lib'
-import type { HistoricalTrade } from '../../../lib/feed/history-binance-rest'
-import type { RejectReason, Trade } from '../../../lib/market/types'
-import { createSequencing } from '../../../lib/ingest/sequencing'
+import type { HistoricalTrade } from '../../../lib/internal'
+import type { RejectReason, Trade } from '../../../lib/internal'
+import { createSequencing } from '../../../lib/internal'
 
 type LiveTrade = Omit<Trade, 'platformSequence'>
 

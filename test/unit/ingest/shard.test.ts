@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { fnv1a32, parseShard, shardOfSymbol, shardTransactionalId, symbolsOfShard } from '../../../lib/ingest/shard'
+import { fnv1a32, parseShard, shardOfSymbol, shardTransactionalId, symbolsOfShard } from '../../../lib/internal'
 
 const symbols = Array.from({ length: 1500 }, (_, i) => `S${i.toString(36).toUpperCase()}USDT`)
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { ErrorCode, isWorkbenchError } from '../../../lib/errors/index'
-import type { ListedSymbol } from '../../../lib/feed/history-binance-rest'
-import { shardOfSymbol } from '../../../lib/ingest/shard'
-import { feedStreams, selectSymbols } from '../../../lib/ingest/symbol-selection'
+import { ErrorCode, isWorkbenchError } from '../../../lib/internal'
+import type { ListedSymbol } from '../../../lib/internal'
+import { shardOfSymbol } from '../../../lib/internal'
+import { feedStreams, selectSymbols } from '../../../lib/internal'
 
 const listed = (symbol: string, status = 'TRADING'): ListedSymbol => ({ symbol, baseAsset: symbol.slice(0, 3), quoteAsset: symbol.slice(3), status })
 const listing = [listed('BTCUSDT'), listed('ETHUSDT'), listed('BNBUSDT'), listed('LUNAUSDT', 'BREAK')]

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { checkRange, checkSymbol, parseInterval } from '../../../lib/query/market-analytics'
+import { checkRange, checkSymbol, parseInterval } from '../../../lib/internal'
 
 describe('analytics input', () => {
   it.each([

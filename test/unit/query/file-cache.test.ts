@@ -4,7 +4,7 @@ import * as path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createFileIO, createLocalStore, type FileIO } from '../../../lib'
-import { createDataFileCache } from '../../../lib/query/file-cache'
+import { createDataFileCache } from '../../../lib/internal'
 
 /** Every folder the tests make, under one that is removed at the end. */
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'k2-file-cache-test-'))

@@ -1,6 +1,6 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { arrowTableOf, columnsOfChunks, decimalText, readChunks, rowsOf, rowsOfChunks } from '../../../lib/query/query-result'
+import { arrowTableOf, columnsOfChunks, decimalText, readChunks, rowsOf, rowsOfChunks } from '../../../lib/internal'
 
 let duck: DuckDBInstance
 let db: DuckDBConnection

@@ -1,6 +1,6 @@
 import { BIGINT, DECIMAL, DuckDBDataChunk, DuckDBDecimalValue, DuckDBInstance, type DuckDBType } from '@duckdb/node-api'
 import { describe, expect, it } from 'vitest'
-import { writeExactIntegers, type IntegerWidth } from '../../../lib/query/tail-vectors'
+import { writeExactIntegers, type IntegerWidth } from '../../../lib/internal'
 
 /** Values round the edges: zero, ±1, the 32-bit word boundaries, ±(2^53 - 1), bigints beyond, nulls. */
 const values: Array<number | bigint | null> = [

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createBackfillGate } from '../../../lib/sink/backfill-gate'
+import { createBackfillGate } from '../../../lib/internal'
 
 describe('backfill gate', () => {
   it('backfills only when the level allows it', () => {

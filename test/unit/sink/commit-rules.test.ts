@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { ErrorCode } from '../../../lib/errors/index'
-import { batchLanded, batchSummary, defaultMaxUncommittedMs, staleBatch, type BatchOffsets } from '../../../lib/sink/commit-rules'
-import { tableOffsets } from '../../../lib/sink/snapshot-offsets'
+import { ErrorCode } from '../../../lib/internal'
+import { batchLanded, batchSummary, defaultMaxUncommittedMs, staleBatch, type BatchOffsets } from '../../../lib/internal'
+import { tableOffsets } from '../../../lib/internal'
 import { tableAt } from './stream-fixtures'
 
 const offsets = (...entries: Array<[number, bigint]>): Map<number, bigint> => new Map(entries)

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { ErrorCode, WorkbenchError } from '../../../lib/errors/index'
-import { deadLetterKey, deadLetterMessage, rejectReason } from '../../../lib/sink/dead-letter'
+import { ErrorCode, WorkbenchError } from '../../../lib/internal'
+import { deadLetterKey, deadLetterMessage, rejectReason } from '../../../lib/internal'
 
 describe('dead letters', () => {
   it('names the record’s failure by kind, and leaves outages and unknown errors to fail the batch', () => {

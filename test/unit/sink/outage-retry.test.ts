@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { ErrorCode, WorkbenchError, type RetryPolicy } from '../../../lib/errors/index'
-import { silentLogger } from '../../../lib/logger/index'
-import { createOutageRetry } from '../../../lib/sink/outage-retry'
+import { ErrorCode, WorkbenchError, type RetryPolicy } from '../../../lib/internal'
+import { silentLogger } from '../../../lib/internal'
+import { createOutageRetry } from '../../../lib/internal'
 
 const fast: RetryPolicy = { attempts: 0, initialDelayMs: 1, maxDelayMs: 2, factor: 2, jitter: 0 }
 const down = (): WorkbenchError => new WorkbenchError(ErrorCode.ServiceUnavailable, 'catalog down', true)

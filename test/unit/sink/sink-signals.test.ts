@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import type { Trade } from '../../../lib/market/types'
-import { createSinkSignals, type SinkSignals } from '../../../lib/sink/sink-signals'
-import { beginFlush, endFlush, flushDue, noteConsumed, noteRead, recordCommit, resumeOffset, stageRecord, stageRows, type SinkStream } from '../../../lib/sink/sink-stream'
+import type { Trade } from '../../../lib/internal'
+import { createSinkSignals, type SinkSignals } from '../../../lib/internal'
+import { beginFlush, endFlush, flushDue, noteConsumed, noteRead, recordCommit, resumeOffset, stageRecord, stageRows, type SinkStream } from '../../../lib/internal'
 import { tradesStream } from './stream-fixtures'
 
 const t0 = 1_800_000_000_000

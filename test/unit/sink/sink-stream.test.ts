@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { tradesTable } from '../../../lib/iceberg/table-design'
-import type { SortOrder } from '../../../lib/iceberg/spec-types'
+import { tradesTable } from '../../../lib/internal'
+import type { SortOrder } from '../../../lib/internal'
 import {
   beginFlush,
   clearStaged,
@@ -19,8 +19,8 @@ import {
   writerLayout,
   type BatchClock,
   type SinkStream,
-} from '../../../lib/sink/sink-stream'
-import type { Trade } from '../../../lib/market/types'
+} from '../../../lib/internal'
+import type { Trade } from '../../../lib/internal'
 import { tableAt, tradesStream } from './stream-fixtures'
 
 const t0 = 1_800_000_000_000

@@ -1,11 +1,11 @@
-import type { LoadedTable } from '../../../lib/iceberg/catalog-rest'
-import type { SortOrder, TableMetadata } from '../../../lib/iceberg/spec-types'
-import type { TableHandle } from '../../../lib/iceberg/table-commit'
-import { tradesTable } from '../../../lib/iceberg/table-design'
-import type { ParquetDataWriter } from '../../../lib/iceberg/writer-parquet-duckdb'
-import type { Trade } from '../../../lib/market/types'
-import { openStream, type SinkStream } from '../../../lib/sink/sink-stream'
-import { offsetsSummary } from '../../../lib/sink/snapshot-offsets'
+import type { LoadedTable } from '../../../lib/internal'
+import type { SortOrder, TableMetadata } from '../../../lib/internal'
+import type { TableHandle } from '../../../lib/internal'
+import { tradesTable } from '../../../lib/internal'
+import type { ParquetDataWriter } from '../../../lib/internal'
+import type { Trade } from '../../../lib/internal'
+import { openStream, type SinkStream } from '../../../lib/internal'
+import { offsetsSummary } from '../../../lib/internal'
 
 /** A writer that keeps the rows it is given in memory. */
 export interface MemoryWriter extends ParquetDataWriter {

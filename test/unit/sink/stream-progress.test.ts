@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { knownPartitions, partitionProgress, progressCommits, streamViews, type StreamPosition } from '../../../lib/sink/stream-progress'
-import { decodeProgress, progressSignals } from '../../../lib/degrade/sink-progress'
+import { knownPartitions, partitionProgress, progressCommits, streamViews, type StreamPosition } from '../../../lib/internal'
+import { decodeProgress, progressSignals } from '../../../lib/internal'
 
 const now = 1_800_000_000_000
 const base: StreamPosition = {
