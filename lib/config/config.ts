@@ -7,8 +7,9 @@ import { defaultDegradationPolicy, defaultStandingWindowMs, type DegradationPoli
 
 /**
  * The one typed configuration of the workbench, parsed once from an environment record.
- * Every key, its default and its meaning is declared in `parseConfig` below; `configKeys()`
- * lists them (docs and the docker-compose agreement test read that list).
+ * Every key, its default and its meaning is declared in the section readers below (`readKafka`,
+ * `readSink`, …), called in order by `read`; `configKeys()` lists them (docs and the
+ * docker-compose agreement test read that list).
  */
 export interface WorkbenchConfig {
   /** Address the native stack binds to and clients connect to (loopback by default). */
@@ -287,6 +288,81 @@ export function configKeys(): readonly ConfigKey[] {
 
 function read(env: Env, root: string): { config: WorkbenchConfig; keys: ConfigKey[] } {
   const r = new EnvReader(env)
+  // The sections are read in the order configKeys() lists their keys (the docs and the
+  // docker-compose agreement test read that list), which is also the order problems are reported.
+  const { host, offset, paths } = readBase(r, root)
+  const kafka = readKafka(r, host, offset)
+  const { schemaRegistry, connect, questdb } = readRegistryAndPeers(r, host, offset)
+  const { catalog, s3 } = readCatalogAndStore(r, host, offset)
+  const prometheus = readPrometheus(r, host, offset)
+  const jupyter = readJupyter(r, host, offset)
+  const replay = readReplay(r, offset)
+  const feed = readFeed(r, host, replay.port)
+  const topics = readTopics(r)
+  const ingest = readIngest(r, offset)
+  const sink = readSink(r, offset, topics.trades)
+  const { rollupIntervalMs, ...maintenance } = readMaintenance(r, offset, sink.maxUncommittedMs)
+  const query = readQuery(r, root, paths.state)
+  const { api, niceness } = readApi(r, offset)
+  const degrade = readDegrade(r)
+  const worker = readWorker(r)
+  const notebook = readNotebook(r, niceness.notebook)
+  const log = readLog(r)
+
+  checkDistinctPorts(r, [
+    ['K2_KAFKA_PORT', kafka.port],
+    ['K2_KAFKA_CONTROLLER_PORT', kafka.controllerPort],
+    ['K2_SCHEMA_REGISTRY_PORT', schemaRegistry.port],
+    ['K2_CONNECT_PORT', connect.port],
+    ['K2_QUESTDB_HTTP_PORT', questdb.httpPort],
+    ['K2_QUESTDB_ILP_PORT', questdb.ilpPort],
+    ['K2_CATALOG_PORT', catalog.port],
+    ['K2_S3_PORT', s3.port],
+    ['K2_S3_CONSOLE_PORT', s3.consolePort],
+    ['K2_PROMETHEUS_PORT', prometheus.port],
+    ['K2_JUPYTER_PORT', jupyter.port],
+    ['K2_REPLAY_PORT', replay.port],
+    ['K2_INGEST_METRICS_PORT', ingest.metricsPort],
+    ['K2_SINK_METRICS_PORT', sink.metricsPort],
+    ['K2_MAINTENANCE_METRICS_PORT', maintenance.metricsPort],
+    ['K2_API_PORT', api.port],
+  ])
+
+  if (r.problems.length > 0) {
+    throw new WorkbenchError(ErrorCode.ConfigInvalid, `invalid configuration:\n  - ${r.problems.join('\n  - ')}`)
+  }
+  return {
+    config: {
+      host,
+      paths,
+      kafka,
+      schemaRegistry,
+      connect,
+      questdb,
+      catalog,
+      s3,
+      prometheus,
+      jupyter,
+      log,
+      feed,
+      replay,
+      topics,
+      degrade,
+      ingest,
+      sink,
+      // Its niceness is read with the API's and the notebook's (where configKeys() lists it).
+      maintenance: { ...maintenance, nice: niceness.maintenance, rollupIntervalMs },
+      query,
+      api,
+      worker,
+      notebook,
+    },
+    keys: r.keys,
+  }
+}
+
+/** The host, the port offset and the folders: what the other sections' defaults are made of. */
+function readBase(r: EnvReader, root: string): { host: string; offset: number; paths: WorkbenchConfig['paths'] } {
   const host = r.str('K2_HOST', '127.0.0.1', 'address the native stack binds to and clients connect to')
   // A multiple of 1000, because the default ports sit within 1000 of each other (8081 + 100
   // would land on the first stack's 8181).
@@ -295,23 +371,42 @@ function read(env: Env, root: string): { config: WorkbenchConfig; keys: ConfigKe
   const cache = path.resolve(root, r.str('K2_CACHE_DIR', path.join(root, '.cache'), 'downloads and builds (git-ignored)'))
   const state = path.resolve(root, r.str('K2_STATE_DIR', path.join(root, '.state'), 'service data, logs and generated credentials'))
   const demoReports = path.resolve(root, r.str('K2_DEMO_REPORTS_DIR', path.join(state, 'reports'), 'where npm run demo writes the executed story and its HTML and PDF report'))
+  return { host, offset, paths: { root, cache, state, scrapeTargets: path.join(state, 'prometheus', 'targets'), demoReports } }
+}
 
-  const kafkaPort = r.port('K2_KAFKA_PORT', 9092 + offset, 'Kafka broker listener')
+function readKafka(r: EnvReader, host: string, offset: number): WorkbenchConfig['kafka'] {
+  const port = r.port('K2_KAFKA_PORT', 9092 + offset, 'Kafka broker listener')
   const controllerPort = r.port('K2_KAFKA_CONTROLLER_PORT', 9093 + offset, 'Kafka KRaft controller listener')
   const brokers = r
-    .str('K2_KAFKA_BROKERS', `${host}:${kafkaPort}`, 'bootstrap servers, comma-separated host:port')
+    .str('K2_KAFKA_BROKERS', `${host}:${port}`, 'bootstrap servers, comma-separated host:port')
     .split(',')
     .map((b) => b.trim())
     .filter(Boolean)
   for (const b of brokers) if (!/^[^:\s]+:\d+$/.test(b)) r.problems.push(`K2_KAFKA_BROKERS entry ${JSON.stringify(b)} is not host:port`)
   const clientId = r.str('K2_KAFKA_CLIENT_ID', 'k2-workbench', 'Kafka client id prefix')
+  return { port, controllerPort, brokers, clientId }
+}
 
+/** The schema registry and the services started on demand beside Kafka (Connect, QuestDB). */
+function readRegistryAndPeers(
+  r: EnvReader,
+  host: string,
+  offset: number,
+): Pick<WorkbenchConfig, 'schemaRegistry' | 'connect' | 'questdb'> {
   const registryPort = r.port('K2_SCHEMA_REGISTRY_PORT', 8081 + offset, 'schema registry HTTP port')
   const connectPort = r.port('K2_CONNECT_PORT', 8083 + offset, 'Kafka Connect REST port (npm run stack -- up kafka-connect; not started by default)')
   const questdbHttpPort = r.port('K2_QUESTDB_HTTP_PORT', 9020 + offset, 'QuestDB HTTP port: REST /exec and the web console (npm run stack -- up questdb; not started by default)')
   const questdbIlpPort = r.port('K2_QUESTDB_ILP_PORT', 9021 + offset, 'QuestDB InfluxDB line protocol (TCP) port')
   const registryUrl = r.url('K2_SCHEMA_REGISTRY_URL', `http://${host}:${registryPort}/apis/ccompat/v7`, 'Confluent-compatible schema registry base URL (Apicurio serves it under /apis/ccompat/v7)')
+  return {
+    schemaRegistry: { port: registryPort, url: registryUrl },
+    connect: { port: connectPort, url: `http://${host}:${connectPort}` },
+    questdb: { httpPort: questdbHttpPort, ilpPort: questdbIlpPort, url: `http://${host}:${questdbHttpPort}` },
+  }
+}
 
+/** The Iceberg REST catalog and the object store under its warehouse. */
+function readCatalogAndStore(r: EnvReader, host: string, offset: number): Pick<WorkbenchConfig, 'catalog' | 's3'> {
   const catalogPort = r.port('K2_CATALOG_PORT', 8181 + offset, 'Iceberg REST catalog HTTP port')
   const catalogUrl = r.url('K2_CATALOG_URL', `http://${host}:${catalogPort}`, 'Iceberg REST catalog base URL')
 
@@ -324,29 +419,46 @@ function read(env: Env, root: string): { config: WorkbenchConfig; keys: ConfigKe
   const accessKeyId = r.secret('K2_S3_ACCESS_KEY', 'object store access key (generated into the state folder by `stack up`)')
   const secretAccessKey = r.secret('K2_S3_SECRET_KEY', 'object store secret key (generated into the state folder by `stack up`)')
   const warehouse = r.str('K2_WAREHOUSE', `s3://${bucket}/`, 'Iceberg warehouse location')
+  return {
+    catalog: { port: catalogPort, url: catalogUrl, warehouse },
+    s3: { port: s3Port, consolePort: s3ConsolePort, endpoint: s3Endpoint, region, bucket, accessKeyId, secretAccessKey },
+  }
+}
 
-  const promPort = r.port('K2_PROMETHEUS_PORT', 9090 + offset, 'Prometheus HTTP port')
-  const promUrl = r.url('K2_PROMETHEUS_URL', `http://${host}:${promPort}`, 'Prometheus base URL')
+function readPrometheus(r: EnvReader, host: string, offset: number): WorkbenchConfig['prometheus'] {
+  const port = r.port('K2_PROMETHEUS_PORT', 9090 + offset, 'Prometheus HTTP port')
+  const url = r.url('K2_PROMETHEUS_URL', `http://${host}:${port}`, 'Prometheus base URL')
+  return { port, url }
+}
 
-  const jupyterPort = r.port('K2_JUPYTER_PORT', 8888 + offset, 'JupyterLab HTTP port')
-  const jupyterUrl = r.url('K2_JUPYTER_URL', `http://${host}:${jupyterPort}`, 'JupyterLab base URL')
-  const jupyterToken = r.secret('K2_JUPYTER_TOKEN', 'JupyterLab access token (generated into the state folder by `stack up`)')
+function readJupyter(r: EnvReader, host: string, offset: number): WorkbenchConfig['jupyter'] {
+  const port = r.port('K2_JUPYTER_PORT', 8888 + offset, 'JupyterLab HTTP port')
+  const url = r.url('K2_JUPYTER_URL', `http://${host}:${port}`, 'JupyterLab base URL')
+  const token = r.secret('K2_JUPYTER_TOKEN', 'JupyterLab access token (generated into the state folder by `stack up`)')
+  return { port, url, token }
+}
 
-  const replayPort = r.port('K2_REPLAY_PORT', 9443 + offset, 'replay exchange WebSocket and REST port')
+function readReplay(r: EnvReader, offset: number): WorkbenchConfig['replay'] {
+  const port = r.port('K2_REPLAY_PORT', 9443 + offset, 'replay exchange WebSocket and REST port')
   const rateRaw = r.str('K2_REPLAY_RATE', '1', 'replay speed: 1 = real time, 10 = ten times faster, max = as fast as possible')
   const rate = rateRaw === 'max' ? 'max' : Number(rateRaw)
   if (rate !== 'max' && !(rate > 0)) r.problems.push(`K2_REPLAY_RATE=${JSON.stringify(rateRaw)} is not a positive number or "max"`)
   const seed = r.int('K2_REPLAY_SEED', 42, 'seed of the synthetic market', 0, 2 ** 31 - 1)
   const historyPerSymbol = r.int('K2_REPLAY_HISTORY', 10_000, 'trades per symbol the replay exchange keeps for historicalTrades at least (grown on demand, ~41 bytes each)', 100, 5_000_000)
   const historySeconds = r.int('K2_REPLAY_HISTORY_SECONDS', 60, 'beyond K2_REPLAY_HISTORY, the seconds of trading each symbol keeps for historicalTrades (a client reconnecting after its backoff finds its gap; up to 1M trades a symbol)', 0, 3600)
-  const replaySymbols = r.int('K2_REPLAY_SYMBOLS', 160, 'symbols the synthetic market lists (Zipf activity); 1,500 is about the whole Binance spot exchange', 1, 2000)
+  const symbols = r.int('K2_REPLAY_SYMBOLS', 160, 'symbols the synthetic market lists (Zipf activity); 1,500 is about the whole Binance spot exchange', 1, 2000)
   const actionsPerSecond = r.int('K2_REPLAY_ACTIONS_PER_SECOND', 600, 'base rate of the synthetic market\'s actions per second at rate 1, over all symbols, before excitation and regimes (600 gives about 2,000 events/s)', 1, 1_000_000)
   const takerShareText = r.str('K2_REPLAY_TAKER_SHARE', '0.45', 'share of the synthetic market\'s actions that are taker orders (trades); 0.45 is about one trade to one quote, ~0.06 Binance\'s one to ten')
   const takerShare = Number(takerShareText)
   if (!(takerShare > 0 && takerShare <= 1)) r.problems.push(`K2_REPLAY_TAKER_SHARE=${JSON.stringify(takerShareText)} is not a number in (0, 1]`)
   const faults = r.str('K2_REPLAY_FAULTS', '{}', 'replay fault injection as JSON, e.g. {"duplicate":0.01,"drop":0.001}')
-  const feedWs = r.url('K2_FEED_WS_URL', `ws://${host}:${replayPort}`, 'market-stream WebSocket base (wss://stream.binance.com:9443 for Binance)')
-  const feedRest = r.url('K2_FEED_REST_URL', `http://${host}:${replayPort}`, 'REST base for exchangeInfo and historicalTrades (https://api.binance.com for Binance)')
+  return { port, rate, seed, faults, historyPerSymbol, historySeconds, symbols, actionsPerSecond, takerShare }
+}
+
+/** The exchange feed: its URLs default to the replay exchange's port. */
+function readFeed(r: EnvReader, host: string, replayPort: number): WorkbenchConfig['feed'] {
+  const wsUrl = r.url('K2_FEED_WS_URL', `ws://${host}:${replayPort}`, 'market-stream WebSocket base (wss://stream.binance.com:9443 for Binance)')
+  const restUrl = r.url('K2_FEED_REST_URL', `http://${host}:${replayPort}`, 'REST base for exchangeInfo and historicalTrades (https://api.binance.com for Binance)')
   const symbols = r
     .str('K2_FEED_SYMBOLS', '', 'symbols to ingest, comma-separated (empty: every listed symbol)')
     .split(',')
@@ -361,19 +473,25 @@ function read(env: Env, root: string): { config: WorkbenchConfig; keys: ConfigKe
   const timeUnit = r.oneOf('K2_FEED_TIME_UNIT', 'us', ['ms', 'us'] as const, 'ask the exchange for ms or µs timestamps')
   const maxConnectionMs = r.int('K2_FEED_MAX_CONNECTION_MS', 23 * 3600_000 + 30 * 60_000, 'roll the WebSocket over before this age', 1000, 24 * 3600_000)
   const maxFrameBytes = r.int('K2_FEED_MAX_FRAME_BYTES', 64 * 1024, 'larger frames go to the dead-letter topic', 256, 16 * 2 ** 20)
+  return { wsUrl, restUrl, symbols, streams: streamKinds as Array<'trade' | 'bookTicker'>, timeUnit, maxConnectionMs, maxFrameBytes }
+}
 
-  const topicTrades = r.str('K2_TOPIC_TRADES', 'market.crypto.trades.binance', 'Kafka topic of trade records')
-  const topicQuotes = r.str('K2_TOPIC_QUOTES', 'market.crypto.quotes.binance', 'Kafka topic of quote records')
-  const topicDead = r.str('K2_TOPIC_DEAD_LETTER', 'market.crypto.deadletter.binance', 'Kafka topic of frames that could not become records')
-  const topicCheckpoint = r.str('K2_TOPIC_CHECKPOINT', `${topicTrades}.checkpoint`, 'compacted Kafka topic: last trade id per symbol, committed with the trades')
-  const topicDeferredTrades = r.str('K2_TOPIC_DEFERRED_TRADES', `${topicTrades}.deferred`, 'Kafka topic of trades the load shedder deferred (backfilled into the lake at NORMAL)')
-  const topicDeferredQuotes = r.str('K2_TOPIC_DEFERRED_QUOTES', `${topicQuotes}.deferred`, 'Kafka topic of quotes the load shedder deferred')
-  for (const [key, t] of [['K2_TOPIC_TRADES', topicTrades], ['K2_TOPIC_QUOTES', topicQuotes], ['K2_TOPIC_DEAD_LETTER', topicDead], ['K2_TOPIC_CHECKPOINT', topicCheckpoint], ['K2_TOPIC_DEFERRED_TRADES', topicDeferredTrades], ['K2_TOPIC_DEFERRED_QUOTES', topicDeferredQuotes]] as const) {
+function readTopics(r: EnvReader): WorkbenchConfig['topics'] {
+  const trades = r.str('K2_TOPIC_TRADES', 'market.crypto.trades.binance', 'Kafka topic of trade records')
+  const quotes = r.str('K2_TOPIC_QUOTES', 'market.crypto.quotes.binance', 'Kafka topic of quote records')
+  const deadLetter = r.str('K2_TOPIC_DEAD_LETTER', 'market.crypto.deadletter.binance', 'Kafka topic of frames that could not become records')
+  const checkpoint = r.str('K2_TOPIC_CHECKPOINT', `${trades}.checkpoint`, 'compacted Kafka topic: last trade id per symbol, committed with the trades')
+  const deferredTrades = r.str('K2_TOPIC_DEFERRED_TRADES', `${trades}.deferred`, 'Kafka topic of trades the load shedder deferred (backfilled into the lake at NORMAL)')
+  const deferredQuotes = r.str('K2_TOPIC_DEFERRED_QUOTES', `${quotes}.deferred`, 'Kafka topic of quotes the load shedder deferred')
+  for (const [key, t] of [['K2_TOPIC_TRADES', trades], ['K2_TOPIC_QUOTES', quotes], ['K2_TOPIC_DEAD_LETTER', deadLetter], ['K2_TOPIC_CHECKPOINT', checkpoint], ['K2_TOPIC_DEFERRED_TRADES', deferredTrades], ['K2_TOPIC_DEFERRED_QUOTES', deferredQuotes]] as const) {
     if (!/^[A-Za-z0-9._-]{1,249}$/.test(t)) r.problems.push(`${key}=${JSON.stringify(t)} is not a valid Kafka topic name`)
   }
   const partitions = r.int('K2_TOPIC_PARTITIONS', 6, 'partitions of the trade and quote topics (created by the project)', 1, 256)
+  return { trades, quotes, deadLetter, checkpoint, deferredTrades, deferredQuotes, partitions }
+}
 
-  const ingestMetricsPort = r.port('K2_INGEST_METRICS_PORT', 9464 + offset, 'ingest worker /metrics port')
+function readIngest(r: EnvReader, offset: number): WorkbenchConfig['ingest'] {
+  const metricsPort = r.port('K2_INGEST_METRICS_PORT', 9464 + offset, 'ingest worker /metrics port')
   const compression = r.oneOf('K2_KAFKA_COMPRESSION', 'zstd', ['none', 'gzip', 'zstd'] as const, 'compression of produced batches (zstd: best ratio for its CPU, measured in docs/bench)')
   const reorderWindowMs = r.int('K2_INGEST_REORDER_WINDOW_MS', 250, 'how long a later trade waits for earlier ids before a REST repair', 0, 60_000)
   const maxPendingPerSymbol = r.int('K2_INGEST_MAX_PENDING', 5000, 'records held per symbol while a gap is open', 10, 1_000_000)
@@ -387,55 +505,85 @@ function read(env: Env, root: string): { config: WorkbenchConfig; keys: ConfigKe
     r.problems.push(errorMessage(err))
   }
   const lingerMs = r.int('K2_INGEST_LINGER_MS', 100, 'longest a record waits for its produce batch (each batch is one transaction: fewer of them cost the ingest and the broker less)', 0, 10_000)
+  return { metricsPort, compression, reorderWindowMs, maxPendingPerSymbol, batchMaxRecords, lingerMs, maxPendingBytes: maxPendingMiB * 2 ** 20, shard }
+}
 
-  const sinkMetricsPort = r.port('K2_SINK_METRICS_PORT', 9465 + offset, 'Iceberg sink /metrics port')
-  const sinkNamespace = r.str('K2_SINK_NAMESPACE', 'market', 'Iceberg namespace of the trades and quotes tables (one level: DuckDB cannot read nested namespaces)')
-  if (!/^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(sinkNamespace)) r.problems.push(`K2_SINK_NAMESPACE=${JSON.stringify(sinkNamespace)} is not a one-level identifier (letters, digits, _)`)
+/** The sink; its consumer group defaults to one per namespace and trades topic. */
+function readSink(r: EnvReader, offset: number, tradesTopic: string): WorkbenchConfig['sink'] {
+  const metricsPort = r.port('K2_SINK_METRICS_PORT', 9465 + offset, 'Iceberg sink /metrics port')
+  const namespace = r.str('K2_SINK_NAMESPACE', 'market', 'Iceberg namespace of the trades and quotes tables (one level: DuckDB cannot read nested namespaces)')
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(namespace)) r.problems.push(`K2_SINK_NAMESPACE=${JSON.stringify(namespace)} is not a one-level identifier (letters, digits, _)`)
   // One group per namespace and topics: two sinks on other tables or topics (a test's beside the
   // user's) in one group would take each other's partitions and leave them unread.
-  const sinkGroup = r.str('K2_SINK_GROUP', `k2-iceberg-sink.${sinkNamespace}.${topicTrades}`, 'Kafka consumer group of the sink (its offsets are for monitoring; positions come from the table); default k2-iceberg-sink.<namespace>.<trades topic>')
-  const sinkMaxRecords = r.int('K2_SINK_MAX_RECORDS', 1_000_000, 'records per table commit at most (bounds memory: about 100 bytes each while staged)', 1, 20_000_000)
-  const sinkMaxAgeMs = r.int('K2_SINK_MAX_AGE_MS', 30_000, 'longest a record waits for its commit (lake lag; the Kafka tail covers freshness)', 100, 3_600_000)
-  const sinkRowGroup = r.int('K2_SINK_ROW_GROUP_SIZE', 122_880, 'rows per Parquet row group', 1024, 10_000_000)
-  const sinkSession = r.int('K2_SINK_SESSION_TIMEOUT_MS', 10_000, "Kafka session timeout of the sink's consumer (failover time after a crash)", 6_000, 300_000)
-  const sinkMaxUncommitted = r.int('K2_SINK_MAX_UNCOMMITTED_MS', 20 * 60_000, 'a batch uploaded longer ago than this is re-read instead of committed (its files may be gone as orphans)', 10_000, 86_400_000)
+  const groupId = r.str('K2_SINK_GROUP', `k2-iceberg-sink.${namespace}.${tradesTopic}`, 'Kafka consumer group of the sink (its offsets are for monitoring; positions come from the table); default k2-iceberg-sink.<namespace>.<trades topic>')
+  const maxRecords = r.int('K2_SINK_MAX_RECORDS', 1_000_000, 'records per table commit at most (bounds memory: about 100 bytes each while staged)', 1, 20_000_000)
+  const maxAgeMs = r.int('K2_SINK_MAX_AGE_MS', 30_000, 'longest a record waits for its commit (lake lag; the Kafka tail covers freshness)', 100, 3_600_000)
+  const rowGroupSize = r.int('K2_SINK_ROW_GROUP_SIZE', 122_880, 'rows per Parquet row group', 1024, 10_000_000)
+  const sessionTimeoutMs = r.int('K2_SINK_SESSION_TIMEOUT_MS', 10_000, "Kafka session timeout of the sink's consumer (failover time after a crash)", 6_000, 300_000)
+  const maxUncommittedMs = r.int('K2_SINK_MAX_UNCOMMITTED_MS', 20 * 60_000, 'a batch uploaded longer ago than this is re-read instead of committed (its files may be gone as orphans)', 10_000, 86_400_000)
   const chaosRaw = r.str('K2_SINK_CHAOS', '', 'chaos tests only: phase:probability,… at which the sink SIGKILLs itself (phases: ' + sinkPhases.join(', ') + ')')
-  const sinkChaos: Partial<Record<SinkPhase, number>> = {}
+  const chaos: Partial<Record<SinkPhase, number>> = {}
   for (const part of chaosRaw.split(',').filter((x) => x.trim() !== '')) {
     const [phase, p] = part.split(':').map((x) => x.trim())
     if (!(sinkPhases as readonly string[]).includes(phase ?? '') || !(Number(p) >= 0 && Number(p) <= 1)) r.problems.push(`K2_SINK_CHAOS entry ${JSON.stringify(part)} is not phase:probability with a phase among ${sinkPhases.join(', ')} and a probability from 0 to 1`)
-    else sinkChaos[phase as SinkPhase] = Number(p)
+    else chaos[phase as SinkPhase] = Number(p)
   }
-  const maintenanceMetricsPort = r.port('K2_MAINTENANCE_METRICS_PORT', 9466 + offset, 'maintenance worker /metrics port')
-  const maintenanceInterval = r.int('K2_MAINTENANCE_INTERVAL_MS', 60_000, 'time between maintenance rounds', 100, 86_400_000)
+  return { metricsPort, namespace, groupId, maxRecords, maxAgeMs, rowGroupSize, sessionTimeoutMs, maxUncommittedMs, chaos }
+}
+
+/**
+ * Maintenance, but its niceness (read with the API's, see readApi). The orphan age is checked
+ * against the sink's longest uncommitted upload, whose files it must not take as orphans.
+ */
+function readMaintenance(r: EnvReader, offset: number, sinkMaxUncommittedMs: number): Omit<WorkbenchConfig['maintenance'], 'nice'> {
+  const metricsPort = r.port('K2_MAINTENANCE_METRICS_PORT', 9466 + offset, 'maintenance worker /metrics port')
+  const intervalMs = r.int('K2_MAINTENANCE_INTERVAL_MS', 60_000, 'time between maintenance rounds', 100, 86_400_000)
   const targetFileBytes = r.int('K2_MAINTENANCE_TARGET_FILE_BYTES', 128 * 2 ** 20, 'target size of compacted data files', 1024, 2 ** 31)
   const openHourMinFiles = r.int('K2_MAINTENANCE_OPEN_HOUR_MIN_FILES', 16, 'small files of one partition in the hour still being written that are merged together (a closed hour is merged from two)', 2, 100_000)
-  const snapshotMaxAge = r.int('K2_MAINTENANCE_SNAPSHOT_MAX_AGE_MS', 6 * 3600_000, 'snapshots older than this are expired (time travel reaches this far back)', 0, 365 * 86_400_000)
+  const snapshotMaxAgeMs = r.int('K2_MAINTENANCE_SNAPSHOT_MAX_AGE_MS', 6 * 3600_000, 'snapshots older than this are expired (time travel reaches this far back)', 0, 365 * 86_400_000)
   const keepSnapshots = r.int('K2_MAINTENANCE_KEEP_SNAPSHOTS', 20, 'newest snapshots always kept', 1, 100_000)
-  const rollupInterval = r.int('K2_ROLLUP_INTERVAL_MS', 5_000, 'time between rounds of the one-minute rollup (trades_bars_1m) while it is current', 100, 3_600_000)
-  const orphanMinAge = r.int('K2_MAINTENANCE_ORPHAN_MIN_AGE_MS', 3600_000, 'unreferenced files are deleted once older than this', 60_000, 365 * 86_400_000)
+  const rollupIntervalMs = r.int('K2_ROLLUP_INTERVAL_MS', 5_000, 'time between rounds of the one-minute rollup (trades_bars_1m) while it is current', 100, 3_600_000)
+  const orphanMinAgeMs = r.int('K2_MAINTENANCE_ORPHAN_MIN_AGE_MS', 3600_000, 'unreferenced files are deleted once older than this', 60_000, 365 * 86_400_000)
 
-  if (orphanMinAge < 2 * sinkMaxUncommitted) {
-    r.problems.push(`K2_MAINTENANCE_ORPHAN_MIN_AGE_MS=${orphanMinAge} must be at least twice K2_SINK_MAX_UNCOMMITTED_MS=${sinkMaxUncommitted}: otherwise maintenance could delete files the sink uploaded and is about to commit`)
+  if (orphanMinAgeMs < 2 * sinkMaxUncommittedMs) {
+    r.problems.push(`K2_MAINTENANCE_ORPHAN_MIN_AGE_MS=${orphanMinAgeMs} must be at least twice K2_SINK_MAX_UNCOMMITTED_MS=${sinkMaxUncommittedMs}: otherwise maintenance could delete files the sink uploaded and is about to commit`)
   }
+  return { metricsPort, intervalMs, targetFileBytes, openHourMinFiles, snapshotMaxAgeMs, keepSnapshots, orphanMinAgeMs, rollupIntervalMs }
+}
 
-  const queryCacheDir = path.resolve(root, r.str('K2_QUERY_CACHE_DIR', path.join(state, 'query-cache'), 'local copies of lake data files read by queries'))
-  const queryCacheMax = r.int('K2_QUERY_CACHE_MAX_BYTES', 4 * 2 ** 30, 'bytes of data file copies to keep', 0, 2 ** 50)
-  const queryRefresh = r.int('K2_QUERY_REFRESH_MS', 1000, 'how often the query engine reloads table metadata', 50, 3_600_000)
-  const queryTailIdle = r.int('K2_QUERY_TAIL_IDLE_MS', 60_000, 'how long the Kafka tail reads with no query before it rests (0: always)', 0, 86_400_000)
-  const queryTimeout = r.int('K2_QUERY_TIMEOUT_MS', 30_000, 'default query timeout', 100, 3_600_000)
-  const queryConcurrency = r.int('K2_QUERY_CONCURRENCY', 4, 'queries at the same time per engine', 1, 64)
-  const queryMemory = r.str('K2_QUERY_MEMORY_LIMIT', '2GB', "DuckDB's memory limit in the query engine")
-  if (!/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(queryMemory)) r.problems.push(`K2_QUERY_MEMORY_LIMIT=${JSON.stringify(queryMemory)} is not a size such as 2GB or 512MiB`)
-  const apiPort = r.port('K2_API_PORT', 8010 + offset, 'HTTP API port')
-  const apiNice = r.int('K2_API_NICE', 5, 'scheduling niceness of the API worker: its queries yield the CPU to the ingest and sink when the machine is busy', 0, 19)
+function readQuery(r: EnvReader, root: string, state: string): WorkbenchConfig['query'] {
+  const cacheDir = path.resolve(root, r.str('K2_QUERY_CACHE_DIR', path.join(state, 'query-cache'), 'local copies of lake data files read by queries'))
+  const cacheMaxBytes = r.int('K2_QUERY_CACHE_MAX_BYTES', 4 * 2 ** 30, 'bytes of data file copies to keep', 0, 2 ** 50)
+  const refreshMs = r.int('K2_QUERY_REFRESH_MS', 1000, 'how often the query engine reloads table metadata', 50, 3_600_000)
+  const tailIdleMs = r.int('K2_QUERY_TAIL_IDLE_MS', 60_000, 'how long the Kafka tail reads with no query before it rests (0: always)', 0, 86_400_000)
+  const timeoutMs = r.int('K2_QUERY_TIMEOUT_MS', 30_000, 'default query timeout', 100, 3_600_000)
+  const concurrency = r.int('K2_QUERY_CONCURRENCY', 4, 'queries at the same time per engine', 1, 64)
+  const memoryLimit = r.str('K2_QUERY_MEMORY_LIMIT', '2GB', "DuckDB's memory limit in the query engine")
+  if (!/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(memoryLimit)) r.problems.push(`K2_QUERY_MEMORY_LIMIT=${JSON.stringify(memoryLimit)} is not a size such as 2GB or 512MiB`)
+  return { cacheDir, cacheMaxBytes, refreshMs, tailIdleMs, timeoutMs, concurrency, memoryLimit }
+}
+
+/**
+ * The API, and the niceness of the maintenance worker and the notebook kernel: configKeys()
+ * lists the three niceness keys together, after the API's port, so they are read here.
+ */
+function readApi(r: EnvReader, offset: number): { api: WorkbenchConfig['api']; niceness: { maintenance: number; notebook: number } } {
+  const port = r.port('K2_API_PORT', 8010 + offset, 'HTTP API port')
+  const nice = r.int('K2_API_NICE', 5, 'scheduling niceness of the API worker: its queries yield the CPU to the ingest and sink when the machine is busy', 0, 19)
   const maintenanceNice = r.int('K2_MAINTENANCE_NICE', 10, 'scheduling niceness of the maintenance worker: compaction waits for the ingest, sink and queries', 0, 19)
   const notebookNice = r.int('K2_NOTEBOOK_NICE', 0, 'scheduling niceness of the notebook kernel JupyterLab starts (0: the user\'s foreground; 5 makes its queries yield the CPU as the API\'s do)', 0, 19)
-  const apiMaxRows = r.int('K2_API_MAX_ROWS', 10_000, 'rows one API response carries at most', 1, 1_000_000)
-  const apiMaxRange = r.int('K2_API_MAX_RANGE_MS', 31 * 86_400_000, 'widest time range an API request may ask for', 1000, 3650 * 86_400_000)
-  const apiTimeout = r.int('K2_API_TIMEOUT_MS', 10_000, 'API request timeout (504 beyond it)', 100, 600_000)
+  const maxRows = r.int('K2_API_MAX_ROWS', 10_000, 'rows one API response carries at most', 1, 1_000_000)
+  const maxRangeMs = r.int('K2_API_MAX_RANGE_MS', 31 * 86_400_000, 'widest time range an API request may ask for', 1000, 3650 * 86_400_000)
+  const timeoutMs = r.int('K2_API_TIMEOUT_MS', 10_000, 'API request timeout (504 beyond it)', 100, 600_000)
+  return { api: { port, maxRows, maxRangeMs, timeoutMs, nice }, niceness: { maintenance: maintenanceNice, notebook: notebookNice } }
+}
 
-  const degradeEnabled = r.oneOf('K2_DEGRADE', 'on', ['on', 'off'] as const, 'degradation manager and load shedder in the ingest worker and the sink') === 'on'
+/**
+ * Degradation: thresholds set here get recovery thresholds at `K2_DEGRADE_RECOVER_RATIO` of
+ * them; thresholds left at their defaults keep the policy's own recovery thresholds.
+ */
+function readDegrade(r: EnvReader): WorkbenchConfig['degrade'] {
+  const enabled = r.oneOf('K2_DEGRADE', 'on', ['on', 'off'] as const, 'degradation manager and load shedder in the ingest worker and the sink') === 'on'
   const cooldownMs = r.int('K2_DEGRADE_COOLDOWN_MS', defaultDegradationPolicy.cooldownMs, 'time every signal must stay below a level\'s recovery threshold before stepping down one level', 0, 3_600_000)
   const recoverRatio = Number(r.str('K2_DEGRADE_RECOVER_RATIO', '0.5', 'recovery threshold as a fraction of the entry threshold, for thresholds set here (hysteresis)'))
   if (!(recoverRatio > 0 && recoverRatio < 1)) r.problems.push(`K2_DEGRADE_RECOVER_RATIO=${recoverRatio} must be between 0 and 1 (exclusive)`)
@@ -459,70 +607,36 @@ function read(env: Env, root: string): { config: WorkbenchConfig; keys: ConfigKe
     }
     thresholds[name] = { ...fallback, judge, enter, recover: enter.map((x) => x * recoverRatio) }
   }
+  return { enabled, policy: { cooldownMs, thresholds } }
+}
 
+function readWorker(r: EnvReader): WorkbenchConfig['worker'] {
   const stopGraceMs = r.int('K2_STOP_GRACE_MS', 30_000, 'a stopping worker finishes commits in flight and its final flush within this (then the stack manager waits 10 s more before SIGKILL)', 1_000, 300_000)
   const stopWithPid = r.int('K2_STOP_WITH_PID', 0, 'workers stop cleanly once this process exits (set by a notebook kernel for the workers it starts; 0: never)', 0, 2 ** 31 - 1)
-  const notebookMode = r.oneOf('K2_NOTEBOOK_MODE', 'full', ['quick', 'full'] as const, 'notebooks: quick (short headless run, CI and reports) or full (a presentation)')
-  const notebookRange = r.int('K2_NOTEBOOK_RANGE_MINUTES', 15, 'notebooks: minutes of history the analysis cells look back over', 1, 525_600)
-  const notebookSymbol = r.str('K2_NOTEBOOK_SYMBOL', 'BTCUSDT', 'notebooks: the symbol the single-symbol cells look at').toUpperCase()
+  return { stopWithPid: stopWithPid === 0 ? undefined : stopWithPid, stopGraceMs }
+}
 
+/** Notebook parameters; the kernel's niceness was read with the API's (see readApi). */
+function readNotebook(r: EnvReader, nice: number): WorkbenchConfig['notebook'] {
+  const mode = r.oneOf('K2_NOTEBOOK_MODE', 'full', ['quick', 'full'] as const, 'notebooks: quick (short headless run, CI and reports) or full (a presentation)')
+  const rangeMinutes = r.int('K2_NOTEBOOK_RANGE_MINUTES', 15, 'notebooks: minutes of history the analysis cells look back over', 1, 525_600)
+  const symbol = r.str('K2_NOTEBOOK_SYMBOL', 'BTCUSDT', 'notebooks: the symbol the single-symbol cells look at').toUpperCase()
+  return { mode, rangeMinutes, symbol, nice }
+}
+
+function readLog(r: EnvReader): WorkbenchConfig['log'] {
   const level = r.oneOf<LogLevel>('K2_LOG_LEVEL', 'info', ['debug', 'info', 'warn', 'error', 'silent'], 'log threshold')
   const format = r.oneOf('K2_LOG_FORMAT', 'pretty', ['pretty', 'json'] as const, 'log line format')
+  return { level, format }
+}
 
-  const ports: Array<[string, number]> = [
-    ['K2_KAFKA_PORT', kafkaPort],
-    ['K2_KAFKA_CONTROLLER_PORT', controllerPort],
-    ['K2_SCHEMA_REGISTRY_PORT', registryPort],
-    ['K2_CONNECT_PORT', connectPort],
-    ['K2_QUESTDB_HTTP_PORT', questdbHttpPort],
-    ['K2_QUESTDB_ILP_PORT', questdbIlpPort],
-    ['K2_CATALOG_PORT', catalogPort],
-    ['K2_S3_PORT', s3Port],
-    ['K2_S3_CONSOLE_PORT', s3ConsolePort],
-    ['K2_PROMETHEUS_PORT', promPort],
-    ['K2_JUPYTER_PORT', jupyterPort],
-    ['K2_REPLAY_PORT', replayPort],
-    ['K2_INGEST_METRICS_PORT', ingestMetricsPort],
-    ['K2_SINK_METRICS_PORT', sinkMetricsPort],
-    ['K2_MAINTENANCE_METRICS_PORT', maintenanceMetricsPort],
-    ['K2_API_PORT', apiPort],
-  ]
+/** Two services on one port would fail only when the second starts: say so at parse time. */
+function checkDistinctPorts(r: EnvReader, ports: ReadonlyArray<readonly [string, number]>): void {
   const seen = new Map<number, string>()
   for (const [key, port] of ports) {
     const other = seen.get(port)
     if (other) r.problems.push(`${key} and ${other} are both ${port}: every service needs its own port`)
     seen.set(port, key)
-  }
-
-  if (r.problems.length > 0) {
-    throw new WorkbenchError(ErrorCode.ConfigInvalid, `invalid configuration:\n  - ${r.problems.join('\n  - ')}`)
-  }
-  return {
-    config: {
-      host,
-      paths: { root, cache, state, scrapeTargets: path.join(state, 'prometheus', 'targets'), demoReports },
-      kafka: { port: kafkaPort, controllerPort, brokers, clientId },
-      schemaRegistry: { port: registryPort, url: registryUrl },
-      connect: { port: connectPort, url: `http://${host}:${connectPort}` },
-      questdb: { httpPort: questdbHttpPort, ilpPort: questdbIlpPort, url: `http://${host}:${questdbHttpPort}` },
-      catalog: { port: catalogPort, url: catalogUrl, warehouse },
-      s3: { port: s3Port, consolePort: s3ConsolePort, endpoint: s3Endpoint, region, bucket, accessKeyId, secretAccessKey },
-      prometheus: { port: promPort, url: promUrl },
-      jupyter: { port: jupyterPort, url: jupyterUrl, token: jupyterToken },
-      log: { level, format },
-      feed: { wsUrl: feedWs, restUrl: feedRest, symbols, streams: streamKinds as Array<'trade' | 'bookTicker'>, timeUnit, maxConnectionMs, maxFrameBytes },
-      replay: { port: replayPort, rate, seed, faults, historyPerSymbol, historySeconds, symbols: replaySymbols, actionsPerSecond, takerShare },
-      topics: { trades: topicTrades, quotes: topicQuotes, deadLetter: topicDead, checkpoint: topicCheckpoint, deferredTrades: topicDeferredTrades, deferredQuotes: topicDeferredQuotes, partitions },
-      degrade: { enabled: degradeEnabled, policy: { cooldownMs, thresholds } },
-      ingest: { metricsPort: ingestMetricsPort, compression, reorderWindowMs, maxPendingPerSymbol, batchMaxRecords, lingerMs, maxPendingBytes: maxPendingMiB * 2 ** 20, shard },
-      sink: { metricsPort: sinkMetricsPort, namespace: sinkNamespace, groupId: sinkGroup, maxRecords: sinkMaxRecords, maxAgeMs: sinkMaxAgeMs, rowGroupSize: sinkRowGroup, sessionTimeoutMs: sinkSession, maxUncommittedMs: sinkMaxUncommitted, chaos: sinkChaos },
-      maintenance: { metricsPort: maintenanceMetricsPort, intervalMs: maintenanceInterval, targetFileBytes, openHourMinFiles, snapshotMaxAgeMs: snapshotMaxAge, keepSnapshots, orphanMinAgeMs: orphanMinAge, nice: maintenanceNice, rollupIntervalMs: rollupInterval },
-      query: { cacheDir: queryCacheDir, cacheMaxBytes: queryCacheMax, refreshMs: queryRefresh, tailIdleMs: queryTailIdle, timeoutMs: queryTimeout, concurrency: queryConcurrency, memoryLimit: queryMemory },
-      api: { port: apiPort, maxRows: apiMaxRows, maxRangeMs: apiMaxRange, timeoutMs: apiTimeout, nice: apiNice },
-      worker: { stopWithPid: stopWithPid === 0 ? undefined : stopWithPid, stopGraceMs },
-      notebook: { mode: notebookMode, rangeMinutes: notebookRange, symbol: notebookSymbol, nice: notebookNice },
-    },
-    keys: r.keys,
   }
 }
 

@@ -1,8 +1,8 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { randomUUID } from 'node:crypto'
-import { BIGINT, INTEGER, VARCHAR, DuckDBDataChunk, type DuckDBAppender, type DuckDBConnection, type DuckDBType } from '@duckdb/node-api'
-import { fieldIdsClause, quoteIdent, stagedColumn } from './duckdb-sql'
+import { BIGINT, INTEGER, VARCHAR, DuckDBDataChunk, type DuckDBAppender, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api'
+import { fieldIdsClause, quoteIdent, stagedColumn, type StagedColumn } from './duckdb-sql'
 import { ErrorCode, WorkbenchError } from '../errors/index'
 import { encodeSingleValue, parsePrimitiveType, type ParsedPrimitiveType } from './single-value'
 import { fieldsById, partitionType, type PartitionFieldType } from './table-metadata'
@@ -79,6 +79,43 @@ export function partitionPath(fields: readonly PartitionFieldType[], values: rea
     .join('/')
 }
 
+/** A partition field's transform, applied to its source column as rows are staged. */
+interface PartitionFunction {
+  /** Position of the source column in a row. */
+  readonly index: number
+  readonly fn: (v: unknown) => PartitionValue
+}
+
+/** Bounds are kept for the columns of a primitive type; `i` is the column's place in the stage. */
+interface BoundableColumn {
+  readonly c: StagedColumn
+  readonly i: number
+}
+
+/**
+ * The stage and what writing it out needs: staged columns are `c0…`, partition values `p0…`
+ * after them; `selectSql` turns the staged columns into the table's, `sortSql` orders a file.
+ */
+interface StageLayout {
+  readonly connection: DuckDBConnection
+  readonly stage: string
+  readonly schema: Schema
+  readonly sortOrder: SortOrder
+  readonly parts: readonly PartitionFieldType[]
+  readonly columns: readonly StagedColumn[]
+  readonly partFns: readonly PartitionFunction[]
+  readonly stageTypes: readonly DuckDBType[]
+  readonly stageCols: readonly string[]
+  readonly boundable: readonly BoundableColumn[]
+  readonly selectSql: string
+  readonly sortSql: readonly string[]
+  readonly rowGroupSize: number
+  readonly workDir: string
+}
+
+/** One row of the partition query: the partition's `p<i>`, its count `n`, and `lo<i>`, `hi<i>`, `nn<i>` per boundable column. */
+type PartitionGroup = Record<string, DuckDBValue>
+
 /** A writer of Parquet data files through DuckDB (see ParquetDataWriter). */
 export async function createParquetDataWriter(options: ParquetWriterOptions): Promise<ParquetDataWriter> {
   const { connection, schema, spec, sortOrder } = options
@@ -86,27 +123,7 @@ export async function createParquetDataWriter(options: ParquetWriterOptions): Pr
   const stage = options.stageName ?? `stage_${randomUUID().replace(/-/g, '').slice(0, 12)}`
   const columns = schema.fields.map(stagedColumn)
   const parts = partitionType(schema, spec, transformResultType)
-  const fieldIndex = new Map(schema.fields.map((f, i) => [f.id, i]))
-  const partFns = parts.map((p) => {
-    const index = fieldIndex.get(p.sourceId)
-    if (index === undefined) throw new WorkbenchError(ErrorCode.ConfigInvalid, `partition field ${p.name} has a source (${p.sourceId}) that is not a top-level column`)
-    const transform = parseTransform(p.transform)
-    const sourceType = parsePrimitiveType(p.sourceType)
-    const fn = (v: PartitionValue): PartitionValue => applyTransform(transform, sourceType, v)
-    // Strings (symbols) repeat: cache their transform (a murmur3 hash for buckets).
-    if (parsePrimitiveType(p.sourceType).kind === 'string') {
-      const cache = new Map<unknown, PartitionValue>()
-      return { index, fn: (v: unknown): PartitionValue => {
-        let r = cache.get(v)
-        if (r === undefined) {
-          r = fn(v as PartitionValue)
-          if (cache.size < 100_000) cache.set(v, r)
-        }
-        return r
-      } }
-    }
-    return { index, fn: (v: unknown): PartitionValue => fn(v as PartitionValue) }
-  })
+  const partFns = partitionFunctions(schema, parts)
   const stageTypes = [...columns.map((c) => c.stageType), ...parts.map((p) => duckTypeOf(p.type))]
   const stageCols = [...columns.map((_, i) => `c${i}`), ...parts.map((_, i) => `p${i}`)]
   await connection.run(`CREATE OR REPLACE TABLE ${stage} (${stageCols.map((c, i) => `${c} ${stageTypes[i]!.toString()}`).join(', ')})`)
@@ -114,16 +131,22 @@ export async function createParquetDataWriter(options: ParquetWriterOptions): Pr
   let staged = 0
   fs.mkdirSync(options.workDir, { recursive: true })
 
-  const byId = fieldsById(schema)
-  const sortSql = sortOrder.fields
-    .map((f) => {
-      const field = byId.get(f['source-id'])
-      if (!field || f.transform !== 'identity') return undefined
-      return `${quoteIdent(field.name)} ${f.direction === 'desc' ? 'DESC' : 'ASC'} ${f['null-order'] === 'nulls-last' ? 'NULLS LAST' : 'NULLS FIRST'}`
-    })
-    .filter((x) => x !== undefined)
-  const selectSql = columns.map((c, i) => `${c.convert(`c${i}`)} AS ${quoteIdent(c.field.name)}`).join(', ')
-  const boundable = columns.map((c, i) => ({ c, i })).filter(({ c }) => c.parsed !== undefined)
+  const layout: StageLayout = {
+    connection,
+    stage,
+    schema,
+    sortOrder,
+    parts,
+    columns,
+    partFns,
+    stageTypes,
+    stageCols,
+    boundable: columns.map((c, i) => ({ c, i })).filter(({ c }) => c.parsed !== undefined),
+    selectSql: columns.map((c, i) => `${c.convert(`c${i}`)} AS ${quoteIdent(c.field.name)}`).join(', '),
+    sortSql: sortClauses(schema, sortOrder),
+    rowGroupSize,
+    workDir: options.workDir,
+  }
 
   const clear = async (): Promise<void> => {
     appender.closeSync()
@@ -138,102 +161,14 @@ export async function createParquetDataWriter(options: ParquetWriterOptions): Pr
     },
 
     append(rows) {
-      const width = stageCols.length
-      for (let start = 0; start < rows.length; start += 2048) {
-        const end = Math.min(rows.length, start + 2048)
-        const cols: unknown[][] = []
-        for (let k = 0; k < width; k++) cols.push(new Array(end - start))
-        for (let r = start; r < end; r++) {
-          const row = rows[r]!
-          const j = r - start
-          for (let k = 0; k < columns.length; k++) cols[k]![j] = columns[k]!.stage(row[k])
-          for (let k = 0; k < partFns.length; k++) cols[columns.length + k]![j] = partFns[k]!.fn(row[partFns[k]!.index])
-        }
-        const chunk = DuckDBDataChunk.create(stageTypes, end - start)
-        chunk.setColumns(cols as never)
-        appender.appendDataChunk(chunk)
-      }
+      appendRows(layout, appender, rows)
       staged += rows.length
     },
 
     async writeFiles() {
       if (staged === 0) return []
       appender.flushSync()
-      const partCols = parts.map((_, i) => `p${i}`)
-      // Bounds, counts and partitions in one pass over the stage.
-      const aggregates = [
-        'count(*) AS n',
-        ...boundable.flatMap(({ c, i }) => {
-          const v = c.convert(`c${i}`)
-          const asStored = c.parsed!.kind === 'timestamptz' || c.parsed!.kind === 'timestamp' ? (x: string) => `epoch_us(${x})` : (x: string) => x
-          return [`${asStored(`min(${v})`)} AS lo${i}`, `${asStored(`max(${v})`)} AS hi${i}`, `count(c${i}) AS nn${i}`]
-        }),
-      ]
-      const groups = await connection.runAndReadAll(`SELECT ${[...partCols, ...aggregates].join(', ')} FROM ${stage}${partCols.length ? ` GROUP BY ${partCols.join(', ')}` : ''}`)
-      // Every partition's COPY is sent at once: the connection runs them one after another, but
-      // each no longer waits for the event loop to come round between them. With the loop busy
-      // (the sink decoding records in 50 ms slices) one after another took 2.5 s for 16 files of
-      // a 30 s batch at rate 1, at once 0.25 s (docs/bench/sink.md, commit path).
-      const settled = await Promise.allSettled(groups.getRowObjects().map(async (g): Promise<WrittenDataFile> => {
-        const partition = partCols.map((c) => normalisePartitionValue(g[c]))
-        const where = partCols.map((c, i) => (partition[i] === null ? `${c} IS NULL` : `${c} = ${sqlLiteral(partition[i]!)}`))
-        const relative = `${parts.length ? `${partitionPath(parts, partition)}/` : ''}${randomUUID()}.parquet`
-        const localPath = path.join(options.workDir, relative.replace(/\//g, '__'))
-        const copy = await connection.runAndReadAll(
-          `COPY (SELECT ${selectSql} FROM ${stage}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}${sortSql.length ? ` ORDER BY ${sortSql.join(', ')}` : ''}) TO '${localPath.replace(/'/g, "''")}' (FORMAT parquet, COMPRESSION zstd, PARQUET_VERSION V2, ROW_GROUP_SIZE ${rowGroupSize}, FIELD_IDS ${fieldIdsClause(schema.fields)}, RETURN_STATS)`,
-        )
-        const stats = copy.getRowObjects()[0]!
-        const recordCount = BigInt(String(g.n))
-        const columnSizes = new Map<number, bigint>()
-        const valueCounts = new Map<number, bigint>()
-        const nullValueCounts = new Map<number, bigint>()
-        const lowerBounds = new Map<number, Uint8Array>()
-        const upperBounds = new Map<number, Uint8Array>()
-        for (const [key, entries] of mapEntries(stats.column_statistics)) {
-          const id = columnId(schema.fields, key)
-          if (id === undefined) continue
-          const s = new Map(mapEntries(entries).map(([k, v]) => [String(k), String(v)]))
-          if (s.has('column_size_bytes')) columnSizes.set(id, BigInt(s.get('column_size_bytes')!))
-          if (s.has('num_values')) valueCounts.set(id, BigInt(s.get('num_values')!))
-          if (s.has('null_count')) nullValueCounts.set(id, BigInt(s.get('null_count')!))
-        }
-        for (const { c, i } of boundable) {
-          const id = c.field.id
-          valueCounts.set(id, recordCount)
-          nullValueCounts.set(id, recordCount - BigInt(String(g[`nn${i}`])))
-          const lo = boundValue(c.parsed!, g[`lo${i}`])
-          const hi = boundValue(c.parsed!, g[`hi${i}`])
-          // Strings longer than 16 characters would need truncated bounds; we write none (always correct).
-          if (lo !== undefined && hi !== undefined && !(typeof lo === 'string' && (lo.length > 16 || (hi as string).length > 16))) {
-            lowerBounds.set(id, encodeSingleValue(c.parsed!, lo))
-            upperBounds.set(id, encodeSingleValue(c.parsed!, hi))
-          }
-        }
-        return {
-          localPath,
-          relativePath: relative,
-          dataFile: {
-            content: FileContent.Data,
-            fileFormat: 'PARQUET',
-            partition,
-            recordCount,
-            fileSizeInBytes: BigInt(String(stats.file_size_bytes)),
-            columnSizes,
-            valueCounts,
-            nullValueCounts,
-            lowerBounds,
-            upperBounds,
-            sortOrderId: sortOrder['order-id'],
-          },
-        }
-      }))
-      const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected')
-      if (failed) {
-        // No file of a failed write is handed on: remove the ones that were written.
-        for (const r of settled) if (r.status === 'fulfilled') fs.rmSync(r.value.localPath, { force: true })
-        throw failed.reason
-      }
-      const out = settled.map((r) => (r as PromiseFulfilledResult<WrittenDataFile>).value)
+      const out = await writePartitionFiles(layout)
       await clear()
       return out
     },
@@ -259,6 +194,162 @@ export async function createParquetDataWriter(options: ParquetWriterOptions): Pr
       await connection.run(`DROP TABLE IF EXISTS ${stage}`)
     },
   }
+}
+
+/** Each partition field's transform of its top-level source column. */
+function partitionFunctions(schema: Schema, parts: readonly PartitionFieldType[]): PartitionFunction[] {
+  const fieldIndex = new Map(schema.fields.map((f, i) => [f.id, i]))
+  return parts.map((p) => {
+    const index = fieldIndex.get(p.sourceId)
+    if (index === undefined) throw new WorkbenchError(ErrorCode.ConfigInvalid, `partition field ${p.name} has a source (${p.sourceId}) that is not a top-level column`)
+    const transform = parseTransform(p.transform)
+    const sourceType = parsePrimitiveType(p.sourceType)
+    const fn = (v: PartitionValue): PartitionValue => applyTransform(transform, sourceType, v)
+    // Strings (symbols) repeat: cache their transform (a murmur3 hash for buckets).
+    if (parsePrimitiveType(p.sourceType).kind === 'string') {
+      const cache = new Map<unknown, PartitionValue>()
+      return { index, fn: (v: unknown): PartitionValue => {
+        let r = cache.get(v)
+        if (r === undefined) {
+          r = fn(v as PartitionValue)
+          if (cache.size < 100_000) cache.set(v, r)
+        }
+        return r
+      } }
+    }
+    return { index, fn: (v: unknown): PartitionValue => fn(v as PartitionValue) }
+  })
+}
+
+/** ORDER BY terms of the table's sort order; only identity transforms can be sorted by in SQL. */
+function sortClauses(schema: Schema, sortOrder: SortOrder): string[] {
+  const byId = fieldsById(schema)
+  return sortOrder.fields
+    .map((f) => {
+      const field = byId.get(f['source-id'])
+      if (!field || f.transform !== 'identity') return undefined
+      return `${quoteIdent(field.name)} ${f.direction === 'desc' ? 'DESC' : 'ASC'} ${f['null-order'] === 'nulls-last' ? 'NULLS LAST' : 'NULLS FIRST'}`
+    })
+    .filter((x): x is string => x !== undefined)
+}
+
+/** Stages rows as DataChunks of 2,048 rows (DuckDB's vector size): staged columns, then partition values. */
+function appendRows(layout: StageLayout, appender: DuckDBAppender, rows: readonly (readonly unknown[])[]): void {
+  const { columns, partFns, stageTypes } = layout
+  const width = layout.stageCols.length
+  for (let start = 0; start < rows.length; start += 2048) {
+    const end = Math.min(rows.length, start + 2048)
+    const cols: unknown[][] = []
+    for (let k = 0; k < width; k++) cols.push(new Array(end - start))
+    for (let r = start; r < end; r++) {
+      const row = rows[r]!
+      const j = r - start
+      for (let k = 0; k < columns.length; k++) cols[k]![j] = columns[k]!.stage(row[k])
+      for (let k = 0; k < partFns.length; k++) cols[columns.length + k]![j] = partFns[k]!.fn(row[partFns[k]!.index])
+    }
+    const chunk = DuckDBDataChunk.create(stageTypes, end - start)
+    chunk.setColumns(cols as never)
+    appender.appendDataChunk(chunk)
+  }
+}
+
+/** Writes one file per partition of the stage; on any failure none is handed on. */
+async function writePartitionFiles(layout: StageLayout): Promise<WrittenDataFile[]> {
+  const groups = await queryPartitionGroups(layout)
+  // Every partition's COPY is sent at once: the connection runs them one after another, but
+  // each no longer waits for the event loop to come round between them. With the loop busy
+  // (the sink decoding records in 50 ms slices) one after another took 2.5 s for 16 files of
+  // a 30 s batch at rate 1, at once 0.25 s (docs/bench/sink.md, commit path).
+  const settled = await Promise.allSettled(groups.map((g) => writePartitionFile(layout, g)))
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+  if (failed) {
+    // No file of a failed write is handed on: remove the ones that were written.
+    for (const r of settled) if (r.status === 'fulfilled') fs.rmSync(r.value.localPath, { force: true })
+    throw failed.reason
+  }
+  return settled.map((r) => (r as PromiseFulfilledResult<WrittenDataFile>).value)
+}
+
+/** The stage's partitions with their row counts and, per boundable column, min, max and non-null count. */
+async function queryPartitionGroups(layout: StageLayout): Promise<PartitionGroup[]> {
+  const partCols = layout.parts.map((_, i) => `p${i}`)
+  // Bounds, counts and partitions in one pass over the stage.
+  const aggregates = [
+    'count(*) AS n',
+    ...layout.boundable.flatMap(({ c, i }) => {
+      const v = c.convert(`c${i}`)
+      const asStored = c.parsed!.kind === 'timestamptz' || c.parsed!.kind === 'timestamp' ? (x: string) => `epoch_us(${x})` : (x: string) => x
+      return [`${asStored(`min(${v})`)} AS lo${i}`, `${asStored(`max(${v})`)} AS hi${i}`, `count(c${i}) AS nn${i}`]
+    }),
+  ]
+  const groups = await layout.connection.runAndReadAll(`SELECT ${[...partCols, ...aggregates].join(', ')} FROM ${layout.stage}${partCols.length ? ` GROUP BY ${partCols.join(', ')}` : ''}`)
+  return groups.getRowObjects()
+}
+
+/** COPYs one partition's rows, sorted, into a local Parquet file and returns it with its metrics. */
+async function writePartitionFile(layout: StageLayout, g: PartitionGroup): Promise<WrittenDataFile> {
+  const { schema, parts, sortSql } = layout
+  const partCols = parts.map((_, i) => `p${i}`)
+  const partition = partCols.map((c) => normalisePartitionValue(g[c]))
+  const where = partCols.map((c, i) => (partition[i] === null ? `${c} IS NULL` : `${c} = ${sqlLiteral(partition[i]!)}`))
+  const relative = `${parts.length ? `${partitionPath(parts, partition)}/` : ''}${randomUUID()}.parquet`
+  const localPath = path.join(layout.workDir, relative.replace(/\//g, '__'))
+  const copy = await layout.connection.runAndReadAll(
+    `COPY (SELECT ${layout.selectSql} FROM ${layout.stage}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}${sortSql.length ? ` ORDER BY ${sortSql.join(', ')}` : ''}) TO '${localPath.replace(/'/g, "''")}' (FORMAT parquet, COMPRESSION zstd, PARQUET_VERSION V2, ROW_GROUP_SIZE ${layout.rowGroupSize}, FIELD_IDS ${fieldIdsClause(schema.fields)}, RETURN_STATS)`,
+  )
+  const stats = copy.getRowObjects()[0]!
+  const recordCount = BigInt(String(g.n))
+  return {
+    localPath,
+    relativePath: relative,
+    dataFile: {
+      content: FileContent.Data,
+      fileFormat: 'PARQUET',
+      partition,
+      recordCount,
+      fileSizeInBytes: BigInt(String(stats.file_size_bytes)),
+      ...fileMetrics(layout, g, stats, recordCount),
+      sortOrderId: layout.sortOrder['order-id'],
+    },
+  }
+}
+
+/**
+ * A file's column metrics: sizes and counts from DuckDB's RETURN_STATS, then counts and bounds
+ * of the boundable columns from the partition query (typed values, in single-value form).
+ */
+function fileMetrics(
+  layout: StageLayout,
+  g: PartitionGroup,
+  stats: PartitionGroup,
+  recordCount: bigint,
+): Pick<DataFile, 'columnSizes' | 'valueCounts' | 'nullValueCounts' | 'lowerBounds' | 'upperBounds'> {
+  const columnSizes = new Map<number, bigint>()
+  const valueCounts = new Map<number, bigint>()
+  const nullValueCounts = new Map<number, bigint>()
+  const lowerBounds = new Map<number, Uint8Array>()
+  const upperBounds = new Map<number, Uint8Array>()
+  for (const [key, entries] of mapEntries(stats.column_statistics)) {
+    const id = columnId(layout.schema.fields, key)
+    if (id === undefined) continue
+    const s = new Map(mapEntries(entries).map(([k, v]) => [String(k), String(v)]))
+    if (s.has('column_size_bytes')) columnSizes.set(id, BigInt(s.get('column_size_bytes')!))
+    if (s.has('num_values')) valueCounts.set(id, BigInt(s.get('num_values')!))
+    if (s.has('null_count')) nullValueCounts.set(id, BigInt(s.get('null_count')!))
+  }
+  for (const { c, i } of layout.boundable) {
+    const id = c.field.id
+    valueCounts.set(id, recordCount)
+    nullValueCounts.set(id, recordCount - BigInt(String(g[`nn${i}`])))
+    const lo = boundValue(c.parsed!, g[`lo${i}`])
+    const hi = boundValue(c.parsed!, g[`hi${i}`])
+    // Strings longer than 16 characters would need truncated bounds; we write none (always correct).
+    if (lo !== undefined && hi !== undefined && !(typeof lo === 'string' && (lo.length > 16 || (hi as string).length > 16))) {
+      lowerBounds.set(id, encodeSingleValue(c.parsed!, lo))
+      upperBounds.set(id, encodeSingleValue(c.parsed!, hi))
+    }
+  }
+  return { columnSizes, valueCounts, nullValueCounts, lowerBounds, upperBounds }
 }
 
 function normalisePartitionValue(v: unknown): PartitionValue {
