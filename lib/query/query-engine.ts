@@ -1,13 +1,15 @@
 import * as path from 'node:path'
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api'
+import type { Admin } from 'kafkajs'
 import { ErrorCode, WorkbenchError, isWorkbenchError, settleWithin } from '../errors/index'
 import type { Schema } from '../iceberg/spec-types'
+import type { Logger } from '../logger/index'
 import { createManifestReader } from '../iceberg/manifest-io'
 import { schemaById } from '../iceberg/table-metadata'
 import { createConnectionPool } from './connection-pool'
 import { createRefreshLoop } from './engine-refresh'
 import { createTableStates, tableKeeping, topicsOf, type Pin, type TableState } from './engine-tables'
-import { engineTables, type QueryEngine, type QueryEngineDeps, type QueryEngineOptions, type QueryOptions, type QueryResult } from './engine-types'
+import { engineTables, type EngineTable, type QueryEngine, type QueryEngineDeps, type QueryEngineOptions, type QueryOptions, type QueryResult } from './engine-types'
 import { createDataFileCache } from './file-cache'
 import { createKafkaTail, type KafkaTail } from './kafka-tail'
 import type { QueryRow } from './query-result'
@@ -53,24 +55,7 @@ export async function createQueryEngine(options: QueryEngineOptions, deps: Query
   // Connections: one per query at a time, plus the tail's own.
   const pool = await createConnectionPool(duck, options.concurrency ?? 4)
 
-  let tail: KafkaTail | undefined
-  let tailConnection: DuckDBConnection | undefined
-  const admin = deps.kafka && options.topics ? deps.kafka.admin() : undefined
-  if (options.topics && deps.kafka && deps.serde && admin) {
-    const serde = deps.serde
-    tailConnection = await duck.connect()
-    await admin.connect()
-    tail = await createKafkaTail({
-      connection: tailConnection,
-      kafka: deps.kafka,
-      logger: log,
-      ...(options.tailIdleMs !== undefined ? { idleAfterMs: options.tailIdleMs } : {}),
-      streams: [...tables.values()]
-        .filter((t) => !t.derived)
-        .flatMap((t) => topicsOf(t).map((topic) => marketTailStream(t.name as 'trades' | 'quotes', { topic, schema: tableSchema(t), start: keeping.keptFrom(topic), serde }))),
-    })
-    log.info('Kafka tail started', Object.fromEntries([...tables.values()].filter((t) => !t.derived).flatMap(topicsOf).map((topic) => [topic, describe(tail!.positions(topic).next)])))
-  }
+  const { tail, tailConnection, admin } = await openEngineKafka(duck, options, deps, tables, keeping.keptFrom, log)
 
   const pins = createTailPins(tail, tables, keeping.keptFrom, m)
   let closed = false
@@ -83,10 +68,6 @@ export async function createQueryEngine(options: QueryEngineOptions, deps: Query
       await pins.trim()
     },
   })
-
-  function tableSchema(t: TableState): Schema {
-    return t.loaded ? schemaById(t.loaded.metadata) : t.design.schema
-  }
 
   const context: QueryContext = { namespace: options.namespace, tables, keeping, tail, admin, io: deps.io, manifests, cache, loader, pins, metrics: m, onSql: deps.onSql }
 
@@ -154,6 +135,44 @@ export async function createQueryEngine(options: QueryEngineOptions, deps: Query
       duck.closeSync()
     },
   }
+}
+
+/**
+ * The engine's Kafka side: the admin that takes high-water marks, and the tail with its own
+ * connection, started at the offsets the tables hold (both need topics, Kafka and a serde; the
+ * admin is made, not connected, without a serde, and closed with the engine either way).
+ */
+async function openEngineKafka(
+  duck: DuckDBInstance,
+  options: QueryEngineOptions,
+  deps: QueryEngineDeps,
+  tables: ReadonlyMap<EngineTable, TableState>,
+  keptFrom: (topic: string) => Map<number, bigint>,
+  log: Logger,
+): Promise<{ tail: KafkaTail | undefined; tailConnection: DuckDBConnection | undefined; admin: Admin | undefined }> {
+  let tail: KafkaTail | undefined
+  let tailConnection: DuckDBConnection | undefined
+  const admin = deps.kafka && options.topics ? deps.kafka.admin() : undefined
+  if (options.topics && deps.kafka && deps.serde && admin) {
+    const serde = deps.serde
+    tailConnection = await duck.connect()
+    await admin.connect()
+    tail = await createKafkaTail({
+      connection: tailConnection,
+      kafka: deps.kafka,
+      logger: log,
+      ...(options.tailIdleMs !== undefined ? { idleAfterMs: options.tailIdleMs } : {}),
+      streams: [...tables.values()]
+        .filter((t) => !t.derived)
+        .flatMap((t) => topicsOf(t).map((topic) => marketTailStream(t.name as 'trades' | 'quotes', { topic, schema: tableSchema(t), start: keptFrom(topic), serde }))),
+    })
+    log.info('Kafka tail started', Object.fromEntries([...tables.values()].filter((t) => !t.derived).flatMap(topicsOf).map((topic) => [topic, describe(tail!.positions(topic).next)])))
+  }
+  return { tail, tailConnection, admin }
+}
+
+function tableSchema(t: TableState): Schema {
+  return t.loaded ? schemaById(t.loaded.metadata) : t.design.schema
 }
 
 function describe(offsets: ReadonlyMap<number, bigint>): string {
