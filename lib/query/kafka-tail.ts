@@ -597,6 +597,38 @@ function createTailRest(consumer: Consumer, topics: ReadonlyMap<string, TopicTai
   }
 }
 
+/**
+ * The WHERE clause of a tail read at offsets [from, to) per partition; CONFLICT (retryable) when
+ * the tail no longer keeps a partition from `from` (trimmed past an old pinned snapshot).
+ */
+function tailRangeWhere(topic: string, kept: ReadonlyMap<number, bigint>, from: SnapshotOffsets, to: SnapshotOffsets): string {
+  const ranges: string[] = []
+  for (const [p, end] of to) {
+    const begin = from.get(p) ?? 0n
+    if ((kept.get(p) ?? 0n) > begin) {
+      throw new WorkbenchError(ErrorCode.Conflict, `the Kafka tail of ${topic} partition ${p} keeps offsets from ${kept.get(p)}, but the query needs them from ${begin}: the snapshot it pinned is older than the tail (retry)`, true)
+    }
+    if (end > begin) ranges.push(`(t._partition = ${p} AND t._offset >= ${begin} AND t._offset < ${end})`)
+  }
+  return ranges.length ? ranges.join(' OR ') : 'false'
+}
+
+/** Raises a topic's kept (and, behind them, next) offsets to `to`; the conditions of the rows to delete, one per partition raised. */
+function raiseKept(t: TopicTail, to: SnapshotOffsets): string[] {
+  const drop: string[] = []
+  for (const [p, o] of to) {
+    if (o > (t.kept.get(p) ?? 0n)) {
+      t.kept.set(p, o)
+      // Records below the lake's offsets are never needed: a resting tail resumes there, and
+      // a reading one skips them as they come.
+      if (o > (t.next.get(p) ?? 0n)) t.next.set(p, o)
+      t.offsets.get(p)?.dropBelow(Number(o))
+      drop.push(`(_partition = ${p} AND _offset < ${o})`)
+    }
+  }
+  return drop
+}
+
 /** Starts the tail consumer; resolves once it has joined its group and positioned itself. */
 export async function createKafkaTail(options: KafkaTailOptions): Promise<KafkaTail> {
   const log = options.logger.child('tail')
@@ -643,15 +675,7 @@ export async function createKafkaTail(options: KafkaTailOptions): Promise<KafkaT
     },
     selectSql(topic, from, to) {
       const t = state(topic)
-      const ranges: string[] = []
-      for (const [p, end] of to) {
-        const begin = from.get(p) ?? 0n
-        if ((t.kept.get(p) ?? 0n) > begin) {
-          throw new WorkbenchError(ErrorCode.Conflict, `the Kafka tail of ${topic} partition ${p} keeps offsets from ${t.kept.get(p)}, but the query needs them from ${begin}: the snapshot it pinned is older than the tail (retry)`, true)
-        }
-        if (end > begin) ranges.push(`(t._partition = ${p} AND t._offset >= ${begin} AND t._offset < ${end})`)
-      }
-      return t.selectSql(ranges.length ? ranges.join(' OR ') : 'false')
+      return t.selectSql(tailRangeWhere(topic, t.kept, from, to))
     },
     count(topic, from, to) {
       const t = state(topic)
@@ -668,17 +692,7 @@ export async function createKafkaTail(options: KafkaTailOptions): Promise<KafkaT
     },
     trim(topic, to) {
       const t = state(topic)
-      const drop: string[] = []
-      for (const [p, o] of to) {
-        if (o > (t.kept.get(p) ?? 0n)) {
-          t.kept.set(p, o)
-          // Records below the lake's offsets are never needed: a resting tail resumes there, and
-          // a reading one skips them as they come.
-          if (o > (t.next.get(p) ?? 0n)) t.next.set(p, o)
-          t.offsets.get(p)?.dropBelow(Number(o))
-          drop.push(`(_partition = ${p} AND _offset < ${o})`)
-        }
-      }
+      const drop = raiseKept(t, to)
       if (drop.length === 0) return Promise.resolve()
       waiters.wake()
       return exclusive(async () => {
