@@ -15,7 +15,7 @@ import {
   type DuckDBType,
   type DuckDBVector,
 } from '@duckdb/node-api'
-import type { Consumer, Kafka, KafkaMessage } from 'kafkajs'
+import type { Batch, Consumer, Kafka, KafkaMessage } from 'kafkajs'
 // kafkajs's idle request-queue timer costs a reader more than its records (lib/ingest/kafkajs-patches.ts).
 import '../ingest/kafkajs-patches'
 import { ErrorCode, WorkbenchError, backoffDelay, errorMessage, isWorkbenchError, settleWithin, sleep } from '../errors/index'
@@ -26,6 +26,7 @@ import type { SnapshotOffsets } from '../sink/snapshot-offsets'
 import { StringDictionary, TailChunk, tailColumns, type TailColumn } from './tail-columns'
 import { wireSchemaId, type ColumnDecoder } from './tail-decoder'
 import { writeExactIntegers, type IntegerWidth } from './tail-vectors'
+import { createFetchPacing, createSerialRunner, createTailWaiters, type FetchPacing } from './tail-waiters'
 
 /**
  * The Kafka tail: records of the topics feeding the tables that the lake may not hold yet, kept
@@ -440,20 +441,9 @@ function log1(log: Logger, topic: string, partition: number, offset: string, err
   log.warn('a tail record could not be decoded; it is skipped (the sink dead-letters it)', { topic, partition, offset, error: errorMessage(err) })
 }
 
-interface Waiter {
-  readonly topic: string
-  readonly to: SnapshotOffsets
-  readonly resolve: () => void
-}
-
-/** Starts the tail consumer; resolves once it has joined its group and positioned itself. */
-export async function createKafkaTail(options: KafkaTailOptions): Promise<KafkaTail> {
-  const log = options.logger.child('tail')
-  const closeTimeoutMs = 15_000
+/** Opens a table and appenders per stream, positioned at the later of the stream's start and the topic's low-water mark. */
+async function openTopicTails(options: KafkaTailOptions, chunkRows: number, stats: Stats, log: Logger): Promise<Map<string, TopicTail>> {
   const conn = options.connection
-  const stats: Stats = { records: 0, skipped: 0, batches: 0, trimmed: 0, fastRecords: 0, rests: 0 }
-  const chunkRows = options.appendRows ?? 2048
-  if (!Number.isInteger(chunkRows) || chunkRows < 1 || chunkRows > 2048) throw new WorkbenchError(ErrorCode.ConfigInvalid, `appendRows must be an integer in 1..2048 (a DataChunk holds 2048 rows), not ${chunkRows}`)
   const topics = new Map<string, TopicTail>()
   const admin = options.kafka.admin()
   await admin.connect()
@@ -473,52 +463,26 @@ export async function createKafkaTail(options: KafkaTailOptions): Promise<KafkaT
   } finally {
     await admin.disconnect()
   }
+  return topics
+}
 
-  const waiters = new Set<Waiter>()
-  let closing = false
-  const reached = (topic: string, to: SnapshotOffsets): boolean => {
-    const t = topics.get(topic)!
-    for (const [p, o] of to) if ((t.next.get(p) ?? 0n) < o) return false
-    return true
-  }
-  const wake = (): void => {
-    for (const w of waiters) {
-      if (reached(w.topic, w.to)) {
-        waiters.delete(w)
-        w.resolve()
-      }
-    }
-  }
-  const advance = (t: TopicTail, partition: number, lastOffset: string): void => {
-    const after = BigInt(lastOffset) + 1n
-    if (after > (t.next.get(partition) ?? 0n)) t.next.set(partition, after)
-  }
+/** What the consumer's batches are handed to. */
+interface BatchSink {
+  readonly topics: ReadonlyMap<string, TopicTail>
+  readonly pacing: FetchPacing
+  /** Whether a first batch may wait out the fetch interval (no query waits, not closing). */
+  readonly mayPause: () => boolean
+  readonly closing: () => boolean
+  readonly exclusive: <T>(fn: () => Promise<T> | T) => Promise<T>
+  /** A batch (or a batch of control records only) moved a partition's position: waiters may go. */
+  readonly advanced: (t: TopicTail, partition: number, lastOffset: string) => void
+  readonly stats: Stats
+  readonly log: Logger
+}
 
-  // Appends, flushes and trims never interleave on the tail's connection.
-  let chain: Promise<unknown> = Promise.resolve()
-  const exclusive = <T>(fn: () => Promise<T> | T): Promise<T> => {
-    const run = chain.then(fn, fn)
-    chain = run.catch(() => undefined)
-    return run
-  }
-
-  // Pacing: the first batch of each fetch waits until fetchIntervalMs after that fetch started,
-  // unless a query is waiting for the tail (or it closes).
-  const fetchIntervalMs = options.fetchIntervalMs ?? 1000
-  let fetchStartedAt = 0
-  let firstOfFetch = false
-  let endPause: () => void = () => undefined
-  const pause = (ms: number): Promise<void> =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms)
-      function done(): void {
-        clearTimeout(timer)
-        endPause = () => undefined
-        resolve()
-      }
-      endPause = done
-    })
-
+/** Starts the consumer; resolves once it joined its group and positioned itself (or after 30 s). */
+async function startConsumer(options: KafkaTailOptions, sink: BatchSink): Promise<Consumer> {
+  const { topics, pacing } = sink
   const consumer: Consumer = options.kafka.consumer({
     groupId: options.groupId ?? `k2-query-tail-${os.hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
     readUncommitted: false,
@@ -527,8 +491,8 @@ export async function createKafkaTail(options: KafkaTailOptions): Promise<KafkaT
     sessionTimeout: 10_000,
     heartbeatInterval: 1_000,
   })
-  consumer.on(consumer.events.FETCH_START, () => (fetchStartedAt = performance.now()))
-  consumer.on(consumer.events.FETCH, () => (firstOfFetch = true))
+  consumer.on(consumer.events.FETCH_START, () => pacing.fetchStarted())
+  consumer.on(consumer.events.FETCH, () => pacing.fetchReturned())
   let joined: () => void = () => undefined
   const firstJoin = new Promise<void>((resolve) => (joined = resolve))
   // After every (re)join, continue each partition where the tail stands: rows already kept stay valid.
@@ -544,8 +508,7 @@ export async function createKafkaTail(options: KafkaTailOptions): Promise<KafkaT
   consumer.on(consumer.events.END_BATCH_PROCESS, (e) => {
     const t = topics.get(e.payload.topic)
     if (!t || e.payload.batchSize > 0) return
-    advance(t, e.payload.partition, e.payload.lastOffset)
-    wake()
+    sink.advanced(t, e.payload.partition, e.payload.lastOffset)
   })
   await consumer.connect()
   await consumer.subscribe({ topics: [...topics.keys()], fromBeginning: true })
@@ -554,58 +517,148 @@ export async function createKafkaTail(options: KafkaTailOptions): Promise<KafkaT
     eachBatch: async ({ batch, heartbeat, isRunning }) => {
       const t = topics.get(batch.topic)
       if (!t) return
-      if (firstOfFetch) {
-        firstOfFetch = false
-        const wait = fetchStartedAt + fetchIntervalMs - performance.now()
-        if (wait > 0 && waiters.size === 0 && !closing) await pause(wait)
-      }
-      // A retryable failure (the registry down) retries the batch until it passes: a record is
-      // never skipped for it. Queries waiting for these offsets wait too, up to their timeout.
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await t.take(batch.partition, batch.messages)
-          break
-        } catch (err) {
-          if (!(isWorkbenchError(err) && err.retryable) || closing || !isRunning()) throw err
-          if (attempt === 1 || attempt % 10 === 0) log.warn(`reading the Kafka tail of ${batch.topic} failed; retrying, no record skipped: ${errorMessage(err)}`, { partition: batch.partition, attempt })
-          await sleep(backoffDelay(tailRetry, Math.min(attempt, 8)))
-          await heartbeat()
-        }
-      }
-      await exclusive(() => t.append(false))
-      stats.batches++
-      advance(t, batch.partition, batch.lastOffset())
-      wake()
+      await pacing.beforeBatch(sink.mayPause)
+      await takeBatch(t, batch, heartbeat, () => !sink.closing() && isRunning(), sink.log)
+      await sink.exclusive(() => t.append(false))
+      sink.stats.batches++
+      sink.advanced(t, batch.partition, batch.lastOffset())
     },
   })
   const joinTimeout = setTimeout(() => joined(), 30_000)
   await firstJoin
   clearTimeout(joinTimeout)
+  return consumer
+}
 
-  // Resting: with no query for idleAfterMs the consumer pauses every partition (kafkajs then
-  // only heartbeats); a query's wait resumes it where the tail stands, which trims have moved up
-  // to the lake's offsets meanwhile.
-  const idleAfterMs = options.idleAfterMs ?? 60_000
+/**
+ * A retryable failure (the registry down) retries the batch until it passes: a record is
+ * never skipped for it. Queries waiting for these offsets wait too, up to their timeout.
+ */
+async function takeBatch(t: TopicTail, batch: Batch, heartbeat: () => Promise<void>, running: () => boolean, log: Logger): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await t.take(batch.partition, batch.messages)
+      return
+    } catch (err) {
+      if (!(isWorkbenchError(err) && err.retryable) || !running()) throw err
+      if (attempt === 1 || attempt % 10 === 0) log.warn(`reading the Kafka tail of ${batch.topic} failed; retrying, no record skipped: ${errorMessage(err)}`, { partition: batch.partition, attempt })
+      await sleep(backoffDelay(tailRetry, Math.min(attempt, 8)))
+      await heartbeat()
+    }
+  }
+}
+
+/** Whether the tail reads or rests, and the demand that keeps it reading. */
+interface TailRest {
+  readonly resting: boolean
+  /** A query wants the tail: it reads again (from where it stands) if it rested. */
+  wakeUp(): void
+  /** A query was served: the idle time counts from now. */
+  noteDemand(): void
+  stop(): void
+}
+
+/**
+ * Resting: with no query for idleAfterMs the consumer pauses every partition (kafkajs then
+ * only heartbeats); a query's wait resumes it where the tail stands, which trims have moved up
+ * to the lake's offsets meanwhile.
+ */
+function createTailRest(consumer: Consumer, topics: ReadonlyMap<string, TopicTail>, idleAfterMs: number, busy: () => boolean, stats: Stats, log: Logger): TailRest {
   const subscribed = [...topics.keys()].map((topic) => ({ topic }))
   let resting = false
   let lastDemand = performance.now()
   const rest = (): void => {
-    if (resting || closing || waiters.size > 0 || performance.now() - lastDemand < idleAfterMs) return
+    if (resting || busy() || performance.now() - lastDemand < idleAfterMs) return
     resting = true
     stats.rests++
     consumer.pause(subscribed)
     log.info(`the Kafka tail rests: no query for ${Math.round(idleAfterMs / 1000)} s; the next query resumes it from the lake's offsets`)
   }
-  const wakeUp = (): void => {
-    lastDemand = performance.now()
-    if (!resting) return
-    resting = false
-    for (const [topic, t] of topics) for (const [partition, offset] of t.next) consumer.seek({ topic, partition, offset: String(offset) })
-    consumer.resume(subscribed)
-    log.info('the Kafka tail reads again for a query', Object.fromEntries([...topics].map(([topic, t]) => [topic, [...t.next].map(([p, o]) => `${p}@${o}`).join(' ')])))
-  }
   const restTimer = idleAfterMs > 0 ? setInterval(rest, Math.min(5_000, Math.max(50, idleAfterMs / 4))) : undefined
   restTimer?.unref()
+  return {
+    get resting() {
+      return resting
+    },
+    wakeUp() {
+      lastDemand = performance.now()
+      if (!resting) return
+      resting = false
+      for (const [topic, t] of topics) for (const [partition, offset] of t.next) consumer.seek({ topic, partition, offset: String(offset) })
+      consumer.resume(subscribed)
+      log.info('the Kafka tail reads again for a query', Object.fromEntries([...topics].map(([topic, t]) => [topic, [...t.next].map(([p, o]) => `${p}@${o}`).join(' ')])))
+    },
+    noteDemand() {
+      lastDemand = performance.now()
+    },
+    stop() {
+      if (restTimer) clearInterval(restTimer)
+    },
+  }
+}
+
+/**
+ * The WHERE clause of a tail read at offsets [from, to) per partition; CONFLICT (retryable) when
+ * the tail no longer keeps a partition from `from` (trimmed past an old pinned snapshot).
+ */
+function tailRangeWhere(topic: string, kept: ReadonlyMap<number, bigint>, from: SnapshotOffsets, to: SnapshotOffsets): string {
+  const ranges: string[] = []
+  for (const [p, end] of to) {
+    const begin = from.get(p) ?? 0n
+    if ((kept.get(p) ?? 0n) > begin) {
+      throw new WorkbenchError(ErrorCode.Conflict, `the Kafka tail of ${topic} partition ${p} keeps offsets from ${kept.get(p)}, but the query needs them from ${begin}: the snapshot it pinned is older than the tail (retry)`, true)
+    }
+    if (end > begin) ranges.push(`(t._partition = ${p} AND t._offset >= ${begin} AND t._offset < ${end})`)
+  }
+  return ranges.length ? ranges.join(' OR ') : 'false'
+}
+
+/** Raises a topic's kept (and, behind them, next) offsets to `to`; the conditions of the rows to delete, one per partition raised. */
+function raiseKept(t: TopicTail, to: SnapshotOffsets): string[] {
+  const drop: string[] = []
+  for (const [p, o] of to) {
+    if (o > (t.kept.get(p) ?? 0n)) {
+      t.kept.set(p, o)
+      // Records below the lake's offsets are never needed: a resting tail resumes there, and
+      // a reading one skips them as they come.
+      if (o > (t.next.get(p) ?? 0n)) t.next.set(p, o)
+      t.offsets.get(p)?.dropBelow(Number(o))
+      drop.push(`(_partition = ${p} AND _offset < ${o})`)
+    }
+  }
+  return drop
+}
+
+/** Starts the tail consumer; resolves once it has joined its group and positioned itself. */
+export async function createKafkaTail(options: KafkaTailOptions): Promise<KafkaTail> {
+  const log = options.logger.child('tail')
+  const closeTimeoutMs = 15_000
+  const conn = options.connection
+  const stats: Stats = { records: 0, skipped: 0, batches: 0, trimmed: 0, fastRecords: 0, rests: 0 }
+  const chunkRows = options.appendRows ?? 2048
+  if (!Number.isInteger(chunkRows) || chunkRows < 1 || chunkRows > 2048) throw new WorkbenchError(ErrorCode.ConfigInvalid, `appendRows must be an integer in 1..2048 (a DataChunk holds 2048 rows), not ${chunkRows}`)
+  const topics = await openTopicTails(options, chunkRows, stats, log)
+
+  const waiters = createTailWaiters((topic) => topics.get(topic)!.next)
+  let closing = false
+  const advanced = (t: TopicTail, partition: number, lastOffset: string): void => {
+    const after = BigInt(lastOffset) + 1n
+    if (after > (t.next.get(partition) ?? 0n)) t.next.set(partition, after)
+    waiters.wake()
+  }
+  const exclusive = createSerialRunner()
+  const pacing = createFetchPacing(options.fetchIntervalMs ?? 1000)
+  const consumer = await startConsumer(options, {
+    topics,
+    pacing,
+    mayPause: () => waiters.size === 0 && !closing,
+    closing: () => closing,
+    exclusive,
+    advanced,
+    stats,
+    log,
+  })
+  const rest = createTailRest(consumer, topics, options.idleAfterMs ?? 60_000, () => closing || waiters.size > 0, stats, log)
 
   const state = (topic: string): TopicTail => {
     const t = topics.get(topic)
@@ -613,47 +666,16 @@ export async function createKafkaTail(options: KafkaTailOptions): Promise<KafkaT
     return t
   }
 
-  const reach = (topic: string, to: SnapshotOffsets, timeoutMs: number): Promise<void> => {
-    wakeUp()
-    if (reached(topic, to)) return Promise.resolve()
-    return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        waiters.delete(waiter)
-        const t = topics.get(topic)!
-        const behind = [...to].filter(([p, o]) => (t.next.get(p) ?? 0n) < o).map(([p, o]) => `partition ${p} at ${t.next.get(p) ?? 0n} of ${o}`)
-        reject(new WorkbenchError(ErrorCode.Timeout, `the Kafka tail of ${topic} did not reach the high-water mark within ${timeoutMs} ms (${behind.join(', ')}): is the broker up?`, true))
-      }, timeoutMs)
-      const waiter: Waiter = {
-        topic,
-        to,
-        resolve: () => {
-          clearTimeout(timer)
-          resolve()
-        },
-      }
-      waiters.add(waiter)
-      endPause()
-    })
-  }
-
   return {
     stats,
     tableOf: (topic) => state(topic).table,
     positions(topic) {
       const t = state(topic)
-      return { next: new Map(t.next), kept: new Map(t.kept), reading: !resting }
+      return { next: new Map(t.next), kept: new Map(t.kept), reading: !rest.resting }
     },
     selectSql(topic, from, to) {
       const t = state(topic)
-      const ranges: string[] = []
-      for (const [p, end] of to) {
-        const begin = from.get(p) ?? 0n
-        if ((t.kept.get(p) ?? 0n) > begin) {
-          throw new WorkbenchError(ErrorCode.Conflict, `the Kafka tail of ${topic} partition ${p} keeps offsets from ${t.kept.get(p)}, but the query needs them from ${begin}: the snapshot it pinned is older than the tail (retry)`, true)
-        }
-        if (end > begin) ranges.push(`(t._partition = ${p} AND t._offset >= ${begin} AND t._offset < ${end})`)
-      }
-      return t.selectSql(ranges.length ? ranges.join(' OR ') : 'false')
+      return t.selectSql(tailRangeWhere(topic, t.kept, from, to))
     },
     count(topic, from, to) {
       const t = state(topic)
@@ -663,25 +685,16 @@ export async function createKafkaTail(options: KafkaTailOptions): Promise<KafkaT
     },
     async waitFor(topic, to, timeoutMs) {
       const t = state(topic)
-      await reach(topic, to, timeoutMs)
-      lastDemand = performance.now()
+      rest.wakeUp()
+      await waiters.wait(topic, to, timeoutMs, pacing.endPause)
+      rest.noteDemand()
       await exclusive(() => t.flush())
     },
     trim(topic, to) {
       const t = state(topic)
-      const drop: string[] = []
-      for (const [p, o] of to) {
-        if (o > (t.kept.get(p) ?? 0n)) {
-          t.kept.set(p, o)
-          // Records below the lake's offsets are never needed: a resting tail resumes there, and
-          // a reading one skips them as they come.
-          if (o > (t.next.get(p) ?? 0n)) t.next.set(p, o)
-          t.offsets.get(p)?.dropBelow(Number(o))
-          drop.push(`(_partition = ${p} AND _offset < ${o})`)
-        }
-      }
+      const drop = raiseKept(t, to)
       if (drop.length === 0) return Promise.resolve()
-      wake()
+      waiters.wake()
       return exclusive(async () => {
         t.flush()
         const r = await conn.run(`DELETE FROM ${t.table} WHERE ${drop.join(' OR ')}`)
@@ -690,8 +703,8 @@ export async function createKafkaTail(options: KafkaTailOptions): Promise<KafkaT
     },
     async close() {
       closing = true
-      if (restTimer) clearInterval(restTimer)
-      endPause()
+      rest.stop()
+      pacing.endPause()
       // A close must end: a story's last cell hung 300 s here once (cause not found; the broker
       // was busy with the sink's commits). The tables go either way; the consumer's session
       // expires at the broker.
