@@ -1,6 +1,7 @@
 /**
- * The internal surface: every module of lib/, for tests (and benchmarks) that check a part on
- * its own. Notebooks and pipelines use lib/index, the public surface.
+ * The internal surface: every module of lib/, for tests and the project's tools (benchmarks,
+ * the stack) that check or drive a part on its own. Notebooks and pipelines use lib/index, the
+ * public surface. One line per module, in path order; a unit test (lib-imports) holds it whole.
  */
 export * from './api/api-requests'
 export * from './api/api-server'
@@ -118,16 +119,25 @@ export * from './market/types'
 export * from './metrics/metric-names'
 export * from './metrics/metrics-server'
 export * from './metrics/registry'
+export * from './query/connection-pool'
+export * from './query/engine-refresh'
+export * from './query/engine-tables'
+export * from './query/engine-types'
 export * from './query/file-cache'
 export * from './query/kafka-tail'
 export * from './query/lake-files'
 export * from './query/market-analytics'
 export * from './query/query-engine'
+export * from './query/query-parameters'
 export * from './query/query-result'
+export * from './query/query-run'
+export * from './query/table-loader'
 export * from './query/tail-columns'
 export * from './query/tail-decoder'
+export * from './query/tail-pins'
 export * from './query/tail-streams'
 export * from './query/tail-vectors'
+export * from './query/tail-waiters'
 export * from './rollup/latest-trades'
 export * from './rollup/minute-bars'
 export * from './rollup/rollup-iceberg'

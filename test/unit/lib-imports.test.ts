@@ -84,3 +84,18 @@ describe('lib has no import cycles', () => {
     expect(cycles(graph).map((c) => c.map((f) => path.relative(projectRoot, f)))).toEqual([])
   })
 })
+
+describe('lib/internal', () => {
+  it('exports every module of lib/ (the internal surface tests import), one line each in path order', () => {
+    const modules = (dir: string): string[] =>
+      fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? modules(path.join(dir, e.name)) : e.name.endsWith('.ts') && e.name !== 'index.ts' ? [path.join(dir, e.name)] : []))
+    const lib = path.join(projectRoot, 'lib')
+    const expected = modules(lib)
+      .map((f) => path.relative(lib, f).replace(/\.ts$/, ''))
+      .filter((m) => m.includes('/'))
+      .sort()
+      .map((m) => `export * from './${m}'`)
+    const lines = fs.readFileSync(path.join(lib, 'internal.ts'), 'utf8').split('\n').filter((l) => l.startsWith('export * from'))
+    expect(lines).toEqual(expected)
+  })
+})

@@ -3,7 +3,6 @@ import Module, { createRequire } from 'node:module'
 import * as path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { recordBatchDecoderInstalled } from '../../../lib/internal'
-import '../../../lib/ingest/kafka-zstd.cjs'
 
 /** The CommonJS require kafkajs itself uses (its module cache is what the patch fills). */
 const load = createRequire(__filename)

@@ -1,6 +1,6 @@
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api'
 import { describe, expect, it } from 'vitest'
-import { createConnectionPool } from '../../../lib/query/connection-pool'
+import { createConnectionPool } from '../../../lib/internal'
 
 const fakeDuck = (): DuckDBInstance => {
   let n = 0

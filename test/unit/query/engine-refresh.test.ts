@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { createRefreshLoop } from '../../../lib/query/engine-refresh'
-import type { Logger } from '../../../lib/logger/index'
+import { createRefreshLoop } from '../../../lib/internal'
+import type { Logger } from '../../../lib/internal'
 
 const quietLog = { warn: vi.fn(), info: vi.fn(), error: vi.fn(), debug: vi.fn(), child: () => quietLog } as unknown as Logger
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import type { LoadedTable } from '../../../lib/iceberg/catalog-rest'
-import { createTableStates, lagRecords, lowestOffsets, tableKeeping, topicsOf, type TableState } from '../../../lib/query/engine-tables'
+import type { LoadedTable } from '../../../lib/internal'
+import { createTableStates, lagRecords, lowestOffsets, tableKeeping, topicsOf, type TableState } from '../../../lib/internal'
 
 const offsets = (o: Record<number, bigint>): Map<number, bigint> => new Map(Object.entries(o).map(([p, v]) => [Number(p), v]))
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import type { LoadedTable } from '../../../lib/iceberg/catalog-rest'
-import { createTableStates } from '../../../lib/query/engine-tables'
-import type { KafkaTail } from '../../../lib/query/kafka-tail'
-import { createTailPins } from '../../../lib/query/tail-pins'
+import type { LoadedTable } from '../../../lib/internal'
+import { createTableStates } from '../../../lib/internal'
+import type { KafkaTail } from '../../../lib/internal'
+import { createTailPins } from '../../../lib/internal'
 
 const offsets = (o: Record<number, bigint>): Map<number, bigint> => new Map(Object.entries(o).map(([p, v]) => [Number(p), v]))
 

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { ErrorCode } from '../../../lib/errors/index'
-import { createFetchPacing, createSerialRunner, createTailWaiters } from '../../../lib/query/tail-waiters'
+import { ErrorCode } from '../../../lib/internal'
+import { createFetchPacing, createSerialRunner, createTailWaiters } from '../../../lib/internal'
 
 const offsets = (o: Record<number, bigint>): Map<number, bigint> => new Map(Object.entries(o).map(([p, v]) => [Number(p), v]))
 
