@@ -1,4 +1,5 @@
 import * as net from 'node:net'
+import { quantile as sampleQuantile } from '../lib/index'
 
 /** Small things every benchmark script needs: command-line values, quantiles, a free port. */
 
@@ -11,11 +12,9 @@ export function arg(name: string, fallback: string): string {
 /** True when `--name` is on the command line. */
 export const flag = (name: string): boolean => process.argv.includes(`--${name}`)
 
-/** The q-quantile by nearest rank (p99 of 30 values is the largest); 0 for no values. */
+/** lib's quantile (nearest rank: p99 of 30 values is the largest); 0 for no values, as the result files have always had it. */
 export function quantile(xs: readonly number[], q: number): number {
-  if (xs.length === 0) return 0
-  const s = [...xs].sort((a, b) => a - b)
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]!
+  return sampleQuantile(xs, q) ?? 0
 }
 
 /** A TCP port free on loopback now. */

@@ -306,7 +306,7 @@ export type {
   OverloadDemoResult,
   OverloadSample,
 } from './degrade/index'
-export { metricDefinitions, metricWorkers, processMetricNames, createMetrics, createWorkerMetrics, startMetricsServer } from './metrics/index'
+export { metricDefinitions, metricWorkers, processMetricNames, createMetrics, createWorkerMetrics, startMetricsServer, quantile } from './metrics/index'
 export type { MetricKey, MetricDefinition, MetricWorker, Metrics, MetricsServer, MetricsServerOptions } from './metrics/index'
 export {
   createReplayExchange,
