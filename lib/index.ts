@@ -251,6 +251,7 @@ export type {
 export {
   degradationLevels,
   levelRank,
+  levelAtRank,
   signalNames,
   defaultDegradationPolicy,
   defaultStandingWindowMs,
@@ -306,8 +307,8 @@ export type {
   OverloadDemoResult,
   OverloadSample,
 } from './degrade/index'
-export { metricDefinitions, metricWorkers, processMetricNames, createMetrics, createWorkerMetrics, startMetricsServer, quantile } from './metrics/index'
-export type { MetricKey, MetricDefinition, MetricWorker, Metrics, MetricsServer, MetricsServerOptions } from './metrics/index'
+export { metricDefinitions, metricWorkers, processMetricNames, createMetrics, createWorkerMetrics, startMetricsServer, quantile, parseExposition, sampleSum } from './metrics/index'
+export type { MetricKey, MetricDefinition, MetricWorker, Metrics, MetricsServer, MetricsServerOptions, MetricSample } from './metrics/index'
 export {
   createReplayExchange,
   resumeFilePath,

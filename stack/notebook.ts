@@ -13,10 +13,12 @@ import {
   errorMessage,
   loadConfig,
   openQueryEngine,
+  parseExposition,
   requestJson,
   sleep,
   tableBundle,
   type DisplayBundle,
+  type MetricSample,
   type QueryEngine,
   type WorkbenchConfig,
 } from '../lib/index'
@@ -30,13 +32,6 @@ import { allServices, groupNames } from './services/index'
 
 /** The workers a notebook can start: the pipeline group of the stack. */
 export type PipelineName = (typeof pipelineNames)[number]
-
-/** One sample of a worker's /metrics: name, labels, value. */
-export interface MetricSample {
-  readonly name: string
-  readonly labels: Readonly<Record<string, string>>
-  readonly value: number
-}
 
 export interface UpOptions {
   /** Extra settings for the workers this call starts (e.g. a shorter commit interval in quick mode). */
@@ -277,18 +272,3 @@ function textBundle(title: string, lines: readonly string[]): DisplayBundle {
 function show(bundle: DisplayBundle): void {
   createLiveDisplay().update(bundle)
 }
-
-/** Parses the Prometheus text exposition format (the samples; comments and types skipped). */
-export function parseExposition(text: string): MetricSample[] {
-  const out: MetricSample[] = []
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})?\s+(\S+)/.exec(line)
-    if (!m) continue
-    const labels: Record<string, string> = {}
-    for (const l of (m[3] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]!] = l[2]!.replace(/\\(.)/g, (_s, c: string) => (c === 'n' ? '\n' : c))
-    out.push({ name: m[1]!, labels, value: Number(m[4]) })
-  }
-  return out
-}
-

@@ -4,11 +4,11 @@
  * quantile from bucket increases. Pure: no IO, so the summary is tested from recorded samples.
  */
 
-import { quantile } from '../../lib/index'
+import { degradationLevels, quantile, type DegradationLevel } from '../../lib/index'
 
-/** The degradation levels by gauge value (`k2_degrade_level`: 0 NORMAL … 4 CIRCUIT_BREAK). */
-export const levelNames = ['NORMAL', 'SOFT', 'GRACEFUL', 'AGGRESSIVE', 'CIRCUIT_BREAK'] as const
-export type LevelName = (typeof levelNames)[number]
+/** The degradation levels by gauge value (`k2_degrade_level`: 0 NORMAL … 4 CIRCUIT_BREAK), as lib names them. */
+export const levelNames = degradationLevels
+export type LevelName = DegradationLevel
 
 /** The level a gauge value stands for, or null when the worker did not report one. */
 export const levelName = (value: number | undefined): LevelName | null => (value === undefined ? null : (levelNames[Math.max(0, Math.min(4, Math.round(value)))] ?? null))

@@ -1,4 +1,4 @@
-export { degradationLevels, levelRank, signalNames, defaultDegradationPolicy, defaultStandingWindowMs, checkPolicy, levelFor, decide, longestWindowMs } from './degradation-policy'
+export { degradationLevels, levelRank, levelAtRank, signalNames, defaultDegradationPolicy, defaultStandingWindowMs, checkPolicy, levelFor, decide, longestWindowMs } from './degradation-policy'
 export type { DegradationLevel, DegradationSignals, SignalName, SignalRule, DegradationPolicy, DegradationState, DegradationDecision, JudgedSignals } from './degradation-policy'
 export { createSignalWindow, percentile, slope } from './signal-window'
 export type { SignalWindow, SignalJudge, JudgedSignal, RawSample } from './signal-window'

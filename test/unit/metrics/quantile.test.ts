@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { quantile } from '../../../lib'
+import { parseExposition, quantile, sampleSum } from '../../../lib'
 import { quantile as benchQuantile } from '../../../bench/bench-kit'
 import { percentile } from '../../../lib/degrade/signal-window'
 import { prng } from '../../support/prng'
@@ -61,5 +61,16 @@ describe('quantile: nearest rank, one definition for notebooks, benchmarks and t
     const values = [3, 1, 2]
     quantile(values, 0.5)
     expect(values).toEqual([3, 1, 2])
+  })
+})
+
+describe('exposition samples', () => {
+  const text = ['# TYPE k2_ingest_records_total counter', 'k2_ingest_records_total{stream="trades",shard="0"} 10', 'k2_ingest_records_total{stream="trades",shard="1"} 5', 'k2_ingest_records_total{stream="quotes",shard="0"} 7'].join('\n')
+
+  it('sums a counter over the labels not asked for', () => {
+    const samples = parseExposition(text)
+    expect(sampleSum(samples, 'k2_ingest_records_total', { stream: 'trades' })).toBe(15)
+    expect(sampleSum(samples, 'k2_ingest_records_total')).toBe(22)
+    expect(sampleSum(samples, 'k2_absent_total')).toBe(0)
   })
 })
