@@ -275,9 +275,6 @@ export {
   createVolumeWindow,
   createDegradationManager,
   processSignals,
-  overloadDemoPolicy,
-  removeOverloadDemo,
-  runOverloadDemo,
 } from './degrade/index'
 export type {
   DegradationLevel,
@@ -302,10 +299,6 @@ export type {
   DegradationManagerOptions,
   DegradationTransition,
   DegradationSample,
-  OverloadDemoOptions,
-  OverloadDemoDeps,
-  OverloadDemoResult,
-  OverloadSample,
 } from './degrade/index'
 export { metricDefinitions, metricWorkers, processMetricNames, createMetrics, createWorkerMetrics, startMetricsServer, quantile, parseExposition, sampleSum } from './metrics/index'
 export type { MetricKey, MetricDefinition, MetricWorker, Metrics, MetricsServer, MetricsServerOptions, MetricSample } from './metrics/index'
@@ -420,3 +413,5 @@ export type {
   ContentionInput,
   ContentionResult,
 } from './cost/index'
+export { overloadDemoPolicy, removeOverloadDemo, runOverloadDemo, overloadDemoRun, runOverloadDemoFromConfig, removeOverloadDemoFromConfig, overloadTimelinePath, writeOverloadTimeline, readOverloadTimeline } from './scenarios/index'
+export type { OverloadDemoOptions, OverloadDemoDeps, OverloadDemoResult, OverloadSample, OverloadDemoRun, OverloadDemoFromConfigOptions, RecordedOverloadRun } from './scenarios/index'

@@ -9,5 +9,3 @@ export { levelActions, defaultTierPolicy, computeTiers, tierOf, isShed, createVo
 export type { SymbolTier, LevelActions, TierPolicy, VolumeWindow } from './load-shedder'
 export { createDegradationManager, processSignals } from './degradation-manager'
 export type { DegradationManager, DegradationManagerOptions, DegradationTransition, DegradationSample } from './degradation-manager'
-export { overloadDemoPolicy, removeOverloadDemo, runOverloadDemo } from './overload-demo'
-export type { OverloadDemoOptions, OverloadDemoDeps, OverloadDemoResult, OverloadSample } from './overload-demo'
