@@ -373,10 +373,13 @@ export { lineChart, barChart, candlestickChart, vegaLiteChart, chartValues, tabl
 export type { Chart, VegaLiteSpec, PlotlyFigure, LineChartOptions, BarChartOptions, CandlestickOptions, TableOptions, DisplayBundle, LiveDisplay } from './viz/index'
 export {
   hoursPerMonth,
+  scaleNames,
   scales,
   defaultLevers,
   costComponents,
+  costComponentTitles,
   estimateCost,
+  estimateAtScales,
   parseUnitPrices,
   figuresFromBenchmarks,
   defaultQueryWorkload,
@@ -384,12 +387,21 @@ export {
   sensitivity,
   defaultLeverVariants,
   seedCostPerMillion,
+  largeScaleTargetPerMillion,
   compareWithSeed,
+  compareScalesWithSeed,
   costModelReport,
   benchmarkIndexPath,
   readBenchmarkIndex,
   readBenchmarkResults,
   sustainedTradesPerSecond,
+  readUnitPrices,
+  readQueryBenchmark,
+  readPeerSystems,
+  queryBenchmarkSummary,
+  machineCeiling,
+  peersLatency,
+  peerSystems,
   simulateCommitContention,
   analyticConflictRate,
 } from './cost/index'
@@ -412,6 +424,11 @@ export type {
   BenchmarkIndex,
   ContentionInput,
   ContentionResult,
+  LatencyQuantiles,
+  QueryBenchmarkSummary,
+  MachineCeiling,
+  PeersLatency,
+  PeerSystem,
 } from './cost/index'
 export { overloadDemoPolicy, removeOverloadDemo, runOverloadDemo, overloadDemoRun, runOverloadDemoFromConfig, removeOverloadDemoFromConfig, overloadTimelinePath, writeOverloadTimeline, readOverloadTimeline } from './scenarios/index'
 export type { OverloadDemoOptions, OverloadDemoDeps, OverloadDemoResult, OverloadSample, OverloadDemoRun, OverloadDemoFromConfigOptions, RecordedOverloadRun } from './scenarios/index'
