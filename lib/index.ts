@@ -432,3 +432,5 @@ export type {
 } from './cost/index'
 export { overloadDemoPolicy, removeOverloadDemo, runOverloadDemo, overloadDemoRun, runOverloadDemoFromConfig, removeOverloadDemoFromConfig, overloadTimelinePath, writeOverloadTimeline, readOverloadTimeline } from './scenarios/index'
 export type { OverloadDemoOptions, OverloadDemoDeps, OverloadDemoResult, OverloadSample, OverloadDemoRun, OverloadDemoFromConfigOptions, RecordedOverloadRun } from './scenarios/index'
+/** What the story notebooks do in their cells (`story.sampleIngestRates(wb, …)`), grouped so the notebooks' helpers do not crowd the top level. */
+export * as story from './story/index'

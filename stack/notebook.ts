@@ -21,6 +21,7 @@ import {
   type MetricSample,
   type QueryEngine,
   type WorkbenchConfig,
+  type story,
 } from '../lib/index'
 import { runChecks } from './lib/doctor'
 import { healthVerdict, type HealthVerdict } from './lib/health'
@@ -40,7 +41,8 @@ export interface UpOptions {
   readonly outliveKernel?: boolean
 }
 
-export interface NotebookWorkbench {
+/** The handle a notebook's cells use; lib's story helpers take it as their `StoryStack`. */
+export interface NotebookWorkbench extends story.StoryStack {
   readonly config: WorkbenchConfig
   /** Shows every service and worker: state, address, what it reports, and who started it. */
   status(): Promise<ServiceStatus[]>
