@@ -25,6 +25,7 @@ export interface QueryBenchmarkSummary {
   readonly queries: ReadonlyArray<{ readonly name: string; readonly ms: LatencyQuantiles }>
 }
 
+/** The query benchmark's date, machine, lake size and p50/p95/p99 per query, checked. */
 export function queryBenchmarkSummary(value: unknown): QueryBenchmarkSummary {
   const doc: JsonDocument = { value, what: 'the query benchmark' }
   return {
@@ -47,6 +48,7 @@ export interface MachineCeiling {
   readonly liveCommittedTradesPerSecond: number
 }
 
+/** The ceiling from the index's headline and machine, checked. */
 export function machineCeiling(index: BenchmarkIndex): MachineCeiling {
   const doc: JsonDocument = { value: index, what: 'the benchmark index (docs/benchmarks.json)' }
   return {
@@ -93,6 +95,7 @@ export interface PeerSystem {
   readonly exactDecimals: boolean
 }
 
+/** The systems of the peers benchmark, checked. */
 export function peerSystems(value: unknown): PeerSystem[] {
   const doc: JsonDocument = { value, what: 'the peers benchmark (docs/bench/peers.json)' }
   return arrayAt(doc, 'systems').map((_, i) => {

@@ -29,6 +29,7 @@ export function overloadDemoRun(config: Pick<WorkbenchConfig, 'paths'>, label: s
   return { namespace, topicPrefix: `k2.${namespace}`, workDir: path.join(config.paths.state, 'degrade-demo', namespace) }
 }
 
+/** What a caller chooses of a run; everything else comes from the config. */
 export interface OverloadDemoFromConfigOptions {
   readonly mode: OverloadDemoOptions['mode']
   /** The run's names (default: a new run labelled `label`). */

@@ -16,6 +16,7 @@ export function ceilingTable(c: MachineCeiling): { readonly rows: Array<{ readon
   }
 }
 
+/** Each peer system: version, load time, bytes per trade, peak memory, exact decimals or not. */
 export function peerSystemRows(systems: readonly PeerSystem[]): Array<Readonly<Record<string, string | number | null>>> {
   return systems.map((s) => ({ system: s.system, version: s.version, 'load s': s.loadSeconds, 'bytes/trade': s.bytesPerTrade, 'peak MiB': s.peakRssMiB, decimals: s.exactDecimals ? 'exact' : 'float64' }))
 }

@@ -115,6 +115,7 @@ export function targetLine(large: CostEstimate): string {
   return `large scale: ${money(large.perMillion)} per million messages — ${large.perMillion <= largeScaleTargetPerMillion ? 'meets' : 'misses'} the $${largeScaleTargetPerMillion} target`
 }
 
+/** Each scale's $ per million beside the seeds' range, with the ratio and the reason. */
 export function seedComparisonRows(comparisons: readonly SeedComparison[]): Array<Readonly<Record<string, string>>> {
   return comparisons.map((c) => ({ scale: c.scale, 'ours ($/M)': money(c.oursPerMillion), 'seeds ($/M)': `$${c.seedLow}–${c.seedHigh}`, "ours ÷ seeds' best": c.ratioToSeedLow.toFixed(3), why: c.reason }))
 }
@@ -130,6 +131,7 @@ export function perMillionChart(comparisons: readonly SeedComparison[]): Chart {
   return barChart(rows, { title: '$ per million messages (log scale)', x: 'what', y: 'perMillion', yTitle: '$ per million', logY: true, height: 220 })
 }
 
+/** Each lever's variant: its bill, $ per million and change against the defaults. */
 export function sensitivityRows(rows: readonly SensitivityRow[]): Array<Readonly<Record<string, string>>> {
   return rows.map((r) => ({ lever: r.lever, value: r.value, '$/month': money(r.total), '$ per million': money(r.perMillion), change: `${r.changeRatio >= 0 ? '+' : ''}${(r.changeRatio * 100).toFixed(1)}%` }))
 }
@@ -140,6 +142,7 @@ export function sensitivityChart(rows: readonly SensitivityRow[]): Chart {
   return barChart(bars, { title: 'Change in monthly cost vs the defaults (large scale)', x: 'variant', y: 'change', yTitle: '% change', horizontal: true, height: 320 })
 }
 
+/** $ per million at one scale and commit interval. */
 export type IntervalCost = { readonly seconds: number; readonly scale: ScaleName; readonly perMillion: number }
 
 /** $ per million at each scale for each commit interval, the other levers at their defaults. */
@@ -155,6 +158,7 @@ export function commitIntervalChart(sweep: readonly IntervalCost[]): Chart {
   )
 }
 
+/** How each measured figure was derived, numbered. */
 export function assumptionRows(figures: MeasuredFigures): Array<{ readonly '#': number; readonly assumption: string }> {
   return figures.assumptions.map((a, i) => ({ '#': i + 1, assumption: a }))
 }

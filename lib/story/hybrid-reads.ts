@@ -7,6 +7,7 @@ import { recentTrades } from '../query/market-analytics'
 import type { QueryEngine, QueryResult, ReadBoundary } from '../query/index'
 import type { Sleep } from './story-stack'
 
+/** Trades of one side of the hybrid read: `lake` or `kafka`. */
 export type SourceRow = { readonly source: string; readonly trades: bigint; readonly oldest: Date; readonly newest: Date }
 
 /**
@@ -40,6 +41,7 @@ export function boundaryRows(b: ReadBoundary | undefined): Array<{ readonly part
   })
 }
 
+/** One freshness read: the newest trade's age and the query's time, ms. */
 export type FreshnessSample = { readonly query: number; readonly ageMs: number; readonly queryMs: number }
 
 /** Asks `samples` times, half a second apart, for `symbol`'s newest trade through lake + tail: its age and the query's time. */
@@ -55,6 +57,7 @@ export async function sampleFreshness(engine: Pick<QueryEngine, 'query'>, symbol
   return out
 }
 
+/** The freshness reads as a table. */
 export function freshnessRows(samples: readonly FreshnessSample[]): Array<{ readonly query: number; readonly 'newest trade age (ms)': number; readonly 'query time (ms)': number }> {
   return samples.map((f) => ({ query: f.query, 'newest trade age (ms)': f.ageMs, 'query time (ms)': f.queryMs }))
 }

@@ -54,6 +54,7 @@ export function meanRatesLine(rates: readonly StreamRate[]): string {
   return ['trades', 'quotes'].map((s) => `${s}: ${Math.round(mean(rates.filter((r) => r.stream === s).map((r) => r.perSecond)))}/s`).join(' · ')
 }
 
+/** Records/s per stream over the sampled seconds. */
 export function ingestRateChart(rates: readonly StreamRate[]): Chart {
   return lineChart(rates, { title: 'Records produced to Kafka per second (live)', x: 'at', y: 'perSecond', series: 'stream', xTitle: 'time (UTC)', yTitle: 'records/s', height: 220 })
 }

@@ -7,7 +7,9 @@ import type { EngineTable, QueryEngine, SnapshotInfo } from '../query/index'
 import { barChart, type Chart } from '../viz/index'
 import type { StoryStack } from './story-stack'
 
+/** A snapshot as the story lists it. */
 export type SnapshotRow = { readonly snapshot: bigint; readonly committed: Date; readonly operation: string; readonly 'added records': number; readonly 'total records': number }
+/** A snapshot with its files and the Kafka offsets it holds. */
 export type SnapshotDetailRow = SnapshotRow & { readonly 'added files': number; readonly 'total files': number; readonly 'Kafka offsets held': string }
 
 /** Waits (up to `timeoutMs`) for a commit to `table` made at or after `sinceMs`; resolves with all its snapshots, oldest first. */
@@ -66,6 +68,7 @@ export function parquetBytesPerTrade(snapshots: readonly SnapshotInfo[]): number
   return head && head.totalRecords > 0 ? head.totalFilesBytes / head.totalRecords : Number.NaN
 }
 
+/** A trade's bytes as a JSON frame beside its bytes in the lake. */
 export function bytesPerTradeChart(bytes: { readonly json: number; readonly parquet: number }): Chart {
   return barChart(
     [

@@ -7,7 +7,9 @@ import { metricDefinitions } from '../metrics/index'
 import { lineChart, type Chart } from '../viz/index'
 import type { PromPoint, PromSample, StoryStack } from './story-stack'
 
+/** The ingest rate of one stream at one instant, records/s. */
 export type IngestRatePoint = { readonly at: Date; readonly stream: string; readonly perSecond: number }
+/** The lake lag of one table at one instant, seconds. */
 export type LakeLagPoint = { readonly at: Date; readonly table: string; readonly seconds: number }
 
 const ingestRecords = metricDefinitions.ingestRecords.name
@@ -21,18 +23,22 @@ export async function readMonitoring(stack: Pick<StoryStack, 'promRange'>, minut
   return { ingestRate: ingestRatePoints(rate), lakeLag: lakeLagPoints(lag) }
 }
 
+/** Prometheus' points of the ingest rate, rounded to whole records/s. */
 export function ingestRatePoints(points: readonly PromPoint[]): IngestRatePoint[] {
   return points.map((p) => ({ at: p.at, stream: p.labels.stream ?? '', perSecond: Math.round(p.value) }))
 }
 
+/** Prometheus' points of the lake lag. */
 export function lakeLagPoints(points: readonly PromPoint[]): LakeLagPoint[] {
   return points.map((p) => ({ at: p.at, table: p.labels.table ?? '', seconds: p.value }))
 }
 
+/** The ingest rate as Prometheus recorded it. */
 export function ingestRateHistoryChart(points: readonly IngestRatePoint[]): Chart {
   return lineChart(points, { title: 'Ingest rate (Prometheus: rate over 30 s)', x: 'at', y: 'perSecond', series: 'stream', xTitle: 'time (UTC)', yTitle: 'records/s', height: 180 })
 }
 
+/** The lake lag as Prometheus recorded it. */
 export function lakeLagChart(points: readonly LakeLagPoint[]): Chart {
   return lineChart(points, { title: 'Lake lag: age of the oldest record not yet committed', x: 'at', y: 'seconds', series: 'table', xTitle: 'time (UTC)', yTitle: 'seconds', height: 180 })
 }
@@ -59,6 +65,7 @@ export async function readCommitLatency(stack: Pick<StoryStack, 'promQuery' | 'w
   return { table: `${stack.config.sink.namespace}.${table}`, commits, p50Seconds: await at(0.5), p99Seconds: await at(0.99) }
 }
 
+/** The commit latency in one line (`n/a` where the histogram has no answer yet). */
 export function commitLatencyLine(c: CommitLatency): string {
   const ms = (v: number | undefined): string => (v === undefined || Number.isNaN(v) ? 'n/a' : `${(v * 1000).toFixed(0)} ms`)
   return `commit latency to ${c.table} since the sink started (${c.commits} commits; flush start to snapshot committed): p50 ${ms(c.p50Seconds)}, p99 ${ms(c.p99Seconds)} (histogram bucket bounds)`

@@ -12,6 +12,7 @@ import { barChart, type Chart } from '../viz/index'
 /** A query type and a call that runs it once. */
 export type NamedQuery = readonly [name: string, run: () => Promise<unknown>]
 
+/** One quantile of one query type, ms. */
 export type LatencyRow = { readonly query: string; readonly quantile: 'p50' | 'p95' | 'p99'; readonly ms: number }
 
 const quantiles = [
@@ -48,6 +49,7 @@ export async function measureQueryLatency(queries: readonly NamedQuery[], runs: 
   return rows
 }
 
+/** p50/p95/p99 per query type, side by side. */
 export function latencyChart(rows: readonly LatencyRow[], title: string): Chart {
   return barChart(rows, { title, x: 'query', y: 'ms', group: 'quantile', yTitle: 'milliseconds', height: 220 })
 }

@@ -4,6 +4,7 @@
  */
 import type { AvroSchema } from '../avro/index'
 
+/** One field of a record schema. */
 export type SchemaFieldRow = { readonly field: string; readonly type: string; readonly doc: string }
 
 const isObject = (v: unknown): v is Readonly<Record<string, unknown>> => v !== null && typeof v === 'object' && !Array.isArray(v)

@@ -5,6 +5,7 @@
  */
 import type { WorkbenchConfig } from '../config/index'
 
+/** What a run of a story is: its mode, range and symbol. */
 export interface StoryParameters {
   readonly mode: 'quick' | 'full'
   /** quick mode: the short headless run (fewer samples, shorter windows). */
@@ -14,6 +15,7 @@ export interface StoryParameters {
   readonly focus: string
 }
 
+/** The parameters from the config's notebook section. */
 export function storyParameters(notebook: WorkbenchConfig['notebook']): StoryParameters {
   return { mode: notebook.mode, quick: notebook.mode === 'quick', rangeMinutes: notebook.rangeMinutes, focus: notebook.symbol }
 }
@@ -24,6 +26,7 @@ export function describeRun(config: Pick<WorkbenchConfig, 'notebook' | 'kafka' |
   return `mode ${mode} · range ${rangeMinutes} min · symbol ${symbol} · brokers ${config.kafka.brokers.join(',')} · catalog ${config.catalog.url}`
 }
 
+/** The time range an exploration reads. */
 export interface StoryRange {
   readonly focus: string
   /** `rangeMinutes` before now. */

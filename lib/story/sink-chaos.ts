@@ -13,6 +13,7 @@ import { gapTotals } from './trade-exploration'
 
 type Engine = Pick<QueryEngine, 'query' | 'refresh' | 'snapshots'>
 
+/** What the kill left: the snapshot before it, who ran the sink, the sink's last words. */
 export interface SinkKill {
   /** The trades table's newest snapshot before the chaos sink started (undefined: it had none). */
   readonly before: SnapshotInfo | undefined
@@ -34,6 +35,7 @@ export async function killSinkMidCommit(stack: Pick<StoryStack, 'state' | 'owned
   return { before, sinkWasTheStacks, lastWords }
 }
 
+/** The restarted sink: when, and what it and the killed one committed. */
 export interface SinkRestart {
   readonly restartedAtMs: number
   /** Snapshots committed since the one before the kill (the killed commit among them if it landed). */
@@ -52,8 +54,10 @@ export async function restartSink(stack: Pick<StoryStack, 'up' | 'waitFor'>, eng
   return { restartedAtMs, landed }
 }
 
+/** One snapshot checked: its trades, missing ids and duplicates, and the sink's level then. */
 export type ProofRow = { readonly snapshot: bigint; readonly committed: Date; readonly trades: number; readonly 'missing ids': number; readonly duplicates: number; readonly 'sink level': string }
 
+/** The proof: the window checked, each snapshot's check, and the last (whole) one. */
 export interface LakeProof {
   /** The window checked starts 10 minutes before the last snapshot ahead of the kill. */
   readonly from: Date
@@ -85,6 +89,7 @@ export async function proveLakeWhole(stack: Pick<StoryStack, 'waitFor' | 'scrape
   return { from, checked, whole }
 }
 
+/** The proof's verdict in one line. */
 export function proofLine(proof: Pick<LakeProof, 'whole'>): string {
   const w = proof.whole
   return w.missing === 0 && w.duplicates === 0 ? `nothing lost, nothing duplicated: ${w.trades.toLocaleString('en')} trades of ${w.symbols} symbols` : 'LOST OR DUPLICATED TRADES'

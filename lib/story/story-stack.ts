@@ -25,6 +25,7 @@ export interface PromPoint extends PromSample {
   readonly at: Date
 }
 
+/** The notebook's handle, as far as the story helpers use it. */
 export interface StoryStack {
   readonly config: WorkbenchConfig
   /** The samples a worker's /metrics serves now. */

@@ -8,6 +8,7 @@ import type { StoryStack } from './story-stack'
 
 type CountRow = { readonly trades: bigint; readonly newest: Date | null }
 
+/** The table read then and now, and whether the earlier read matches its snapshot. */
 export interface TimeTravelReading {
   /** The snapshot read: the fourth newest, or the oldest kept when there are fewer. */
   readonly earlier: SnapshotInfo

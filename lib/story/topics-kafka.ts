@@ -5,6 +5,7 @@
 import type { Kafka } from 'kafkajs'
 import type { WorkbenchConfig } from '../config/index'
 
+/** A topic, what it is for, its partitions and the records it holds. */
 export type TopicRow = { readonly role: string; readonly topic: string; readonly partitions: number; readonly records: number }
 
 /** The topics the story shows, with what each is for. Pure. */

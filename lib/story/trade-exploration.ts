@@ -9,6 +9,7 @@ import type { BarRow, GapSummaryRow, TradeQuoteRow } from '../query/index'
 import type { QueryEngine } from '../query/index'
 import { barChart, candlestickChart, lineChart, vegaLiteChart, type Chart } from '../viz/index'
 
+/** OHLC candlesticks of the bars (plotly live, vega-lite as the fallback). */
 export function barsCandlestickChart(bars: readonly BarRow[], title: string): Chart {
   return candlestickChart(bars.map((b) => ({ ...b })), { title, time: 'start', open: 'open', high: 'high', low: 'low', close: 'close', height: 280 })
 }
@@ -18,6 +19,7 @@ export function newestBarRows(bars: readonly BarRow[], count: number): Array<Pic
   return bars.slice(-count).map((b) => ({ start: b.start, open: b.open, high: b.high, low: b.low, close: b.close, vwap: b.vwap, volume: b.volume, trades: b.trades }))
 }
 
+/** Each bar's close against its VWAP. */
 export function closeVsVwapChart(bars: readonly BarRow[], title: string): Chart {
   const rows = bars.flatMap((b) => [
     { start: b.start, series: 'close', price: b.close },
@@ -33,6 +35,7 @@ export function quoteCoverageLine(joined: readonly TradeQuoteRow[], minutes: num
   return `${joined.length} trades in the last ${minutes} min, ${withQuote} with a prevailing quote; median quote age ${quantile(ages, 0.5) ?? 'n/a'} ms`
 }
 
+/** Trades with the quote prevailing at each: bid, ask, mid and both spreads. */
 export function tradeQuoteRows(joined: readonly TradeQuoteRow[]): Array<Readonly<Record<string, unknown>>> {
   return joined.map((r) => ({ trade: r.tradeId, time: r.eventTime, price: r.price, side: r.side, bid: r.bidPrice, ask: r.askPrice, mid: r.mid, 'spread (bps)': r.spreadBps, 'effective (bps)': r.effectiveSpreadBps }))
 }
@@ -59,6 +62,7 @@ export function spreadDistributionChart(joined: readonly TradeQuoteRow[], title:
   )
 }
 
+/** One symbol's trades and notional volume in a range. */
 export type SymbolVolume = { readonly symbol: string; readonly trades: bigint; readonly notional: number }
 
 /**

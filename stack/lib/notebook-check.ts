@@ -16,6 +16,7 @@ export interface NotebookCellSource {
   readonly source: string | readonly string[]
 }
 
+/** One notebook as the module tsc and eslint read. */
 export interface ExtractedNotebook {
   /** The module's file name: the notebook's, with `.ts`. */
   readonly fileName: string
