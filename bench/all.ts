@@ -16,7 +16,7 @@
 import { spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { benchmarkIndexPath, costModelReport, figuresFromBenchmarks, loadConfig, parseUnitPrices, readBenchmarkIndex, readBenchmarkResults } from '../lib/index'
+import { benchmarkIndexPath, costModelReport, figuresFromBenchmarks, largeScaleTargetPerMillion, loadConfig, parseUnitPrices, readBenchmarkIndex, readBenchmarkResults } from '../lib/index'
 import { consoleReporter, runCli } from '../stack/lib/cli'
 import { ensureCredentials } from '../stack/lib/credentials'
 import { createStack } from '../stack/lib/manager'
@@ -27,8 +27,6 @@ import { readSoakIndex, type SoakIndex } from './soak/soak-index'
 import type { SoakSummary } from './soak/soak-summary'
 
 declareArgs({ 'ingest-seconds': 'string', 'live-seconds': 'string', 'query-trades': 'string', 'sink-trades': 'string', 'soak-minutes': 'string', 'report-only': 'boolean' })
-
-const largeTargetPerMillion = 0.05
 
 interface Json {
   [key: string]: unknown
@@ -201,7 +199,7 @@ runCli(async (initial, args) => {
   const { ingest, sink, query } = results
   const prices = parseUnitPrices(JSON.parse(fs.readFileSync(path.join(root, 'data', 'unit-prices.json'), 'utf8')))
   const figures = figuresFromBenchmarks(results)
-  const cost = costModelReport({ prices, figures, benchmarkFiles: results.files, largeTargetPerMillion })
+  const cost = costModelReport({ prices, figures, benchmarkFiles: results.files, largeTargetPerMillion: largeScaleTargetPerMillion })
 
   const queries = (at(query, 'queries') as Json[] | undefined) ?? []
   const headline = {
@@ -271,7 +269,7 @@ runCli(async (initial, args) => {
     '|---|---:|---:|',
     ...Object.entries(cost.estimates).map(([n, e]) => `| ${n} | ${fmt(e.total)} | ${e.perMillion >= 1 ? fmt(e.perMillion, 2) : e.perMillion.toPrecision(3)} |`),
     '',
-    `Target for the large scale: ≤ $${largeTargetPerMillion} per million — ${cost.estimates.large.perMillion <= largeTargetPerMillion ? 'met' : 'missed'}. The model, its inputs and its sensitivity: [cost-model.md](cost-model.md).`,
+    `Target for the large scale: ≤ $${largeScaleTargetPerMillion} per million — ${cost.estimates.large.perMillion <= largeScaleTargetPerMillion ? 'met' : 'missed'}. The model, its inputs and its sensitivity: [cost-model.md](cost-model.md).`,
     '',
     ...soakSection(root, soak),
     ...scaleSection(scale),

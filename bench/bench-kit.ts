@@ -1,5 +1,6 @@
 import * as net from 'node:net'
 import { parseArgs } from 'node:util'
+import { quantile as sampleQuantile } from '../lib/index'
 
 /** Small things every benchmark script needs: command-line values, quantiles, a free port. */
 
@@ -43,11 +44,9 @@ export function arg(name: string, fallback: string): string {
 /** True when `--name` is on the command line (a flag, or an option given a value). */
 export const flag = (name: string): boolean => declaredValue(name) !== undefined
 
-/** The q-quantile by nearest rank (p99 of 30 values is the largest); 0 for no values. */
+/** lib's quantile (nearest rank: p99 of 30 values is the largest); 0 for no values, as the result files have always had it. */
 export function quantile(xs: readonly number[], q: number): number {
-  if (xs.length === 0) return 0
-  const s = [...xs].sort((a, b) => a - b)
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]!
+  return sampleQuantile(xs, q) ?? 0
 }
 
 /** A TCP port free on loopback now. */

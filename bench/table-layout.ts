@@ -30,6 +30,7 @@ import {
   fileMayMatch,
   loadConfig,
   partitionType,
+  quantile,
   scanFilter,
   tradesTable,
   transformResultType,
@@ -331,12 +332,8 @@ interface QueryResult {
   readonly p95Ms: number
 }
 
-/** Nearest-rank percentile of a sample. */
-function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return 0
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!
-}
+/** The p-th percentile (0–100) by lib's nearest-rank quantile; 0 for no values. */
+const percentile = (values: readonly number[], p: number): number => quantile(values, p / 100) ?? 0
 
 const round = (x: number, digits = 1): number => Number(x.toFixed(digits))
 

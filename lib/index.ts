@@ -256,6 +256,7 @@ export type {
 export {
   degradationLevels,
   levelRank,
+  levelAtRank,
   signalNames,
   defaultDegradationPolicy,
   defaultStandingWindowMs,
@@ -279,9 +280,6 @@ export {
   createVolumeWindow,
   createDegradationManager,
   processSignals,
-  overloadDemoPolicy,
-  removeOverloadDemo,
-  runOverloadDemo,
 } from './degrade/index'
 export type {
   DegradationLevel,
@@ -306,13 +304,9 @@ export type {
   DegradationManagerOptions,
   DegradationTransition,
   DegradationSample,
-  OverloadDemoOptions,
-  OverloadDemoDeps,
-  OverloadDemoResult,
-  OverloadSample,
 } from './degrade/index'
-export { metricDefinitions, metricWorkers, processMetricNames, createMetrics, createWorkerMetrics, startMetricsServer } from './metrics/index'
-export type { MetricKey, MetricDefinition, MetricWorker, Metrics, MetricsServer, MetricsServerOptions } from './metrics/index'
+export { metricDefinitions, metricWorkers, processMetricNames, createMetrics, createWorkerMetrics, startMetricsServer, quantile, parseExposition, sampleSum } from './metrics/index'
+export type { MetricKey, MetricDefinition, MetricWorker, Metrics, MetricsServer, MetricsServerOptions, MetricSample } from './metrics/index'
 export {
   createReplayExchange,
   resumeFilePath,
@@ -384,10 +378,13 @@ export { lineChart, barChart, candlestickChart, vegaLiteChart, chartValues, tabl
 export type { Chart, VegaLiteSpec, PlotlyFigure, LineChartOptions, BarChartOptions, CandlestickOptions, TableOptions, DisplayBundle, LiveDisplay } from './viz/index'
 export {
   hoursPerMonth,
+  scaleNames,
   scales,
   defaultLevers,
   costComponents,
+  costComponentTitles,
   estimateCost,
+  estimateAtScales,
   parseUnitPrices,
   figuresFromBenchmarks,
   defaultQueryWorkload,
@@ -395,12 +392,21 @@ export {
   sensitivity,
   defaultLeverVariants,
   seedCostPerMillion,
+  largeScaleTargetPerMillion,
   compareWithSeed,
+  compareScalesWithSeed,
   costModelReport,
   benchmarkIndexPath,
   readBenchmarkIndex,
   readBenchmarkResults,
   sustainedTradesPerSecond,
+  readUnitPrices,
+  readQueryBenchmark,
+  readPeerSystems,
+  queryBenchmarkSummary,
+  machineCeiling,
+  peersLatency,
+  peerSystems,
   simulateCommitContention,
   analyticConflictRate,
 } from './cost/index'
@@ -423,4 +429,13 @@ export type {
   BenchmarkIndex,
   ContentionInput,
   ContentionResult,
+  LatencyQuantiles,
+  QueryBenchmarkSummary,
+  MachineCeiling,
+  PeersLatency,
+  PeerSystem,
 } from './cost/index'
+export { overloadDemoPolicy, removeOverloadDemo, runOverloadDemo, overloadDemoRun, runOverloadDemoFromConfig, removeOverloadDemoFromConfig, overloadTimelinePath, writeOverloadTimeline, readOverloadTimeline } from './scenarios/index'
+export type { OverloadDemoOptions, OverloadDemoDeps, OverloadDemoResult, OverloadSample, OverloadDemoRun, OverloadDemoFromConfigOptions, RecordedOverloadRun } from './scenarios/index'
+/** What the story notebooks do in their cells (`story.sampleIngestRates(wb, …)`), grouped so the notebooks' helpers do not crowd the top level. */
+export * as story from './story/index'

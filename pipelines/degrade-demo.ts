@@ -5,20 +5,8 @@
  * writes the timeline to data/degrade-timeline-<mode>.json for the notebook's charts. Runs on
  * its own topics and namespace; exits 1 when an invariant fails.
  */
-import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { Kafka, logLevel } from 'kafkajs'
-import {
-  createLogger,
-  createRecordSerde,
-  createRestCatalogClient,
-  createSchemaRegistryClient,
-  createWarehouseFileIO,
-  errorMessage,
-  loadConfig,
-  runOverloadDemo,
-  type OverloadSample,
-} from '../lib/index'
+import { createLogger, errorMessage, loadConfig, overloadDemoRun, runOverloadDemoFromConfig, writeOverloadTimeline, type OverloadSample } from '../lib/index'
 
 async function main(): Promise<number> {
   const config = loadConfig(process.env)
@@ -26,9 +14,6 @@ async function main(): Promise<number> {
   const log = createLogger({ level: 'warn', format: config.log.format, write: (l) => process.stderr.write(l), namespace: 'degrade-demo' })
   const abort = new AbortController()
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => abort.abort(signal))
-  const io = createWarehouseFileIO(config)
-  const run = `degrade_${Date.now()}`
-  const kafka = new Kafka({ clientId: `${config.kafka.clientId}-degrade-demo`, brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING })
   const line = (s: OverloadSample): void => {
     process.stdout.write(
       `${s.t.toFixed(0).padStart(4)} s  ${s.phase.padEnd(8)}  offered ${(s.offeredEventsPerSecond / 1000).toFixed(0).padStart(4)}k ev/s  ingest ${s.ingestLevel.padEnd(13)} sink ${s.sinkLevel.padEnd(13)} ` +
@@ -36,14 +21,10 @@ async function main(): Promise<number> {
     )
   }
   try {
-    process.stdout.write(`overload demo (${mode}): namespace ${run}, topics k2.${run}.*\n`)
-    const result = await runOverloadDemo(
-      { mode, namespace: run, topicPrefix: `k2.${run}`, workDir: path.join(config.paths.state, 'degrade-demo', run) },
-      { kafka, brokers: config.kafka.brokers, catalog: createRestCatalogClient({ url: config.catalog.url }), io, serde: createRecordSerde({ registry: createSchemaRegistryClient({ url: config.schemaRegistry.url }) }), logger: log, onSample: line, signal: abort.signal },
-    )
-    const file = path.join(config.paths.root, 'data', `degrade-timeline-${mode}.json`)
-    fs.mkdirSync(path.dirname(file), { recursive: true })
-    fs.writeFileSync(file, JSON.stringify({ mode, phases: result.phases, timeline: result.timeline, transitions: result.transitions, invariants: result.invariants }, null, 1) + '\n')
+    const run = overloadDemoRun(config, 'degrade', Date.now())
+    process.stdout.write(`overload demo (${mode}): namespace ${run.namespace}, topics ${run.topicPrefix}.*\n`)
+    const result = await runOverloadDemoFromConfig(config, { mode, run, logger: log, onSample: line, signal: abort.signal })
+    const file = writeOverloadTimeline(config.paths.root, result)
     const inv = result.invariants
     process.stdout.write(
       `\n${inv.ok ? 'OK' : 'FAILED'}: ${inv.trades.toLocaleString('en')} trades of ${inv.symbols} symbols in the lake; duplicates ${inv.duplicates}, missing ids ${inv.missing}, ` +
@@ -56,8 +37,6 @@ async function main(): Promise<number> {
   } catch (err) {
     process.stderr.write(`degrade demo failed: ${errorMessage(err)}\n`)
     return 1
-  } finally {
-    io.close()
   }
 }
 

@@ -13,12 +13,15 @@ import {
   errorMessage,
   loadConfig,
   openQueryEngine,
+  parseExposition,
   requestJson,
   sleep,
   tableBundle,
   type DisplayBundle,
+  type MetricSample,
   type QueryEngine,
   type WorkbenchConfig,
+  type story,
 } from '../lib/index'
 import { runChecks } from './lib/doctor'
 import { healthVerdict, type HealthVerdict } from './lib/health'
@@ -31,13 +34,6 @@ import { allServices, groupNames } from './services/index'
 /** The workers a notebook can start: the pipeline group of the stack. */
 export type PipelineName = (typeof pipelineNames)[number]
 
-/** One sample of a worker's /metrics: name, labels, value. */
-export interface MetricSample {
-  readonly name: string
-  readonly labels: Readonly<Record<string, string>>
-  readonly value: number
-}
-
 export interface UpOptions {
   /** Extra settings for the workers this call starts (e.g. a shorter commit interval in quick mode). */
   readonly env?: Readonly<Record<string, string>>
@@ -45,7 +41,8 @@ export interface UpOptions {
   readonly outliveKernel?: boolean
 }
 
-export interface NotebookWorkbench {
+/** The handle a notebook's cells use; lib's story helpers take it as their `StoryStack`. */
+export interface NotebookWorkbench extends story.StoryStack {
   readonly config: WorkbenchConfig
   /** Shows every service and worker: state, address, what it reports, and who started it. */
   status(): Promise<ServiceStatus[]>
@@ -277,18 +274,3 @@ function textBundle(title: string, lines: readonly string[]): DisplayBundle {
 function show(bundle: DisplayBundle): void {
   createLiveDisplay().update(bundle)
 }
-
-/** Parses the Prometheus text exposition format (the samples; comments and types skipped). */
-export function parseExposition(text: string): MetricSample[] {
-  const out: MetricSample[] = []
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})?\s+(\S+)/.exec(line)
-    if (!m) continue
-    const labels: Record<string, string> = {}
-    for (const l of (m[3] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]!] = l[2]!.replace(/\\(.)/g, (_s, c: string) => (c === 'n' ? '\n' : c))
-    out.push({ name: m[1]!, labels, value: Number(m[4]) })
-  }
-  return out
-}
-

@@ -4,9 +4,11 @@
  * quantile from bucket increases. Pure: no IO, so the summary is tested from recorded samples.
  */
 
-/** The degradation levels by gauge value (`k2_degrade_level`: 0 NORMAL … 4 CIRCUIT_BREAK). */
-export const levelNames = ['NORMAL', 'SOFT', 'GRACEFUL', 'AGGRESSIVE', 'CIRCUIT_BREAK'] as const
-export type LevelName = (typeof levelNames)[number]
+import { degradationLevels, quantile, type DegradationLevel } from '../../lib/index'
+
+/** The degradation levels by gauge value (`k2_degrade_level`: 0 NORMAL … 4 CIRCUIT_BREAK), as lib names them. */
+export const levelNames = degradationLevels
+export type LevelName = DegradationLevel
 
 /** The level a gauge value stands for, or null when the worker did not report one. */
 export const levelName = (value: number | undefined): LevelName | null => (value === undefined ? null : (levelNames[Math.max(0, Math.min(4, Math.round(value)))] ?? null))
@@ -61,12 +63,8 @@ export interface SoakSample {
   readonly processes: Readonly<Record<string, { readonly cpu?: number; readonly rssMiB: number }>>
 }
 
-/** The q-quantile by nearest rank (p99 of 30 values is the largest); undefined for no values. */
-export function quantileOf(xs: readonly number[], q: number): number | undefined {
-  if (xs.length === 0) return undefined
-  const s = [...xs].sort((a, b) => a - b)
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]
-}
+/** lib's quantile (nearest rank: p99 of 30 values is the largest); undefined for no values. */
+export const quantileOf: (xs: readonly number[], q: number) => number | undefined = quantile
 
 /**
  * How much a cumulative counter grew over consecutive readings. A drop is a restart (the

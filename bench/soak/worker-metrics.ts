@@ -6,7 +6,7 @@
  */
 import type { Histogram, SoakSample } from './soak-sample'
 
-/** One parsed exposition line (`parseExposition` in stack/notebook.ts). */
+/** One parsed exposition line (`parseExposition` in lib/metrics). */
 export interface ExpositionSample {
   readonly name: string
   readonly labels: Readonly<Record<string, string>>

@@ -1,13 +1,16 @@
 /**
- * The benchmark JSON the cost model reads, through one index: `docs/benchmarks.json` (written
- * by `npm run bench`) names the ingest, sink and query result files it measured. Notebooks, the
- * cost document and tests read the figures through it, so a new benchmark run moves them all.
- * IO adapter: reads files under the project root.
+ * The files the cost model reads: the unit prices (`data/unit-prices.json`) and the benchmark
+ * JSON, through one index: `docs/benchmarks.json` (written by `npm run bench`) names the ingest,
+ * sink and query result files it measured. Notebooks, the cost document and tests read the
+ * figures through it, so a new benchmark run moves them all. IO adapter: reads files under the
+ * project root.
  */
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { ErrorCode, WorkbenchError, errorMessage } from '../errors/index'
+import { peerSystems, queryBenchmarkSummary, type PeerSystem, type QueryBenchmarkSummary } from './benchmark-summaries'
 import type { BenchmarkResults } from './measured-figures'
+import { parseUnitPrices, type UnitPrices } from './unit-prices'
 
 /** docs/benchmarks.json: which result file each benchmark wrote, and the run's summary. */
 export interface BenchmarkIndex {
@@ -70,4 +73,20 @@ export function sustainedTradesPerSecond(index: BenchmarkIndex): number {
     throw new WorkbenchError(ErrorCode.ConfigInvalid, 'the benchmark index has no positive headline.sink.liveCommittedTradesPerSecond (run `npm run bench` to measure it)')
   }
   return value
+}
+
+/** data/unit-prices.json, checked. */
+export function readUnitPrices(root: string): UnitPrices {
+  return parseUnitPrices(readJson(path.join(root, 'data', 'unit-prices.json'), 'the unit prices'))
+}
+
+/** The query benchmark the index names (docs/bench/query.json), as far as the notebooks chart it. */
+export function readQueryBenchmark(root: string): QueryBenchmarkSummary {
+  return queryBenchmarkSummary(readBenchmarkResults(root).query)
+}
+
+/** The systems of the peers benchmark the index names; undefined until `npm run bench:peers` has written it. */
+export function readPeerSystems(root: string, index: BenchmarkIndex): PeerSystem[] | undefined {
+  const file = path.join(root, typeof index.peersSource === 'string' ? index.peersSource : path.join('docs', 'bench', 'peers.json'))
+  return fs.existsSync(file) ? peerSystems(readJson(file, 'the peers benchmark')) : undefined
 }

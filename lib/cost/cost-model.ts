@@ -32,6 +32,9 @@ export interface Scale {
 
 export type ScaleName = 'small' | 'medium' | 'large'
 
+/** The three scales, smallest first: the order every table and chart shows them in. */
+export const scaleNames: readonly ScaleName[] = ['small', 'medium', 'large']
+
 /** The three scales of issue 8. The rates are assumptions, stated in each `assumption`. */
 export const scales: Readonly<Record<ScaleName, Scale>> = {
   small: {
@@ -113,6 +116,17 @@ export interface CostBreakdown {
 
 /** The components of CostBreakdown, in the order a table shows them. */
 export const costComponents: ReadonlyArray<keyof CostBreakdown> = ['computeIngest', 'computeSink', 'computeQuery', 'kafka', 'objectStorage', 'requests', 'network']
+
+/** Each component as a reader sees it (tables, chart legends). */
+export const costComponentTitles: Readonly<Record<keyof CostBreakdown, string>> = {
+  computeIngest: 'compute: ingest',
+  computeSink: 'compute: sink',
+  computeQuery: 'compute: queries',
+  kafka: 'Kafka',
+  objectStorage: 'object storage',
+  requests: 'S3 requests',
+  network: 'network',
+}
 
 /** What the sink and the maintenance worker do to one table, per hour. */
 export interface TableActivity {
@@ -352,4 +366,10 @@ export function estimateCost(prices: UnitPrices, figures: MeasuredFigures, scale
       network: { crossAzGiB, egressGiB, crossAzCost, egressCost },
     },
   }
+}
+
+/** The estimate at each of the three scales with the same levers (the defaults unless given). */
+export function estimateAtScales(prices: UnitPrices, figures: MeasuredFigures, levers: Levers = defaultLevers): Readonly<Record<ScaleName, CostEstimate>> {
+  const at = (n: ScaleName): CostEstimate => estimateCost(prices, figures, scales[n], levers)
+  return { small: at('small'), medium: at('medium'), large: at('large') }
 }

@@ -1,4 +1,4 @@
-import { costComponents, defaultLevers, estimateCost, scales, type CostEstimate, type Levers, type ScaleName } from './cost-model'
+import { costComponentTitles, costComponents, defaultLevers, estimateAtScales, scaleNames, scales, type CostEstimate, type Levers, type ScaleName } from './cost-model'
 import type { MeasuredFigures } from './measured-figures'
 import { compareWithSeed, seedCostPerMillion, type SeedComparison } from './seed-comparison'
 import { sensitivity, type SensitivityRow } from './sensitivity'
@@ -27,21 +27,16 @@ export interface CostReport {
   readonly seedComparison: readonly SeedComparison[]
 }
 
-const scaleNames: readonly ScaleName[] = ['small', 'medium', 'large']
-const componentTitles: Record<(typeof costComponents)[number], string> = {
-  computeIngest: 'compute: ingest',
-  computeSink: 'compute: sink',
-  computeQuery: 'compute: queries',
-  kafka: 'Kafka',
-  objectStorage: 'object storage',
-  requests: 'S3 requests',
-  network: 'network',
-}
 
 const usd = (v: number): string => (v >= 100 ? `$${Math.round(v).toLocaleString('en')}` : v >= 1 ? `$${v.toFixed(2)}` : `$${v.toPrecision(3)}`)
 const count = (v: number): string => (v >= 1e9 ? `${(v / 1e9).toFixed(1)} billion` : v >= 1e6 ? `${(v / 1e6).toFixed(1)} million` : Math.round(v).toLocaleString('en'))
 const pct = (r: number): string => `${r >= 0 ? '+' : '−'}${Math.abs(r * 100).toFixed(1)}%`
 const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ')
+
+/** Each scale beside the seeds' figure, with why it differs, in the estimates' own numbers. */
+export function compareScalesWithSeed(estimates: Readonly<Record<ScaleName, CostEstimate>>, figures: MeasuredFigures): SeedComparison[] {
+  return scaleNames.map((n) => compareWithSeed(estimates[n], seedReason(estimates[n], figures)))
+}
 
 /** Why our $ per million differs from the seeds' at this scale, from the estimate's own numbers. */
 function seedReason(e: CostEstimate, figures: MeasuredFigures): string {
@@ -60,9 +55,9 @@ function sourceLine(what: string, s: PriceSource): string {
 export function costModelReport(inputs: CostReportInputs): CostReport {
   const { prices, figures } = inputs
   const levers = inputs.levers ?? defaultLevers
-  const estimates = Object.fromEntries(scaleNames.map((n) => [n, estimateCost(prices, figures, scales[n], levers)])) as Record<ScaleName, CostEstimate>
+  const estimates = estimateAtScales(prices, figures, levers)
   const rows = sensitivity(prices, figures, scales.large, levers)
-  const seeds = scaleNames.map((n) => compareWithSeed(estimates[n], seedReason(estimates[n], figures)))
+  const seeds = compareScalesWithSeed(estimates, figures)
   const large = estimates.large
   const meets = large.perMillion <= inputs.largeTargetPerMillion
 
@@ -84,7 +79,7 @@ export function costModelReport(inputs: CostReportInputs): CostReport {
     `| symbols | ${scaleNames.map((n) => scales[n].symbols.toLocaleString('en')).join(' | ')} |`,
     `| trades/s + quotes/s | ${scaleNames.map((n) => `${scales[n].tradesPerSecond.toLocaleString('en')} + ${scales[n].quotesPerSecond.toLocaleString('en')}`).join(' | ')} |`,
     `| messages per month | ${scaleNames.map((n) => count(estimates[n].messagesPerMonth)).join(' | ')} |`,
-    ...costComponents.map((c) => `| ${componentTitles[c]} | ${scaleNames.map((n) => usd(estimates[n].monthly[c])).join(' | ')} |`),
+    ...costComponents.map((c) => `| ${costComponentTitles[c]} | ${scaleNames.map((n) => usd(estimates[n].monthly[c])).join(' | ')} |`),
     `| **total per month** | ${scaleNames.map((n) => `**${usd(estimates[n].total)}**`).join(' | ')} |`,
     `| **$ per million messages** | ${scaleNames.map((n) => `**${usd(estimates[n].perMillion)}**`).join(' | ')} |`,
     `| instances (${levers.instance}) / vCPU used | ${scaleNames.map((n) => `${estimates[n].detail.instances} / ${estimates[n].detail.vcpu.total.toFixed(2)}`).join(' | ')} |`,

@@ -4,6 +4,9 @@ import type { CostEstimate } from './cost-model'
 /** The seed project's published figure, $ per million messages, shown beside ours. */
 export const seedCostPerMillion = { low: 0.63, high: 0.85 } as const
 
+/** The target for the large scale, $ per million messages (issue 8). */
+export const largeScaleTargetPerMillion = 0.05
+
 /** Our $ per million at one scale beside the seeds' range, with the reason they differ. */
 export interface SeedComparison {
   readonly scale: string

@@ -22,6 +22,9 @@ export type DegradationLevel = (typeof degradationLevels)[number]
 /** A level's rank: NORMAL 0 … CIRCUIT_BREAK 4 (the level gauge's value). */
 export const levelRank = (level: DegradationLevel): number => degradationLevels.indexOf(level)
 
+/** The level a rank stands for (the `k2_degrade_level` gauge's value back to its name); undefined for a value no level has. */
+export const levelAtRank = (rank: number): DegradationLevel | undefined => (Number.isInteger(rank) ? degradationLevels[rank] : undefined)
+
 /** What the workers measure at one instant. A signal a worker cannot see is left out and never decides. */
 export interface DegradationSignals {
   /** Seconds of input the sink has not read yet: unread records ÷ the input rate. A backlog. */

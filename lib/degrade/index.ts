@@ -1,4 +1,4 @@
-export { degradationLevels, levelRank, signalNames, defaultDegradationPolicy, defaultStandingWindowMs, checkPolicy, levelFor, decide, longestWindowMs } from './degradation-policy'
+export { degradationLevels, levelRank, levelAtRank, signalNames, defaultDegradationPolicy, defaultStandingWindowMs, checkPolicy, levelFor, decide, longestWindowMs } from './degradation-policy'
 export type { DegradationLevel, DegradationSignals, SignalName, SignalRule, DegradationPolicy, DegradationState, DegradationDecision, JudgedSignals } from './degradation-policy'
 export { createSignalWindow, percentile, slope } from './signal-window'
 export type { SignalWindow, SignalJudge, JudgedSignal, RawSample } from './signal-window'
@@ -9,5 +9,3 @@ export { levelActions, defaultTierPolicy, computeTiers, tierOf, isShed, createVo
 export type { SymbolTier, LevelActions, TierPolicy, VolumeWindow } from './load-shedder'
 export { createDegradationManager, processSignals } from './degradation-manager'
 export type { DegradationManager, DegradationManagerOptions, DegradationTransition, DegradationSample } from './degradation-manager'
-export { overloadDemoPolicy, removeOverloadDemo, runOverloadDemo } from './overload-demo'
-export type { OverloadDemoOptions, OverloadDemoDeps, OverloadDemoResult, OverloadSample } from './overload-demo'

@@ -10,6 +10,7 @@
  * - **percentile**: the p-th percentile of the samples within the window, once at least
  *   `minSamples` are there (a single slow produce at start-up, or one GC pause, is not contention).
  */
+import { quantile } from '../metrics/quantile'
 
 export interface RawSample {
   readonly atMs: number
@@ -85,14 +86,11 @@ export function createSignalWindow(keepMs: number): SignalWindow {
 }
 
 /**
- * The p-th percentile (0–100), nearest rank: a value that was measured, never a blend, so the
- * p90 of 30 samples ignores the 3 worst whatever their size. NaN for no values.
+ * The p-th percentile (0–100): lib's nearest-rank quantile, a value that was measured, never a
+ * blend, so the p90 of 30 samples ignores the 3 worst whatever their size. NaN for no values.
  */
 export function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return Number.NaN
-  const sorted = [...values].sort((a, b) => a - b)
-  const rank = Math.ceil((Math.min(100, Math.max(0, p)) / 100) * sorted.length)
-  return sorted[Math.max(0, rank - 1)]!
+  return quantile(values, p / 100) ?? Number.NaN
 }
 
 /** Least-squares slope of v over t, per second (0 for fewer than two distinct times). */

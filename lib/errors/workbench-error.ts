@@ -25,6 +25,8 @@ export const ErrorCode = {
   DisplayFailed: 'DISPLAY_FAILED',
   /** A helper process the workbench ran (a benchmark peer's script) failed; its stderr is in the message. */
   CommandFailed: 'COMMAND_FAILED',
+  /** A promise the workbench makes about its own results did not hold (the overload demo's invariants, a lake with a trade twice): the run fails and says which. */
+  CheckFailed: 'CHECK_FAILED',
 } as const
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]

@@ -1,9 +1,9 @@
 /**
  * `npm run demo`: the main job on a fresh machine. Installs what is missing, brings the stack up,
  * starts the workers in the background (replay exchange, ingest, sink, maintenance, API), executes
- * the story notebook against the live data with its HTML and PDF report, and leaves JupyterLab
- * running with the notebooks, printing the address. `npm run demo -- --stop` stops everything
- * (data is kept).
+ * the story notebook against the live data with its HTML and PDF reports (each with the code and
+ * without it), and leaves JupyterLab running with the notebooks, printing the address.
+ * `npm run demo -- --stop` stops everything (data is kept).
  */
 import * as path from 'node:path'
 import { errorMessage, loadConfig } from '../../lib/index'
@@ -12,7 +12,7 @@ import { bold, consoleReporter, dim, formatStatus, green, red, runCli, yellow } 
 import { ensureCredentials } from '../lib/credentials'
 import { runChecks } from '../lib/doctor'
 import { createStack } from '../lib/manager'
-import { describeFailure, executeNotebooks, listNotebooks } from '../lib/notebook-reports'
+import { describeFailure, executeNotebooks, listNotebooks, pdfTargets } from '../lib/notebook-reports'
 import { allServices, groupNames } from '../services/index'
 
 runCli(async (initial, args) => {
@@ -37,14 +37,17 @@ runCli(async (initial, args) => {
   const reports = config.paths.demoReports
   const [story] = listNotebooks(config, ['01-'])
   const [run] = await executeNotebooks(config, [story!], { mode: config.notebook.mode, executedDir: reports, reportsDir: reports }, consoleReporter)
-  let pdf: string | undefined
+  // The story's PDF with the code and without it (the story alone).
+  const pdfs: string[] = []
   if (run!.ok && run!.html) {
     try {
-      pdf = run!.html.replace(/\.html$/, '.pdf')
-      const written = await htmlToPdf(await ensureChromium(consoleReporter, config), run!.html, pdf)
-      consoleReporter.line('notebooks', `story PDF: ${written.pages} pages`)
+      const chromium = await ensureChromium(consoleReporter, config)
+      for (const { html, pdf } of pdfTargets(run!)) {
+        const written = await htmlToPdf(chromium, html, pdf)
+        pdfs.push(pdf)
+        consoleReporter.line('notebooks', `story PDF ${path.basename(pdf)}: ${written.pages} pages`)
+      }
     } catch (err) {
-      pdf = undefined
       consoleReporter.line('notebooks', `${yellow('no PDF')}: ${errorMessage(err)}`)
     }
   }
@@ -54,7 +57,7 @@ runCli(async (initial, args) => {
   const rel = (f: string): string => path.relative(process.cwd(), f)
   process.stdout.write(
     [
-      run!.ok ? `${green('story')}       executed in ${run!.elapsedSeconds.toFixed(0)} s (${config.notebook.mode} mode): ${rel(run!.html ?? run!.executed)}${pdf ? `, ${rel(pdf)}` : ''}` : `${red('story failed')}: ${describeFailure(run!)}`,
+      run!.ok ? `${green('story')}       executed in ${run!.elapsedSeconds.toFixed(0)} s (${config.notebook.mode} mode): ${[run!.html ?? run!.executed, ...(run!.noCodeHtml ? [run!.noCodeHtml] : []), ...pdfs].map(rel).join(', ')}` : `${red('story failed')}: ${describeFailure(run!)}`,
       `${green('JupyterLab')}  ${config.jupyter.url}/lab/tree/01-ten-minute-story.ipynb?token=${config.jupyter.token}`,
       `${dim('Prometheus')}  ${config.prometheus.url}`,
       `${dim('HTTP API')}    http://${config.host}:${config.api.port}/v1/trades/recent?symbol=${config.notebook.symbol}`,

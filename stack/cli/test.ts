@@ -36,6 +36,7 @@ runCli(async (initial, args) => {
 
   if (step('type-check (tsc)', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']) !== 0) throw new Error('type-check failed (see above)')
   if (step('lint (eslint)', bin('eslint'), ['.']) !== 0) throw new Error('lint failed (see above)')
+  if (step("notebooks' cells: type-check, lint, line length", process.execPath, [path.join(root, 'stack', 'bootstrap.cjs'), 'stack/cli/notebook-check.ts']) !== 0) throw new Error('the notebook check failed (see above)')
 
   ensureCredentials(initial)
   // JupyterLab's kernels inherit its environment: a JupyterLab this run starts runs notebooks in

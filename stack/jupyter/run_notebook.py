@@ -2,7 +2,7 @@
 """Headless runner for tslab (TypeScript) notebooks.
 
 usage: run_notebook.py NOTEBOOK.ipynb [--out-dir DIR] [--kernel tslab] [--cwd DIR]
-                       [--timeout 120] [--no-html] [--allow-async-errors]
+                       [--timeout 120] [--no-html] [--no-code-html] [--allow-async-errors]
 
 Exit codes: 0 = every code cell ran with status "ok"
             1 = a cell failed (status "error"/"abort", or an async
@@ -44,6 +44,8 @@ def main(argv=None):
     ap.add_argument("--timeout", type=int, default=120, help="per-cell timeout, seconds")
     ap.add_argument("--startup-timeout", type=int, default=60)
     ap.add_argument("--no-html", action="store_true")
+    ap.add_argument("--no-code-html", action="store_true",
+                    help="also write NAME-no-code.html: the report without code, as nbconvert --no-input")
     ap.add_argument("--report", default=None, help="also write the outcome as JSON to this file")
     ap.add_argument("--allow-async-errors", action="store_true",
                     help="do not fail on UncaughtException/UnhandledPromiseRejection in stderr")
@@ -121,11 +123,17 @@ def main(argv=None):
     print(f"wrote {out_nb}  ({elapsed:.1f}s, kernel={kernel}, cwd={cwd})")
     if not args.no_html:
         from nbconvert import HTMLExporter
-        html, _ = HTMLExporter().from_notebook_node(nb)
-        out_html = os.path.join(out_dir, base + ".html")
-        with open(out_html, "w", encoding="utf-8") as f:
-            f.write(html)
-        print(f"wrote {out_html}")
+        forms = [("", {})]
+        if args.no_code_html:
+            # What nbconvert's --no-input sets: code cells' inputs and prompts hidden, outputs kept,
+            # for readers who want the story without the code.
+            forms.append(("-no-code", {"exclude_input": True, "exclude_input_prompt": True, "exclude_output_prompt": True}))
+        for suffix, options in forms:
+            html, _ = HTMLExporter(**options).from_notebook_node(nb)
+            out_html = os.path.join(out_dir, base + suffix + ".html")
+            with open(out_html, "w", encoding="utf-8") as f:
+                f.write(html)
+            print(f"wrote {out_html}")
 
     if exit_code == 0 and (failures or skipped):
         exit_code = 1

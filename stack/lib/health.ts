@@ -7,6 +7,7 @@
  * `npm run notebooks` fails when a check does not hold, so a demo backup is never recorded on
  * a sick stack.
  */
+import { levelAtRank } from '../../lib/index'
 
 export interface HealthInputs {
   /** Each worker's state (`up`, `down`, …). */
@@ -33,7 +34,6 @@ export interface HealthVerdict {
   readonly problems: readonly string[]
 }
 
-const levelNames = ['NORMAL', 'SOFT', 'GRACEFUL', 'AGGRESSIVE', 'CIRCUIT_BREAK']
 
 /** Slack on top of the commit interval: a commit's own latency (p99 target 5 s) and a scrape's age. */
 export const lakeLagSlackSeconds = 10
@@ -46,7 +46,7 @@ export function healthVerdict(inputs: HealthInputs): HealthVerdict {
   if (tables.length === 0) checks.push({ check: 'lake lag', seen: 'not reported', expected: `≤ ${bound} s`, ok: false })
   for (const [table, lag] of tables) checks.push({ check: `lake lag of ${table}`, seen: `${lag.toFixed(1)} s`, expected: `≤ ${bound} s (commit interval + ${lakeLagSlackSeconds} s)`, ok: lag <= bound })
   for (const [worker, level] of Object.entries(inputs.levels)) {
-    checks.push({ check: `${worker} degradation level`, seen: level === undefined ? 'not reported' : (levelNames[level] ?? String(level)), expected: 'NORMAL', ok: level === 0 })
+    checks.push({ check: `${worker} degradation level`, seen: level === undefined ? 'not reported' : (levelAtRank(level) ?? String(level)), expected: 'NORMAL', ok: level === 0 })
   }
   const problems = checks.filter((c) => !c.ok).map((c) => `${c.check}: ${c.seen} (expected ${c.expected})`)
   return { ok: problems.length === 0, checks, problems }

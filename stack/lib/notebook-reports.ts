@@ -42,14 +42,26 @@ export async function executeNotebooks(config: WorkbenchConfig, notebooks: reado
     const name = path.basename(nb)
     reporter.line('notebooks', `running ${name} (${options.mode} mode) …`)
     const run = await runNotebook(config, nb, { outDir: out, cellTimeoutSeconds: options.mode === 'quick' ? 300 : 900, env: { ...options.env, K2_NOTEBOOK_MODE: options.mode, K2_NOTEBOOK_STRICT_HEALTH: '1' } })
-    if (run.html) fs.renameSync(run.html, path.join(reports, path.basename(run.html)))
-    const html = run.html ? path.join(reports, path.basename(run.html)) : undefined
-    runs.push({ ...run, html })
+    const moved = (file: string | undefined): string | undefined => {
+      if (!file) return undefined
+      const to = path.join(reports, path.basename(file))
+      if (to !== file) fs.renameSync(file, to)
+      return to
+    }
+    runs.push({ ...run, html: moved(run.html), noCodeHtml: moved(run.noCodeHtml) })
     // A second run is said, with why and what the first cost: the story's time is the sum.
     if (run.retried) reporter.line('notebooks', `${name}: ran twice; the first run (${run.retried.elapsedSeconds.toFixed(0)} s) failed: ${run.retried.reason.slice(0, 300)}`)
     reporter.line('notebooks', run.ok ? `${name}: ok in ${run.elapsedSeconds.toFixed(0)} s` : `${name}: FAILED after ${run.elapsedSeconds.toFixed(0)} s — ${describeFailure(run)}`)
   }
   return runs
+}
+
+/**
+ * The PDFs of a run's report, one per form: `<name>.pdf` with the code, `<name>-no-code.pdf`
+ * with the story alone (`npm run notebooks` and `npm run demo` print the story's). Pure.
+ */
+export function pdfTargets(run: Pick<NotebookRun, 'html' | 'noCodeHtml'>): Array<{ readonly html: string; readonly pdf: string }> {
+  return [run.html, run.noCodeHtml].filter((f): f is string => f !== undefined).map((html) => ({ html, pdf: html.replace(/\.html$/, '.pdf') }))
 }
 
 /** What went wrong, in a line or a few: the failed cells with their text, cells never run. */

@@ -10,7 +10,10 @@ export interface NotebookRun {
   readonly notebook: string
   /** The executed copy (outputs included). */
   readonly executed: string
+  /** The HTML report, code included. */
   readonly html?: string
+  /** The same report without code cells' inputs, for readers who want the story alone. */
+  readonly noCodeHtml?: string
   readonly ok: boolean
   readonly elapsedSeconds: number
   /** Cells (0-based) that failed, with the error text tslab wrote to stderr. */
@@ -26,7 +29,9 @@ export interface NotebookRun {
 
 export interface RunNotebookOptions {
   readonly outDir: string
+  /** Write the HTML report (default true) and, beside it, its form without code (default true). */
   readonly html?: boolean
+  readonly noCodeHtml?: boolean
   /** Seconds one cell may take. */
   readonly cellTimeoutSeconds?: number
   /** Extra environment for the kernel (notebook parameters such as quick mode). */
@@ -60,10 +65,8 @@ export async function runNotebook(config: WorkbenchConfig, notebook: string, opt
   return { ...again, log: `${reason}: ran the notebook again\n${again.log}`, retried: { reason, elapsedSeconds: first.elapsedSeconds } }
 }
 
-async function runNotebookOnce(config: WorkbenchConfig, notebook: string, options: RunNotebookOptions): Promise<NotebookRun> {
-  writeKernelSpec(config)
-  fs.mkdirSync(options.outDir, { recursive: true })
-  const report = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'k2-nb-')), 'report.json')
+/** The runner's command line (stack/jupyter/run_notebook.py and its options). Pure. */
+export function runnerArgs(config: Pick<WorkbenchConfig, 'paths'>, notebook: string, options: RunNotebookOptions, reportFile: string): string[] {
   const args = [
     path.join(config.paths.root, 'stack', 'jupyter', 'run_notebook.py'),
     notebook,
@@ -71,9 +74,24 @@ async function runNotebookOnce(config: WorkbenchConfig, notebook: string, option
     `--cwd=${config.paths.root}`,
     `--out-dir=${options.outDir}`,
     `--timeout=${options.cellTimeoutSeconds ?? 300}`,
-    `--report=${report}`,
+    `--report=${reportFile}`,
   ]
   if (options.html === false) args.push('--no-html')
+  else if (options.noCodeHtml !== false) args.push('--no-code-html')
+  return args
+}
+
+/** Where the runner writes the reports of an executed copy: `<name>.html`, and `<name>-no-code.html` without code. */
+export function reportPaths(executed: string): { readonly html: string; readonly noCodeHtml: string } {
+  const base = executed.replace(/\.ipynb$/, '')
+  return { html: `${base}.html`, noCodeHtml: `${base}-no-code.html` }
+}
+
+async function runNotebookOnce(config: WorkbenchConfig, notebook: string, options: RunNotebookOptions): Promise<NotebookRun> {
+  writeKernelSpec(config)
+  fs.mkdirSync(options.outDir, { recursive: true })
+  const report = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'k2-nb-')), 'report.json')
+  const args = runnerArgs(config, notebook, options, report)
   const python = path.join(jupyterVenv(config), 'bin', 'python')
   if (!fs.existsSync(python)) throw new Error(`${python} is missing: run \`npm run stack -- up jupyter\` first, which installs JupyterLab and the runner`)
   let log = ''
@@ -94,11 +112,12 @@ async function runNotebookOnce(config: WorkbenchConfig, notebook: string, option
     failures: Array<{ cell: number; status: string; message: string }>
   }
   fs.rmSync(path.dirname(report), { recursive: true, force: true })
-  const html = r.executed.replace(/\.ipynb$/, '.html')
+  const { html, noCodeHtml } = reportPaths(r.executed)
   return {
     notebook,
     executed: r.executed,
     html: fs.existsSync(html) ? html : undefined,
+    noCodeHtml: fs.existsSync(noCodeHtml) ? noCodeHtml : undefined,
     ok: r.exit_code === 0,
     elapsedSeconds: r.elapsed_s,
     failures: r.failures,

@@ -22,9 +22,10 @@ describe('storyCells', () => {
     expect(cells.skipped).toHaveLength(1)
     expect(cells.setup.join('\n')).toContain('connectWorkbench')
     const looped = cells.loop.map((c) => c.source).join('\n')
-    expect(looped).toContain('analytics.recentTrades')
-    expect(looped).toContain('analytics.tradesWithQuotes')
-    expect(looped).not.toContain('degrade-timeline')
+    // The queries run through the story's helpers: freshness (recent trades) and the query mix (as-of join included).
+    expect(looped).toContain('story.sampleFreshness')
+    expect(looped).toContain('story.measureQueryLatency(story.storyQueries(')
+    expect(looped).not.toContain('readOverloadTimeline')
     expect(cells.teardown).toHaveLength(1)
   })
 })

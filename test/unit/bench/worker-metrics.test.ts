@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { parseExposition } from '../../../stack/notebook'
+import { parseExposition } from '../../../lib'
 import { declaredMetrics, fromWorkerMetrics, type WorkerExposition } from '../../../bench/soak/worker-metrics'
 
 const exposition = (text: string): WorkerExposition => ({ samples: parseExposition(text), declared: declaredMetrics(text) })

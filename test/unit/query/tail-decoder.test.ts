@@ -113,7 +113,12 @@ describe('compiled tail column decoder', () => {
         const how = i % 4
         if (how === 0) damaged[5 + Math.floor(Math.random() * (damaged.length - 5))] = Math.floor(Math.random() * 256)
         const message = how === 1 ? damaged.subarray(0, 5 + Math.floor(Math.random() * (damaged.length - 5))) : how === 2 ? Buffer.concat([damaged, Buffer.from([0])]) : damaged
-        if (how === 3) for (let k = 0; k < 3; k++) message[5 + Math.floor(Math.random() * (message.length - 5))] ^= 1 << Math.floor(Math.random() * 8)
+        if (how === 3) {
+          for (let k = 0; k < 3; k++) {
+            const at = 5 + Math.floor(Math.random() * (message.length - 5))
+            message[at] = message[at]! ^ (1 << Math.floor(Math.random() * 8))
+          }
+        }
         const want = reference(c.reader, design, c.columns, message)
         const got = fast(decoder, c.columns.length, message)
         if (got.ok) {

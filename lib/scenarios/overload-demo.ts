@@ -17,11 +17,11 @@ import { createMetrics, type Metrics } from '../metrics/index'
 import { createQueryEngine } from '../query/query-engine'
 import { runIcebergSink, type SinkReport } from '../sink/sink-kafka-iceberg'
 import { tableOffsets } from '../sink/snapshot-offsets'
-import type { DegradationTransition } from './degradation-manager'
-import { levelRank, type DegradationLevel, type DegradationPolicy } from './degradation-policy'
+import { levelRank, type DegradationLevel, type DegradationPolicy, type DegradationTransition } from '../degrade/index'
 
 /**
- * The overload demo: the replay exchange (a process of its own, as a real exchange is), and the
+ * The overload demo, a scenario (not policy: it drives the workers' libraries, so it sits above
+ * them): the replay exchange (a process of its own, as a real exchange is), and the
  * ingest worker and the sink (sharing this process's event loop, as two workers on one core
  * would), driven through a normal phase, an overload (the exchange's schedule at ≥4× what this
  * machine sustains end to end), and a recovery, with degradation on (D41). Prints nothing itself: `onSample` gets one sample a second

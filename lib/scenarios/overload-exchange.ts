@@ -2,7 +2,7 @@
  * The overload demo's exchange, in a process of its own as a real exchange is: a synthetic market
  * behind the replay exchange. Prints `{"url","restUrl"}` as its first stdout line once listening,
  * then takes `{"rate": n}` lines on stdin; exits when stdin closes (its parent gone).
- * Run: `node --import tsx lib/degrade/overload-exchange.ts <seed> <rate>`.
+ * Run: `node --import tsx lib/scenarios/overload-exchange.ts <seed> <rate>`.
  */
 import * as readline from 'node:readline'
 import { createReplayExchange } from '../feed/replay-exchange-server'

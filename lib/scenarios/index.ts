@@ -1,0 +1,6 @@
+export { overloadDemoPolicy, removeOverloadDemo, runOverloadDemo } from './overload-demo'
+export type { OverloadDemoOptions, OverloadDemoDeps, OverloadDemoResult, OverloadSample } from './overload-demo'
+export { overloadDemoRun, runOverloadDemoFromConfig, removeOverloadDemoFromConfig } from './overload-demo-from-config'
+export type { OverloadDemoRun, OverloadDemoFromConfigOptions } from './overload-demo-from-config'
+export { overloadTimelinePath, writeOverloadTimeline, readOverloadTimeline } from './overload-timeline-files'
+export type { RecordedOverloadRun } from './overload-timeline-files'
