@@ -8,17 +8,11 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { ErrorCode, WorkbenchError, errorMessage } from '../errors/index'
-import { peerSystems, queryBenchmarkSummary, type PeerSystem, type QueryBenchmarkSummary } from './benchmark-summaries'
+import { peerSystems, queryBenchmarkSummary, type BenchmarkIndex, type PeerSystem, type QueryBenchmarkSummary } from './benchmark-summaries'
 import type { BenchmarkResults } from './measured-figures'
 import { parseUnitPrices, type UnitPrices } from './unit-prices'
 
-/** docs/benchmarks.json: which result file each benchmark wrote, and the run's summary. */
-export interface BenchmarkIndex {
-  readonly generatedAt: string
-  /** Project-relative paths of the result files, e.g. `docs/bench/sink.json`. */
-  readonly sources: { readonly ingest: string; readonly sink: string; readonly query: string }
-  readonly [key: string]: unknown
-}
+export type { BenchmarkIndex } from './benchmark-summaries'
 
 export function benchmarkIndexPath(root: string): string {
   return path.join(root, 'docs', 'benchmarks.json')

@@ -1,6 +1,13 @@
 import { ErrorCode, WorkbenchError } from '../errors/index'
-import type { BenchmarkIndex } from './benchmark-files'
 import { arrayAt, numberAt, objectAt, stringAt, valueAt, type JsonDocument } from './json-fields'
+
+/** docs/benchmarks.json: which result file each benchmark wrote, and the run's summary. */
+export interface BenchmarkIndex {
+  readonly generatedAt: string
+  /** Project-relative paths of the result files, e.g. `docs/bench/sink.json`. */
+  readonly sources: { readonly ingest: string; readonly sink: string; readonly query: string }
+  readonly [key: string]: unknown
+}
 
 /**
  * What the notebooks show of the committed benchmarks, typed: the query benchmark's latencies,

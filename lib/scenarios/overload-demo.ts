@@ -9,13 +9,13 @@ import type { RestCatalogClient } from '../iceberg/catalog-rest'
 import type { FileIO } from '../iceberg/file-io'
 import { currentSnapshot } from '../iceberg/table-metadata'
 import { createThreadedKafkaSender } from '../ingest/producer-kafka'
-import { runIngestor, type IngestReport } from '../ingest/ingestor'
+import { runIngestor, type IngestorOptions, type IngestReport } from '../ingest/ingestor'
 import { ensureTopics } from '../kafka/topics-admin'
 import { marketTopicSpecs } from '../market/topics'
 import type { Logger } from '../logger/index'
 import { createMetrics, type Metrics } from '../metrics/index'
 import { createQueryEngine } from '../query/query-engine'
-import { runIcebergSink, type SinkReport } from '../sink/sink-kafka-iceberg'
+import { runIcebergSink, type IcebergSinkOptions, type SinkReport } from '../sink/sink-kafka-iceberg'
 import { tableOffsets } from '../sink/snapshot-offsets'
 import { levelRank, type DegradationLevel, type DegradationPolicy, type DegradationTransition } from '../degrade/index'
 
@@ -157,48 +157,18 @@ export async function runOverloadDemo(options: OverloadDemoOptions, deps: Overlo
   const sinkGroup = demoSinkGroup(options.topicPrefix)
   const sender = await createThreadedKafkaSender({ brokers: deps.brokers, clientId: `${options.topicPrefix}-ingest` })
   const ingest = runIngestor(
-    {
-      exchange: 'BINANCE',
-      wsUrl: exchange.url,
-      restUrl: exchange.restUrl,
-      symbols: [],
-      timeUnit: 'us',
-      maxConnectionMs: 3_600_000,
-      maxFrameBytes: 64 * 1024,
-      topics,
-      reorderWindowMs: 250,
-      maxPendingPerSymbol: 100_000,
-      batchMaxRecords: 20_000,
-      lingerMs: 20,
-      compression: 'zstd',
-      degradation: {
-        policy,
-        sinkGroupId: sinkGroup,
-        intervalMs: 1000,
-        onLevel: (t) => {
-          transitions.ingest.push(t)
-          level.ingest = t.to
-        },
-      },
-    },
+    demoIngestOptions(exchange, topics, policy, sinkGroup, (t) => {
+      transitions.ingest.push(t)
+      level.ingest = t.to
+    }),
     { kafka: deps.kafka, encoder: { encodeTrade: (t) => deps.serde.serializeTrade(t), encodeQuote: (q) => deps.serde.serializeQuote(q) }, logger: log.child('ingest'), metrics, sender },
     stopIngest.signal,
   )
   const sink = runIcebergSink(
-    {
-      namespace: options.namespace,
-      topics,
-      groupId: sinkGroup,
-      maxRecords: 500_000,
-      maxAgeMs: 3000,
-      rowGroupSize: 122_880,
-      workDir: path.join(workDir, 'sink'),
-      degradation: policy,
-      onLevel: (t) => {
-        transitions.sink.push(t)
-        level.sink = t.to
-      },
-    },
+    demoSinkOptions(options.namespace, topics, sinkGroup, path.join(workDir, 'sink'), policy, (t) => {
+      transitions.sink.push(t)
+      level.sink = t.to
+    }),
     { kafka: deps.kafka, catalog: deps.catalog, io: deps.io, serde: deps.serde, logger: log.child('sink'), metrics },
     stopSink.signal,
   )
@@ -488,4 +458,44 @@ export async function removeOverloadDemo(run: Pick<OverloadDemoOptions, 'namespa
   }
   await deps.catalog.dropNamespace([run.namespace])
   return { topics, tables }
+}
+
+/** The demo's ingest: the replay exchange's whole universe, small batches, the demo's policy. */
+function demoIngestOptions(exchange: { readonly url: string; readonly restUrl: string }, topics: IngestorOptions['topics'], policy: DegradationPolicy, sinkGroupId: string, onLevel: (t: DegradationTransition) => void): IngestorOptions {
+  return {
+    exchange: 'BINANCE',
+    wsUrl: exchange.url,
+    restUrl: exchange.restUrl,
+    symbols: [],
+    timeUnit: 'us',
+    maxConnectionMs: 3_600_000,
+    maxFrameBytes: 64 * 1024,
+    topics,
+    reorderWindowMs: 250,
+    maxPendingPerSymbol: 100_000,
+    batchMaxRecords: 20_000,
+    lingerMs: 20,
+    compression: 'zstd',
+    degradation: {
+      policy,
+      sinkGroupId,
+      intervalMs: 1000,
+      onLevel,
+    },
+  }
+}
+
+/** The demo's sink: 3 s commits, so the lake's catch-up shows within the demo. */
+function demoSinkOptions(namespace: string, topics: IcebergSinkOptions['topics'], groupId: string, workDir: string, policy: DegradationPolicy, onLevel: (t: DegradationTransition) => void): IcebergSinkOptions {
+  return {
+    namespace,
+    topics,
+    groupId,
+    maxRecords: 500_000,
+    maxAgeMs: 3000,
+    rowGroupSize: 122_880,
+    workDir,
+    degradation: policy,
+    onLevel,
+  }
 }
