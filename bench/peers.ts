@@ -50,6 +50,7 @@ import {
   type FileIO,
   type WorkbenchConfig,
   type RollupDesign,
+  type PeerSystem,
   sqlString,
 } from '../lib/index'
 import { Kafka, logLevel } from 'kafkajs'
@@ -69,13 +70,7 @@ const say = (msg: string): boolean => process.stderr.write(`${new Date().toISOSt
 const round = (x: number, digits = 1): number => Math.round(x * 10 ** digits) / 10 ** digits
 
 /** One system's run: what it loaded, how, and its answer and timings per query. */
-interface SystemRun {
-  readonly system: string
-  readonly version: string
-  readonly loadSeconds: number | null
-  readonly bytesPerTrade: number | null
-  readonly peakRssMiB: number | null
-  readonly exactDecimals: boolean
+interface SystemRun extends PeerSystem {
   /** Per query: the answer, the timings, a note, and whether its decimals are exact when the system's default differs. */
   readonly queries: Record<string, { rows: CanonicalRow[] | null; ms: number[]; note?: string; exactDecimals?: boolean }>
   readonly notes: string[]
