@@ -57,7 +57,17 @@ describe('sink degradation and backfill', () => {
       abort.signal,
     )
     run.catch(() => undefined)
-    await eventually(async () => transitions.length > 0 || undefined, 30_000, 'the backlog to raise the level')
+    // On a timeout, say what the sink's policy saw (it failed once in a full run and never alone).
+    const signals = async (): Promise<string> => JSON.stringify((await metrics.registry.getSingleMetric('k2_degrade_signal')?.get())?.values.map((v) => [v.labels.signal, v.value]) ?? [])
+    let seen = ''
+    await eventually(
+      async () => {
+        seen = await signals()
+        return transitions.length > 0 || undefined
+      },
+      30_000,
+      () => `the backlog to raise the level (the sink's last judged signals: ${seen})`,
+    )
     // Shed while degraded: these wait in the deferred topic.
     const deferred = makeTrades(['TIER3USDT', 'OTHERUSDT'], 1500)
     await produceRecords(kafka, topics.deferredTrades, deferred.map((t) => ({ key: t.symbol, value: serde.serializeTrade(t), headers: { 'k2-tier': '3' } })))
