@@ -16,7 +16,7 @@
 import { spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { benchmarkIndexPath, costModelReport, figuresFromBenchmarks, largeScaleTargetPerMillion, loadConfig, parseUnitPrices, readBenchmarkIndex, readBenchmarkResults } from '../lib/index'
+import { benchmarkIndexPath, costModelReport, figuresFromBenchmarks, largeScaleTargetPerMillion, loadConfig, parseUnitPrices, readBenchmarkIndex, readBenchmarkResults } from '../lib/internal'
 import { consoleReporter, runCli } from '../stack/lib/cli'
 import { ensureCredentials } from '../stack/lib/credentials'
 import { createStack } from '../stack/lib/manager'

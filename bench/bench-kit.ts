@@ -1,6 +1,6 @@
 import * as net from 'node:net'
 import { parseArgs } from 'node:util'
-import { quantile as sampleQuantile } from '../lib/index'
+import { quantile as sampleQuantile } from '../lib/internal'
 
 /** Small things every benchmark script needs: command-line values, quantiles, a free port. */
 

@@ -10,7 +10,7 @@
 import { spawn } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { createLogger, createMetrics, createRecordSerde, createSchemaRegistryClient, createThreadedKafkaSender, loadConfig, requestJson, runIngestor } from '../lib/index'
+import { createLogger, createMetrics, createRecordSerde, createSchemaRegistryClient, createThreadedKafkaSender, loadConfig, requestJson, runIngestor } from '../lib/internal'
 // After lib: lib/ingest patches a quadratic kafkajs helper before kafkajs loads it.
 import { Kafka, logLevel } from 'kafkajs'
 import { describeMachine } from './machine'

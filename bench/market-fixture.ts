@@ -14,7 +14,7 @@ import {
   type RestCatalogClient,
   type TableDesign,
   type Trade,
-} from '../lib/index'
+} from '../lib/internal'
 
 /**
  * The benchmarks' synthetic market (bench:query, bench:peers): 20 symbols with Zipf-like activity,

@@ -52,7 +52,7 @@ import {
   type RollupDesign,
   type PeerSystem,
   sqlString,
-} from '../lib/index'
+} from '../lib/internal'
 import { Kafka, logLevel } from 'kafkajs'
 import { ensurePeersPython, runPeerScript } from '../stack/lib/peers-python'
 import { createStack } from '../stack/lib/manager'

@@ -10,7 +10,7 @@
  */
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { defaultLevers, estimateCost, figuresFromBenchmarks, loadConfig, parseUnitPrices, readBenchmarkResults, simulateCommitContention, type Scale } from '../lib/index'
+import { defaultLevers, estimateCost, figuresFromBenchmarks, loadConfig, parseUnitPrices, readBenchmarkResults, simulateCommitContention, type Scale } from '../lib/internal'
 import { arg, declareArgs } from './bench-kit'
 import type { ScaleResult } from './scale/scale-report'
 

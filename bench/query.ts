@@ -51,7 +51,7 @@ import {
   type TableDesign,
   type Trade,
   type EngineTable,
-} from '../lib/index'
+} from '../lib/internal'
 // After lib: lib/ingest registers the zstd codec.
 import { Kafka, logLevel, type Producer } from 'kafkajs'
 import { describeMachine } from './machine'

@@ -32,7 +32,7 @@ import {
   type RecordSerde,
   type RestCatalogClient,
   type WorkbenchConfig,
-} from '../lib/index'
+} from '../lib/internal'
 import { consoleReporter, runCli } from '../stack/lib/cli'
 import { createStack } from '../stack/lib/manager'
 import { allServices } from '../stack/services/index'

@@ -13,7 +13,7 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api'
-import { createParquetDataWriter, projectRoot, tradesTable, type Trade } from '../lib/index'
+import { createParquetDataWriter, projectRoot, tradesTable, type Trade } from '../lib/internal'
 import { arg, declareArgs, quantile } from './bench-kit'
 import { describeMachine } from './machine'
 

@@ -41,7 +41,7 @@ import {
   runIngestor,
   tableOffsets,
   type Trade,
-} from '../lib/index'
+} from '../lib/internal'
 // After lib: lib/ingest patches a quadratic kafkajs helper and registers the zstd codec.
 import { Kafka, logLevel } from 'kafkajs'
 import { describeMachine } from './machine'

@@ -22,7 +22,7 @@
  */
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { ErrorCode, WorkbenchError, errorMessage } from '../lib/index'
+import { ErrorCode, WorkbenchError, errorMessage } from '../lib/internal'
 import { consoleReporter } from '../stack/lib/cli'
 import { arg, declareArgs, flag } from './bench-kit'
 import { describeMachine } from './machine'

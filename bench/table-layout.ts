@@ -42,7 +42,7 @@ import {
   type ScanFilter,
   type SortOrder,
   type Trade,
-} from '../lib/index'
+} from '../lib/internal'
 import { describeMachine } from './machine'
 import { arg, declareArgs, flag } from './bench-kit'
 

@@ -54,7 +54,7 @@ async function openTail(variant: Variant, spec: Spec, kafka: Kafka, connection: 
     return { tail: await baseline.createKafkaTail({ streams, connection, kafka, logger: silentLogger }), read: [topics.trades, topics.quotes] }
   }
   if (variant === 'floor') return { tail: await kafkajsAlone(spec, kafka), read: Object.values(topics) }
-  const lib = await import('../lib/index')
+  const lib = await import('../lib/internal')
   const serde = lib.createRecordSerde({ registry: lib.createSchemaRegistryClient({ url: spec.registryUrl }) })
   const of = (kind: 'trades' | 'quotes', topic: string): ReturnType<typeof lib.marketTailStream> =>
     lib.marketTailStream(kind, { topic, schema: (kind === 'trades' ? lib.tradesTable : lib.quotesTable).schema, start: new Map(), serde })
@@ -112,7 +112,7 @@ async function main(variant: Variant, spec: Spec): Promise<void> {
 
 /** A kafkajs consumer of all four topics set up and paced as the new tail's, keeping only positions. */
 async function kafkajsAlone(spec: Spec, kafka: Kafka): Promise<Tail> {
-  await import('../lib/index') // lib's kafkajs patches and zstd codec
+  await import('../lib/internal') // lib's kafkajs patches and zstd codec
   const stats = { records: 0, skipped: 0, batches: 0 }
   const next = new Map<string, bigint>()
   const key = (topic: string, p: number): string => `${topic}|${p}`

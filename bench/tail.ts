@@ -37,7 +37,7 @@ import {
   projectRoot,
   silentLogger,
   type OutgoingRecord,
-} from '../lib/index'
+} from '../lib/internal'
 // After lib: lib/ingest registers the zstd codec.
 import { Kafka, logLevel } from 'kafkajs'
 import { describeMachine } from './machine'

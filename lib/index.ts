@@ -1,441 +1,67 @@
 /**
- * The K2 workbench library: the one public surface that notebooks, pipelines and tests import.
- * Folders follow the data flow; each names its exports in its own index.ts.
+ * The K2 workbench library's public surface: what a notebook or a pipeline imports. Tests and
+ * the project's tools reach every module through lib/internal instead; anything not named here
+ * is an internal part, free to change.
  */
-export { parseConfig, loadConfig, configKeys, requireSecret, projectRoot, parseEnvFile, credentialsFileName } from './config/index'
-export { sinkPhases, processWorkDir } from './sink/index'
+
+// ── Configuration, errors, logging: every entry point starts here ──────────────────────────
+/** One typed configuration from the environment (`loadConfig(process.env)`); every key and its default in `configKeys()`. */
+export { parseConfig, loadConfig, configKeys, projectRoot } from './config/index'
 export type { WorkbenchConfig, ConfigKey } from './config/index'
-export type { SinkPhase } from './sink/index'
-export { parseShard, wholeFeed } from './ingest/shard'
-export type { IngestShard } from './ingest/shard'
-export { ErrorCode, WorkbenchError, isWorkbenchError, isTransientError, errorMessage, retry, backoffDelay, sleep, settleWithin, pollUntil, defaultRetryPolicy, restartPolicy } from './errors/index'
+/** Errors carry a code and a retry flag; `retry` and `pollUntil` wait things out. */
+export { ErrorCode, WorkbenchError, isWorkbenchError, isTransientError, errorMessage, retry, backoffDelay, sleep, settleWithin, pollUntil, restartPolicy } from './errors/index'
 export type { RetryPolicy } from './errors/index'
 export { createLogger, silentLogger } from './logger/index'
-export type { Logger, LogLevel, LogFields, LogRecord, LoggerOptions } from './logger/index'
-export { requestJson, parseJson, stringifyJson, HttpError } from './http/index'
-export type { HttpRequest } from './http/index'
-export {
-  createSchemaRegistryClient,
-  createRecordSerde,
-  valueSubject,
-  encodeTrade,
-  decodeTrade,
-  createTradeReader,
-  encodeQuote,
-  decodeQuote,
-  createQuoteReader,
-  createAvroType,
-  tradeSchema,
-  tradeSchemaV1,
-  quoteSchema,
-  tradeType,
-  quoteType,
-  encodeDecimal,
-  decodeDecimal,
-  canonicalDecimal,
-  decimalUnscaled,
-  DecimalType,
-  AvroBodyReader,
-  flatRecordFields,
-  frame,
-  unframe,
-  wireHeaderBytes,
-} from './avro/index'
-export type {
-  SchemaRegistryClient,
-  SchemaRegistryOptions,
-  RegisteredSchema,
-  Compatibility,
-  RecordSerde,
-  RecordSerdeOptions,
-  RecordTopics,
-  RecordSchemaIds,
-  AvroSchema,
-  RecordReader,
-  FramedRecord,
-} from './avro/index'
-export {
-  FileContent,
-  EntryStatus,
-  ManifestContent,
-  encodeSingleValue,
-  decodeSingleValue,
-  compareValues,
-  parsePrimitiveType,
-  applyTransform,
-  parseTransform,
-  transformResultType,
-  murmur3Hash32,
-  bucketHash,
-  projectInclusive,
-  parseTableMetadata,
-  currentSnapshot,
-  snapshotById,
-  snapshotAsOf,
-  ancestorsOf,
-  schemaById,
-  specById,
-  fieldsById,
-  partitionType,
-  encodeManifest,
-  decodeManifest,
-  encodeManifestList,
-  decodeManifestList,
-  inheritEntry,
-  manifestPartitionSummaries,
-  createManifestReader,
-  writeManifest,
-  createRestCatalogClient,
-  encodeNamespace,
-  createFileIO,
-  createS3Store,
-  createS3Client,
-  ensureBucket,
-  createLocalStore,
-  tradesTable,
-  quotesTable,
-  symbolBuckets,
-  createParquetDataWriter,
-  partitionPath,
-  appendFiles,
-  replaceFiles,
-  rewriteManifests,
-  defaultManifestRewrite,
-  groupForRewrite,
-  manifestsToMerge,
-  type ManifestRewriteOptions,
-  newSnapshotId,
-  defaultCommitPolicy,
-  commitNeverLanded,
-  bindFilter,
-  manifestMayMatch,
-  fileMayMatch,
-  planScan,
-  readMetadataFile,
-  columnNamesById,
-  duckdbType,
-  readParquetByFieldId,
-  readLakeFilesSql,
-  fieldIdsClause,
-  quoteIdent,
-  sqlString,
-} from './iceberg/index'
-/** Scan filter constructors, grouped so `eq`/`lt` do not crowd the top-level surface. */
-export * as scanFilter from './iceberg/scan-filter'
-export type {
-  PrimitiveType,
-  IcebergType,
-  NestedField,
-  Schema,
-  PartitionField,
-  PartitionSpec,
-  SortOrder,
-  SnapshotOperation,
-  SnapshotSummary,
-  Snapshot,
-  TableMetadata,
-  PartitionValues,
-  PartitionValue,
-  DataFile,
-  ManifestEntry,
-  ManifestFile,
-  PartitionFieldSummary,
-  SingleValue,
-  ParsedPrimitiveType,
-  ParsedTransform,
-  PartitionFieldType,
-  ManifestReader,
-  LiveEntry,
-  RestCatalogClient,
-  RestCatalogOptions,
-  LoadTableOptions,
-  LoadedTable,
-  IcebergSchema,
-  CreateTableRequest,
-  TableRequirement,
-  TableUpdate,
-  FileIO,
-  FileIORoute,
-  ObjectStore,
-  S3StoreOptions,
-  TableDesign,
-  ParquetDataWriter,
-  ParquetWriterOptions,
-  WrittenDataFile,
-  TableHandle,
-  CommitPolicy,
-  CommitResult,
-  CommitOptions,
-  SummaryProperties,
-  ScanFilter,
-  ColumnPredicate,
-  FilterOp,
-  FilterValue,
-  TableScanDeps,
-  ScanOptions,
-  ScanFile,
-  ScanStats,
-  ScanPlan,
-} from './iceberg/index'
-export { icebergSinkConnectorConfig, connectorGroupId, createConnectClient } from './connect/index'
-export type { IcebergConnectorOptions, ConnectClient, ConnectorStatus } from './connect/index'
-export { runIcebergSink, ensureTable, offsetsSummary, offsetsOfSnapshot, tableOffsets, partialTableOffsets, mergeOffsets, summaryTopicKey, summaryOffsetsKey } from './sink/index'
-export type { IcebergSinkOptions, IcebergSinkDeps, SinkReport, SinkRejectReason, SnapshotOffsets, KnownOffsets } from './sink/index'
-export {
-  createQueryEngine,
-  engineTables,
-  bindParameters,
-  trimTarget,
-  createDataFileCache,
-  createKafkaTail,
-  lakeFilesSql,
-  exactValueConverter,
-  tailColumns,
-  TailChunk,
-  StringDictionary,
-  compileColumnDecoder,
-  tradeTailMapping,
-  quoteTailMapping,
-  wireSchemaId,
-  marketTailStream,
-} from './query/index'
-export type {
-  QueryEngine,
-  QueryEngineOptions,
-  QueryEngineDeps,
-  QueryOptions,
-  QueryResult,
-  QueryParam,
-  TableRead,
-  ReadBoundary,
-  TailRead,
-  SnapshotInfo,
-  EngineTable,
-  EngineTopics,
-  DataFileCache,
-  KafkaTail,
-  TailStream,
-  TailColumn,
-  ColumnDecoder,
-  TailRecordMapping,
-  QueryColumn,
-  QueryRow,
-} from './query/index'
+export type { Logger, LogLevel } from './logger/index'
+export { requestJson } from './http/index'
+
+// ── Querying the lake and the Kafka tail (notebooks, the API) ────────────────────────────────
+/** The hybrid engine on the configured stack: the committed Iceberg snapshot joined with the Kafka tail. */
+export { createWarehouseFileIO, openQueryEngine } from './wiring/index'
+export type { OpenQueryEngineOptions } from './wiring/index'
+export type { QueryEngine, QueryResult, EngineTable } from './query/index'
+export type { Queryable, TimeRange, TimeTravel, TradeRow, QuoteRow, BarRow, LatestTradeRow, TradeQuoteRow, SymbolRow, GapRow, GapSummaryRow } from './query/index'
 /** Market analytics over the engine (`analytics.bars(engine, …)`), grouped so `trades`/`bars` do not crowd the top level. */
 export * as analytics from './query/market-analytics'
-export { createWarehouseStore, createWarehouseFileIO, openQueryEngine } from './wiring/index'
-export type { OpenQueryEngineOptions } from './wiring/index'
-export type { Queryable, TimeRange, TimeTravel, TradeRow, QuoteRow, BarRow, LatestTradeRow, LatestQuoteRow, TradeQuoteRow, SymbolRow, GapRow, GapSummaryRow } from './query/index'
-export { minuteBarsTable, minuteBarsRollup, latestTradesTable, latestTradesRollup, partialLatestSql, partialBarColumns, partialBarsSql, mergedBarsSql, rollupAnswers, rollupBarsSql, planRollup, rollupSourceOf, rollupSourceKey, rollupSummary, rollupExpiryFloorMs, rollupRound, runRollup } from './rollup/index'
-export type { PartialBarRow, LatestTradePartialRow, RollupDesign, RollupPlan, RollupRound, RollupOptions, RollupDeps } from './rollup/index'
-export { startApiServer, apiRoutes, openApiDocument, createHealthChecks } from './api/index'
-export type { ApiServer, ApiServerOptions, ApiServerDeps, ApiRoute, HealthCheck, ApiLimits } from './api/index'
-export { planCompaction, snapshotsToExpire, compactTable, expireSnapshots, removeOrphanFiles, runMaintenance, type OrphanSweep } from './maintenance/index'
-export type { CompactionCandidate, CompactionGroup, CompactionPolicy, CompactionOptions, CompactionReport, MaintenanceOptions, MaintenanceDeps } from './maintenance/index'
-export { rejectReasons, Timestamp, isoMicros, microsOf, parseIsoMicros, marketTopicSpecs } from './market/index'
-export type { Trade, Quote, TradeSide, RejectReason, TopicSpec } from './market/index'
-export { ensureTopics, ensureTopicsOnce, freshTopicOffsets } from './kafka/index'
-export { createSequenceTracker, normaliseBinanceFrame, canonicalPositiveDecimal, priceDecimal, quantityDecimal, createBatchingProducer, createKafkaSender, createThreadedKafkaSender, cachedDefaultPartitioner, runIngestor, shardOfSymbol, symbolsOfShard, shardTransactionalId, shardName } from './ingest/index'
-export type {
-  SequenceTracker,
-  SequenceTrackerOptions,
-  SequenceCounters,
-  TradeGap,
-  Normalised,
-  NormaliseContext,
-  SymbolInfo,
-  BatchingProducer,
-  BatchingProducerOptions,
-  OutgoingRecord,
-  BatchSender,
-  IngestorOptions,
-  IngestorDeps,
-  IngestReport,
-  RecordEncoder,
-} from './ingest/index'
-export {
-  degradationLevels,
-  levelRank,
-  levelAtRank,
-  signalNames,
-  defaultDegradationPolicy,
-  defaultStandingWindowMs,
-  checkPolicy,
-  levelFor,
-  decide,
-  longestWindowMs,
-  createSignalWindow,
-  encodeProgress,
-  decodeProgress,
-  progressSignals,
-  createRateTracker,
-  backlogSeconds,
-  createSinkProgressReader,
-  progressStaleMs,
-  levelActions,
-  defaultTierPolicy,
-  computeTiers,
-  tierOf,
-  isShed,
-  createVolumeWindow,
-  createDegradationManager,
-  processSignals,
-} from './degrade/index'
-export type {
-  DegradationLevel,
-  DegradationSignals,
-  SignalName,
-  SignalRule,
-  JudgedSignals,
-  SignalWindow,
-  SignalJudge,
-  JudgedSignal,
-  PartitionProgress,
-  PartitionView,
-  ProgressSignals,
-  DegradationPolicy,
-  DegradationState,
-  DegradationDecision,
-  SymbolTier,
-  LevelActions,
-  TierPolicy,
-  VolumeWindow,
-  DegradationManager,
-  DegradationManagerOptions,
-  DegradationTransition,
-  DegradationSample,
-} from './degrade/index'
-export { metricDefinitions, metricWorkers, processMetricNames, createMetrics, createWorkerMetrics, startMetricsServer, quantile, parseExposition, sampleSum } from './metrics/index'
-export type { MetricKey, MetricDefinition, MetricWorker, Metrics, MetricsServer, MetricsServerOptions, MetricSample } from './metrics/index'
-export {
-  createReplayExchange,
-  resumeFilePath,
-  readResumeFile,
-  writeResumeFile,
-  createSyntheticMarket,
-  createCaptureMarket,
-  createTradeHistory,
-  createSeededRandom,
-  createBinanceWsSource,
-  createGroupedWsSource,
-  planConnections,
-  binanceMaxStreamsPerConnection,
-  createBinanceRest,
-  historyRowToTradeEvent,
-  nowMicros,
-  streamName,
-  parseStreamName,
-  parseFrame,
-  asTradeEvent,
-  asBookTickerEvent,
-  toTradeEvent,
-  toBookTickerEvent,
-  toExchangeInfo,
-  captureLine,
-  formatDecimal8,
-  formatBigDecimal8,
-  parseDecimalUnits,
-  malformedKinds,
-  malformedRejectReason,
-  malformedFrameJson,
-  BinanceErrorCode,
-  historicalTradesDefaultLimit,
-  historicalTradesMaxLimit,
-} from './feed/index'
-export type {
-  ReplayExchange,
-  ReplayExchangeOptions,
-  ReplayExchangeStats,
-  ReplayFaults,
-  FrameFault,
-  ConnectionFault,
-  ReplayMarket,
-  MarketResumePoint,
-  SymbolResumePoint,
-  SyntheticMarket,
-  MarketEvent,
-  MarketTrade,
-  MarketQuote,
-  Instrument,
-  CaptureMarket,
-  TradeHistory,
-  BinanceTradeEvent,
-  BinanceBookTickerEvent,
-  BinanceHistoricalTrade,
-  BinanceExchangeInfo,
-  BinanceTimeUnit,
-  MalformedKind,
-  BinanceWsSource,
-  BinanceWsSourceOptions,
-  BinanceWsSourceEvents,
-  DisconnectCause,
-  BinanceRest,
-  BinanceRestOptions,
-  HistoricalTrade,
-  ListedSymbol,
-} from './feed/index'
-export { lineChart, barChart, candlestickChart, vegaLiteChart, chartValues, tableBundle, cellText, renderSvg, chartBundle, displayBundle, show, inNotebook, createLiveDisplay, vegaLiteMime, plotlyMime } from './viz/index'
-export type { Chart, VegaLiteSpec, PlotlyFigure, LineChartOptions, BarChartOptions, CandlestickOptions, TableOptions, DisplayBundle, LiveDisplay } from './viz/index'
-export {
-  hoursPerMonth,
-  scaleNames,
-  scales,
-  defaultLevers,
-  costComponents,
-  costComponentTitles,
-  estimateCost,
-  estimateAtScales,
-  parseUnitPrices,
-  figuresFromBenchmarks,
-  defaultQueryWorkload,
-  defaultAssumedFigures,
-  sensitivity,
-  defaultLeverVariants,
-  seedCostPerMillion,
-  largeScaleTargetPerMillion,
-  compareWithSeed,
-  compareScalesWithSeed,
-  costModelReport,
-  benchmarkIndexPath,
-  readBenchmarkIndex,
-  readBenchmarkResults,
-  sustainedTradesPerSecond,
-  readUnitPrices,
-  readQueryBenchmark,
-  readPeerSystems,
-  queryBenchmarkSummary,
-  machineCeiling,
-  peersLatency,
-  peerSystems,
-  simulateCommitContention,
-  analyticConflictRate,
-} from './cost/index'
-export type {
-  Scale,
-  ScaleName,
-  Levers,
-  CostBreakdown,
-  CostEstimate,
-  UnitPrices,
-  MeasuredFigures,
-  AssumedFigures,
-  QueryWorkloadEntry,
-  BenchmarkResults,
-  LeverVariant,
-  SensitivityRow,
-  SeedComparison,
-  CostReport,
-  CostReportInputs,
-  BenchmarkIndex,
-  ContentionInput,
-  ContentionResult,
-  LatencyQuantiles,
-  QueryBenchmarkSummary,
-  MachineCeiling,
-  PeersLatency,
-  PeerSystem,
-} from './cost/index'
-export { overloadDemoPolicy, removeOverloadDemo, runOverloadDemo, overloadDemoRun, runOverloadDemoFromConfig, removeOverloadDemoFromConfig, overloadTimelinePath, writeOverloadTimeline, readOverloadTimeline } from './scenarios/index'
-export type { OverloadDemoOptions, OverloadDemoDeps, OverloadDemoResult, OverloadSample, OverloadDemoRun, OverloadDemoFromConfigOptions, RecordedOverloadRun } from './scenarios/index'
+/** Market records and exact timestamps (µs since the epoch). */
+export { Timestamp, isoMicros, microsOf, parseIsoMicros } from './market/index'
+export type { Trade, Quote, TradeSide } from './market/index'
+/** The schema registry, the catalog and the tables' designs, for looking under the hood. */
+export { createSchemaRegistryClient, createRecordSerde, valueSubject, tradeSchema } from './avro/index'
+export { createManifestReader, createRestCatalogClient, tradesTable, quotesTable, quoteIdent, sqlString } from './iceberg/index'
+
+// ── The story notebooks ──────────────────────────────────────────────────────────────────────
 /** What the story notebooks do in their cells (`story.sampleIngestRates(wb, …)`), grouped so the notebooks' helpers do not crowd the top level. */
 export * as story from './story/index'
+/** Charts and tables in a notebook (Plotly, Vega-Lite, HTML), and a display that updates in place. */
+export { tableBundle, show, createLiveDisplay } from './viz/index'
+export type { DisplayBundle } from './viz/index'
+/** The cost model, its scales and levers, and the committed benchmark figures it reads. */
+export { scaleNames, scales, defaultLevers, estimateCost, estimateAtScales, figuresFromBenchmarks, sensitivity, seedCostPerMillion, largeScaleTargetPerMillion, compareScalesWithSeed, costModelReport, readBenchmarkIndex, readBenchmarkResults, readUnitPrices, readQueryBenchmark, readPeerSystems, machineCeiling, peersLatency } from './cost/index'
+export type { Scale, CostEstimate } from './cost/index'
+/** The overload demo, run on the configured stack, and its recorded timelines. */
+export { overloadDemoRun, runOverloadDemoFromConfig, removeOverloadDemoFromConfig, writeOverloadTimeline, readOverloadTimeline } from './scenarios/index'
+export type { OverloadSample } from './scenarios/index'
+/** Degradation levels, in order. */
+export { degradationLevels, levelAtRank } from './degrade/index'
+export type { DegradationLevel, DegradationTransition } from './degrade/index'
+
+// ── The workers (pipelines/) ─────────────────────────────────────────────────────────────────
+/** The replay exchange (Binance's protocol over a seeded market) and its resume file. */
+export { createReplayExchange, resumeFilePath, readResumeFile, writeResumeFile, createSyntheticMarket, captureLine } from './feed/index'
+export type { ReplayFaults } from './feed/index'
+/** The ingest: exchange → normalised Avro records → Kafka, one transaction per batch; its shards. */
+export { createThreadedKafkaSender, runIngestor, shardTransactionalId } from './ingest/index'
+export { parseShard, wholeFeed } from './ingest/shard'
+export type { IngestShard } from './ingest/shard'
+/** The exactly-once sink: Kafka → Iceberg, the offsets in each snapshot. */
+export { runIcebergSink, processWorkDir } from './sink/index'
+export type { SinkPhase } from './sink/index'
+/** Maintenance: compaction, expiry, orphan removal, and the rollups it keeps. */
+export { runMaintenance } from './maintenance/index'
+export { minuteBarsTable, minuteBarsRollup, latestTradesTable, latestTradesRollup, runRollup } from './rollup/index'
+/** The HTTP API over the engine, and its health checks. */
+export { startApiServer, createHealthChecks } from './api/index'
+/** Prometheus metrics: one registry per worker, its server, and reading an exposition back. */
+export { createMetrics, createWorkerMetrics, startMetricsServer, quantile, parseExposition } from './metrics/index'
+export type { Metrics, MetricSample } from './metrics/index'

@@ -1,5 +1,5 @@
 import * as net from 'node:net'
-import { ErrorCode, WorkbenchError, requestJson } from '../../lib/index'
+import { ErrorCode, WorkbenchError, requestJson } from '../../lib/internal'
 
 /**
  * QuestDB's two front doors the peer benchmark uses: the InfluxDB line protocol over TCP for

@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api'
-import { sqlString } from '../../lib/index'
+import { sqlString } from '../../lib/internal'
 import type { QuestDbClient } from './questdb-client'
 import type { PeerParams } from './peer-queries'
 

@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import * as path from 'node:path'
 import type { Kafka, Producer } from 'kafkajs'
-import { parseExposition, pollUntil, requestJson, sleep, type RecordSerde, type Trade } from '../../lib/index'
+import { parseExposition, pollUntil, requestJson, sleep, type RecordSerde, type Trade } from '../../lib/internal'
 import { procClock, processTree, readProcessTable } from '../soak/proc-stat'
 
 export interface BenchWorker {

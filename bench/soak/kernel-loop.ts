@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { ErrorCode, WorkbenchError, sleep, type WorkbenchConfig } from '../../lib/index'
+import { ErrorCode, WorkbenchError, sleep, type WorkbenchConfig } from '../../lib/internal'
 import { jupyterEnv, jupyterVenv, writeKernelSpec } from '../../stack/services/jupyter'
 import { storyCells, type NotebookCell, type StoryCells } from './story-cells'
 

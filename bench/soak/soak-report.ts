@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { lineChart, renderSvg, type Chart } from '../../lib/index'
+import { lineChart, renderSvg, type Chart } from '../../lib/internal'
 import type { KneeResult, SoakRunResult } from './soak-run'
 import { levelName, levelNames, type SoakSample } from './soak-sample'
 

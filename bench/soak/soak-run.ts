@@ -12,7 +12,7 @@
  */
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { sleep, type WorkbenchConfig } from '../../lib/index'
+import { sleep, type WorkbenchConfig } from '../../lib/internal'
 import { requestOnce, startApiLoad, type ApiLoad } from './api-load'
 import { judgeKneeStep, kneeOf, nextKneeRate, type KneeSearchOptions, type KneeStep } from './knee-search'
 import { startKernelLoop, type KernelCellRecord, type KernelLoop } from './kernel-loop'

@@ -4,7 +4,7 @@
  * quantile from bucket increases. Pure: no IO, so the summary is tested from recorded samples.
  */
 
-import { degradationLevels, quantile, type DegradationLevel } from '../../lib/index'
+import { degradationLevels, quantile, type DegradationLevel } from '../../lib/internal'
 
 /** The degradation levels by gauge value (`k2_degrade_level`: 0 NORMAL … 4 CIRCUIT_BREAK), as lib names them. */
 export const levelNames = degradationLevels

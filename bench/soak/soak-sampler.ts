@@ -4,7 +4,7 @@
  * load loop and the notebook kernel finished in the interval. One reading at a time, each
  * scrape bounded by a timeout, so a hung worker shows as a gap, never as a hung bench.
  */
-import { parseExposition, type WorkbenchConfig } from '../../lib/index'
+import { parseExposition, type WorkbenchConfig } from '../../lib/internal'
 import type { ApiLoad } from './api-load'
 import type { KernelLoop } from './kernel-loop'
 import { procClock, readProcessTable, treeUsage, type ProcessTable } from './proc-stat'

@@ -10,7 +10,7 @@
  * it resumes its market (D33), and the ingest reconnects and repairs from REST history.
  */
 import * as path from 'node:path'
-import { ErrorCode, WorkbenchError, errorMessage, loadConfig, sleep, type WorkbenchConfig } from '../../lib/index'
+import { ErrorCode, WorkbenchError, errorMessage, loadConfig, sleep, type WorkbenchConfig } from '../../lib/internal'
 import { ensureCredentials } from '../../stack/lib/credentials'
 import { createStack, managedProcess, type Stack } from '../../stack/lib/manager'
 import { runningPid } from '../../stack/lib/process'

@@ -6,7 +6,7 @@
  * `npm run demo -- --stop` stops everything (data is kept).
  */
 import * as path from 'node:path'
-import { errorMessage, loadConfig } from '../../lib/index'
+import { errorMessage, loadConfig } from '../../lib/internal'
 import { ensureChromium, htmlToPdf } from '../lib/browser'
 import { bold, consoleReporter, dim, formatStatus, green, red, runCli, yellow } from '../lib/cli'
 import { ensureCredentials } from '../lib/credentials'

@@ -1,5 +1,5 @@
 /** `npm run lab`: makes sure JupyterLab runs (with the tslab kernel) and prints the address to open. */
-import { loadConfig } from '../../lib/index'
+import { loadConfig } from '../../lib/internal'
 import { bold, consoleReporter, runCli } from '../lib/cli'
 import { ensureCredentials } from '../lib/credentials'
 import { createStack } from '../lib/manager'

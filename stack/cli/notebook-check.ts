@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { projectRoot } from '../../lib/index'
+import { projectRoot } from '../../lib/internal'
 import { extractNotebook, longLineProblems, notebookCheckTsconfig, type NotebookCellSource } from '../lib/notebook-check'
 
 /** Git-ignored (dist/), and two levels down like any folder the check's relative imports are rebased to. */

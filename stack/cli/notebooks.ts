@@ -7,7 +7,7 @@
  * story's PDF in both forms.
  */
 import * as path from 'node:path'
-import { errorMessage, loadConfig } from '../../lib/index'
+import { errorMessage, loadConfig } from '../../lib/internal'
 import { ensureChromium, htmlToPdf } from '../lib/browser'
 import { consoleReporter, green, red, runCli, yellow } from '../lib/cli'
 import { ensureCredentials } from '../lib/credentials'

@@ -1,4 +1,4 @@
-import { loadConfig, type WorkbenchConfig } from '../../lib/index'
+import { loadConfig, type WorkbenchConfig } from '../../lib/internal'
 import { bold, consoleReporter, formatStatus } from '../lib/cli'
 import { ensureCredentials } from '../lib/credentials'
 import { createStack } from '../lib/manager'

@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { loadConfig } from '../../lib/index'
+import { loadConfig } from '../../lib/internal'
 import { bold, consoleReporter, formatStatus, red, runCli } from '../lib/cli'
 import { ensureCredentials } from '../lib/credentials'
 import { createStack } from '../lib/manager'

@@ -3,7 +3,7 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { chromium, type Browser } from 'playwright-core'
-import { ErrorCode, WorkbenchError, type WorkbenchConfig } from '../../lib/index'
+import { ErrorCode, WorkbenchError, type WorkbenchConfig } from '../../lib/internal'
 import { runStep, which, type Reporter } from './provision'
 
 /** Where Debian's `chromium` package puts its launcher. */

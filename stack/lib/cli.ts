@@ -1,4 +1,4 @@
-import { errorMessage, loadConfig, type WorkbenchConfig } from '../../lib/index'
+import { errorMessage, loadConfig, type WorkbenchConfig } from '../../lib/internal'
 import type { ServiceStatus } from './manager'
 import type { Reporter } from './provision'
 

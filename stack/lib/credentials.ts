@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { credentialsFileName, parseEnvFile, type WorkbenchConfig } from '../../lib/index'
+import { credentialsFileName, parseEnvFile, type WorkbenchConfig } from '../../lib/internal'
 
 /** Secrets the local stack needs, generated once per state folder unless the environment sets them. */
 const generated: ReadonlyArray<[key: string, make: () => string]> = [

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { createRestCatalogClient, credentialsFileName, currentSnapshot, errorMessage, requestJson, tableOffsets, type WorkbenchConfig } from '../../lib/index'
+import { createRestCatalogClient, credentialsFileName, currentSnapshot, errorMessage, requestJson, tableOffsets, type WorkbenchConfig } from '../../lib/internal'
 import { Kafka, logLevel } from 'kafkajs'
 import type { Stack } from './manager'
 

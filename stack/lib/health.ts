@@ -7,7 +7,7 @@
  * `npm run notebooks` fails when a check does not hold, so a demo backup is never recorded on
  * a sick stack.
  */
-import { levelAtRank } from '../../lib/index'
+import { levelAtRank } from '../../lib/internal'
 
 export interface HealthInputs {
   /** Each worker's state (`up`, `down`, …). */

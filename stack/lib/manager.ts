@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
-import { ErrorCode, WorkbenchError, errorMessage, sleep, type WorkbenchConfig } from '../../lib/index'
+import { ErrorCode, WorkbenchError, errorMessage, sleep, type WorkbenchConfig } from '../../lib/internal'
 import { departedOwner, peekPid, portInUse, residentBytes, runningPid, startDetached, stopProcess, tailFile, type ManagedProcess } from './process'
 import { checkRequirement, formatSeconds, indent, type Reporter } from './provision'
 import { instanceName, serviceContext, type ServiceContext, type ServiceDefinition, type ServiceName } from './service'

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import type { WorkbenchConfig } from '../../lib/index'
+import type { WorkbenchConfig } from '../../lib/internal'
 import { runNotebook, type NotebookRun } from './notebook-runner'
 import type { Reporter } from './provision'
 

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import type { WorkbenchConfig } from '../../lib/index'
+import type { WorkbenchConfig } from '../../lib/internal'
 import { jupyterEnv, jupyterVenv, writeKernelSpec } from '../services/jupyter'
 
 /** What happened to one notebook run headless. */

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { ErrorCode, WorkbenchError, type WorkbenchConfig } from '../../lib/index'
+import { ErrorCode, WorkbenchError, type WorkbenchConfig } from '../../lib/internal'
 import { checkRequirement, once, runStep, type Reporter } from './provision'
 
 /**

@@ -2,7 +2,7 @@ import { spawn, type SpawnOptions } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as net from 'node:net'
 import * as path from 'node:path'
-import { ErrorCode, WorkbenchError, sleep } from '../../lib/index'
+import { ErrorCode, WorkbenchError, sleep } from '../../lib/internal'
 
 /**
  * Background service processes: started detached in their own process group with output to a

@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { ErrorCode, WorkbenchError } from '../../lib/index'
+import { ErrorCode, WorkbenchError } from '../../lib/internal'
 import { tailFile } from './process'
 
 /** Where the stack commands tell the user what they are doing (a terminal, CI's log). */

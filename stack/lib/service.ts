@@ -1,5 +1,5 @@
 import * as path from 'node:path'
-import type { WorkbenchConfig } from '../../lib/index'
+import type { WorkbenchConfig } from '../../lib/internal'
 import type { StartSpec } from './process'
 import type { Reporter, Requirement } from './provision'
 

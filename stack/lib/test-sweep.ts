@@ -6,7 +6,7 @@
  * even when a test's own clean-up failed.
  */
 import { Kafka, logLevel } from 'kafkajs'
-import { createRestCatalogClient, requestJson, type WorkbenchConfig } from '../../lib/index'
+import { createRestCatalogClient, requestJson, type WorkbenchConfig } from '../../lib/internal'
 
 const testTopic = /^k2-test-|^k2\.nb_degrade_/
 const testNamespace = /^k2_test_|^nb_degrade_/

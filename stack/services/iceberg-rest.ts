@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { requestJson, requireSecret } from '../../lib/index'
+import { requestJson, requireSecret } from '../../lib/internal'
 import { javaRequirement, mavenRequirement, once, runStep } from '../lib/provision'
 import type { ServiceContext, ServiceDefinition } from '../lib/service'
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { requestJson, requireSecret, type WorkbenchConfig } from '../../lib/index'
+import { requestJson, requireSecret, type WorkbenchConfig } from '../../lib/internal'
 import { once, runStep } from '../lib/provision'
 import type { ServiceContext, ServiceDefinition } from '../lib/service'
 import { checkPysparkPin, provisionSparkJars } from './spark'

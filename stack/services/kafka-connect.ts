@@ -1,6 +1,6 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { requestJson, requireSecret } from '../../lib/index'
+import { requestJson, requireSecret } from '../../lib/internal'
 import { javaRequirement, mavenRequirement, once, runStep } from '../lib/provision'
 import { renderTemplate, type ServiceContext, type ServiceDefinition } from '../lib/service'
 

@@ -1,5 +1,5 @@
 import * as path from 'node:path'
-import { createS3Client, ensureBucket, requestJson, requireSecret } from '../../lib/index'
+import { createS3Client, ensureBucket, requestJson, requireSecret } from '../../lib/internal'
 import { once, runStep } from '../lib/provision'
 import type { ServiceContext, ServiceDefinition } from '../lib/service'
 

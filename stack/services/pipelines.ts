@@ -1,5 +1,5 @@
 import * as path from 'node:path'
-import { requestJson, type WorkbenchConfig } from '../../lib/index'
+import { requestJson, type WorkbenchConfig } from '../../lib/internal'
 import type { ServiceContext, ServiceDefinition } from '../lib/service'
 
 /** A worker runs as one node process with tsx's loader, so SIGTERM reaches it directly; `nodeFlags` go before the loader. */

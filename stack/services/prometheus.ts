@@ -1,7 +1,7 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import type { WorkbenchConfig } from '../../lib/index'
-import { requestJson } from '../../lib/index'
+import type { WorkbenchConfig } from '../../lib/internal'
+import { requestJson } from '../../lib/internal'
 import { renderTemplate, type ServiceContext, type ServiceDefinition } from '../lib/service'
 import { runStep, which } from '../lib/provision'
 

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { requestJson } from '../../lib/index'
+import { requestJson } from '../../lib/internal'
 import { javaRequirement, mavenRequirement, once, runStep } from '../lib/provision'
 import type { ServiceDefinition } from '../lib/service'
 

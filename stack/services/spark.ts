@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { ErrorCode, WorkbenchError, type WorkbenchConfig } from '../../lib/index'
+import { ErrorCode, WorkbenchError, type WorkbenchConfig } from '../../lib/internal'
 import { formatSeconds, type Reporter } from '../lib/provision'
 
 /**

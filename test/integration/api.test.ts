@@ -9,7 +9,7 @@ import {
   startApiServer,
   type ApiServer,
   type QueryEngine,
-} from '../../lib'
+} from '../../lib/internal'
 import { eventually, uniqueName, scratchDir } from './helpers'
 import { recordReliability } from './oracles'
 import { createLakeTestContext, makeQuotes, makeTrades, produceRecords, produceTrades, tableRecords } from './lake-helpers'

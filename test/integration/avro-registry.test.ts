@@ -1,7 +1,7 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createSchemaRegistryClient, isWorkbenchError, projectRoot, requestJson, type Quote, type Trade } from '../../lib'
+import { createSchemaRegistryClient, isWorkbenchError, projectRoot, requestJson, type Quote, type Trade } from '../../lib/internal'
 import { createRecordSerde, frame, quoteSchema, tradeSchema, tradeSchemaV1, unframe, valueSubject, type RecordSchemaIds } from '../../lib/internal'
 import { stackConfig, uniqueName } from './helpers'
 

@@ -14,7 +14,7 @@ import {
   tableOffsets,
   tradesTable,
   type TableHandle,
-} from '../../lib'
+} from '../../lib/internal'
 import { stackConfig, uniqueName } from './helpers'
 import { recordReliability } from './oracles'
 import type { ReliabilityEntry } from '../../stack/lib/reliability-report'

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest'
-import { createRestCatalogClient, createWarehouseStore, isWorkbenchError, type IcebergSchema, type Snapshot } from '../../lib'
+import { createRestCatalogClient, createWarehouseStore, isWorkbenchError, type IcebergSchema, type Snapshot } from '../../lib/internal'
 import { stackConfig, uniqueName } from './helpers'
 
 const schema: IcebergSchema = {

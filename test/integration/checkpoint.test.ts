@@ -1,6 +1,6 @@
 import { Kafka, logLevel, type Producer } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ensureTopics } from '../../lib'
+import { ensureTopics } from '../../lib/internal'
 import { readCheckpoint } from '../../lib/internal'
 import { stackConfig, uniqueName } from './helpers'
 

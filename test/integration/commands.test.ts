@@ -4,7 +4,7 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import { Kafka, logLevel } from 'kafkajs'
 import { afterAll, describe, expect, it } from 'vitest'
-import { createRestCatalogClient, projectRoot } from '../../lib'
+import { createRestCatalogClient, projectRoot } from '../../lib/internal'
 import { stackConfig, uniqueName } from './helpers'
 import { dropLake } from './lake-helpers'
 

@@ -1,6 +1,6 @@
 import { Kafka, logLevel } from 'kafkajs'
 import { afterAll, describe, expect, it } from 'vitest'
-import { createRecordSerde, createRestCatalogClient, createSchemaRegistryClient, createWarehouseFileIO, levelRank, projectRoot, readBenchmarkIndex, runOverloadDemo, silentLogger, sustainedTradesPerSecond } from '../../lib'
+import { createRecordSerde, createRestCatalogClient, createSchemaRegistryClient, createWarehouseFileIO, levelRank, projectRoot, readBenchmarkIndex, runOverloadDemo, silentLogger, sustainedTradesPerSecond } from '../../lib/internal'
 import { dropTopics, stackConfig, uniqueName, scratchDir } from './helpers'
 import { lakeDigest, lossOf, recordReliability, sameContent, topicTrades } from './oracles'
 import { dropLake } from './lake-helpers'

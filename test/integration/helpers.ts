@@ -5,7 +5,7 @@ import * as path from 'node:path'
 import * as net from 'node:net'
 import { inject } from 'vitest'
 import type { Kafka } from 'kafkajs'
-import { encodeProgress, isTransientError, loadConfig, pollUntil, projectRoot, type SchemaRegistryClient, type WorkbenchConfig } from '../../lib'
+import { encodeProgress, isTransientError, loadConfig, pollUntil, projectRoot, type SchemaRegistryClient, type WorkbenchConfig } from '../../lib/internal'
 import { freshTopicOffsets } from '../../lib/internal'
 
 /** The running stack's config, as entry points see it (environment over generated credentials). */

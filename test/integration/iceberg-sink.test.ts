@@ -11,7 +11,7 @@ import {
   silentLogger,
   tableOffsets,
   type IcebergSinkOptions,
-} from '../../lib'
+} from '../../lib/internal'
 import { dropTopics, eventually, readTopic, stackConfig, uniqueName, scratchDir } from './helpers'
 import { recordReliability } from './oracles'
 import { dropLake, makeQuotes, makeTrades, produceRecords, produceTrades, queryTable, startTestSink, tableRecords, type TestSink } from './lake-helpers'

@@ -1,6 +1,6 @@
 import { Kafka, logLevel } from 'kafkajs'
 import { afterAll, describe, expect, it } from 'vitest'
-import { createRecordSerde, createSchemaRegistryClient } from '../../lib'
+import { createRecordSerde, createSchemaRegistryClient } from '../../lib/internal'
 import { eventually, freePort, stackConfig, uniqueName, startWorker as worker } from './helpers'
 import { lossOf, recordReliability, tapeOver, topicTrades, type Content } from './oracles'
 

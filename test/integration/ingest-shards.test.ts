@@ -12,7 +12,7 @@ import {
   silentLogger,
   type IngestReport,
   type IngestShard,
-} from '../../lib'
+} from '../../lib/internal'
 import { dropTopics, stackConfig, uniqueName } from './helpers'
 import { lossOf, recordReliability, tapeOver, topicTrades } from './oracles'
 

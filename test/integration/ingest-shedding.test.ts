@@ -11,7 +11,7 @@ import {
   runIngestor,
   silentLogger,
   type DegradationTransition,
-} from '../../lib'
+} from '../../lib/internal'
 import { dropTopics, readTopic, stackConfig, standInSink, uniqueName } from './helpers'
 import { lossOf, recordReliability, tapeOver, topicTrades } from './oracles'
 

@@ -2,7 +2,7 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { Kafka, logLevel } from 'kafkajs'
 import { afterAll, describe, expect, it } from 'vitest'
-import { metricDefinitions } from '../../lib'
+import { metricDefinitions } from '../../lib/internal'
 import { eventually, freePort, stackConfig, startWorker as start, uniqueName } from './helpers'
 
 /** The workers as a user runs them: replay exchange and ingest as processes, scraped, stopped with SIGTERM. */

@@ -13,7 +13,7 @@ import {
   type IngestReport,
   type MarketEvent,
   type ReplayMarket,
-} from '../../lib'
+} from '../../lib/internal'
 import { dropTopics, readTopic, stackConfig, uniqueName } from './helpers'
 import { lossOf, recordReliability, sameContent, tapeOver, topicTrades } from './oracles'
 

@@ -17,7 +17,7 @@ import {
   silentLogger,
   type IcebergSinkOptions,
   type Trade,
-} from '../../lib'
+} from '../../lib/internal'
 import { FatalError, dropTopics, eventually, stackConfig, uniqueName, scratchDir } from './helpers'
 import { dropLake, makeTrades, produceTrades, queryTable, tableRecords } from './lake-helpers'
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { connectorGroupId, createConnectClient, currentSnapshot, ensureTopics, icebergSinkConnectorConfig, tableOffsets } from '../../lib'
+import { connectorGroupId, createConnectClient, currentSnapshot, ensureTopics, icebergSinkConnectorConfig, tableOffsets } from '../../lib/internal'
 import { createStack } from '../../stack/lib/manager'
 import { allServices } from '../../stack/services'
 import { FatalError, dropTopics, eventually, freePort, startWorker, uniqueName } from './helpers'

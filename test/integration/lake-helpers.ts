@@ -36,7 +36,7 @@ import {
   readParquetByFieldId,
   rollupSourceOf,
   schemaById,
-} from '../../lib'
+} from '../../lib/internal'
 import { FatalError, dropTopics, stackConfig, uniqueName } from './helpers'
 
 /** `count` trades per symbol with consecutive ids from `firstId`, one ms apart, exact prices. */

@@ -23,7 +23,7 @@ import {
   runMaintenance,
   silentLogger,
   type TableHandle,
-} from '../../lib'
+} from '../../lib/internal'
 import { dropTopics, eventually, stackConfig, uniqueName, scratchDir } from './helpers'
 import { dropLake, liveDataFiles, makeTrades, produceTrades, queryTable } from './lake-helpers'
 

@@ -7,7 +7,7 @@ import {
   silentLogger,
   type QueryEngine,
   type Trade,
-} from '../../lib'
+} from '../../lib/internal'
 import { eventually, uniqueName, scratchDir } from './helpers'
 import { createLakeTestContext, makeQuotes, makeTrades, produceRecords, produceTrades, tableRecords } from './lake-helpers'
 

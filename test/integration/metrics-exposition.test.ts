@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { metricDefinitions, metricWorkers, processMetricNames, type MetricWorker } from '../../lib'
+import { metricDefinitions, metricWorkers, processMetricNames, type MetricWorker } from '../../lib/internal'
 import { FatalError, eventually, freePort, startWorker, uniqueName } from './helpers'
 import { createLakeTestContext } from './lake-helpers'
 

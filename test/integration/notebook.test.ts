@@ -68,7 +68,7 @@ describe('notebooks on the tslab kernel', () => {
     const touched = path.join('stack', 'lib', `_k2-test-touch-${process.pid}.ts`)
     const nb = {
       cells: [
-        'import { lineChart } from "./lib/index";\nimport { connectWorkbench } from "./stack/notebook";',
+        'import { lineChart } from "./lib/internal";\nimport { connectWorkbench } from "./stack/notebook";',
         `import * as fs from "fs";\nfs.writeFileSync(${JSON.stringify(touched)}, "export const x = 1\\n");\nawait new Promise((r) => setTimeout(r, 3000));\nfs.rmSync(${JSON.stringify(touched)});\nawait new Promise((r) => setTimeout(r, 3000));`,
         'console.log("the next cell ran");',
       ].map((source) => ({ cell_type: 'code', metadata: {}, execution_count: null, outputs: [], source })),

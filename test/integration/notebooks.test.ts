@@ -9,7 +9,7 @@ import type { NotebookRun } from '../../stack/lib/notebook-runner'
 import { allServices, groupNames } from '../../stack/services/index'
 import { dropTopics, eventually, freePort, uniqueName } from './helpers'
 import { createLakeTestContext, dropLake } from './lake-helpers'
-import { loadConfig, resumeFilePath } from '../../lib'
+import { loadConfig, resumeFilePath } from '../../lib/internal'
 
 interface Output {
   output_type: string

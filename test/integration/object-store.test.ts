@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest'
-import { createS3Store, createWarehouseStore, isWorkbenchError } from '../../lib'
+import { createS3Store, createWarehouseStore, isWorkbenchError } from '../../lib/internal'
 import { stackConfig, uniqueName } from './helpers'
 
 describe('object store (MinIO)', () => {

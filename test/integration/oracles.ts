@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto'
 import * as path from 'node:path'
 import { promisify } from 'node:util'
 import type { Kafka } from 'kafkajs'
-import { requireSecret, type RecordSerde, type WorkbenchConfig } from '../../lib'
+import { requireSecret, type RecordSerde, type WorkbenchConfig } from '../../lib/internal'
 import { writeReliabilityRecord, type ReliabilityEntry } from '../../stack/lib/reliability-report'
 import { readTopic, stackConfig } from './helpers'
 

@@ -2,7 +2,7 @@ import { DuckDBInstance } from '@duckdb/node-api'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { createWarehouseStore, requireSecret } from '../../lib'
+import { createWarehouseStore, requireSecret } from '../../lib/internal'
 import { ensurePeersPython, runPeerScript } from '../../stack/lib/peers-python'
 import { scratchDir, stackConfig, uniqueName } from './helpers'
 

@@ -11,7 +11,7 @@
 import * as fs from 'node:fs'
 import * as net from 'node:net'
 import * as path from 'node:path'
-import { loadConfig, type WorkbenchConfig } from '../../lib'
+import { loadConfig, type WorkbenchConfig } from '../../lib/internal'
 import { ensureCredentials } from '../../stack/lib/credentials'
 import { createStack, type Stack } from '../../stack/lib/manager'
 import type { ServiceName } from '../../stack/lib/service'

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net'
 import * as path from 'node:path'
 import { Gauge, Registry } from 'prom-client'
 import { afterAll, describe, expect, it } from 'vitest'
-import { requestJson } from '../../lib'
+import { requestJson } from '../../lib/internal'
 import { scrapeTargetsDir } from '../../stack/services/prometheus'
 import { eventually, stackConfig, uniqueName } from './helpers'
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createKafkaSender, createMetrics, ensureTopics, openQueryEngine, runIcebergSink, silentLogger, type BatchSender, type QueryEngine, type WorkbenchConfig } from '../../lib'
+import { createKafkaSender, createMetrics, ensureTopics, openQueryEngine, runIcebergSink, silentLogger, type BatchSender, type QueryEngine, type WorkbenchConfig } from '../../lib/internal'
 import { FatalError, dropTopics, eventually, uniqueName, scratchDir } from './helpers'
 import { createLakeTestContext, makeTrades } from './lake-helpers'
 

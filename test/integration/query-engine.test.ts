@@ -8,7 +8,7 @@ import {
   silentLogger,
   type QueryEngine,
   type Trade,
-} from '../../lib'
+} from '../../lib/internal'
 import { dropTopics, eventually, uniqueName, scratchDir } from './helpers'
 import { createLakeTestContext, makeTrades, produceTrades, produceTradesTransactional, startTestSink, tableRecords, type TestSink } from './lake-helpers'
 

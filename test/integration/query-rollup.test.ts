@@ -11,7 +11,7 @@ import {
   type QueryEngine,
   type Queryable,
   type TableHandle,
-} from '../../lib'
+} from '../../lib/internal'
 import { eventually, scratchDir, uniqueName } from './helpers'
 import { createLakeTestContext, makeTrades, produceTrades, startTestSink, tableRecords } from './lake-helpers'
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createQueryEngine, silentLogger, type QueryEngine } from '../../lib'
+import { createQueryEngine, silentLogger, type QueryEngine } from '../../lib/internal'
 import { eventually, uniqueName, scratchDir } from './helpers'
 import { createLakeTestContext, makeTrades, produceTrades, startTestSink, tableRecords, type TestSink } from './lake-helpers'
 

@@ -4,7 +4,7 @@ import * as path from 'node:path'
 import * as fs from 'node:fs'
 import WebSocket from 'ws'
 import { afterEach, describe, expect, it } from 'vitest'
-import { historyRowToTradeEvent, normaliseBinanceFrame, projectRoot, silentLogger } from '../../lib'
+import { historyRowToTradeEvent, normaliseBinanceFrame, projectRoot, silentLogger } from '../../lib/internal'
 // lib/index.ts does not re-export feed/ yet; switch to '../../lib' once it does.
 import {
   asBookTickerEvent,

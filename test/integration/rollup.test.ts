@@ -23,7 +23,7 @@ import {
   tradesTable,
   type TableHandle,
   type Trade,
-} from '../../lib'
+} from '../../lib/internal'
 import { prng } from '../support/prng'
 import { scratchDir, stackConfig, uniqueName } from './helpers'
 import { compareRollupsWithTrades, dropLake } from './lake-helpers'

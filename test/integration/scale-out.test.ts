@@ -1,6 +1,6 @@
 import { Kafka, logLevel } from 'kafkajs'
 import { afterAll, describe, expect, it } from 'vitest'
-import { createRecordSerde, createRestCatalogClient, createSchemaRegistryClient, currentSnapshot, ensureTopics, tableOffsets } from '../../lib'
+import { createRecordSerde, createRestCatalogClient, createSchemaRegistryClient, currentSnapshot, ensureTopics, tableOffsets } from '../../lib/internal'
 import { dropTopics, eventually, freePort, stackConfig, startWorker, uniqueName } from './helpers'
 import { dropLake, makeTrades, produceRecords } from './lake-helpers'
 import { contentOf, lakeDigest, lossOf, recordReliability, tapeOver, topicTrades, topicQuotes, type Content } from './oracles'

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest'
-import { createSchemaRegistryClient, isWorkbenchError } from '../../lib'
+import { createSchemaRegistryClient, isWorkbenchError } from '../../lib/internal'
 import { stackConfig, uniqueName } from './helpers'
 
 const v1 = { type: 'record', name: 'Trade', namespace: 'k2.test', fields: [{ name: 'id', type: 'long' }, { name: 'symbol', type: 'string' }] }

@@ -6,7 +6,7 @@ import {
   runIcebergSink,
   silentLogger,
   type DegradationTransition,
-} from '../../lib'
+} from '../../lib/internal'
 import { dropTopics, eventually, uniqueName, scratchDir } from './helpers'
 import { createLakeTestContext, makeTrades, produceRecords, produceTrades, queryTable, tableRecords } from './lake-helpers'
 

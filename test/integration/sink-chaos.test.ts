@@ -1,6 +1,6 @@
 import { Kafka, logLevel } from 'kafkajs'
 import { afterAll, describe, expect, it } from 'vitest'
-import { createRecordSerde, createRestCatalogClient, createSchemaRegistryClient, createWarehouseFileIO, tableOffsets } from '../../lib'
+import { createRecordSerde, createRestCatalogClient, createSchemaRegistryClient, createWarehouseFileIO, tableOffsets } from '../../lib/internal'
 import { dropTopics, eventually, freePort, stackConfig, startWorker, uniqueName } from './helpers'
 import { compareRollupsWithTrades, dropLake } from './lake-helpers'
 import { lakeDigest, lossOf, recordReliability, tapeOver, topicTrades, topicQuotes, type Content } from './oracles'

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs'
 import { Kafka, logLevel } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createRecordSerde, createRestCatalogClient, createSchemaRegistryClient, createWarehouseFileIO, currentSnapshot, ensureTopics, resumeFilePath, type RecordSerde, type RestCatalogClient, type SchemaRegistryClient, type FileIO, type WorkbenchConfig } from '../../lib'
+import { createRecordSerde, createRestCatalogClient, createSchemaRegistryClient, createWarehouseFileIO, currentSnapshot, ensureTopics, resumeFilePath, type RecordSerde, type RestCatalogClient, type SchemaRegistryClient, type FileIO, type WorkbenchConfig } from '../../lib/internal'
 import { FatalError, eventually, freePort, startWorker, uniqueName } from './helpers'
 import { makeTrades, produceTrades } from './lake-helpers'
 import { lakeDigest, lossOf, recordReliability } from './oracles'

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ErrorCode, WorkbenchError, createSinkProgressReader, type DegradationSignals, type RestCatalogClient } from '../../lib'
+import { ErrorCode, WorkbenchError, createSinkProgressReader, type DegradationSignals, type RestCatalogClient } from '../../lib/internal'
 import { eventually, uniqueName, scratchDir } from './helpers'
 import { createLakeTestContext, makeTrades, produceTrades, startTestSink, tableRecords, type TestSink } from './lake-helpers'
 

@@ -15,7 +15,7 @@ import {
   type BarRow,
   type QueryEngine,
   type Trade,
-} from '../../lib'
+} from '../../lib/internal'
 import { sparkJars, sparkVersions } from '../../stack/services/spark'
 import { FatalError, eventually, uniqueName, scratchDir } from './helpers'
 import { createLakeTestContext, produceTrades, tableRecords } from './lake-helpers'

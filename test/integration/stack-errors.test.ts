@@ -4,7 +4,7 @@ import * as net from 'node:net'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { projectRoot } from '../../lib'
+import { projectRoot } from '../../lib/internal'
 
 /** Runs `npm run stack -- <args>` the way a user does, in a state folder of its own. */
 function stackCli(args: string[], env: Record<string, string>): { status: number | null; out: string } {

@@ -1,6 +1,6 @@
 import { Kafka, logLevel } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createRestCatalogClient, createWarehouseStore, createSchemaRegistryClient } from '../../lib'
+import { createRestCatalogClient, createWarehouseStore, createSchemaRegistryClient } from '../../lib/internal'
 import { uniqueName } from './helpers'
 import { startPrivateStack, type PrivateStack } from './private-stack'
 

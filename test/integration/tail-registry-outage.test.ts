@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { DuckDBInstance } from '@duckdb/node-api'
 import { Kafka, logLevel } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createKafkaTail, createRecordSerde, createSchemaRegistryClient, ensureTopics, marketTailStream, silentLogger, tradesTable } from '../../lib'
+import { createKafkaTail, createRecordSerde, createSchemaRegistryClient, ensureTopics, marketTailStream, silentLogger, tradesTable } from '../../lib/internal'
 import { dropTopics, stackConfig, uniqueName } from './helpers'
 import { makeTrades, produceTrades } from './lake-helpers'
 

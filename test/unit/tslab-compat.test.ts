@@ -1,6 +1,6 @@
 import * as path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { projectRoot } from '../../lib'
+import { projectRoot } from '../../lib/internal'
 
 /**
  * Notebooks import lib through tslab, which type-checks it with its own TypeScript 5.0 and

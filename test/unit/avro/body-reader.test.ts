@@ -1,6 +1,6 @@
 import * as avro from 'avsc'
 import { describe, expect, it } from 'vitest'
-import { AvroBodyReader, createAvroType, decimalUnscaled, encodeDecimal, flatRecordFields, isWorkbenchError, tradeSchema, tradeSchemaV1 } from '../../../lib'
+import { AvroBodyReader, createAvroType, decimalUnscaled, encodeDecimal, flatRecordFields, isWorkbenchError, tradeSchema, tradeSchemaV1 } from '../../../lib/internal'
 
 const int64Max = (1n << 63n) - 1n
 const int64Min = -(1n << 63n)

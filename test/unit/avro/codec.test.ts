@@ -3,7 +3,7 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import * as avro from 'avsc'
 import { describe, expect, it } from 'vitest'
-import { isWorkbenchError, projectRoot, type Quote, type Trade } from '../../../lib'
+import { isWorkbenchError, projectRoot, type Quote, type Trade } from '../../../lib/internal'
 import {
   createTradeReader,
   decodeQuote,

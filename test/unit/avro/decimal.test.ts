@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { isWorkbenchError } from '../../../lib'
+import { isWorkbenchError } from '../../../lib/internal'
 import { canonicalDecimal, decodeDecimal, encodeDecimal } from '../../../lib/internal'
 
 // Expected bytes are the minimal two's-complement big-endian form of the unscaled value, as

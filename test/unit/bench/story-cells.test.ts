@@ -1,7 +1,7 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { projectRoot } from '../../../lib'
+import { projectRoot } from '../../../lib/internal'
 import { storyCells, type NotebookCell } from '../../../bench/soak/story-cells'
 
 const md = (source: string): NotebookCell => ({ cell_type: 'markdown', source })

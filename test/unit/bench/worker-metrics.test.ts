@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { parseExposition } from '../../../lib'
+import { parseExposition } from '../../../lib/internal'
 import { declaredMetrics, fromWorkerMetrics, type WorkerExposition } from '../../../bench/soak/worker-metrics'
 
 const exposition = (text: string): WorkerExposition => ({ samples: parseExposition(text), declared: declaredMetrics(text) })

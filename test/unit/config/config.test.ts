@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { configKeys, isWorkbenchError, parseConfig, parseEnvFile, requireSecret } from '../../../lib'
+import { configKeys, isWorkbenchError, parseConfig, parseEnvFile, requireSecret } from '../../../lib/internal'
 
 describe('parseConfig', () => {
   it('gives a loopback stack on the standard ports when nothing is set', () => {

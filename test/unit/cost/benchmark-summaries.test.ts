@@ -17,7 +17,7 @@ import {
   readQueryBenchmark,
   readUnitPrices,
   type BenchmarkIndex,
-} from '../../../lib'
+} from '../../../lib/internal'
 import { edited, readProjectJson, thrownBy } from '../../support/cost-inputs'
 
 describe('the committed benchmarks as the notebooks read them', () => {

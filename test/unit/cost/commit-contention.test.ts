@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { analyticConflictRate, simulateCommitContention } from '../../../lib'
+import { analyticConflictRate, simulateCommitContention } from '../../../lib/internal'
 
 describe('commit contention on one table', () => {
   it('never conflicts with one committer, and lands one commit per interval', () => {

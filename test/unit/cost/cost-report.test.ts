@@ -2,7 +2,7 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { costModelReport, defaultLevers, estimateCost, figuresFromBenchmarks, isWorkbenchError, parseUnitPrices, projectRoot, readBenchmarkIndex, readBenchmarkResults, scales, seedCostPerMillion, sustainedTradesPerSecond } from '../../../lib'
+import { costModelReport, defaultLevers, estimateCost, figuresFromBenchmarks, isWorkbenchError, parseUnitPrices, projectRoot, readBenchmarkIndex, readBenchmarkResults, scales, seedCostPerMillion, sustainedTradesPerSecond } from '../../../lib/internal'
 import { readProjectJson, thrownBy } from '../../support/cost-inputs'
 
 describe('the cost document (docs/cost-model.md)', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createDegradationManager, createMetrics, silentLogger, type DegradationSignals, type DegradationTransition } from '../../../lib'
+import { createDegradationManager, createMetrics, silentLogger, type DegradationSignals, type DegradationTransition } from '../../../lib/internal'
 
 const standing = { kind: 'standing' as const, windowMs: 3000, minGrowthPerSecond: 0.05 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createDegradationManager, defaultDegradationPolicy, levelActions, overloadDemoPolicy, silentLogger, type DegradationLevel, type DegradationPolicy, type DegradationSignals } from '../../../lib'
+import { createDegradationManager, defaultDegradationPolicy, levelActions, overloadDemoPolicy, silentLogger, type DegradationLevel, type DegradationPolicy, type DegradationSignals } from '../../../lib/internal'
 
 /**
  * The default policy against sequences measured on the live stack (issue 16): what a worker

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ErrorCode, WorkbenchError, backoffDelay, errorMessage, pollUntil, retry, settleWithin, sleep, type RetryPolicy } from '../../../lib'
+import { ErrorCode, WorkbenchError, backoffDelay, errorMessage, pollUntil, retry, settleWithin, sleep, type RetryPolicy } from '../../../lib/internal'
 
 const fast: RetryPolicy = { attempts: 4, initialDelayMs: 1, maxDelayMs: 4, factor: 2, jitter: 0 }
 

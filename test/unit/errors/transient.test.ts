@@ -1,6 +1,6 @@
 import { KafkaJSConnectionError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError, KafkaJSNonRetriableError } from 'kafkajs'
 import { describe, expect, it } from 'vitest'
-import { ErrorCode, WorkbenchError, isTransientError } from '../../../lib'
+import { ErrorCode, WorkbenchError, isTransientError } from '../../../lib/internal'
 
 // kafkajs builds its protocol errors from the broker's error codes; these are the codes' own fields.
 const protocolError = (type: string, retriable: boolean): Error =>

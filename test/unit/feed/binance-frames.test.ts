@@ -1,7 +1,7 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { projectRoot } from '../../../lib'
+import { projectRoot } from '../../../lib/internal'
 // lib/index.ts does not re-export feed/ yet; switch to '../../../lib' once it does.
 import {
   asBookTickerEvent,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { isWorkbenchError } from '../../../lib'
+import { isWorkbenchError } from '../../../lib/internal'
 import { malformedKinds } from '../../../lib/internal'
 import { replaySettings, type ReplayExchangeOptions } from '../../../lib/internal'
 

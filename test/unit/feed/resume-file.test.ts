@@ -2,7 +2,7 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { isWorkbenchError, readResumeFile, resumeFilePath, writeResumeFile } from '../../../lib'
+import { isWorkbenchError, readResumeFile, resumeFilePath, writeResumeFile } from '../../../lib/internal'
 
 describe('replay resume file', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'k2-resume-'))

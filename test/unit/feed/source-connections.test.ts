@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { silentLogger } from '../../../lib'
+import { silentLogger } from '../../../lib/internal'
 import type { BinanceWsSource, BinanceWsSourceEvents, BinanceWsSourceOptions } from '../../../lib/internal'
 import { createGroupedWsSource } from '../../../lib/internal'
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { isWorkbenchError } from '../../../lib'
+import { isWorkbenchError } from '../../../lib/internal'
 // lib/index.ts does not re-export feed/ yet; switch to '../../../lib' once it does.
 import { createSyntheticMarket, type MarketEvent, type MarketQuote, type MarketTrade } from '../../../lib/internal'
 

@@ -1,7 +1,7 @@
 import * as http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ErrorCode, isWorkbenchError, requestJson } from '../../../lib'
+import { ErrorCode, isWorkbenchError, requestJson } from '../../../lib/internal'
 
 /** A loopback server whose /stall answers the headers and then never finishes the body. */
 let server: http.Server

@@ -3,7 +3,7 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { readLakeFilesSql, type PartitionSpec, type Schema } from '../../../lib'
+import { readLakeFilesSql, type PartitionSpec, type Schema } from '../../../lib/internal'
 
 /**
  * Reading data files as the Iceberg spec says, for files other engines write: identity partition

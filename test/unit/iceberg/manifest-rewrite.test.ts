@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { EntryStatus, ManifestContent, groupForRewrite, manifestsToMerge, type DataFile, type ManifestFile } from '../../../lib'
+import { EntryStatus, ManifestContent, groupForRewrite, manifestsToMerge, type DataFile, type ManifestFile } from '../../../lib/internal'
 import type { LiveEntry } from '../../../lib/internal'
 
 const file = (path: string, day: number, bucket: number): DataFile => ({ content: 0, filePath: path, fileFormat: 'PARQUET', partition: [day, bucket], recordCount: 10n, fileSizeInBytes: 1000n }) as DataFile

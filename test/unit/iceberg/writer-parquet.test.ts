@@ -3,7 +3,7 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { DuckDBInstance } from '@duckdb/node-api'
-import { ErrorCode, createParquetDataWriter, decodeSingleValue, tradesTable, type Trade } from '../../../lib'
+import { ErrorCode, createParquetDataWriter, decodeSingleValue, tradesTable, type Trade } from '../../../lib/internal'
 import { stagedDecimalUnscaled as decimalUnscaled } from '../../../lib/internal'
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'k2-writer-test-'))

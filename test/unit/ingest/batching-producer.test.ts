@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { silentLogger } from '../../../lib'
+import { silentLogger } from '../../../lib/internal'
 import { createBatchingProducer, type BatchingProducer, type BatchSender, type OutgoingRecord } from '../../../lib/internal'
 
 /** A sender that records batches and acknowledges (or fails) when told: pure batching logic under test. */

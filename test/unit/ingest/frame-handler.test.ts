@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createMetrics } from '../../../lib'
+import { createMetrics } from '../../../lib/internal'
 import { createFrameHandler } from '../../../lib/internal'
 import type { RejectReason } from '../../../lib/internal'
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createMetrics, silentLogger } from '../../../lib'
+import { createMetrics, silentLogger } from '../../../lib/internal'
 import type { IngestDegradation } from '../../../lib/internal'
 import { createFeedGate } from '../../../lib/internal'
 import { createIngestOutput } from '../../../lib/internal'

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createMetrics, silentLogger } from '../../../lib'
+import { createMetrics, silentLogger } from '../../../lib/internal'
 import type { HistoricalTrade } from '../../../lib/internal'
 import type { RejectReason, Trade } from '../../../lib/internal'
 import { createSequencing } from '../../../lib/internal'

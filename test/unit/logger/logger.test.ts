@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createLogger } from '../../../lib'
+import { createLogger } from '../../../lib/internal'
 
 describe('logger', () => {
   it('writes JSON lines with namespace and fields, dropping lines under the threshold', () => {

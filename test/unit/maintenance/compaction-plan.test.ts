@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { planCompaction, snapshotsToExpire, type CompactionCandidate } from '../../../lib'
+import { planCompaction, snapshotsToExpire, type CompactionCandidate } from '../../../lib/internal'
 
 const hour = 3_600_000_000n
 const t0 = BigInt(Date.UTC(2026, 10, 22)) * 1000n

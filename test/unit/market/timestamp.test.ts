@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { Timestamp, isoMicros, microsOf, parseIsoMicros } from '../../../lib'
+import { Timestamp, isoMicros, microsOf, parseIsoMicros } from '../../../lib/internal'
 
 describe('Timestamp: an instant to the µs that is still a Date', () => {
   it('keeps the µs, answers as a Date to the ms (floor), and writes all six digits to JSON', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { parseExposition, quantile, sampleSum } from '../../../lib'
+import { parseExposition, quantile, sampleSum } from '../../../lib/internal'
 import { quantile as benchQuantile } from '../../../bench/bench-kit'
 import { percentile } from '../../../lib/internal'
 import { prng } from '../../support/prng'

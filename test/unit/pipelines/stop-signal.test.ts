@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ErrorCode, WorkbenchError } from '../../../lib'
+import { ErrorCode, WorkbenchError } from '../../../lib/internal'
 import { stoppedWhileStarting } from '../../../pipelines/stop-signal'
 
 describe('a stop that cuts a wait short', () => {

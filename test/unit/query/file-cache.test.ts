@@ -3,7 +3,7 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
-import { createFileIO, createLocalStore, type FileIO } from '../../../lib'
+import { createFileIO, createLocalStore, type FileIO } from '../../../lib/internal'
 import { createDataFileCache } from '../../../lib/internal'
 
 /** Every folder the tests make, under one that is removed at the end. */

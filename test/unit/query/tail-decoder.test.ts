@@ -23,7 +23,7 @@ import {
   type TableDesign,
   type TailColumn,
   type TailRecordMapping,
-} from '../../../lib'
+} from '../../../lib/internal'
 
 /**
  * The compiled column decoder against the reference path it replaces (serde reader →

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { trimTarget } from '../../../lib'
+import { trimTarget } from '../../../lib/internal'
 
 const offsets = (o: Record<number, bigint>): Map<number, bigint> => new Map(Object.entries(o).map(([p, v]) => [Number(p), v]))
 

@@ -1,7 +1,7 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { prng } from '../../support/prng'
-import { analytics, bindParameters, mergedBarsSql, minuteBarsTable, partialBarColumns, partialBarsSql, rollupAnswers, type Queryable, type QueryResult } from '../../../lib'
+import { analytics, bindParameters, mergedBarsSql, minuteBarsTable, partialBarColumns, partialBarsSql, rollupAnswers, type Queryable, type QueryResult } from '../../../lib/internal'
 
 // Trades with exact decimals, split into commit batches that cut minutes apart, then bars two
 // ways: bars() over the trades, and the partial bars of each batch merged. They must agree

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { planRollup, rollupExpiryFloorMs, rollupSourceKey, rollupSourceOf, rollupSummary, type Snapshot, type TableMetadata } from '../../../lib'
+import { planRollup, rollupExpiryFloorMs, rollupSourceKey, rollupSourceOf, rollupSummary, type Snapshot, type TableMetadata } from '../../../lib/internal'
 
 const snap = (id: number, parent: number | undefined, operation: string, extra: Record<string, string> = {}): Snapshot =>
   ({ 'snapshot-id': BigInt(id), 'parent-snapshot-id': parent === undefined ? undefined : BigInt(parent), 'sequence-number': BigInt(id), 'timestamp-ms': 1000 * id, 'manifest-list': `m${id}`, summary: { operation, ...extra } }) as Snapshot

@@ -2,7 +2,7 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { isWorkbenchError, overloadDemoRun, overloadTimelinePath, projectRoot, readOverloadTimeline, writeOverloadTimeline, type RecordedOverloadRun } from '../../../lib'
+import { isWorkbenchError, overloadDemoRun, overloadTimelinePath, projectRoot, readOverloadTimeline, writeOverloadTimeline, type RecordedOverloadRun } from '../../../lib/internal'
 
 describe("the overload demo's runs and recorded timelines", () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'k2-overload-'))

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { connectorGroupId, icebergSinkConnectorConfig } from '../../../lib'
+import { connectorGroupId, icebergSinkConnectorConfig } from '../../../lib/internal'
 import { registryV2Url } from '../../../stack/services/kafka-connect'
 
 describe("Kafka Connect's Iceberg sink, configured for the workbench", () => {

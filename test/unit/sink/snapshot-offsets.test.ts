@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { offsetsOfSnapshot, offsetsSummary, partialTableOffsets, tableOffsets, type Snapshot, type TableMetadata } from '../../../lib'
+import { offsetsOfSnapshot, offsetsSummary, partialTableOffsets, tableOffsets, type Snapshot, type TableMetadata } from '../../../lib/internal'
 
 const snap = (id: bigint, parent: bigint | undefined, summary: Record<string, string>): Snapshot =>
   ({ 'snapshot-id': id, ...(parent === undefined ? {} : { 'parent-snapshot-id': parent }), 'sequence-number': id, 'timestamp-ms': Number(id), 'manifest-list': `m${id}`, summary: { operation: 'append', ...summary } }) as Snapshot

@@ -3,7 +3,7 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import { spawnSync } from 'node:child_process'
 import { afterAll, describe, expect, it } from 'vitest'
-import { processWorkDir } from '../../../lib'
+import { processWorkDir } from '../../../lib/internal'
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'k2-workdir-test-'))
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }))

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import * as path from 'node:path'
 import { expect, it } from 'vitest'
-import { projectRoot } from '../../../lib'
+import { projectRoot } from '../../../lib/internal'
 
 it('forwards SIGTERM from the npm wrapper to the command it runs, which stops cleanly, and exits with its code', async () => {
   const wrapper = spawn(process.execPath, [path.join(projectRoot, 'stack', 'bootstrap.cjs'), 'test/fixtures/signals/wait-for-stop.ts'], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] })

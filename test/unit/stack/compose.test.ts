@@ -2,7 +2,7 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
-import { configKeys, parseConfig, projectRoot } from '../../../lib'
+import { configKeys, parseConfig, projectRoot } from '../../../lib/internal'
 import { allServices } from '../../../stack/services'
 
 interface ComposeService {

@@ -2,7 +2,7 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { ESLint } from 'eslint'
 import { describe, expect, it } from 'vitest'
-import { projectRoot } from '../../../lib'
+import { projectRoot } from '../../../lib/internal'
 import { extractNotebook, longLineProblems, notebookCheckTsconfig, rebaseImports, rebaseSpecifier } from '../../../stack/lib/notebook-check'
 
 const md = (source: string) => ({ cell_type: 'markdown', source })
@@ -32,8 +32,8 @@ describe('notebook cells extracted for tsc and eslint', () => {
     expect(rebaseSpecifier('./stack/notebook', 'dist/notebook-check')).toBe('../../stack/notebook')
     expect(rebaseSpecifier('./lib/index', '.')).toBe('./lib/index')
     expect(rebaseSpecifier('kafkajs', 'dist/notebook-check')).toBe('kafkajs')
-    const cell = 'import { story } from "./lib/index";\nimport * as tslab from "tslab";\nconst m = await import(\'./lib/viz/index\');\nexport { x } from "./stack/notebook";'
-    expect(rebaseImports(cell, 'dist/notebook-check')).toBe('import { story } from "../../lib/index";\nimport * as tslab from "tslab";\nconst m = await import(\'../../lib/viz/index\');\nexport { x } from "../../stack/notebook";')
+    const cell = 'import { story } from "./lib/internal";\nimport * as tslab from "tslab";\nconst m = await import(\'./lib/viz/index\');\nexport { x } from "./stack/notebook";'
+    expect(rebaseImports(cell, 'dist/notebook-check')).toBe('import { story } from "../../lib/internal";\nimport * as tslab from "tslab";\nconst m = await import(\'../../lib/viz/index\');\nexport { x } from "../../stack/notebook";')
   })
 
   it('finds every cell line over 160 characters, by cell and line', () => {

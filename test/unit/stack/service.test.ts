@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import * as path from 'node:path'
-import { parseConfig, projectRoot } from '../../../lib'
+import { parseConfig, projectRoot } from '../../../lib/internal'
 import { managedProcess } from '../../../stack/lib/manager'
 import { renderTemplate } from '../../../stack/lib/service'
 import { allServices } from '../../../stack/services'

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { compareScalesWithSeed, defaultLevers, estimateAtScales, figuresFromBenchmarks, largeScaleTargetPerMillion, projectRoot, readBenchmarkResults, readUnitPrices, seedCostPerMillion, sensitivity, scales, story } from '../../../lib'
+import { compareScalesWithSeed, defaultLevers, estimateAtScales, figuresFromBenchmarks, largeScaleTargetPerMillion, projectRoot, readBenchmarkResults, readUnitPrices, seedCostPerMillion, sensitivity, scales, story } from '../../../lib/internal'
 
 describe('the cost model as the story shows it', () => {
   const prices = readUnitPrices(projectRoot)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { peersLatency, projectRoot, readBenchmarkIndex, readQueryBenchmark, story, type QueryEngine, type ReadBoundary } from '../../../lib'
+import { peersLatency, projectRoot, readBenchmarkIndex, readQueryBenchmark, story, type QueryEngine, type ReadBoundary } from '../../../lib/internal'
 
 const boundary: ReadBoundary = {
   table: 'market.trades',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { story, type MetricSample } from '../../../lib'
+import { story, type MetricSample } from '../../../lib/internal'
 
 const sample = (stream: string, value: number, shard = '0'): MetricSample => ({ name: 'k2_ingest_records_total', labels: { stream, shard }, value })
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { story, tradeSchema, type SnapshotInfo, type WorkbenchConfig } from '../../../lib'
+import { story, tradeSchema, type SnapshotInfo, type WorkbenchConfig } from '../../../lib/internal'
 
 const snapshot = (id: number, atMs: number, extra: Partial<SnapshotInfo> = {}): SnapshotInfo => ({
   snapshotId: BigInt(id),

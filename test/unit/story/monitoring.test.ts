@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { story, type WorkbenchConfig } from '../../../lib'
+import { story, type WorkbenchConfig } from '../../../lib/internal'
 
 const waitFor = async <T>(_what: string, check: () => Promise<T | undefined>): Promise<T> => {
   for (;;) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { degradationLevels, isWorkbenchError, projectRoot, readOverloadTimeline, story } from '../../../lib'
+import { degradationLevels, isWorkbenchError, projectRoot, readOverloadTimeline, story } from '../../../lib/internal'
 
 describe('the overload demo as the story shows it (the recorded quick run)', () => {
   const run = readOverloadTimeline(projectRoot, 'quick')

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { isWorkbenchError, story, type QueryEngine, type SnapshotInfo } from '../../../lib'
+import { isWorkbenchError, story, type QueryEngine, type SnapshotInfo } from '../../../lib/internal'
 
 const snapshot = (id: number, atMs: number, operation = 'append', totalRecords = 100): SnapshotInfo => ({
   snapshotId: BigInt(id), parentId: undefined, timestampMs: atMs, operation, addedRecords: 1, totalRecords, addedFiles: 1, totalFiles: 1, totalFilesBytes: 1, current: false, offsets: {},

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { computeTiers, story, type GapSummaryRow, type QueryEngine, type TradeQuoteRow } from '../../../lib'
+import { computeTiers, story, type GapSummaryRow, type QueryEngine, type TradeQuoteRow } from '../../../lib/internal'
 
 const gap = (symbol: string, trades: number, missing: number, duplicates: number): GapSummaryRow => ({ symbol, trades: BigInt(trades), firstTradeId: 1n, lastTradeId: BigInt(trades + missing), missing: BigInt(missing), duplicates: BigInt(duplicates) })
 

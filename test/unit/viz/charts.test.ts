@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { barChart, candlestickChart, chartBundle, chartValues, displayBundle, isWorkbenchError, lineChart, plotlyMime, renderSvg, vegaLiteChart, vegaLiteMime } from '../../../lib'
+import { barChart, candlestickChart, chartBundle, chartValues, displayBundle, isWorkbenchError, lineChart, plotlyMime, renderSvg, vegaLiteChart, vegaLiteMime } from '../../../lib/internal'
 
 /** The marks vega drew: `<g class="mark-<type> role-mark …">` groups and the paths in each. */
 function marks(svg: string): Array<{ type: string; items: number }> {

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { createLiveDisplay } from '../../../lib'
+import { createLiveDisplay } from '../../../lib/internal'
 
 // tslab's display channel as the kernel sets it for the running cell: here, a recorder.
 const jupyter = createRequire(__filename)('tslab/dist/jupyter') as { lastWriteDisplayData: unknown }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { cellText, tableBundle } from '../../../lib'
+import { cellText, tableBundle } from '../../../lib/internal'
 
 describe('query results as tables', () => {
   const rows = [
