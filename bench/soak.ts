@@ -52,8 +52,6 @@ function lastKneeOf(dir: string): { rate: number; recordsPerSecond?: number } | 
   }
   return undefined
 }
-const lastKnee = (dir: string): number | undefined => lastKneeOf(dir)?.rate
-
 async function main(): Promise<number> {
   const portOffset = Number(arg('port-offset', '10000'))
   const config = soakEnvironment(process.env, portOffset)
@@ -124,12 +122,14 @@ async function main(): Promise<number> {
     await stack.up()
     if (mode === 'rate') {
       const rate = num('rate', 1)
-      indexRun(await soakRun({ label: label(`rate-${rate}-${minutes}min`), rate, minutes, kneeRate: lastKnee(out), kneeRecordsPerSecond: lastKneeOf(out)?.recordsPerSecond }))
+      const knee = lastKneeOf(out)
+      indexRun(await soakRun({ label: label(`rate-${rate}-${minutes}min`), rate, minutes, kneeRate: knee?.rate, kneeRecordsPerSecond: knee?.recordsPerSecond }))
     } else if (mode === 'overload') {
-      const knee = lastKnee(out)
+      const last = lastKneeOf(out)
+      const knee = last?.rate
       const rate = flag('rate') ? num('rate', 1) : knee ? knee * 4 : undefined
       if (rate === undefined) throw new WorkbenchError(ErrorCode.ConfigInvalid, `--overload needs --rate R, or a knee found earlier in ${out} (run --knee first)`)
-      indexRun(await soakRun({ label: label(`overload-${rate}`), rate, minutes: flag('minutes') ? minutes : num('overload-minutes', 5), kneeRate: knee, kneeRecordsPerSecond: lastKneeOf(out)?.recordsPerSecond, overload: { baseRate: num('base-rate', 1), drainMaxMinutes: drainMinutes } }))
+      indexRun(await soakRun({ label: label(`overload-${rate}`), rate, minutes: flag('minutes') ? minutes : num('overload-minutes', 5), kneeRate: knee, kneeRecordsPerSecond: last?.recordsPerSecond, overload: { baseRate: num('base-rate', 1), drainMaxMinutes: drainMinutes } }))
     } else {
       const kneeRun = await runKneeSearch(ctx, search)
       say(`wrote ${path.relative(config.paths.root, await writeKneeReport(out, kneeRun, report))}: knee ${JSON.stringify(kneeRun.knee)}`)
