@@ -16,7 +16,8 @@
  *                          4× the knee; also writes docs/bench/soak.json (read by `npm run bench`)
  * Options: --port-offset 10000 (a second stack beside the user's; 0: the main stack, refused while
  * its workers run), --out DIR (default docs/bench), --smoke (writes under .state/soak-smoke and
- * labels the run a smoke run), --label L, --idle-seconds 60, --tail-warm-seconds 20 (the API's tail reads this long before its cost is taken), --api-rps 3, --no-kernel, --kernel-pass-seconds 120 (a story pass starts at most this often),
+ * labels the run a smoke run), --stress (the market's stress regime on: by default a soak's
+ * market stays calm, so its rate is the load it names: D78), --label L, --idle-seconds 60, --tail-warm-seconds 20 (the API's tail reads this long before its cost is taken), --api-rps 3, --no-kernel, --kernel-pass-seconds 120 (a story pass starts at most this often),
  * --overload-minutes 5, --base-rate 1 (warm-up and drain of an overload run), --step-minutes 3, --start-rate 2, --max-rate 64, --max-steps 8, --drain-minutes 10.
  * It stops what it started, and gives up (tearing down) past its own deadline.
  */
@@ -31,7 +32,7 @@ import { runKneeSearch, runSoak, scratchDir, type SoakContext, type SoakPlan, ty
 import { createSoakStack, soakEnvironment } from './soak/soak-stack'
 import { readSoakIndex, soakIndexFile, withRun, withKnee, type SoakIndex } from './soak/soak-index'
 
-declareArgs({ 'api-rps': 'string', 'base-rate': 'string', 'drain-minutes': 'string', 'idle-seconds': 'string', 'kernel-pass-seconds': 'string', 'label': 'string', 'max-rate': 'string', 'max-steps': 'string', 'minutes': 'string', 'out': 'string', 'overload-minutes': 'string', 'port-offset': 'string', 'rate': 'string', 'sample-seconds': 'string', 'start-rate': 'string', 'step-minutes': 'string', 'tail-warm-seconds': 'string', 'knee': 'boolean', 'no-kernel': 'boolean', 'overload': 'boolean', 'smoke': 'boolean' })
+declareArgs({ 'api-rps': 'string', 'base-rate': 'string', 'drain-minutes': 'string', 'idle-seconds': 'string', 'kernel-pass-seconds': 'string', 'label': 'string', 'max-rate': 'string', 'max-steps': 'string', 'minutes': 'string', 'out': 'string', 'overload-minutes': 'string', 'port-offset': 'string', 'rate': 'string', 'sample-seconds': 'string', 'start-rate': 'string', 'step-minutes': 'string', 'tail-warm-seconds': 'string', 'knee': 'boolean', 'no-kernel': 'boolean', 'overload': 'boolean', 'smoke': 'boolean', 'stress': 'boolean' })
 
 const say = (line: string): void => void process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`)
 const num = (name: string, fallback: number, zeroAllowed = false): number => {
@@ -54,6 +55,9 @@ function lastKneeOf(dir: string): { rate: number; recordsPerSecond?: number } | 
 }
 async function main(): Promise<number> {
   const portOffset = Number(arg('port-offset', '10000'))
+  // A soak runs at the load it names: the market's stress regime (2.5× the rate for minutes)
+  // stays off unless --stress asks for it (D78). The workers inherit this environment.
+  process.env.K2_REPLAY_STRESS = flag('stress') ? 'on' : 'off'
   const config = soakEnvironment(process.env, portOffset)
   const smoke = flag('smoke')
   const out = path.resolve(config.paths.root, arg('out', smoke ? path.join('.state', 'soak-smoke') : path.join('docs', 'bench')))
@@ -99,6 +103,7 @@ async function main(): Promise<number> {
     kernelPassSeconds: flag('kernel-pass-seconds') ? num('kernel-pass-seconds', 120) : 120,
     lagBoundSeconds: config.sink.maxAgeMs / 1000 + 10,
     commitIntervalSeconds: config.sink.maxAgeMs / 1000,
+    stressRegime: config.replay.stress,
   }
   const command = `npm run bench:soak -- ${process.argv.slice(2).join(' ')}`.trim()
   const report = { command, machine: describeMachine(), smoke }

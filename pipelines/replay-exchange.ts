@@ -62,6 +62,7 @@ async function main(): Promise<number> {
         symbols: config.replay.symbols,
         actionsPerSecond: config.replay.actionsPerSecond,
         takerShare: config.replay.takerShare,
+        stress: config.replay.stress,
         historyPerSymbol: config.replay.historyPerSymbol,
         historyRetainMs: config.replay.historySeconds * 1000,
         faults: parseFaults(config.replay.faults),

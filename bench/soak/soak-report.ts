@@ -105,7 +105,7 @@ export async function writeSoakReport(dir: string, run: SoakRunResult, context: 
     `| API share of a core while its tail read with no request (tailMicrosPerRecord × records/s) | ${fmt(run.detail.apiReadingCoreShare)} |`,
     `| first API query after the warm-up (wakes the tail, waits for its catch-up), ms | ${fmt(run.detail.wakeQueryMs)} |`,
     `| replay exchange behind its schedule, most in the measured window (s) | ${fmt(run.detail.feedLagMaxSeconds)} |`,
-    ...(run.detail.input ? [`| input: peak over 30 s / the knee's (records/s) | ${fmt(run.detail.input.peakRecordsPerSecond)} / ${fmt(run.detail.input.kneeRecordsPerSecond)} |`, `| input above the knee's rate, seconds of the window (market stress regime, bursts) | ${fmt(run.detail.input.secondsAboveKnee)} |`] : []),
+    ...(run.detail.input ? [`| the market's stress regime (2.5× the rate for minutes; D78) | ${run.detail.input.stressRegime === false ? 'off: a calm market, at the rate named' : 'on'} |`, `| input: peak over 30 s / the knee's (records/s) | ${fmt(run.detail.input.peakRecordsPerSecond)} / ${fmt(run.detail.input.kneeRecordsPerSecond)} |`, `| input above the knee's rate, seconds of the window (market stress regime, bursts) | ${fmt(run.detail.input.secondsAboveKnee)} |`] : []),
     ...(run.plan.overload ? [`| tier-3 shed after overload start (s) | ${fmt(run.detail.tier3ShedAfterSeconds)} |`, `| shed by tier | ${fmt(run.detail.shedByTier)} |`, `| backfilled | ${fmt(run.detail.backfilled)} |`] : []),
     '',
     ...(run.problems.length > 0 ? ['## Problems', '', ...run.problems.map((p) => `- ${p}`), ''] : []),

@@ -44,6 +44,8 @@ export interface SoakContext {
   readonly lagBoundSeconds: number
   /** The sink's configured commit interval (s). */
   readonly commitIntervalSeconds: number
+  /** Whether the replay market's stress regime is on (K2_REPLAY_STRESS; off unless `--stress`, D78). */
+  readonly stressRegime: boolean
 }
 
 export interface SoakPlan {
@@ -209,7 +211,7 @@ export async function runSoak(ctx: SoakContext, plan: SoakPlan): Promise<SoakRun
   }
   const samples = parts.sampler!.samples
   const requests = parts.api?.records ?? []
-  const { summary, detail } = summarizeSoak({ samples, windows: windows!, rate: plan.rate, kneeRate: plan.kneeRate, kneeRecordsPerSecond: plan.kneeRecordsPerSecond, minutes: plan.minutes, overload: plan.overload !== undefined, requests, wakeQueryMs: parts.wakeQuery?.ok ? parts.wakeQuery.ms : undefined })
+  const { summary, detail } = summarizeSoak({ samples, windows: windows!, rate: plan.rate, kneeRate: plan.kneeRate, kneeRecordsPerSecond: plan.kneeRecordsPerSecond, minutes: plan.minutes, overload: plan.overload !== undefined, requests, wakeQueryMs: parts.wakeQuery?.ok ? parts.wakeQuery.ms : undefined, stressRegime: ctx.stressRegime })
   return { label: plan.label, plan, startedAt, seconds: Math.round(parts.clock()), windows: windows!, summary, detail, samples, requests, kernelCells: parts.kernel?.records ?? [], kernelPassSeconds: ctx.kernelPassSeconds, problems: parts.problems }
 }
 

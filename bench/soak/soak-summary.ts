@@ -51,6 +51,8 @@ export interface SummaryInput {
   readonly requests?: readonly ApiRequestRecord[]
   /** The request that woke the API's resting tail before the reading window (it catches up first). */
   readonly wakeQueryMs?: number
+  /** Whether the market's stress regime was on (`--stress`); off, the replay rate is the load (D78). */
+  readonly stressRegime?: boolean
 }
 
 /** One API request of the load loop. */
@@ -79,9 +81,10 @@ export interface SoakDetail {
    * What the market offered in the measured window: the highest rate over any 30 s, and the
    * seconds in which the rate (per sample interval) stood above the knee's. The replay exchange's
    * market has a stress regime (about 2.5× its rate for minutes at a time) and bursts per symbol,
-   * so a run at a fraction of the knee can hold stretches of real overload.
+   * so a run at a fraction of the knee can hold stretches of real overload; a soak turns the
+   * stress regime off unless asked (`stressRegime`, D78).
    */
-  readonly input: { readonly peakRecordsPerSecond: number | null; readonly kneeRecordsPerSecond: number | null; readonly secondsAboveKnee: number | null }
+  readonly input: { readonly stressRegime: boolean; readonly peakRecordsPerSecond: number | null; readonly kneeRecordsPerSecond: number | null; readonly secondsAboveKnee: number | null }
   readonly shedByTier: Readonly<Record<string, number>>
   readonly backfilled: number | null
   /** Mean and peak share of one core, and peak RSS, per process over the measured window. */
@@ -211,7 +214,7 @@ export function summarizeSoak(input: SummaryInput): { summary: SoakSummary; deta
     apiReadingCoreShare: round(apiReading, 4),
     wakeQueryMs: orNull(input.wakeQueryMs),
     feedLagMaxSeconds: round(maxOf(measured.map((s) => s.feedLagSeconds)), 1),
-    input: { peakRecordsPerSecond: round(offered.peak, 0), kneeRecordsPerSecond: orNull(input.kneeRecordsPerSecond), secondsAboveKnee: round(offered.secondsAbove, 0) },
+    input: { stressRegime: input.stressRegime ?? true, peakRecordsPerSecond: round(offered.peak, 0), kneeRecordsPerSecond: orNull(input.kneeRecordsPerSecond), secondsAboveKnee: round(offered.secondsAbove, 0) },
     shedByTier,
     backfilled: orNull(backfilled),
     processes,

@@ -78,6 +78,8 @@ export interface WorkbenchConfig {
     readonly symbols: number
     readonly actionsPerSecond: number
     readonly takerShare: number
+    /** Whether the synthetic market's stress regime comes (off: a calm market, whose rate is the load it names). */
+    readonly stress: boolean
   }
   readonly topics: {
     readonly trades: string
@@ -451,8 +453,9 @@ function readReplay(r: EnvReader, offset: number): WorkbenchConfig['replay'] {
   const takerShareText = r.str('K2_REPLAY_TAKER_SHARE', '0.45', 'share of the synthetic market\'s actions that are taker orders (trades); 0.45 is about one trade to one quote, ~0.06 Binance\'s one to ten')
   const takerShare = Number(takerShareText)
   if (!(takerShare > 0 && takerShare <= 1)) r.problems.push(`K2_REPLAY_TAKER_SHARE=${JSON.stringify(takerShareText)} is not a number in (0, 1]`)
+  const stress = r.oneOf('K2_REPLAY_STRESS', 'on', ['on', 'off'], 'the synthetic market\'s stress regime (every ~1,800 s of market time, ~120 s at 2.5× the rate): off keeps the market calm, so a replay rate is the load it names') === 'on'
   const faults = r.str('K2_REPLAY_FAULTS', '{}', 'replay fault injection as JSON, e.g. {"duplicate":0.01,"drop":0.001}')
-  return { port, rate, seed, faults, historyPerSymbol, historySeconds, symbols, actionsPerSecond, takerShare }
+  return { port, rate, seed, faults, historyPerSymbol, historySeconds, symbols, actionsPerSecond, takerShare, stress }
 }
 
 /** The exchange feed: its URLs default to the replay exchange's port. */

@@ -27,6 +27,8 @@ export interface ReplayExchangeOptions {
   readonly actionsPerSecond?: number
   /** Share of the synthetic market's actions that are taker orders (default 0.45; Binance's ~1 trade to 10 quotes: ~0.06). */
   readonly takerShare?: number
+  /** Whether the synthetic market's stress regime comes (default true; see SyntheticMarketOptions). */
+  readonly stress?: boolean
   /** Market time of the synthetic market's first event (default: now, so timestamps look live). */
   readonly startTimeMs?: number
   /**

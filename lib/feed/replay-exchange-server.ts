@@ -188,6 +188,7 @@ function syntheticMarket(options: ReplayExchangeOptions, seed: number): ReplayMa
     symbols: options.symbols,
     ...(options.actionsPerSecond === undefined ? {} : { actionsPerSecond: options.actionsPerSecond }),
     ...(options.takerShare === undefined ? {} : { takerShare: options.takerShare }),
+    ...(options.stress === undefined ? {} : { stress: options.stress }),
     startTimeMs: options.startTimeMs ?? Date.now(),
     historyPerSymbol: options.historyPerSymbol,
     historyRetainMs: options.historyRetainMs,

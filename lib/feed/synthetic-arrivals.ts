@@ -52,9 +52,14 @@ export function firstBurstAt(rng: SeededRandom): number {
   return rng.exponential(calmToBurst)
 }
 
-/** The market's regime at its start: calm, with the first stress drawn from the seed. */
-export function startRegime(rng: SeededRandom): MarketRegime {
-  return { stress: false, stressEnd: rng.exponential(calmToStress) }
+/**
+ * The market's regime at its start: calm, with the first stress drawn from the seed. Without
+ * `stress` the market stays calm for good; the draw is made all the same, so every other number
+ * the seed gives stays as it was.
+ */
+export function startRegime(rng: SeededRandom, stress = true): MarketRegime {
+  const first = rng.exponential(calmToStress)
+  return { stress: false, stressEnd: stress ? first : Number.POSITIVE_INFINITY }
 }
 
 /** Flips the market-wide regime at its `stressEnd` and draws the next one; returns when it flipped. */

@@ -42,6 +42,12 @@ export interface SyntheticMarketOptions {
    * runs about one trade to ten quote updates: ~0.06.
    */
   readonly takerShare?: number
+  /**
+   * Whether the market-wide stress regime comes (default true): about every 1,800 s of market
+   * time for about 120 s, every symbol at 2.5× its rate. Without it the market stays calm, and a
+   * replay rate is the load it names (a benchmark at a stated load sets it: D78).
+   */
+  readonly stress?: boolean
   /** Trades kept per symbol for `history` (default 10,000). */
   readonly historyPerSymbol?: number
   /** Beyond that, what each symbol traded in the last this many ms of wall time (default 60,000; 0: the count only). */
@@ -104,7 +110,7 @@ export function createSyntheticMarket(options: SyntheticMarketOptions): Syntheti
     const s = bySymbol.get(symbol)
     if (s) resumeSymbol(s, point)
   }
-  const regime = startRegime(rng)
+  const regime = startRegime(rng, options.stress ?? true)
   const schedule = createActionSchedule(count, (i) => sampleNextArrival(states[i]!, 0, regime.stress, rng))
 
   const queue: MarketEvent[] = []

@@ -82,6 +82,15 @@ describe('synthetic arrivals', () => {
     }
   })
 
+  it('keeps a market without stress calm for good, drawing what a stressed one draws so the seed gives the same numbers after', () => {
+    const withStress = createSeededRandom(8)
+    const calm = createSeededRandom(8)
+    expect(startRegime(withStress).stressEnd).toBeLessThan(Number.POSITIVE_INFINITY)
+    const regime = startRegime(calm, false)
+    expect(regime).toEqual({ stress: false, stressEnd: Number.POSITIVE_INFINITY })
+    expect(calm.float()).toBe(withStress.float())
+  })
+
   it('moves prices further in bursts and under stress', () => {
     const sigma = 1e-4
     expect(regimeVolatility(sigma, false, false)).toBe(sigma)

@@ -52,6 +52,24 @@ describe('synthetic market', () => {
     expect((defaults.length - m) / m).toBeLessThan(1.5)
   })
 
+  it('without its stress regime plays the same tape until the first stress, and fewer events after it', () => {
+    const horizonMicros = 4 * 3600 * 1e6
+    const tapeOf = (stress: boolean): MarketEvent[] => {
+      const market = createSyntheticMarket({ seed: 3, symbols: 10, actionsPerSecond: 5, startTimeMs: 0, stress })
+      const events: MarketEvent[] = []
+      for (let e = market.next(); e.timeMicros < horizonMicros; e = market.next()) events.push(e)
+      return events
+    }
+    const stressed = tapeOf(true)
+    const calm = tapeOf(false)
+    let same = 0
+    while (same < calm.length && JSON.stringify(calm[same]) === JSON.stringify(stressed[same])) same++
+    // Four hours of market time hold several stress spells (one every ~1,800 s, ~120 s at 2.5× the rate).
+    expect(same).toBeGreaterThan(1000)
+    expect(same).toBeLessThan(calm.length)
+    expect(stressed.length / calm.length).toBeGreaterThan(1.03)
+  })
+
   it('concentrates activity: the top 20 symbols carry most trades, yet every symbol trades', () => {
     const perSymbol = new Map<string, number>()
     for (const t of trades) perSymbol.set(t.symbol, (perSymbol.get(t.symbol) ?? 0) + 1)
