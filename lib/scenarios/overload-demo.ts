@@ -394,13 +394,15 @@ async function countTier1(kafka: Kafka, topic: string): Promise<number> {
 }
 
 /**
- * The exchange in a process of its own (overload-exchange.ts), as a real one is: in the demo's
+ * The exchange in a process of its own (`serveOverloadExchange`), as a real one is: in the demo's
  * process its frame rendering took the event loop the ingest and the sink share, and the offered
  * overload never reached them (the exchange paces to a slow reader).
  */
 async function startExchange(seed: number, rate: number): Promise<{ url: string; restUrl: string; setRate(rate: number): void; close(): Promise<void> }> {
-  const script = path.join(__dirname, 'overload-exchange.ts')
-  const child = spawn(process.execPath, ['--import', 'tsx', script, String(seed), String(rate)], { cwd: path.resolve(__dirname, '..', '..'), stdio: ['pipe', 'pipe', 'pipe'] })
+  const entry = path.join(__dirname, 'overload-exchange.ts')
+  const program = `require(${JSON.stringify(entry)}).serveOverloadExchange(${seed}, ${rate}, { input: process.stdin, output: process.stdout }).then(() => process.exit(0), (err) => { process.stderr.write('overload exchange failed: ' + String(err) + '\\n'); process.exit(1) })`
+  const args = ['--import', 'tsx', '--eval', program]
+  const child = spawn(process.execPath, args, { cwd: path.resolve(__dirname, '..', '..'), stdio: ['pipe', 'pipe', 'pipe'] })
   let stderr = ''
   child.stderr.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-2000)))
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))

@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -85,9 +86,6 @@ describe('lib has no import cycles', () => {
   })
 })
 
-/** lib/ files that are processes' entries (top-level side effects), so never imported as modules. */
-const entryModules = ['scenarios/overload-exchange']
-
 describe('lib/internal', () => {
   it('exports every module of lib/ (the internal surface tests import), one line each in path order', () => {
     const modules = (dir: string): string[] =>
@@ -96,11 +94,20 @@ describe('lib/internal', () => {
     const expected = modules(lib)
       .map((f) => path.relative(lib, f).replace(/\.ts$/, ''))
       .filter((m) => m.includes('/'))
-      // A child process's entry, which starts an exchange when loaded: never re-exported.
-      .filter((m) => !entryModules.includes(m))
       .sort()
       .map((m) => `export * from './${m}'`)
     const lines = fs.readFileSync(path.join(lib, 'internal.ts'), 'utf8').split('\n').filter((l) => l.startsWith('export * from'))
     expect(lines).toEqual(expected)
   })
+
+  it('starts nothing when loaded: a process that only imports lib/internal exits on its own', async () => {
+    // A module with top-level effects (a server, a timer) would keep the process alive; the
+    // timeout turns that into a failure naming it rather than a hung suite.
+    const exit = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = execFile(process.execPath, ['--import', 'tsx', '--eval', "require('./lib/internal')"], { cwd: projectRoot, timeout: 60_000 }, (err, _stdout, stderr) => {
+        resolve({ code: err ? (child.exitCode ?? -1) : 0, stderr })
+      })
+    })
+    expect(exit).toEqual({ code: 0, stderr: '' })
+  }, 90_000)
 })
