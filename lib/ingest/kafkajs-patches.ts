@@ -1,53 +1,20 @@
 /**
- * Two fixes to kafkajs 2.2.4, installed when lib is imported.
+ * Three fixes to kafkajs 2.2.4, installed when lib is imported.
  *
  * 1. kafkajs 2.2.4 groups the messages of a send by partition with `[...current, message]` inside
  * a reduce, which is quadratic in the batch size: at 5,000 records per request it took ~7% of
  * the ingest CPU (profiled with bench:ingest). This installs a linear version with the same
- * result before kafkajs loads it. It must run before the first `require('kafkajs')` that builds
- * a producer; `lib/ingest/producer-kafka.ts` imports it first. If kafkajs has already loaded its
- * own version (or its layout changed), nothing is replaced and `installed` says so.
+ * result before kafkajs loads it (kafkajs-producer.cjs, shared with the producer's thread). It
+ * must run before the first `require('kafkajs')` that builds a producer;
+ * `lib/ingest/producer-kafka.ts` imports it first. If kafkajs has already loaded its own version
+ * (or its layout changed), nothing is replaced and `installed` says so.
  */
-import Module from 'node:module'
 import * as path from 'node:path'
+import { installLinearGrouping, replaceModule } from './kafkajs-producer.cjs'
 import { createRecordBatchDecoder } from './kafkajs-record-batch'
 
-type Partitioner = (args: { topic: string; partitionMetadata: unknown[]; message: unknown }) => number
-
-function groupMessagesPerPartition({ topic, partitionMetadata, messages, partitioner }: { topic: string; partitionMetadata: unknown[]; messages: unknown[]; partitioner: Partitioner }): Record<number, unknown[]> {
-  const result: Record<number, unknown[]> = {}
-  if (partitionMetadata.length === 0) return result
-  for (const message of messages) {
-    const partition = partitioner({ topic, partitionMetadata, message })
-    ;(result[partition] ??= []).push(message)
-  }
-  return result
-}
-
-function install(): boolean {
-  try {
-    const main = require.resolve('kafkajs')
-    const file = path.join(path.dirname(main), 'src', 'producer', 'groupMessagesPerPartition.js')
-    const sender = path.join(path.dirname(main), 'src', 'producer', 'sendMessages.js')
-    if (require.cache[sender]) return require.cache[file]?.exports === groupMessagesPerPartition
-    replaceModule(file, groupMessagesPerPartition)
-    return true
-  } catch {
-    return false
-  }
-}
-
-/** Puts `exports` in the module cache as kafkajs's `file`, so that kafkajs's own require gets it. */
-function replaceModule(file: string, exports: unknown): void {
-  const mod = new Module(file)
-  mod.filename = file
-  mod.loaded = true
-  mod.exports = exports
-  require.cache[file] = mod
-}
-
 /** Whether the linear grouping is the one kafkajs uses in this process. */
-export const installed: boolean = install()
+export const installed: boolean = installLinearGrouping()
 
 interface RequestQueue {
   pending: unknown[]

@@ -1,8 +1,9 @@
 import './kafkajs-patches'
 import './kafka-zstd.cjs'
+import { cachedDefaultPartitioner as cachedPartitioner, sendBatch } from './kafkajs-producer.cjs'
 import * as path from 'node:path'
 import { Worker } from 'node:worker_threads'
-import { CompressionTypes, Partitioners, type ICustomPartitioner, type Message, type Producer } from 'kafkajs'
+import { CompressionTypes, type ICustomPartitioner, type Message, type Producer, type ProducerBatch } from 'kafkajs'
 import { ErrorCode, WorkbenchError } from '../errors/index'
 import type { Logger } from '../logger/index'
 
@@ -158,26 +159,11 @@ export function createBatchingProducer<M>(sender: BatchSender, options: Batching
   }
 }
 
-/**
- * kafkajs's default (Java-compatible murmur2) partitioner with its answer cached per topic, key
- * and partition count: records are keyed by symbol, so a few hundred keys repeat millions of
- * times and hashing each one again was measurable in the ingest profile.
- */
-export const cachedDefaultPartitioner: ICustomPartitioner = () => {
-  const inner = Partitioners.DefaultPartitioner()
-  const cache = new Map<string, number>()
-  return (args) => {
-    const key = args.message.key
-    if (typeof key !== 'string') return inner(args)
-    const id = `${args.topic}\u0000${args.partitionMetadata.length}\u0000${key}`
-    let partition = cache.get(id)
-    if (partition === undefined) {
-      partition = inner(args)
-      if (cache.size < 100_000) cache.set(id, partition)
-    }
-    return partition
-  }
-}
+/** kafkajs's default partitioner with its answer cached (records are keyed by symbol: few keys, repeated). */
+export const cachedDefaultPartitioner: ICustomPartitioner = cachedPartitioner
+
+/** One batch sent, as one Kafka transaction when `transactional` (the send both senders make). */
+export const sendKafkaBatch: (producer: Producer, batch: ProducerBatch, transactional: boolean) => Promise<void> = sendBatch
 
 /**
  * Sends batches with a kafkajs producer in this thread; with `transactional`, each batch is one
@@ -195,15 +181,7 @@ export function createKafkaSender(producer: Producer, options: { transactional?:
         list.push({ key: r.key, value: r.value, headers: r.headers as Record<string, string> | undefined })
       }
       const batch = { acks: -1, compression: compressionType[compression], topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) }
-      if (!options.transactional) return void (await producer.sendBatch(batch))
-      const tx = await producer.transaction()
-      try {
-        await tx.sendBatch(batch)
-        await tx.commit()
-      } catch (err) {
-        await tx.abort().catch(() => {})
-        throw err
-      }
+      await sendBatch(producer, batch, options.transactional === true)
     },
     async close() {
       if (closed) return

@@ -10,55 +10,19 @@
 // one transferred ArrayBuffer holding every value, and records are [topicIndex, key, offset,
 // length, headers?]; {type:'close'}. Worker → main: {type:'ready'} | {type:'sent', id} |
 // {type:'failed', id, error} | {type:'fatal', error} | {type:'closed'}.
-const path = require('node:path')
 const { parentPort, workerData } = require('node:worker_threads')
 
-// Same linear partition grouping as lib/ingest/kafkajs-patches.ts (kafkajs 2.2.4's is quadratic).
-function groupMessagesPerPartition({ topic, partitionMetadata, messages, partitioner }) {
-  const result = {}
-  if (partitionMetadata.length === 0) return result
-  for (const message of messages) {
-    const partition = partitioner({ topic, partitionMetadata, message })
-    ;(result[partition] || (result[partition] = [])).push(message)
-  }
-  return result
-}
-const kafkajsDir = path.dirname(require.resolve('kafkajs'))
-const groupFile = path.join(kafkajsDir, 'src', 'producer', 'groupMessagesPerPartition.js')
-if (!require.cache[path.join(kafkajsDir, 'src', 'producer', 'sendMessages.js')]) {
-  const Module = require('node:module')
-  const mod = new Module(groupFile)
-  mod.filename = groupFile
-  mod.loaded = true
-  mod.exports = groupMessagesPerPartition
-  require.cache[groupFile] = mod
-}
-
-const { Kafka, CompressionTypes, Partitioners, logLevel } = require('kafkajs')
+const { installLinearGrouping, cachedDefaultPartitioner, sendBatch } = require('./kafkajs-producer.cjs')
+installLinearGrouping()
+const { Kafka, CompressionTypes, logLevel } = require('kafkajs')
 require('./kafka-zstd.cjs')
-
-function cachedPartitioner() {
-  const inner = Partitioners.DefaultPartitioner()
-  const cache = new Map()
-  return (args) => {
-    const key = args.message.key
-    if (typeof key !== 'string') return inner(args)
-    const id = `${args.topic}\u0000${args.partitionMetadata.length}\u0000${key}`
-    let p = cache.get(id)
-    if (p === undefined) {
-      p = inner(args)
-      if (cache.size < 100000) cache.set(id, p)
-    }
-    return p
-  }
-}
 
 const compressionTypes = { none: CompressionTypes.None, gzip: CompressionTypes.GZIP, zstd: CompressionTypes.ZSTD }
 
 async function main() {
   const kafka = new Kafka({ clientId: workerData.clientId, brokers: workerData.brokers, logLevel: logLevel.NOTHING })
   const transactionalId = workerData.transactionalId || undefined
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: cachedPartitioner, transactionalId })
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: cachedDefaultPartitioner, transactionalId })
   // With a transactional id, connecting fences any older producer with the same id and aborts
   // its open transaction, so nothing it half-wrote ever becomes visible to read_committed readers.
   await producer.connect()
@@ -81,18 +45,7 @@ async function main() {
       topicMessages: msg.topics.map((topic, i) => ({ topic, messages: byTopic[i] })).filter((t) => t.messages.length > 0),
     }
     try {
-      if (transactionalId) {
-        const tx = await producer.transaction()
-        try {
-          await tx.sendBatch(batch)
-          await tx.commit()
-        } catch (err) {
-          await tx.abort().catch(() => {})
-          throw err
-        }
-      } else {
-        await producer.sendBatch(batch)
-      }
+      await sendBatch(producer, batch, transactionalId !== undefined)
       parentPort.postMessage({ type: 'sent', id: msg.id })
     } catch (err) {
       parentPort.postMessage({ type: 'failed', id: msg.id, error: String((err && err.message) || err) })
