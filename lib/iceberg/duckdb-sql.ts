@@ -1,4 +1,5 @@
 import { BIGINT, BOOLEAN, DECIMAL, DOUBLE, DuckDBDecimalValue, FLOAT, INTEGER, VARCHAR, type DuckDBType } from '@duckdb/node-api'
+import { decimalUnscaled } from '../avro/decimal'
 import { ErrorCode, WorkbenchError } from '../errors/index'
 import { parsePrimitiveType, type ParsedPrimitiveType } from './single-value'
 import type { IcebergType, NestedField, PartitionSpec, PartitionValue, PartitionValues, Schema } from './spec-types'
@@ -259,26 +260,13 @@ export function stagedColumn(field: NestedField): StagedColumn {
   }
 }
 
-/** A plain decimal number: optional '-', digits, optional '.' and digits. */
-const plainDecimal = /^(-?)(\d+)(?:\.(\d+))?$/
-
 /**
  * A decimal value as its unscaled integer at `scale` (`"67012.5"` → 6701250000000n at scale 8):
- * from an exact decimal string, or a bigint that already is the unscaled value. No rounding and at
- * most `precision` digits; RECORD_INVALID otherwise (zeros beyond `scale` lose nothing and pass).
+ * an exact decimal string, read by the Avro codec's rules (`decimalUnscaled`: no rounding, at most
+ * `precision` digits), or a bigint that already is the unscaled value. RECORD_INVALID otherwise.
  */
 export function stagedDecimalUnscaled(value: unknown, precision: number, scale: number): bigint {
-  const spec = `decimal(${precision},${scale})`
-  let unscaled: bigint
-  if (typeof value === 'bigint') unscaled = value
-  else {
-    const m = typeof value === 'string' ? plainDecimal.exec(value) : null
-    if (!m) throw new WorkbenchError(ErrorCode.RecordInvalid, `${JSON.stringify(String(value)).slice(0, 40)} is not a plain decimal string for ${spec}`)
-    const [, sign, integer = '', fraction = ''] = m
-    if (/[^0]/.test(fraction.slice(scale))) throw new WorkbenchError(ErrorCode.RecordInvalid, `${value} has ${fraction.length} fractional digits; ${spec} keeps ${scale} and will not round`)
-    const digits = BigInt(integer + fraction.slice(0, scale).padEnd(scale, '0'))
-    unscaled = sign === '-' ? -digits : digits
-  }
-  if ((unscaled < 0n ? -unscaled : unscaled) >= 10n ** BigInt(precision)) throw new WorkbenchError(ErrorCode.RecordInvalid, `${String(value)} needs more than the ${precision} digits of ${spec}`)
-  return unscaled
+  if (typeof value !== 'bigint') return decimalUnscaled(value, precision, scale)
+  if ((value < 0n ? -value : value) >= 10n ** BigInt(precision)) throw new WorkbenchError(ErrorCode.RecordInvalid, `${value} needs more than the ${precision} digits of decimal(${precision},${scale})`)
+  return value
 }

@@ -93,8 +93,8 @@ describe('decimalUnscaled', () => {
   it.each([
     ['1.234', 5, 2, 'will not round'],
     ['1e5', 18, 8, 'not a plain decimal'],
-    [1.5, 18, 8, 'not a plain decimal'],
-    ['1000', 5, 2, 'more than the 5 digits'],
+    [1.5, 18, 8, 'expected an exact decimal string'],
+    ['1000', 5, 2, '4 integer digits; decimal(5,2) allows at most 3'],
     [100000n, 5, 2, 'more than the 5 digits'],
   ] as const)('refuses %s as decimal(%i,%i): %s', (v, p, s, why) => {
     expect(() => decimalUnscaled(v, p, s)).toThrow(why)
