@@ -1,21 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import * as os from 'node:os'
-import {
-  BIGINT,
-  BOOLEAN,
-  DECIMAL,
-  DOUBLE,
-  DuckDBDataChunk,
-  DuckDBDecimalValue,
-  FLOAT,
-  INTEGER,
-  VARCHAR,
-  type DuckDBAppender,
-  type DuckDBConnection,
-  type DuckDBType,
-  type DuckDBVector,
-} from '@duckdb/node-api'
-import type { Batch, Consumer, Kafka, KafkaMessage } from 'kafkajs'
+import type { DuckDBConnection } from '@duckdb/node-api'
+import type { Batch, Consumer, Kafka } from 'kafkajs'
 // kafkajs's idle request-queue timer costs a reader more than its records (lib/ingest/kafkajs-patches.ts).
 import '../ingest/kafkajs-patches'
 import { ErrorCode, WorkbenchError, backoffDelay, errorMessage, isWorkbenchError, settleWithin, sleep } from '../errors/index'
@@ -23,9 +9,8 @@ import { quoteIdent } from '../iceberg/duckdb-sql'
 import type { Schema } from '../iceberg/spec-types'
 import type { Logger } from '../logger/index'
 import type { SnapshotOffsets } from '../sink/snapshot-offsets'
-import { StringDictionary, TailChunk, tailColumns, type TailColumn } from './tail-columns'
-import { wireSchemaId, type ColumnDecoder } from './tail-decoder'
-import { writeExactIntegers, type IntegerWidth } from './tail-vectors'
+import { tailColumns } from './tail-columns'
+import { TopicTail, type TailStats, type TailStream } from './tail-topic'
 import { createFetchPacing, createSerialRunner, createTailWaiters, type FetchPacing } from './tail-waiters'
 
 /**
@@ -73,27 +58,8 @@ export interface KafkaTail {
    * Records kept, skipped (undecodable), fetched batches, rows trimmed; `fastRecords` of the
    * records went through a compiled decoder; `rests` times the tail paused for want of queries.
    */
-  readonly stats: { records: number; skipped: number; batches: number; trimmed: number; fastRecords: number; rests: number }
+  readonly stats: TailStats
   close(): Promise<void>
-}
-
-/** One topic the tail reads, and how its records become table rows. */
-export interface TailStream<R> {
-  readonly topic: string
-  /** The Iceberg schema of the table the topic feeds (the tail has the same columns). */
-  readonly schema: Schema
-  /** The reference path: a message value → a record (RecordSerde), or a throw for an undecodable one. */
-  readonly decode: (value: Buffer) => Promise<R>
-  /** Values of one record in schema field order (TableDesign.row). */
-  readonly row: (record: R) => readonly unknown[]
-  /** Where to start: the offsets the table holds (partitions not named start at the earliest offset). */
-  readonly start: SnapshotOffsets
-  /**
-   * The fast path: a decoder for values written with a schema id, straight into `columns` (the
-   * values of `string` columns as codes of their `dictionaries`), or undefined to decode that
-   * id's records with `decode` and `row`. Asked once per id.
-   */
-  readonly columnDecoder?: (schemaId: number, columns: readonly TailColumn[], dictionaries: ReadonlyArray<StringDictionary | undefined>) => Promise<ColumnDecoder | undefined>
 }
 
 export interface KafkaTailOptions {
@@ -120,329 +86,10 @@ export interface KafkaTailOptions {
   readonly idleAfterMs?: number
 }
 
-type Stats = KafkaTail['stats']
-
 const tailRetry = { attempts: 0, initialDelayMs: 100, maxDelayMs: 5_000, factor: 2, jitter: 0.3 }
 
-/** A growable ascending list of offsets with a moving start (offsets stay below 2^53). */
-class OffsetList {
-  private data = new Float64Array(1024)
-  private start = 0
-  private end = 0
-  push(offset: number): void {
-    if (this.end === this.data.length) {
-      const live = this.end - this.start
-      const next = new Float64Array(Math.max(1024, live * 2))
-      next.set(this.data.subarray(this.start, this.end))
-      this.data = next
-      this.start = 0
-      this.end = live
-    }
-    this.data[this.end++] = offset
-  }
-  /** Index of the first offset ≥ o. */
-  private lowerBound(o: number): number {
-    let lo = this.start
-    let hi = this.end
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1
-      if (this.data[mid]! < o) lo = mid + 1
-      else hi = mid
-    }
-    return lo
-  }
-  countBetween(from: number, to: number): number {
-    return Math.max(0, this.lowerBound(to) - this.lowerBound(from))
-  }
-  dropBelow(o: number): void {
-    this.start = this.lowerBound(o)
-  }
-}
-
-/** The DuckDB type a tail column is appended as. */
-function duckType(c: TailColumn): DuckDBType {
-  switch (c.kind) {
-    case 'string':
-      return INTEGER
-    case 'string-list':
-      return VARCHAR
-    case 'bigint':
-      return BIGINT
-    case 'integer':
-      return INTEGER
-    case 'boolean':
-      return BOOLEAN
-    case 'double':
-      return DOUBLE
-    case 'float':
-      return FLOAT
-    case 'decimal':
-      return DECIMAL(c.precision, c.scale)
-  }
-}
-
-/** One topic's tail: its table and appender, its string dictionaries, what has been read, and rows waiting to be appended. */
-class TopicTail {
-  readonly columns: TailColumn[]
-  private readonly types: DuckDBType[]
-  /** Per column: the dictionary of a string column, else undefined. */
-  private readonly dictionaries: Array<StringDictionary | undefined>
-  /** Per column: one decimal value reused for every append (the vector copies it at once). */
-  private readonly decimalBoxes: Array<DuckDBDecimalValue | undefined>
-  /** Per column: the bytes of a value in its 64- or 128-bit integer vector (BIGINT, DECIMAL 10-38 digits), else undefined. */
-  private readonly integerWidths: Array<IntegerWidth | undefined>
-  /** Appended chunks, ready to be filled again. */
-  private readonly spare: TailChunk[] = []
-  readonly next = new Map<number, bigint>()
-  readonly kept = new Map<number, bigint>()
-  /**
-   * Per partition, the offset after the last record `take` dealt with (kept or skipped): a batch
-   * retried after a retryable failure resumes there, so the rows it already took are not taken twice.
-   */
-  private readonly taken = new Map<number, bigint>()
-  /** Offsets of the rows kept, per partition, ascending (trimmed from the front). */
-  readonly offsets = new Map<number, OffsetList>()
-  private pending: TailChunk
-  private readonly full: TailChunk[] = []
-  /** Rows appended since the last flush (not yet visible to other connections). */
-  private unflushed = false
-  private readonly decoders = new Map<number, ColumnDecoder | null>()
-
-  constructor(
-    readonly stream: TailStream<unknown>,
-    readonly table: string,
-    private readonly appender: DuckDBAppender,
-    /** Appends to `<table>_dict (col, code, value)`: each new dictionary entry, once. */
-    private readonly dictionaryAppender: DuckDBAppender,
-    private readonly chunkRows: number,
-    private readonly stats: Stats,
-    private readonly log: Logger,
-  ) {
-    this.columns = tailColumns(stream.schema)
-    this.types = [INTEGER, BIGINT, ...this.columns.map(duckType)]
-    this.dictionaries = this.columns.map((c) => (c.kind === 'string' ? new StringDictionary() : undefined))
-    this.decimalBoxes = this.columns.map((c) => (c.kind === 'decimal' ? new DuckDBDecimalValue(0n, c.precision, c.scale) : undefined))
-    this.integerWidths = this.columns.map(integerWidth)
-    this.pending = this.newChunk()
-  }
-
-  /** The tail's table and its dictionary table. */
-  static createSql(table: string, columns: readonly TailColumn[]): string[] {
-    return [
-      `CREATE OR REPLACE TABLE ${table} (_partition INTEGER, _offset BIGINT, ${columns.map((c, k) => `c${k} ${c.sqlType}`).join(', ')})`,
-      `CREATE OR REPLACE TABLE ${table}_dict (col INTEGER, code INTEGER, value VARCHAR)`,
-    ]
-  }
-
-  /** SQL selecting the rows matching `where`, each column converted to its Iceberg type and named as the table's field. */
-  selectSql(where: string): string {
-    const cols = this.columns.map((c, k) => `${c.convert(`t.c${k}`, `d.v${k}`)} AS ${quoteIdent(c.field.name)}`).join(', ')
-    const coded = this.columns.flatMap((c, k) => (c.kind === 'string' ? [`list(value ORDER BY code) FILTER (WHERE col = ${k}) AS v${k}`] : []))
-    const dictionaries = coded.length ? `, (SELECT ${coded.join(', ')} FROM ${this.table}_dict) d` : ''
-    return `SELECT ${cols} FROM ${this.table} t${dictionaries} WHERE ${where}`
-  }
-
-  private newChunk(): TailChunk {
-    const chunk = this.spare.pop()
-    if (!chunk) return new TailChunk(this.chunkRows, this.columns.length)
-    chunk.length = 0
-    return chunk
-  }
-
-  /**
-   * Decodes the records of one fetched batch into pending rows (those below the position are ones
-   * read already). A retryable failure (the schema registry down) is thrown, not counted as an
-   * undecodable record: the caller retries the batch, and nothing is skipped.
-   */
-  async take(partition: number, messages: readonly KafkaMessage[]): Promise<void> {
-    const next = this.next.get(partition) ?? 0n
-    const taken = this.taken.get(partition) ?? 0n
-    // Offsets as numbers: exact below 2^53, which no partition reaches.
-    const from = Number(taken > next ? taken : next)
-    let list = this.offsets.get(partition)
-    if (!list) this.offsets.set(partition, (list = new OffsetList()))
-    let dealt = -1
-    try {
-      for (const message of messages) {
-        const offset = Number(message.offset)
-        if (offset < from) continue
-        const decoded = this.decode(message.value, partition, message.offset)
-        const kept = typeof decoded === 'boolean' ? decoded : await decoded
-        // Dealt with (kept or skipped as undecodable): a retry of this batch starts after it.
-        dealt = offset
-        if (!kept) continue
-        this.pending.commit(partition, offset)
-        list.push(offset)
-        this.stats.records++
-        if (this.pending.full) {
-          this.full.push(this.pending)
-          this.pending = this.newChunk()
-        }
-      }
-    } finally {
-      if (dealt >= 0) this.taken.set(partition, BigInt(dealt) + 1n)
-    }
-  }
-
-  /**
-   * One value into the next pending row, by the compiled decoder of its writer schema or else the
-   * reference path; false (counted) for a record that cannot be read. Synchronous on the hot path
-   * (a known schema the compiled decoder reads): no promise per record. A flush may swap the
-   * pending chunk while this awaits, so the row is written without an await in between.
-   */
-  private decode(value: Buffer | null, partition: number, offset: string): boolean | Promise<boolean> {
-    if (value === null) {
-      this.stats.skipped++
-      return false
-    }
-    const id = wireSchemaId(value)
-    const decoder = id !== undefined && this.stream.columnDecoder ? this.decoders.get(id) : null
-    if (decoder === undefined) return this.resolve(id!).then(() => this.decode(value, partition, offset))
-    if (decoder && this.decodeFast(decoder, value)) return true
-    return this.decodeReference(value, partition, offset)
-  }
-
-  /** The compiled decoder into the next pending row; false when it refuses the value (the reference path then decides). */
-  private decodeFast(decoder: ColumnDecoder, value: Buffer): boolean {
-    try {
-      decoder(value, this.pending.columns, this.pending.length)
-      this.stats.fastRecords++
-      return true
-    } catch {
-      return false
-    }
-  }
-
-  /** The reference path (RecordSerde, TableDesign.row) into the next pending row; false (counted, logged once) for an undecodable value. */
-  private async decodeReference(value: Buffer, partition: number, offset: string): Promise<boolean> {
-    let values: readonly unknown[]
-    try {
-      values = this.stream.row(await this.stream.decode(value))
-    } catch (err) {
-      if (isWorkbenchError(err) && err.retryable) throw err
-      this.stats.skipped++
-      if (this.stats.skipped === 1) log1(this.log, this.stream.topic, partition, offset, err)
-      return false
-    }
-    const chunk = this.pending
-    const row = chunk.length
-    try {
-      for (let k = 0; k < this.columns.length; k++) {
-        const value = this.columns[k]!.fromRowValue(values[k])
-        const dictionary = this.dictionaries[k]
-        chunk.columns[k]![row] = dictionary ? (typeof value === 'string' ? dictionary.code(value) : null) : value
-      }
-      return true
-    } catch (err) {
-      this.stats.skipped++
-      if (this.stats.skipped === 1) log1(this.log, this.stream.topic, partition, offset, err)
-      return false
-    }
-  }
-
-  private async resolve(id: number): Promise<ColumnDecoder | null> {
-    let decoder: ColumnDecoder | null = null
-    try {
-      decoder = (await this.stream.columnDecoder!(id, this.columns, this.dictionaries)) ?? null
-    } catch (err) {
-      // The registry is down: ask again on the retry rather than settle for the slow path.
-      if (isWorkbenchError(err) && err.retryable) throw err
-      this.log.warn('no compiled decoder for a writer schema; its records take the reference path', { topic: this.stream.topic, schemaId: id, error: errorMessage(err) })
-    }
-    if (!decoder) this.log.info('records of this writer schema are decoded by the reference path (avsc)', { topic: this.stream.topic, schemaId: id })
-    this.decoders.set(id, decoder)
-    return decoder
-  }
-
-  /** Appends full chunks to DuckDB; with `all`, the partial one too. */
-  append(all: boolean): void {
-    if (all && this.pending.length > 0) {
-      this.full.push(this.pending)
-      this.pending = this.newChunk()
-    }
-    for (const chunk of this.full.splice(0)) this.appendChunk(chunk)
-  }
-
-  /** Appends everything pending and makes it visible to the query connections (dictionary entries first). */
-  flush(): void {
-    this.append(true)
-    if (!this.unflushed) return
-    this.dictionaryAppender.flushSync()
-    this.appender.flushSync()
-    this.unflushed = false
-  }
-
-  private appendChunk(c: TailChunk): void {
-    const n = c.length
-    if (n > 0) {
-      const chunk = DuckDBDataChunk.create(this.types, n)
-      fill(chunk.getColumnVector(0), c.partitions, n)
-      const offsets = chunk.getColumnVector(1)
-      writeExactIntegers(offsets, c.offsets, n, 8, asBigInt)
-      offsets.flush()
-      for (let k = 0; k < this.columns.length; k++) {
-        const values = c.columns[k]!
-        const vector = chunk.getColumnVector(k + 2)
-        const dictionary = this.dictionaries[k]
-        const box = this.decimalBoxes[k]
-        const width = this.integerWidths[k]
-        if (dictionary) {
-          for (let i = 0; i < n; i++) vector.setItem(i, values[i] as never)
-          this.appendDictionary(k, dictionary)
-        } else if (box) {
-          const writable = box as { value: bigint }
-          writeExactIntegers(vector, values, n, width, (v) => ((writable.value = v), box))
-        } else if (width) writeExactIntegers(vector, values, n, width, asBigInt)
-        else for (let i = 0; i < n; i++) vector.setItem(i, values[i] as never)
-        vector.flush()
-      }
-      this.appender.appendDataChunk(chunk)
-      this.unflushed = true
-    }
-    this.spare.push(c)
-  }
-
-  private appendDictionary(col: number, dictionary: StringDictionary): void {
-    const { firstCode, values } = dictionary.takeAdded()
-    for (const [i, value] of values.entries()) {
-      this.dictionaryAppender.appendInteger(col)
-      this.dictionaryAppender.appendInteger(firstCode + i)
-      this.dictionaryAppender.appendVarchar(value)
-      this.dictionaryAppender.endRow()
-    }
-  }
-
-  close(): void {
-    for (const a of [this.appender, this.dictionaryAppender]) {
-      try {
-        a.closeSync()
-      } catch {
-        // closed already
-      }
-    }
-  }
-}
-
-/** The bytes per value of a column stored in DuckDB's int64 or int128 layout, else undefined. */
-function integerWidth(c: TailColumn): IntegerWidth | undefined {
-  if (c.kind === 'bigint') return 8
-  if (c.kind !== 'decimal' || c.precision <= 9) return undefined
-  return c.precision <= 18 ? 8 : 16
-}
-
-const asBigInt = (v: bigint): bigint => v
-
-function fill(vector: DuckDBVector, values: readonly unknown[], n: number): void {
-  for (let i = 0; i < n; i++) vector.setItem(i, values[i] as never)
-  vector.flush()
-}
-
-function log1(log: Logger, topic: string, partition: number, offset: string, err: unknown): void {
-  log.warn('a tail record could not be decoded; it is skipped (the sink dead-letters it)', { topic, partition, offset, error: errorMessage(err) })
-}
-
 /** Opens a table and appenders per stream, positioned at the later of the stream's start and the topic's low-water mark. */
-async function openTopicTails(options: KafkaTailOptions, chunkRows: number, stats: Stats, log: Logger): Promise<Map<string, TopicTail>> {
+async function openTopicTails(options: KafkaTailOptions, chunkRows: number, stats: TailStats, log: Logger): Promise<Map<string, TopicTail>> {
   const conn = options.connection
   const topics = new Map<string, TopicTail>()
   const admin = options.kafka.admin()
@@ -476,7 +123,7 @@ interface BatchSink {
   readonly exclusive: <T>(fn: () => Promise<T> | T) => Promise<T>
   /** A batch (or a batch of control records only) moved a partition's position: waiters may go. */
   readonly advanced: (t: TopicTail, partition: number, lastOffset: string) => void
-  readonly stats: Stats
+  readonly stats: TailStats
   readonly log: Logger
 }
 
@@ -563,7 +210,7 @@ interface TailRest {
  * only heartbeats); a query's wait resumes it where the tail stands, which trims have moved up
  * to the lake's offsets meanwhile.
  */
-function createTailRest(consumer: Consumer, topics: ReadonlyMap<string, TopicTail>, idleAfterMs: number, busy: () => boolean, stats: Stats, log: Logger): TailRest {
+function createTailRest(consumer: Consumer, topics: ReadonlyMap<string, TopicTail>, idleAfterMs: number, busy: () => boolean, stats: TailStats, log: Logger): TailRest {
   const subscribed = [...topics.keys()].map((topic) => ({ topic }))
   let resting = false
   let lastDemand = performance.now()
@@ -634,7 +281,7 @@ export async function createKafkaTail(options: KafkaTailOptions): Promise<KafkaT
   const log = options.logger.child('tail')
   const closeTimeoutMs = 15_000
   const conn = options.connection
-  const stats: Stats = { records: 0, skipped: 0, batches: 0, trimmed: 0, fastRecords: 0, rests: 0 }
+  const stats: TailStats = { records: 0, skipped: 0, batches: 0, trimmed: 0, fastRecords: 0, rests: 0 }
   const chunkRows = options.appendRows ?? 2048
   if (!Number.isInteger(chunkRows) || chunkRows < 1 || chunkRows > 2048) throw new WorkbenchError(ErrorCode.ConfigInvalid, `appendRows must be an integer in 1..2048 (a DataChunk holds 2048 rows), not ${chunkRows}`)
   const topics = await openTopicTails(options, chunkRows, stats, log)
