@@ -4,6 +4,7 @@ import * as path from 'node:path'
 import type { DuckDBConnection } from '@duckdb/node-api'
 import {
   appendFiles,
+  createSeededRandom,
   createParquetDataWriter,
   ensureTable,
   formatDecimal8,
@@ -30,14 +31,10 @@ const basePrice = [67000, 3500, 150, 600, 0.6, 0.15, 0.45, 35, 15, 7, 0.12, 0.5,
 const weights = symbols.map((_, i) => 1 / (i + 1))
 const cumulative = weights.map((_, i) => weights.slice(0, i + 1).reduce((a, b) => a + b, 0) / weights.reduce((a, b) => a + b, 0))
 
+/** Uniform in [0, 1) from `seed`: lib's seeded source, so a fixture replays from its seed. */
 function seeded(seed: number): () => number {
-  let a = seed
-  return () => {
-    a = (a + 0x6d2b79f5) | 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
+  const random = createSeededRandom(seed)
+  return () => random.float()
 }
 
 /** Synthetic market state: price units (10⁻⁸) per symbol and the next trade id. */
