@@ -5,8 +5,6 @@ import type { Batch, Consumer, Kafka } from 'kafkajs'
 // kafkajs's idle request-queue timer costs a reader more than its records (lib/ingest/kafkajs-patches.ts).
 import '../ingest/kafkajs-patches'
 import { ErrorCode, WorkbenchError, backoffDelay, errorMessage, isWorkbenchError, settleWithin, sleep } from '../errors/index'
-import { quoteIdent } from '../iceberg/duckdb-sql'
-import type { Schema } from '../iceberg/spec-types'
 import type { Logger } from '../logger/index'
 import type { SnapshotOffsets } from '../sink/snapshot-offsets'
 import { tailColumns } from './tail-columns'
