@@ -123,7 +123,7 @@ describe('inputRates', () => {
     expect(inputRates(samples, undefined)).toEqual({ peak: 36_000, secondsAbove: undefined })
   })
   it('reports the stress in the run\'s detail when the knee\'s records/s are known', () => {
-    const { detail } = summarizeSoak({ samples, windows: { measured: { from: 0, to: 600 } }, rate: 4.7, kneeRate: 9.4, kneeRecordsPerSecond: 24_494, minutes: 10, overload: false })
-    expect(detail.input).toEqual({ peakRecordsPerSecond: 36_000, kneeRecordsPerSecond: 24_494, secondsAboveKnee: 180 })
+    const { detail } = summarizeSoak({ samples, windows: { measured: { from: 0, to: 600 } }, rate: 4.7, kneeRate: 9.4, kneeRecordsPerSecond: 24_494, minutes: 10, overload: false, stressRegime: false })
+    expect(detail.input).toEqual({ stressRegime: false, peakRecordsPerSecond: 36_000, kneeRecordsPerSecond: 24_494, secondsAboveKnee: 180 })
   })
 })
