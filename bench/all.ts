@@ -51,23 +51,57 @@ const level = (l: { ingest: string | null; sink: string | null }): string => `${
 const share = (v: number | null): string => (v === null ? 'n/a' : `${fmt(v * 100, 1)} %`)
 const orNa = (v: number | null | boolean, digits = 0): string => (v === null ? 'n/a' : typeof v === 'boolean' ? (v ? 'yes' : '**no**') : fmt(v, digits))
 
+/** What the soak section reads of a run's own file. */
+interface SoakRunFile {
+  readonly summary?: SoakSummary
+  readonly detail?: { readonly input?: { readonly stressRegime?: boolean; readonly peakRecordsPerSecond: number | null; readonly kneeRecordsPerSecond: number | null; readonly secondsAboveKnee: number | null } }
+}
+
+function readRunFile(file: string): SoakRunFile | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as SoakRunFile
+  } catch {
+    return undefined
+  }
+}
+
+/** "43,827 records/s over 30 s, 1.79× the knee's, for 124 s of the window", or undefined when the input stayed below the knee. */
+function aboveKnee(input: NonNullable<SoakRunFile['detail']>['input']): string | undefined {
+  if (!input?.secondsAboveKnee || !input.peakRecordsPerSecond || !input.kneeRecordsPerSecond) return undefined
+  return `${fmt(input.peakRecordsPerSecond)} records/s over 30 s, ${fmt(input.peakRecordsPerSecond / input.kneeRecordsPerSecond, 2)}× the knee's, for ${fmt(input.secondsAboveKnee)} s of the window`
+}
+
 /**
- * One line per run whose input rose above the knee's rate (the replay market's stress regime and
- * bursts), from the runs' own files: a run at a fraction of the knee can hold real overload.
+ * The runs whose input rose above the knee's rate, from the runs' own files: those of the record
+ * (a run at a fraction of the knee can hold real overload), and the runs kept beside it in
+ * docs/bench (soak-*.json that soak.json does not name, such as a run with the market's stress
+ * regime on: D78).
  */
 function stressLines(root: string, soak: SoakIndex): string[] {
-  const lines = soak.soak.flatMap((r, i) => {
+  const page = (file: string): string => path.relative(path.join(root, 'docs'), file.replace(/\.json$/, '.md'))
+  const recorded = soak.soak.flatMap((r, i) => {
     const file = soak.files[i + 1]
-    if (!file || r.overload) return []
-    try {
-      const input = (JSON.parse(fs.readFileSync(path.join(root, file), 'utf8')) as { detail?: { input?: { peakRecordsPerSecond: number | null; kneeRecordsPerSecond: number | null; secondsAboveKnee: number | null } } }).detail?.input
-      if (!input?.secondsAboveKnee || !input.peakRecordsPerSecond || !input.kneeRecordsPerSecond) return []
-      return [`- rate ${fmt(r.rate, 1)}: the market's stress regime took the input to ${fmt(input.peakRecordsPerSecond)} records/s over 30 s, ${fmt(input.peakRecordsPerSecond / input.kneeRecordsPerSecond, 2)}× the knee's, for ${fmt(input.secondsAboveKnee)} s of the window ([its page](${path.relative(path.join(root, 'docs'), file.replace(/\.json$/, '.md'))})).`]
-    } catch {
-      return []
-    }
+    const above = file && !r.overload ? aboveKnee(readRunFile(path.join(root, file))?.detail?.input) : undefined
+    return above ? [`- rate ${fmt(r.rate, 1)}: the input reached ${above} ([its page](${page(file!)})).`] : []
   })
-  return lines.length > 0 ? ['Input above the knee inside a run (real overload, met by degradation, not by the nominal-load targets):', '', ...lines, ''] : []
+  const dir = path.join(root, 'docs', 'bench')
+  const named = new Set(soak.files.map((f) => path.resolve(root, f)))
+  const beside = fs
+    .readdirSync(dir)
+    .filter((f) => /^soak-.+\.json$/.test(f) && f !== 'soak-knee.json' && !named.has(path.join(dir, f)))
+    .sort()
+    .flatMap((f) => {
+      const run = readRunFile(path.join(dir, f))
+      const r = run?.summary
+      if (!r) return []
+      const market = run.detail?.input?.stressRegime === false ? 'a calm market' : "the market's stress regime on"
+      const above = aboveKnee(run.detail?.input)
+      return [`- rate ${fmt(r.rate, 1)}, ${market} ([its page](${page(path.join('docs', 'bench', f))})): ${above ? `the input reached ${above}; ` : ''}max level ${level(r.maxLevel)}, shed ${orNa(r.shedRecords)}, ingest at NORMAL ${share(r.ingestNormalShare)}, lake lag p99 ${orNa(r.lakeLagP99Seconds, 1)} s, commit p50 / p99 ${orNa(r.commitLatencyP50Ms)} / ${orNa(r.commitLatencyP99Ms)} ms.`]
+    })
+  return [
+    ...(recorded.length > 0 ? ['Input above the knee inside a run of the record (real overload, met by degradation, not by the nominal-load targets):', '', ...recorded, ''] : []),
+    ...(beside.length > 0 ? ['Runs kept beside the record (not in soak.json; D78: the record\'s runs play a calm market, so a rate is the load it names):', '', ...beside, ''] : []),
+  ]
 }
 
 /** The soak section of docs/benchmarks.md: the knee, then one row per run. */
