@@ -143,7 +143,7 @@ async function openStreams(run: SinkRun, res: SinkResources, workDir: string): P
 /** Joins the consumer group: every join asks for a reposition from the tables, and a crash the consumer does not restart from ends the run. */
 async function joinGroup(run: SinkRun, res: SinkResources): Promise<Consumer> {
   const sessionTimeout = run.options.sessionTimeoutMs ?? 10_000
-  const c = run.deps.kafka.consumer({ groupId: run.options.groupId, readUncommitted: false, maxBytesPerPartition: 4 * 2 ** 20, sessionTimeout, heartbeatInterval: Math.max(500, Math.floor(sessionTimeout / 10)) })
+  const c = run.deps.kafka.consumer({ groupId: run.options.groupId, readUncommitted: false, maxBytesPerPartition: run.options.fetchBytesPerPartition ?? 4 * 2 ** 20, sessionTimeout, heartbeatInterval: Math.max(500, Math.floor(sessionTimeout / 10)) })
   res.consumer = c
   c.on(c.events.GROUP_JOIN, () => {
     run.repositionNeeded = true

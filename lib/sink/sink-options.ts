@@ -44,6 +44,12 @@ export interface IcebergSinkOptions {
   readonly stopGraceMs?: number
   /** Kafka session timeout (default 10 s): how soon partitions of a dead instance move on. */
   readonly sessionTimeoutMs?: number
+  /**
+   * Bytes one fetch returns per partition at most (default 4 MiB). The sink learns a partition's
+   * end, and so its own backlog, from the fetches it handles: a backlog that fits in one fetch
+   * is read (though not committed) as soon as it is handled.
+   */
+  readonly fetchBytesPerPartition?: number
   /** Called as each flush passes a phase (metrics, tracing, chaos tests). */
   readonly onPhase?: (phase: SinkPhase, table: string) => void
   /**
