@@ -24,6 +24,7 @@ import {
   analytics,
   bindParameters,
   compactTable,
+  compactionTimeColumns,
   duckdbType,
   createQueryEngine,
   createRecordSerde,
@@ -104,11 +105,10 @@ async function main(): Promise<void> {
   }
   // As the maintenance worker would: merge the small files earlier runs' live commits left, in
   // the rollups too (they follow the sink every 5 s; a rollup not there yet is folded below).
-  const rollupsPresent = await Promise.all([minuteBarsTable.name, latestTradesTable.name].map(async (t) => ((await catalog.tableExists([namespace], t)) ? [t] : [])))
-  for (const name of ['trades', 'quotes', ...rollupsPresent.flat()]) {
+  for (const name of ['trades', 'quotes', minuteBarsTable.name, latestTradesTable.name]) {
+    if (!(await catalog.tableExists([namespace], name))) continue
     const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'k2-bench-compact-'))
-    const timeColumn = name === minuteBarsTable.name ? 'minute' : undefined
-    const report = await compactTable({ catalog, io, namespace: [namespace], name }, loadConn, { targetFileBytes: config.maintenance.targetFileBytes, workDir, openHourMinFiles: 2, ...(timeColumn ? { timeColumn } : {}) })
+    const report = await compactTable({ catalog, io, namespace: [namespace], name }, loadConn, { targetFileBytes: config.maintenance.targetFileBytes, workDir, openHourMinFiles: 2, timeColumn: compactionTimeColumns[name] })
     fs.rmSync(workDir, { recursive: true, force: true })
     if (report.filesIn > 0) say(`${name}: compacted ${report.filesIn} files into ${report.filesOut}`)
   }

@@ -59,7 +59,7 @@ export { runIcebergSink, processWorkDir } from './sink/index'
 export type { SinkPhase } from './sink/index'
 /** Maintenance: compaction, expiry, orphan removal, and the rollups it keeps. */
 export { runMaintenance } from './maintenance/index'
-export { minuteBarsTable, minuteBarsRollup, latestTradesTable, latestTradesRollup, runRollup } from './rollup/index'
+export { minuteBarsTable, minuteBarsRollup, compactionTimeColumns, latestTradesTable, latestTradesRollup, runRollup } from './rollup/index'
 /** The HTTP API over the engine, and its health checks. */
 export { startApiServer, createHealthChecks } from './api/index'
 /** Prometheus metrics: one registry per worker, its server, and reading an exposition back. */

@@ -7,6 +7,7 @@
  */
 import * as path from 'node:path'
 import {
+  compactionTimeColumns,
   createLogger,
   createManifestReader,
   createWorkerMetrics,
@@ -53,7 +54,7 @@ async function main(): Promise<number> {
       {
         namespace: config.sink.namespace,
         tables: [tradesTable.name, quotesTable.name, minuteBarsTable.name, latestTradesTable.name],
-        timeColumns: { [minuteBarsTable.name]: 'minute' },
+        timeColumns: compactionTimeColumns,
         intervalMs: config.maintenance.intervalMs,
         targetFileBytes: config.maintenance.targetFileBytes,
         openHourMinFiles: config.maintenance.openHourMinFiles,

@@ -1,9 +1,9 @@
 import './kafkajs-patches'
 import './kafka-zstd.cjs'
-import { cachedDefaultPartitioner as cachedPartitioner, sendBatch } from './kafkajs-producer.cjs'
+import { sendBatch } from './kafkajs-producer.cjs'
 import * as path from 'node:path'
 import { Worker } from 'node:worker_threads'
-import { CompressionTypes, type ICustomPartitioner, type Message, type Producer, type ProducerBatch } from 'kafkajs'
+import { CompressionTypes, type Message, type Producer } from 'kafkajs'
 import { ErrorCode, WorkbenchError } from '../errors/index'
 import type { Logger } from '../logger/index'
 
@@ -159,11 +159,9 @@ export function createBatchingProducer<M>(sender: BatchSender, options: Batching
   }
 }
 
-/** kafkajs's default partitioner with its answer cached (records are keyed by symbol: few keys, repeated). */
-export const cachedDefaultPartitioner: ICustomPartitioner = cachedPartitioner
-
-/** One batch sent, as one Kafka transaction when `transactional` (the send both senders make). */
-export const sendKafkaBatch: (producer: Producer, batch: ProducerBatch, transactional: boolean) => Promise<void> = sendBatch
+// kafkajs's default partitioner with its answer cached, and the send both senders make (one
+// Kafka transaction per batch when transactional): kafkajs-producer.cjs, shared with the thread.
+export { cachedDefaultPartitioner, sendBatch as sendKafkaBatch } from './kafkajs-producer.cjs'
 
 /**
  * Sends batches with a kafkajs producer in this thread; with `transactional`, each batch is one

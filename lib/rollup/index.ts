@@ -1,4 +1,4 @@
-export { minuteBarsTable, minuteBarsRollup, partialBarColumns, partialBarsSql, mergedBarsSql, finishBarsSql, rollupAnswers, rollupBarsSql, minuteMicros } from './minute-bars'
+export { minuteBarsTable, minuteBarsRollup, compactionTimeColumns, partialBarColumns, partialBarsSql, mergedBarsSql, finishBarsSql, rollupAnswers, rollupBarsSql, minuteMicros } from './minute-bars'
 export type { InnerMinutes } from './minute-bars'
 export type { PartialBarRow } from './minute-bars'
 export { latestTradesTable, latestTradesRollup, partialLatestSql } from './latest-trades'

@@ -160,3 +160,6 @@ export function rollupBarsSql(options: { readonly symbols: boolean; readonly sta
 
 /** The minute-bar rollup as its writer keeps it: the table and a batch's partial bars. */
 export const minuteBarsRollup = { table: minuteBarsTable, partialSql: partialBarsSql } as const
+
+/** The column whose lower bound places a file in an hour for compaction, for tables whose time is not `event_time`. */
+export const compactionTimeColumns: Readonly<Record<string, string>> = { [minuteBarsTable.name]: 'minute' }
