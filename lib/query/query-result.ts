@@ -1,4 +1,5 @@
 import { Timestamp } from '../market/timestamp'
+import { readColumn } from './column-reader'
 import {
   Bool,
   DateDay,
@@ -29,7 +30,6 @@ import {
   type DuckDBType,
   type DuckDBValue,
   type DuckDBValueConverter,
-  type DuckDBVector,
 } from '@duckdb/node-api'
 
 /**
@@ -111,45 +111,22 @@ export async function readChunks(result: DuckDBResult, maxRows: number): Promise
   return { chunks, rows }
 }
 
-/** An exact decimal's text from its scaled integer: one bigint-to-string, no division. */
-export function decimalText(scaled: bigint, scale: number): string {
-  if (scale === 0) return scaled.toString()
-  const negative = scaled < 0n
-  let digits = (negative ? -scaled : scaled).toString()
-  if (digits.length <= scale) digits = digits.padStart(scale + 1, '0')
-  return `${negative ? '-' : ''}${digits.slice(0, digits.length - scale)}.${digits.slice(digits.length - scale)}`
-}
-
 /**
- * One column of one chunk as row values. Decimals come from their scaled integers and timestamps
- * from their µs, skipping DuckDB's value object per cell: for 10,000 rows of decimals and times
- * those objects, their formatting and their garbage cost more than the query (bench:peers).
+ * Rows from result chunks (the first `count` rows), with the same values as `rowsOf` over the
+ * same result's columns. The common types are read from the chunks' memory (column-reader.ts);
+ * the rest through DuckDB's values.
  */
-function columnValues(vector: DuckDBVector, type: DuckDBType, count: number, convert: (v: DuckDBValue) => unknown): unknown[] {
-  const out = new Array<unknown>(count)
-  if (type.typeId === DuckDBTypeId.DECIMAL && 'getScaledValue' in vector) {
-    const scale = (type as unknown as { scale: number }).scale
-    const scaled = vector as unknown as { getScaledValue(i: number): bigint | null }
-    for (let i = 0; i < count; i++) {
-      const v = scaled.getScaledValue(i)
-      out[i] = v === null ? null : decimalText(v, scale)
-    }
-    return out
-  }
-  for (let i = 0; i < count; i++) out[i] = convert(vector.getItem(i))
-  return out
-}
-
-/** Rows from result chunks (the first `count` rows), with the same values as `rowsOf` over the same result's columns. */
 export function rowsOfChunks(names: readonly string[], types: readonly DuckDBType[], chunks: readonly DuckDBDataChunk[], count: number): QueryRow[] {
   const columns = names.map((_, c) => {
-    const convert = columnConverter(types[c]!)
+    const type = types[c]!
+    const convert = columnConverter(type)
     const out: unknown[] = []
     for (const chunk of chunks) {
       const n = Math.min(chunk.rowCount, count - out.length)
       if (n <= 0) break
-      const values = columnValues(chunk.getColumnVector(c), types[c]!, n, convert)
-      for (let i = 0; i < n; i++) out.push(values[i])
+      if (readColumn(chunk, c, type, n, out)) continue
+      const vector = chunk.getColumnVector(c)
+      for (let i = 0; i < n; i++) out.push(convert(vector.getItem(i)))
     }
     return out
   })

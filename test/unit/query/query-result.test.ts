@@ -1,6 +1,6 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { arrowTableOf, columnsOfChunks, decimalText, readChunks, rowsOf, rowsOfChunks } from '../../../lib/internal'
+import { arrowTableOf, columnsOfChunks, decimalText, decimalTextOfNumber, readChunks, rowsOf, rowsOfChunks } from '../../../lib/internal'
 
 let duck: DuckDBInstance
 let db: DuckDBConnection
@@ -64,7 +64,16 @@ describe('rows straight from result chunks', () => {
                         CAST(i AS DECIMAL(9, 0)) AS whole,
                         make_timestamptz((i - 2500) * 1000003) AS ts,
                         CASE WHEN i % 7 = 0 THEN NULL ELSE 'v' || i END AS s,
-                        CASE WHEN i % 5 = 0 THEN NULL ELSE CAST(i AS DECIMAL(18, 8)) END AS maybe
+                        CASE WHEN i % 5 = 0 THEN NULL ELSE CAST(i AS DECIMAL(18, 8)) END AS maybe,
+                        -- around ±2^53 scaled and up to the int64 ends: the exact bigint route
+                        CASE WHEN i % 2 = 0 THEN CAST(printf('%d.%08d', (9007199254740992 + (i - 2500) * 1001) // 100000000, (9007199254740992 + (i - 2500) * 1001) % 100000000) AS DECIMAL(18, 8)) ELSE -CAST(printf('%d.%08d', (9007199254740992 + (i - 2500) * 1001) // 100000000, (9007199254740992 + (i - 2500) * 1001) % 100000000) AS DECIMAL(18, 8)) END AS near53,
+                        CAST(printf('%d.%08d', (i * 199999999999999) // 100000000, (i * 199999999999999) % 100000000) AS DECIMAL(18, 8)) AS spread64,
+                        CAST(CASE WHEN i % 2 = 0 THEN 9223372036854775807 - i ELSE -9223372036854775807 + i END AS BIGINT) AS edge,
+                        (i - 2500)::INTEGER AS int32,
+                        CASE WHEN i % 11 = 0 THEN NULL ELSE (i - 2500) / 3.0 END::DOUBLE AS dbl,
+                        -- short strings repeating (the inline cache), long ones, several bytes per character
+                        ['buy', 'sell', 'BTCUSDT', 'ETHUSDT', 'twelve-bytes', ''][i % 6 + 1] AS short,
+                        CASE WHEN i % 3 = 0 THEN 'a string longer than twelve bytes ' || i WHEN i % 3 = 1 THEN 'é€' || (i % 13) ELSE '🙂' END AS long_or_wide
                    FROM range(5000) AS t(i)`
     const reader = await db.runAndReadAll(sql)
     const expected = rowsOf(reader.deduplicatedColumnNames(), reader.columnTypes(), reader.getColumns(), reader.currentRowCount)
@@ -76,7 +85,7 @@ describe('rows straight from result chunks', () => {
     const got = rowsOfChunks(r.deduplicatedColumnNames(), r.columnTypes(), chunks, rows)
     expect(got).toEqual(expected)
     // The Arrow side reads the same columns.
-    expect(columnsOfChunks(chunks, 9)[2]!.length).toBe(5000)
+    expect(columnsOfChunks(chunks, 16)[2]!.length).toBe(5000)
   })
 
   it('stops reading once it holds more than the rows asked for, and cuts the rows there', async () => {
@@ -88,6 +97,12 @@ describe('rows straight from result chunks', () => {
   })
 
   it('formats scaled decimals exactly', () => {
+    expect(decimalTextOfNumber(6701250000000, 8)).toBe('67012.50000000')
+    expect(decimalTextOfNumber(-1, 8)).toBe('-0.00000001')
+    expect(decimalTextOfNumber(0, 2)).toBe('0.00')
+    expect(decimalTextOfNumber(-123, 0)).toBe('-123')
+    expect(decimalTextOfNumber(Number.MAX_SAFE_INTEGER, 8)).toBe(decimalText(BigInt(Number.MAX_SAFE_INTEGER), 8))
+    expect(decimalTextOfNumber(-Number.MAX_SAFE_INTEGER, 15)).toBe(decimalText(-BigInt(Number.MAX_SAFE_INTEGER), 15))
     expect(decimalText(6701250000000n, 8)).toBe('67012.50000000')
     expect(decimalText(-1n, 8)).toBe('-0.00000001')
     expect(decimalText(0n, 2)).toBe('0.00')
