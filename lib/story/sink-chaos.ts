@@ -59,7 +59,7 @@ export type ProofRow = { readonly snapshot: bigint; readonly committed: Date; re
 
 /** The proof: the window checked, each snapshot's check, and the last (whole) one. */
 export interface LakeProof {
-  /** The window checked starts 10 minutes before the last snapshot ahead of the kill. */
+  /** The window checked starts 10 minutes before the last snapshot ahead of the kill, or when the running ingest started if later. */
   readonly from: Date
   readonly checked: readonly ProofRow[]
   readonly whole: ReturnType<typeof gapTotals>
@@ -72,7 +72,7 @@ export interface LakeProof {
  * that has nothing to do with this crash (a feed outage, say) from failing the proof.
  */
 export async function proveLakeWhole(stack: Pick<StoryStack, 'waitFor' | 'scrape'>, engine: Engine, kill: SinkKill, restart: SinkRestart): Promise<LakeProof> {
-  const from = new Date((kill.before?.timestampMs ?? restart.restartedAtMs) - 10 * 60_000)
+  const from = new Date(Math.max((kill.before?.timestampMs ?? restart.restartedAtMs) - 10 * 60_000, await ingestStartMs(stack)))
   const sinkLevel = async (): Promise<string> => {
     const rank = (await stack.scrape('iceberg-sink')).find((m) => m.name === metricDefinitions.degradeLevel.name)?.value ?? 0
     return levelAtRank(rank) ?? String(rank)
@@ -87,6 +87,17 @@ export async function proveLakeWhole(stack: Pick<StoryStack, 'waitFor' | 'scrape
     return t.missing === 0 || t.duplicates > 0 ? t : undefined
   }, 300_000)
   return { from, checked, whole }
+}
+
+/**
+ * When the running ingest started (its process_start_time_seconds), or 0 when it does not say.
+ * The window starts no earlier: right after the workers start, 10 minutes back reaches the end
+ * of their previous run, and the trades the exchange sent while no ingest listened are a gap of
+ * that outage, not of this crash (an 03 run 1.5 min after a cold start waited 300 s on one).
+ */
+async function ingestStartMs(stack: Pick<StoryStack, 'scrape'>): Promise<number> {
+  const started = (await stack.scrape('ingest').catch(() => [])).find((m) => m.name === 'process_start_time_seconds')?.value
+  return started === undefined ? 0 : started * 1000
 }
 
 /** The proof's verdict in one line. */

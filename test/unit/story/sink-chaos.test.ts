@@ -14,7 +14,7 @@ const waitFor = async <T>(_what: string, check: () => Promise<T | undefined>): P
 }
 
 /** A stack whose sink is running (started by `owner`), and dies at once when started with the chaos hook. */
-function fakeStack(owner: 'stack' | 'kernel') {
+function fakeStack(owner: 'stack' | 'kernel', ingestStartedAtMs = 0) {
   const calls: string[] = []
   let sink: 'up' | 'down' = 'up'
   return {
@@ -29,7 +29,10 @@ function fakeStack(owner: 'stack' | 'kernel') {
         sink = options?.env?.K2_SINK_CHAOS ? 'down' : 'up'
       },
       logs: () => 'starting\nchaos: SIGKILL at commit-sent (commit 1)\n',
-      scrape: async () => [{ name: 'k2_degrade_level', labels: { worker: 'iceberg-sink' }, value: 1 }],
+      scrape: async (worker: string) =>
+        worker === 'ingest'
+          ? [{ name: 'process_start_time_seconds', labels: {}, value: ingestStartedAtMs / 1000 }]
+          : [{ name: 'k2_degrade_level', labels: { worker: 'iceberg-sink' }, value: 1 }],
     },
   }
 }
@@ -85,6 +88,23 @@ describe('the chaos proof of 03-resilience', () => {
     ])
     expect(story.proofLine(proof)).toBe('nothing lost, nothing duplicated: 10 trades of 1 symbols')
     expect(() => story.assertNothingDoubled(proof)).not.toThrow()
+  })
+
+  it('starts the window no earlier than the running ingest, so the gap of its last stop does not count', async () => {
+    // The workers started 90 s before the last snapshot ahead of the kill: 10 minutes back would reach their previous run.
+    const { stack } = fakeStack('stack', 610_000)
+    const windows: unknown[] = []
+    const engine = {
+      refresh: async () => undefined,
+      snapshots: async () => [snapshot(6, 760_000)],
+      query: async (sql: string, options: { params: { from: Date } }) => {
+        windows.push(options.params.from)
+        return { rows: sql.includes('lag(trade_id)') ? [] : [{ symbol: 'A', trades: 10n, firstTradeId: 1n, lastTradeId: 10n, missing: 0n, duplicates: 0n }], truncated: false }
+      },
+    } as unknown as Pick<QueryEngine, 'query' | 'refresh' | 'snapshots'>
+    const proof = await story.proveLakeWhole(stack, engine, { before: snapshot(4, 700_000), sinkWasTheStacks: true, lastWords: '' }, { restartedAtMs: 0, landed: [] })
+    expect(proof.from).toEqual(new Date(610_000))
+    expect(windows).toContainEqual(new Date(610_000))
   })
 
   it('fails the notebook when the lake holds a trade twice', () => {
