@@ -5,6 +5,7 @@ import type { Batch, Consumer, Kafka } from 'kafkajs'
 // kafkajs's idle request-queue timer costs a reader more than its records (lib/ingest/kafkajs-patches.ts).
 import '../ingest/kafkajs-patches'
 import { ErrorCode, WorkbenchError, backoffDelay, errorMessage, isWorkbenchError, settleWithin, sleep } from '../errors/index'
+import { sqlString } from '../iceberg/duckdb-sql'
 import type { Logger } from '../logger/index'
 import type { SnapshotOffsets } from '../sink/snapshot-offsets'
 import { tailColumns } from './tail-columns'
@@ -41,6 +42,15 @@ export interface KafkaTail {
    * table's columns converted to their Iceberg types (as the lake files read).
    */
   selectSql(topic: string, from: SnapshotOffsets, to: SnapshotOffsets): string
+  /**
+   * The same selection with the ranges taken from a relation, `bounds` (columns `scope`, `topic`,
+   * `p`, `b`, `e`: offsets [b, e) of partition p, for the reader named `scope`, since two tables
+   * read one topic from different offsets), when the query runs: the SQL text stays the same from
+   * query to query, so a view over it and a statement prepared on it are reused.
+   */
+  boundedSql(topic: string, bounds: string, scope: string): string
+  /** Throws CONFLICT (retryable) when the tail no longer keeps the records [from, to) of `topic` (selectSql checks this itself). */
+  checkKept(topic: string, from: SnapshotOffsets, to: SnapshotOffsets): void
   /** Records kept at offsets [from, to) per partition (what selectSql selects), counted without a query. */
   count(topic: string, from: SnapshotOffsets, to: SnapshotOffsets): number
   /**
@@ -247,15 +257,22 @@ function createTailRest(consumer: Consumer, topics: ReadonlyMap<string, TopicTai
  * the tail no longer keeps a partition from `from` (trimmed past an old pinned snapshot).
  */
 function tailRangeWhere(topic: string, kept: ReadonlyMap<number, bigint>, from: SnapshotOffsets, to: SnapshotOffsets): string {
+  checkKeptRange(topic, kept, from, to)
   const ranges: string[] = []
   for (const [p, end] of to) {
+    const begin = from.get(p) ?? 0n
+    if (end > begin) ranges.push(`(t._partition = ${p} AND t._offset >= ${begin} AND t._offset < ${end})`)
+  }
+  return ranges.length ? ranges.join(' OR ') : 'false'
+}
+
+function checkKeptRange(topic: string, kept: ReadonlyMap<number, bigint>, from: SnapshotOffsets, to: SnapshotOffsets): void {
+  for (const p of to.keys()) {
     const begin = from.get(p) ?? 0n
     if ((kept.get(p) ?? 0n) > begin) {
       throw new WorkbenchError(ErrorCode.Conflict, `the Kafka tail of ${topic} partition ${p} keeps offsets from ${kept.get(p)}, but the query needs them from ${begin}: the snapshot it pinned is older than the tail (retry)`, true)
     }
-    if (end > begin) ranges.push(`(t._partition = ${p} AND t._offset >= ${begin} AND t._offset < ${end})`)
   }
-  return ranges.length ? ranges.join(' OR ') : 'false'
 }
 
 /** Raises a topic's kept (and, behind them, next) offsets to `to`; the conditions of the rows to delete, one per partition raised. */
@@ -321,6 +338,13 @@ export async function createKafkaTail(options: KafkaTailOptions): Promise<KafkaT
     selectSql(topic, from, to) {
       const t = state(topic)
       return t.selectSql(tailRangeWhere(topic, t.kept, from, to))
+    },
+    boundedSql(topic, bounds, scope) {
+      const t = state(topic)
+      return t.selectSql(`r.scope = ${sqlString(scope)} AND r.topic = ${sqlString(topic)} AND t._partition = r.p AND t._offset >= r.b AND t._offset < r.e`, [`${bounds} r`])
+    },
+    checkKept(topic, from, to) {
+      checkKeptRange(topic, state(topic).kept, from, to)
     },
     count(topic, from, to) {
       const t = state(topic)

@@ -16,6 +16,7 @@ import { lakeFilesSql } from './lake-files'
 import { arrowTableOf, columnsOfChunks, readChunks, rowsOfChunks, type QueryRow } from './query-result'
 import { bindParameters } from './query-parameters'
 import type { TableLoader } from './table-loader'
+import { sessionOf, tailBoundsTable, type QuerySession, type TailBound } from './query-session'
 import type { TailPins } from './tail-pins'
 
 /** What a query reads with: the engine's tables, tail, caches and pins. */
@@ -68,13 +69,15 @@ interface PreparedRead {
 export async function runQuery<T extends QueryRow>(ctx: QueryContext, conn: DuckDBConnection, q: QueryRequest, held: QueryHolds): Promise<QueryResult<T>> {
   const prepared = pinReads(ctx, q.reads, held.pins)
   const planned = await planReads(ctx, prepared, q.timeoutMs, held.files)
+  const session = sessionOf(conn)
+  await session.tailBounds(planned.flatMap((p) => p.tails?.bounds ?? []))
   const boundaries: Partial<Record<EngineTable, ReadBoundary>> = {}
   let planMs = 0
   let tailMs = 0
   for (const p of planned) {
     planMs = Math.max(planMs, p.planMs)
     tailMs = Math.max(tailMs, p.tailMs)
-    boundaries[p.name] = await createView(ctx, conn, p)
+    boundaries[p.name] = await createView(ctx, session, p)
   }
 
   const execStart = performance.now()
@@ -82,11 +85,12 @@ export async function runQuery<T extends QueryRow>(ctx: QueryContext, conn: Duck
   let read
   try {
     ctx.onSql?.(q.sql)
-    const statement = await conn.prepare(q.sql)
+    const statement = await session.prepared(q.sql)
     bindParameters(statement, q.params)
     result = await statement.run()
     read = await readChunks(result, q.maxRows)
   } catch (err) {
+    session.forget(q.sql)
     const message = errorMessage(err)
     if (/interrupt/i.test(message)) throw new WorkbenchError(ErrorCode.Timeout, `the query ran longer than ${q.timeoutMs} ms and was stopped`, true)
     throw new WorkbenchError(ErrorCode.QueryInvalid, `DuckDB refused the query: ${message}`, false, { cause: err })
@@ -154,7 +158,7 @@ async function planReads(ctx: QueryContext, prepared: readonly PreparedRead[], t
       const local = await ctx.cache.acquire(locations)
       heldFiles.push(...locations)
       const planned = performance.now()
-      const tails = hybrid ? await readTails(ctx.tail!, froms, highWaters, timeoutMs) : undefined
+      const tails = hybrid ? await readTails(ctx.tail!, name, froms, highWaters, timeoutMs) : undefined
       if (tails) ctx.metrics?.get('queryTailRecords').labels(name).inc(tails.reads.reduce((n, r) => n + r.records, 0))
       return { name, t, plan, metadata, locations, local, tails, planMs: planned - planStart, tailMs: performance.now() - planned }
     }),
@@ -168,16 +172,18 @@ async function planReads(ctx: QueryContext, prepared: readonly PreparedRead[], t
 
 type PlannedRead = Awaited<ReturnType<typeof planReads>>[number]
 
-/** The view of one table (its lake files, and the tail past the pinned snapshot), and where its rows came from. */
-async function createView(ctx: QueryContext, conn: DuckDBConnection, { name, t, plan, metadata, locations, local, tails }: PlannedRead): Promise<ReadBoundary> {
+/**
+ * The view of one table (its lake files, and the tail past the pinned snapshot, its ranges in the
+ * session's bounds table), and where its rows came from. The view's text changes only with the
+ * files, so the session keeps it from one query to the next.
+ */
+async function createView(ctx: QueryContext, session: QuerySession, { name, t, plan, metadata, locations, local, tails }: PlannedRead): Promise<ReadBoundary> {
   const names = columnNamesById(plan.schema)
   const columns = plan.schema.fields.map((f) => quoteIdent(names.get(f.id) ?? f.name))
-  const lake = `SELECT ${columns.join(', ')}, 'lake' AS _source FROM (${await lakeFilesSql(conn, plan, local, metadata)})`
-  const tailRows = tails && t.derived ? t.derived.tailSql(`(${tails.sql})`) : tails?.sql
-  const view = tails ? `${lake} UNION ALL SELECT ${columns.join(', ')}, 'kafka' AS _source FROM (${tailRows})` : lake
-  const createView = `CREATE OR REPLACE TEMP VIEW ${name} AS ${view}`
-  ctx.onSql?.(createView)
-  await conn.run(createView)
+  const lake = `SELECT ${columns.join(', ')}, 'lake' AS _source FROM (${await lakeFilesSql(session.connection, plan, local, metadata)})`
+  const tailRows = tails?.sql !== undefined && t.derived ? t.derived.tailSql(`(${tails.sql})`) : tails?.sql
+  const view = tailRows !== undefined ? `${lake} UNION ALL SELECT ${columns.join(', ')}, 'kafka' AS _source FROM (${tailRows})` : lake
+  if (await session.view(name, view)) ctx.onSql?.(`CREATE OR REPLACE TEMP VIEW ${name} AS ${view}`)
   ctx.metrics?.get('queryFilesScanned').labels(name).inc(plan.files.length)
   ctx.metrics?.get('queryFilesPruned').labels(name).inc(plan.stats.filesPruned)
   return {
@@ -195,23 +201,32 @@ async function createView(ctx: QueryContext, conn: DuckDBConnection, { name, t, 
 
 /**
  * The tail reads of one table, per topic (hot first, then deferred): offsets [the pinned
- * snapshot's, the high-water mark at query start), once the tail has reached the mark, and the
- * SQL selecting all of them.
+ * snapshot's, the high-water mark at query start), once the tail has reached the mark; the SQL
+ * selecting all of them (the same text whatever the offsets) and the ranges it reads.
  */
 async function readTails(
   tail: KafkaTail,
+  scope: string,
   froms: readonly Pin[],
   highWaters: ReadonlyArray<Promise<Array<{ partition: number; high: string }>>>,
   timeoutMs: number,
-): Promise<{ sql: string; reads: TailRead[] }> {
+): Promise<{ sql: string | undefined; reads: TailRead[]; bounds: TailBound[] }> {
   const reads: TailRead[] = []
   const sqls: string[] = []
+  const bounds: TailBound[] = []
   for (const [i, { topic, offsets: from }] of froms.entries()) {
     const to = new Map<number, bigint>()
     for (const p of await highWaters[i]!) to.set(p.partition, BigInt(p.high))
     await tail.waitFor(topic, to, timeoutMs)
-    sqls.push(tail.selectSql(topic, from, to))
-    reads.push({ topic, from: Object.fromEntries([...to.keys()].map((p) => [p, from.get(p) ?? 0n])), to: Object.fromEntries(to), records: tail.count(topic, from, to) })
+    tail.checkKept(topic, from, to)
+    const records = tail.count(topic, from, to)
+    // A topic with nothing to read stays out of the view (a lake at rest reads no tail at all).
+    if (records > 0) {
+      sqls.push(tail.boundedSql(topic, tailBoundsTable, scope))
+      // Every partition of the topic has a row (the high-water marks name them all), so none keeps an earlier query's range.
+      for (const [partition, end] of to) bounds.push({ scope, topic, partition, begin: from.get(partition) ?? 0n, end })
+    }
+    reads.push({ topic, from: Object.fromEntries([...to.keys()].map((p) => [p, from.get(p) ?? 0n])), to: Object.fromEntries(to), records })
   }
-  return { sql: sqls.join(' UNION ALL '), reads }
+  return { sql: sqls.length > 0 ? sqls.join(' UNION ALL ') : undefined, reads, bounds }
 }

@@ -170,12 +170,15 @@ export class TopicTail {
     ]
   }
 
-  /** SQL selecting the rows matching `where`, each column converted to its Iceberg type and named as the table's field. */
-  selectSql(where: string): string {
+  /**
+   * SQL selecting the rows matching `where`, each column converted to its Iceberg type and named
+   * as the table's field; `joined` adds relations to the FROM list (`where` may name them).
+   */
+  selectSql(where: string, joined: readonly string[] = []): string {
     const cols = this.columns.map((c, k) => `${c.convert(`t.c${k}`, `d.v${k}`)} AS ${quoteIdent(c.field.name)}`).join(', ')
     const coded = this.columns.flatMap((c, k) => (c.kind === 'string' ? [`list(value ORDER BY code) FILTER (WHERE col = ${k}) AS v${k}`] : []))
     const dictionaries = coded.length ? `, (SELECT ${coded.join(', ')} FROM ${this.table}_dict) d` : ''
-    return `SELECT ${cols} FROM ${this.table} t${dictionaries} WHERE ${where}`
+    return `SELECT ${cols} FROM ${this.table} t${dictionaries}${joined.map((j) => `, ${j}`).join('')} WHERE ${where}`
   }
 
   private newChunk(): TailChunk {
