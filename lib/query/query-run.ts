@@ -144,11 +144,20 @@ function pinReads(ctx: QueryContext, reads: Readonly<Partial<Record<EngineTable,
 /** Then, for all tables at once: plan and fetch the files, and take the high-water marks. */
 async function planReads(ctx: QueryContext, prepared: readonly PreparedRead[], timeoutMs: number, heldFiles: string[]) {
   const planStart = performance.now()
+  // The high-water marks of every topic read, taken together at query start, once per topic: bars
+  // read the trades topics for the rollup's tail and for the edge minutes, at the same marks.
+  const marks = new Map<string, Promise<Array<{ partition: number; high: string }>>>()
+  const highWater = (topic: string): Promise<Array<{ partition: number; high: string }>> => {
+    let mark = marks.get(topic)
+    if (!mark) {
+      marks.set(topic, (mark = ctx.admin!.fetchTopicOffsets(topic)))
+      mark.catch(() => undefined)
+    }
+    return mark
+  }
   const settled = await Promise.allSettled(
     prepared.map(async ({ name, read, t, hybrid, froms, pinnedSnapshot, meta }) => {
-      // The high-water marks of the hot and the deferred topic, taken together at query start.
-      const highWaters = froms.map(({ topic }) => ctx.admin!.fetchTopicOffsets(topic))
-      for (const h of highWaters) h.catch(() => undefined)
+      const highWaters = froms.map(({ topic }) => highWater(topic))
       const metadata = hybrid ? meta : await ctx.loader.metadataFor(t, read)
       const plan =
         metadata && (!hybrid || pinnedSnapshot)
