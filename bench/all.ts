@@ -155,7 +155,7 @@ function peersSection(peers: PeersFile | undefined): string[] {
     `|---|${systems.map(() => '---').join('|')}|${others.map(() => '---').join('|')}|`,
     ...queries.map((q) => `| ${q.name} | ${systems.map((s) => orNa(q.p99Ms[s] ?? null, 1)).join(' | ')} | ${others.map((s) => orNa(ratio(q, s), 2)).join(' | ')} |`),
     '',
-    `By p99, ahead (ratio below 1) on: ${others.map((s) => `${ahead(s)} of ${queries.length} against ${s}`).join(', ')}; furthest behind: ${others.map((s) => `×${orNa(worst(s), 2)} against ${s}`).join(', ')}. By p50 (steadier than the p99 of a few runs), ahead on: ${others.map((s) => `${aheadP50(s)} of ${queries.length} against ${s}`).join(', ')}; furthest behind: ${others.map((s) => `×${orNa(worstP50(s), 2)} against ${s}`).join(', ')}. Where we are behind, [peers.md](bench/peers.md) says why.`,
+    `By p99, ahead (ratio below 1) on: ${others.map((s) => `${ahead(s)} of ${queries.length} against ${s}`).join(', ')}; furthest behind: ${others.map((s) => `×${orNa(worst(s), 2)} against ${s}`).join(', ')}. By p50 (steadier than a p99), ahead on: ${others.map((s) => `${aheadP50(s)} of ${queries.length} against ${s}`).join(', ')}; furthest behind: ${others.map((s) => `×${orNa(worstP50(s), 2)} against ${s}`).join(', ')}. Where we are behind, [peers.md](bench/peers.md) says why.`,
     '',
   ]
 }
