@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import * as net from 'node:net'
 import { parseArgs } from 'node:util'
 import { quantile as sampleQuantile } from '../lib/internal'
@@ -59,4 +60,15 @@ export function freePort(): Promise<number> {
       s.close(() => resolve(port))
     })
   })
+}
+
+/**
+ * Runs this benchmark again in a node with `flags` unless it already has them, and exits with its
+ * status: a benchmark that times the query engine in its own process runs it with the V8 flags
+ * the API worker and the notebooks' kernel give it (stack/lib/node-flags.ts).
+ */
+export function ensureNodeFlags(flags: readonly string[]): void {
+  if (flags.every((f) => process.execArgv.includes(f))) return
+  const run = spawnSync(process.execPath, [...process.execArgv, ...flags, ...process.argv.slice(1)], { stdio: 'inherit', env: process.env })
+  process.exit(run.status ?? 1)
 }

@@ -56,8 +56,9 @@ import {
 import { Kafka, logLevel } from 'kafkajs'
 import { ensurePeersPython, runPeerScript } from '../stack/lib/peers-python'
 import { createStack } from '../stack/lib/manager'
+import { engineNodeFlags } from '../stack/lib/node-flags'
 import { allServices } from '../stack/services'
-import { arg, declareArgs, quantile } from './bench-kit'
+import { arg, declareArgs, ensureNodeFlags, quantile } from './bench-kit'
 import { describeMachine } from './machine'
 import { bulkLoad, createMarket } from './market-fixture'
 import { canonicalRow, firstDifference, peerQueries, referenceSql, type CanonicalRow, type PeerQuery } from './peers/peer-queries'
@@ -434,7 +435,7 @@ function report(runs: readonly SystemRun[], table: ReturnType<typeof figures>, m
     '# Peers benchmark: the workbench beside QuestDB, chDB and ArcticDB',
     '',
     `Command: \`${meta.command}\` on ${date.slice(0, 10)}.`,
-    `Machine: ${String(machine.cpu)}, ${String(machine.cores)} cores, ${String(machine.memoryGiB)} GiB, Node ${process.version}; the local stack (MinIO, the catalog, Kafka) on the same machine, no workers running.`,
+    `Machine: ${String(machine.cpu)}, ${String(machine.cores)} cores, ${String(machine.memoryGiB)} GiB, Node ${process.version} with ${engineNodeFlags.join(' ')} (the engine's V8 flags, as the API and the notebooks' kernel run it); the local stack (MinIO, the catalog, Kafka) on the same machine, no workers running.`,
     `Data: ${meta.tradeRows.toLocaleString('en')} trades and ${meta.quoteRows.toLocaleString('en')} quotes of 20 symbols over 24 h (the seeded market of bench/market-fixture.ts), loaded by k2 and exported from its lake to local Parquet, which every other system loads through its own front door. Each query: 3 warm-ups, then ${meta.runs} runs${meta.runs < 50 ? `; p99 of ${meta.runs} runs is close to the slowest` : ''}. Every answer was checked against ours before its timings count (decimals exactly where the system stores decimals, within a relative 1e-9 where it stores doubles).`,
     '',
     '## Per system',
@@ -470,6 +471,7 @@ function report(runs: readonly SystemRun[], table: ReturnType<typeof figures>, m
 }
 
 async function main(): Promise<void> {
+  ensureNodeFlags(engineNodeFlags)
   const trades = Number(arg('trades', '10000000'))
   const quotes = Number(arg('quotes', '3000000'))
   // 100 runs: the p99 of 20 was the slowest run, and which system led a small query moved with it.

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { requestJson, requireSecret, type WorkbenchConfig } from '../../lib/internal'
+import { engineNodeFlags } from '../lib/node-flags'
 import { once, runStep } from '../lib/provision'
 import type { ServiceContext, ServiceDefinition } from '../lib/service'
 import { checkPysparkPin, provisionSparkJars } from './spark'
@@ -43,7 +44,8 @@ export function writeKernelSpec(config: WorkbenchConfig): string {
   const noWatch = path.join(config.paths.root, 'stack', 'jupyter', 'tslab-no-watch.cjs')
   const spec = {
     // At K2_NOTEBOOK_NICE (D55): the kernel's queries yield the CPU to the ingest and sink.
-    argv: ['/bin/sh', '-c', `cd "$1" && exec ${config.notebook.nice > 0 ? 'nice -n "$5" ' : ''}"$2" --require "$3" "$4" kernel --config-path "$0"`, '{connection_file}', config.paths.root, process.execPath, noWatch, tslab, String(config.notebook.nice)],
+    // With the engine's V8 flags (stack/lib/node-flags.ts): the kernel runs engines with a tail too.
+    argv: ['/bin/sh', '-c', `cd "$1" && exec ${config.notebook.nice > 0 ? 'nice -n "$5" ' : ''}"$2" ${engineNodeFlags.join(' ')} --require "$3" "$4" kernel --config-path "$0"`, '{connection_file}', config.paths.root, process.execPath, noWatch, tslab, String(config.notebook.nice)],
     display_name: 'TypeScript (K2 workbench)',
     language: 'typescript',
   }

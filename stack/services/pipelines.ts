@@ -1,5 +1,6 @@
 import * as path from 'node:path'
 import { requestJson, type WorkbenchConfig } from '../../lib/internal'
+import { engineNodeFlags } from '../lib/node-flags'
 import type { ServiceContext, ServiceDefinition } from '../lib/service'
 
 /** A worker runs as one node process with tsx's loader, so SIGTERM reaches it directly; `nodeFlags` go before the loader. */
@@ -12,14 +13,6 @@ function workerCommand(ctx: ServiceContext, script: string, marker: string, node
   }
 }
 
-/**
- * The API's Kafka tail holds each fetch's records (about a second of them) while it decodes them:
- * in V8's default 16 MiB young generation they outlive two scavenges and are promoted, and the
- * old generation's collections then cost more than the decoding. A 64 MiB semi-space lets them
- * die young: 6.2-7.0 µs of CPU per tail record against 8.2-10.0, for 50-90 MiB more RSS (D75,
- * measured with engines side by side on the live topics). The ingest gained nothing from it.
- */
-const apiNodeFlags = ['--max-semi-space-size=64']
 
 const replayMarker = (c: WorkbenchConfig): string => `--k2-service=replay-exchange:${c.replay.port}`
 const ingestMarker = (c: WorkbenchConfig): string => `--k2-service=ingest:${c.ingest.metricsPort}`
@@ -131,7 +124,7 @@ export const api: ServiceDefinition = {
   ports: (c) => [c.api.port],
   address: (c) => `http://${c.host}:${c.api.port}/openapi.json`,
   provision: async () => {},
-  prepare: async (ctx) => workerCommand(ctx, 'api.ts', apiMarker(ctx.config), apiNodeFlags),
+  prepare: async (ctx) => workerCommand(ctx, 'api.ts', apiMarker(ctx.config), engineNodeFlags),
   marker: (ctx) => apiMarker(ctx.config),
   async health(ctx) {
     const h = await requestJson<{ status: string; checks: Array<{ name: string; ok: boolean }> }>(`http://${ctx.config.host}:${ctx.config.api.port}/health`, { timeoutMs: 5000 }).catch((err: unknown) => {
