@@ -18,7 +18,7 @@ const two32 = 4_294_967_296
 /** |high 32-bit word| below this: the 64-bit value is a safe integer as high × 2^32 + low. */
 const safeHigh = 2_097_152
 
-/** Per-cell readers of one vector; `valid(i)` is false for NULL. */
+/** One vector's data (as bytes and 32-bit words) and its validity mask (null: no NULLs). */
 interface VectorMemory {
   readonly words: Int32Array
   readonly bytes: Uint8Array
@@ -73,14 +73,15 @@ export function decimalText(scaled: bigint, scale: number): string {
 
 function readDecimal(m: VectorMemory, rows: number, width: number, scale: number, out: unknown[]): void {
   const { words, validity } = m
+  // int16 (width ≤ 4) or int32 (≤ 9) storage: one view for the column.
+  const small = width <= 4 ? new Int16Array(m.bytes.buffer, m.bytes.byteOffset, rows) : width <= 9 ? words : undefined
   for (let i = 0; i < rows; i++) {
     if (!isValid(validity, i)) {
       out.push(null)
       continue
     }
-    if (width <= 9) {
-      // int16 or int32 storage; int16 is read from its own bytes below.
-      out.push(decimalTextOfNumber(width <= 4 ? new Int16Array(m.bytes.buffer, m.bytes.byteOffset, rows)[i]! : words[i]!, scale))
+    if (small) {
+      out.push(decimalTextOfNumber(small[i]!, scale))
     } else if (width <= 18) {
       const n = safeInt64(words, 2 * i)
       out.push(n === undefined ? decimalText(bigInt64(words, 2 * i), scale) : decimalTextOfNumber(n, scale))

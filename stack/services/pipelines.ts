@@ -13,7 +13,6 @@ function workerCommand(ctx: ServiceContext, script: string, marker: string, node
   }
 }
 
-
 const replayMarker = (c: WorkbenchConfig): string => `--k2-service=replay-exchange:${c.replay.port}`
 const ingestMarker = (c: WorkbenchConfig): string => `--k2-service=ingest:${c.ingest.metricsPort}`
 const sinkMarker = (c: WorkbenchConfig): string => `--k2-service=iceberg-sink:${c.sink.metricsPort}`
