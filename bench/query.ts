@@ -63,8 +63,7 @@ import { arg, declareArgs, ensureNodeFlags, flag, freePort, quantile } from './b
 import { bulkLoad, createMarket, symbols } from './market-fixture'
 import { engineNodeFlags } from '../stack/lib/node-flags'
 
-declareArgs({ 'namespace': 'string', 'quotes': 'string', 'rate': 'string', 'runs': 'string', 'trades': 'string', 'reload': 'boolean' })
-
+declareArgs({ 'namespace': 'string', 'only': 'string', 'quotes': 'string', 'rate': 'string', 'runs': 'string', 'trades': 'string', 'reload': 'boolean' })
 
 const round = (x: number, digits = 1): number => Math.round(x * 10 ** digits) / 10 ** digits
 const say = (msg: string): boolean => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${msg}\n`)
@@ -232,6 +231,11 @@ async function main(): Promise<void> {
     { name: 'asof_join', title: 'trades as-of joined to quotes, one symbol, last 5 min', run: () => analytics.tradesWithQuotes(capturing, { symbol: 'BTCUSDT', from: new Date(Date.now() - 5 * 60_000), to: new Date(Date.now() + 60_000) }) },
   ]
 
+  // --only a,b: a trial of some query types, printed and not recorded (the record needs all of them).
+  const only = arg('only', '').split(',').filter((n) => n !== '')
+  const unknown = only.filter((n) => !types.some((t) => t.name === n))
+  if (unknown.length > 0) throw new Error(`--only names no query type ${unknown.join(', ')} (they are ${types.map((t) => t.name).join(', ')})`)
+
   // The floor reads the same rows as the engine: its lake files, and the records it read from the
   // Kafka tail, written after each run to a local Parquet file (by the engine, untimed, as it
   // reads them a moment after the timed run: the same offsets and a few ms more). The tail grows
@@ -282,7 +286,13 @@ async function main(): Promise<void> {
 
   type Row = { name: string; title: string; runs: number; rows: number; filesRead: number; tailRecords: number; ms: { p50: number; p95: number; p99: number }; planMsP50: number; tailMsP50: number; floorMs: { p50: number; p99: number }; ratioP50: number; ratioP99: number; peakRssMiB: number }
   const results: Row[] = []
-  for (const t of types) {
+  if (process.env.DBG_ELU) {
+    const { performance: perf } = await import('node:perf_hooks')
+    const e0 = perf.eventLoopUtilization()
+    await new Promise((r) => setTimeout(r, 10_000))
+    say(`DBG idle event-loop utilization ${(perf.eventLoopUtilization(e0).utilization * 100).toFixed(1)}%`)
+  }
+  for (const t of types.filter((t) => only.length === 0 || only.includes(t.name))) {
     say(`${t.name}: 3 warm-ups, ${runs} runs`)
     for (let i = 0; i < 3; i++) await t.run()
     const ms: number[] = []
@@ -327,11 +337,11 @@ async function main(): Promise<void> {
   }
 
   // ---- 4. freshness ---------------------------------------------------------------------------
-  say('freshness: 40 trades produced one at a time, each polled until a hybrid query sees it')
+  if (only.length === 0) say('freshness: 40 trades produced one at a time, each polled until a hybrid query sees it')
   const fresh: number[] = []
   // Ids unique to this run: the lake keeps earlier runs' marker trades.
   const firstMarker = BigInt(Date.now()) * 100n
-  for (let i = 1; i <= 40; i++) {
+  for (let i = 1; i <= (only.length > 0 ? 0 : 40); i++) {
     const id = firstMarker + BigInt(i)
     const trade: Trade = { ...live.trade(BigInt(Date.now()) * 1000n), symbol: 'FRESHUSDT', tradeId: id, messageId: `BINANCE:FRESHUSDT:${id}` }
     const started = performance.now()
@@ -360,6 +370,10 @@ async function main(): Promise<void> {
   await admin.disconnect()
   io.close()
 
+  if (only.length > 0) {
+    say('a trial (--only): nothing recorded')
+    process.exit(0)
+  }
   const targets: Record<string, string> = { recent_trades_hybrid: 'p99 ≤ 50 ms', bars_1h_1m: 'p99 ≤ 100 ms', bars_24h_all: 'p99 ≤ 50 ms', latest_per_symbol: 'p99 ≤ 50 ms' }
   const result = {
     command: `npm run bench:query -- ${process.argv.slice(2).join(' ')}`.trim(),

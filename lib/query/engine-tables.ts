@@ -16,8 +16,8 @@ import type { KafkaTail } from './kafka-tail'
 export interface DerivedTable {
   readonly from: EngineTable
   readonly design: TableDesign<unknown>
-  /** The partial rows of source rows in `relation`, in the table's column order. */
-  readonly tailSql: (relation: string) => string
+  /** The partial rows of source rows in `relation` (split by `keys`, which lead each row), in the table's column order. */
+  readonly tailSql: (relation: string, keys?: readonly string[]) => string
 }
 
 const derivedTables: Readonly<Partial<Record<EngineTable, DerivedTable>>> = {

@@ -110,6 +110,8 @@ export interface TailRead {
   readonly from: Readonly<Record<number, bigint>>
   readonly to: Readonly<Record<number, bigint>>
   readonly records: number
+  /** Of `records`, those read as the Kafka tail's folded partial rows (a rollup's read; tail-folds.ts). */
+  readonly folded?: number
 }
 
 export interface QueryResult<T extends QueryRow = QueryRow> {

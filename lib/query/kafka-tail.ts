@@ -9,6 +9,7 @@ import { sqlString } from '../iceberg/duckdb-sql'
 import type { Logger } from '../logger/index'
 import type { SnapshotOffsets } from '../sink/snapshot-offsets'
 import { tailColumns } from './tail-columns'
+import { TopicFolds, type FoldedRanges } from './tail-folds'
 import { TopicTail, type TailStats, type TailStream } from './tail-topic'
 import { createFetchPacing, createSerialRunner, createTailWaiters, type FetchPacing } from './tail-waiters'
 
@@ -49,6 +50,14 @@ export interface KafkaTail {
    * query to query, so a view over it and a statement prepared on it are reused.
    */
   boundedSql(topic: string, bounds: string, scope: string): string
+  /**
+   * The partial rows of the rollup `fold` (a fold the topic's stream declared) of the same
+   * selection, `bounds` having two more columns, `cl` and `ch`: the offsets [cl, ch) of partition
+   * p whose records are read as folded blocks (`foldedRanges`; cl = ch = b for none).
+   */
+  foldedSql(topic: string, fold: string, bounds: string, scope: string): string
+  /** Per partition, the folded blocks a read of [from, to) takes whole, and their records (none for a topic without folds). */
+  foldedRanges(topic: string, from: SnapshotOffsets, to: SnapshotOffsets): FoldedRanges
   /** Throws CONFLICT (retryable) when the tail no longer keeps the records [from, to) of `topic` (selectSql checks this itself). */
   checkKept(topic: string, from: SnapshotOffsets, to: SnapshotOffsets): void
   /** Records kept at offsets [from, to) per partition (what selectSql selects), counted without a query. */
@@ -92,14 +101,20 @@ export interface KafkaTailOptions {
    * every partition is paused until the next query, which resumes from the lake's offsets.
    */
   readonly idleAfterMs?: number
+  /** Least time between two folds of a topic's new records for the rollups its stream names (default 1000 ms). */
+  readonly foldIntervalMs?: number
 }
 
 const tailRetry = { attempts: 0, initialDelayMs: 100, maxDelayMs: 5_000, factor: 2, jitter: 0.3 }
 
-/** Opens a table and appenders per stream, positioned at the later of the stream's start and the topic's low-water mark. */
-async function openTopicTails(options: KafkaTailOptions, chunkRows: number, stats: TailStats, log: Logger): Promise<Map<string, TopicTail>> {
+/**
+ * Opens a table and appenders per stream, positioned at the later of the stream's start and the
+ * topic's low-water mark, and the tables of the folds it names.
+ */
+async function openTopicTails(options: KafkaTailOptions, chunkRows: number, stats: TailStats, log: Logger): Promise<{ topics: Map<string, TopicTail>; folds: Map<string, TopicFolds> }> {
   const conn = options.connection
   const topics = new Map<string, TopicTail>()
+  const folds = new Map<string, TopicFolds>()
   const admin = options.kafka.admin()
   await admin.connect()
   try {
@@ -107,6 +122,11 @@ async function openTopicTails(options: KafkaTailOptions, chunkRows: number, stat
       const table = `k2_tail_${i}_${stream.topic.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 40)}`
       for (const sql of TopicTail.createSql(table, tailColumns(stream.schema))) await conn.run(sql)
       const t = new TopicTail(stream, table, await conn.createAppender(table), await conn.createAppender(`${table}_dict`), chunkRows, stats, log)
+      if (stream.folds && stream.folds.length > 0) {
+        const f = new TopicFolds(t, stream.folds, options.foldIntervalMs ?? 1000, log)
+        for (const sql of f.createSql()) await conn.run(sql)
+        folds.set(stream.topic, f)
+      }
       for (const p of await admin.fetchTopicOffsets(stream.topic)) {
         const low = BigInt(p.low)
         const start = stream.start.get(p.partition) ?? 0n
@@ -118,7 +138,7 @@ async function openTopicTails(options: KafkaTailOptions, chunkRows: number, stat
   } finally {
     await admin.disconnect()
   }
-  return topics
+  return { topics, folds }
 }
 
 /** What the consumer's batches are handed to. */
@@ -129,6 +149,8 @@ interface BatchSink {
   readonly mayPause: () => boolean
   readonly closing: () => boolean
   readonly exclusive: <T>(fn: () => Promise<T> | T) => Promise<T>
+  /** After a batch was appended: folds the topic's new records when a fold is due. */
+  readonly fold: (t: TopicTail) => Promise<void>
   /** A batch (or a batch of control records only) moved a partition's position: waiters may go. */
   readonly advanced: (t: TopicTail, partition: number, lastOffset: string) => void
   readonly stats: TailStats
@@ -175,6 +197,7 @@ async function startConsumer(options: KafkaTailOptions, sink: BatchSink): Promis
       await pacing.beforeBatch(sink.mayPause)
       await takeBatch(t, batch, heartbeat, () => !sink.closing() && isRunning(), sink.log)
       await sink.exclusive(() => t.append(false))
+      await sink.fold(t)
       sink.stats.batches++
       sink.advanced(t, batch.partition, batch.lastOffset())
     },
@@ -299,7 +322,7 @@ export async function createKafkaTail(options: KafkaTailOptions): Promise<KafkaT
   const stats: TailStats = { records: 0, skipped: 0, batches: 0, trimmed: 0, fastRecords: 0, rests: 0 }
   const chunkRows = options.appendRows ?? 2048
   if (!Number.isInteger(chunkRows) || chunkRows < 1 || chunkRows > 2048) throw new WorkbenchError(ErrorCode.ConfigInvalid, `appendRows must be an integer in 1..2048 (a DataChunk holds 2048 rows), not ${chunkRows}`)
-  const topics = await openTopicTails(options, chunkRows, stats, log)
+  const { topics, folds } = await openTopicTails(options, chunkRows, stats, log)
 
   const waiters = createTailWaiters((topic) => topics.get(topic)!.next)
   let closing = false
@@ -316,6 +339,10 @@ export async function createKafkaTail(options: KafkaTailOptions): Promise<KafkaT
     mayPause: () => waiters.size === 0 && !closing,
     closing: () => closing,
     exclusive,
+    fold: async (t) => {
+      const f = folds.get(t.stream.topic)
+      if (f?.due()) await exclusive(() => f.fold(conn))
+    },
     advanced,
     stats,
     log,
@@ -343,6 +370,14 @@ export async function createKafkaTail(options: KafkaTailOptions): Promise<KafkaT
       const t = state(topic)
       return t.selectSql(`r.scope = ${sqlString(scope)} AND r.topic = ${sqlString(topic)} AND t._partition = r.p AND t._offset >= r.b AND t._offset < r.e`, [`${bounds} r`])
     },
+    foldedSql(topic, fold, bounds, scope) {
+      const f = folds.get(state(topic).stream.topic)
+      if (!f) throw new WorkbenchError(ErrorCode.ConfigInvalid, `the Kafka tail keeps no folds of ${topic}`)
+      return f.boundedSql(fold, bounds, scope)
+    },
+    foldedRanges(topic, from, to) {
+      return folds.get(state(topic).stream.topic)?.covered(from, to) ?? { ranges: new Map(), records: 0 }
+    },
     checkKept(topic, from, to) {
       checkKeptRange(topic, state(topic).kept, from, to)
     },
@@ -363,11 +398,13 @@ export async function createKafkaTail(options: KafkaTailOptions): Promise<KafkaT
       const t = state(topic)
       const drop = raiseKept(t, to)
       if (drop.length === 0) return Promise.resolve()
+      const dropFolds = folds.get(topic)?.trim(to) ?? []
       waiters.wake()
       return exclusive(async () => {
         t.flush()
         const r = await conn.run(`DELETE FROM ${t.table} WHERE ${drop.join(' OR ')}`)
         stats.trimmed += Number(r.rowsChanged)
+        for (const sql of dropFolds) await conn.run(sql)
       })
     },
     async close() {
@@ -383,6 +420,7 @@ export async function createKafkaTail(options: KafkaTailOptions): Promise<KafkaT
           t.close()
           await conn.run(`DROP TABLE IF EXISTS ${t.table}`)
           await conn.run(`DROP TABLE IF EXISTS ${t.table}_dict`)
+          for (const sql of folds.get(t.stream.topic)?.dropSql() ?? []) await conn.run(sql)
         }
       })
       // Behind a batch that never finished, the tables go with the engine's database instead.

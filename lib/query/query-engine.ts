@@ -164,7 +164,11 @@ async function openEngineKafka(
       ...(options.tailIdleMs !== undefined ? { idleAfterMs: options.tailIdleMs } : {}),
       streams: [...tables.values()]
         .filter((t) => !t.derived)
-        .flatMap((t) => topicsOf(t).map((topic) => marketTailStream(t.name as 'trades' | 'quotes', { topic, schema: tableSchema(t), start: keptFrom(topic), serde }))),
+        .flatMap((t) => {
+          // The rollups of this table's records: the tail keeps their partial rows folded as it reads.
+          const folds = [...tables.values()].flatMap((d) => (d.derived?.from === t.name ? [{ name: d.name, partialSql: d.derived.tailSql }] : []))
+          return topicsOf(t).map((topic) => marketTailStream(t.name as 'trades' | 'quotes', { topic, schema: tableSchema(t), start: keptFrom(topic), serde, folds }))
+        }),
     })
     log.info('Kafka tail started', Object.fromEntries([...tables.values()].filter((t) => !t.derived).flatMap(topicsOf).map((topic) => [topic, describe(tail!.positions(topic).next)])))
   }

@@ -167,7 +167,7 @@ async function planReads(ctx: QueryContext, prepared: readonly PreparedRead[], t
       const local = await ctx.cache.acquire(locations)
       heldFiles.push(...locations)
       const planned = performance.now()
-      const tails = hybrid ? await readTails(ctx.tail!, name, froms, highWaters, timeoutMs) : undefined
+      const tails = hybrid ? await readTails(ctx.tail!, name, t.derived ? name : undefined, froms, highWaters, timeoutMs) : undefined
       if (tails) ctx.metrics?.get('queryTailRecords').labels(name).inc(tails.reads.reduce((n, r) => n + r.records, 0))
       return { name, t, plan, metadata, locations, local, tails, planMs: planned - planStart, tailMs: performance.now() - planned }
     }),
@@ -190,8 +190,8 @@ async function createView(ctx: QueryContext, session: QuerySession, { name, t, p
   const names = columnNamesById(plan.schema)
   const columns = plan.schema.fields.map((f) => quoteIdent(names.get(f.id) ?? f.name))
   const lake = `SELECT ${columns.join(', ')}, 'lake' AS _source FROM (${await lakeFilesSql(session.connection, plan, local, metadata)})`
-  const tailRows = tails?.sql !== undefined && t.derived ? t.derived.tailSql(`(${tails.sql})`) : tails?.sql
-  const view = tailRows !== undefined ? `${lake} UNION ALL SELECT ${columns.join(', ')}, 'kafka' AS _source FROM (${tailRows})` : lake
+  // A rollup's tail SQL gives its partial rows already (folded blocks and the rest folded now).
+  const view = tails?.sql !== undefined ? `${lake} UNION ALL SELECT ${columns.join(', ')}, 'kafka' AS _source FROM (${tails.sql})` : lake
   if (await session.view(name, view)) ctx.onSql?.(`CREATE OR REPLACE TEMP VIEW ${name} AS ${view}`)
   ctx.metrics?.get('queryFilesScanned').labels(name).inc(plan.files.length)
   ctx.metrics?.get('queryFilesPruned').labels(name).inc(plan.stats.filesPruned)
@@ -211,11 +211,14 @@ async function createView(ctx: QueryContext, session: QuerySession, { name, t, p
 /**
  * The tail reads of one table, per topic (hot first, then deferred): offsets [the pinned
  * snapshot's, the high-water mark at query start), once the tail has reached the mark; the SQL
- * selecting all of them (the same text whatever the offsets) and the ranges it reads.
+ * selecting all of them (the same text whatever the offsets) and the ranges it reads. For a
+ * rollup (`fold`), the SQL selects its partial rows, from the tail's folded blocks where whole
+ * ones fit in the range.
  */
 async function readTails(
   tail: KafkaTail,
   scope: string,
+  fold: string | undefined,
   froms: readonly Pin[],
   highWaters: ReadonlyArray<Promise<Array<{ partition: number; high: string }>>>,
   timeoutMs: number,
@@ -229,13 +232,18 @@ async function readTails(
     await tail.waitFor(topic, to, timeoutMs)
     tail.checkKept(topic, from, to)
     const records = tail.count(topic, from, to)
+    const folded = fold !== undefined && records > 0 ? tail.foldedRanges(topic, from, to) : undefined
     // A topic with nothing to read stays out of the view (a lake at rest reads no tail at all).
     if (records > 0) {
-      sqls.push(tail.boundedSql(topic, tailBoundsTable, scope))
+      sqls.push(fold !== undefined ? tail.foldedSql(topic, fold, tailBoundsTable, scope) : tail.boundedSql(topic, tailBoundsTable, scope))
       // Every partition of the topic has a row (the high-water marks name them all), so none keeps an earlier query's range.
-      for (const [partition, end] of to) bounds.push({ scope, topic, partition, begin: from.get(partition) ?? 0n, end })
+      for (const [partition, end] of to) {
+        const begin = from.get(partition) ?? 0n
+        const f = folded?.ranges.get(partition)
+        bounds.push({ scope, topic, partition, begin, end, foldedFrom: f?.from ?? begin, foldedTo: f?.to ?? begin })
+      }
     }
-    reads.push({ topic, from: Object.fromEntries([...to.keys()].map((p) => [p, from.get(p) ?? 0n])), to: Object.fromEntries(to), records })
+    reads.push({ topic, from: Object.fromEntries([...to.keys()].map((p) => [p, from.get(p) ?? 0n])), to: Object.fromEntries(to), records, ...(folded ? { folded: folded.records } : {}) })
   }
   return { sql: sqls.length > 0 ? sqls.join(' UNION ALL ') : undefined, reads, bounds }
 }

@@ -25,16 +25,22 @@ export interface QuerySession {
   forget(sql: string): void
 }
 
-/** One partition's tail range for a query: offsets [begin, end) of `topic`, read by the view `scope`. */
+/**
+ * One partition's tail range for a query: offsets [begin, end) of `topic`, read by the view
+ * `scope`, of which [foldedFrom, foldedTo) are read as folded blocks (tail-folds.ts; none when
+ * they are equal).
+ */
 export interface TailBound {
   readonly scope: string
   readonly topic: string
   readonly partition: number
   readonly begin: bigint
   readonly end: bigint
+  readonly foldedFrom: bigint
+  readonly foldedTo: bigint
 }
 
-/** The temp table the views' tail parts read their ranges from (columns scope, topic, p, b, e). */
+/** The temp table the views' tail parts read their ranges from (columns scope, topic, p, b, e, cl, ch). */
 export const tailBoundsTable = 'k2_tail_bounds'
 
 /** Statements kept per connection; the least recently used goes first. */
@@ -73,23 +79,25 @@ function createSession(conn: DuckDBConnection): QuerySession {
       return true
     },
     async tailBounds(rows) {
-      boundsReady ??= conn.run(`CREATE TEMP TABLE IF NOT EXISTS ${tailBoundsTable} (scope VARCHAR, topic VARCHAR, p INTEGER, b BIGINT, e BIGINT)`)
+      boundsReady ??= conn.run(`CREATE TEMP TABLE IF NOT EXISTS ${tailBoundsTable} (scope VARCHAR, topic VARCHAR, p INTEGER, b BIGINT, e BIGINT, cl BIGINT, ch BIGINT)`)
       await boundsReady
       // Only this query's views read the table, so it holds this query's rows alone.
-      const key = rows.map((r) => `${r.scope}|${r.topic}|${r.partition}|${r.begin}|${r.end}`).join(';')
+      const key = rows.map((r) => `${r.scope}|${r.topic}|${r.partition}|${r.begin}|${r.end}|${r.foldedFrom}|${r.foldedTo}`).join(';')
       if (key === lastBounds) return
       lastBounds = ''
       clearBounds ??= await conn.prepare(`DELETE FROM ${tailBoundsTable}`)
       await clearBounds.run()
       if (rows.length > 0) {
-        const insert = insertBounds.get(rows.length) ?? (await conn.prepare(`INSERT INTO ${tailBoundsTable} VALUES ${rows.map(() => '(?, ?, ?, ?, ?)').join(', ')}`))
+        const insert = insertBounds.get(rows.length) ?? (await conn.prepare(`INSERT INTO ${tailBoundsTable} VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}`))
         insertBounds.set(rows.length, insert)
         rows.forEach((r, i) => {
-          insert.bindVarchar(5 * i + 1, r.scope)
-          insert.bindVarchar(5 * i + 2, r.topic)
-          insert.bindInteger(5 * i + 3, r.partition)
-          insert.bindBigInt(5 * i + 4, r.begin)
-          insert.bindBigInt(5 * i + 5, r.end)
+          insert.bindVarchar(7 * i + 1, r.scope)
+          insert.bindVarchar(7 * i + 2, r.topic)
+          insert.bindInteger(7 * i + 3, r.partition)
+          insert.bindBigInt(7 * i + 4, r.begin)
+          insert.bindBigInt(7 * i + 5, r.end)
+          insert.bindBigInt(7 * i + 6, r.foldedFrom)
+          insert.bindBigInt(7 * i + 7, r.foldedTo)
         })
         await insert.run()
       }

@@ -2,6 +2,7 @@ import type { RecordSerde } from '../avro/serde-registry'
 import type { Schema } from '../iceberg/spec-types'
 import { quotesTable, tradesTable, type TableDesign } from '../iceberg/table-design'
 import type { SnapshotOffsets } from '../sink/snapshot-offsets'
+import type { TailFold } from './tail-folds'
 import type { TailStream } from './tail-topic'
 import { compileColumnDecoder, quoteTailMapping, tradeTailMapping } from './tail-decoder'
 
@@ -10,7 +11,10 @@ import { compileColumnDecoder, quoteTailMapping, tradeTailMapping } from './tail
  * the serde and the table design, and a compiled column decoder per writer schema id from the
  * registry. The hot topic and the load shedder's deferred topic of a table read the same way.
  */
-export function marketTailStream(kind: 'trades' | 'quotes', options: { readonly topic: string; readonly schema: Schema; readonly start: SnapshotOffsets; readonly serde: RecordSerde }): TailStream<unknown> {
+export function marketTailStream(
+  kind: 'trades' | 'quotes',
+  options: { readonly topic: string; readonly schema: Schema; readonly start: SnapshotOffsets; readonly serde: RecordSerde; readonly folds?: readonly TailFold[] },
+): TailStream<unknown> {
   const { serde } = options
   const design = (kind === 'trades' ? tradesTable : quotesTable) as unknown as TableDesign<unknown>
   const mapping = kind === 'trades' ? tradeTailMapping : quoteTailMapping
@@ -20,6 +24,7 @@ export function marketTailStream(kind: 'trades' | 'quotes', options: { readonly 
     start: options.start,
     decode: kind === 'trades' ? (v) => serde.deserializeTrade(v) : (v) => serde.deserializeQuote(v),
     row: (r) => design.row(r),
+    ...(options.folds && options.folds.length > 0 ? { folds: options.folds } : {}),
     columnDecoder: async (schemaId, columns, dictionaries) => compileColumnDecoder(await serde.writerSchema(schemaId), mapping, columns, dictionaries),
   }
 }

@@ -26,6 +26,7 @@ import type { Logger } from '../logger/index'
 import type { SnapshotOffsets } from '../sink/snapshot-offsets'
 import { StringDictionary, TailChunk, tailColumns, type TailColumn } from './tail-columns'
 import { wireSchemaId, type ColumnDecoder } from './tail-decoder'
+import type { TailFold } from './tail-folds'
 import { writeExactIntegers, type IntegerWidth } from './tail-vectors'
 
 /** One topic the tail reads, and how its records become table rows. */
@@ -45,6 +46,8 @@ export interface TailStream<R> {
    * id's records with `decode` and `row`. Asked once per id.
    */
   readonly columnDecoder?: (schemaId: number, columns: readonly TailColumn[], dictionaries: ReadonlyArray<StringDictionary | undefined>) => Promise<ColumnDecoder | undefined>
+  /** Rollups whose partial rows of this topic's records the tail keeps folded as it reads (tail-folds.ts). */
+  readonly folds?: readonly TailFold[]
 }
 
 /**
@@ -86,6 +89,10 @@ export class OffsetList {
       else hi = mid
     }
     return lo
+  }
+  /** The highest offset kept, or undefined when none is. */
+  last(): number | undefined {
+    return this.end > this.start ? this.data[this.end - 1] : undefined
   }
   countBetween(from: number, to: number): number {
     return Math.max(0, this.lowerBound(to) - this.lowerBound(from))
@@ -172,10 +179,11 @@ export class TopicTail {
 
   /**
    * SQL selecting the rows matching `where`, each column converted to its Iceberg type and named
-   * as the table's field; `joined` adds relations to the FROM list (`where` may name them).
+   * as the table's field; `joined` adds relations to the FROM list (`where` may name them),
+   * `leading` columns before the fields (e.g. `t._partition AS _partition`).
    */
-  selectSql(where: string, joined: readonly string[] = []): string {
-    const cols = this.columns.map((c, k) => `${c.convert(`t.c${k}`, `d.v${k}`)} AS ${quoteIdent(c.field.name)}`).join(', ')
+  selectSql(where: string, joined: readonly string[] = [], leading: readonly string[] = []): string {
+    const cols = [...leading, ...this.columns.map((c, k) => `${c.convert(`t.c${k}`, `d.v${k}`)} AS ${quoteIdent(c.field.name)}`)].join(', ')
     const coded = this.columns.flatMap((c, k) => (c.kind === 'string' ? [`list(value ORDER BY code) FILTER (WHERE col = ${k}) AS v${k}`] : []))
     const dictionaries = coded.length ? `, (SELECT ${coded.join(', ')} FROM ${this.table}_dict) d` : ''
     return `SELECT ${cols} FROM ${this.table} t${dictionaries}${joined.map((j) => `, ${j}`).join('')} WHERE ${where}`

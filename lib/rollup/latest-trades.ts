@@ -42,12 +42,13 @@ export const latestTradesTable: TableDesign<LatestTradePartialRow> = {
   row: (t) => [t.symbol, t.tradeId, t.eventTimeMicros, t.price, t.quantity, t.side],
 }
 
-/** Per symbol in `relation` (trades), its trade with the highest id, in the table's column order. */
-export function partialLatestSql(relation: string): string {
-  return `SELECT symbol, max(trade_id) AS trade_id, arg_max(event_time, trade_id) AS event_time, arg_max(price, trade_id) AS price,
+/** Per symbol in `relation` (trades), its trade with the highest id, in the table's column order; `keys` as partialBarsSql takes them. */
+export function partialLatestSql(relation: string, keys: readonly string[] = []): string {
+  const lead = keys.map((k) => `${k}, `).join('')
+  return `SELECT ${lead}symbol, max(trade_id) AS trade_id, arg_max(event_time, trade_id) AS event_time, arg_max(price, trade_id) AS price,
           arg_max(quantity, trade_id) AS quantity, arg_max(side, trade_id) AS side
      FROM ${relation}
-    GROUP BY symbol`
+    GROUP BY ${lead}symbol`
 }
 
 /** The latest-trade rollup as its writer keeps it. */

@@ -74,15 +74,17 @@ export const partialBarColumns = minuteBarsTable.schema.fields.map((f) => f.name
 
 /**
  * Partial bars of the trades in `relation` (columns symbol, trade_id, event_time, price,
- * quantity), one row per (symbol, minute), in the rollup table's column order.
+ * quantity), one row per (symbol, minute), in the rollup table's column order. `keys`, columns of
+ * `relation`, split them further and lead each row (the Kafka tail folds per partition).
  */
-export function partialBarsSql(relation: string): string {
-  return `SELECT symbol, make_timestamptz((epoch_us(event_time) // ${minuteMicros}) * ${minuteMicros}) AS minute,
+export function partialBarsSql(relation: string, keys: readonly string[] = []): string {
+  const lead = keys.map((k) => `${k}, `).join('')
+  return `SELECT ${lead}symbol, make_timestamptz((epoch_us(event_time) // ${minuteMicros}) * ${minuteMicros}) AS minute,
           arg_min(price, trade_id) AS open, max(price) AS high, min(price) AS low, arg_max(price, trade_id) AS close,
           sum(quantity) AS volume, sum(price * quantity) AS notional,
           count(*) AS trades, min(trade_id) AS first_trade_id, max(trade_id) AS last_trade_id
      FROM ${relation}
-    GROUP BY symbol, minute`
+    GROUP BY ${lead}symbol, minute`
 }
 
 /**

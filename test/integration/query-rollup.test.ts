@@ -55,7 +55,7 @@ describe('queries over the rollups', () => {
     const rawOnly: Queryable = { query: (sql, o) => e.query(sql, o) }
     await eventually(async () => (e.readable('bars_1m') && e.readable('trades_latest')) || (await e.refresh(), undefined), 60_000, 'the rollups committed and readable')
 
-    const seen = { rollupReads: 0, withTail: 0, withLake: 0, edgeReads: 0 }
+    const seen = { rollupReads: 0, withTail: 0, withLake: 0, edgeReads: 0, folded: 0, foldedAndRaw: 0 }
     const deadline = Date.now() + 10_000
     while (Date.now() < deadline) {
       sink.alive()
@@ -72,6 +72,8 @@ describe('queries over the rollups', () => {
         if (b) {
           seen.rollupReads++
           if ((b.tail?.records ?? 0) > 0) seen.withTail++
+          if ((b.tail?.folded ?? 0) > 0) seen.folded++
+          if ((b.tail?.folded ?? 0) > 0 && b.tail!.folded! < b.tail!.records) seen.foldedAndRaw++
           if (b.lakeRecords > 0n) seen.withLake++
           if (viaRollup.boundaries.trades) seen.edgeReads++
         }
@@ -81,6 +83,8 @@ describe('queries over the rollups', () => {
     expect(seen.withLake, JSON.stringify(seen)).toBeGreaterThan(0)
     expect(seen.withTail, 'some reads found trades the rollup had not folded yet, and took them from the tail').toBeGreaterThan(0)
     expect(seen.edgeReads, 'ranges cut inside a minute read the trades of their end minutes').toBeGreaterThan(0)
+    expect(seen.folded, "some reads took the tail's records as folded blocks").toBeGreaterThan(0)
+    expect(seen.foldedAndRaw, 'some took folded blocks and records around them raw').toBeGreaterThan(0)
 
     // The latest trade of each symbol: the producer has stopped, so both reads see the same trades.
     const latestViaRollup = await analytics.latestTrades(e, { lookbackMs: 3_600_000 })
