@@ -286,12 +286,6 @@ async function main(): Promise<void> {
 
   type Row = { name: string; title: string; runs: number; rows: number; filesRead: number; tailRecords: number; ms: { p50: number; p95: number; p99: number }; planMsP50: number; tailMsP50: number; floorMs: { p50: number; p99: number }; ratioP50: number; ratioP99: number; peakRssMiB: number }
   const results: Row[] = []
-  if (process.env.DBG_ELU) {
-    const { performance: perf } = await import('node:perf_hooks')
-    const e0 = perf.eventLoopUtilization()
-    await new Promise((r) => setTimeout(r, 10_000))
-    say(`DBG idle event-loop utilization ${(perf.eventLoopUtilization(e0).utilization * 100).toFixed(1)}%`)
-  }
   for (const t of types.filter((t) => only.length === 0 || only.includes(t.name))) {
     say(`${t.name}: 3 warm-ups, ${runs} runs`)
     for (let i = 0; i < 3; i++) await t.run()
