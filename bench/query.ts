@@ -44,7 +44,6 @@ import {
   minuteBarsTable,
   quotesTable,
   runRollup,
-  readParquetByFieldId,
   sqlString,
   schemaById,
   silentLogger,
@@ -52,6 +51,7 @@ import {
   type QueryOptions,
   type QueryResult,
   type Queryable,
+  type Schema,
   type TableDesign,
   type Trade,
   type EngineTable,
@@ -262,12 +262,17 @@ async function main(): Promise<void> {
       paths.push([table, local])
     }
     try {
+      // The schemas before the clock: an empty lake part is typed by them, and a hand-written query knows its columns.
+      const schemas = new Map<string, Schema>()
+      for (const [table] of paths) {
+        const design = ({ trades: tradesTable, quotes: quotesTable, bars_1m: minuteBarsTable, trades_latest: latestTradesTable } as Record<EngineTable, TableDesign<unknown>>)[table as EngineTable]
+        schemas.set(table, schemaById((await catalog.loadTable([namespace], design.name)).metadata))
+      }
       const started = performance.now()
       for (const [table, local] of paths) {
-        const design = ({ trades: tradesTable, quotes: quotesTable, bars_1m: minuteBarsTable, trades_latest: latestTradesTable } as Record<EngineTable, TableDesign<unknown>>)[table as EngineTable]
-        const schema = schemaById((await catalog.loadTable([namespace], design.name)).metadata)
+        const schema = schemas.get(table)!
         const lake = local.length
-          ? `SELECT *, 'lake' AS _source FROM ${readParquetByFieldId(local, schema)}`
+          ? `SELECT *, 'lake' AS _source FROM read_parquet([${local.map(sqlString).join(', ')}])`
           : `SELECT ${schema.fields.map((f) => `CAST(NULL AS ${duckdbType(f.type)}) AS "${f.name}"`).join(', ')}, 'lake' AS _source WHERE false`
         const tail = tails.get(table)
         const view = tail ? `${lake} UNION ALL SELECT *, 'kafka' AS _source FROM read_parquet(${sqlString(tail)})` : lake

@@ -79,6 +79,12 @@ export interface LakeFile {
    * write them, then added with pyiceberg's add_files): it is read by the table's name mapping.
    */
   readonly withoutFieldIds?: readonly string[]
+  /**
+   * The file has exactly the schema's columns, in order, with the same names, field ids and types
+   * (its footer says so): it is read by name, without read_parquet's field-id map, which decoded
+   * about half as fast in DuckDB 1.5 (docs/decisions.md, D84).
+   */
+  readonly schemaColumns?: boolean
 }
 
 /** spec: Column Projection, `schema.name-mapping.default`: the names a field had in files without ids. */
@@ -104,20 +110,22 @@ export function readLakeFilesSql(files: readonly LakeFile[], schema: Schema, spe
       spec.fields.flatMap((pf, position) => (pf.transform === 'identity' && schema.fields.some((f) => f.id === pf['source-id']) ? [{ sourceId: pf['source-id'], position }] : [])),
     )
   }
-  const groups = new Map<string, { constants: Map<number, PartitionValue>; byName?: readonly string[]; paths: string[] }>()
+  const groups = new Map<string, { constants: Map<number, PartitionValue>; byName?: readonly string[]; plain: boolean; paths: string[] }>()
   for (const file of files) {
     const constants = new Map<number, PartitionValue>()
     for (const { sourceId, position } of identity.get(file.specId) ?? []) constants.set(sourceId, file.partition[position] ?? null)
-    const key = `${file.specId}|${[...constants].map(([id, v]) => `${id}=${partitionKey(v)}`).join('|')}|${file.withoutFieldIds ? JSON.stringify(file.withoutFieldIds) : 'ids'}`
+    const plain = file.schemaColumns === true && !file.withoutFieldIds
+    const key = `${file.specId}|${[...constants].map(([id, v]) => `${id}=${partitionKey(v)}`).join('|')}|${file.withoutFieldIds ? JSON.stringify(file.withoutFieldIds) : plain ? 'plain' : 'ids'}`
     let group = groups.get(key)
-    if (!group) groups.set(key, (group = { constants, paths: [], ...(file.withoutFieldIds ? { byName: file.withoutFieldIds } : {}) }))
+    if (!group) groups.set(key, (group = { constants, plain, paths: [], ...(file.withoutFieldIds ? { byName: file.withoutFieldIds } : {}) }))
     group.paths.push(file.local)
   }
   return [...groups.values()]
-    .map(({ constants, byName, paths }) => {
+    .map(({ constants, byName, plain, paths }) => {
       if (byName) return readByNameMapping(paths, byName, schema, columns, constants, nameMapping)
       const select = schema.fields.map((f, i) => (constants.has(f.id) ? `${valueSql(f.type, constants.get(f.id)!)} AS ${columns[i]}` : columns[i]))
-      return `SELECT ${select.join(', ')} FROM ${readParquetByFieldId(paths, schema)}`
+      const read = plain ? `read_parquet([${paths.map(sqlString).join(', ')}], hive_partitioning = false)` : readParquetByFieldId(paths, schema)
+      return `SELECT ${select.join(', ')} FROM ${read}`
     })
     .join(' UNION ALL ')
 }

@@ -3,7 +3,7 @@ import { errorMessage } from '../errors/index'
 import { sqlString } from '../iceberg/duckdb-sql'
 import type { Logger } from '../logger/index'
 import type { SnapshotOffsets } from '../sink/snapshot-offsets'
-import type { TopicTail } from './tail-topic'
+import type { TailFold, TopicTail } from './tail-topic'
 
 /**
  * Folds of the Kafka tail (docs/decisions.md, D83): a rollup's partial rows of the tail's records,
@@ -20,13 +20,6 @@ import type { TopicTail } from './tail-topic'
  * blocks a query may take are decided here, before the query runs, from blocks already committed:
  * a trim removes only blocks below every pinned offset, so they are there when it reads them.
  */
-
-/** A rollup the tail keeps folds of: its engine table, and its partial rows of source rows. */
-export interface TailFold {
-  readonly name: string
-  /** Partial rows of the source rows in `relation`, split by `keys` (which lead each row), in the table's column order. */
-  readonly partialSql: (relation: string, keys?: readonly string[]) => string
-}
 
 /** Offsets [lo, hi) of one partition folded as one block. */
 interface Block {

@@ -2,8 +2,7 @@ import type { RecordSerde } from '../avro/serde-registry'
 import type { Schema } from '../iceberg/spec-types'
 import { quotesTable, tradesTable, type TableDesign } from '../iceberg/table-design'
 import type { SnapshotOffsets } from '../sink/snapshot-offsets'
-import type { TailFold } from './tail-folds'
-import type { TailStream } from './tail-topic'
+import type { TailFold, TailStream } from './tail-topic'
 import { compileColumnDecoder, quoteTailMapping, tradeTailMapping } from './tail-decoder'
 
 /**

@@ -26,8 +26,14 @@ import type { Logger } from '../logger/index'
 import type { SnapshotOffsets } from '../sink/snapshot-offsets'
 import { StringDictionary, TailChunk, tailColumns, type TailColumn } from './tail-columns'
 import { wireSchemaId, type ColumnDecoder } from './tail-decoder'
-import type { TailFold } from './tail-folds'
 import { writeExactIntegers, type IntegerWidth } from './tail-vectors'
+
+/** A rollup the tail keeps folds of: its engine table, and its partial rows of source rows. */
+export interface TailFold {
+  readonly name: string
+  /** Partial rows of the source rows in `relation`, split by `keys` (which lead each row), in the table's column order. */
+  readonly partialSql: (relation: string, keys?: readonly string[]) => string
+}
 
 /** One topic the tail reads, and how its records become table rows. */
 export interface TailStream<R> {
