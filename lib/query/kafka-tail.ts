@@ -36,7 +36,7 @@ import { createFetchPacing, createSerialRunner, createTailWaiters, type FetchPac
  * commit interval before it answers.
  */
 export interface KafkaTail {
-  /** The DuckDB table of a topic's tail (`_partition`, `_offset`, then one column per table field). */
+  /** The DuckDB table of a topic's tail (`_partition`, `_offset`, `_seq`: the order rows were appended in, then one column per table field). */
   tableOf(topic: string): string
   /**
    * SQL selecting the tail records of `topic` at offsets [from, to) per partition, with the
@@ -46,17 +46,19 @@ export interface KafkaTail {
   /**
    * The same selection with the ranges taken from a relation, `bounds` (columns `scope`, `topic`,
    * `p`, `b`, `e`: offsets [b, e) of partition p, for the reader named `scope`, since two tables
-   * read one topic from different offsets), when the query runs: the SQL text stays the same from
+   * read one topic from different offsets; `rs`: a `_seq` none of those rows is below, 0 for none,
+   * which lets DuckDB skip older rows), when the query runs: the SQL text stays the same from
    * query to query, so a view over it and a statement prepared on it are reused.
    */
   boundedSql(topic: string, bounds: string, scope: string): string
   /**
    * The partial rows of the rollup `fold` (a fold the topic's stream declared) of the same
-   * selection, `bounds` having two more columns, `cl` and `ch`: the offsets [cl, ch) of partition
-   * p whose records are read as folded blocks (`foldedRanges`; cl = ch = b for none).
+   * selection, `bounds` having more columns, `cl` and `ch`: the offsets [cl, ch) of partition p
+   * whose records are read as folded blocks, and `hs`, `he` and `rs`: the `_seq` ranges of the
+   * records around them (`foldedRanges`; cl = ch = b for none).
    */
   foldedSql(topic: string, fold: string, bounds: string, scope: string): string
-  /** Per partition, the folded blocks a read of [from, to) takes whole, and their records (none for a topic without folds). */
+  /** Per partition, the folded blocks a read of [from, to) takes whole and the `_seq` ranges of the records around them, and the records folded (none for a topic without folds). */
   foldedRanges(topic: string, from: SnapshotOffsets, to: SnapshotOffsets): FoldedRanges
   /** Throws CONFLICT (retryable) when the tail no longer keeps the records [from, to) of `topic` (selectSql checks this itself). */
   checkKept(topic: string, from: SnapshotOffsets, to: SnapshotOffsets): void
@@ -368,7 +370,7 @@ export async function createKafkaTail(options: KafkaTailOptions): Promise<KafkaT
     },
     boundedSql(topic, bounds, scope) {
       const t = state(topic)
-      return t.selectSql(`r.scope = ${sqlString(scope)} AND r.topic = ${sqlString(topic)} AND t._partition = r.p AND t._offset >= r.b AND t._offset < r.e`, [`${bounds} r`])
+      return t.selectSql(`r.scope = ${sqlString(scope)} AND r.topic = ${sqlString(topic)} AND t._partition = r.p AND t._seq >= r.rs AND t._offset >= r.b AND t._offset < r.e`, [`${bounds} r`])
     },
     foldedSql(topic, fold, bounds, scope) {
       const f = folds.get(state(topic).stream.topic)

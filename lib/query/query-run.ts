@@ -232,7 +232,8 @@ async function readTails(
     await tail.waitFor(topic, to, timeoutMs)
     tail.checkKept(topic, from, to)
     const records = tail.count(topic, from, to)
-    const folded = fold !== undefined && records > 0 ? tail.foldedRanges(topic, from, to) : undefined
+    // Where the tail folds this topic, its `_seq` bounds skip the rows before the read, folded or not.
+    const folded = records > 0 ? tail.foldedRanges(topic, from, to) : undefined
     // A topic with nothing to read stays out of the view (a lake at rest reads no tail at all).
     if (records > 0) {
       sqls.push(fold !== undefined ? tail.foldedSql(topic, fold, tailBoundsTable, scope) : tail.boundedSql(topic, tailBoundsTable, scope))
@@ -240,10 +241,22 @@ async function readTails(
       for (const [partition, end] of to) {
         const begin = from.get(partition) ?? 0n
         const f = folded?.ranges.get(partition)
-        bounds.push({ scope, topic, partition, begin, end, foldedFrom: f?.from ?? begin, foldedTo: f?.to ?? begin })
+        const whole = fold !== undefined && f !== undefined
+        bounds.push({
+          scope,
+          topic,
+          partition,
+          begin,
+          end,
+          foldedFrom: whole ? f.from : begin,
+          foldedTo: whole ? f.to : begin,
+          headSeqFrom: whole ? f.headSeqFrom : 0n,
+          headSeqTo: whole ? f.headSeqTo : 0n,
+          restSeqFrom: whole ? f.restSeqFrom : (f?.headSeqFrom ?? 0n),
+        })
       }
     }
-    reads.push({ topic, from: Object.fromEntries([...to.keys()].map((p) => [p, from.get(p) ?? 0n])), to: Object.fromEntries(to), records, ...(folded ? { folded: folded.records } : {}) })
+    reads.push({ topic, from: Object.fromEntries([...to.keys()].map((p) => [p, from.get(p) ?? 0n])), to: Object.fromEntries(to), records, ...(fold !== undefined && folded ? { folded: folded.records } : {}) })
   }
   return { sql: sqls.length > 0 ? sqls.join(' UNION ALL ') : undefined, reads, bounds }
 }

@@ -28,7 +28,8 @@ export interface QuerySession {
 /**
  * One partition's tail range for a query: offsets [begin, end) of `topic`, read by the view
  * `scope`, of which [foldedFrom, foldedTo) are read as folded blocks (tail-folds.ts; none when
- * they are equal).
+ * they are equal). The records of [begin, foldedFrom) have `_seq` in [headSeqFrom, headSeqTo),
+ * those of [foldedTo, end) from restSeqFrom on (0: no bound).
  */
 export interface TailBound {
   readonly scope: string
@@ -38,9 +39,12 @@ export interface TailBound {
   readonly end: bigint
   readonly foldedFrom: bigint
   readonly foldedTo: bigint
+  readonly headSeqFrom: bigint
+  readonly headSeqTo: bigint
+  readonly restSeqFrom: bigint
 }
 
-/** The temp table the views' tail parts read their ranges from (columns scope, topic, p, b, e, cl, ch). */
+/** The temp table the views' tail parts read their ranges from (columns scope, topic, p, b, e, cl, ch, hs, he, rs). */
 export const tailBoundsTable = 'k2_tail_bounds'
 
 /** Statements kept per connection; the least recently used goes first. */
@@ -79,25 +83,23 @@ function createSession(conn: DuckDBConnection): QuerySession {
       return true
     },
     async tailBounds(rows) {
-      boundsReady ??= conn.run(`CREATE TEMP TABLE IF NOT EXISTS ${tailBoundsTable} (scope VARCHAR, topic VARCHAR, p INTEGER, b BIGINT, e BIGINT, cl BIGINT, ch BIGINT)`)
+      boundsReady ??= conn.run(`CREATE TEMP TABLE IF NOT EXISTS ${tailBoundsTable} (scope VARCHAR, topic VARCHAR, p INTEGER, b BIGINT, e BIGINT, cl BIGINT, ch BIGINT, hs BIGINT, he BIGINT, rs BIGINT)`)
       await boundsReady
       // Only this query's views read the table, so it holds this query's rows alone.
-      const key = rows.map((r) => `${r.scope}|${r.topic}|${r.partition}|${r.begin}|${r.end}|${r.foldedFrom}|${r.foldedTo}`).join(';')
+      const key = rows.map((r) => `${r.scope}|${r.topic}|${r.partition}|${r.begin}|${r.end}|${r.foldedFrom}|${r.foldedTo}|${r.headSeqFrom}|${r.headSeqTo}|${r.restSeqFrom}`).join(';')
       if (key === lastBounds) return
       lastBounds = ''
       clearBounds ??= await conn.prepare(`DELETE FROM ${tailBoundsTable}`)
       await clearBounds.run()
       if (rows.length > 0) {
-        const insert = insertBounds.get(rows.length) ?? (await conn.prepare(`INSERT INTO ${tailBoundsTable} VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}`))
+        const insert = insertBounds.get(rows.length) ?? (await conn.prepare(`INSERT INTO ${tailBoundsTable} VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`))
         insertBounds.set(rows.length, insert)
         rows.forEach((r, i) => {
-          insert.bindVarchar(7 * i + 1, r.scope)
-          insert.bindVarchar(7 * i + 2, r.topic)
-          insert.bindInteger(7 * i + 3, r.partition)
-          insert.bindBigInt(7 * i + 4, r.begin)
-          insert.bindBigInt(7 * i + 5, r.end)
-          insert.bindBigInt(7 * i + 6, r.foldedFrom)
-          insert.bindBigInt(7 * i + 7, r.foldedTo)
+          const at = 10 * i
+          insert.bindVarchar(at + 1, r.scope)
+          insert.bindVarchar(at + 2, r.topic)
+          insert.bindInteger(at + 3, r.partition)
+          for (const [k, v] of [r.begin, r.end, r.foldedFrom, r.foldedTo, r.headSeqFrom, r.headSeqTo, r.restSeqFrom].entries()) insert.bindBigInt(at + 4 + k, v)
         })
         await insert.run()
       }

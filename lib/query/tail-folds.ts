@@ -19,18 +19,38 @@ import type { TailFold, TopicTail } from './tail-topic'
  * time: partial rows of any split of the records merge into the same answer (minute-bars.ts). The
  * blocks a query may take are decided here, before the query runs, from blocks already committed:
  * a trim removes only blocks below every pinned offset, so they are there when it reads them.
+ *
+ * The records around the blocks are found by `_seq`, the order the tail appended its rows in
+ * (every partition's): a fold takes every row appended since the last one, so the rows of one
+ * fold's blocks have `_seq` in [that fold's start, the next one's), and rows not folded yet have
+ * `_seq` from the last fold's end on. The records of [b, cl) lie in the blocks before the run,
+ * those of [ch, e) from the run's end on: two `_seq` ranges DuckDB skips the rest of the table by
+ * (a range joined from a table still prunes its scan), where matching on offsets alone read every
+ * row (partitions' offsets are not comparable with each other).
  */
 
-/** Offsets [lo, hi) of one partition folded as one block. */
+/** Offsets [lo, hi) of one partition folded as one block, by the fold whose rows have `_seq` from `seq` on. */
 interface Block {
   readonly lo: number
   readonly hi: number
+  readonly seq: number
 }
 
-/** Per partition, the run of whole folded blocks a read takes: offsets [from, to). */
+/** How a read of one partition's [b, e) goes: whole blocks [from, to), the records around them raw. */
+export interface FoldedRange {
+  readonly from: bigint
+  readonly to: bigint
+  /** `_seq` range [headSeqFrom, headSeqTo) holding the records of [b, from). */
+  readonly headSeqFrom: bigint
+  readonly headSeqTo: bigint
+  /** `_seq` from which on the records of [to, e) are. */
+  readonly restSeqFrom: bigint
+}
+
+/** Per partition, how a read goes (see FoldedRange), and the records it reads folded. */
 export interface FoldedRanges {
-  readonly ranges: ReadonlyMap<number, { readonly from: bigint; readonly to: bigint }>
-  /** Records in those ranges (read as folded rows). */
+  readonly ranges: ReadonlyMap<number, FoldedRange>
+  /** Records in the whole blocks (read as folded rows). */
   readonly records: number
 }
 
@@ -38,6 +58,8 @@ export interface FoldedRanges {
 export class TopicFolds {
   private readonly blocks = new Map<number, Block[]>()
   private readonly foldedTo = new Map<number, number>()
+  /** `_seq` of the first row the next fold takes. */
+  private foldSeq = 0
   private lastFold = 0
   private failures = 0
 
@@ -78,16 +100,18 @@ export class TopicFolds {
   async fold(conn: DuckDBConnection): Promise<void> {
     this.lastFold = performance.now()
     this.tail.flush()
+    const seq = this.foldSeq
+    const seqTo = this.tail.appendedRows
     const blocks: Array<[number, Block]> = []
     for (const [p, list] of this.tail.offsets) {
       const last = list.last()
       if (last === undefined) continue
       const kept = Number(this.tail.kept.get(p) ?? 0n)
       const lo = Math.max(this.foldedTo.get(p) ?? kept, kept)
-      if (last + 1 > lo) blocks.push([p, { lo, hi: last + 1 }])
+      if (last + 1 > lo) blocks.push([p, { lo, hi: last + 1, seq }])
     }
     if (blocks.length === 0) return
-    const where = blocks.map(([p, b]) => `(t._partition = ${p} AND t._offset >= ${b.lo} AND t._offset < ${b.hi})`).join(' OR ')
+    const where = `t._seq >= ${seq} AND t._seq < ${seqTo} AND (${blocks.map(([p, b]) => `(t._partition = ${p} AND t._offset >= ${b.lo} AND t._offset < ${b.hi})`).join(' OR ')})`
     const values = blocks.map(([p, b]) => `(${p}, ${b.lo}, ${b.hi})`).join(', ')
     try {
       await conn.run('BEGIN TRANSACTION')
@@ -108,25 +132,46 @@ export class TopicFolds {
       list.push(b)
       this.foldedTo.set(p, b.hi)
     }
+    this.foldSeq = seqTo
   }
 
-  /** Per partition, the run of whole blocks without a gap inside [from, to) (none where no block fits). */
+  /**
+   * Per partition, how a read of [from, to) goes: the run of whole blocks without a gap inside it
+   * (none where no block fits: from = to = b), and the `_seq` ranges of the records around it.
+   */
   covered(from: SnapshotOffsets, to: SnapshotOffsets): FoldedRanges {
-    const ranges = new Map<number, { from: bigint; to: bigint }>()
+    const ranges = new Map<number, FoldedRange>()
     let records = 0
     for (const [p, end] of to) {
       const b = Number(from.get(p) ?? 0n)
       const e = Number(end)
       const list = this.blocks.get(p) ?? []
       let i = list.findIndex((k) => k.lo >= b)
-      if (i < 0 || list[i]!.hi > e) continue
-      const cl = list[i]!.lo
-      let ch = list[i]!.hi
-      while (i + 1 < list.length && list[i + 1]!.lo === ch && list[i + 1]!.hi <= e) ch = list[++i]!.hi
-      ranges.set(p, { from: BigInt(cl), to: BigInt(ch) })
-      records += this.tail.offsets.get(p)?.countBetween(cl, ch) ?? 0
+      let cl = b
+      let ch = b
+      if (i >= 0 && list[i]!.hi <= e) {
+        cl = list[i]!.lo
+        ch = list[i]!.hi
+        while (i + 1 < list.length && list[i + 1]!.lo === ch && list[i + 1]!.hi <= e) ch = list[++i]!.hi
+        records += this.tail.offsets.get(p)?.countBetween(cl, ch) ?? 0
+      }
+      const seqOf = (o: number): bigint => BigInt(this.seqAt(list, o))
+      ranges.set(p, { from: BigInt(cl), to: BigInt(ch), headSeqFrom: seqOf(b), headSeqTo: cl > b ? seqOf(cl) : seqOf(b), restSeqFrom: seqOf(ch) })
     }
     return { ranges, records }
+  }
+
+  /**
+   * A `_seq` no row of the partition at offset `o` or later is below: that of the fold whose block
+   * holds `o`, or the next fold's for an offset past every block; 0 (no bound) for one before them.
+   */
+  private seqAt(list: readonly Block[], o: number): number {
+    for (let i = list.length - 1; i >= 0; i--) {
+      const k = list[i]!
+      if (k.lo <= o && o < k.hi) return k.seq
+      if (o >= k.hi) return i === list.length - 1 ? this.foldSeq : 0
+    }
+    return 0
   }
 
   /** Forgets blocks starting below `to` (trimmed: their records go or went); the statements deleting their rows. */
@@ -144,8 +189,9 @@ export class TopicFolds {
 
   /**
    * A fold's partial rows of the tail read through `bounds` (columns scope, topic, p, b, e, cl,
-   * ch: offsets [b, e) of partition p, of which [cl, ch) are whole blocks): the blocks' rows, and
-   * the rest of the records folded now.
+   * ch, hs, he, rs: offsets [b, e) of partition p, of which [cl, ch) are whole blocks; the records
+   * of [b, cl) have `_seq` in [hs, he), those of [ch, e) from rs on): the blocks' rows, and the
+   * rest of the records folded now.
    */
   boundedSql(name: string, bounds: string, scope: string): string {
     const f = this.folds.find((k) => k.name === name)
@@ -153,7 +199,9 @@ export class TopicFolds {
     const topic = this.tail.stream.topic
     const ours = `r.scope = ${sqlString(scope)} AND r.topic = ${sqlString(topic)}`
     const folded = `SELECT s.* EXCLUDE (_partition, _lo, _hi) FROM ${this.tableOf(name)} s, ${bounds} r WHERE ${ours} AND s._partition = r.p AND s._lo >= r.cl AND s._hi <= r.ch`
-    const raw = f.partialSql(`(${this.tail.selectSql(`${ours} AND t._partition = r.p AND t._offset >= r.b AND t._offset < r.e AND (t._offset < r.cl OR t._offset >= r.ch)`, [`${bounds} r`])})`)
+    const head = this.tail.selectSql(`${ours} AND t._partition = r.p AND t._seq >= r.hs AND t._seq < r.he AND t._offset >= r.b AND t._offset < r.cl`, [`${bounds} r`])
+    const rest = this.tail.selectSql(`${ours} AND t._partition = r.p AND t._seq >= r.rs AND t._offset >= r.ch AND t._offset < r.e`, [`${bounds} r`])
+    const raw = f.partialSql(`(${head} UNION ALL ${rest})`)
     return `${folded} UNION ALL SELECT * FROM (${raw})`
   }
 

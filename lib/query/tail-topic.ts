@@ -155,6 +155,12 @@ export class TopicTail {
   private readonly full: TailChunk[] = []
   /** Rows appended since the last flush (not yet visible to other connections). */
   private unflushed = false
+  /**
+   * Rows appended so far: the next row's `_seq`. A row's `_seq` orders it among every partition's
+   * rows as they were appended, so a read of the newest rows can skip the older ones (tail-folds.ts).
+   */
+  private appended = 0
+  private readonly seqScratch: number[] = []
   private readonly decoders = new Map<number, ColumnDecoder | null>()
 
   constructor(
@@ -168,7 +174,7 @@ export class TopicTail {
     private readonly log: Logger,
   ) {
     this.columns = tailColumns(stream.schema)
-    this.types = [INTEGER, BIGINT, ...this.columns.map(duckType)]
+    this.types = [INTEGER, BIGINT, BIGINT, ...this.columns.map(duckType)]
     this.dictionaries = this.columns.map((c) => (c.kind === 'string' ? new StringDictionary() : undefined))
     this.decimalBoxes = this.columns.map((c) => (c.kind === 'decimal' ? new DuckDBDecimalValue(0n, c.precision, c.scale) : undefined))
     this.integerWidths = this.columns.map(integerWidth)
@@ -178,7 +184,7 @@ export class TopicTail {
   /** The tail's table and its dictionary table. */
   static createSql(table: string, columns: readonly TailColumn[]): string[] {
     return [
-      `CREATE OR REPLACE TABLE ${table} (_partition INTEGER, _offset BIGINT, ${columns.map((c, k) => `c${k} ${c.sqlType}`).join(', ')})`,
+      `CREATE OR REPLACE TABLE ${table} (_partition INTEGER, _offset BIGINT, _seq BIGINT, ${columns.map((c, k) => `c${k} ${c.sqlType}`).join(', ')})`,
       `CREATE OR REPLACE TABLE ${table}_dict (col INTEGER, code INTEGER, value VARCHAR)`,
     ]
   }
@@ -316,6 +322,11 @@ export class TopicTail {
     for (const chunk of this.full.splice(0)) this.appendChunk(chunk)
   }
 
+  /** The `_seq` the next appended row gets (rows appended so far). */
+  get appendedRows(): number {
+    return this.appended
+  }
+
   /** Appends everything pending and makes it visible to the query connections (dictionary entries first). */
   flush(): void {
     this.append(true)
@@ -333,9 +344,14 @@ export class TopicTail {
       const offsets = chunk.getColumnVector(1)
       writeExactIntegers(offsets, c.offsets, n, 8, asBigInt)
       offsets.flush()
+      const seqs = chunk.getColumnVector(2)
+      for (let i = 0; i < n; i++) this.seqScratch[i] = this.appended + i
+      writeExactIntegers(seqs, this.seqScratch, n, 8, asBigInt)
+      seqs.flush()
+      this.appended += n
       for (let k = 0; k < this.columns.length; k++) {
         const values = c.columns[k]!
-        const vector = chunk.getColumnVector(k + 2)
+        const vector = chunk.getColumnVector(k + 3)
         const dictionary = this.dictionaries[k]
         const box = this.decimalBoxes[k]
         const width = this.integerWidths[k]

@@ -37,7 +37,7 @@ describe('a connection’s query session', () => {
     await s.tailBounds([])
     await s.view('a', view('a'))
     await s.view('b', view('b'))
-    const bounds = (scope: string, begin: bigint, end: bigint) => [0, 1].map((partition) => ({ scope, topic: 'T', partition, begin, end, foldedFrom: begin, foldedTo: begin }))
+    const bounds = (scope: string, begin: bigint, end: bigint) => [0, 1].map((partition) => ({ scope, topic: 'T', partition, begin, end, foldedFrom: begin, foldedTo: begin, headSeqFrom: 0n, headSeqTo: 0n, restSeqFrom: 0n }))
     await s.tailBounds([...bounds('a', 0n, 2n), ...bounds('b', 5n, 10n)])
     // a: offsets 0–1 of both partitions are values 0..3; b: offsets 5–9 are values 10..19.
     expect(await sumOf('SELECT sum(v) FROM a')).toBe('6')

@@ -72,7 +72,7 @@ async function setBounds(range: ReadonlyMap<number, [number, number]>): Promise<
   await conn.run('DELETE FROM bounds')
   for (const [p, [b, e]] of range) {
     const f = covered.ranges.get(p)
-    await conn.run(`INSERT INTO bounds VALUES ('s', 'T', ${p}, ${b}, ${e}, ${f?.from ?? b}, ${f?.to ?? b})`)
+    await conn.run(`INSERT INTO bounds VALUES ('s', 'T', ${p}, ${b}, ${e}, ${f!.from}, ${f!.to}, ${f!.headSeqFrom}, ${f!.headSeqTo}, ${f!.restSeqFrom})`)
   }
   return covered.records
 }
@@ -83,7 +83,7 @@ beforeAll(async () => {
   const table = 'k2_tail_0_T'
   const columns = tailColumns(tradesTable.schema)
   for (const sql of TopicTail.createSql(table, columns)) await conn.run(sql)
-  await conn.run('CREATE TABLE bounds (scope VARCHAR, topic VARCHAR, p INTEGER, b BIGINT, e BIGINT, cl BIGINT, ch BIGINT)')
+  await conn.run('CREATE TABLE bounds (scope VARCHAR, topic VARCHAR, p INTEGER, b BIGINT, e BIGINT, cl BIGINT, ch BIGINT, hs BIGINT, he BIGINT, rs BIGINT)')
   const stream = {
     topic: 'T',
     schema: tradesTable.schema,
