@@ -8,18 +8,20 @@ import type { ScanPlan } from '../iceberg/table-scan'
 /**
  * The SELECT that reads a scan plan's data files (downloaded to `local`, in plan order) as the
  * spec says (readLakeFilesSql). A table with a name mapping may hold files without Parquet field
- * ids (pyiceberg's add_files): their footers say which, and those are read by the mapping.
- * Tables without one (the workbench's own) skip that probe.
+ * ids (pyiceberg's add_files): their footers say which, and those are read by the mapping. A
+ * file whose footer has exactly the table's columns is read by name (D84). Each footer is read
+ * once per process (`footersOf`), not per query.
  */
 export async function lakeFilesSql(conn: DuckDBConnection, plan: Pick<ScanPlan, 'files' | 'schema'>, local: readonly string[], metadata: TableMetadata | undefined): Promise<string> {
   const nameMapping = nameMappingOf(metadata)
-  const idless = nameMapping ? await filesWithoutFieldIds(conn, local) : new Map<string, string[]>()
-  const columns = await fileColumnsOf(conn, local)
+  const footers = await footersOf(conn, local)
   const expected = expectedColumns(plan.schema)
   const files = plan.files.map((f, i) => {
     const path = local[i]!
-    const withoutFieldIds = idless.get(path)
-    return { local: path, specId: f.specId, partition: f.partition, ...(withoutFieldIds ? { withoutFieldIds } : sameColumns(columns.get(path), expected) ? { schemaColumns: true } : {}) }
+    const footer = footers.get(path)
+    // Files without field ids are read by the name mapping, where the table has one.
+    const withoutFieldIds = nameMapping && footer && !footer.fieldIds ? footer.columns.map((c) => c.name) : undefined
+    return { local: path, specId: f.specId, partition: f.partition, ...(withoutFieldIds ? { withoutFieldIds } : sameColumns(footer?.columns, expected) ? { schemaColumns: true } : {}) }
   })
   return readLakeFilesSql(files, plan.schema, metadata?.['partition-specs'] ?? [], nameMapping)
 }
@@ -31,19 +33,25 @@ interface FileColumn {
   readonly type: string
 }
 
-/**
- * Per local file, its top-level columns (a downloaded data file never changes: the lake writes
- * new files and never rewrites one). Kept for the process, the oldest dropped past a bound.
- */
-const fileColumnsCache = new Map<string, readonly FileColumn[]>()
-const fileColumnsKept = 50_000
+/** What the engine keeps of a file's footer: its top-level columns, and whether any schema element has a field id. */
+interface Footer {
+  readonly columns: readonly FileColumn[]
+  readonly fieldIds: boolean
+}
 
-/** The top-level columns of each file, from its footer (read once per file). */
-async function fileColumnsOf(conn: DuckDBConnection, local: readonly string[]): Promise<Map<string, readonly FileColumn[]>> {
-  const missing = [...new Set(local.filter((l) => !fileColumnsCache.has(l)))]
+/**
+ * Per local file, its footer (a downloaded data file never changes: the lake writes new files and
+ * never rewrites one). Kept for the process, the oldest dropped past a bound.
+ */
+const footerCache = new Map<string, Footer>()
+const footersKept = 50_000
+
+/** The footer of each file (read once per file). */
+async function footersOf(conn: DuckDBConnection, local: readonly string[]): Promise<Map<string, Footer>> {
+  const missing = [...new Set(local.filter((l) => !footerCache.has(l)))]
   if (missing.length > 0) {
     // The footer's schema elements depth first, each file's root first: a group's children follow it.
-    const ids = new Map<string, Array<{ name: string; fieldId: number | undefined }>>()
+    const ids = new Map<string, { top: Array<{ name: string; fieldId: number | undefined }>; fieldIds: boolean }>()
     const rows = (await conn.runAndReadAll(`SELECT file_name, name, field_id, num_children FROM parquet_schema([${missing.map(sqlString).join(', ')}])`)).getRows()
     const skip = (at: number): number => {
       let next = at + 1
@@ -54,20 +62,21 @@ async function fileColumnsOf(conn: DuckDBConnection, local: readonly string[]): 
       const end = skip(i)
       const top: Array<{ name: string; fieldId: number | undefined }> = []
       for (let j = i + 1; j < end; j = skip(j)) top.push({ name: String(rows[j]![1]), fieldId: rows[j]![2] === null ? undefined : Number(rows[j]![2]) })
-      ids.set(String(rows[i]![0]), top)
+      ids.set(String(rows[i]![0]), { top, fieldIds: rows.slice(i, end).some((r) => r[2] !== null) })
       i = end
     }
     for (const path of missing) {
       const types = (await conn.runAndReadAll(`SELECT * FROM read_parquet(${sqlString(path)}) LIMIT 0`)).columnTypes().map((t) => t.toString())
-      const top = ids.get(path) ?? []
-      fileColumnsCache.set(path, top.length === types.length ? top.map((c, k) => ({ ...c, type: types[k]! })) : [])
+      const { top, fieldIds } = ids.get(path) ?? { top: [], fieldIds: false }
+      // A column DuckDB does not show one for (none known) leaves the type empty: never the schema's.
+      footerCache.set(path, { columns: top.map((c, k) => ({ ...c, type: top.length === types.length ? types[k]! : '' })), fieldIds })
     }
-    for (const key of fileColumnsCache.keys()) {
-      if (fileColumnsCache.size <= fileColumnsKept) break
-      fileColumnsCache.delete(key)
+    for (const key of footerCache.keys()) {
+      if (footerCache.size <= footersKept) break
+      footerCache.delete(key)
     }
   }
-  return new Map(local.map((l) => [l, fileColumnsCache.get(l) ?? []]))
+  return new Map(local.flatMap((l) => { const f = footerCache.get(l); return f ? [[l, f] as const] : [] }))
 }
 
 /** A type's text as DuckDB prints it, whichever alias or spacing the SQL gave it. */
@@ -96,13 +105,4 @@ function nameMappingOf(metadata: TableMetadata | undefined): NameMapping | undef
   } catch (err) {
     throw new WorkbenchError(ErrorCode.QueryInvalid, `the table's schema.name-mapping.default is not JSON (${errorMessage(err)}): its files without field ids cannot be read`)
   }
-}
-
-/** Of the given local Parquet files, those without field ids, with their column names (from their footers). */
-async function filesWithoutFieldIds(conn: DuckDBConnection, local: readonly string[]): Promise<Map<string, string[]>> {
-  const out = new Map<string, string[]>()
-  if (local.length === 0) return out
-  const r = await conn.runAndReadAll(`SELECT file_name, list(name) AS names, count(field_id) AS ids FROM parquet_schema([${local.map(sqlString).join(', ')}]) GROUP BY file_name`)
-  for (const row of r.getRowObjects()) if (Number(row.ids) === 0) out.set(String(row.file_name), ((row.names as { items: unknown[] }).items ?? []).map(String))
-  return out
 }
