@@ -28,7 +28,7 @@ export interface ParquetWriterOptions {
   readonly sortOrder: SortOrder
   /** Folder for the local Parquet files before upload. */
   readonly workDir: string
-  /** Rows per Parquet row group: smaller groups prune finer, larger ones compress better (default 122,880). */
+  /** Rows per Parquet row group: smaller groups prune finer, larger ones compress better (default 16,384, as K2_SINK_ROW_GROUP_SIZE's: D85). */
   readonly rowGroupSize?: number
   /** Staging table name, unique per connection (default `stage_<random>`). */
   readonly stageName?: string
@@ -119,7 +119,7 @@ type PartitionGroup = Record<string, DuckDBValue>
 /** A writer of Parquet data files through DuckDB (see ParquetDataWriter). */
 export async function createParquetDataWriter(options: ParquetWriterOptions): Promise<ParquetDataWriter> {
   const { connection, schema, spec, sortOrder } = options
-  const rowGroupSize = options.rowGroupSize ?? 122_880
+  const rowGroupSize = options.rowGroupSize ?? 16_384
   const stage = options.stageName ?? `stage_${randomUUID().replace(/-/g, '').slice(0, 12)}`
   const columns = schema.fields.map(stagedColumn)
   const parts = partitionType(schema, spec, transformResultType)

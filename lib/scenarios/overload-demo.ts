@@ -495,7 +495,7 @@ function demoSinkOptions(namespace: string, topics: IcebergSinkOptions['topics']
     groupId,
     maxRecords: 500_000,
     maxAgeMs: 3000,
-    rowGroupSize: 122_880,
+    rowGroupSize: 16_384,
     workDir,
     degradation: policy,
     onLevel,
