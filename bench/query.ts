@@ -6,9 +6,10 @@
  *    time order as 1M-row appends through the same Parquet writer and commit path as the sink
  *    (so files are sorted by symbol and time, one per day × symbol bucket per append). Kept in
  *    namespace `bench_query` and reused by later runs (`--reload` writes it again).
- * 2. Live tail: this process produces `rate` trades/s (and quotes) to fresh topics while the
- *    sink worker (pipelines/iceberg-sink.ts, its own process, default 30 s commits) commits them:
- *    hybrid queries read the lake plus up to 30 s of Kafka tail.
+ * 2. Live tail: a worker process (bench/live-producer.ts) produces `rate` trades/s (and quotes)
+ *    to fresh topics while the sink worker (pipelines/iceberg-sink.ts, default 30 s commits)
+ *    commits them and the maintenance worker (pipelines/maintenance.ts) keeps the rollups and
+ *    compacts, each in its own process: hybrid queries read the lake plus up to 30 s of tail.
  * 3. Six query types × R runs (after 3 warm-ups): p50/p95/p99 and peak RSS of this process. For
  *    each run, the floor: the same SQL and parameters in a plain DuckDB over the same rows as
  *    local Parquet (`read_parquet` of the data files the engine read, and of the Kafka tail's
@@ -35,15 +36,10 @@ import {
   createWarehouseFileIO,
   currentSnapshot,
   ensureTopics,
-  createManifestReader,
-  createMetrics,
-  latestTradesRollup,
   latestTradesTable,
   loadConfig,
-  minuteBarsRollup,
   minuteBarsTable,
   quotesTable,
-  runRollup,
   sqlString,
   schemaById,
   silentLogger,
@@ -60,7 +56,7 @@ import {
 import { Kafka, logLevel, type Producer } from 'kafkajs'
 import { describeMachine } from './machine'
 import { arg, declareArgs, ensureNodeFlags, flag, freePort, quantile } from './bench-kit'
-import { bulkLoad, createMarket, symbols } from './market-fixture'
+import { bulkLoad, createMarket } from './market-fixture'
 import { engineNodeFlags } from '../stack/lib/node-flags'
 
 declareArgs({ 'namespace': 'string', 'only': 'string', 'quotes': 'string', 'rate': 'string', 'runs': 'string', 'trades': 'string', 'reload': 'boolean' })
@@ -134,48 +130,41 @@ async function main(): Promise<void> {
     { topic: topics.deadLetter, partitions: 1 },
   ])
   await serde.registerSchemas(topics)
+  // The freshness markers are produced here, one at a time; the live load by its own process.
   const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 })
   await producer.connect()
-  // Live ids continue far above the lake's, so they never collide with it.
   const live = createMarket(97)
-  for (let k = 0; k < symbols.length; k++) live.nextIds[k] = 1_000_000_000 + Math.floor(Date.now() / 1000) * 100
-  let producing = true
-  let produced = 0
-  const producing$ = (async () => {
-    while (producing) {
-      const tick = Date.now()
-      const at = BigInt(tick) * 1000n
-      const trades = Array.from({ length: Math.max(1, Math.round(rate / 10)) }, () => live.trade(at))
-      const quotes = Array.from({ length: Math.max(1, Math.round(rate / 20)) }, () => live.quote(at))
-      await producer.sendBatch({
-        acks: -1,
-        topicMessages: [
-          { topic: topics.trades, messages: trades.map((t) => ({ key: t.symbol, value: serde.serializeTrade(t) })) },
-          { topic: topics.quotes, messages: quotes.map((q) => ({ key: q.symbol, value: serde.serializeQuote(q) })) },
-        ],
-      })
-      produced += trades.length
-      await new Promise((r) => setTimeout(r, Math.max(0, 100 - (Date.now() - tick))))
-    }
-  })()
-  const sinkPort = await freePort()
-  const sink: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(config.paths.root, 'pipelines', 'iceberg-sink.ts')], {
-    env: {
-      ...process.env,
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      K2_SINK_NAMESPACE: namespace,
-      K2_TOPIC_TRADES: topics.trades,
-      K2_TOPIC_QUOTES: topics.quotes,
-      K2_TOPIC_DEAD_LETTER: topics.deadLetter,
-      K2_SINK_GROUP: `k2-${run}-sink`,
-      K2_SINK_METRICS_PORT: String(sinkPort),
-      K2_LOG_LEVEL: 'warn',
-      K2_LOG_FORMAT: 'json',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
+  // The live load, the sink and the rollups each run in their own process, as a user's ingest,
+  // sink and maintenance workers do: in this process their work took event-loop time from the
+  // queries measured (D86).
+  const workers: ChildProcess[] = []
+  // However this process ends, the workers it started end with it.
+  process.once('exit', () => workers.forEach((w) => w.kill('SIGKILL')))
+  const startWorker = (script: string, args: string[], env: Record<string, string>, stdout: 'ignore' | 'pipe' = 'ignore'): ChildProcess => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(config.paths.root, script), ...args], {
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', K2_LOG_LEVEL: 'warn', K2_LOG_FORMAT: 'json', ...env },
+      stdio: ['ignore', stdout, 'inherit'],
+    })
+    workers.push(child)
+    return child
+  }
+  const liveLoad = startWorker('bench/live-producer.ts', ['--trades-topic', topics.trades, '--quotes-topic', topics.quotes, '--rate', String(rate)], {}, 'pipe')
+  let liveOut = ''
+  liveLoad.stdout!.on('data', (d: Buffer) => (liveOut += d.toString()))
+  const sink = startWorker('pipelines/iceberg-sink.ts', [], {
+    K2_SINK_NAMESPACE: namespace,
+    K2_TOPIC_TRADES: topics.trades,
+    K2_TOPIC_QUOTES: topics.quotes,
+    K2_TOPIC_DEAD_LETTER: topics.deadLetter,
+    K2_SINK_GROUP: `k2-${run}-sink`,
+    K2_SINK_METRICS_PORT: String(await freePort()),
   })
-  // However this process ends, the sink worker it started ends with it.
-  process.once('exit', () => sink.kill('SIGKILL'))
+  const stopWorker = async (w: ChildProcess): Promise<void> => {
+    if (w.exitCode !== null || w.signalCode !== null) return
+    const exited = new Promise((r) => w.once('exit', r))
+    w.kill('SIGTERM')
+    await exited
+  }
 
   const engine = await createQueryEngine(
     { namespace, topics, cacheDir: config.query.cacheDir, cacheMaxBytes: config.query.cacheMaxBytes, refreshMs: config.query.refreshMs, memoryLimit: config.query.memoryLimit },
@@ -194,13 +183,7 @@ async function main(): Promise<void> {
 
   // The rollups, kept as the maintenance worker keeps them (the first round folds the whole lake).
   say('rollups: folding the lake into trades_bars_1m and trades_latest, then following the sink')
-  const rollupStop = new AbortController()
-  const manifests = createManifestReader(io)
-  const rollup = runRollup(
-    { namespace, source: 'trades', designs: [minuteBarsRollup, latestTradesRollup], intervalMs: config.maintenance.rollupIntervalMs, maxAppends: 50, workDir: fs.mkdtempSync(path.join(os.tmpdir(), 'k2-bench-rollup-')) },
-    { table: (name) => ({ catalog, io, namespace: [namespace], name, manifests }), logger: silentLogger, metrics: createMetrics() },
-    rollupStop.signal,
-  )
+  const maintenance = startWorker('pipelines/maintenance.ts', [], { K2_SINK_NAMESPACE: namespace, K2_MAINTENANCE_METRICS_PORT: String(await freePort()) })
   const rollupStart = Date.now()
   while (!(engine.readable('bars_1m') && engine.readable('trades_latest'))) {
     if (Date.now() - rollupStart > 300_000) throw new Error('the rollups were not readable within 300 s')
@@ -358,12 +341,8 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 250))
   }
 
-  rollupStop.abort()
-  await rollup
-  producing = false
-  await producing$
-  sink.kill('SIGTERM')
-  await new Promise((r) => sink.once('exit', r))
+  await Promise.all([stopWorker(liveLoad), stopWorker(maintenance), stopWorker(sink)])
+  const produced = (JSON.parse(liveOut.trim().split('\n').pop() || '{}') as { produced?: number }).produced ?? 0
   await producer.disconnect()
   await engine.close()
   floor.closeSync()
@@ -398,8 +377,8 @@ async function main(): Promise<void> {
     '',
     `Command: \`${result.command}\` on ${result.date.slice(0, 10)}.`,
     `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node} with ${engineNodeFlags.join(' ')} (the engine's V8 flags, as the API and the notebooks' kernel run it); the whole local stack on the same machine.`,
-    `Lake: ${lakeTrades.toLocaleString('en')} trades and ${lakeQuotes.toLocaleString('en')} quotes over 24 h (${result.lake.layout}). Live tail: ${rate.toLocaleString('en')} trades/s produced while the sink worker commits every ${config.sink.maxAgeMs / 1000} s.`,
-    `Each query: 3 warm-ups, then ${runs} runs; the floor is the same SQL in plain DuckDB over the same rows as local Parquet: the data files the engine read, and the Kafka tail's rows it read (for a rollup, its partial rows), written to a Parquet file after each run (read_parquet by name; no planning, no catalog, no Kafka), rows read with DuckDB's own JS conversion. Latency is wall time in this process; peak RSS is this process (engine, tail, DuckDB). The two wide queries read the one-minute rollups (trades_bars_1m, trades_latest: D72, D74), kept beside the sink as the maintenance worker keeps them, and the tail's records past them as partial rows the tail keeps folded (D83); the floor reads the same rollup files and the same partial rows. Their figures before the rollups (2026-12-02, same command): 1-hour bars over 24 h p50 613 / p99 1,236 ms, latest trade per symbol p50 360 / p99 528 ms.`,
+    `Lake: ${lakeTrades.toLocaleString('en')} trades and ${lakeQuotes.toLocaleString('en')} quotes over 24 h (${result.lake.layout}). Live tail: ${rate.toLocaleString('en')} trades/s produced by a worker process while the sink worker commits every ${config.sink.maxAgeMs / 1000} s and the maintenance worker keeps the rollups and compacts, each in its own process as a user runs them.`,
+    `Each query: 3 warm-ups, then ${runs} runs; the floor is the same SQL in plain DuckDB over the same rows as local Parquet: the data files the engine read, and the Kafka tail's rows it read (for a rollup, its partial rows), written to a Parquet file after each run (read_parquet by name; no planning, no catalog, no Kafka), rows read with DuckDB's own JS conversion. Latency is wall time in this process; peak RSS is this process (engine, tail, DuckDB). The two wide queries read the one-minute rollups (trades_bars_1m, trades_latest: D72, D74), kept by the maintenance worker beside the sink, and the tail's records past them as partial rows the tail keeps folded (D83); the floor reads the same rollup files and the same partial rows. Their figures before the rollups (2026-12-02, same command): 1-hour bars over 24 h p50 613 / p99 1,236 ms, latest trade per symbol p50 360 / p99 528 ms.`,
     '',
     '| query | rows | files read | tail records | p50 ms | p95 ms | p99 ms | plan / tail p50 ms | floor p50 / p99 ms | ratio p50 / p99 | peak RSS MiB | target |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|',
