@@ -28,7 +28,10 @@ export interface CostReport {
 }
 
 
-const usd = (v: number): string => (v >= 100 ? `$${Math.round(v).toLocaleString('en')}` : v >= 1 ? `$${v.toFixed(2)}` : `$${v.toPrecision(3)}`)
+/** Dollars as a reader wants them: whole above $100, cents above $1, three significant digits below (the report and the story alike). */
+export function money(v: number): string {
+  return v >= 100 ? `$${Math.round(v).toLocaleString('en')}` : v >= 1 ? `$${v.toFixed(2)}` : `$${v.toPrecision(3)}`
+}
 const count = (v: number): string => (v >= 1e9 ? `${(v / 1e9).toFixed(1)} billion` : v >= 1e6 ? `${(v / 1e6).toFixed(1)} million` : Math.round(v).toLocaleString('en'))
 const pct = (r: number): string => `${r >= 0 ? '+' : '−'}${Math.abs(r * 100).toFixed(1)}%`
 const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ')
@@ -68,7 +71,7 @@ export function costModelReport(inputs: CostReportInputs): CostReport {
     '',
     `What the workbench would cost to run in the cloud at three scales, from the prices in \`data/unit-prices.json\` (${prices.currency}, ${prices.region}) and the figures the benchmarks measured on this code (${inputs.benchmarkFiles.map((f) => `\`${f}\``).join(', ')}). The model is \`lib/cost\` (pure functions); the notebook \`04-cost-model\` charts the same numbers.`,
     '',
-    `**Large scale: ${usd(large.perMillion)} per million messages** against the target of $${inputs.largeTargetPerMillion} — ${meets ? 'met' : 'missed'}.`,
+    `**Large scale: ${money(large.perMillion)} per million messages** against the target of $${inputs.largeTargetPerMillion} — ${meets ? 'met' : 'missed'}.`,
     '',
     `${prices.basis}`,
     '',
@@ -79,9 +82,9 @@ export function costModelReport(inputs: CostReportInputs): CostReport {
     `| symbols | ${scaleNames.map((n) => scales[n].symbols.toLocaleString('en')).join(' | ')} |`,
     `| trades/s + quotes/s | ${scaleNames.map((n) => `${scales[n].tradesPerSecond.toLocaleString('en')} + ${scales[n].quotesPerSecond.toLocaleString('en')}`).join(' | ')} |`,
     `| messages per month | ${scaleNames.map((n) => count(estimates[n].messagesPerMonth)).join(' | ')} |`,
-    ...costComponents.map((c) => `| ${costComponentTitles[c]} | ${scaleNames.map((n) => usd(estimates[n].monthly[c])).join(' | ')} |`),
-    `| **total per month** | ${scaleNames.map((n) => `**${usd(estimates[n].total)}**`).join(' | ')} |`,
-    `| **$ per million messages** | ${scaleNames.map((n) => `**${usd(estimates[n].perMillion)}**`).join(' | ')} |`,
+    ...costComponents.map((c) => `| ${costComponentTitles[c]} | ${scaleNames.map((n) => money(estimates[n].monthly[c])).join(' | ')} |`),
+    `| **total per month** | ${scaleNames.map((n) => `**${money(estimates[n].total)}**`).join(' | ')} |`,
+    `| **$ per million messages** | ${scaleNames.map((n) => `**${money(estimates[n].perMillion)}**`).join(' | ')} |`,
     `| instances (${levers.instance}) / vCPU used | ${scaleNames.map((n) => `${estimates[n].detail.instances} / ${estimates[n].detail.vcpu.total.toFixed(2)}`).join(' | ')} |`,
     `| Kafka brokers / write MiB/s | ${scaleNames.map((n) => `${estimates[n].detail.kafka.brokers} / ${estimates[n].detail.kafka.writeMiBps.toFixed(2)}`).join(' | ')} |`,
     `| lake stored (GiB, ${levers.lakeRetentionDays} days) | ${scaleNames.map((n) => estimates[n].detail.lakeStoredGiB.toFixed(1)).join(' | ')} |`,
@@ -96,7 +99,7 @@ export function costModelReport(inputs: CostReportInputs): CostReport {
     '',
     "| scale | ours ($/M) | seeds ($/M) | ours ÷ seeds' best | why |",
     '|---|---:|---:|---:|---|',
-    ...seeds.map((s) => `| ${s.scale} | ${usd(s.oursPerMillion)} | $${s.seedLow}–${s.seedHigh} | ${s.ratioToSeedLow.toFixed(3)} | ${cell(s.reason)} |`),
+    ...seeds.map((s) => `| ${s.scale} | ${money(s.oursPerMillion)} | $${s.seedLow}–${s.seedHigh} | ${s.ratioToSeedLow.toFixed(3)} | ${cell(s.reason)} |`),
     '',
     '## Sensitivity (large scale)',
     '',
@@ -104,7 +107,7 @@ export function costModelReport(inputs: CostReportInputs): CostReport {
     '',
     '| lever | value | $ per month | $ per million | change |',
     '|---|---|---:|---:|---:|',
-    ...rows.map((r) => `| ${r.lever} | ${cell(r.value)} | ${usd(r.total)} | ${usd(r.perMillion)} | ${r.lever === 'baseline' ? '' : pct(r.changeRatio)} |`),
+    ...rows.map((r) => `| ${r.lever} | ${cell(r.value)} | ${money(r.total)} | ${money(r.perMillion)} | ${r.lever === 'baseline' ? '' : pct(r.changeRatio)} |`),
     '',
     'Default levers: ' + Object.entries(levers).map(([k, v]) => `\`${k}\` ${String(v)}`).join(', ') + '.',
     '',

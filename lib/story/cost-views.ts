@@ -10,6 +10,7 @@ import {
   defaultLevers,
   estimateCost,
   largeScaleTargetPerMillion,
+  money,
   scaleNames,
   scales,
   seedCostPerMillion,
@@ -30,11 +31,6 @@ export function leverSummary(levers: Levers): string {
   const compression = levers.compressionFactor === 1 ? 'zstd' : `Kafka bytes ×${levers.compressionFactor} of zstd`
   const lake = levers.lakeRetentionDays === 365 ? 'a year' : `${levers.lakeRetentionDays} days`
   return `${levers.commitIntervalSeconds} s commits, ${compression}, ${levers.kafkaRetentionHours / 24}-day Kafka, ${lake} of lake, ${levers.compaction ? 'compaction' : 'no compaction'}, ${levers.instance}, ${levers.kafka} Kafka`
-}
-
-/** Dollars as a reader wants them: whole above $100, cents above $1, four decimals below. */
-export function money(x: number): string {
-  return x >= 100 ? `$${Math.round(x).toLocaleString('en')}` : `$${x.toFixed(x >= 1 ? 2 : 4)}`
 }
 
 /** The figures the model takes from the benchmarks, one row each. */

@@ -24,9 +24,9 @@ export type { SourceRow, FreshnessSample } from './hybrid-reads'
 export { storyQueries, measureQueryLatency, latencyChart, benchmarkLatencyChart, peersLatencyChart } from './query-latency'
 export type { NamedQuery, LatencyRow } from './query-latency'
 export { ceilingTable, peerSystemRows } from './benchmark-views'
+export { money } from '../cost/index'
 export {
   leverSummary,
-  money,
   measuredFigureRows,
   scaleRows,
   scaleAssumptions,

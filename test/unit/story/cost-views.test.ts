@@ -43,5 +43,7 @@ describe('the cost model as the story shows it', () => {
     expect(story.money(1234.5)).toBe('$1,235')
     expect(story.money(12.345)).toBe('$12.35')
     expect(story.money(0.01234)).toBe('$0.0123')
+    // Below a cent, three significant digits, as the cost report prints them (four decimals printed $0.0000).
+    expect(story.money(0.0000123)).toBe('$0.0000123')
   })
 })
