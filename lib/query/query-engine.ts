@@ -54,6 +54,10 @@ export async function createQueryEngine(options: QueryEngineOptions, deps: Query
 
   // Connections: one per query at a time, plus the tail's own.
   const pool = await createConnectionPool(duck, options.concurrency ?? 4)
+  // Each query opened every file's footer again; the engine's files never change under a path (a
+  // data file is immutable, the cache names its copy by it), and DuckDB re-reads a footer whose
+  // file's modification time moved. The latest trade per symbol (three small files) 2.3 -> 2.0 ms.
+  await pool.connections[0]!.run('SET GLOBAL parquet_metadata_cache = true')
 
   const { tail, tailConnection, admin } = await openEngineKafka(duck, options, deps, tables, keeping.keptFrom, log)
 
