@@ -199,9 +199,9 @@ export class TopicFolds {
     const topic = this.tail.stream.topic
     const ours = `r.scope = ${sqlString(scope)} AND r.topic = ${sqlString(topic)}`
     const folded = `SELECT s.* EXCLUDE (_partition, _lo, _hi) FROM ${this.tableOf(name)} s, ${bounds} r WHERE ${ours} AND s._partition = r.p AND s._lo >= r.cl AND s._hi <= r.ch`
-    const head = this.tail.selectSql(`${ours} AND t._partition = r.p AND t._seq >= r.hs AND t._seq < r.he AND t._offset >= r.b AND t._offset < r.cl`, [`${bounds} r`])
-    const rest = this.tail.selectSql(`${ours} AND t._partition = r.p AND t._seq >= r.rs AND t._offset >= r.ch AND t._offset < r.e`, [`${bounds} r`])
-    const raw = f.partialSql(`(${head} UNION ALL ${rest})`)
+    const head = `${ours} AND t._partition = r.p AND t._seq >= r.hs AND t._seq < r.he AND t._offset >= r.b AND t._offset < r.cl`
+    const rest = `${ours} AND t._partition = r.p AND t._seq >= r.rs AND t._offset >= r.ch AND t._offset < r.e`
+    const raw = f.partialSql(`(${this.tail.selectAnySql([head, rest], [`${bounds} r`])})`)
     return `${folded} UNION ALL SELECT * FROM (${raw})`
   }
 

@@ -194,11 +194,21 @@ export class TopicTail {
    * as the table's field; `joined` adds relations to the FROM list (`where` may name them),
    * `leading` columns before the fields (e.g. `t._partition AS _partition`).
    */
-  selectSql(where: string, joined: readonly string[] = [], leading: readonly string[] = []): string {
+  selectSql(where: string, joined: readonly string[] = [], leading: readonly string[] = [], source: string = this.table): string {
     const cols = [...leading, ...this.columns.map((c, k) => `${c.convert(`t.c${k}`, `d.v${k}`)} AS ${quoteIdent(c.field.name)}`)].join(', ')
     const coded = this.columns.flatMap((c, k) => (c.kind === 'string' ? [`list(value ORDER BY code) FILTER (WHERE col = ${k}) AS v${k}`] : []))
     const dictionaries = coded.length ? `, (SELECT ${coded.join(', ')} FROM ${this.table}_dict) d` : ''
-    return `SELECT ${cols} FROM ${this.table} t${dictionaries}${joined.map((j) => `, ${j}`).join('')} WHERE ${where}`
+    return `SELECT ${cols} FROM ${source} t${dictionaries}${joined.map((j) => `, ${j}`).join('')} WHERE ${where}`
+  }
+
+  /**
+   * As selectSql, for the rows matching any of `wheres`: one scan each (each keeps its own
+   * pruning), their stored rows put together first and converted once, so the dictionaries'
+   * lists are built once rather than once a scan (0.4–0.7 ms of a 4.5 ms read of the latest trades).
+   */
+  selectAnySql(wheres: readonly string[], joined: readonly string[] = []): string {
+    const scans = wheres.map((w) => `SELECT t.* FROM ${this.table} t${joined.map((j) => `, ${j}`).join('')} WHERE ${w}`)
+    return this.selectSql('true', [], [], `(${scans.join(' UNION ALL ')})`)
   }
 
   private newChunk(): TailChunk {
