@@ -1,8 +1,8 @@
 import type { DuckDBConnection } from '@duckdb/node-api'
-import type { Admin } from 'kafkajs'
 import { ErrorCode, WorkbenchError, errorMessage } from '../errors/index'
 import { quoteIdent } from '../iceberg/duckdb-sql'
 import type { FileIO } from '../iceberg/file-io'
+import type { HighWaterMarks } from '../kafka/high-water-marks'
 import type { ManifestReader } from '../iceberg/manifest-io'
 import type { Snapshot, TableMetadata } from '../iceberg/spec-types'
 import { currentSnapshot, schemaById } from '../iceberg/table-metadata'
@@ -25,7 +25,8 @@ export interface QueryContext {
   readonly tables: ReadonlyMap<EngineTable, TableState>
   readonly keeping: TableKeeping
   readonly tail: KafkaTail | undefined
-  readonly admin: Admin | undefined
+  /** Takes the topics' high-water marks at query start (with the tail: hybrid reads). */
+  readonly marks: HighWaterMarks | undefined
   readonly io: FileIO
   readonly manifests: ManifestReader
   readonly cache: DataFileCache
@@ -150,7 +151,7 @@ async function planReads(ctx: QueryContext, prepared: readonly PreparedRead[], t
   const highWater = (topic: string): Promise<Array<{ partition: number; high: string }>> => {
     let mark = marks.get(topic)
     if (!mark) {
-      marks.set(topic, (mark = ctx.admin!.fetchTopicOffsets(topic)))
+      marks.set(topic, (mark = ctx.marks!.of(topic)))
       mark.catch(() => undefined)
     }
     return mark
