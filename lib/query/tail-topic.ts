@@ -192,7 +192,8 @@ export class TopicTail {
   /**
    * SQL selecting the rows matching `where`, each column converted to its Iceberg type and named
    * as the table's field; `joined` adds relations to the FROM list (`where` may name them),
-   * `leading` columns before the fields (e.g. `t._partition AS _partition`).
+   * `leading` columns before the fields (e.g. `t._partition AS _partition`); `source` is what the
+   * rows come from as `t` (the tail's table, or a relation of its stored rows).
    */
   selectSql(where: string, joined: readonly string[] = [], leading: readonly string[] = [], source: string = this.table): string {
     const cols = [...leading, ...this.columns.map((c, k) => `${c.convert(`t.c${k}`, `d.v${k}`)} AS ${quoteIdent(c.field.name)}`)].join(', ')
@@ -202,7 +203,8 @@ export class TopicTail {
   }
 
   /**
-   * As selectSql, for the rows matching any of `wheres`: one scan each (each keeps its own
+   * As selectSql, for the rows matching any of `wheres` (which select disjoint rows: each is
+   * read once per where it matches): one scan each (each keeps its own
    * pruning), their stored rows put together first and converted once, so the dictionaries'
    * lists are built once rather than once a scan (0.4–0.7 ms of a 4.5 ms read of the latest trades).
    */
