@@ -3,6 +3,7 @@ import { ErrorCode, WorkbenchError, errorMessage } from '../errors/index'
 import type { LogLevel } from '../logger/index'
 import { parseShard, wholeFeed, type IngestShard } from '../ingest/shard'
 import { sinkPhases, type SinkPhase } from '../sink/sink-phases'
+import { defaultRowGroupRows } from '../iceberg/table-design'
 import { defaultDegradationPolicy, defaultStandingWindowMs, type DegradationPolicy, type SignalName, type SignalRule } from '../degrade/degradation-policy'
 
 /**
@@ -521,7 +522,7 @@ function readSink(r: EnvReader, offset: number, tradesTopic: string): WorkbenchC
   const groupId = r.str('K2_SINK_GROUP', `k2-iceberg-sink.${namespace}.${tradesTopic}`, 'Kafka consumer group of the sink (its offsets are for monitoring; positions come from the table); default k2-iceberg-sink.<namespace>.<trades topic>')
   const maxRecords = r.int('K2_SINK_MAX_RECORDS', 1_000_000, 'records per table commit at most (bounds memory: about 100 bytes each while staged)', 1, 20_000_000)
   const maxAgeMs = r.int('K2_SINK_MAX_AGE_MS', 30_000, 'longest a record waits for its commit (lake lag; the Kafka tail covers freshness)', 100, 3_600_000)
-  const rowGroupSize = r.int('K2_SINK_ROW_GROUP_SIZE', 16_384, 'rows per Parquet row group', 1024, 10_000_000)
+  const rowGroupSize = r.int('K2_SINK_ROW_GROUP_SIZE', defaultRowGroupRows, 'rows per Parquet row group', 1024, 10_000_000)
   const sessionTimeoutMs = r.int('K2_SINK_SESSION_TIMEOUT_MS', 10_000, "Kafka session timeout of the sink's consumer (failover time after a crash)", 6_000, 300_000)
   const maxUncommittedMs = r.int('K2_SINK_MAX_UNCOMMITTED_MS', 20 * 60_000, 'a batch uploaded longer ago than this is re-read instead of committed (its files may be gone as orphans)', 10_000, 86_400_000)
   const chaosRaw = r.str('K2_SINK_CHAOS', '', 'chaos tests only: phase:probability,… at which the sink SIGKILLs itself (phases: ' + sinkPhases.join(', ') + ')')

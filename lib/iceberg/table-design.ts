@@ -28,6 +28,14 @@ export interface TableDesign<R> {
  */
 const quantityType = 'decimal(38, 8)'
 
+/**
+ * Rows per Parquet row group of every data file the workbench writes (sink, compaction, rollups):
+ * a compacted day file is sorted by symbol and time, so a group this size spans well under an
+ * hour of one symbol, and a short span of time decodes little (D85). The sink's default for
+ * K2_SINK_ROW_GROUP_SIZE.
+ */
+export const defaultRowGroupRows = 16_384
+
 /** Number of symbol buckets: enough to prune a one-symbol query to a small share of files, few enough to keep files per commit low. */
 export const symbolBuckets = 16
 

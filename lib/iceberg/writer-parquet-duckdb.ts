@@ -7,6 +7,7 @@ import { ErrorCode, WorkbenchError } from '../errors/index'
 import { encodeSingleValue, parsePrimitiveType, type ParsedPrimitiveType } from './single-value'
 import { fieldsById, partitionType, type PartitionFieldType } from './table-metadata'
 import { applyTransform, parseTransform, transformResultType } from './transforms'
+import { defaultRowGroupRows } from './table-design'
 import { FileContent, type DataFile, type NestedField, type PartitionSpec, type PartitionValue, type Schema, type SortOrder } from './spec-types'
 
 /** A Parquet data file written locally, with the Iceberg metrics its manifest entry needs. */
@@ -28,7 +29,7 @@ export interface ParquetWriterOptions {
   readonly sortOrder: SortOrder
   /** Folder for the local Parquet files before upload. */
   readonly workDir: string
-  /** Rows per Parquet row group: smaller groups prune finer, larger ones compress better (default 16,384, as K2_SINK_ROW_GROUP_SIZE's: D85). */
+  /** Rows per Parquet row group: smaller groups prune finer, larger ones compress better (default defaultRowGroupRows: D85). */
   readonly rowGroupSize?: number
   /** Staging table name, unique per connection (default `stage_<random>`). */
   readonly stageName?: string
@@ -119,7 +120,7 @@ type PartitionGroup = Record<string, DuckDBValue>
 /** A writer of Parquet data files through DuckDB (see ParquetDataWriter). */
 export async function createParquetDataWriter(options: ParquetWriterOptions): Promise<ParquetDataWriter> {
   const { connection, schema, spec, sortOrder } = options
-  const rowGroupSize = options.rowGroupSize ?? 16_384
+  const rowGroupSize = options.rowGroupSize ?? defaultRowGroupRows
   const stage = options.stageName ?? `stage_${randomUUID().replace(/-/g, '').slice(0, 12)}`
   const columns = schema.fields.map(stagedColumn)
   const parts = partitionType(schema, spec, transformResultType)

@@ -51,21 +51,23 @@ export function clusterFactoryOf(kafka: Kafka): ClusterFactory | undefined {
 /** Marks from `admin` (connected by the caller), in one round trip where the kafkajs in use allows it. */
 export async function createHighWaterMarks(kafka: Kafka, admin: Pick<Admin, 'fetchTopicOffsets'>): Promise<HighWaterMarks> {
   const viaAdmin = async (topic: string): Promise<PartitionMark[]> => (await admin.fetchTopicOffsets(topic)).map((p) => ({ partition: p.partition, high: p.high }))
-  const factory = clusterFactoryOf(kafka)
-  let cluster: ClusterClient | undefined
+  let client: ClusterClient | undefined
   try {
-    cluster = factory?.({ allowAutoTopicCreation: false })
-    await cluster?.connect()
+    const made = clusterFactoryOf(kafka)?.({ allowAutoTopicCreation: false })
+    if (made && hasClusterCalls(made)) {
+      await made.connect()
+      client = made
+    }
   } catch {
-    cluster = undefined
+    client = undefined
   }
-  if (!cluster || !hasClusterCalls(cluster)) return { of: viaAdmin, single: false, close: async () => cluster?.disconnect().catch(() => undefined) }
-  const client = cluster
+  if (!client) return { of: viaAdmin, single: false, close: async () => undefined }
+  const cluster = client
   const latest = async (topic: string): Promise<PartitionMark[]> => {
-    await client.addTargetTopic(topic)
-    await client.refreshMetadataIfNecessary()
-    const partitions = client.findTopicPartitionMetadata(topic).map((p) => ({ partition: p.partitionId }))
-    const [answer] = await client.fetchTopicsOffset([{ topic, fromBeginning: false, partitions }])
+    await cluster.addTargetTopic(topic)
+    await cluster.refreshMetadataIfNecessary()
+    const partitions = cluster.findTopicPartitionMetadata(topic).map((p) => ({ partition: p.partitionId }))
+    const [answer] = await cluster.fetchTopicsOffset([{ topic, fromBeginning: false, partitions }])
     if (!answer || answer.partitions.length !== partitions.length) throw new Error(`ListOffsets answered ${answer?.partitions.length ?? 0} of ${partitions.length} partitions of ${topic}`)
     return answer.partitions.map((p) => ({ partition: p.partition, high: String(p.offset) }))
   }
@@ -74,11 +76,11 @@ export async function createHighWaterMarks(kafka: Kafka, admin: Pick<Admin, 'fet
     // the next query; this one has the admin's marks, which retry as kafkajs retries.
     of: (topic) =>
       latest(topic).catch(() => {
-        client.refreshMetadata().catch(() => undefined)
+        cluster.refreshMetadata().catch(() => undefined)
         return viaAdmin(topic)
       }),
     single: true,
-    close: () => client.disconnect().catch(() => undefined),
+    close: () => cluster.disconnect().catch(() => undefined),
   }
 }
 

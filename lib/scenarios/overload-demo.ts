@@ -8,6 +8,7 @@ import * as readline from 'node:readline'
 import type { RestCatalogClient } from '../iceberg/catalog-rest'
 import type { FileIO } from '../iceberg/file-io'
 import { currentSnapshot } from '../iceberg/table-metadata'
+import { defaultRowGroupRows } from '../iceberg/table-design'
 import { createThreadedKafkaSender } from '../ingest/producer-kafka'
 import { runIngestor, type IngestorOptions, type IngestReport } from '../ingest/ingestor'
 import { ensureTopics } from '../kafka/topics-admin'
@@ -495,7 +496,7 @@ function demoSinkOptions(namespace: string, topics: IcebergSinkOptions['topics']
     groupId,
     maxRecords: 500_000,
     maxAgeMs: 3000,
-    rowGroupSize: 16_384,
+    rowGroupSize: defaultRowGroupRows,
     workDir,
     degradation: policy,
     onLevel,
