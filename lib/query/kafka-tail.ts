@@ -123,7 +123,7 @@ async function openTopicTails(options: KafkaTailOptions, chunkRows: number, stat
     for (const [i, stream] of options.streams.entries()) {
       const table = `k2_tail_${i}_${stream.topic.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 40)}`
       for (const sql of TopicTail.createSql(table, tailColumns(stream.schema))) await conn.run(sql)
-      const t = new TopicTail(stream, table, await conn.createAppender(table), await conn.createAppender(`${table}_dict`), chunkRows, stats, log)
+      const t = new TopicTail(stream, table, await conn.createAppender(table), chunkRows, stats, log)
       if (stream.folds && stream.folds.length > 0) {
         const f = new TopicFolds(t, stream.folds, options.foldIntervalMs ?? 1000, log)
         for (const sql of f.createSql()) await conn.run(sql)
@@ -421,7 +421,6 @@ export async function createKafkaTail(options: KafkaTailOptions): Promise<KafkaT
         for (const t of topics.values()) {
           t.close()
           await conn.run(`DROP TABLE IF EXISTS ${t.table}`)
-          await conn.run(`DROP TABLE IF EXISTS ${t.table}_dict`)
           for (const sql of folds.get(t.stream.topic)?.dropSql() ?? []) await conn.run(sql)
         }
       })

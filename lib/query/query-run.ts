@@ -192,7 +192,11 @@ async function createView(ctx: QueryContext, session: QuerySession, { name, t, p
   const columns = plan.schema.fields.map((f) => quoteIdent(names.get(f.id) ?? f.name))
   const lake = `SELECT ${columns.join(', ')}, 'lake' AS _source FROM (${await lakeFilesSql(session.connection, plan, local, metadata)})`
   // A rollup's tail SQL gives its partial rows already (folded blocks and the rest folded now).
-  const view = tails?.sql !== undefined ? `${lake} UNION ALL SELECT ${columns.join(', ')}, 'kafka' AS _source FROM (${tails.sql})` : lake
+  const tail = tails?.sql !== undefined ? `SELECT ${columns.join(', ')}, 'kafka' AS _source FROM (${tails.sql})` : undefined
+  // Without a lake file to read, a table's view is its tail alone: the tail stores the lake's types
+  // (tail-columns.ts), and an empty typed part cost binding on every run (D88). A rollup's partial
+  // rows are typed by its SQL, so its view keeps the lake's types from the empty part.
+  const view = tail === undefined ? lake : plan.files.length === 0 && !t.derived ? tail : `${lake} UNION ALL ${tail}`
   if (await session.view(name, view)) ctx.onSql?.(`CREATE OR REPLACE TEMP VIEW ${name} AS ${view}`)
   ctx.metrics?.get('queryFilesScanned').labels(name).inc(plan.files.length)
   ctx.metrics?.get('queryFilesPruned').labels(name).inc(plan.stats.filesPruned)

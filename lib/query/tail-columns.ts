@@ -6,13 +6,15 @@ import type { NestedField, Schema } from '../iceberg/spec-types'
 
 /**
  * How the Kafka tail stores the columns of a table in DuckDB, and the SQL that reads them back
- * as the Iceberg types the lake files have. Chosen for cheap appends, where a string costs a
- * call into DuckDB and a number does not: strings are stored as codes into a dictionary per
- * column (symbols, venues, currencies, sides repeat endlessly; the dictionary is a table beside
- * the tail's, so no value is ever spliced into SQL), numbers, µs and decimals go into fixed-width
- * vectors (decimals as their unscaled integer, exact), and a list of strings is one text joined
- * by U+001F, NULL when empty (the same values as the sink's staging, which reads '' as the empty
- * list too).
+ * as the Iceberg types the lake files have. Stored as those types where DuckDB has them (strings,
+ * µs as TIMESTAMPTZ, exact decimals), so a query's view of the tail is little more than a
+ * projection: DuckDB binds and optimises a parameterised query over a lake file afresh on every
+ * run (docs/decisions.md, D88), and each conversion in the view cost that again. Strings are still
+ * decoded to codes of a dictionary per column (symbols, venues, currencies, sides repeat
+ * endlessly), which the append writes as the values themselves (tail-vectors.ts); numbers, µs and
+ * decimals go into fixed-width vectors (decimals as their unscaled integer, exact), and a list of
+ * strings is one text joined by U+001F, NULL when empty (the same values as the sink's staging,
+ * which reads '' as the empty list too).
  */
 export type TailColumnKind = 'string' | 'bigint' | 'integer' | 'boolean' | 'double' | 'float' | 'decimal' | 'string-list'
 
@@ -22,10 +24,10 @@ export interface TailColumn {
   /** For `decimal`: the Iceberg precision and scale (the column stores value × 10^scale). */
   readonly precision: number
   readonly scale: number
-  /** The DuckDB SQL type of the stored column (`string`: the INTEGER code). */
+  /** The DuckDB SQL type of the stored column. */
   readonly sqlType: string
-  /** SQL turning the stored column into the Iceberg type; `dictionary` is the SQL of the column's dictionary list (`string` only). */
-  convert(col: string, dictionary: string): string
+  /** SQL turning the stored column into the Iceberg type (the column itself where it is stored as that type). */
+  convert(col: string): string
   /**
    * A value as TableDesign.row gives it (decimals as exact strings, µs as bigint, lists of
    * strings) → what the column stores (integers, µs and unscaled decimals as numbers where they
@@ -36,7 +38,6 @@ export interface TailColumn {
 
 const listSeparator = '\x1f'
 const same = (c: string): string => c
-const lookUp = (c: string, dictionary: string): string => `${dictionary}[${c} + 1]`
 const asIs = (v: unknown): unknown => v
 /** µs and longs are kept as exact integers: numbers where safe (no allocation per value), else bigints. */
 const toExact = (v: unknown): unknown => (typeof v === 'bigint' ? exactInteger(v) : v)
@@ -64,7 +65,7 @@ function tailColumn(field: NestedField): TailColumn {
   const p = parsePrimitiveType(t)
   switch (p.kind) {
     case 'string':
-      return { ...base, kind: 'string', sqlType: 'INTEGER', convert: lookUp }
+      return { ...base, kind: 'string', sqlType: 'VARCHAR' }
     case 'long':
       return { ...base, kind: 'bigint', sqlType: 'BIGINT', fromRowValue: toExact }
     case 'int':
@@ -76,9 +77,9 @@ function tailColumn(field: NestedField): TailColumn {
     case 'float':
       return { ...base, kind: 'float', sqlType: 'FLOAT' }
     case 'timestamptz':
-      return { ...base, kind: 'bigint', sqlType: 'BIGINT', convert: (c) => `make_timestamptz(${c})`, fromRowValue: toExact }
+      return { ...base, kind: 'bigint', sqlType: 'TIMESTAMPTZ', fromRowValue: toExact }
     case 'timestamp':
-      return { ...base, kind: 'bigint', sqlType: 'BIGINT', convert: (c) => `make_timestamp(${c})`, fromRowValue: toExact }
+      return { ...base, kind: 'bigint', sqlType: 'TIMESTAMP', fromRowValue: toExact }
     case 'date':
       return { ...base, kind: 'integer', sqlType: 'INTEGER', convert: (c) => `(DATE '1970-01-01' + ${c})` }
     case 'decimal': {
@@ -96,18 +97,18 @@ export function joinStringList(list: readonly string[]): string | null {
 }
 
 /**
- * The codes of one string column: each distinct value gets the next code from 0, so the values
- * in code order are a list that SQL indexes by code + 1. New values wait in `added` until the
- * caller has stored them beside the rows that use them. `codeOfUtf8` finds the code of a value
- * still in its UTF-8 bytes without making a string, from a cache of the byte sequences seen: the
- * code is still that of the decoded string, so two byte sequences that decode alike share it.
+ * The codes of one string column: each distinct value gets the next code from 0. `codeOfUtf8`
+ * finds the code of a value still in its UTF-8 bytes without making a string, from a cache of the
+ * byte sequences seen: the code is still that of the decoded string, so two byte sequences that
+ * decode alike share it. `inline` gives a value as DuckDB stores a short string, made once a code.
  */
 export class StringDictionary {
   private readonly codes = new Map<string, number>()
   private readonly values: string[] = []
   /** Byte sequences seen (up to `maxCachedBytes` long), by a hash of their bytes. */
   private readonly byHash = new Map<number, Array<{ readonly bytes: Uint8Array; readonly code: number }>>()
-  private addedFrom = 0
+  /** Per code: the value as DuckDB's 16-byte inlined string, null when it is too long to inline. */
+  private readonly inlined: Array<Uint8Array | null> = []
 
   /** The code of `value` (a new one for a value not seen yet). */
   code(value: string): number {
@@ -149,13 +150,28 @@ export class StringDictionary {
     return this.values.length
   }
 
-  /** The values coded since the last call, with the code of the first. */
-  takeAdded(): { readonly firstCode: number; readonly values: readonly string[] } {
-    const firstCode = this.addedFrom
-    this.addedFrom = this.values.length
-    return { firstCode, values: this.values.slice(firstCode) }
+  /**
+   * The value of a code as DuckDB lays out a string of at most 12 UTF-8 bytes in a vector (its
+   * length as a little-endian uint32, then the bytes, zero-padded to 16), or null for a longer one.
+   */
+  inline(code: number): Uint8Array | null {
+    let bytes = this.inlined[code]
+    if (bytes === undefined) {
+      const utf8 = Buffer.from(this.values[code]!, 'utf8')
+      bytes = null
+      if (utf8.length <= inlineStringBytes) {
+        bytes = new Uint8Array(16)
+        new DataView(bytes.buffer).setUint32(0, utf8.length, true)
+        bytes.set(utf8, 4)
+      }
+      this.inlined[code] = bytes
+    }
+    return bytes
   }
 }
+
+/** The longest string (in UTF-8 bytes) DuckDB keeps inside its 16-byte string header. */
+const inlineStringBytes = 12
 
 /** Longer strings are not worth a byte cache: they are decoded and looked up as strings. */
 const maxCachedBytes = 64

@@ -13,6 +13,8 @@ import {
   DuckDBDecimalValue,
   FLOAT,
   INTEGER,
+  TIMESTAMP,
+  TIMESTAMPTZ,
   VARCHAR,
   type DuckDBAppender,
   type DuckDBType,
@@ -26,7 +28,7 @@ import type { Logger } from '../logger/index'
 import type { SnapshotOffsets } from '../sink/snapshot-offsets'
 import { StringDictionary, TailChunk, tailColumns, type TailColumn } from './tail-columns'
 import { wireSchemaId, type ColumnDecoder } from './tail-decoder'
-import { writeExactIntegers, type IntegerWidth } from './tail-vectors'
+import { writeExactIntegers, writeStrings, type IntegerWidth } from './tail-vectors'
 
 /** A rollup the tail keeps folds of: its engine table, and its partial rows of source rows. */
 export interface TailFold {
@@ -112,11 +114,10 @@ export class OffsetList {
 function duckType(c: TailColumn): DuckDBType {
   switch (c.kind) {
     case 'string':
-      return INTEGER
     case 'string-list':
       return VARCHAR
     case 'bigint':
-      return BIGINT
+      return c.sqlType === 'TIMESTAMPTZ' ? TIMESTAMPTZ : c.sqlType === 'TIMESTAMP' ? TIMESTAMP : BIGINT
     case 'integer':
       return INTEGER
     case 'boolean':
@@ -167,8 +168,6 @@ export class TopicTail {
     readonly stream: TailStream<unknown>,
     readonly table: string,
     private readonly appender: DuckDBAppender,
-    /** Appends to `<table>_dict (col, code, value)`: each new dictionary entry, once. */
-    private readonly dictionaryAppender: DuckDBAppender,
     private readonly chunkRows: number,
     private readonly stats: TailStats,
     private readonly log: Logger,
@@ -181,12 +180,9 @@ export class TopicTail {
     this.pending = this.newChunk()
   }
 
-  /** The tail's table and its dictionary table. */
+  /** The tail's table. */
   static createSql(table: string, columns: readonly TailColumn[]): string[] {
-    return [
-      `CREATE OR REPLACE TABLE ${table} (_partition INTEGER, _offset BIGINT, _seq BIGINT, ${columns.map((c, k) => `c${k} ${c.sqlType}`).join(', ')})`,
-      `CREATE OR REPLACE TABLE ${table}_dict (col INTEGER, code INTEGER, value VARCHAR)`,
-    ]
+    return [`CREATE OR REPLACE TABLE ${table} (_partition INTEGER, _offset BIGINT, _seq BIGINT, ${columns.map((c, k) => `c${k} ${c.sqlType}`).join(', ')})`]
   }
 
   /**
@@ -196,17 +192,14 @@ export class TopicTail {
    * rows come from as `t` (the tail's table, or a relation of its stored rows).
    */
   selectSql(where: string, joined: readonly string[] = [], leading: readonly string[] = [], source: string = this.table): string {
-    const cols = [...leading, ...this.columns.map((c, k) => `${c.convert(`t.c${k}`, `d.v${k}`)} AS ${quoteIdent(c.field.name)}`)].join(', ')
-    const coded = this.columns.flatMap((c, k) => (c.kind === 'string' ? [`list(value ORDER BY code) FILTER (WHERE col = ${k}) AS v${k}`] : []))
-    const dictionaries = coded.length ? `, (SELECT ${coded.join(', ')} FROM ${this.table}_dict) d` : ''
-    return `SELECT ${cols} FROM ${source} t${dictionaries}${joined.map((j) => `, ${j}`).join('')} WHERE ${where}`
+    const cols = [...leading, ...this.columns.map((c, k) => `${c.convert(`t.c${k}`)} AS ${quoteIdent(c.field.name)}`)].join(', ')
+    return `SELECT ${cols} FROM ${source} t${joined.map((j) => `, ${j}`).join('')} WHERE ${where}`
   }
 
   /**
    * As selectSql, for the rows matching any of `wheres` (which select disjoint rows: each is
-   * read once per where it matches): one scan each (each keeps its own
-   * pruning), their stored rows put together first and converted once, so the dictionaries'
-   * lists are built once rather than once a scan (0.4–0.7 ms of a 4.5 ms read of the latest trades).
+   * read once per where it matches): one scan each (each keeps its own pruning), their stored
+   * rows put together first and converted once.
    */
   selectAnySql(wheres: readonly string[], joined: readonly string[] = []): string {
     const scans = wheres.map((w) => `SELECT t.* FROM ${this.table} t${joined.map((j) => `, ${j}`).join('')} WHERE ${w}`)
@@ -339,11 +332,10 @@ export class TopicTail {
     return this.appended
   }
 
-  /** Appends everything pending and makes it visible to the query connections (dictionary entries first). */
+  /** Appends everything pending and makes it visible to the query connections. */
   flush(): void {
     this.append(true)
     if (!this.unflushed) return
-    this.dictionaryAppender.flushSync()
     this.appender.flushSync()
     this.unflushed = false
   }
@@ -367,10 +359,8 @@ export class TopicTail {
         const dictionary = this.dictionaries[k]
         const box = this.decimalBoxes[k]
         const width = this.integerWidths[k]
-        if (dictionary) {
-          for (let i = 0; i < n; i++) vector.setItem(i, values[i] as never)
-          this.appendDictionary(k, dictionary)
-        } else if (box) {
+        if (dictionary) writeStrings(vector, values, n, dictionary)
+        else if (box) {
           const writable = box as { value: bigint }
           writeExactIntegers(vector, values, n, width, (v) => ((writable.value = v), box))
         } else if (width) writeExactIntegers(vector, values, n, width, asBigInt)
@@ -383,30 +373,18 @@ export class TopicTail {
     this.spare.push(c)
   }
 
-  private appendDictionary(col: number, dictionary: StringDictionary): void {
-    const { firstCode, values } = dictionary.takeAdded()
-    for (const [i, value] of values.entries()) {
-      this.dictionaryAppender.appendInteger(col)
-      this.dictionaryAppender.appendInteger(firstCode + i)
-      this.dictionaryAppender.appendVarchar(value)
-      this.dictionaryAppender.endRow()
-    }
-  }
-
   close(): void {
-    for (const a of [this.appender, this.dictionaryAppender]) {
-      try {
-        a.closeSync()
-      } catch {
-        // closed already
-      }
+    try {
+      this.appender.closeSync()
+    } catch {
+      // closed already
     }
   }
 }
 
 /** The bytes per value of a column stored in DuckDB's int64 or int128 layout, else undefined. */
 function integerWidth(c: TailColumn): IntegerWidth | undefined {
-  if (c.kind === 'bigint') return 8
+  if (c.kind === 'bigint') return 8 // BIGINT, TIMESTAMPTZ and TIMESTAMP: int64 µs
   if (c.kind !== 'decimal' || c.precision <= 9) return undefined
   return c.precision <= 18 ? 8 : 16
 }

@@ -203,35 +203,45 @@ describe('compiled tail column decoder', () => {
 })
 
 describe('tail columns', () => {
-  it('store trades with dictionary-coded strings, native decimals and µs, and convert back to the Iceberg types in SQL', () => {
+  it('store trades as their Iceberg types where DuckDB has them, so that only the list of strings is converted in SQL', () => {
     expect(tradeColumns.map((c) => [c.field.name, c.kind, c.sqlType])).toEqual([
-      ['exchange', 'string', 'INTEGER'],
-      ['symbol', 'string', 'INTEGER'],
+      ['exchange', 'string', 'VARCHAR'],
+      ['symbol', 'string', 'VARCHAR'],
       ['trade_id', 'bigint', 'BIGINT'],
-      ['event_time', 'bigint', 'BIGINT'],
+      ['event_time', 'bigint', 'TIMESTAMPTZ'],
       ['price', 'decimal', 'DECIMAL(18, 8)'],
       ['quantity', 'decimal', 'DECIMAL(38, 8)'],
-      ['currency', 'string', 'INTEGER'],
-      ['side', 'string', 'INTEGER'],
-      ['asset_class', 'string', 'INTEGER'],
+      ['currency', 'string', 'VARCHAR'],
+      ['side', 'string', 'VARCHAR'],
+      ['asset_class', 'string', 'VARCHAR'],
       ['trade_conditions', 'string-list', 'VARCHAR'],
       ['source_sequence', 'bigint', 'BIGINT'],
-      ['ingestion_time', 'bigint', 'BIGINT'],
+      ['ingestion_time', 'bigint', 'TIMESTAMPTZ'],
       ['platform_sequence', 'bigint', 'BIGINT'],
     ])
-    expect(tradeColumns[1]!.convert('t.c1', 'd.v1')).toBe('d.v1[t.c1 + 1]')
-    expect(tradeColumns[3]!.convert('t.c3', 'd.v3')).toBe('make_timestamptz(t.c3)')
-    expect(tradeColumns[9]!.convert('c9', 'd.v9')).toMatch(/IS NULL OR c9 = ''/)
+    expect(tradeColumns[1]!.convert('t.c1')).toBe('t.c1')
+    expect(tradeColumns[3]!.convert('t.c3')).toBe('t.c3')
+    expect(tradeColumns[9]!.convert('c9')).toMatch(/IS NULL OR c9 = ''/)
   })
 
-  it('code each distinct string once, densely from 0, and hand out the new ones once', () => {
+  it('code each distinct string once, densely from 0', () => {
     const d = new StringDictionary()
     expect(['BTCUSDT', 'ETHUSDT', 'BTCUSDT', '', 'ETHUSDT'].map((s) => d.code(s))).toEqual([0, 1, 0, 2, 1])
-    expect(d.takeAdded()).toEqual({ firstCode: 0, values: ['BTCUSDT', 'ETHUSDT', ''] })
-    expect(d.takeAdded()).toEqual({ firstCode: 3, values: [] })
     expect(d.code('SOLUSDT')).toBe(3)
-    expect(d.takeAdded()).toEqual({ firstCode: 3, values: ['SOLUSDT'] })
+    expect([0, 1, 2, 3].map((c) => d.value(c))).toEqual(['BTCUSDT', 'ETHUSDT', '', 'SOLUSDT'])
     expect(d.size).toBe(4)
+  })
+
+  it('give a string of up to 12 UTF-8 bytes as DuckDB inlines it, and none for a longer one', () => {
+    const d = new StringDictionary()
+    const inline = d.inline(d.code('BTCUSDT'))!
+    expect(inline.length).toBe(16)
+    expect(new DataView(inline.buffer).getUint32(0, true)).toBe(7)
+    expect(Buffer.from(inline.subarray(4, 11)).toString()).toBe('BTCUSDT')
+    expect([...inline.subarray(11)]).toEqual([0, 0, 0, 0, 0])
+    expect(d.inline(d.code('é'.repeat(6)))).not.toBeNull() // 12 bytes
+    expect(d.inline(d.code('é'.repeat(7)))).toBeNull() // 14 bytes
+    expect(d.inline(d.code(''))![0]).toBe(0)
   })
 
   it('code a value from its UTF-8 bytes as from its string, for cached, long and invalid byte sequences', () => {

@@ -92,7 +92,7 @@ beforeAll(async () => {
     row: (r: unknown) => (tradesTable as unknown as TableDesign<unknown>).row(r),
   }
   const stats: TailStats = { records: 0, skipped: 0, batches: 0, trimmed: 0, fastRecords: 0, rests: 0 }
-  tail = new TopicTail(stream, table, await conn.createAppender(table), await conn.createAppender(`${table}_dict`), 64, stats, silentLogger)
+  tail = new TopicTail(stream, table, await conn.createAppender(table), 64, stats, silentLogger)
   folds = new TopicFolds(
     tail,
     [
