@@ -45,6 +45,7 @@ export const metricDefinitions = {
   queryFilesScanned: { type: 'counter', name: 'k2_query_files_scanned_total', help: 'Data files queries read after pruning, by table', workers: ['api'], labels: ['table'] },
   queryFilesPruned: { type: 'counter', name: 'k2_query_files_pruned_total', help: 'Data files queries skipped by partition or column bounds, by table', workers: ['api'], labels: ['table'] },
   queryTailRecords: { type: 'counter', name: 'k2_query_tail_records_total', help: 'Kafka tail records hybrid queries read beside the lake, by table', workers: ['api'], labels: ['table'] },
+  queryTailReads: { type: 'counter', name: 'k2_query_tail_reads_total', help: "Hybrid queries by where their Kafka tail read ended: 'tail' where the tail stood (its marks checked after the run), 'marks' after waiting for the tail to reach them, 'rerun' run again at the marks", workers: ['api'], labels: ['end'] },
   queryTailKept: { type: 'gauge', name: 'k2_query_tail_kept_records', help: 'Records the Kafka tail holds that the lake may not have yet, by topic', workers: ['api'], labels: ['topic'] },
   queryCacheBytes: { type: 'gauge', name: 'k2_query_cache_bytes', help: 'Bytes of data files in the local cache', workers: ['api'], labels: [] },
   queryCacheDownloads: { type: 'counter', name: 'k2_query_cache_downloads_total', help: 'Data files downloaded into the local cache', workers: ['api'], labels: [] },

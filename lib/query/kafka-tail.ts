@@ -69,6 +69,13 @@ export interface KafkaTail {
    * are in the tail's table for other connections to read.
    */
   waitFor(topic: string, to: SnapshotOffsets, timeoutMs: number): Promise<void>
+  /**
+   * Where every partition of `topic` stands now, its rows made readable by other connections, when
+   * the tail is caught up with what it fetched (reading, no batch fetched and waiting or being
+   * taken); undefined when it is not, or rests (then a query waits for its marks). A query may
+   * read up to these offsets and check them against its marks after it ran (D89).
+   */
+  readNow(topic: string): Promise<SnapshotOffsets | undefined>
   /** Drops rows below `to` (a snapshot's offsets that no query will pin an older one than). */
   trim(topic: string, to: SnapshotOffsets): Promise<void>
   /** Next offset to read per partition, the first offset still kept, and whether the tail is reading or resting. */
@@ -147,6 +154,8 @@ async function openTopicTails(options: KafkaTailOptions, chunkRows: number, stat
 interface BatchSink {
   readonly topics: ReadonlyMap<string, TopicTail>
   readonly pacing: FetchPacing
+  /** Batches being taken now (between the consumer handing one over and its position moving). */
+  readonly taking: { count: number }
   /** Whether a first batch may wait out the fetch interval (no query waits, not closing). */
   readonly mayPause: () => boolean
   readonly closing: () => boolean
@@ -196,12 +205,17 @@ async function startConsumer(options: KafkaTailOptions, sink: BatchSink): Promis
     eachBatch: async ({ batch, heartbeat, isRunning }) => {
       const t = topics.get(batch.topic)
       if (!t) return
-      await pacing.beforeBatch(sink.mayPause)
-      await takeBatch(t, batch, heartbeat, () => !sink.closing() && isRunning(), sink.log)
-      await sink.exclusive(() => t.append(false))
-      await sink.fold(t)
-      sink.stats.batches++
-      sink.advanced(t, batch.partition, batch.lastOffset())
+      sink.taking.count++
+      try {
+        await pacing.beforeBatch(sink.mayPause)
+        await takeBatch(t, batch, heartbeat, () => !sink.closing() && isRunning(), sink.log)
+        await sink.exclusive(() => t.append(false))
+        await sink.fold(t)
+        sink.stats.batches++
+        sink.advanced(t, batch.partition, batch.lastOffset())
+      } finally {
+        sink.taking.count--
+      }
     },
   })
   const joinTimeout = setTimeout(() => joined(), 30_000)
@@ -334,11 +348,16 @@ export async function createKafkaTail(options: KafkaTailOptions): Promise<KafkaT
     waiters.wake()
   }
   const exclusive = createSerialRunner()
-  const pacing = createFetchPacing(options.fetchIntervalMs ?? 1000)
+  const fetchIntervalMs = options.fetchIntervalMs ?? 1000
+  const pacing = createFetchPacing(fetchIntervalMs)
+  const taking = { count: 0 }
+  /** When a query last read the tail: while queries come more often than fetches would, fetches are not paced (readNow then finds the tail caught up). */
+  let lastRead = -Infinity
   const consumer = await startConsumer(options, {
     topics,
     pacing,
-    mayPause: () => waiters.size === 0 && !closing,
+    taking,
+    mayPause: () => waiters.size === 0 && !closing && performance.now() - lastRead > fetchIntervalMs,
     closing: () => closing,
     exclusive,
     fold: async (t) => {
@@ -389,8 +408,20 @@ export async function createKafkaTail(options: KafkaTailOptions): Promise<KafkaT
       for (const [p, end] of to) n += t.offsets.get(p)?.countBetween(Number(from.get(p) ?? 0n), Number(end)) ?? 0
       return n
     },
+    async readNow(topic) {
+      const t = state(topic)
+      if (rest.resting || pacing.holding || taking.count > 0) return undefined
+      lastRead = performance.now()
+      rest.noteDemand()
+      // In one serial step, so a batch taken meanwhile cannot move the positions past rows not flushed.
+      return exclusive(() => {
+        t.flush()
+        return new Map(t.next)
+      })
+    },
     async waitFor(topic, to, timeoutMs) {
       const t = state(topic)
+      lastRead = performance.now()
       rest.wakeUp()
       await waiters.wait(topic, to, timeoutMs, pacing.endPause)
       rest.noteDemand()

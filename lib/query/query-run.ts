@@ -8,6 +8,7 @@ import type { Snapshot, TableMetadata } from '../iceberg/spec-types'
 import { currentSnapshot, schemaById } from '../iceberg/table-metadata'
 import { columnNamesById, planScan } from '../iceberg/table-scan'
 import type { Metrics } from '../metrics/index'
+import type { SnapshotOffsets } from '../sink/snapshot-offsets'
 import { topicsOf, type Pin, type TableKeeping, type TableState } from './engine-tables'
 import { engineTables, type EngineTable, type QueryParam, type QueryResult, type ReadBoundary, type TableRead, type TailRead } from './engine-types'
 import type { DataFileCache } from './file-cache'
@@ -65,22 +66,66 @@ interface PreparedRead {
 
 /**
  * Runs one query on `conn`: pins the hybrid tables' snapshots, plans and fetches every table's
- * files and tail reads, creates a view per table, and runs the SQL.
+ * files, reads the tail (optimistically where it is caught up, D89), creates a view per table,
+ * and runs the SQL.
  */
 export async function runQuery<T extends QueryRow>(ctx: QueryContext, conn: DuckDBConnection, q: QueryRequest, held: QueryHolds): Promise<QueryResult<T>> {
   const prepared = pinReads(ctx, q.reads, held.pins)
-  const planned = await planReads(ctx, prepared, q.timeoutMs, held.files)
+  const planStart = performance.now()
+  const marks = takeMarks(ctx, prepared)
+  const scans = await planScans(ctx, prepared, held.files)
+  const planMs = performance.now() - planStart
   const session = sessionOf(conn)
-  await session.tailBounds(planned.flatMap((p) => p.tails?.bounds ?? []))
-  const boundaries: Partial<Record<EngineTable, ReadBoundary>> = {}
-  let planMs = 0
-  let tailMs = 0
-  for (const p of planned) {
-    planMs = Math.max(planMs, p.planMs)
-    tailMs = Math.max(tailMs, p.tailMs)
-    boundaries[p.name] = await createView(ctx, session, p)
+  const tailStart = performance.now()
+  // Optimistic: the tail as far as it stands when it is caught up with its fetches; the marks,
+  // taken at query start, are checked after the run, and a run that read less is run again at them.
+  const readNow = marks.size > 0 ? await tailNow(ctx.tail!, marks) : undefined
+  let tailMs = performance.now() - tailStart
+  let pass = await runPass(ctx, session, q, scans, readNow ?? (await marksReached(ctx.tail, marks, q.timeoutMs)))
+  let reran = false
+  if (readNow) {
+    const checkStart = performance.now()
+    const covered = coversMarks(prepared, readNow, await settledMarks(marks))
+    tailMs += performance.now() - checkStart
+    if (!covered) {
+      const waitStart = performance.now()
+      const ends = await marksReached(ctx.tail, marks, q.timeoutMs)
+      tailMs += performance.now() - waitStart
+      const first = pass.executeMs
+      pass = await runPass(ctx, session, q, scans, ends)
+      pass.executeMs += first
+      reran = true
+    }
   }
+  if (marks.size > 0) ctx.metrics?.get('queryTailReads').labels(!readNow ? 'marks' : reran ? 'rerun' : 'tail').inc()
+  const { result, read, executeMs } = pass
+  const boundaries: Partial<Record<EngineTable, ReadBoundary>> = Object.fromEntries(pass.boundaries)
+  for (const r of pass.tailReads) ctx.metrics?.get('queryTailRecords').labels(r.name).inc(r.records)
+  const count = Math.min(read.rows, q.maxRows)
+  const names = result.deduplicatedColumnNames()
+  const types = result.columnTypes()
+  const rows = rowsOfChunks(names, types, read.chunks, count) as T[]
+  const chunks = read.chunks
+  const totalMs = performance.now() - q.started
+  return {
+    rows,
+    columns: names.map((n, i) => ({ name: n, type: types[i]!.toString() })),
+    truncated: read.rows > q.maxRows,
+    boundaries,
+    timings: { planMs, tailMs, executeMs, totalMs },
+    toArrow: () => arrowTableOf(names, types, columnsOfChunks(chunks, names.length), count),
+  }
+}
 
+/** Where each topic's tail reads end: offsets per partition (exclusive). */
+type TailEnds = ReadonlyMap<string, SnapshotOffsets>
+
+/** One run of the SQL over the tail read up to `ends`: its result, rows read, and where each table's rows came from. */
+async function runPass(ctx: QueryContext, session: QuerySession, q: QueryRequest, scans: readonly PlannedScan[], ends: TailEnds) {
+  const reads = scans.map((s) => ({ ...s, tails: s.hybrid ? readTails(ctx.tail!, s.name, s.t.derived ? s.name : undefined, s.froms, ends) : undefined }))
+  await session.tailBounds(reads.flatMap((r) => r.tails?.bounds ?? []))
+  const boundaries: Array<[EngineTable, ReadBoundary]> = []
+  for (const r of reads) boundaries.push([r.name, await createView(ctx, session, r)])
   const execStart = performance.now()
   let result
   let read
@@ -96,21 +141,8 @@ export async function runQuery<T extends QueryRow>(ctx: QueryContext, conn: Duck
     if (/interrupt/i.test(message)) throw new WorkbenchError(ErrorCode.Timeout, `the query ran longer than ${q.timeoutMs} ms and was stopped`, true)
     throw new WorkbenchError(ErrorCode.QueryInvalid, `DuckDB refused the query: ${message}`, false, { cause: err })
   }
-  const executeMs = performance.now() - execStart
-  const count = Math.min(read.rows, q.maxRows)
-  const names = result.deduplicatedColumnNames()
-  const types = result.columnTypes()
-  const rows = rowsOfChunks(names, types, read.chunks, count) as T[]
-  const chunks = read.chunks
-  const totalMs = performance.now() - q.started
-  return {
-    rows,
-    columns: names.map((n, i) => ({ name: n, type: types[i]!.toString() })),
-    truncated: read.rows > q.maxRows,
-    boundaries,
-    timings: { planMs, tailMs, executeMs, totalMs },
-    toArrow: () => arrowTableOf(names, types, columnsOfChunks(chunks, names.length), count),
-  }
+  const tailReads = reads.flatMap((r) => (r.tails ? [{ name: r.name, records: r.tails.reads.reduce((n, t) => n + t.records, 0) }] : []))
+  return { result, read, boundaries, tailReads, executeMs: performance.now() - execStart }
 }
 
 /**
@@ -142,23 +174,74 @@ function pinReads(ctx: QueryContext, reads: Readonly<Partial<Record<EngineTable,
   })
 }
 
-/** Then, for all tables at once: plan and fetch the files, and take the high-water marks. */
-async function planReads(ctx: QueryContext, prepared: readonly PreparedRead[], timeoutMs: number, heldFiles: string[]) {
-  const planStart = performance.now()
-  // The high-water marks of every topic read, taken together at query start, once per topic: bars
-  // read the trades topics for the rollup's tail and for the edge minutes, at the same marks.
-  const marks = new Map<string, Promise<Array<{ partition: number; high: string }>>>()
-  const highWater = (topic: string): Promise<Array<{ partition: number; high: string }>> => {
-    let mark = marks.get(topic)
-    if (!mark) {
-      marks.set(topic, (mark = ctx.marks!.of(topic)))
+/**
+ * The high-water marks of every topic the hybrid reads take, asked for together at query start,
+ * once per topic: bars read the trades topics for the rollup's tail and for the edge minutes, at
+ * the same marks.
+ */
+function takeMarks(ctx: QueryContext, prepared: readonly PreparedRead[]): Map<string, Promise<SnapshotOffsets>> {
+  const marks = new Map<string, Promise<SnapshotOffsets>>()
+  for (const { froms } of prepared) {
+    for (const { topic } of froms) {
+      if (marks.has(topic)) continue
+      const mark = ctx.marks!.of(topic).then((ps) => new Map(ps.map((p) => [p.partition, BigInt(p.high)])))
       mark.catch(() => undefined)
+      marks.set(topic, mark)
     }
-    return mark
   }
+  return marks
+}
+
+/**
+ * Where the tail stands on every topic in `marks`, when it is caught up with its fetches on all of
+ * them (kafka-tail.ts readNow); undefined when it is not on one (the query then waits for its marks).
+ */
+async function tailNow(tail: KafkaTail, marks: ReadonlyMap<string, unknown>): Promise<TailEnds | undefined> {
+  const ends = new Map<string, SnapshotOffsets>()
+  for (const topic of marks.keys()) {
+    const at = await tail.readNow(topic)
+    if (!at) return undefined
+    ends.set(topic, at)
+  }
+  return ends
+}
+
+/** The marks, once the tail has reached them on every topic. */
+async function marksReached(tail: KafkaTail | undefined, marks: ReadonlyMap<string, Promise<SnapshotOffsets>>, timeoutMs: number): Promise<TailEnds> {
+  const ends = await settledMarks(marks)
+  for (const [topic, to] of ends) await tail!.waitFor(topic, to, timeoutMs)
+  return ends
+}
+
+async function settledMarks(marks: ReadonlyMap<string, Promise<SnapshotOffsets>>): Promise<Map<string, SnapshotOffsets>> {
+  const ends = new Map<string, SnapshotOffsets>()
+  for (const [topic, mark] of marks) ends.set(topic, await mark)
+  return ends
+}
+
+/**
+ * Whether a read of the tail up to `read` holds every record below the marks, for every hybrid
+ * read: per partition, the marks are at most where the read ends, or where its snapshot (the lake)
+ * already holds the records to.
+ */
+export function coversMarks(prepared: ReadonlyArray<Pick<PreparedRead, 'froms'>>, read: TailEnds, marks: TailEnds): boolean {
+  for (const { froms } of prepared) {
+    for (const { topic, offsets: from } of froms) {
+      const at = read.get(topic)
+      for (const [p, mark] of marks.get(topic) ?? []) {
+        const end = at?.get(p) ?? 0n
+        const lake = from.get(p) ?? 0n
+        if (mark > end && mark > lake) return false
+      }
+    }
+  }
+  return true
+}
+
+/** Then, for all tables at once: plan and fetch the files. */
+async function planScans(ctx: QueryContext, prepared: readonly PreparedRead[], heldFiles: string[]) {
   const settled = await Promise.allSettled(
     prepared.map(async ({ name, read, t, hybrid, froms, pinnedSnapshot, meta }) => {
-      const highWaters = froms.map(({ topic }) => highWater(topic))
       const metadata = hybrid ? meta : await ctx.loader.metadataFor(t, read)
       const plan =
         metadata && (!hybrid || pinnedSnapshot)
@@ -167,10 +250,7 @@ async function planReads(ctx: QueryContext, prepared: readonly PreparedRead[], t
       const locations = plan.files.map((f) => f.path)
       const local = await ctx.cache.acquire(locations)
       heldFiles.push(...locations)
-      const planned = performance.now()
-      const tails = hybrid ? await readTails(ctx.tail!, name, t.derived ? name : undefined, froms, highWaters, timeoutMs) : undefined
-      if (tails) ctx.metrics?.get('queryTailRecords').labels(name).inc(tails.reads.reduce((n, r) => n + r.records, 0))
-      return { name, t, plan, metadata, locations, local, tails, planMs: planned - planStart, tailMs: performance.now() - planned }
+      return { name, t, hybrid, froms, plan, metadata, locations, local }
     }),
   )
   // Settled, not raced: every table's files are held (and released below) even when one fails.
@@ -180,14 +260,14 @@ async function planReads(ctx: QueryContext, prepared: readonly PreparedRead[], t
   })
 }
 
-type PlannedRead = Awaited<ReturnType<typeof planReads>>[number]
+type PlannedScan = Awaited<ReturnType<typeof planScans>>[number]
 
 /**
  * The view of one table (its lake files, and the tail past the pinned snapshot, its ranges in the
  * session's bounds table), and where its rows came from. The view's text changes only with the
  * files, so the session keeps it from one query to the next.
  */
-async function createView(ctx: QueryContext, session: QuerySession, { name, t, plan, metadata, locations, local, tails }: PlannedRead): Promise<ReadBoundary> {
+async function createView(ctx: QueryContext, session: QuerySession, { name, t, plan, metadata, locations, local, tails }: PlannedScan & { tails: TailReads | undefined }): Promise<ReadBoundary> {
   const names = columnNamesById(plan.schema)
   const columns = plan.schema.fields.map((f) => quoteIdent(names.get(f.id) ?? f.name))
   const lake = `SELECT ${columns.join(', ')}, 'lake' AS _source FROM (${await lakeFilesSql(session.connection, plan, local, metadata)})`
@@ -213,28 +293,31 @@ async function createView(ctx: QueryContext, session: QuerySession, { name, t, p
   }
 }
 
+/** A table's tail reads: the SQL selecting them (undefined when there are none), each topic's read, and their ranges for the bounds table. */
+interface TailReads {
+  readonly sql: string | undefined
+  readonly reads: TailRead[]
+  readonly bounds: TailBound[]
+}
+
 /**
  * The tail reads of one table, per topic (hot first, then deferred): offsets [the pinned
- * snapshot's, the high-water mark at query start), once the tail has reached the mark; the SQL
- * selecting all of them (the same text whatever the offsets) and the ranges it reads. For a
- * rollup (`fold`), the SQL selects its partial rows, from the tail's folded blocks where whole
- * ones fit in the range.
+ * snapshot's, where the read ends), the rows there being readable already; the SQL selecting
+ * all of them (the same text whatever the offsets) and the ranges it reads. For a rollup
+ * (`fold`), the SQL selects its partial rows, from the tail's folded blocks where whole ones fit
+ * in the range.
  */
-async function readTails(
-  tail: KafkaTail,
-  scope: string,
-  fold: string | undefined,
-  froms: readonly Pin[],
-  highWaters: ReadonlyArray<Promise<Array<{ partition: number; high: string }>>>,
-  timeoutMs: number,
-): Promise<{ sql: string | undefined; reads: TailRead[]; bounds: TailBound[] }> {
+function readTails(tail: KafkaTail, scope: string, fold: string | undefined, froms: readonly Pin[], ends: TailEnds): TailReads {
   const reads: TailRead[] = []
   const sqls: string[] = []
   const bounds: TailBound[] = []
-  for (const [i, { topic, offsets: from }] of froms.entries()) {
+  for (const { topic, offsets: from } of froms) {
+    // A read never ends below its snapshot (a tail behind the lake reads nothing there).
     const to = new Map<number, bigint>()
-    for (const p of await highWaters[i]!) to.set(p.partition, BigInt(p.high))
-    await tail.waitFor(topic, to, timeoutMs)
+    for (const [p, end] of ends.get(topic) ?? []) {
+      const begin = from.get(p) ?? 0n
+      to.set(p, end > begin ? end : begin)
+    }
     tail.checkKept(topic, from, to)
     const records = tail.count(topic, from, to)
     // Where the tail folds this topic, its `_seq` bounds skip the rows before the read, folded or not.
@@ -242,7 +325,7 @@ async function readTails(
     // A topic with nothing to read stays out of the view (a lake at rest reads no tail at all).
     if (records > 0) {
       sqls.push(fold !== undefined ? tail.foldedSql(topic, fold, tailBoundsTable, scope) : tail.boundedSql(topic, tailBoundsTable, scope))
-      // Every partition of the topic has a row (the high-water marks name them all), so none keeps an earlier query's range.
+      // Every partition of the topic has a row (the ends name them all), so none keeps an earlier query's range.
       for (const [partition, end] of to) {
         const begin = from.get(partition) ?? 0n
         const f = folded?.ranges.get(partition)

@@ -77,11 +77,14 @@ export interface FetchPacing {
   /** Before a batch: the first of its fetch pauses, when `mayPause` says no one waits. */
   beforeBatch(mayPause: () => boolean): Promise<void>
   endPause(): void
+  /** Whether a fetched batch waits out its pause now: records the tail holds but has not taken. */
+  readonly holding: boolean
 }
 
 export function createFetchPacing(intervalMs: number): FetchPacing {
   let fetchStartedAt = 0
   let firstOfFetch = false
+  let pausing = false
   let endPause: () => void = () => undefined
   const pause = (ms: number): Promise<void> =>
     new Promise<void>((resolve) => {
@@ -100,9 +103,18 @@ export function createFetchPacing(intervalMs: number): FetchPacing {
       if (!firstOfFetch) return
       firstOfFetch = false
       const wait = fetchStartedAt + intervalMs - performance.now()
-      if (wait > 0 && mayPause()) await pause(wait)
+      if (wait <= 0 || !mayPause()) return
+      pausing = true
+      try {
+        await pause(wait)
+      } finally {
+        pausing = false
+      }
     },
     endPause: () => endPause(),
+    get holding() {
+      return pausing
+    },
   }
 }
 

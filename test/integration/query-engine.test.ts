@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   ErrorCode,
   createLogger,
+  createMetrics,
   createQueryEngine,
   ensureTopics,
   scanFilter,
@@ -36,9 +37,10 @@ describe('hybrid query engine', () => {
     const sink = startSink(400)
     await eventually(async () => (sink.alive(), (await tableRecords(catalog, namespace, 'trades')) === first.length || undefined), 60_000, 'the first trades committed')
 
+    const metrics = createMetrics()
     engine = await createQueryEngine(
       { namespace, topics, cacheDir: scratchDir('query-cache'), refreshMs: 200 },
-      { catalog, io, kafka, serde, logger },
+      { catalog, io, kafka, serde, logger, metrics },
     )
 
     // Producer: consecutive ids per symbol, in small batches, while the sink commits every ~0.4 s;
@@ -101,6 +103,11 @@ describe('hybrid query engine', () => {
     expect(seen.snapshots.size).toBeGreaterThanOrEqual(3)
     expect(seen.withTail).toBeGreaterThan(0)
     expect(seen.withLake).toBe(seen.queries)
+    // Each query's tail read ended once: most where the tail stood, checked against the marks after
+    // the run (D89), the rest at the marks; the checks above held for both.
+    const ends = Object.fromEntries((await metrics.registry.getSingleMetric('k2_query_tail_reads_total')!.get()).values.map((v) => [String(v.labels.end), v.value]))
+    expect((ends.tail ?? 0) + (ends.marks ?? 0) + (ends.rerun ?? 0)).toBe(seen.queries)
+    expect(ends.tail ?? 0).toBeGreaterThan(0)
 
     // Once the sink has caught up, the hybrid result is the lake's alone.
     const total = (next - 1) * symbols.length

@@ -54,11 +54,15 @@ describe('fetch pacing: fetches carry more records, a waiting query ends the pau
     await vi.advanceTimersByTimeAsync(200)
     pacing.fetchReturned()
     let first = false
+    expect(pacing.holding).toBe(false)
     const batch = pacing.beforeBatch(() => true).then(() => (first = true))
     await vi.advanceTimersByTimeAsync(799)
     expect(first).toBe(false)
+    // Records fetched and not taken: a query cannot read the tail as it stands (kafka-tail.ts readNow).
+    expect(pacing.holding).toBe(true)
     await vi.advanceTimersByTimeAsync(1)
     await batch
+    expect(pacing.holding).toBe(false)
     let second = false
     await pacing.beforeBatch(() => true).then(() => (second = true))
     expect(second).toBe(true)
@@ -75,9 +79,11 @@ describe('fetch pacing: fetches carry more records, a waiting query ends the pau
     const batch = pacing.beforeBatch(() => true).then(() => (done = true))
     await vi.advanceTimersByTimeAsync(10)
     expect(done).toBe(false)
+    expect(pacing.holding).toBe(true)
     pacing.endPause()
     await batch
     expect(done).toBe(true)
+    expect(pacing.holding).toBe(false)
   })
 })
 
