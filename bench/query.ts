@@ -224,11 +224,14 @@ async function main(): Promise<void> {
   // reads them a moment after the timed run: the same offsets and a few ms more). The tail grows
   // between commits, so one file per query type would leave the floor behind over 100 runs.
   const tailDir = fs.mkdtempSync(path.join(os.tmpdir(), 'k2-bench-tail-'))
+  let tailFileCount = 0
   const tailFiles = async (c: Captured, label: string): Promise<Map<string, string>> => {
     const out = new Map<string, string>()
     for (const [table, b] of Object.entries(c.result.boundaries)) {
       if ((b?.tail?.records ?? 0) + (b?.deferredTail?.records ?? 0) === 0) continue
-      const file = path.join(tailDir, `${label}-${table}.parquet`)
+      // A new name each run: DuckDB caches a file's blocks by its path and modification time, and
+      // a file rewritten within the same second read back as the old one's blocks (a ZSTD error).
+      const file = path.join(tailDir, `${label}-${table}-${++tailFileCount}.parquet`)
       // The query's own tables, all of them: the engine then keeps this query's tail ranges as
       // they are (a copy of one table set them to that table's alone, and the next timed run of a
       // query of two tables rewrote them: ~1 ms no user's repeated query pays).
@@ -305,7 +308,9 @@ async function main(): Promise<void> {
       rows = c.result.rows.length
       tailRows.push(Object.values(c.result.boundaries).reduce((a, b) => a + (b?.tail?.records ?? 0), 0))
       files.push(Object.values(c.result.boundaries).reduce((a, b) => a + (b?.filesScanned ?? 0), 0))
-      floors.push(await runFloor(c, await tailFiles(c, t.name)))
+      const copies = await tailFiles(c, t.name)
+      floors.push(await runFloor(c, copies))
+      for (const file of copies.values()) fs.rmSync(file, { force: true })
     }
     clearInterval(sampler)
     const r: Row = {
