@@ -55,9 +55,15 @@ export interface KafkaTail {
    * The partial rows of the rollup `fold` (a fold the topic's stream declared) of the same
    * selection, `bounds` having more columns, `cl` and `ch`: the offsets [cl, ch) of partition p
    * whose records are read as folded blocks, and `hs`, `he` and `rs`: the `_seq` ranges of the
-   * records around them (`foldedRanges`; cl = ch = b for none).
+   * records around them (`foldedRanges`; cl = ch = b for none). Without `raw` (the read has no
+   * record outside whole blocks), the blocks' rows alone.
    */
-  foldedSql(topic: string, fold: string, bounds: string, scope: string): string
+  foldedSql(topic: string, fold: string, bounds: string, scope: string, raw?: boolean): string
+  /**
+   * Splits the folded blocks of `topic` that hold one of `at`'s offsets inside (a snapshot a
+   * rollup reads from), so a read from there takes whole blocks from its first record (D90).
+   */
+  alignFolds(topic: string, at: SnapshotOffsets): Promise<void>
   /** Per partition, the folded blocks a read of [from, to) takes whole and the `_seq` ranges of the records around them, and the records folded (none for a topic without folds). */
   foldedRanges(topic: string, from: SnapshotOffsets, to: SnapshotOffsets): FoldedRanges
   /** Throws CONFLICT (retryable) when the tail no longer keeps the records [from, to) of `topic` (selectSql checks this itself). */
@@ -351,6 +357,7 @@ export async function createKafkaTail(options: KafkaTailOptions): Promise<KafkaT
   const fetchIntervalMs = options.fetchIntervalMs ?? 1000
   const pacing = createFetchPacing(fetchIntervalMs)
   const taking = { count: 0 }
+  const foldsSoon = new Set<TopicFolds>()
   /** When a query last read the tail: while queries come more often than fetches would, fetches are not paced (readNow then finds the tail caught up). */
   let lastRead = -Infinity
   const consumer = await startConsumer(options, {
@@ -362,7 +369,18 @@ export async function createKafkaTail(options: KafkaTailOptions): Promise<KafkaT
     exclusive,
     fold: async (t) => {
       const f = folds.get(t.stream.topic)
-      if (f?.due()) await exclusive(() => f.fold(conn))
+      if (!f) return
+      if (f.due()) await exclusive(() => f.fold(conn))
+      // While queries read the tail, its records are folded as they come, once per fetch rather
+      // than per batch (its batches are taken one after another): a query then finds every
+      // record in whole blocks, with no fold of its own to plan (D90).
+      else if (performance.now() - lastRead <= fetchIntervalMs && !foldsSoon.has(f)) {
+        foldsSoon.add(f)
+        setImmediate(() => {
+          foldsSoon.delete(f)
+          if (taking.count === 0 && !closing) exclusive(() => f.fold(conn)).catch((err: unknown) => log.warn('folding the Kafka tail failed; its records are read raw', { topic: t.stream.topic, error: errorMessage(err) }))
+        })
+      }
     },
     advanced,
     stats,
@@ -391,10 +409,14 @@ export async function createKafkaTail(options: KafkaTailOptions): Promise<KafkaT
       const t = state(topic)
       return t.selectSql(`r.scope = ${sqlString(scope)} AND r.topic = ${sqlString(topic)} AND t._partition = r.p AND t._seq >= r.rs AND t._offset >= r.b AND t._offset < r.e`, [`${bounds} r`])
     },
-    foldedSql(topic, fold, bounds, scope) {
+    foldedSql(topic, fold, bounds, scope, raw = true) {
       const f = folds.get(state(topic).stream.topic)
       if (!f) throw new WorkbenchError(ErrorCode.ConfigInvalid, `the Kafka tail keeps no folds of ${topic}`)
-      return f.boundedSql(fold, bounds, scope)
+      return f.boundedSql(fold, bounds, scope, raw)
+    },
+    async alignFolds(topic, at) {
+      const f = folds.get(state(topic).stream.topic)
+      if (f) await exclusive(() => f.splitAt(conn, at))
     },
     foldedRanges(topic, from, to) {
       return folds.get(state(topic).stream.topic)?.covered(from, to) ?? { ranges: new Map(), records: 0 }

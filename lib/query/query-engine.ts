@@ -70,6 +70,9 @@ export async function createQueryEngine(options: QueryEngineOptions, deps: Query
     log,
     reload: async () => {
       await Promise.all([...tables.values()].map(loader.load))
+      // Before the trim: a rollup's reads start at its snapshot's offsets, so the tail's folded
+      // blocks are split there while every record of the block is still kept (D90).
+      if (tail) for (const t of tables.values()) if (t.derived && t.loaded) for (const topic of topicsOf(t)) await tail.alignFolds(topic, t.offsets.get(topic) ?? new Map())
       await pins.trim()
     },
   })

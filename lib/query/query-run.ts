@@ -324,7 +324,8 @@ function readTails(tail: KafkaTail, scope: string, fold: string | undefined, fro
     const folded = records > 0 ? tail.foldedRanges(topic, from, to) : undefined
     // A topic with nothing to read stays out of the view (a lake at rest reads no tail at all).
     if (records > 0) {
-      sqls.push(fold !== undefined ? tail.foldedSql(topic, fold, tailBoundsTable, scope) : tail.boundedSql(topic, tailBoundsTable, scope))
+      // A rollup's read with every record in whole blocks has no fold of its own to plan (D90).
+      sqls.push(fold !== undefined ? tail.foldedSql(topic, fold, tailBoundsTable, scope, records > (folded?.records ?? 0)) : tail.boundedSql(topic, tailBoundsTable, scope))
       // Every partition of the topic has a row (the ends name them all), so none keeps an earlier query's range.
       for (const [partition, end] of to) {
         const begin = from.get(partition) ?? 0n

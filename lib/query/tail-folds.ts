@@ -112,20 +112,7 @@ export class TopicFolds {
     }
     if (blocks.length === 0) return
     const where = `t._seq >= ${seq} AND t._seq < ${seqTo} AND (${blocks.map(([p, b]) => `(t._partition = ${p} AND t._offset >= ${b.lo} AND t._offset < ${b.hi})`).join(' OR ')})`
-    const values = blocks.map(([p, b]) => `(${p}, ${b.lo}, ${b.hi})`).join(', ')
-    try {
-      await conn.run('BEGIN TRANSACTION')
-      for (const f of this.folds) {
-        await conn.run(
-          `INSERT INTO ${this.tableOf(f.name)} SELECT f.p, f.lo, f.hi, x.* EXCLUDE (_partition) FROM (${this.partialOf(f, where)}) x JOIN (VALUES ${values}) f(p, lo, hi) ON x._partition = f.p`,
-        )
-      }
-      await conn.run('COMMIT')
-    } catch (err) {
-      await conn.run('ROLLBACK').catch(() => undefined)
-      if (this.failures++ === 0) this.log.warn('folding the Kafka tail failed; its records are read raw, as before', { topic: this.tail.stream.topic, error: errorMessage(err) })
-      return
-    }
+    if (!(await this.writeBlocks(conn, [{ where, blocks }], undefined, 'folding the Kafka tail failed; its records are read raw, as before'))) return
     for (const [p, b] of blocks) {
       let list = this.blocks.get(p)
       if (!list) this.blocks.set(p, (list = []))
@@ -133,6 +120,69 @@ export class TopicFolds {
       this.foldedTo.set(p, b.hi)
     }
     this.foldSeq = seqTo
+  }
+
+  /**
+   * Makes a block start at each partition's offset in `at` (a snapshot's, which reads will start
+   * from) where a block holds it inside: that block becomes two, the records below the offset and
+   * those from it, in one transaction. Blocks still tile each partition, so a read that chose its
+   * blocks before the split reads the same records after it; a read from `at` takes whole blocks
+   * from its first record, none of them folded at query time (D90). The caller holds the tail's
+   * connection exclusively, before a trim; a failure is logged and splits nothing (those records
+   * are read raw, as before).
+   */
+  async splitAt(conn: DuckDBConnection, at: SnapshotOffsets): Promise<void> {
+    const splits: Array<{ p: number; old: Block; left: Block; right: Block }> = []
+    for (const [p, o] of at) {
+      const b = Number(o)
+      const old = (this.blocks.get(p) ?? []).find((k) => k.lo < b && b < k.hi)
+      if (old) splits.push({ p, old, left: { lo: old.lo, hi: b, seq: old.seq }, right: { lo: b, hi: old.hi, seq: old.seq } })
+    }
+    if (splits.length === 0) return
+    // The rows of a block have `_seq` in [its fold's start, the next fold's start).
+    const seqs = [...this.blocks.values()].flatMap((l) => l.map((k) => k.seq))
+    const seqEnd = (seq: number): number => Math.min(...seqs.filter((x) => x > seq), this.foldSeq)
+    const rowsOf = (side: 'left' | 'right'): string => splits.map((x) => `(t._partition = ${x.p} AND t._seq >= ${x[side].seq} AND t._seq < ${seqEnd(x[side].seq)} AND t._offset >= ${x[side].lo} AND t._offset < ${x[side].hi})`).join(' OR ')
+    const done = await this.writeBlocks(
+      conn,
+      [
+        { where: rowsOf('left'), blocks: splits.map((x) => [x.p, x.left]) },
+        { where: rowsOf('right'), blocks: splits.map((x) => [x.p, x.right]) },
+      ],
+      splits.map((x) => `(_partition = ${x.p} AND _lo = ${x.old.lo} AND _hi = ${x.old.hi})`).join(' OR '),
+      'splitting a folded block of the Kafka tail failed; its records are read raw, as before',
+    )
+    if (!done) return
+    for (const x of splits) {
+      const list = this.blocks.get(x.p)!
+      list.splice(list.indexOf(x.old), 1, x.left, x.right)
+    }
+  }
+
+  /**
+   * In one transaction: deletes the fold rows matching `replaced` (if any), then inserts the
+   * partial rows of every fold for the records matching each step's `where`, tagged with their
+   * blocks (one per partition a step); false (logged once) when it failed.
+   */
+  private async writeBlocks(conn: DuckDBConnection, steps: ReadonlyArray<{ where: string; blocks: ReadonlyArray<[number, Block]> }>, replaced: string | undefined, failure: string): Promise<boolean> {
+    try {
+      await conn.run('BEGIN TRANSACTION')
+      for (const f of this.folds) {
+        if (replaced) await conn.run(`DELETE FROM ${this.tableOf(f.name)} WHERE ${replaced}`)
+        for (const { where, blocks } of steps) {
+          const values = blocks.map(([p, b]) => `(${p}, ${b.lo}, ${b.hi})`).join(', ')
+          await conn.run(
+            `INSERT INTO ${this.tableOf(f.name)} SELECT f.p, f.lo, f.hi, x.* EXCLUDE (_partition) FROM (${this.partialOf(f, where)}) x JOIN (VALUES ${values}) f(p, lo, hi) ON x._partition = f.p`,
+          )
+        }
+      }
+      await conn.run('COMMIT')
+      return true
+    } catch (err) {
+      await conn.run('ROLLBACK').catch(() => undefined)
+      if (this.failures++ === 0) this.log.warn(failure, { topic: this.tail.stream.topic, error: errorMessage(err) })
+      return false
+    }
   }
 
   /**
@@ -156,7 +206,7 @@ export class TopicFolds {
         records += this.tail.offsets.get(p)?.countBetween(cl, ch) ?? 0
       }
       const seqOf = (o: number): bigint => BigInt(this.seqAt(list, o))
-      ranges.set(p, { from: BigInt(cl), to: BigInt(ch), headSeqFrom: seqOf(b), headSeqTo: cl > b ? seqOf(cl) : seqOf(b), restSeqFrom: seqOf(ch) })
+      ranges.set(p, { from: BigInt(cl), to: BigInt(ch), headSeqFrom: seqOf(b), headSeqTo: cl > b ? BigInt(this.seqAfter(list, cl - 1)) : seqOf(b), restSeqFrom: seqOf(ch) })
     }
     return { ranges, records }
   }
@@ -172,6 +222,17 @@ export class TopicFolds {
       if (o >= k.hi) return i === list.length - 1 ? this.foldSeq : 0
     }
     return 0
+  }
+
+  /**
+   * A `_seq` every row of the partition's blocks up to the one holding offset `o` is below: the
+   * next fold's start after that block's (the two halves of a split block share their fold's).
+   */
+  private seqAfter(list: readonly Block[], o: number): number {
+    const at = list.findIndex((k) => k.lo <= o && o < k.hi)
+    if (at < 0) return this.foldSeq
+    for (let i = at + 1; i < list.length; i++) if (list[i]!.seq > list[at]!.seq) return list[i]!.seq
+    return this.foldSeq
   }
 
   /** Forgets blocks starting below `to` (trimmed: their records go or went); the statements deleting their rows. */
@@ -191,18 +252,21 @@ export class TopicFolds {
    * A fold's partial rows of the tail read through `bounds` (columns scope, topic, p, b, e, cl,
    * ch, hs, he, rs: offsets [b, e) of partition p, of which [cl, ch) are whole blocks; the records
    * of [b, cl) have `_seq` in [hs, he), those of [ch, e) from rs on): the blocks' rows, and the
-   * rest of the records folded now.
+   * rest of the records folded now; without `raw` (the read has no record outside whole blocks),
+   * the blocks' rows alone.
    */
-  boundedSql(name: string, bounds: string, scope: string): string {
+  boundedSql(name: string, bounds: string, scope: string, raw = true): string {
     const f = this.folds.find((k) => k.name === name)
     if (!f) throw new Error(`no fold ${name} of ${this.tail.stream.topic}`)
     const topic = this.tail.stream.topic
     const ours = `r.scope = ${sqlString(scope)} AND r.topic = ${sqlString(topic)}`
     const folded = `SELECT s.* EXCLUDE (_partition, _lo, _hi) FROM ${this.tableOf(name)} s, ${bounds} r WHERE ${ours} AND s._partition = r.p AND s._lo >= r.cl AND s._hi <= r.ch`
+    // Every record of the read in whole blocks: the blocks alone (the query plans no fold of its own).
+    if (!raw) return folded
     const head = `${ours} AND t._partition = r.p AND t._seq >= r.hs AND t._seq < r.he AND t._offset >= r.b AND t._offset < r.cl`
     const rest = `${ours} AND t._partition = r.p AND t._seq >= r.rs AND t._offset >= r.ch AND t._offset < r.e`
-    const raw = f.partialSql(`(${this.tail.selectAnySql([head, rest], [`${bounds} r`])})`)
-    return `${folded} UNION ALL SELECT * FROM (${raw})`
+    const foldedNow = f.partialSql(`(${this.tail.selectAnySql([head, rest], [`${bounds} r`])})`)
+    return `${folded} UNION ALL SELECT * FROM (${foldedNow})`
   }
 
   private partialOf(f: TailFold, where: string): string {
