@@ -61,7 +61,7 @@ import { allServices } from '../stack/services'
 import { arg, declareArgs, ensureNodeFlags, quantile } from './bench-kit'
 import { describeMachine } from './machine'
 import { bulkLoad, createMarket } from './market-fixture'
-import { canonicalRow, firstDifference, peerQueries, referenceSql, type CanonicalRow, type PeerQuery } from './peers/peer-queries'
+import { canonicalRow, engineSql, firstDifference, peerQueries, referenceSql, type CanonicalRow, type PeerQuery } from './peers/peer-queries'
 import { connectQuestDb } from './peers/questdb-client'
 import { loadQuestDb, questDbPick, questDbSql } from './peers/questdb-peer'
 
@@ -201,7 +201,7 @@ async function askK2(engine: QueryEngine, q: PeerQuery): Promise<{ rows: Readonl
     default: {
       const filter = scanFilter.allOf(...(p.symbol ? [scanFilter.eq('symbol', String(p.symbol))] : []), scanFilter.gte('event_time', dateParam(p.quote_from_us ?? p.from_us)), scanFilter.lt('event_time', range.to))
       const params = Object.fromEntries(Object.entries(p).map(([k, v]) => [k, typeof v === 'number' ? BigInt(v) : v]))
-      const r = await engine.query(referenceSql[q.name]!, { params, tables: { trades: { filter }, ...(q.name.startsWith('asof') ? { quotes: { filter } } : {}) }, maxRows: 1_000_000 })
+      const r = await engine.query(engineSql[q.name]!, { params, tables: { trades: { filter }, ...(q.name.startsWith('asof') ? { quotes: { filter } } : {}) }, maxRows: 1_000_000 })
       return { rows: r.rows, keys: undefined }
     }
   }
@@ -252,7 +252,10 @@ async function runK2(ctx: RunContext, catalog: RestCatalogClient, io: FileIO, lo
       await new Promise((r) => setTimeout(r, 500))
       await engine.refresh()
     }
-    const notes = engine.readable('bars_1m') ? [] : ['the rollups were not readable: bars and latest read the trades']
+    const notes = [
+      ...(engine.readable('bars_1m') ? [] : ['the rollups were not readable: bars and latest read the trades']),
+      'the as-of joins and the VWAP series run as SQL through the engine, decimals left DECIMAL columns that the engine hands over as exact text (the floor casts them to VARCHAR in the SQL)',
+    ]
     const { value: queries, peakMiB } = await peakRssDuring(async () => {
       const out: SystemRun['queries'] = {}
       for (const q of ctx.queries) {
@@ -454,7 +457,7 @@ function report(runs: readonly SystemRun[], table: ReturnType<typeof figures>, m
     '',
     '## Where we are behind, and why',
     '',
-    '- **A fixed cost per query of the hybrid engine** (measured on this machine, a lake at rest): the high-water marks of the Kafka topics the query reads, one ListOffsets round trip per topic (0.35–0.6 ms; kafkajs\'s admin took two, 0.8 ms, until D87, 2026-12-06), and the catalog metadata and manifests that plan the scan (0.1–0.6 ms). Declaring the views over the lake files and preparing the SQL cost another 2–6 ms until each connection kept both while the tables are unchanged (docs/decisions.md, D80). What is left is most of the time of the latest trade per symbol against QuestDB, which answers LATEST ON from memory in under 1 ms.',
+    '- **A fixed cost per query of the hybrid engine: planning.** DuckDB binds and optimises a query with parameters over lake files afresh on every run (docs/decisions.md, D88): a kept prepared statement saves the parse only, so the views over the lake files and the Kafka tail are planned with every query. The tail\'s view is a projection of columns stored as the lake\'s types (D88), a rollup\'s tail its folded blocks alone (D90), and the high-water marks of the Kafka topics (one ListOffsets round trip, 0.35–0.6 ms) are taken beside the query, not before it (D89). With the catalog metadata and manifests that plan the scan (0.1–0.6 ms), that is most of the time of the latest trade per symbol against QuestDB, which answers LATEST ON from memory in under 1 ms.',
     '- **Parquet decoded per query, where QuestDB maps its columns**: a lake file is read from its zstd row groups (16,384 rows since D85, 2026-12-06; 122,880 before), so finding one symbol\'s 5 minutes (a few thousand rows) decodes at least one whole row group: with the larger groups, 3 of the 5 ms of recent trades (2026-12-05). DuckDB keeps no decoded data between queries; an in-memory copy of a file saved 1–2 ms at about 170 bytes a row (2026-12-05), not worth the memory.',
     '- **Rows as exact JS values**: every decimal becomes an exact string and every time a µs-precise Date. For the 10,000 rows of one symbol\'s hour that took 11 ms of 27 through DuckDB\'s value objects; they are now read straight from the result chunks\' memory (D79), 4 ms. Each system is timed up to its rows as its client hands them over (our row objects, QuestDB\'s parsed JSON, chDB\'s parsed JSONCompact, ArcticDB\'s lists with floats printed to 8 decimals); making them comparable for the check comes after the clock.',
     '- **Not the lake on S3**: the data files are read from the local cache after the first query; no figure here includes a download.',
