@@ -1,4 +1,4 @@
-import { BIGINT, DECIMAL, DuckDBDataChunk, DuckDBDecimalValue, DuckDBInstance, TIMESTAMPTZ, VARCHAR, type DuckDBType } from '@duckdb/node-api'
+import { BIGINT, DECIMAL, DuckDBDataChunk, DuckDBDecimalValue, DuckDBInstance, TIMESTAMPTZ, VARCHAR, type DuckDBConnection, type DuckDBType, type DuckDBVector } from '@duckdb/node-api'
 import { describe, expect, it } from 'vitest'
 import { StringDictionary, writeExactIntegers, writeStrings, type IntegerWidth } from '../../../lib/internal'
 
@@ -8,27 +8,39 @@ const values: Array<number | bigint | null> = [
   Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER, null, 2n ** 53n, -(2n ** 53n) - 5n, 9_223_372_036_854_775_807n, -9_223_372_036_854_775_808n, null, 42,
 ]
 
-async function roundTrip(type: DuckDBType, sqlType: string, width: IntegerWidth, input: ReadonlyArray<number | bigint | null>, box: (v: bigint) => unknown): Promise<{ fast: boolean; read: Array<string | null> }> {
+/**
+ * A table t (i, v) of `rows` rows appended as one DataChunk, its v vector written by `write` (which
+ * returns whether it took the fast path), and a query over it; the database closes after `read`.
+ */
+async function appended<T>(type: DuckDBType, sqlType: string, rows: number, write: (vector: DuckDBVector) => boolean, read: (conn: DuckDBConnection) => Promise<T>): Promise<{ fast: boolean; read: T }> {
   const db = await DuckDBInstance.create(':memory:')
   const conn = await db.connect()
   await conn.run(`CREATE TABLE t (i INTEGER, v ${sqlType})`)
   const appender = await conn.createAppender('t')
-  const chunk = DuckDBDataChunk.create([BIGINT, type], input.length)
+  const chunk = DuckDBDataChunk.create([BIGINT, type], rows)
   const index = chunk.getColumnVector(0)
-  input.forEach((_, i) => index.setItem(i, BigInt(i) as never))
+  for (let i = 0; i < rows; i++) index.setItem(i, BigInt(i) as never)
   index.flush()
   const vector = chunk.getColumnVector(1)
-  const fast = writeExactIntegers(vector, input, input.length, width, box)
+  const fast = write(vector)
   vector.flush()
   appender.appendDataChunk(chunk)
   appender.flushSync()
   appender.closeSync()
+  try {
+    return { fast, read: await read(conn) }
+  } finally {
+    conn.closeSync()
+    db.closeSync()
+  }
+}
+
+async function roundTrip(type: DuckDBType, sqlType: string, width: IntegerWidth, input: ReadonlyArray<number | bigint | null>, box: (v: bigint) => unknown): Promise<{ fast: boolean; read: Array<string | null> }> {
   // Read back as the unscaled integer text, exact whatever the type.
   const unscaled = sqlType.startsWith('DECIMAL') ? `(v::DECIMAL(38, 8) * ${10 ** Number(/, (\d+)/.exec(sqlType)![1])})::HUGEINT::VARCHAR` : 'v::VARCHAR'
-  const rows = (await conn.runAndReadAll(`SELECT ${unscaled} FROM t ORDER BY i`)).getRows()
-  conn.closeSync()
-  db.closeSync()
-  return { fast, read: rows.map((r) => (r[0] === null ? null : String(r[0]))) }
+  return appended(type, sqlType, input.length, (vector) => writeExactIntegers(vector, input, input.length, width, box), async (conn) =>
+    (await conn.runAndReadAll(`SELECT ${unscaled} FROM t ORDER BY i`)).getRows().map((r) => (r[0] === null ? null : String(r[0]))),
+  )
 }
 
 const expected = (input: ReadonlyArray<number | bigint | null>): Array<string | null> => input.map((v) => (v === null ? null : String(v)))
@@ -62,36 +74,23 @@ describe('writing the tail\'s dictionary strings into DuckDB vectors', () => {
     const d = new StringDictionary()
     const strings = ['BTCUSDT', '', 'BINANCE', 'x'.repeat(12), 'x'.repeat(13), 'é'.repeat(6), 'é'.repeat(7), 'BUY', 'a long venue name of forty characters ..', 'BTCUSDT', 'SELL']
     const codes = [...strings.map((s) => d.code(s)), null, d.code('BTCUSDT')]
-    const db = await DuckDBInstance.create(':memory:')
-    const conn = await db.connect()
-    await conn.run('CREATE TABLE t (i INTEGER, v VARCHAR)')
-    const appender = await conn.createAppender('t')
-    // A chunk of the full vector size, as the tail appends: the rows past n are never read.
-    const chunk = DuckDBDataChunk.create([BIGINT, VARCHAR], codes.length)
-    const index = chunk.getColumnVector(0)
-    codes.forEach((_, i) => index.setItem(i, BigInt(i) as never))
-    index.flush()
-    const vector = chunk.getColumnVector(1)
-    expect(writeStrings(vector, codes, codes.length, d)).toBe(true)
-    vector.flush()
-    appender.appendDataChunk(chunk)
-    appender.flushSync()
-    appender.closeSync()
-    const rows = (await conn.runAndReadAll('SELECT v, v = \'BTCUSDT\', length(v) FROM t ORDER BY i')).getRows()
-    expect(rows.map((r) => r[0])).toEqual([...strings, null, 'BTCUSDT'])
-    expect(rows.map((r) => r[1])).toEqual([...strings.map((s) => s === 'BTCUSDT'), null, true])
-    expect(rows.map((r) => r[2])).toEqual([...strings.map((s) => BigInt([...s].length)), null, 7n])
-    // Grouped, inline copies of one value are one group, as strings DuckDB wrote itself would be.
-    const groups = (await conn.runAndReadAll("SELECT v, count(*)::INTEGER FROM (SELECT v FROM t UNION ALL SELECT 'BTCUSDT') WHERE v = 'BTCUSDT' GROUP BY v")).getRows()
-    expect(groups).toEqual([['BTCUSDT', 4]])
-    conn.closeSync()
-    db.closeSync()
+    const { fast, read } = await appended(VARCHAR, 'VARCHAR', codes.length, (vector) => writeStrings(vector, codes, codes.length, d), async (conn) => ({
+      rows: (await conn.runAndReadAll("SELECT v, v = 'BTCUSDT', length(v) FROM t ORDER BY i")).getRows(),
+      // Grouped, inline copies of one value are one group, as strings DuckDB wrote itself would be.
+      groups: (await conn.runAndReadAll("SELECT v, count(*)::INTEGER FROM (SELECT v FROM t UNION ALL SELECT 'BTCUSDT') WHERE v = 'BTCUSDT' GROUP BY v")).getRows(),
+    }))
+    expect(fast).toBe(true)
+    expect(read.rows.map((r) => r[0])).toEqual([...strings, null, 'BTCUSDT'])
+    expect(read.rows.map((r) => r[1])).toEqual([...strings.map((s) => s === 'BTCUSDT'), null, true])
+    expect(read.rows.map((r) => r[2])).toEqual([...strings.map((s) => BigInt([...s].length)), null, 7n])
+    expect(read.groups).toEqual([['BTCUSDT', 4]])
   })
 
   it('TIMESTAMPTZ: µs written as words read back exactly', async () => {
-    const micros = [0, 1_733_400_000_123_456, -1, null, 2n ** 60n]
+    // The last beyond 2^53, through setItem.
+    const micros = [0, 1_733_400_000_123_456, -1, null, 2n ** 53n + 1n]
     const { fast, read } = await roundTrip(TIMESTAMPTZ, 'TIMESTAMPTZ', 8, micros, (v) => ({ micros: v }))
     expect(fast).toBe(true)
-    expect(read.map((r) => r)).toEqual(['1970-01-01 00:00:00+00', '2024-12-05 12:00:00.123456+00', '1969-12-31 23:59:59.999999+00', null, expect.any(String)])
+    expect(read).toEqual(['1970-01-01 00:00:00+00', '2024-12-05 12:00:00.123456+00', '1969-12-31 23:59:59.999999+00', null, '2255-06-05 23:47:34.740993+00'])
   })
 })
