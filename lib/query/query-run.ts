@@ -1,4 +1,4 @@
-import type { DuckDBConnection } from '@duckdb/node-api'
+import { StatementType, type DuckDBConnection } from '@duckdb/node-api'
 import { ErrorCode, WorkbenchError, errorMessage } from '../errors/index'
 import { quoteIdent } from '../iceberg/duckdb-sql'
 import type { FileIO } from '../iceberg/file-io'
@@ -81,9 +81,18 @@ export async function runQuery<T extends QueryRow>(ctx: QueryContext, conn: Duck
   // taken at query start, are checked after the run, and a run that read less is run again at them.
   const readNow = marks.size > 0 ? await tailNow(ctx.tail!, marks) : undefined
   let tailMs = performance.now() - tailStart
-  let pass = await runPass(ctx, session, q, scans, readNow ?? (await marksReached(ctx.tail, marks, q.timeoutMs)))
+  let pass = await runPass(ctx, session, q, scans, readNow ?? (await marksReached(ctx.tail, marks, q.timeoutMs)), readNow !== undefined)
   let reran = false
-  if (readNow) {
+  let optimistic = readNow !== undefined
+  if (!pass.ran) {
+    // Not a SELECT (a COPY, a CREATE … AS): it runs once, at the marks, as it must not run twice.
+    optimistic = false
+    const waitStart = performance.now()
+    const ends = await marksReached(ctx.tail, marks, q.timeoutMs)
+    tailMs += performance.now() - waitStart
+    pass = await runPass(ctx, session, q, scans, ends, false)
+  }
+  if (optimistic && readNow) {
     const checkStart = performance.now()
     const covered = coversMarks(prepared, readNow, await settledMarks(marks))
     tailMs += performance.now() - checkStart
@@ -92,12 +101,13 @@ export async function runQuery<T extends QueryRow>(ctx: QueryContext, conn: Duck
       const ends = await marksReached(ctx.tail, marks, q.timeoutMs)
       tailMs += performance.now() - waitStart
       const first = pass.executeMs
-      pass = await runPass(ctx, session, q, scans, ends)
+      pass = await runPass(ctx, session, q, scans, ends, false)
       pass.executeMs += first
       reran = true
     }
   }
-  if (marks.size > 0) ctx.metrics?.get('queryTailReads').labels(!readNow ? 'marks' : reran ? 'rerun' : 'tail').inc()
+  if (marks.size > 0) ctx.metrics?.get('queryTailReads').labels(!optimistic ? 'marks' : reran ? 'rerun' : 'tail').inc()
+  if (!pass.ran) throw new WorkbenchError(ErrorCode.CheckFailed, 'a query ended without running: a pass that may run any statement did not')
   const { result, read, executeMs } = pass
   const boundaries: Partial<Record<EngineTable, ReadBoundary>> = Object.fromEntries(pass.boundaries)
   for (const r of pass.tailReads) ctx.metrics?.get('queryTailRecords').labels(r.name).inc(r.records)
@@ -120,8 +130,12 @@ export async function runQuery<T extends QueryRow>(ctx: QueryContext, conn: Duck
 /** Where each topic's tail reads end: offsets per partition (exclusive). */
 type TailEnds = ReadonlyMap<string, SnapshotOffsets>
 
-/** One run of the SQL over the tail read up to `ends`: its result, rows read, and where each table's rows came from. */
-async function runPass(ctx: QueryContext, session: QuerySession, q: QueryRequest, scans: readonly PlannedScan[], ends: TailEnds) {
+/**
+ * One run of the SQL over the tail read up to `ends`: its result, rows read, and where each table's
+ * rows came from. With `selectOnly` (an optimistic read, which may run again), a statement that is
+ * not a SELECT is not run (`ran` false).
+ */
+async function runPass(ctx: QueryContext, session: QuerySession, q: QueryRequest, scans: readonly PlannedScan[], ends: TailEnds, selectOnly: boolean) {
   const reads = scans.map((s) => ({ ...s, tails: s.hybrid ? readTails(ctx.tail!, s.name, s.t.derived ? s.name : undefined, s.froms, ends) : undefined }))
   await session.tailBounds(reads.flatMap((r) => r.tails?.bounds ?? []))
   const boundaries: Array<[EngineTable, ReadBoundary]> = []
@@ -132,6 +146,7 @@ async function runPass(ctx: QueryContext, session: QuerySession, q: QueryRequest
   try {
     ctx.onSql?.(q.sql)
     const statement = await session.prepared(q.sql)
+    if (selectOnly && statement.statementType !== StatementType.SELECT) return { ran: false as const, boundaries, tailReads: [], executeMs: 0 }
     bindParameters(statement, q.params)
     result = await statement.run()
     read = await readChunks(result, q.maxRows)
@@ -142,7 +157,7 @@ async function runPass(ctx: QueryContext, session: QuerySession, q: QueryRequest
     throw new WorkbenchError(ErrorCode.QueryInvalid, `DuckDB refused the query: ${message}`, false, { cause: err })
   }
   const tailReads = reads.flatMap((r) => (r.tails ? [{ name: r.name, records: r.tails.reads.reduce((n, t) => n + t.records, 0) }] : []))
-  return { result, read, boundaries, tailReads, executeMs: performance.now() - execStart }
+  return { ran: true as const, result, read, boundaries, tailReads, executeMs: performance.now() - execStart }
 }
 
 /**

@@ -1,3 +1,5 @@
+import * as fs from 'node:fs'
+import * as path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   ErrorCode,
@@ -108,6 +110,14 @@ describe('hybrid query engine', () => {
     const ends = Object.fromEntries((await metrics.registry.getSingleMetric('k2_query_tail_reads_total')!.get()).values.map((v) => [String(v.labels.end), v.value]))
     expect((ends.tail ?? 0) + (ends.marks ?? 0) + (ends.rerun ?? 0)).toBe(seen.queries)
     expect(ends.tail ?? 0).toBeGreaterThan(0)
+    // A statement that is not a SELECT is never run twice: it waits for its marks and runs once.
+    const dir = scratchDir('query-copy')
+    fs.mkdirSync(dir, { recursive: true })
+    const file = path.join(dir, 'n.csv')
+    await engine.query(`COPY (SELECT count(*) AS n FROM trades) TO '${file}' (HEADER false)`)
+    const after = Object.fromEntries((await metrics.registry.getSingleMetric('k2_query_tail_reads_total')!.get()).values.map((v) => [String(v.labels.end), v.value]))
+    expect(after.marks ?? 0).toBe((ends.marks ?? 0) + 1)
+    expect(Number(fs.readFileSync(file, 'utf8').trim())).toBeGreaterThanOrEqual(3000 * symbols.length)
 
     // Once the sink has caught up, the hybrid result is the lake's alone.
     const total = (next - 1) * symbols.length
