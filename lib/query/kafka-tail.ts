@@ -120,6 +120,9 @@ export interface KafkaTailOptions {
   readonly foldIntervalMs?: number
 }
 
+/** Least time between two folds of a topic while queries read the tail (D90). */
+const demandFoldMs = 20
+
 const tailRetry = { attempts: 0, initialDelayMs: 100, maxDelayMs: 5_000, factor: 2, jitter: 0.3 }
 
 /**
@@ -372,14 +375,16 @@ export async function createKafkaTail(options: KafkaTailOptions): Promise<KafkaT
       if (!f) return
       if (f.due()) await exclusive(() => f.fold(conn))
       // While queries read the tail, its records are folded as they come, once per fetch rather
-      // than per batch (its batches are taken one after another): a query then finds every
-      // record in whole blocks, with no fold of its own to plan (D90).
+      // than per batch (its batches are taken one after another), and at most every
+      // demandFoldMs, which bounds the folds' fixed cost when fetches come back to back under a
+      // heavy load: a query then finds every record in whole blocks, with no fold of its own to
+      // plan (D90).
       else if (performance.now() - lastRead <= fetchIntervalMs && !foldsSoon.has(f)) {
         foldsSoon.add(f)
-        setImmediate(() => {
+        setTimeout(() => {
           foldsSoon.delete(f)
           if (taking.count === 0 && !closing) exclusive(() => f.fold(conn)).catch((err: unknown) => log.warn('folding the Kafka tail failed; its records are read raw', { topic: t.stream.topic, error: errorMessage(err) }))
-        })
+        }, Math.max(0, demandFoldMs - f.sinceFold()))
       }
     },
     advanced,

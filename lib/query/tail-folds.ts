@@ -92,6 +92,11 @@ export class TopicFolds {
     return now - this.lastFold >= this.intervalMs
   }
 
+  /** Milliseconds since the last fold began. */
+  sinceFold(now = performance.now()): number {
+    return now - this.lastFold
+  }
+
   /**
    * Folds every record appended since the last fold (the caller holds the tail's connection
    * exclusively): the partial rows of all rollups in one transaction, then the blocks become
