@@ -363,11 +363,12 @@ export async function createKafkaTail(options: KafkaTailOptions): Promise<KafkaT
   const foldsSoon = new Set<TopicFolds>()
   /** When a query last read the tail: while queries come more often than fetches would, fetches are not paced (readNow then finds the tail caught up). */
   let lastRead = -Infinity
+  const readRecently = (): boolean => performance.now() - lastRead <= fetchIntervalMs
   const consumer = await startConsumer(options, {
     topics,
     pacing,
     taking,
-    mayPause: () => waiters.size === 0 && !closing && performance.now() - lastRead > fetchIntervalMs,
+    mayPause: () => waiters.size === 0 && !closing && !readRecently(),
     closing: () => closing,
     exclusive,
     fold: async (t) => {
@@ -379,7 +380,7 @@ export async function createKafkaTail(options: KafkaTailOptions): Promise<KafkaT
       // demandFoldMs, which bounds the folds' fixed cost when fetches come back to back under a
       // heavy load: a query then finds every record in whole blocks, with no fold of its own to
       // plan (D90).
-      else if (performance.now() - lastRead <= fetchIntervalMs && !foldsSoon.has(f)) {
+      else if (readRecently() && !foldsSoon.has(f)) {
         foldsSoon.add(f)
         setTimeout(() => {
           foldsSoon.delete(f)
