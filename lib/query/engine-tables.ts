@@ -6,6 +6,7 @@ import { minuteBarsTable, partialBarsSql } from '../rollup/minute-bars'
 import type { SnapshotOffsets } from '../sink/snapshot-offsets'
 import { engineTables, type EngineTable, type QueryEngineOptions } from './engine-types'
 import type { KafkaTail } from './kafka-tail'
+import type { LatestSpec } from './latest-index'
 
 /**
  * A table the rollup keeps of another's rows (docs/decisions.md, D74). Its snapshots hold the
@@ -18,11 +19,18 @@ export interface DerivedTable {
   readonly design: TableDesign<unknown>
   /** The partial rows of source rows in `relation` (split by `keys`, which lead each row), in the table's column order. */
   readonly tailSql: (relation: string, keys?: readonly string[]) => string
+  /** For a rollup of the latest row per key: the index the engine keeps of it in memory (D91). */
+  readonly latest?: LatestSpec
 }
 
 const derivedTables: Readonly<Partial<Record<EngineTable, DerivedTable>>> = {
   bars_1m: { from: 'trades', design: minuteBarsTable as unknown as TableDesign<unknown>, tailSql: partialBarsSql },
-  trades_latest: { from: 'trades', design: latestTradesTable as unknown as TableDesign<unknown>, tailSql: partialLatestSql },
+  trades_latest: {
+    from: 'trades',
+    design: latestTradesTable as unknown as TableDesign<unknown>,
+    tailSql: partialLatestSql,
+    latest: { key: 'symbol', order: 'trade_id', time: 'event_time', fields: latestTradesTable.schema.fields.map((f) => f.name) },
+  },
 }
 
 /** How long a rollup's loaded metadata serves before it is reloaded. */

@@ -9,6 +9,7 @@ import { sqlString } from '../iceberg/duckdb-sql'
 import type { Logger } from '../logger/index'
 import type { SnapshotOffsets } from '../sink/snapshot-offsets'
 import { tailColumns } from './tail-columns'
+import type { LatestKeeper } from './latest-index'
 import { TopicFolds, type FoldedRanges } from './tail-folds'
 import { TopicTail, type TailStats, type TailStream } from './tail-topic'
 import { createFetchPacing, createSerialRunner, createTailWaiters, type FetchPacing } from './tail-waiters'
@@ -82,6 +83,14 @@ export interface KafkaTail {
    * read up to these offsets and check them against its marks after it ran (D89).
    */
   readNow(topic: string): Promise<SnapshotOffsets | undefined>
+  /**
+   * Whether every partition of `topic` has been read up to `to` (exclusive) by a tail that is
+   * reading: the records below are taken (and noted by its latest index) if not yet appended.
+   * Counts as a query's demand, as readNow does.
+   */
+  reached(topic: string, to: SnapshotOffsets): boolean
+  /** The latest row per key of `topic`'s records taken so far (latest-index.ts, D91), when its stream keeps one. */
+  latestOf(topic: string): LatestKeeper | undefined
   /** Drops rows below `to` (a snapshot's offsets that no query will pin an older one than). */
   trim(topic: string, to: SnapshotOffsets): Promise<void>
   /** Next offset to read per partition, the first offset still kept, and whether the tail is reading or resting. */
@@ -150,6 +159,7 @@ async function openTopicTails(options: KafkaTailOptions, chunkRows: number, stat
         const start = stream.start.get(p.partition) ?? 0n
         t.next.set(p.partition, start > low ? start : low)
         t.kept.set(p.partition, start > low ? start : low)
+        t.latest?.restart(p.partition, start > low ? start : low)
       }
       topics.set(stream.topic, t)
     }
@@ -330,8 +340,11 @@ function raiseKept(t: TopicTail, to: SnapshotOffsets): string[] {
     if (o > (t.kept.get(p) ?? 0n)) {
       t.kept.set(p, o)
       // Records below the lake's offsets are never needed: a resting tail resumes there, and
-      // a reading one skips them as they come.
-      if (o > (t.next.get(p) ?? 0n)) t.next.set(p, o)
+      // a reading one skips them as they come. The latest index then notes records from there.
+      if (o > (t.next.get(p) ?? 0n)) {
+        t.next.set(p, o)
+        t.latest?.restart(p, o)
+      }
       t.offsets.get(p)?.dropBelow(Number(o))
       drop.push(`(_partition = ${p} AND _offset < ${o})`)
     }
@@ -447,6 +460,15 @@ export async function createKafkaTail(options: KafkaTailOptions): Promise<KafkaT
         return new Map(t.next)
       })
     },
+    reached(topic, to) {
+      const t = state(topic)
+      if (rest.resting) return false
+      lastRead = performance.now()
+      rest.noteDemand()
+      for (const [p, o] of to) if ((t.next.get(p) ?? 0n) < o) return false
+      return true
+    },
+    latestOf: (topic) => state(topic).latest,
     async waitFor(topic, to, timeoutMs) {
       const t = state(topic)
       lastRead = performance.now()

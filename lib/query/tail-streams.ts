@@ -3,6 +3,7 @@ import type { Schema } from '../iceberg/spec-types'
 import { quotesTable, tradesTable, type TableDesign } from '../iceberg/table-design'
 import type { SnapshotOffsets } from '../sink/snapshot-offsets'
 import type { TailFold, TailStream } from './tail-topic'
+import type { LatestSpec } from './latest-index'
 import { compileColumnDecoder, quoteTailMapping, tradeTailMapping } from './tail-decoder'
 
 /**
@@ -12,7 +13,7 @@ import { compileColumnDecoder, quoteTailMapping, tradeTailMapping } from './tail
  */
 export function marketTailStream(
   kind: 'trades' | 'quotes',
-  options: { readonly topic: string; readonly schema: Schema; readonly start: SnapshotOffsets; readonly serde: RecordSerde; readonly folds?: readonly TailFold[] },
+  options: { readonly topic: string; readonly schema: Schema; readonly start: SnapshotOffsets; readonly serde: RecordSerde; readonly folds?: readonly TailFold[]; readonly latest?: LatestSpec },
 ): TailStream<unknown> {
   const { serde } = options
   const design = (kind === 'trades' ? tradesTable : quotesTable) as unknown as TableDesign<unknown>
@@ -24,6 +25,7 @@ export function marketTailStream(
     decode: kind === 'trades' ? (v) => serde.deserializeTrade(v) : (v) => serde.deserializeQuote(v),
     row: (r) => design.row(r),
     ...(options.folds && options.folds.length > 0 ? { folds: options.folds } : {}),
+    ...(options.latest ? { latest: options.latest } : {}),
     columnDecoder: async (schemaId, columns, dictionaries) => compileColumnDecoder(await serde.writerSchema(schemaId), mapping, columns, dictionaries),
   }
 }

@@ -26,6 +26,8 @@ import { quoteIdent } from '../iceberg/duckdb-sql'
 import type { Schema } from '../iceberg/spec-types'
 import type { Logger } from '../logger/index'
 import type { SnapshotOffsets } from '../sink/snapshot-offsets'
+import { decimalText } from './column-reader'
+import { LatestKeeper, type LatestSpec } from './latest-index'
 import { StringDictionary, TailChunk, tailColumns, type TailColumn } from './tail-columns'
 import { wireSchemaId, type ColumnDecoder } from './tail-decoder'
 import { writeExactIntegers, writeStrings, type IntegerWidth } from './tail-vectors'
@@ -56,6 +58,8 @@ export interface TailStream<R> {
   readonly columnDecoder?: (schemaId: number, columns: readonly TailColumn[], dictionaries: ReadonlyArray<StringDictionary | undefined>) => Promise<ColumnDecoder | undefined>
   /** Rollups whose partial rows of this topic's records the tail keeps folded as it reads (tail-folds.ts). */
   readonly folds?: readonly TailFold[]
+  /** The latest row per key the tail keeps in memory as it reads (latest-index.ts, D91). */
+  readonly latest?: LatestSpec
 }
 
 /**
@@ -163,6 +167,8 @@ export class TopicTail {
   private appended = 0
   private readonly seqScratch: number[] = []
   private readonly decoders = new Map<number, ColumnDecoder | null>()
+  /** The latest row per key of the records taken (the stream's `latest`), else undefined. */
+  readonly latest: LatestKeeper | undefined
 
   constructor(
     readonly stream: TailStream<unknown>,
@@ -178,6 +184,7 @@ export class TopicTail {
     this.decimalBoxes = this.columns.map((c) => (c.kind === 'decimal' ? new DuckDBDecimalValue(0n, c.precision, c.scale) : undefined))
     this.integerWidths = this.columns.map(integerWidth)
     this.pending = this.newChunk()
+    this.latest = stream.latest ? latestKeeper(stream.latest, this.columns, this.dictionaries) : undefined
   }
 
   /** The tail's table. */
@@ -235,6 +242,7 @@ export class TopicTail {
         // Dealt with (kept or skipped as undecodable): a retry of this batch starts after it.
         dealt = offset
         if (!kept) continue
+        this.latest?.note(this.pending.columns, this.pending.length)
         this.pending.commit(partition, offset)
         list.push(offset)
         this.stats.records++
@@ -380,6 +388,24 @@ export class TopicTail {
       // closed already
     }
   }
+}
+
+/** The keeper of `spec` over the tail's columns: kept values come back as the lake's rows have them (strings, bigint, exact decimal text, µs as bigint). */
+function latestKeeper(spec: LatestSpec, columns: readonly TailColumn[], dictionaries: ReadonlyArray<StringDictionary | undefined>): LatestKeeper {
+  const names = columns.map((c) => c.field.name)
+  const kept = spec.fields.map((f) => names.indexOf(f))
+  const keyDictionary = dictionaries[names.indexOf(spec.key)]
+  if (!keyDictionary) throw new Error(`the latest index's key ${spec.key} must be a string column of the tail`)
+  const valueOf = (k: number, v: unknown): unknown => {
+    if (v === null || v === undefined) return null
+    const c = columns[k]!
+    const dictionary = dictionaries[k]
+    if (dictionary) return dictionary.value(v as number)
+    if (c.kind === 'decimal') return decimalText(BigInt(v as number | bigint), c.scale)
+    if (c.kind === 'bigint') return BigInt(v as number | bigint)
+    return v
+  }
+  return new LatestKeeper(spec, names, (code, values) => ({ key: keyDictionary.value(code), values: values.map((v, j) => valueOf(kept[j]!, v)) }))
 }
 
 /** The bytes per value of a column stored in DuckDB's int64 or int128 layout, else undefined. */
