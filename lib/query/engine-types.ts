@@ -49,8 +49,29 @@ export interface QueryEngine {
    * offsets (a rollup far behind the trades is not kept for: read the trades instead).
    */
   readable(table: EngineTable): boolean
+  /**
+   * The latest row per key of a latest-row rollup (`trades_latest`) in [from, to) at the topics'
+   * high-water marks now, from the engine's in-memory index of it (D91), or undefined when the
+   * index cannot answer exactly (no tail, its lake part not read yet, a range it does not cover):
+   * then run the SQL.
+   */
+  latestRows<T extends QueryRow = QueryRow>(request: LatestIndexRequest): Promise<QueryResult<T> | undefined>
   readonly cache: DataFileCache
   close(): Promise<void>
+}
+
+/** A read of the latest row per key from the engine's index of a latest-row rollup (D91). */
+export interface LatestIndexRequest {
+  readonly table: EngineTable
+  readonly from: Date
+  readonly to: Date
+  /** Only these keys (symbols). */
+  readonly keys?: readonly string[]
+  /** Names of the result's columns, by field (default: the field's name). */
+  readonly names?: Readonly<Record<string, string>>
+  readonly timeoutMs?: number
+  /** The query kind its duration is counted under (default `latest`). */
+  readonly kind?: string
 }
 
 /** The tables SQL can name: the market tables, and the rollups kept of the trades (D74). */
@@ -102,6 +123,12 @@ export interface ReadBoundary {
   readonly tail?: TailRead
   /** The same for the load shedder's deferred topic (records shed and not yet backfilled into the snapshot). */
   readonly deferredTail?: TailRead
+  /**
+   * Set when the engine answered from its in-memory index of the rollup (D91) rather than a
+   * query: the keys it answered. No file is read then; `snapshotId` is the snapshot the index's
+   * lake part holds, and the tail reads are the records it noted past it.
+   */
+  readonly index?: { readonly keys: number }
 }
 
 /** A tail read of one topic: offsets [from, to) per partition, and the records in that range. */

@@ -20,7 +20,7 @@ import type { QueryRow } from './query-result'
  * What the analytics need from the engine (the engine itself, or a test's DuckDB over the same
  * views). Without `readable`, the rollups are never read.
  */
-export type Queryable = Pick<QueryEngine, 'query'> & Partial<Pick<QueryEngine, 'readable'>>
+export type Queryable = Pick<QueryEngine, 'query'> & Partial<Pick<QueryEngine, 'readable' | 'latestRows'>>
 
 /**
  * Runs `fromRollup` when the engine says the rollup `table` is exact now, else, or when the
@@ -369,6 +369,17 @@ export async function latestTrades(engine: Queryable, request: LatestRequest = {
   const symbols = symbolList(request.symbols)
   const range = lookback(request)
   const bySymbol = symbols && symbols.length > 0 ? ' AND list_contains($symbols, symbol)' : ''
+  // The engine's in-memory index of trades_latest where it can answer exactly (D91).
+  const indexed = await engine.latestRows?.<LatestTradeRow & Record<string, unknown>>({
+    table: 'trades_latest',
+    from: range.from,
+    to: range.to,
+    ...(bySymbol ? { keys: symbols } : {}),
+    names: { trade_id: 'tradeId', event_time: 'eventTime' },
+    timeoutMs: request.timeoutMs,
+    kind: 'latest_trades',
+  })
+  if (indexed) return indexed
   // The same SQL over the trades, or over each batch's last trade per symbol (trades_latest, D74):
   // the trade with the highest id of a symbol is the last of its batch.
   const latest = (table: 'trades' | 'trades_latest') =>

@@ -10,9 +10,10 @@ import { schemaById } from '../iceberg/table-metadata'
 import { createConnectionPool } from './connection-pool'
 import { createRefreshLoop } from './engine-refresh'
 import { createTableStates, tableKeeping, topicsOf, type Pin, type TableState } from './engine-tables'
-import { engineTables, type EngineTable, type QueryEngine, type QueryEngineDeps, type QueryEngineOptions, type QueryOptions, type QueryResult } from './engine-types'
+import { engineTables, type EngineTable, type LatestIndexRequest, type QueryEngine, type QueryEngineDeps, type QueryEngineOptions, type QueryOptions, type QueryResult } from './engine-types'
 import { createDataFileCache } from './file-cache'
 import { createKafkaTail, type KafkaTail } from './kafka-tail'
+import { createLatestIndexes } from './latest-read'
 import type { QueryRow } from './query-result'
 import { runQuery, type QueryContext } from './query-run'
 import { createTableLoader, listSnapshots } from './table-loader'
@@ -22,7 +23,7 @@ import { marketTailStream } from './tail-streams'
 // The engine's contract and option types live in engine-types.ts (its parts import them without
 // importing the engine); they are re-exported here, where callers have always found them.
 export { engineTables } from './engine-types'
-export type { EngineTable, EngineTopics, QueryEngine, QueryEngineDeps, QueryEngineOptions, QueryOptions, QueryParam, QueryResult, ReadBoundary, SnapshotInfo, TableRead, TailRead } from './engine-types'
+export type { EngineTable, EngineTopics, LatestIndexRequest, QueryEngine, QueryEngineDeps, QueryEngineOptions, QueryOptions, QueryParam, QueryResult, ReadBoundary, SnapshotInfo, TableRead, TailRead } from './engine-types'
 export { bindParameters } from './query-parameters'
 export { lagRecords, lowestOffsets } from './engine-tables'
 export { trimTarget } from './tail-pins'
@@ -64,6 +65,8 @@ export async function createQueryEngine(options: QueryEngineOptions, deps: Query
 
   const pins = createTailPins(tail, tables, keeping.keptFrom, m)
   let closed = false
+  // Read by the engine's own runs (no refresh of their own: they run inside one).
+  const latest = createLatestIndexes({ namespace: options.namespace, tables, tail, marks, metrics: m, log, query: (sql, qo) => run(sql, qo) })
   const loop = createRefreshLoop({
     refreshMs,
     idleMs: options.tailIdleMs ?? 60_000,
@@ -74,19 +77,20 @@ export async function createQueryEngine(options: QueryEngineOptions, deps: Query
       // blocks are split there while every record of the block is still kept (D90).
       if (tail) for (const t of tables.values()) if (t.derived && t.loaded) for (const topic of topicsOf(t)) await tail.alignFolds(topic, t.offsets.get(topic) ?? new Map())
       await pins.trim()
+      await latest.refresh()
     },
   })
 
   const context: QueryContext = { namespace: options.namespace, tables, keeping, tail, marks, io: deps.io, manifests, cache, loader, pins, metrics: m, onSql: deps.onSql }
 
-  const query = async <T extends QueryRow = QueryRow>(sql: string, qo: QueryOptions = {}): Promise<QueryResult<T>> => {
+  /** One query, without the refresh a query after a rest waits for. */
+  async function run<T extends QueryRow = QueryRow>(sql: string, qo: QueryOptions = {}): Promise<QueryResult<T>> {
     if (closed) throw new WorkbenchError(ErrorCode.ConfigInvalid, 'the query engine is closed')
     const kind = qo.kind ?? 'sql'
     const started = performance.now()
     const timeoutMs = qo.timeoutMs ?? defaultTimeout
     const maxRows = qo.maxRows ?? defaultMaxRows
     if (!Number.isInteger(maxRows) || maxRows < 0) throw new WorkbenchError(ErrorCode.QueryInvalid, `maxRows must be a non-negative integer, not ${maxRows}`)
-    await loop.queryArrives()
     const reads = qo.tables ?? Object.fromEntries(engineTables.filter((n) => new RegExp(`\\b${n}\\b`, 'i').test(sql)).map((n) => [n, {}]))
     const params = qo.params ?? {}
     for (const k of Object.keys(params)) if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new WorkbenchError(ErrorCode.QueryInvalid, `parameter name ${JSON.stringify(k)} is not an identifier`)
@@ -114,15 +118,33 @@ export async function createQueryEngine(options: QueryEngineOptions, deps: Query
     }
   }
 
+  const query = async <T extends QueryRow = QueryRow>(sql: string, qo: QueryOptions = {}): Promise<QueryResult<T>> => {
+    await loop.queryArrives()
+    return run<T>(sql, qo)
+  }
+
+  const readable = (name: EngineTable): boolean => {
+    const t = tables.get(name)
+    if (!t) return false
+    return !t.derived || (keeping.keptFor(t) && keeping.tailHolds(t, tail))
+  }
+  // The index's lake part, before the first read (the refresh loop keeps it after).
+  await latest.refresh()
+
   return {
     query,
     cache,
     refresh: loop.refresh,
-    readable(name) {
-      const t = tables.get(name)
-      if (!t) return false
-      return !t.derived || (keeping.keptFor(t) && keeping.tailHolds(t, tail))
+    async latestRows<T extends QueryRow = QueryRow>(request: LatestIndexRequest) {
+      if (closed) throw new WorkbenchError(ErrorCode.ConfigInvalid, 'the query engine is closed')
+      await loop.queryArrives()
+      // Only while the rollup is exact now, as its SQL reads it (readable), from the index.
+      if (!readable(request.table)) return undefined
+      const result = await latest.read<T>(request)
+      if (result) m?.get('queryDuration').labels(request.kind ?? 'latest').observe(result.timings.totalMs / 1000)
+      return result
     },
+    readable,
     tailPositions(name, which = 'hot') {
       const t = tables.get(name)
       const topic = which === 'hot' ? t?.topic : t?.deferredTopic
@@ -178,7 +200,9 @@ async function openEngineKafka(
         .flatMap((t) => {
           // The rollups of this table's records: the tail keeps their partial rows folded as it reads.
           const folds = [...tables.values()].flatMap((d) => (d.derived?.from === t.name ? [{ name: d.name, partialSql: d.derived.tailSql }] : []))
-          return topicsOf(t).map((topic) => marketTailStream(t.name as 'trades' | 'quotes', { topic, schema: tableSchema(t), start: keptFrom(topic), serde, folds }))
+          // A rollup of the latest row per key: the tail notes it as it reads (D91).
+          const latest = [...tables.values()].find((d) => d.derived?.from === t.name && d.derived.latest)?.derived?.latest
+          return topicsOf(t).map((topic) => marketTailStream(t.name as 'trades' | 'quotes', { topic, schema: tableSchema(t), start: keptFrom(topic), serde, folds, ...(latest ? { latest } : {}) }))
         }),
     })
     log.info('Kafka tail started', Object.fromEntries([...tables.values()].filter((t) => !t.derived).flatMap(topicsOf).map((topic) => [topic, describe(tail!.positions(topic).next)])))

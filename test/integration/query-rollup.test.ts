@@ -53,9 +53,11 @@ describe('queries over the rollups', () => {
     engine = await createQueryEngine({ namespace, topics, cacheDir: scratchDir('query-cache'), refreshMs: 200 }, { catalog, io, kafka, serde, logger: silentLogger })
     const e = engine
     const rawOnly: Queryable = { query: (sql, o) => e.query(sql, o) }
+    // The rollup's SQL without the engine's in-memory index of it (D91).
+    const rollupSql: Queryable = { query: (sql, o) => e.query(sql, o), readable: (t) => e.readable(t) }
     await eventually(async () => (e.readable('bars_1m') && e.readable('trades_latest')) || (await e.refresh(), undefined), 60_000, 'the rollups committed and readable')
 
-    const seen = { rollupReads: 0, withTail: 0, withLake: 0, edgeReads: 0, folded: 0, foldedAndRaw: 0 }
+    const seen = { rollupReads: 0, withTail: 0, withLake: 0, edgeReads: 0, folded: 0, foldedAndRaw: 0, latestIndexed: 0, latestIndexedWithTail: 0 }
     const deadline = Date.now() + 10_000
     while (Date.now() < deadline) {
       sink.alive()
@@ -78,6 +80,17 @@ describe('queries over the rollups', () => {
           if (viaRollup.boundaries.trades) seen.edgeReads++
         }
       }
+      // The latest trade per symbol, three ways, at the same acknowledged trades: the index, the
+      // rollup's SQL, and the trades.
+      const latest = await analytics.latestTrades(e, { lookbackMs: 3_600_000 })
+      expect(latest.rows, 'latest trades from the index').toEqual((await analytics.latestTrades(rollupSql, { lookbackMs: 3_600_000 })).rows)
+      expect(latest.rows, 'latest trades from the trades').toEqual((await analytics.latestTrades(rawOnly, { lookbackMs: 3_600_000 })).rows)
+      expect(latest.rows.map((r) => Number(r.tradeId))).toEqual(symbols.map(() => produced * 150))
+      const li = latest.boundaries.trades_latest
+      if (li?.index) {
+        seen.latestIndexed++
+        if ((li.tail?.records ?? 0) > 0) seen.latestIndexedWithTail++
+      }
     }
     expect(seen.rollupReads, JSON.stringify(seen)).toBeGreaterThan(4)
     expect(seen.withLake, JSON.stringify(seen)).toBeGreaterThan(0)
@@ -85,6 +98,8 @@ describe('queries over the rollups', () => {
     expect(seen.edgeReads, 'ranges cut inside a minute read the trades of their end minutes').toBeGreaterThan(0)
     expect(seen.folded, "some reads took the tail's records as folded blocks").toBeGreaterThan(0)
     expect(seen.foldedAndRaw, 'some took folded blocks and records around them raw').toBeGreaterThan(0)
+    expect(seen.latestIndexed, 'the latest trades came from the index').toBeGreaterThan(0)
+    expect(seen.latestIndexedWithTail, 'some index reads held trades the rollup had not folded yet').toBeGreaterThan(0)
 
     // The latest trade of each symbol: the producer has stopped, so both reads see the same trades.
     const latestViaRollup = await analytics.latestTrades(e, { lookbackMs: 3_600_000 })
