@@ -1,5 +1,5 @@
 export { createQueryEngine, engineTables, bindParameters, trimTarget } from './query-engine'
-export type { QueryEngine, QueryEngineOptions, QueryEngineDeps, QueryOptions, QueryResult, QueryParam, TableRead, ReadBoundary, TailRead, SnapshotInfo, EngineTable, EngineTopics } from './query-engine'
+export type { QueryEngine, QueryEngineOptions, QueryEngineDeps, QueryOptions, QueryResult, QueryParam, TableRead, ReadBoundary, TailRead, SnapshotInfo, EngineTable, EngineTopics, LatestIndexRequest } from './query-engine'
 export { lakeFilesSql } from './lake-files'
 export { createDataFileCache } from './file-cache'
 export type { DataFileCache, DataFileCacheOptions } from './file-cache'
