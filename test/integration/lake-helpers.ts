@@ -36,8 +36,12 @@ import {
   readParquetByFieldId,
   rollupSourceOf,
   schemaById,
+  latestTradesRollup,
+  minuteBarsRollup,
+  runRollup,
+  type TableHandle,
 } from '../../lib/internal'
-import { FatalError, dropTopics, stackConfig, uniqueName } from './helpers'
+import { FatalError, dropTopics, scratchDir, stackConfig, uniqueName } from './helpers'
 
 /** `count` trades per symbol with consecutive ids from `firstId`, one ms apart, exact prices. */
 export function makeTrades(symbols: readonly string[], count: number, firstId = 1, startMicros = BigInt(Date.UTC(2026, 10, 22)) * 1000n): Trade[] {
@@ -283,6 +287,24 @@ export function startTestSink(lake: Pick<LakeTestContext, 'kafka' | 'catalog' | 
     stop: () => {
       abort.abort()
       return run
+    },
+  }
+}
+
+/** The rollups (minute bars, latest trades) of `namespace`'s trades, kept as the maintenance worker keeps them, until stopped. */
+export function startTestRollup(lake: Pick<LakeTestContext, 'catalog' | 'io'>, namespace: string): { stop: () => Promise<void> } {
+  const manifests = createManifestReader(lake.io)
+  const table = (name: string): TableHandle => ({ catalog: lake.catalog, io: lake.io, namespace: [namespace], name, manifests })
+  const abort = new AbortController()
+  const run = runRollup(
+    { namespace, source: 'trades', designs: [minuteBarsRollup, latestTradesRollup], intervalMs: 200, maxAppends: 50, workDir: scratchDir('rollup-work') },
+    { table, logger: silentLogger, metrics: createMetrics() },
+    abort.signal,
+  )
+  return {
+    stop: async () => {
+      abort.abort()
+      await run
     },
   }
 }

@@ -1,19 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   analytics,
-  createMetrics,
   createQueryEngine,
-  createManifestReader,
-  latestTradesRollup,
-  minuteBarsRollup,
-  runRollup,
   silentLogger,
   type QueryEngine,
   type Queryable,
-  type TableHandle,
 } from '../../lib/internal'
 import { eventually, scratchDir, uniqueName } from './helpers'
-import { createLakeTestContext, makeTrades, produceTrades, startTestSink, tableRecords } from './lake-helpers'
+import { createLakeTestContext, makeTrades, produceTrades, startTestSink, tableRecords, startTestRollup } from './lake-helpers'
 
 // The rollups as queries use them: a sink commits trades, the rollup folds them in (run here as
 // the maintenance worker runs it), and the engine answers bars() and latestTrades() from the
@@ -42,14 +36,7 @@ describe('queries over the rollups', () => {
     const sink = startTestSink(lake, { namespace, topics, groupId: uniqueName('sink'), maxRecords: 100_000, maxAgeMs: 300, rowGroupSize: 10_000, workDir: scratchDir('sink-work') })
     await eventually(async () => (sink.alive(), (await tableRecords(catalog, namespace, 'trades')) === produced * 150 * symbols.length || undefined), 60_000, 'the first trades committed')
 
-    const manifests = createManifestReader(io)
-    const table = (name: string): TableHandle => ({ catalog, io, namespace: [namespace], name, manifests })
-    const rollupStop = new AbortController()
-    const rollup = runRollup(
-      { namespace, source: 'trades', designs: [minuteBarsRollup, latestTradesRollup], intervalMs: 200, maxAppends: 50, workDir: scratchDir('rollup-work') },
-      { table, logger: silentLogger, metrics: createMetrics() },
-      rollupStop.signal,
-    )
+    const rollup = startTestRollup(lake, namespace)
     engine = await createQueryEngine({ namespace, topics, cacheDir: scratchDir('query-cache'), refreshMs: 200 }, { catalog, io, kafka, serde, logger: silentLogger })
     const e = engine
     const rawOnly: Queryable = { query: (sql, o) => e.query(sql, o) }
@@ -108,8 +95,7 @@ describe('queries over the rollups', () => {
     expect(latestViaRollup.rows).toEqual(latestViaTrades.rows)
     expect(latestViaRollup.rows.map((r) => Number(r.tradeId))).toEqual(symbols.map(() => produced * 150))
 
-    rollupStop.abort()
-    await rollup
+    await rollup.stop()
     await sink.stop()
   })
 })

@@ -1,19 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   analytics,
-  createManifestReader,
-  createMetrics,
   createQueryEngine,
-  latestTradesRollup,
-  minuteBarsRollup,
-  runRollup,
   silentLogger,
   type QueryEngine,
   type Queryable,
-  type TableHandle,
 } from '../../lib/internal'
 import { eventually, uniqueName, scratchDir } from './helpers'
-import { createLakeTestContext, makeTrades, produceTrades, startTestSink, tableRecords, type TestSink } from './lake-helpers'
+import { createLakeTestContext, makeTrades, produceTrades, startTestSink, tableRecords, type TestSink, startTestRollup } from './lake-helpers'
 
 /**
  * A tail with no query for a while rests (reads nothing); the next query resumes it from the
@@ -49,14 +43,7 @@ describe('a resting Kafka tail', () => {
     await produceTrades(kafka, serde, topics.trades, part(1))
     await committed(perPart * symbols.length, 'the first part committed', sink)
     // The rollups, kept as the maintenance worker keeps them, all along.
-    const manifests = createManifestReader(io)
-    const table = (name: string): TableHandle => ({ catalog, io, namespace: [namespace], name, manifests })
-    const rollupStop = new AbortController()
-    const rollup = runRollup(
-      { namespace, source: 'trades', designs: [minuteBarsRollup, latestTradesRollup], intervalMs: 200, maxAppends: 50, workDir: scratchDir('rollup-work') },
-      { table, logger: silentLogger, metrics: createMetrics() },
-      rollupStop.signal,
-    )
+    const rollup = startTestRollup(lake, namespace)
 
     engine = await createQueryEngine({ namespace, topics, cacheDir: scratchDir('query-cache'), refreshMs: 100, tailIdleMs: 400 }, { catalog, io, kafka, serde, logger: silentLogger })
     const e = engine
@@ -98,7 +85,6 @@ describe('a resting Kafka tail', () => {
       30_000,
       'the latest trades answered from the index',
     )
-    rollupStop.abort()
-    await rollup
+    await rollup.stop()
   })
 })
