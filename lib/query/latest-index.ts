@@ -17,6 +17,7 @@
  * in the range when its latest time is before it; otherwise (a later row out of the range) the
  * index cannot tell, and the caller runs the SQL. Pure: no IO.
  */
+import { ErrorCode, WorkbenchError } from '../errors/index'
 
 /** Which columns make the index: the key (symbol), the order (trade id) and the time (µs). */
 export interface LatestSpec {
@@ -103,7 +104,7 @@ export class LatestKeeper {
   ) {
     const index = (name: string): number => {
       const k = columnNames.indexOf(name)
-      if (k < 0) throw new Error(`the latest index needs column ${name}, which the tail does not keep`)
+      if (k < 0) throw new WorkbenchError(ErrorCode.ConfigInvalid, `the latest index needs column ${name}, which the tail does not keep`)
       return k
     }
     this.keyColumn = index(spec.key)

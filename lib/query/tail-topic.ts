@@ -21,7 +21,7 @@ import {
   type DuckDBVector,
 } from '@duckdb/node-api'
 import type { KafkaMessage } from 'kafkajs'
-import { errorMessage, isWorkbenchError } from '../errors/index'
+import { ErrorCode, WorkbenchError, errorMessage, isWorkbenchError } from '../errors/index'
 import { quoteIdent } from '../iceberg/duckdb-sql'
 import type { Schema } from '../iceberg/spec-types'
 import type { Logger } from '../logger/index'
@@ -395,7 +395,7 @@ function latestKeeper(spec: LatestSpec, columns: readonly TailColumn[], dictiona
   const names = columns.map((c) => c.field.name)
   const kept = spec.fields.map((f) => names.indexOf(f))
   const keyDictionary = dictionaries[names.indexOf(spec.key)]
-  if (!keyDictionary) throw new Error(`the latest index's key ${spec.key} must be a string column of the tail`)
+  if (!keyDictionary) throw new WorkbenchError(ErrorCode.ConfigInvalid, `the latest index's key ${spec.key} must be a string column of the tail`)
   const valueOf = (k: number, v: unknown): unknown => {
     if (v === null || v === undefined) return null
     const c = columns[k]!
