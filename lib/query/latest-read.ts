@@ -15,6 +15,7 @@ import type { EngineTable, LatestIndexRequest, QueryOptions, QueryResult, ReadBo
 import type { KafkaTail } from './kafka-tail'
 import { answerLatest, type LatestEntry, type LatestSpec } from './latest-index'
 import { arrowTableOf, type QueryRow } from './query-result'
+import { readEnds, topicMarks } from './query-run'
 
 /**
  * The engine's in-memory index of a latest-row rollup (`trades_latest`; latest-index.ts, D91).
@@ -61,6 +62,8 @@ export function createLatestIndexes(deps: LatestIndexDeps): LatestIndexes {
   const lakeMs = (deps.lakeDays ?? 7) * 86_400_000
   const parts = new Map<EngineTable, LakePart>()
   const indexed = [...tables.values()].filter((t) => t.derived?.latest !== undefined)
+  /** Per indexed table, once: how each kept field becomes a row value and a result column. */
+  const codecs = new Map(indexed.map((t) => [t.name, t.derived!.latest!.fields.map((f) => fieldCodec(t.design.schema.fields.find((x) => x.name === f)!))]))
 
   const build = async (t: TableState, spec: LatestSpec): Promise<void> => {
     const meta = t.loaded?.metadata
@@ -109,7 +112,7 @@ export function createLatestIndexes(deps: LatestIndexDeps): LatestIndexes {
       if (keepers.some((k) => k === undefined)) return undefined
       // The topics' high-water marks at the read's start, as a hybrid query takes them; then the
       // tail must have taken every record below them.
-      const ends = await Promise.all(topics.map(async (topic) => new Map((await marks.of(topic)).map((p) => [p.partition, BigInt(p.high)]))))
+      const ends = await Promise.all(topics.map((topic) => topicMarks(marks, topic)))
       const tailStart = performance.now()
       for (const [i, topic] of topics.entries()) if (!tail.reached(topic, ends[i]!)) await tail.waitFor(topic, ends[i]!, request.timeoutMs ?? 30_000)
       const tailMs = performance.now() - tailStart
@@ -118,11 +121,10 @@ export function createLatestIndexes(deps: LatestIndexDeps): LatestIndexes {
       const execStart = performance.now()
       const answer = answerLatest([part.entries, ...keepers.map((k) => k!.entries())], range, request.keys ? new Set(request.keys) : undefined)
       if (!answer) return undefined
-      const fields = spec.fields.map((f) => t.design.schema.fields.find((x) => x.name === f)!)
       const reads: TailRead[] = topics.map((topic, i) => ({
         topic,
         from: Object.fromEntries(from[i]!),
-        to: Object.fromEntries([...ends[i]!].map(([p, e]) => [p, e > (from[i]!.get(p) ?? 0n) ? e : (from[i]!.get(p) ?? 0n)])),
+        to: Object.fromEntries(readEnds(from[i]!, ends[i]!)),
         records: tail.count(topic, from[i]!, ends[i]!),
       }))
       const boundary: ReadBoundary = {
@@ -137,7 +139,7 @@ export function createLatestIndexes(deps: LatestIndexDeps): LatestIndexes {
         ...(reads[0] ? { tail: reads[0] } : {}),
         ...(reads[1] ? { deferredTail: reads[1] } : {}),
       }
-      const result = resultOf<T>(answer, fields, request.names ?? {}, { [request.table]: boundary }, { planMs: 0, tailMs, executeMs: performance.now() - execStart, totalMs: performance.now() - started })
+      const result = resultOf<T>(answer, codecs.get(request.table)!, request.names ?? {}, { [request.table]: boundary }, { planMs: 0, tailMs, executeMs: performance.now() - execStart, totalMs: performance.now() - started })
       deps.metrics?.get('queryTailReads').labels('index').inc()
       return result
     },
@@ -153,29 +155,36 @@ function lakePartSql(table: string, spec: LatestSpec): string {
 }
 
 /** How a field's indexed value (strings, bigint, µs as bigint, exact decimal text) becomes a row value, and its DuckDB type for the columns and Arrow. */
-function fieldCodec(field: NestedField): { type: DuckDBType; row: (v: unknown) => unknown; duck: (v: unknown) => DuckDBValue } {
+interface FieldCodec {
+  readonly name: string
+  readonly type: DuckDBType
+  readonly row: (v: unknown) => unknown
+  readonly duck: (v: unknown) => DuckDBValue
+}
+
+function fieldCodec(field: NestedField): FieldCodec {
   const p = parsePrimitiveType(field.type as string)
+  const name = field.name
   switch (p.kind) {
     case 'timestamptz':
-      return { type: TIMESTAMPTZ, row: (v) => new Timestamp(v as bigint), duck: (v) => new DuckDBTimestampTZValue(v as bigint) }
+      return { name, type: TIMESTAMPTZ, row: (v) => new Timestamp(v as bigint), duck: (v) => new DuckDBTimestampTZValue(v as bigint) }
     case 'long':
-      return { type: BIGINT, row: (v) => v, duck: (v) => v as bigint }
+      return { name, type: BIGINT, row: (v) => v, duck: (v) => v as bigint }
     case 'decimal':
-      return { type: DECIMAL(p.precision, p.scale), row: (v) => v, duck: (v) => new DuckDBDecimalValue(BigInt((v as string).replace('.', '')), p.precision, p.scale) }
+      return { name, type: DECIMAL(p.precision, p.scale), row: (v) => v, duck: (v) => new DuckDBDecimalValue(BigInt((v as string).replace('.', '')), p.precision, p.scale) }
     default:
-      return { type: VARCHAR, row: (v) => v, duck: (v) => v as string }
+      return { name, type: VARCHAR, row: (v) => v, duck: (v) => v as string }
   }
 }
 
 function resultOf<T extends QueryRow>(
   entries: readonly LatestEntry[],
-  fields: readonly NestedField[],
+  codecs: readonly FieldCodec[],
   names: Readonly<Record<string, string>>,
   boundaries: QueryResult['boundaries'],
   timings: QueryResult['timings'],
 ): QueryResult<T> {
-  const codecs = fields.map(fieldCodec)
-  const columnNames = fields.map((f) => names[f.name] ?? f.name)
+  const columnNames = codecs.map((c) => names[c.name] ?? c.name)
   const rows = entries.map((e) => Object.fromEntries(columnNames.map((n, j) => [n, e.values[j] === null ? null : codecs[j]!.row(e.values[j])]))) as T[]
   return {
     rows,

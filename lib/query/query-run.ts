@@ -199,12 +199,27 @@ function takeMarks(ctx: QueryContext, prepared: readonly PreparedRead[]): Map<st
   for (const { froms } of prepared) {
     for (const { topic } of froms) {
       if (marks.has(topic)) continue
-      const mark = ctx.marks!.of(topic).then((ps) => new Map(ps.map((p) => [p.partition, BigInt(p.high)])))
+      const mark = topicMarks(ctx.marks!, topic)
       mark.catch(() => undefined)
       marks.set(topic, mark)
     }
   }
   return marks
+}
+
+/** Every partition's high-water mark of `topic`, taken now, as offsets. */
+export async function topicMarks(marks: HighWaterMarks, topic: string): Promise<SnapshotOffsets> {
+  return new Map((await marks.of(topic)).map((p) => [p.partition, BigInt(p.high)]))
+}
+
+/** Where a tail read from `from` ends at `ends`, per partition: never below its snapshot (a tail behind the lake reads nothing there). */
+export function readEnds(from: SnapshotOffsets, ends: SnapshotOffsets): Map<number, bigint> {
+  const to = new Map<number, bigint>()
+  for (const [p, end] of ends) {
+    const begin = from.get(p) ?? 0n
+    to.set(p, end > begin ? end : begin)
+  }
+  return to
 }
 
 /**
@@ -327,12 +342,7 @@ function readTails(tail: KafkaTail, scope: string, fold: string | undefined, fro
   const sqls: string[] = []
   const bounds: TailBound[] = []
   for (const { topic, offsets: from } of froms) {
-    // A read never ends below its snapshot (a tail behind the lake reads nothing there).
-    const to = new Map<number, bigint>()
-    for (const [p, end] of ends.get(topic) ?? []) {
-      const begin = from.get(p) ?? 0n
-      to.set(p, end > begin ? end : begin)
-    }
+    const to = readEnds(from, ends.get(topic) ?? new Map())
     tail.checkKept(topic, from, to)
     const records = tail.count(topic, from, to)
     // Where the tail folds this topic, its `_seq` bounds skip the rows before the read, folded or not.
