@@ -5,7 +5,8 @@
  * 1. Lake: N synthetic trades of 20 symbols over the last 24 hours (and M quotes), written in
  *    time order as 1M-row appends through the same Parquet writer and commit path as the sink
  *    (so files are sorted by symbol and time, one per day × symbol bucket per append). Kept in
- *    namespace `bench_query` and reused by later runs (`--reload` writes it again).
+ *    namespace `bench_query` and reused by later runs within the hour (`--reload` writes it
+ *    again; so does a run more than an hour after the load, whose 24 h would hold less of it).
  * 2. Live tail: a worker process (bench/live-producer.ts) produces `rate` trades/s (and quotes)
  *    to fresh topics while the sink worker (pipelines/iceberg-sink.ts, default 30 s commits)
  *    commits them and the maintenance worker (pipelines/maintenance.ts) keeps the rollups and
@@ -62,6 +63,11 @@ import { engineNodeFlags } from '../stack/lib/node-flags'
 
 declareArgs({ 'namespace': 'string', 'only': 'string', 'quotes': 'string', 'rate': 'string', 'runs': 'string', 'trades': 'string', 'reload': 'boolean' })
 
+/** The trades table property naming the end of the bulk-loaded trades (ms since the epoch). */
+const bulkToKey = 'k2.bench.bulk-to-ms'
+/** A lake whose bulk trades end longer ago than this is written again: the queries read the last 24 h. */
+const maxLakeAgeMs = 3_600_000
+
 const round = (x: number, digits = 1): number => Math.round(x * 10 ** digits) / 10 ** digits
 const say = (msg: string): boolean => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${msg}\n`)
 
@@ -95,8 +101,24 @@ async function main(): Promise<void> {
     const snap = currentSnapshot((await catalog.loadTable([namespace], table)).metadata)
     return snap ? Number(snap.summary['total-records']) : 0
   }
-  if (flag('reload') || (await records('trades')) < tradesWanted || (await records('quotes')) < quotesWanted) {
-    say(`writing ${tradesWanted.toLocaleString('en')} trades and ${quotesWanted.toLocaleString('en')} quotes into ${namespace} (first run only)`)
+  // The queries ask of the last 24 h: a lake written hours ago holds less of that window (the
+  // 24-hour bars of a lake 6 h old read 18 h of it, and "6 h ago" reads the live runs' commits).
+  const bulkTo = async (): Promise<number | undefined> => {
+    if (!(await catalog.tableExists([namespace], 'trades'))) return undefined
+    const text = (await catalog.loadTable([namespace], 'trades')).metadata.properties?.[bulkToKey]
+    return text === undefined ? undefined : Number(text)
+  }
+  const lakeEnd = await bulkTo()
+  const stale = lakeEnd === undefined || Date.now() - lakeEnd > maxLakeAgeMs
+  if (flag('reload') || stale || (await records('trades')) < tradesWanted || (await records('quotes')) < quotesWanted) {
+    const why = flag('reload')
+      ? '--reload'
+      : lakeEnd !== undefined && stale
+        ? `its trades end ${((Date.now() - lakeEnd) / 3_600_000).toFixed(1)} h ago, so the last 24 h would hold less of them`
+        : (await catalog.tableExists([namespace], 'trades'))
+          ? `its trades table does not say when its trades end (${bulkToKey})`
+          : 'first run'
+    say(`writing ${tradesWanted.toLocaleString('en')} trades and ${quotesWanted.toLocaleString('en')} quotes into ${namespace} (${why})`)
     for (const t of ['trades', 'quotes', minuteBarsTable.name, latestTradesTable.name]) await catalog.dropTable([namespace], t, true).catch(() => undefined)
     const now = BigInt(Date.now()) * 1000n
     const from = now - 24n * 3_600_000_000n
@@ -104,6 +126,7 @@ async function main(): Promise<void> {
     const market = createMarket(11)
     await bulkLoad(catalog, io, loadConn, namespace, tradesTable, tradesWanted, from, to, (at) => market.trade(at))
     await bulkLoad(catalog, io, loadConn, namespace, quotesTable, quotesWanted, from, to, (at) => market.quote(at))
+    await catalog.commitTable([namespace], 'trades', [], [{ action: 'set-properties', updates: { [bulkToKey]: String(to / 1000n) } }])
   }
   // As the maintenance worker would: merge the small files earlier runs' live commits left, in
   // the rollups too (they follow the sink every 5 s; a rollup not there yet is folded below).
@@ -116,6 +139,7 @@ async function main(): Promise<void> {
   }
   const lakeTrades = await records('trades')
   const lakeQuotes = await records('quotes')
+  const bulkEndMs = (await bulkTo())!
   say(`lake: ${lakeTrades.toLocaleString('en')} trades, ${lakeQuotes.toLocaleString('en')} quotes`)
   loadConn.closeSync()
   loadDuck.closeSync()
@@ -194,6 +218,7 @@ async function main(): Promise<void> {
   say(`rollups readable after ${((Date.now() - rollupStart) / 1000).toFixed(1)} s`)
 
   // ---- 3. queries -----------------------------------------------------------------------------
+  const queriesStartMs = Date.now()
   const floorDuck = await DuckDBInstance.create(':memory:', { memory_limit: config.query.memoryLimit })
   const floor = await floorDuck.connect()
   let captured: Captured | undefined
@@ -390,7 +415,7 @@ async function main(): Promise<void> {
     command: `npm run bench:query -- ${process.argv.slice(2).join(' ')}`.trim(),
     date: new Date().toISOString(),
     machine: describeMachine(),
-    lake: { trades: lakeTrades, quotes: lakeQuotes, namespace, layout: 'day(event_time) + bucket[16](symbol), sorted by symbol, event_time; 1M-row appends' },
+    lake: { trades: lakeTrades, quotes: lakeQuotes, namespace, layout: 'day(event_time) + bucket[16](symbol), sorted by symbol, event_time; 1M-row appends', bulkEndMinutesBeforeQueries: round((queriesStartMs - bulkEndMs) / 60_000) },
     live: { tradesPerSecond: rate, produced, sinkCommitEveryMs: config.sink.maxAgeMs },
     engine: { refreshMs: config.query.refreshMs, memoryLimit: config.query.memoryLimit, threads: os.cpus().length },
     seeds: { p50Ms: 388, p99Ms: 681 },
@@ -406,7 +431,7 @@ async function main(): Promise<void> {
     '',
     `Command: \`${result.command}\` on ${result.date.slice(0, 10)}.`,
     `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node} with ${engineNodeFlags.join(' ')} (the engine's V8 flags, as the API and the notebooks' kernel run it); the whole local stack on the same machine.`,
-    `Lake: ${lakeTrades.toLocaleString('en')} trades and ${lakeQuotes.toLocaleString('en')} quotes over 24 h (${result.lake.layout}). Live tail: ${rate.toLocaleString('en')} trades/s produced by a worker process while the sink worker commits every ${config.sink.maxAgeMs / 1000} s and the maintenance worker keeps the rollups and compacts, each in its own process as a user runs them.`,
+    `Lake: ${lakeTrades.toLocaleString('en')} trades and ${lakeQuotes.toLocaleString('en')} quotes over 24 h (${result.lake.layout}), their bulk load ending ${result.lake.bulkEndMinutesBeforeQueries} min before the first query (a lake over an hour old is written again). Live tail: ${rate.toLocaleString('en')} trades/s produced by a worker process while the sink worker commits every ${config.sink.maxAgeMs / 1000} s and the maintenance worker keeps the rollups and compacts, each in its own process as a user runs them.`,
     `Each query: 3 warm-ups, then ${runs} runs; the floor is the same SQL in plain DuckDB over the same rows as local Parquet: the data files the engine read, and the Kafka tail's rows it read (for a rollup, its partial rows), written to a Parquet file after each run (read_parquet by name; no planning, no catalog, no Kafka), rows read with DuckDB's own JS conversion. Latency is wall time in this process; peak RSS is this process (engine, tail, DuckDB). The two wide queries read the one-minute rollups (trades_bars_1m, trades_latest: D72, D74), kept by the maintenance worker beside the sink, and the tail's records past them as partial rows the tail keeps folded (D83); the floor reads the same rollup files and the same partial rows. The latest trade per symbol is answered from the engine's in-memory index of trades_latest and of the tail's records past it (D91) where it can answer exactly (${results.find((r) => r.name === 'latest_per_symbol')?.indexedRuns ?? 0} of ${runs} runs here), planning no query; its floor is still the rollup's SQL over the rollup's files and partial rows, which the engine reads through SQL alone after each timed run. Their figures before the rollups (2026-12-02, same command): 1-hour bars over 24 h p50 613 / p99 1,236 ms, latest trade per symbol p50 360 / p99 528 ms.`,
     '',
     '| query | rows | files read | tail records | p50 ms | p95 ms | p99 ms | plan / tail / execute p50 ms | floor p50 / p99 ms | ratio p50 / p99 | peak RSS MiB | target |',
