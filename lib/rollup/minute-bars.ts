@@ -142,24 +142,30 @@ export function rollupAnswers(stepMicros: bigint, fromMs: number, toMs: number):
 
 /**
  * Bars over views `bars_1m` (partial bars: the rollup and its tail) and, when the range cuts a
- * minute, `trades`: partials of the whole minutes [$inner_from, $inner_to) from the rollup, and of
- * the trades in [$from, $inner_from) (`startEdge`) and [$inner_to, $to) (`endEdge`) folded at query
- * time, merged as `mergedBarsSql` merges. Each edge is its own simple range, so DuckDB pushes it
- * into the Parquet scan (an OR of the two read whole files). `symbols` adds
- * `list_contains($symbols, symbol)`. Takes `$from`, `$to`, `$inner_from`, `$inner_to`, `$step`,
- * `$limit` (and `$symbols`).
+ * minute, `trades`: partials of the whole minutes [$inner_from, $inner_to) from the rollup, and
+ * the trades in [$from, $inner_from) (`startEdge`) and [$inner_to, $to) (`endEdge`), merged as
+ * `mergedBarsSql` merges. Each edge trade enters the merge as a partial bar of its own (open,
+ * high, low and close its price, one trade, first and last id its id): a bar of one trade merges
+ * like any other, so the edges need no aggregation of their own. DuckDB plans every run afresh
+ * (D88); folding the edges into per-minute partials first cost a second aggregation to plan and
+ * run, ~0.6 ms of the 1-hour bars over 24 h (measured 2026-12-06). Each edge is its own simple
+ * range, so DuckDB pushes it into the Parquet scan (an OR of the two read whole files).
+ * `symbols` adds `list_contains($symbols, symbol)`. Takes `$from`, `$to`, `$inner_from`,
+ * `$inner_to`, `$step`, `$limit` (and `$symbols`).
  */
 export function rollupBarsSql(options: { readonly symbols: boolean; readonly startEdge: boolean; readonly endEdge: boolean }): string {
   const bySymbol = options.symbols ? ' AND list_contains($symbols, symbol)' : ''
-  const columns = partialBarColumns.join(', ')
-  // The minutes the range cuts at its ends, both in one aggregation: their minutes differ, so they
-  // group apart. Each keeps its own scan of the trades, a simple range DuckDB pushes into the
-  // Parquet scan (an OR of the two read whole files); DuckDB plans the statement afresh on every
-  // run (D88), and a second aggregation cost ~0.9 ms of planning (the 1-minute bars of one hour).
-  const edge = (lo: string, hi: string): string => `SELECT symbol, trade_id, event_time, price, quantity FROM trades WHERE event_time >= ${lo} AND event_time < ${hi}${bySymbol}`
-  const edges = [...(options.startEdge ? [edge('$from', '$inner_from')] : []), ...(options.endEdge ? [edge('$inner_to', '$to')] : [])]
-  const parts = [`SELECT ${columns} FROM bars_1m WHERE minute >= $inner_from AND minute < $inner_to${bySymbol}`]
-  if (edges.length > 0) parts.push(`SELECT ${columns} FROM (${partialBarsSql(`(${edges.join(' UNION ALL ')})`)})`)
+  // A trade as a partial bar, in the rollup's column order (`minute` is its own time: the merge
+  // buckets it by `$step`, a whole number of minutes, as it would its minute).
+  const edge = (lo: string, hi: string): string =>
+    `SELECT symbol, event_time AS minute, price AS open, price AS high, price AS low, price AS close, quantity AS volume, price * quantity AS notional,
+            1 AS trades, trade_id AS first_trade_id, trade_id AS last_trade_id
+       FROM trades WHERE event_time >= ${lo} AND event_time < ${hi}${bySymbol}`
+  const parts = [
+    `SELECT ${partialBarColumns.join(', ')} FROM bars_1m WHERE minute >= $inner_from AND minute < $inner_to${bySymbol}`,
+    ...(options.startEdge ? [edge('$from', '$inner_from')] : []),
+    ...(options.endEdge ? [edge('$inner_to', '$to')] : []),
+  ]
   return mergedBarsSql(`(${parts.join(' UNION ALL ')}) AS parts`)
 }
 
