@@ -49,9 +49,14 @@ function bigInt128(words: Int32Array, w: number): bigint {
   return (bigInt64(words, w + 2) << 64n) | (BigInt(words[w + 1]! >>> 0) << 32n) | BigInt(words[w]! >>> 0)
 }
 
-const powersOfTen = Array.from({ length: 16 }, (_, k) => 10 ** k)
+/**
+ * 10^k for every scale DuckDB allows (0–38). Beyond 10^22 a double is not exact, but only where
+ * the unit exceeds any safe `scaled` (2^53 < 10^16): the whole part is then 0 and the fraction
+ * `scaled` itself, whatever the unit's rounding.
+ */
+const powersOfTen = Array.from({ length: 39 }, (_, k) => 10 ** k)
 
-/** An exact decimal's text from its scaled integer held as a safe number (|scaled| < 2^53). */
+/** An exact decimal's text from its scaled integer held as a safe number (|scaled| < 2^53), at any scale 0–38. */
 export function decimalTextOfNumber(scaled: number, scale: number): string {
   if (scale === 0) return String(scaled)
   const unit = powersOfTen[scale]!

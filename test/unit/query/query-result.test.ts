@@ -108,5 +108,23 @@ describe('rows straight from result chunks', () => {
     expect(decimalText(0n, 2)).toBe('0.00')
     expect(decimalText(-123n, 0)).toBe('-123')
     expect(decimalText(10n ** 30n + 5n, 16)).toBe('100000000000000.0000000000000005')
+    // Scales past 15 (a sum of price × quantity is DECIMAL(38, 16)): these read as NaN once.
+    expect(decimalTextOfNumber(226959148972000, 16)).toBe('0.0226959148972000')
+    expect(decimalTextOfNumber(-5, 38)).toBe(`-0.${'5'.padStart(38, '0')}`)
+    expect(decimalTextOfNumber(Number.MAX_SAFE_INTEGER, 16)).toBe(decimalText(BigInt(Number.MAX_SAFE_INTEGER), 16))
+    expect(decimalTextOfNumber(Number.MAX_SAFE_INTEGER, 22)).toBe(decimalText(BigInt(Number.MAX_SAFE_INTEGER), 22))
+    expect(decimalTextOfNumber(Number.MAX_SAFE_INTEGER, 30)).toBe(decimalText(BigInt(Number.MAX_SAFE_INTEGER), 30))
+  })
+
+  it('reads decimals of every scale as DuckDB prints them, small and large', async () => {
+    const sql = `SELECT v FROM (VALUES (CAST(0.0226959148972 AS DECIMAL(38, 16))), (CAST(-0.0000000000000001 AS DECIMAL(38, 16))), (CAST(123456789012345678901.25 AS DECIMAL(38, 16))), (CAST(0.5 AS DECIMAL(38, 16)))) t(v)`
+    for (const scale of [16, 18, 22, 30, 37]) {
+      const typed = sql.replaceAll('DECIMAL(38, 16)', `DECIMAL(38, ${scale})`).replace('123456789012345678901.25', scale > 17 ? '1.25' : '123456789012345678901.25')
+      const r = await (await db.prepare(typed)).run()
+      const { chunks, rows } = await readChunks(r, 100)
+      const got = rowsOfChunks(['v'], r.columnTypes(), chunks, rows).map((x) => x.v)
+      const printed = (await (await db.prepare(`SELECT CAST(v AS VARCHAR) AS v FROM (${typed})`)).runAndReadAll()).getRows().map((x) => x[0])
+      expect(got, `DECIMAL(38, ${scale})`).toEqual(printed)
+    }
   })
 })
