@@ -106,7 +106,7 @@ async function main(): Promise<void> {
   const bulkTo = async (): Promise<number | undefined> => {
     if (!(await catalog.tableExists([namespace], 'trades'))) return undefined
     const text = (await catalog.loadTable([namespace], 'trades')).metadata.properties?.[bulkToKey]
-    return text === undefined ? undefined : Number(text)
+    return text === undefined || !Number.isFinite(Number(text)) ? undefined : Number(text)
   }
   const lakeEnd = await bulkTo()
   const stale = lakeEnd === undefined || Date.now() - lakeEnd > maxLakeAgeMs
