@@ -159,6 +159,8 @@ export interface WorkbenchConfig {
     /** Local copies of immutable data files (under the cache folder by default). */
     readonly cacheDir: string
     readonly cacheMaxBytes: number
+    /** Minute slices kept for reads confined to a few minutes, such as the bars' edges (D93; 0: none). */
+    readonly slices: number
     /** How often the engine reloads table metadata (the Kafka tail covers what is newer). */
     readonly refreshMs: number
     /** The Kafka tail rests after this long with no query (0: it always reads). */
@@ -558,13 +560,14 @@ function readMaintenance(r: EnvReader, offset: number, sinkMaxUncommittedMs: num
 function readQuery(r: EnvReader, root: string, state: string): WorkbenchConfig['query'] {
   const cacheDir = path.resolve(root, r.str('K2_QUERY_CACHE_DIR', path.join(state, 'query-cache'), 'local copies of lake data files read by queries'))
   const cacheMaxBytes = r.int('K2_QUERY_CACHE_MAX_BYTES', 4 * 2 ** 30, 'bytes of data file copies to keep', 0, 2 ** 50)
+  const slices = r.int('K2_QUERY_SLICES', 64, 'minute slices of lake files the query engine keeps for reads confined to a few minutes (0: none)', 0, 100_000)
   const refreshMs = r.int('K2_QUERY_REFRESH_MS', 1000, 'how often the query engine reloads table metadata', 50, 3_600_000)
   const tailIdleMs = r.int('K2_QUERY_TAIL_IDLE_MS', 60_000, 'how long the Kafka tail reads with no query before it rests (0: always)', 0, 86_400_000)
   const timeoutMs = r.int('K2_QUERY_TIMEOUT_MS', 30_000, 'default query timeout', 100, 3_600_000)
   const concurrency = r.int('K2_QUERY_CONCURRENCY', 4, 'queries at the same time per engine', 1, 64)
   const memoryLimit = r.str('K2_QUERY_MEMORY_LIMIT', '2GB', "DuckDB's memory limit in the query engine")
   if (!/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(memoryLimit)) r.problems.push(`K2_QUERY_MEMORY_LIMIT=${JSON.stringify(memoryLimit)} is not a size such as 2GB or 512MiB`)
-  return { cacheDir, cacheMaxBytes, refreshMs, tailIdleMs, timeoutMs, concurrency, memoryLimit }
+  return { cacheDir, cacheMaxBytes, slices, refreshMs, tailIdleMs, timeoutMs, concurrency, memoryLimit }
 }
 
 /**

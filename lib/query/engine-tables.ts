@@ -33,6 +33,9 @@ const derivedTables: Readonly<Partial<Record<EngineTable, DerivedTable>>> = {
   },
 }
 
+/** The time of a market table's rows (trades and quotes): their partitions, sort order and the engine's minute slices (D93) go by it. */
+export const marketTimeColumn = 'event_time'
+
 /** How long a rollup's loaded metadata serves before it is reloaded. */
 export const derivedRefreshMs = 5_000
 

@@ -119,6 +119,11 @@ export interface ReadBoundary {
   readonly lakeRecords: bigint
   /** Locations of the data files read. */
   readonly files: readonly string[]
+  /**
+   * Minutes of those files read from the engine's minute slices (D93): the rows of a minute the
+   * read is confined to, decoded once from the same files. Absent when every row came from the files.
+   */
+  readonly lakeSlices?: number
   /** The tail read of the hot topic: offsets [from, to) per partition, and the records in that range. */
   readonly tail?: TailRead
   /** The same for the load shedder's deferred topic (records shed and not yet backfilled into the snapshot). */
@@ -186,6 +191,8 @@ export interface QueryEngineOptions {
   readonly cacheDir: string
   /** Default 4 GiB. */
   readonly cacheMaxBytes?: number
+  /** Minute slices kept for reads confined to a few minutes (D93; default 64, 0: none). */
+  readonly slices?: number
   /** How often table metadata is reloaded in the background (default 1000 ms). */
   readonly refreshMs?: number
   /** The Kafka tail rests after this long with no query (default 60 000 ms; 0: it always reads). */

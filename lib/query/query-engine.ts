@@ -9,13 +9,14 @@ import { createManifestReader } from '../iceberg/manifest-io'
 import { schemaById } from '../iceberg/table-metadata'
 import { createConnectionPool } from './connection-pool'
 import { createRefreshLoop } from './engine-refresh'
-import { createTableStates, tableKeeping, topicsOf, type Pin, type TableState } from './engine-tables'
+import { createTableStates, tableKeeping, topicsOf, type TableState } from './engine-tables'
 import { engineTables, type EngineTable, type LatestIndexRequest, type QueryEngine, type QueryEngineDeps, type QueryEngineOptions, type QueryOptions, type QueryResult } from './engine-types'
 import { createDataFileCache } from './file-cache'
 import { createKafkaTail, type KafkaTail } from './kafka-tail'
+import { createLakeSlices } from './lake-slices'
 import { createLatestIndexes } from './latest-read'
 import type { QueryRow } from './query-result'
-import { runQuery, type QueryContext } from './query-run'
+import { runQuery, type QueryContext, type QueryHolds } from './query-run'
 import { createTableLoader, listSnapshots } from './table-loader'
 import { createTailPins } from './tail-pins'
 import { marketTailStream } from './tail-streams'
@@ -81,7 +82,8 @@ export async function createQueryEngine(options: QueryEngineOptions, deps: Query
     },
   })
 
-  const context: QueryContext = { namespace: options.namespace, tables, keeping, tail, marks, io: deps.io, manifests, cache, loader, pins, metrics: m, onSql: deps.onSql }
+  const slices = createLakeSlices({ dir: path.join(options.cacheDir, 'slices'), max: options.slices ?? 64, connect: () => duck.connect(), cache, logger: log, ...(m ? { metrics: m } : {}) })
+  const context: QueryContext = { namespace: options.namespace, tables, keeping, tail, marks, io: deps.io, manifests, cache, slices, loader, pins, metrics: m, onSql: deps.onSql }
 
   /** One query, without the refresh a query after a rest waits for. */
   async function run<T extends QueryRow = QueryRow>(sql: string, qo: QueryOptions = {}): Promise<QueryResult<T>> {
@@ -95,7 +97,7 @@ export async function createQueryEngine(options: QueryEngineOptions, deps: Query
     const params = qo.params ?? {}
     for (const k of Object.keys(params)) if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new WorkbenchError(ErrorCode.QueryInvalid, `parameter name ${JSON.stringify(k)} is not an identifier`)
     const conn = await pool.acquire()
-    const held: { pins: Pin[]; files: string[] } = { pins: [], files: [] }
+    const held: QueryHolds = { pins: [], files: [], slices: [] }
     const timer = setTimeout(() => conn.interrupt(), timeoutMs)
     try {
       const result = await runQuery<T>(context, conn, { sql, reads, params, timeoutMs, maxRows, started }, held)
@@ -108,6 +110,7 @@ export async function createQueryEngine(options: QueryEngineOptions, deps: Query
       clearTimeout(timer)
       pins.unpin(held.pins)
       cache.release(held.files)
+      slices.release(held.slices)
       pool.release(conn)
       if (m) {
         m.get('queryCacheBytes').set(cache.stats.bytes)
@@ -162,6 +165,7 @@ export async function createQueryEngine(options: QueryEngineOptions, deps: Query
       await tail?.close()
       if (marks) await settleWithin(marks.close(), 5000)
       if (admin) await settleWithin(admin.disconnect(), 5000)
+      await slices.close()
       for (const c of [...pool.connections, ...(tailConnection ? [tailConnection] : [])]) c.closeSync()
       duck.closeSync()
     },

@@ -9,10 +9,11 @@ import { currentSnapshot, schemaById } from '../iceberg/table-metadata'
 import { columnNamesById, planScan } from '../iceberg/table-scan'
 import type { Metrics } from '../metrics/index'
 import type { SnapshotOffsets } from '../sink/snapshot-offsets'
-import { topicsOf, type Pin, type TableKeeping, type TableState } from './engine-tables'
+import { marketTimeColumn, topicsOf, type Pin, type TableKeeping, type TableState } from './engine-tables'
 import { engineTables, type EngineTable, type QueryParam, type QueryResult, type ReadBoundary, type TableRead, type TailRead } from './engine-types'
 import type { DataFileCache } from './file-cache'
 import type { KafkaTail } from './kafka-tail'
+import type { LakeSlices } from './lake-slices'
 import { lakeFilesSql } from './lake-files'
 import { arrowTableOf, columnsOfChunks, readChunks, rowsOfChunks, type QueryRow } from './query-result'
 import { bindParameters } from './query-parameters'
@@ -31,6 +32,8 @@ export interface QueryContext {
   readonly io: FileIO
   readonly manifests: ManifestReader
   readonly cache: DataFileCache
+  /** Minute slices of lake files, for reads confined to a few minutes (D93). */
+  readonly slices: LakeSlices
   readonly loader: TableLoader
   readonly pins: TailPins
   readonly metrics: Metrics | undefined
@@ -48,10 +51,11 @@ export interface QueryRequest {
   readonly started: number
 }
 
-/** What a running query holds and its caller releases, even when it fails: pins and cached files. */
+/** What a running query holds and its caller releases, even when it fails: pins, cached files and minute slices. */
 export interface QueryHolds {
   readonly pins: Pin[]
   readonly files: string[]
+  readonly slices: string[]
 }
 
 interface PreparedRead {
@@ -81,7 +85,7 @@ export async function runQuery<T extends QueryRow>(ctx: QueryContext, conn: Duck
   // taken at query start, are checked after the run, and a run that read less is run again at them.
   const readNow = marks.size > 0 ? await tailNow(ctx.tail!, marks) : undefined
   let tailMs = performance.now() - tailStart
-  let pass = await runPass(ctx, session, q, scans, readNow ?? (await marksReached(ctx.tail, marks, q.timeoutMs)), readNow !== undefined)
+  let pass = await runPass(ctx, session, q, scans, readNow ?? (await marksReached(ctx.tail, marks, q.timeoutMs)), readNow !== undefined, held)
   let reran = false
   let optimistic = readNow !== undefined
   if (!pass.ran) {
@@ -90,7 +94,7 @@ export async function runQuery<T extends QueryRow>(ctx: QueryContext, conn: Duck
     const waitStart = performance.now()
     const ends = await marksReached(ctx.tail, marks, q.timeoutMs)
     tailMs += performance.now() - waitStart
-    pass = await runPass(ctx, session, q, scans, ends, false)
+    pass = await runPass(ctx, session, q, scans, ends, false, held)
   }
   if (optimistic && readNow) {
     const checkStart = performance.now()
@@ -101,7 +105,7 @@ export async function runQuery<T extends QueryRow>(ctx: QueryContext, conn: Duck
       const ends = await marksReached(ctx.tail, marks, q.timeoutMs)
       tailMs += performance.now() - waitStart
       const first = pass.executeMs
-      pass = await runPass(ctx, session, q, scans, ends, false)
+      pass = await runPass(ctx, session, q, scans, ends, false, held)
       pass.executeMs += first
       reran = true
     }
@@ -135,11 +139,11 @@ type TailEnds = ReadonlyMap<string, SnapshotOffsets>
  * rows came from. With `selectOnly` (an optimistic read, which may run again), a statement that is
  * not a SELECT is not run (`ran` false).
  */
-async function runPass(ctx: QueryContext, session: QuerySession, q: QueryRequest, scans: readonly PlannedScan[], ends: TailEnds, selectOnly: boolean) {
+async function runPass(ctx: QueryContext, session: QuerySession, q: QueryRequest, scans: readonly PlannedScan[], ends: TailEnds, selectOnly: boolean, held: QueryHolds) {
   const reads = scans.map((s) => ({ ...s, tails: s.hybrid ? readTails(ctx.tail!, s.name, s.t.derived ? s.name : undefined, s.froms, ends) : undefined }))
   await session.tailBounds(reads.flatMap((r) => r.tails?.bounds ?? []))
   const boundaries: Array<[EngineTable, ReadBoundary]> = []
-  for (const r of reads) boundaries.push([r.name, await createView(ctx, session, r)])
+  for (const r of reads) boundaries.push([r.name, await createView(ctx, session, r, held)])
   const execStart = performance.now()
   let result
   let read
@@ -280,7 +284,7 @@ async function planScans(ctx: QueryContext, prepared: readonly PreparedRead[], h
       const locations = plan.files.map((f) => f.path)
       const local = await ctx.cache.acquire(locations)
       heldFiles.push(...locations)
-      return { name, t, hybrid, froms, plan, metadata, locations, local }
+      return { name, t, hybrid, froms, plan, metadata, locations, local, filter: read.filter }
     }),
   )
   // Settled, not raced: every table's files are held (and released below) even when one fails.
@@ -297,10 +301,12 @@ type PlannedScan = Awaited<ReturnType<typeof planScans>>[number]
  * session's bounds table), and where its rows came from. The view's text changes only with the
  * files, so the session keeps it from one query to the next.
  */
-async function createView(ctx: QueryContext, session: QuerySession, { name, t, plan, metadata, locations, local, tails }: PlannedScan & { tails: TailReads | undefined }): Promise<ReadBoundary> {
+async function createView(ctx: QueryContext, session: QuerySession, { name, t, plan, metadata, locations, local, filter, tails }: PlannedScan & { tails: TailReads | undefined }, held: QueryHolds): Promise<ReadBoundary> {
   const names = columnNamesById(plan.schema)
   const columns = plan.schema.fields.map((f) => quoteIdent(names.get(f.id) ?? f.name))
-  const lake = `SELECT ${columns.join(', ')}, 'lake' AS _source FROM (${await lakeFilesSql(session.connection, plan, local, metadata)})`
+  // A market table's read confined to a few minutes reads the slices built of them (D93).
+  const sliced = t.derived ? undefined : await ctx.slices.lakeSql(session.connection, { table: `${ctx.namespace}.${t.icebergName}`, plan, local, locations, metadata, filter, timeColumn: marketTimeColumn }, held.slices)
+  const lake = `SELECT ${columns.join(', ')}, 'lake' AS _source FROM (${sliced?.sql ?? (await lakeFilesSql(session.connection, plan, local, metadata))})`
   // A rollup's tail SQL gives its partial rows already (folded blocks and the rest folded now).
   const tail = tails?.sql !== undefined ? `SELECT ${columns.join(', ')}, 'kafka' AS _source FROM (${tails.sql})` : undefined
   // Without a lake file to read, a table's view is its tail alone: the tail stores the lake's types
@@ -318,6 +324,7 @@ async function createView(ctx: QueryContext, session: QuerySession, { name, t, p
     filesPruned: plan.stats.filesPruned + plan.stats.manifestsPruned,
     lakeRecords: plan.files.reduce((a, f) => a + f.recordCount, 0n),
     files: locations,
+    ...(sliced ? { lakeSlices: sliced.minutes } : {}),
     ...(tails?.reads[0] ? { tail: tails.reads[0] } : {}),
     ...(tails?.reads[1] ? { deferredTail: tails.reads[1] } : {}),
   }

@@ -51,6 +51,7 @@ export async function openQueryEngine(config: WorkbenchConfig, options: OpenQuer
         ...(hybrid ? { topics } : {}),
         cacheDir: config.query.cacheDir,
         cacheMaxBytes: config.query.cacheMaxBytes,
+        slices: config.query.slices,
         refreshMs: config.query.refreshMs,
         tailIdleMs: config.query.tailIdleMs,
         timeoutMs: config.query.timeoutMs,
