@@ -318,7 +318,7 @@ async function main(): Promise<void> {
     }
   }
 
-  type Row = { name: string; title: string; runs: number; rows: number; filesRead: number; tailRecords: number; ms: { p50: number; p95: number; p99: number }; planMsP50: number; tailMsP50: number; executeMsP50: number; floorMs: { p50: number; p99: number }; ratioP50: number; ratioP99: number; peakRssMiB: number; indexedRuns: number }
+  type Row = { name: string; title: string; runs: number; rows: number; filesRead: number; tailRecords: number; ms: { p50: number; p95: number; p99: number }; planMsP50: number; tailMsP50: number; executeMsP50: number; floorMs: { p50: number; p99: number }; ratioP50: number; ratioP99: number; peakRssMiB: number; indexedRuns: number; slicedRuns: number }
   const results: Row[] = []
   for (const t of types.filter((t) => only.length === 0 || only.includes(t.name))) {
     say(`${t.name}: 3 warm-ups, ${runs} runs`)
@@ -329,6 +329,7 @@ async function main(): Promise<void> {
     const tail: number[] = []
     const exec: number[] = []
     let indexedRuns = 0
+    let slicedRuns = 0
     const tailRows: number[] = []
     const files: number[] = []
     let rows = 0
@@ -342,6 +343,7 @@ async function main(): Promise<void> {
       ms.push(performance.now() - started)
       const answered = indexed ?? captured!.result
       if (indexed) indexedRuns++
+      if (Object.values(answered.boundaries).some((b) => (b?.lakeSlices ?? 0) > 0)) slicedRuns++
       plan.push(answered.timings.planMs)
       tail.push(answered.timings.tailMs)
       exec.push(answered.timings.executeMs)
@@ -371,8 +373,9 @@ async function main(): Promise<void> {
       ratioP99: round(quantile(ms, 0.99) / quantile(floors, 0.99), 2),
       peakRssMiB: Math.round(peak / 2 ** 20),
       indexedRuns,
+      slicedRuns,
     }
-    say(`${t.name}: p50 ${r.ms.p50} ms, p99 ${r.ms.p99} ms, floor p50 ${r.floorMs.p50} ms (×${r.ratioP50}), plan / tail / execute p50 ${r.planMsP50} / ${r.tailMsP50} / ${r.executeMsP50} ms, ${r.filesRead} files, ${r.tailRecords} tail records${r.indexedRuns > 0 ? `, ${r.indexedRuns} of ${runs} runs answered from the in-memory index (D91)` : ''}`)
+    say(`${t.name}: p50 ${r.ms.p50} ms, p99 ${r.ms.p99} ms, floor p50 ${r.floorMs.p50} ms (×${r.ratioP50}), plan / tail / execute p50 ${r.planMsP50} / ${r.tailMsP50} / ${r.executeMsP50} ms, ${r.filesRead} files, ${r.tailRecords} tail records${r.indexedRuns > 0 ? `, ${r.indexedRuns} of ${runs} runs answered from the in-memory index (D91)` : ''}${r.slicedRuns > 0 ? `, ${r.slicedRuns} of ${runs} runs read minutes from slices (D93)` : ''}`)
     results.push(r)
   }
 
@@ -432,7 +435,7 @@ async function main(): Promise<void> {
     `Command: \`${result.command}\` on ${result.date.slice(0, 10)}.`,
     `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node} with ${engineNodeFlags.join(' ')} (the engine's V8 flags, as the API and the notebooks' kernel run it); the whole local stack on the same machine.`,
     `Lake: ${lakeTrades.toLocaleString('en')} trades and ${lakeQuotes.toLocaleString('en')} quotes over 24 h (${result.lake.layout}), their bulk load ending ${result.lake.bulkEndMinutesBeforeQueries} min before the first query (a lake over an hour old is written again). Live tail: ${rate.toLocaleString('en')} trades/s produced by a worker process while the sink worker commits every ${config.sink.maxAgeMs / 1000} s and the maintenance worker keeps the rollups and compacts, each in its own process as a user runs them.`,
-    `Each query: 3 warm-ups, then ${runs} runs; the floor is the same SQL in plain DuckDB over the same rows as local Parquet: the data files the engine read, and the Kafka tail's rows it read (for a rollup, its partial rows), written to a Parquet file after each run (read_parquet by name; no planning, no catalog, no Kafka), rows read with DuckDB's own JS conversion. Latency is wall time in this process; peak RSS is this process (engine, tail, DuckDB). The two wide queries read the one-minute rollups (trades_bars_1m, trades_latest: D72, D74), kept by the maintenance worker beside the sink, and the tail's records past them as partial rows the tail keeps folded (D83); the floor reads the same rollup files and the same partial rows. The latest trade per symbol is answered from the engine's in-memory index of trades_latest and of the tail's records past it (D91) where it can answer exactly (${results.find((r) => r.name === 'latest_per_symbol')?.indexedRuns ?? 0} of ${runs} runs here), planning no query; its floor is still the rollup's SQL over the rollup's files and partial rows, which the engine reads through SQL alone after each timed run. Their figures before the rollups (2026-12-02, same command): 1-hour bars over 24 h p50 613 / p99 1,236 ms, latest trade per symbol p50 360 / p99 528 ms.`,
+    `Each query: 3 warm-ups, then ${runs} runs; the floor is the same SQL in plain DuckDB over the same rows as local Parquet: the data files the engine read, and the Kafka tail's rows it read (for a rollup, its partial rows), written to a Parquet file after each run (read_parquet by name; no planning, no catalog, no Kafka), rows read with DuckDB's own JS conversion. Latency is wall time in this process; peak RSS is this process (engine, tail, DuckDB). The two wide queries read the one-minute rollups (trades_bars_1m, trades_latest: D72, D74), kept by the maintenance worker beside the sink, and the tail's records past them as partial rows the tail keeps folded (D83); the floor reads the same rollup files and the same partial rows. The latest trade per symbol is answered from the engine's in-memory index of trades_latest and of the tail's records past it (D91) where it can answer exactly (${results.find((r) => r.name === 'latest_per_symbol')?.indexedRuns ?? 0} of ${runs} runs here), planning no query; its floor is still the rollup's SQL over the rollup's files and partial rows, which the engine reads through SQL alone after each timed run. The 1-hour bars over 24 h read the trades of the minute their range cuts 24 h ago from the engine's minute slices (D93: that minute's rows of its data files, decoded once and kept as a small local file, named by the files) in ${results.find((r) => r.name === 'bars_24h_all')?.slicedRuns ?? 0} of ${runs} runs; the floor reads that minute from the data files themselves, whole row groups, so a ratio under 1 there is the slices' saving. Their figures before the rollups (2026-12-02, same command): 1-hour bars over 24 h p50 613 / p99 1,236 ms, latest trade per symbol p50 360 / p99 528 ms.`,
     '',
     '| query | rows | files read | tail records | p50 ms | p95 ms | p99 ms | plan / tail / execute p50 ms | floor p50 / p99 ms | ratio p50 / p99 | peak RSS MiB | target |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|',
