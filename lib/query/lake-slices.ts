@@ -9,6 +9,7 @@ import type { TableMetadata } from '../iceberg/spec-types'
 import type { ScanPlan } from '../iceberg/table-scan'
 import type { Logger } from '../logger/index'
 import type { Metrics } from '../metrics/index'
+import { processWorkDir } from '../sink/work-dir'
 import type { DataFileCache } from './file-cache'
 import { lakeFilesSql } from './lake-files'
 import { confinedSpans, minuteFiles, sliceMinuteMicros, slicePays, spanMinutes, type MinuteFiles } from './slice-plan'
@@ -53,7 +54,7 @@ export interface SliceRead {
 }
 
 export interface LakeSlicesOptions {
-  /** Folder under which this engine keeps its slices (a folder of its own, removed at close). */
+  /** Folder under which this engine keeps its slices (in a folder of its own, removed at close). */
   readonly dir: string
   /** Slices kept (least recently used dropped past it); 0 turns slicing off. */
   readonly max: number
@@ -78,7 +79,10 @@ interface Slice {
 }
 
 export function createLakeSlices(options: LakeSlicesOptions): LakeSlices {
-  const dir = ownFolder(options.dir)
+  // A folder per engine (two engines of one process may name the same slice) in the process's own,
+  // whose folders of processes that are gone (a kill -9) are removed first.
+  const dir = path.join(processWorkDir(options.dir), randomUUID().slice(0, 8))
+  fs.mkdirSync(dir)
   const log = options.logger
   const counter = options.metrics?.get('queryLakeSlices')
   // Map order is recency order: a hit moves its slice to the end.
@@ -224,28 +228,4 @@ async function minuteSql(conn: DuckDBConnection, read: SliceRead, g: MinuteFiles
   const type = read.plan.schema.fields.find((f) => f.name === column)!.type === 'timestamptz' ? 'make_timestamptz' : 'make_timestamp'
   const col = quoteIdent(column)
   return `SELECT * FROM (${files}) WHERE ${col} >= ${type}(${g.minute}) AND ${col} < ${type}(${g.minute + sliceMinuteMicros})`
-}
-
-/**
- * A folder of this process's own under `root`, after removing those of processes that are gone
- * (a killed engine leaves its slices behind).
- */
-function ownFolder(root: string): string {
-  fs.mkdirSync(root, { recursive: true })
-  for (const name of fs.readdirSync(root)) {
-    const pid = Number(name.split('-')[0])
-    if (Number.isInteger(pid) && pid > 0 && !alive(pid)) fs.rmSync(path.join(root, name), { recursive: true, force: true })
-  }
-  const dir = path.join(root, `${process.pid}-${randomUUID().slice(0, 8)}`)
-  fs.mkdirSync(dir)
-  return dir
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
 }

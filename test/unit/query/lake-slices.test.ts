@@ -168,15 +168,20 @@ describe('minute slices', () => {
 
   it('keep at most their bound, never drop one a read holds, and leave no folder behind', async () => {
     const dir = path.join(root, 'bounded')
-    fs.mkdirSync(path.join(dir, '999999999-gone'), { recursive: true })
-    fs.mkdirSync(path.join(dir, `${process.pid}-alive`), { recursive: true })
+    fs.mkdirSync(path.join(dir, '999999999'), { recursive: true })
+    const other = open(1, dir)
     const slices = open(1, dir)
-    const own = fs.readdirSync(dir).filter((d) => !d.endsWith('-alive'))
-    // A folder of a process that is gone is removed; a live one's is not.
-    expect(own).toHaveLength(1)
-    expect(fs.existsSync(path.join(dir, `${process.pid}-alive`))).toBe(true)
+    // A folder of a process that is gone is removed; each engine has its own in this process's.
+    expect(fs.readdirSync(dir)).toEqual([String(process.pid)])
+    const processDir = path.join(dir, String(process.pid))
+    expect(fs.readdirSync(processDir)).toHaveLength(2)
+    // Closing one engine removes its folder alone.
+    await other.close()
+    const left = fs.readdirSync(processDir)
+    expect(left).toHaveLength(1)
+    const own = path.join(processDir, left[0]!)
     const minute = async (m: bigint): Promise<SliceRead> => readOf(files.slice(0, 3), allOf(gte("event_time", at(t0 + m * min + 5n)), lt("event_time", at(t0 + m * min + 9_000_000n))))
-    const built = (): string[] => fs.readdirSync(path.join(dir, own[0]!))
+    const built = (): string[] => fs.readdirSync(own)
     const a = await minute(5n)
     await slices.lakeSql(c, a, [])
     await slices.lakeSql(c, a, [])
@@ -192,6 +197,6 @@ describe('minute slices', () => {
     expect(await slices.lakeSql(c, b, [])).toBeUndefined()
     slices.release(held)
     await slices.close()
-    expect(fs.existsSync(path.join(dir, own[0]!))).toBe(false)
+    expect(fs.existsSync(own)).toBe(false)
   })
 })
