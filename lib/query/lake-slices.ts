@@ -124,8 +124,10 @@ export function createLakeSlices(options: LakeSlicesOptions): LakeSlices {
   }
   const build = async (key: string, sql: string, column: string, locations: readonly string[]): Promise<void> => {
     if (closed) return
-    const target = path.join(dir, `${createHash('sha256').update(key).digest('hex').slice(0, 32)}.parquet`)
-    const partial = `${target}.${randomUUID()}.part`
+    // A new path for every build: DuckDB's Parquet metadata cache knows a file by its path and
+    // modification time, so a slice dropped and written again must not take its old path.
+    const target = path.join(dir, `${createHash('sha256').update(key).digest('hex').slice(0, 24)}-${randomUUID().slice(0, 8)}.parquet`)
+    const partial = `${target}.part`
     let acquired = false
     try {
       // The files stay in the data cache while the slice is written (the SQL names their copies).
