@@ -5,7 +5,7 @@ import type { DuckDBConnection } from '@duckdb/node-api'
 import { errorMessage } from '../errors/index'
 import { quoteIdent, sqlString } from '../iceberg/duckdb-sql'
 import { bindFilter, type BoundFilter, type ScanFilter } from '../iceberg/scan-filter'
-import type { TableMetadata } from '../iceberg/spec-types'
+import type { NestedField, TableMetadata } from '../iceberg/spec-types'
 import type { ScanPlan } from '../iceberg/table-scan'
 import type { Logger } from '../logger/index'
 import type { Metrics } from '../metrics/index'
@@ -157,7 +157,15 @@ export function createLakeSlices(options: LakeSlicesOptions): LakeSlices {
     async lakeSql(c, read, held) {
       const minutes = options.max > 0 ? confinedMinutes(read) : undefined
       if (!minutes) return undefined
-      const { groups, column } = minutes
+      const { groups, field } = minutes
+      const column = field.name
+      // A minute's SQL over its files, made once per read (an admitted minute not yet sliced is read by it too).
+      const fromFiles = new Map<bigint, Promise<string>>()
+      const filesSql = (g: MinuteFiles): Promise<string> => {
+        let sql = fromFiles.get(g.minute)
+        if (sql === undefined) fromFiles.set(g.minute, (sql = minuteSql(c, read, g, field)))
+        return sql
+      }
       const hits = new Map<bigint, string>()
       for (const g of groups) {
         if (!slicePays(g, minSourceRows)) continue
@@ -172,7 +180,7 @@ export function createLakeSlices(options: LakeSlicesOptions): LakeSlices {
         counter?.labels('miss').inc()
         if (!admit(key)) continue
         building.add(key)
-        const sql = await minuteSql(c, read, g, column)
+        const sql = await filesSql(g)
         const locations = g.files.map((i) => read.locations[i]!)
         queue = queue.then(() => build(key, sql, column, locations))
       }
@@ -181,7 +189,7 @@ export function createLakeSlices(options: LakeSlicesOptions): LakeSlices {
       for (const g of groups) {
         const hit = hits.get(g.minute)
         if (hit !== undefined) parts.push(`SELECT * FROM read_parquet(${sqlString(hit)}, hive_partitioning = false)`)
-        else if (g.files.length > 0) parts.push(await minuteSql(c, read, g, column))
+        else if (g.files.length > 0) parts.push(await filesSql(g))
       }
       return { sql: parts.join(' UNION ALL '), minutes: hits.size }
     },
@@ -205,7 +213,7 @@ export function createLakeSlices(options: LakeSlicesOptions): LakeSlices {
 }
 
 /** The read's minutes and the files of each, when it is confined to a few minutes of its time column. */
-function confinedMinutes(read: SliceRead): { groups: MinuteFiles[]; column: string } | undefined {
+function confinedMinutes(read: SliceRead): { groups: MinuteFiles[]; field: NestedField } | undefined {
   const field = read.plan.schema.fields.find((f) => f.name === read.timeColumn)
   if (read.filter === undefined || read.plan.files.length === 0 || (field?.type !== 'timestamptz' && field?.type !== 'timestamp')) return undefined
   let bound: BoundFilter
@@ -215,7 +223,7 @@ function confinedMinutes(read: SliceRead): { groups: MinuteFiles[]; column: stri
     return undefined
   }
   const minutes = spanMinutes(confinedSpans(bound, field.id), maxMinutes)
-  return minutes ? { groups: minuteFiles(read.plan.files, field.id, field.type, minutes), column: field.name } : undefined
+  return minutes ? { groups: minuteFiles(read.plan.files, field.id, field.type, minutes), field } : undefined
 }
 
 /** What fixes a slice's rows: the table's schema, the minute and the (immutable) data files. */
@@ -225,9 +233,9 @@ function sliceKey(read: SliceRead, g: MinuteFiles): string {
 }
 
 /** The rows of one minute of the read's files, read from the files. */
-async function minuteSql(conn: DuckDBConnection, read: SliceRead, g: MinuteFiles, column: string): Promise<string> {
+async function minuteSql(conn: DuckDBConnection, read: SliceRead, g: MinuteFiles, field: NestedField): Promise<string> {
   const files = await lakeFilesSql(conn, { files: g.files.map((i) => read.plan.files[i]!), schema: read.plan.schema }, g.files.map((i) => read.local[i]!), read.metadata)
-  const type = read.plan.schema.fields.find((f) => f.name === column)!.type === 'timestamptz' ? 'make_timestamptz' : 'make_timestamp'
-  const col = quoteIdent(column)
+  const type = field.type === 'timestamptz' ? 'make_timestamptz' : 'make_timestamp'
+  const col = quoteIdent(field.name)
   return `SELECT * FROM (${files}) WHERE ${col} >= ${type}(${g.minute}) AND ${col} < ${type}(${g.minute + sliceMinuteMicros})`
 }
